@@ -1,0 +1,29 @@
+// Package slurm is the only code in nanosupervisord that runs Slurm
+// programs (sacct, squeue, sbatch, scancel).
+//
+// It is split so that almost everything is pure and testable without a
+// cluster:
+//
+//   - argument builders (SacctArgs, SacctWindowArgs, SqueueArgs, SbatchArgs)
+//     that always bound what Slurm is asked for: sacct always gets
+//     --parsable2 --noheader -X and either -j or an explicit -S/-E window,
+//     because a bare sacct silently starts its window at local midnight;
+//   - parsers (ParseSacct, ParseSqueue, ParseSbatch, ParseState,
+//     ParseExitCode, ParseTime, ParseDuration) that are golden-tested on
+//     output captured from a real Slurm 22.05 and fuzzed;
+//   - error classification (IsTransient, SubmitMayHaveCreatedJob) that keeps
+//     the command, its arguments, exit code and stderr as evidence and
+//     decides in one table what Slurm's messages mean;
+//   - a Runner interface with one real implementation, ExecRunner, which
+//     runs a program with a timeout and kills its whole process group when
+//     the timeout fires, and a Client that ties runner, arguments and
+//     parsers together (chunking long job id lists).
+//
+// Times printed by sacct and squeue carry no zone; they are read in the
+// local zone of this process, which is also the zone Slurm's commands use
+// when they run as our children.
+//
+// This package must never log, never retry on its own (retrying is the
+// caller's decision, informed by IsTransient), never run a Slurm program
+// other than through a Runner, and never panic on anything Slurm prints.
+package slurm

@@ -1,0 +1,136 @@
+package slurm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Command is one invocation of a Slurm program.
+type Command struct {
+	// Name is the program, e.g. "sacct". A bare name is looked up in the
+	// runner's BinDir or, when that is empty, in PATH.
+	Name string
+	Args []string
+	// Dir is the working directory; "" means the daemon's own. sbatch
+	// needs it because the job's default working directory is sbatch's.
+	Dir string
+	// Env holds extra KEY=VALUE entries appended to the daemon's
+	// environment (later entries win, as in os/exec).
+	Env []string
+}
+
+// Runner runs one Command and returns what it printed. A non-nil error
+// means the command could not be run or did not exit 0; stdout and stderr
+// are returned in both cases because the evidence matters.
+type Runner interface {
+	Run(ctx context.Context, cmd Command) (stdout, stderr []byte, err error)
+}
+
+// DefaultCommandTimeout bounds a command when ExecRunner.Timeout is zero.
+// slurmctld being down makes squeue and sbatch hang for about 9 s, so a
+// minute leaves room for a slow controller without hanging the daemon.
+const DefaultCommandTimeout = 60 * time.Second
+
+// maxStderr caps the stderr kept as evidence; Slurm's messages are a few
+// lines, and a runaway program must not grow the daemon's memory.
+const maxStderr = 64 << 10
+
+// waitDelay is how long Run waits for output pipes after the process has
+// exited or been killed, in case a descendant that escaped the process
+// group still holds them open.
+const waitDelay = 2 * time.Second
+
+// ExecRunner runs commands as child processes.
+type ExecRunner struct {
+	// BinDir is where the Slurm programs live; "" means PATH.
+	BinDir string
+	// Timeout bounds each command; 0 means DefaultCommandTimeout and a
+	// negative value means no limit beyond ctx.
+	Timeout time.Duration
+}
+
+// Run implements Runner. Every failure is a *CommandError. When the
+// timeout or ctx ends the command, the whole process group is killed so
+// that no helper process of a hung Slurm command outlives it.
+func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte, err error) {
+	cmdErr := &CommandError{Cmd: c.Name, Args: c.Args, ExitCode: -1}
+	path, err := r.resolve(c.Name)
+	if err != nil {
+		cmdErr.Err = err
+		return nil, nil, cmdErr
+	}
+	if r.Timeout >= 0 {
+		timeout := r.Timeout
+		if timeout == 0 {
+			timeout = DefaultCommandTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+
+	cmd := exec.CommandContext(ctx, path, c.Args...)
+	cmd.Dir = c.Dir
+	if len(c.Env) > 0 {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
+	var outBuf bytes.Buffer
+	errBuf := &cappedBuffer{max: maxStderr}
+	cmd.Stdout = &outBuf
+	cmd.Stderr = errBuf
+	startInOwnGroup(cmd)
+	cmd.WaitDelay = waitDelay
+
+	runErr := cmd.Run()
+	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
+	if runErr == nil {
+		return stdout, stderr, nil
+	}
+	cmdErr.Stderr = string(stderr)
+	cmdErr.Err = runErr
+	var exitErr *exec.ExitError
+	if errors.As(runErr, &exitErr) {
+		cmdErr.ExitCode = exitErr.ExitCode()
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// The process was killed because of ctx, whatever it exited with.
+		cmdErr.TimedOut = errors.Is(ctxErr, context.DeadlineExceeded)
+		cmdErr.Err = errors.Join(ctxErr, runErr)
+	}
+	return stdout, stderr, cmdErr
+}
+
+// resolve finds the program. A name with a slash is used as given; a bare
+// name is taken from BinDir when one is set, so that a configured BinDir is
+// never silently bypassed by a different sacct found in PATH.
+func (r *ExecRunner) resolve(name string) (string, error) {
+	if name == "" {
+		return "", errors.New("empty program name")
+	}
+	if strings.ContainsRune(name, '/') || r.BinDir == "" {
+		return exec.LookPath(name)
+	}
+	return exec.LookPath(filepath.Join(r.BinDir, name))
+}
+
+// cappedBuffer keeps the first max bytes written and drops the rest while
+// still reporting success, so the child never blocks on a full pipe.
+type cappedBuffer struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
