@@ -1,0 +1,165 @@
+package slurm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefaultMaxIDsPerCall is how many job ids one sacct call carries when
+// Client.MaxIDsPerCall is zero. 500 ids of up to 12 characters keep the
+// argument list near 6 KB, far below any exec or sacct limit.
+const DefaultMaxIDsPerCall = 500
+
+// Client runs Slurm commands through a Runner and parses what they print.
+// Every error names the command and wraps the cause with %w, so callers
+// can use IsTransient and SubmitMayHaveCreatedJob on it.
+type Client struct {
+	// Runner runs the commands; nil means an ExecRunner with its defaults.
+	Runner Runner
+	// MaxIDsPerCall splits long id lists over several sacct calls;
+	// 0 means DefaultMaxIDsPerCall.
+	MaxIDsPerCall int
+}
+
+func (c *Client) runner() Runner {
+	if c.Runner == nil {
+		return &ExecRunner{}
+	}
+	return c.Runner
+}
+
+// Sacct returns the allocation rows of the given jobs, newest instance of
+// each. No ids means no call and no jobs: a sacct without -j would list
+// everything since midnight instead. Ids are de-duplicated and sent in
+// chunks of MaxIDsPerCall; any failing chunk fails the whole call, so a
+// caller never mistakes a missing row for a job sacct does not know.
+func (c *Client) Sacct(ctx context.Context, ids []string) ([]Job, error) {
+	ids, err := uniqueJobIDs(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sacct: %w", err)
+	}
+	size := c.MaxIDsPerCall
+	if size <= 0 {
+		size = DefaultMaxIDsPerCall
+	}
+	var all []Job
+	for start := 0; start < len(ids); start += size {
+		chunk := ids[start:min(start+size, len(ids))]
+		jobs, err := c.sacct(ctx, SacctArgs(chunk))
+		if err != nil {
+			return nil, fmt.Errorf("sacct of %d ids (%s): %w", len(chunk), idRange(chunk), err)
+		}
+		all = append(all, jobs...)
+	}
+	// Chunks can overlap when an array id and one of its tasks ("12",
+	// "12_1") fall into different chunks.
+	return lastPerID(all), nil
+}
+
+// SacctWindow returns the jobs eligible or running between since and
+// until, optionally only those with one of the given names.
+func (c *Client) SacctWindow(ctx context.Context, since, until time.Time, names []string) ([]Job, error) {
+	if until.Before(since) {
+		return nil, fmt.Errorf("sacct window: end %s is before start %s", FormatTime(until), FormatTime(since))
+	}
+	jobs, err := c.sacct(ctx, SacctWindowArgs(since, until, names))
+	if err != nil {
+		return nil, fmt.Errorf("sacct window %s..%s: %w", FormatTime(since), FormatTime(until), err)
+	}
+	return jobs, nil
+}
+
+func (c *Client) sacct(ctx context.Context, args []string) ([]Job, error) {
+	stdout, _, err := c.runner().Run(ctx, Command{Name: "sacct", Args: args})
+	if err != nil {
+		return nil, err
+	}
+	return ParseSacct(stdout)
+}
+
+// Squeue returns the caller's jobs that slurmctld still knows.
+func (c *Client) Squeue(ctx context.Context) ([]QueueEntry, error) {
+	stdout, _, err := c.runner().Run(ctx, Command{Name: "squeue", Args: SqueueArgs()})
+	if err != nil {
+		return nil, fmt.Errorf("squeue: %w", err)
+	}
+	entries, err := ParseSqueue(stdout)
+	if err != nil {
+		return nil, fmt.Errorf("squeue: %w", err)
+	}
+	return entries, nil
+}
+
+// Sbatch submits req and returns the new job's id. After an error, ask
+// SubmitMayHaveCreatedJob before submitting again.
+func (c *Client) Sbatch(ctx context.Context, req SubmitRequest) (jobID string, err error) {
+	if req.Script == "" {
+		return "", fmt.Errorf("sbatch: no script given")
+	}
+	cmd := Command{Name: "sbatch", Args: SbatchArgs(req), Dir: req.Dir, Env: req.Env}
+	stdout, _, err := c.runner().Run(ctx, cmd)
+	if err != nil {
+		return "", fmt.Errorf("sbatch %s: %w", req.Script, err)
+	}
+	jobID, err = ParseSbatch(stdout)
+	if err != nil {
+		return "", fmt.Errorf("sbatch %s: %w", req.Script, err)
+	}
+	return jobID, nil
+}
+
+// Scancel cancels one job; scancel prints nothing and exits 0 when it
+// does. The id is checked first so that it can never be read as an option.
+func (c *Client) Scancel(ctx context.Context, jobID string) error {
+	if err := checkJobID(jobID); err != nil {
+		return fmt.Errorf("scancel: %w", err)
+	}
+	if _, _, err := c.runner().Run(ctx, Command{Name: "scancel", Args: []string{jobID}}); err != nil {
+		return fmt.Errorf("scancel %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// uniqueJobIDs checks every id (a bad one could be read by sacct as an
+// option or split into several ids) and drops repeats, keeping order.
+func uniqueJobIDs(ids []string) ([]string, error) {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if err := checkJobID(id); err != nil {
+			return nil, err
+		}
+		if strings.Contains(id, ",") {
+			return nil, fmt.Errorf("job id %q contains a comma", id)
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// lastPerID keeps, for each job id, the last row in the place of the first.
+func lastPerID(jobs []Job) []Job {
+	index := make(map[string]int, len(jobs))
+	out := jobs[:0:0]
+	for _, j := range jobs {
+		if i, ok := index[j.ID]; ok {
+			out[i] = j
+			continue
+		}
+		index[j.ID] = len(out)
+		out = append(out, j)
+	}
+	return out
+}
+
+func idRange(ids []string) string {
+	if len(ids) == 1 {
+		return ids[0]
+	}
+	return ids[0] + ".." + ids[len(ids)-1]
+}

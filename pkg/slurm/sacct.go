@@ -1,0 +1,181 @@
+package slurm
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SacctFormat is the field list every sacct call of this package asks
+// for. Comment is last because it is free text that may contain '|'.
+const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+
+// Job is one job (allocation) row of sacct. Times are zero when sacct
+// prints Unknown or None; TimeLimit is 0 for UNLIMITED and Partition_Limit.
+//
+// Name, WorkDir and Comment are transiently "allocation" or empty for a
+// few seconds around a job's start and end; key on ID, never on those.
+type Job struct {
+	ID        string // as printed: "7", or "12_1" for an array task
+	RawID     string // JobIDRaw: differs from ID for array tasks
+	Name      string
+	State     State
+	ExitCode  ExitCode
+	Submit    time.Time
+	Start     time.Time
+	End       time.Time
+	Elapsed   time.Duration
+	TimeLimit time.Duration
+	WorkDir   string
+	Reason    string
+	Comment   string
+}
+
+// sacctBaseArgs are the flags of every sacct call: machine-readable rows,
+// no header, and only the allocation row of each job (-X), not its steps.
+func sacctBaseArgs() []string {
+	return []string{"--parsable2", "--noheader", "-X", "--format=" + SacctFormat}
+}
+
+// SacctArgs asks for the given jobs. With -j, sacct looks at jobs of any
+// age, so a job that ended before midnight is not lost.
+func SacctArgs(ids []string) []string {
+	return append(sacctBaseArgs(), "-j", strings.Join(ids, ","))
+}
+
+// SacctWindowArgs asks for the jobs eligible or running between since and
+// until, optionally only those with one of the given names. Both ends are
+// always given: without -S sacct starts at local midnight. The times are
+// printed in the local zone, which is the zone sacct reads them in.
+func SacctWindowArgs(since, until time.Time, names []string) []string {
+	args := append(sacctBaseArgs(),
+		"-S", FormatTime(since.In(time.Local)),
+		"-E", FormatTime(until.In(time.Local)))
+	var kept []string
+	for _, n := range names {
+		if n != "" {
+			kept = append(kept, n)
+		}
+	}
+	if len(kept) > 0 {
+		args = append(args, "--name="+strings.Join(kept, ","))
+	}
+	return args
+}
+
+// SacctParser reads sacct --parsable2 --noheader output.
+type SacctParser struct {
+	// Format is the --format the output was made with; "" means
+	// SacctFormat. Fields this package does not know are ignored;
+	// JobID is required.
+	Format string
+	// Location is the zone the times are read in; nil means time.Local.
+	Location *time.Location
+}
+
+// ParseSacct reads output made with SacctArgs or SacctWindowArgs, in the
+// local zone. Empty output is zero jobs. Step rows ("7.batch", "7.extern",
+// "15.0") are skipped even if -X was forgotten. A job id printed twice
+// (the instances of a requeued job, with -D) keeps its last, newest row.
+// Any row that cannot be read fails the whole parse with an error naming
+// the line: a half-read sacct is worse than none.
+func ParseSacct(out []byte) ([]Job, error) { return SacctParser{}.Parse(out) }
+
+// Parse reads out according to p.
+func (p SacctParser) Parse(out []byte) ([]Job, error) {
+	l := defaultSacctLayout
+	if p.Format != "" && p.Format != SacctFormat {
+		var err error
+		if l, err = sacctLayout(p.Format); err != nil {
+			return nil, err
+		}
+	}
+	loc := p.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return parseRows(out, l, loc)
+}
+
+var defaultSacctLayout = mustLayout(sacctLayout(SacctFormat))
+
+func mustLayout[T any](l layout[T], err error) layout[T] {
+	if err != nil {
+		panic(err) // only reachable through a broken constant in this package
+	}
+	return l
+}
+
+// sacctLayout maps a --format list to column readers.
+func sacctLayout(format string) (layout[Job], error) {
+	l := layout[Job]{cmd: "sacct", freeText: -1, stepCol: -1, idOf: func(j *Job) string { return j.ID }}
+	for i, name := range strings.Split(format, ",") {
+		// sacct accepts "JobName%30" for a column width and any case.
+		key := strings.ToLower(strings.TrimSpace(name))
+		key, _, _ = strings.Cut(key, "%")
+		l.cols = append(l.cols, column[Job]{name: name, read: sacctFields[key]})
+		switch key {
+		case "jobid":
+			l.stepCol = i
+		case "comment":
+			l.freeText = i
+		}
+	}
+	if l.stepCol < 0 {
+		return l, fmt.Errorf("sacct format %q has no JobID field", format)
+	}
+	return l, nil
+}
+
+// sacctFields reads the sacct fields this package knows, by lower-case name.
+var sacctFields = map[string]field[Job]{
+	"jobid":     func(j *Job, s string, _ *time.Location) error { j.ID = s; return checkJobID(s) },
+	"jobidraw":  func(j *Job, s string, _ *time.Location) error { j.RawID = s; return checkOptionalJobID(s) },
+	"jobname":   func(j *Job, s string, _ *time.Location) error { j.Name = s; return nil },
+	"state":     func(j *Job, s string, _ *time.Location) error { return readState(&j.State, s) },
+	"exitcode":  func(j *Job, s string, _ *time.Location) error { return readExitCode(&j.ExitCode, s) },
+	"submit":    func(j *Job, s string, loc *time.Location) error { return readTime(&j.Submit, s, loc) },
+	"start":     func(j *Job, s string, loc *time.Location) error { return readTime(&j.Start, s, loc) },
+	"end":       func(j *Job, s string, loc *time.Location) error { return readTime(&j.End, s, loc) },
+	"elapsed":   func(j *Job, s string, _ *time.Location) error { return readDuration(&j.Elapsed, s) },
+	"timelimit": func(j *Job, s string, _ *time.Location) error { return readDuration(&j.TimeLimit, s) },
+	"workdir":   func(j *Job, s string, _ *time.Location) error { j.WorkDir = s; return nil },
+	"reason":    func(j *Job, s string, _ *time.Location) error { j.Reason = s; return nil },
+	"comment":   func(j *Job, s string, _ *time.Location) error { j.Comment = s; return nil },
+}
+
+func checkOptionalJobID(s string) error {
+	if s == "" {
+		return nil
+	}
+	return checkJobID(s)
+}
+
+func readState(dst *State, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("empty state")
+	}
+	*dst = ParseState(s)
+	return nil
+}
+
+// readExitCode treats an empty field as 0:0; sacct prints one for steps
+// that never ran and it must not fail a whole poll.
+func readExitCode(dst *ExitCode, s string) (err error) {
+	if s == "" {
+		*dst = ExitCode{}
+		return nil
+	}
+	*dst, err = ParseExitCode(s)
+	return err
+}
+
+func readTime(dst *time.Time, s string, loc *time.Location) (err error) {
+	*dst, err = ParseTime(s, loc)
+	return err
+}
+
+func readDuration(dst *time.Duration, s string) (err error) {
+	*dst, err = ParseDuration(s)
+	return err
+}

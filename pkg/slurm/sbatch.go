@@ -1,0 +1,77 @@
+package slurm
+
+import (
+	"bytes"
+	"strings"
+)
+
+// SubmitRequest is one sbatch call.
+type SubmitRequest struct {
+	Script     string   // the batch script, absolute or relative to Dir
+	ScriptArgs []string // positional arguments of the script ($1 ...)
+	Flags      []string // sbatch options, put before the script
+	Dir        string   // working directory of sbatch, and so of the job
+	Env        []string // extra KEY=VALUE for sbatch (exported to the job)
+}
+
+// SbatchArgs builds ["--parsable", Flags..., Script, ScriptArgs...].
+// Everything after the script goes to the script, not to sbatch.
+func SbatchArgs(req SubmitRequest) []string {
+	args := make([]string, 0, 2+len(req.Flags)+len(req.ScriptArgs))
+	args = append(args, "--parsable")
+	args = append(args, req.Flags...)
+	args = append(args, req.Script)
+	return append(args, req.ScriptArgs...)
+}
+
+// maxJobIDDigits is more than any Slurm job id (a uint32) has.
+const maxJobIDDigits = 10
+
+// ParseSbatch reads what sbatch --parsable prints on success: "123\n", or
+// "123;cluster\n" when a cluster was named with -M. It returns the job id
+// alone. Anything else is an error that quotes the output; note that
+// sbatch exited 0 in that case, so the job very likely exists
+// (SubmitMayHaveCreatedJob says so).
+func ParseSbatch(out []byte) (jobID string, err error) {
+	text := string(bytes.TrimSpace(out))
+	if text == "" {
+		return "", newParseError("sbatch", 1, text, "no job id printed", nil)
+	}
+	if strings.ContainsAny(text, "\r\n") {
+		return "", newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`, nil)
+	}
+	id, cluster, hasCluster := strings.Cut(text, ";")
+	if !isDigits(id) || len(id) > maxJobIDDigits {
+		return "", newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`, nil)
+	}
+	if hasCluster && !isClusterName(cluster) {
+		return "", newParseError("sbatch", 1, text, "bad cluster name after ';'", nil)
+	}
+	return id, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isClusterName accepts a non-empty name without ';', spaces or control
+// characters; Slurm cluster names are short identifiers.
+func isClusterName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == ';' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
