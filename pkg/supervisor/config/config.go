@@ -1,0 +1,141 @@
+package config
+
+import (
+	"slices"
+	"time"
+)
+
+// StartMode says what to do with a run for which no job is known yet.
+type StartMode string
+
+const (
+	// StartAdopt looks for the run's job in squeue/sacct by job name and
+	// adopts it; with none found it waits. The default: the daemon must not
+	// surprise a user who started the job by hand.
+	StartAdopt StartMode = "adopt"
+	// StartSubmit submits the run when no job is found (fresh when there is no
+	// complete checkpoint, resumed otherwise).
+	StartSubmit StartMode = "submit"
+	// StartWait does nothing until a job appears.
+	StartWait StartMode = "wait"
+)
+
+// Defaults, named so documentation, example and code cannot drift apart.
+const (
+	DefaultPollInterval   = 2 * time.Minute
+	DefaultCommandTimeout = 60 * time.Second
+	DefaultRanks          = 1
+	DefaultMaxAttempts    = 50
+	DefaultMaxFailures    = 2
+	DefaultBackoff        = time.Minute
+	DefaultMaxBackoff     = 30 * time.Minute
+	DefaultKeepLast       = 2
+	DefaultNotifyTimeout  = 10 * time.Second
+	// StepPlaceholder is replaced by the resume step in resume_args.
+	StepPlaceholder = "{step}"
+)
+
+// Config is a validated configuration. A *Config returned by Parse or Load
+// satisfies every rule of the file format; callers need not re-check.
+type Config struct {
+	Path         string        // the file it came from (absolute after Load)
+	PollInterval time.Duration // how often sacct is asked, once for all runs
+	StateDir     string        // absolute: state snapshot, journal, lock
+	Slurm        Slurm
+	Runs         map[string]*Run
+	Prune        *Prune   // nil: no global retention policy
+	Notify       *Notify  // nil: no notifications
+	Warnings     []string // non-fatal problems, formatted like Problem.Error
+}
+
+// RunNames returns the names of the runs, sorted.
+func (c *Config) RunNames() []string {
+	names := make([]string, 0, len(c.Runs))
+	for name := range c.Runs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Slurm says how to reach the Slurm commands.
+type Slurm struct {
+	BinDir         string        // directory of sacct, sbatch, squeue, scancel; "" = PATH
+	CommandTimeout time.Duration // per command; a hung slurmctld must not hang the loop
+}
+
+// Run is one supervised training run.
+type Run struct {
+	Name          string
+	Script        string   // absolute path of the sbatch script
+	Workdir       string   // absolute; sbatch runs here (default: the script's directory)
+	CheckpointDir string   // absolute; where model_*.pt, meta_*.json, optim_*.pt appear
+	Ranks         int      // optimizer shards per checkpoint
+	JobName       string   // "" = the script's #SBATCH -J / --job-name
+	ResumeArgs    []string // appended after the script; {step} = resume step
+	SbatchArgs    []string // extra sbatch flags, before the script
+	Env           map[string]string
+	// Log is the training log pattern as written after ~ and $VAR expansion:
+	// %j (job id), %x (job name) and %% are left for trainer.LogPath, and a
+	// relative pattern stays relative because it means "relative to the
+	// workdir", which LogPath resolves. "" = Slurm's default slurm-%j.out.
+	Log     string
+	Start   StartMode
+	Targets Targets
+	Policy  Policy
+	Paused  bool
+	// Prune is the run's own retention policy, already merged over the global
+	// one field by field; nil means the global policy applies unchanged.
+	Prune *Prune
+}
+
+// EffectivePrune returns the retention policy that applies to the run: its
+// own when it has one, else global (which may be nil: no pruning).
+func (r *Run) EffectivePrune(global *Prune) *Prune {
+	if r.Prune != nil {
+		return r.Prune
+	}
+	return global
+}
+
+// Targets are the metrics at which a run is done. A nil target is not
+// required; both set means both must be met.
+type Targets struct {
+	ValBPB     *float64 // done when the latest val_bpb <= ValBPB
+	CoreMetric *float64 // done when the latest CORE metric >= CoreMetric
+}
+
+// Policy bounds resubmission.
+type Policy struct {
+	MaxAttempts                int           // submissions by the daemon for this run
+	MaxFailuresWithoutProgress int           // consecutive failed attempts with no new checkpoint
+	Backoff                    time.Duration // first delay after a failure; doubles up to MaxBackoff
+	MaxBackoff                 time.Duration
+}
+
+// Prune is a checkpoint retention policy.
+type Prune struct {
+	Schedule  string // standard cron spec or descriptor (@daily); "" = only on demand
+	KeepLast  int    // newest complete checkpoints always kept
+	KeepEvery int    // also keep every Nth complete checkpoint; 0 = off
+}
+
+// Notify says where to tell the user about events that need them.
+type Notify struct {
+	Webhook string        // http(s) URL receiving a JSON POST; "" = none
+	Command []string      // program and arguments run per event; nil = none
+	Events  []string      // event names that notify
+	Timeout time.Duration // per delivery attempt
+}
+
+// DefaultNotifyEvents are the events that notify when events is not set.
+var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall"}
+
+// notifyEvents are the event names notify.events may list: the events of
+// DESIGN.md plus "stall" (a run that makes no progress for too long).
+var notifyEvents = []string{
+	"run_adopted", "job_state_changed", "checkpoint_complete", "checkpoint_incomplete",
+	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",
+	"run_backoff", "slurm_unavailable", "config_reloaded", "config_rejected",
+	"checkpoint_pruned", "stall",
+}

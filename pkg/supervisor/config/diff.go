@@ -1,0 +1,46 @@
+package config
+
+import (
+	"reflect"
+	"slices"
+)
+
+// Equal reports whether c and other would make the daemon behave the same:
+// every setting and run is compared; Path and Warnings are not.
+func (c *Config) Equal(other *Config) bool {
+	if c == nil || other == nil {
+		return c == other
+	}
+	a, b := *c, *other
+	a.Path, b.Path = "", ""
+	a.Warnings, b.Warnings = nil, nil
+	return reflect.DeepEqual(a, b)
+}
+
+// Diff compares c with the configuration it replaces, for reload logging:
+// the names of runs only in c (added), only in old (removed), and in both
+// but with different settings (changed), each sorted. old may be nil.
+func (c *Config) Diff(old *Config) (added, removed, changed []string) {
+	var oldRuns map[string]*Run
+	if old != nil {
+		oldRuns = old.Runs
+	}
+	for name, r := range c.Runs {
+		prev, ok := oldRuns[name]
+		switch {
+		case !ok:
+			added = append(added, name)
+		case !reflect.DeepEqual(prev, r):
+			changed = append(changed, name)
+		}
+	}
+	for name := range oldRuns {
+		if _, ok := c.Runs[name]; !ok {
+			removed = append(removed, name)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	slices.Sort(changed)
+	return added, removed, changed
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DefaultPath is where the configuration lives unless told otherwise:
+// $XDG_CONFIG_HOME/nanosupervisord/config.yaml, else
+// ~/.config/nanosupervisord/config.yaml, else config.yaml in the current
+// directory when neither variable is set.
+func DefaultPath() string {
+	return defaultPath(os.Getenv)
+}
+
+func defaultPath(getenv func(string) string) string {
+	if x := getenv("XDG_CONFIG_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "nanosupervisord", "config.yaml")
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".config", "nanosupervisord", "config.yaml")
+	}
+	return "config.yaml"
+}
+
+// Load reads the file at path, parses it with the process environment, and
+// checks what only the filesystem can tell: every script exists and is a
+// regular file, every workdir exists and is a directory. Problems are
+// reported with path as given (so they match what the user typed);
+// Config.Path is absolute, ready to be watched.
+//
+// An unreadable file is a plain error wrapping the os error; an invalid one
+// is an *Error listing every problem, parse and filesystem alike.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	p := newParser(path, filepath.Dir(abs), os.Getenv)
+	c := p.parse(data)
+	for _, name := range p.order {
+		p.checkFiles(c.Runs[name])
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	c.Path = abs
+	c.Warnings = p.warningStrings()
+	return c, nil
+}
+
+// checkFiles stats a run's paths. A missing checkpoint directory is only a
+// warning: a run that has not started has none yet, but a typo there would
+// make the daemon wait forever for checkpoints that are written elsewhere.
+func (p *parser) checkFiles(r *Run) {
+	nodes := p.runNodes[r.Name]
+	key := join("runs", r.Name)
+	if r.Script != "" {
+		switch fi, err := os.Stat(r.Script); {
+		case err != nil:
+			p.errorf(nodes.script, key+".script", "%v", err)
+		case !fi.Mode().IsRegular():
+			p.errorf(nodes.script, key+".script", "%s is not a regular file", r.Script)
+		}
+	}
+	if r.Workdir != "" && nodes.workdir != nil {
+		switch fi, err := os.Stat(r.Workdir); {
+		case err != nil:
+			p.errorf(nodes.workdir, key+".workdir", "%v", err)
+		case !fi.IsDir():
+			p.errorf(nodes.workdir, key+".workdir", "%s is not a directory", r.Workdir)
+		}
+	}
+	if r.CheckpointDir != "" {
+		if _, err := os.Stat(r.CheckpointDir); err != nil {
+			p.warnf(nodes.checkpointDir, key+".checkpoint_dir", "%v (fine for a run that has not written a checkpoint yet)", err)
+		}
+	}
+}

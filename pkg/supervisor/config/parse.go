@@ -1,0 +1,140 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Parse decodes and validates a configuration held in data. path names the
+// file in problems and anchors relative paths; nothing is read from disk.
+// The process environment expands ~ and $VARS; use ParseWithEnv to supply
+// another. The error, if any, is an *Error listing every problem.
+func Parse(data []byte, path string) (*Config, error) {
+	return ParseWithEnv(data, path, os.Getenv)
+}
+
+// ParseWithEnv is Parse with the environment supplied as getenv; HOME,
+// XDG_STATE_HOME and every $VAR in paths are looked up through it.
+//
+// Relative paths are anchored at the directory of path, so a relative path
+// gives relative results; Load passes an absolute one.
+func ParseWithEnv(data []byte, path string, getenv func(string) string) (*Config, error) {
+	p := newParser(path, filepath.Dir(path), getenv)
+	c := p.parse(data)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	c.Warnings = p.warningStrings()
+	return c, nil
+}
+
+// parser carries what decoding needs besides the YAML: where relative paths
+// start, the environment, and where each run's paths were written (for the
+// filesystem checks of Load).
+type parser struct {
+	report
+	baseDir  string
+	getenv   func(string) string
+	runNodes map[string]runNodes
+	order    []string // run names in file order, for messages that compare runs
+}
+
+// runNodes remembers where a run's paths and job name were written, for
+// problems found after the run is decoded.
+type runNodes struct {
+	script, workdir, checkpointDir, jobName *yaml.Node
+}
+
+func newParser(file, baseDir string, getenv func(string) string) *parser {
+	return &parser{report: report{file: file}, baseDir: baseDir, getenv: getenv, runNodes: map[string]runNodes{}}
+}
+
+var topKeys = []string{"poll_interval", "state_dir", "slurm", "runs", "prune", "notify"}
+
+// topElsewhere catches keys written one level too high.
+var topElsewhere = map[string]string{
+	"bin_dir": "slurm", "command_timeout": "slurm",
+	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
+	"webhook": "notify",
+}
+
+// parse decodes data into a Config. It always returns a Config (partly
+// filled when there are problems) so Load can still check the runs that
+// decoded; callers must consult p.err().
+func (p *parser) parse(data []byte) *Config {
+	c := &Config{Path: p.file, PollInterval: DefaultPollInterval, Runs: map[string]*Run{},
+		Slurm: Slurm{CommandTimeout: DefaultCommandTimeout}}
+	root, ok := p.document(data)
+	if !ok {
+		return c
+	}
+	if root == nil {
+		p.errorf(nil, "runs", "no runs declared")
+		return c
+	}
+	f, ok := p.mapping(root, "", topKeys, topElsewhere)
+	if !ok {
+		return c
+	}
+	if p.durationAtLeast(f, "poll_interval", &c.PollInterval, minPollInterval) && c.PollInterval < slowPollInterval {
+		p.warnf(f.get("poll_interval"), "poll_interval", "%v is below %v: sacct this often loads the Slurm controller every user shares", c.PollInterval, slowPollInterval)
+	}
+	c.StateDir = p.stateDir(f)
+	c.Slurm = p.slurm(f)
+	c.Prune = p.prune(f.get("prune"), "prune", nil)
+	c.Notify = p.notify(f.get("notify"))
+	c.Runs = p.runs(f, c.Prune)
+	p.checkAcrossRuns(c)
+	return c
+}
+
+// document parses the YAML text and returns the root node of its single
+// document (nil for an empty file). More than one document is refused: the
+// second would otherwise be ignored without a word.
+func (p *parser) document(data []byte) (*yaml.Node, bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, true
+		}
+		p.syntaxError(err)
+		return nil, false
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case err == nil && !(len(second.Content) == 0 || isNull(second.Content[0])):
+		p.errorf(second.Content[0], "", "a second YAML document (after ---); the configuration must be a single document")
+		return nil, false
+	case err != nil && !errors.Is(err, io.EOF):
+		p.syntaxError(err)
+		return nil, false
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		return nil, true
+	}
+	return doc.Content[0], true
+}
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxError turns a yaml.v3 error ("yaml: line 3: did not find expected
+// key") into a Problem with the line in its place.
+func (p *parser) syntaxError(err error) {
+	msg := err.Error()
+	prob := Problem{File: p.file}
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		prob.Line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	prob.Message = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	p.problems = append(p.problems, prob)
+}

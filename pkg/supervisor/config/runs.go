@@ -1,0 +1,207 @@
+package config
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var runKeys = []string{
+	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
+	"env", "log", "start", "targets", "policy", "paused", "prune",
+}
+
+// runElsewhere catches keys of a run's sub-sections written directly in the run.
+var runElsewhere = map[string]string{
+	"val_bpb": "targets", "core_metric": "targets",
+	"max_attempts": "policy", "max_failures_without_progress": "policy",
+	"backoff": "policy", "max_backoff": "policy",
+	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
+}
+
+// runName is what a run may be called: it appears in file names, journal
+// fields (RUN=d20) and command lines, so no spaces, slashes or leading dots.
+var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
+
+// runs decodes the runs mapping; prune is the global retention policy runs
+// refine.
+func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
+	out := map[string]*Run{}
+	n := top.get("runs")
+	if n == nil {
+		p.errorf(top.where("runs"), "runs", "no runs declared")
+		return out
+	}
+	ps, ok := p.entries(n, "runs")
+	if !ok {
+		return out
+	}
+	if len(ps) == 0 {
+		p.errorf(top.where("runs"), "runs", "no runs declared")
+	}
+	for _, e := range ps {
+		name, path := e.key.Value, join("runs", e.key.Value)
+		if !runName.MatchString(name) {
+			p.errorf(e.key, path, "invalid run name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", name)
+			continue
+		}
+		if isNull(e.val) {
+			p.errorf(e.key, path, "run is empty; it needs at least script and checkpoint_dir")
+			continue
+		}
+		if r := p.run(name, e.val, prune); r != nil {
+			out[name] = r
+			p.order = append(p.order, name)
+		}
+	}
+	return out
+}
+
+// run decodes one run; nil when it is not even a mapping.
+func (p *parser) run(name string, n *yaml.Node, globalPrune *Prune) *Run {
+	path := join("runs", name)
+	f, ok := p.mapping(n, path, runKeys, runElsewhere)
+	if !ok {
+		return nil
+	}
+	r := &Run{
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt,
+		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
+			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff},
+	}
+	p.runPaths(f, r)
+	p.intAtLeast(f, "ranks", &r.Ranks, 1)
+	p.submission(f, r)
+	if v := f.get("paused"); v != nil {
+		r.Paused, _ = p.boolean(v, join(path, "paused"))
+	}
+	r.Targets = p.targets(f)
+	r.Policy = p.policy(f, r.Policy)
+	r.Prune = p.prune(f.get("prune"), join(path, "prune"), globalPrune)
+	p.runNodes[name] = runNodes{script: f.get("script"), workdir: f.get("workdir"),
+		checkpointDir: f.get("checkpoint_dir"), jobName: f.get("job_name")}
+	return r
+}
+
+// runPaths resolves script, workdir, checkpoint_dir and log. workdir and
+// checkpoint_dir are relative to the config file; a relative script is
+// relative to the workdir, because that is where sbatch will run it; with no
+// workdir, the script is relative to the config file and its directory
+// becomes the workdir.
+func (p *parser) runPaths(f fields, r *Run) {
+	r.Workdir, _ = p.expandedPath(f, "workdir", p.baseDir)
+	scriptBase := r.Workdir
+	if f.get("workdir") == nil {
+		scriptBase = p.baseDir
+	}
+	r.Script, _ = p.expandedPath(f, "script", scriptBase)
+	if f.get("workdir") == nil && r.Script != "" {
+		r.Workdir = filepath.Dir(r.Script)
+	}
+	r.CheckpointDir, _ = p.expandedPath(f, "checkpoint_dir", p.baseDir)
+	for _, key := range []string{"script", "checkpoint_dir"} {
+		if f.get(key) == nil || isEmptyString(f.get(key)) {
+			p.errorf(f.where(key), join(f.path, key), "required")
+		}
+	}
+	if v := f.get("log"); v != nil {
+		r.Log = p.logPattern(v, join(f.path, "log"))
+	}
+}
+
+func isEmptyString(n *yaml.Node) bool {
+	n = resolve(n)
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Value == ""
+}
+
+// logPattern expands ~ and $VARS in the log pattern but keeps it relative and
+// keeps its % codes. Only the codes trainer.LogPath fills in are accepted:
+// with any other the daemon could never find the log, and so never see the
+// CORE metric it needs to call a run done.
+func (p *parser) logPattern(v *yaml.Node, key string) string {
+	s, ok := p.str(v, key)
+	if !ok {
+		return ""
+	}
+	s, err := expandPath(s, p.getenv)
+	if err != nil {
+		p.errorf(v, key, "%v", err)
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if i+1 < len(s) && strings.IndexByte("jx%", s[i+1]) >= 0 {
+			i++
+			continue
+		}
+		p.errorf(v, key, "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", s[i:min(i+2, len(s))])
+		return ""
+	}
+	return s
+}
+
+// submission decodes what goes onto the sbatch command line.
+func (p *parser) submission(f fields, r *Run) {
+	if v := f.get("job_name"); v != nil {
+		if s, ok := p.str(v, join(f.path, "job_name")); ok {
+			if strings.ContainsFunc(s, unicode.IsSpace) {
+				p.errorf(v, join(f.path, "job_name"), "%q contains whitespace; job names are matched in squeue and sacct output and must be one word", s)
+			}
+			r.JobName = s
+		}
+	}
+	if v := f.get("resume_args"); v != nil {
+		if args, ok := p.strList(v, join(f.path, "resume_args")); ok {
+			r.ResumeArgs = args
+			if !slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, StepPlaceholder) }) {
+				p.warnf(v, join(f.path, "resume_args"), "no %s: resubmissions will not tell the script which step to resume from", StepPlaceholder)
+			}
+		}
+	}
+	if v := f.get("sbatch_args"); v != nil {
+		r.SbatchArgs, _ = p.strList(v, join(f.path, "sbatch_args"))
+		for i, a := range r.SbatchArgs {
+			if strings.HasPrefix(a, "-") && strings.ContainsFunc(a, unicode.IsSpace) {
+				p.warnf(resolve(v).Content[i], join(f.path, "sbatch_args"),
+					"%q is one argument with a space in it; write %q or split it into two list items", a, strings.Replace(a, " ", "=", 1))
+			}
+		}
+	}
+	if v := f.get("env"); v != nil {
+		r.Env = p.env(v, join(f.path, "env"))
+	}
+	if v := f.get("start"); v != nil {
+		if s, ok := p.str(v, join(f.path, "start")); ok {
+			if !slices.Contains(startModes, s) {
+				p.errorf(v, join(f.path, "start"), "must be one of %s, got %q", joinWords(startModes), s)
+			}
+			r.Start = StartMode(s)
+		}
+	}
+}
+
+func (p *parser) env(v *yaml.Node, key string) map[string]string {
+	env, _ := p.strMap(v, key)
+	for _, e := range mustEntries(v) {
+		if !isIdentifier(e.key.Value) {
+			p.errorf(e.key, join(key, e.key.Value), "not a valid environment variable name (letters, digits and _, not starting with a digit)")
+		}
+	}
+	return env
+}
+
+// mustEntries lists a mapping's written keys without reporting anything
+// (strMap has already reported what is wrong with it).
+func mustEntries(n *yaml.Node) []pair {
+	var quiet report
+	ps, _ := quiet.entries(n, "")
+	return ps
+}
