@@ -1,0 +1,219 @@
+package trainer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// Point is one evaluation of a metric at a training step.
+type Point struct {
+	Step  int
+	Value float64
+}
+
+// LogSummary is what a nanochat training log says about its run.
+type LogSummary struct {
+	ValBPB []Point // every "Step N | Validation bpb: X", in log order
+	Core   []Point // every "Step N | CORE metric: X", in log order
+
+	LastStep     int // highest N of "step N/T (...)"; -1 when no such line
+	PlannedTotal int // T of the last "step N/T" line (num_iterations); 0 when none
+	ResumedFrom  int // S of the last "Resuming optimization from step S"; -1 none
+
+	// Finished is set when an end-of-run line ("Total training time: ..."
+	// or "Minimum validation bpb: ...") follows the last step or resume
+	// line. nanochat prints both only after its final step; Minimum is
+	// missing when evaluation is off, so either one is enough. A later step
+	// line (another job appending to the same file) clears it again.
+	Finished  bool
+	MinValBPB *float64 // from the last "Minimum validation bpb: X"; nil when absent
+
+	Hints        []string // failure hints (Hint* constants), deduplicated, first appearance first
+	TimeLimitHit bool     // Slurm's "DUE TO TIME LIMIT" line is present
+
+	// LastLines holds the last non-empty lines (at most MaxLastLines, each
+	// cut to MaxEvidenceBytes), ANSI codes removed: evidence for a human.
+	LastLines []string
+
+	// Malformed lists metric lines whose step or number could not be read,
+	// as `line N: "text"` (at most MaxMalformed); MalformedCount counts all.
+	Malformed      []string
+	MalformedCount int
+}
+
+// Limits on the evidence a summary carries, so one pathological log cannot
+// bloat the supervisor's journal.
+const (
+	MaxLastLines     = 20
+	MaxEvidenceBytes = 512
+	MaxMalformed     = 50
+)
+
+// Metrics returns the latest evaluation of each metric in the log.
+func (s LogSummary) Metrics() Metrics {
+	return Metrics{ValBPB: Latest(s.ValBPB), Core: Latest(s.Core)}
+}
+
+// ParseLog reads a whole nanochat training log (the Slurm --output file).
+//
+// Lines end at '\n' or '\r'; ANSI escape sequences are removed first; lines
+// longer than MaxLineBytes are cut. A last line without a line end is only
+// used as evidence (hints, LastLines), never for metrics or progress: Python
+// always ends a print with '\n', so an unterminated line was cut off by a
+// kill or is still being written, and "0.8" may be the start of "0.812".
+//
+// The error is non-nil only when r fails; the summary then holds what was
+// read before the failure.
+func ParseLog(r io.Reader) (LogSummary, error) {
+	p := newLogParser()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		p.feed(buf[:n])
+		if errors.Is(err, io.EOF) {
+			return p.summary(), nil
+		}
+		if err != nil {
+			return p.summary(), fmt.Errorf("read training log: %w", err)
+		}
+	}
+}
+
+// logParser accumulates a LogSummary from a stream fed in chunks.
+type logParser struct {
+	split   lineSplitter
+	sum     LogSummary
+	hintSet map[string]bool
+	last    [MaxLastLines][]byte // ring of the last non-empty lines
+	lastN   int                  // lines written to the ring so far
+	scratch []byte               // line without ANSI codes
+	partial bool                 // the line being handled has no line end
+}
+
+func newLogParser() *logParser {
+	p := &logParser{
+		sum:     LogSummary{LastStep: -1, ResumedFrom: -1},
+		hintSet: map[string]bool{},
+	}
+	p.split.line = 1
+	p.split.emit = p.handleLine
+	return p
+}
+
+func (p *logParser) feed(b []byte) { p.split.feed(b) }
+
+// summary returns the summary of everything fed so far, including the
+// evidence in an unterminated last line, without consuming that line.
+func (p *logParser) summary() LogSummary {
+	c := p.clone()
+	if seg, line, ok := c.split.partial(); ok {
+		c.partial = true
+		c.handleLine(seg, line)
+	}
+	return c.result()
+}
+
+// clone copies the parser deeply enough that handling one more line on the
+// copy leaves p untouched.
+func (p *logParser) clone() *logParser {
+	c := *p
+	c.split.pending = slices.Clone(p.split.pending)
+	c.split.emit = c.handleLine
+	c.hintSet = make(map[string]bool, len(p.hintSet))
+	for k, v := range p.hintSet {
+		c.hintSet[k] = v
+	}
+	c.sum.Hints = slices.Clone(p.sum.Hints)
+	for i := range c.last {
+		c.last[i] = slices.Clone(p.last[i])
+	}
+	c.scratch = nil
+	return &c
+}
+
+// result returns the summary with slices the caller may keep and modify.
+func (p *logParser) result() LogSummary {
+	s := p.sum
+	s.ValBPB = slices.Clone(p.sum.ValBPB)
+	s.Core = slices.Clone(p.sum.Core)
+	s.Hints = slices.Clone(p.sum.Hints)
+	s.Malformed = slices.Clone(p.sum.Malformed)
+	if p.sum.MinValBPB != nil {
+		v := *p.sum.MinValBPB
+		s.MinValBPB = &v
+	}
+	n := min(p.lastN, MaxLastLines)
+	s.LastLines = make([]string, 0, n)
+	for i := p.lastN - n; i < p.lastN; i++ {
+		s.LastLines = append(s.LastLines, string(p.last[i%MaxLastLines]))
+	}
+	return s
+}
+
+// handleLine interprets one line of the log.
+func (p *logParser) handleLine(seg []byte, lineNo int) {
+	line := seg
+	if bytes.IndexByte(line, 0x1b) >= 0 {
+		p.scratch = stripANSI(p.scratch[:0], line)
+		line = p.scratch
+	}
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return
+	}
+	p.remember(line)
+	lineHints(line, p.addHint)
+	if p.partial {
+		return
+	}
+	if err := p.readMetrics(line); err != nil {
+		p.sum.MalformedCount++
+		if len(p.sum.Malformed) < MaxMalformed {
+			p.sum.Malformed = append(p.sum.Malformed,
+				fmt.Sprintf("line %d: %s: %s", lineNo, evidence(line), err))
+		}
+	}
+}
+
+func (p *logParser) addHint(h string) {
+	if h == HintTimeLimit {
+		p.sum.TimeLimitHit = true
+	}
+	if !p.hintSet[h] {
+		p.hintSet[h] = true
+		p.sum.Hints = append(p.sum.Hints, h)
+	}
+}
+
+// remember puts line into the ring of last lines, reusing its buffers.
+func (p *logParser) remember(line []byte) {
+	i := p.lastN % MaxLastLines
+	p.last[i] = append(p.last[i][:0], cutEvidence(line)...)
+	p.lastN++
+}
+
+// cutEvidence shortens line to MaxEvidenceBytes without splitting a UTF-8
+// character.
+func cutEvidence(line []byte) []byte {
+	if len(line) <= MaxEvidenceBytes {
+		return line
+	}
+	cut := MaxEvidenceBytes
+	for cut > 0 && line[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return line[:cut]
+}
+
+// evidence quotes a line for an error message, shortened to stay readable.
+func evidence(line []byte) string {
+	const maxQuoted = 120
+	if len(line) > maxQuoted {
+		return strconv.Quote(string(line[:maxQuoted])) + "..."
+	}
+	return strconv.Quote(string(line))
+}
