@@ -1,0 +1,103 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Targets end a run: it is done when every target that is set is met by
+// the latest evaluation of its metric.
+type Targets struct {
+	ValBPB     *float64 // met when the latest val_bpb <= ValBPB (lower is better)
+	CoreMetric *float64 // met when the latest CORE metric >= CoreMetric (higher is better)
+}
+
+// Metrics holds the latest known evaluation of each metric; nil when the
+// metric has not been evaluated yet.
+type Metrics struct {
+	ValBPB *Point
+	Core   *Point
+}
+
+// Reached reports whether m meets every target that is set. With no target
+// set it is false: a run without targets never ends by itself. A NaN
+// metric (a diverged run) never meets a target.
+func (t Targets) Reached(m Metrics) bool {
+	return len(t.Missing(m)) == 0
+}
+
+// Missing describes, for a human, every target m does not meet yet, e.g.
+// "val_bpb 0.81 > target 0.75" or "no CORE evaluation yet". It is empty
+// exactly when Reached(m) is true.
+func (t Targets) Missing(m Metrics) []string {
+	if t.ValBPB == nil && t.CoreMetric == nil {
+		return []string{"no targets set"}
+	}
+	var missing []string
+	if t.ValBPB != nil {
+		if msg := unmet("val_bpb", m.ValBPB, *t.ValBPB, func(v, target float64) bool { return v <= target }, ">"); msg != "" {
+			missing = append(missing, msg)
+		}
+	}
+	if t.CoreMetric != nil {
+		if msg := unmet("CORE", m.Core, *t.CoreMetric, func(v, target float64) bool { return v >= target }, "<"); msg != "" {
+			missing = append(missing, msg)
+		}
+	}
+	return missing
+}
+
+// unmet returns "" when p meets target, else why not. NaN compares false
+// with everything, so met already rejects it; the message names it apart.
+func unmet(name string, p *Point, target float64, met func(v, target float64) bool, worse string) string {
+	switch {
+	case p == nil:
+		return fmt.Sprintf("no %s evaluation yet", name)
+	case met(p.Value, target):
+		return ""
+	case math.IsNaN(p.Value):
+		return fmt.Sprintf("%s is NaN at step %d", name, p.Step)
+	default:
+		return fmt.Sprintf("%s %s %s target %s", name, formatValue(p.Value), worse, formatValue(target))
+	}
+}
+
+func formatValue(v float64) string {
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// Latest returns a copy of the point with the highest step; among points
+// at the same step the later entry wins (a re-evaluation after a resume).
+// It returns nil for no points.
+func Latest(points []Point) *Point {
+	best := -1
+	for i, p := range points {
+		if best < 0 || p.Step >= points[best].Step {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	p := points[best]
+	return &p
+}
+
+// MetricsAtOrBefore returns the latest evaluations at steps <= maxStep.
+// The supervisor counts an evaluation only once a complete checkpoint at or
+// after its step exists: a target "reached" by a job that died before
+// saving would be lost on resume.
+func MetricsAtOrBefore(valbpb, core []Point, maxStep int) Metrics {
+	return Metrics{ValBPB: latestAtOrBefore(valbpb, maxStep), Core: latestAtOrBefore(core, maxStep)}
+}
+
+func latestAtOrBefore(points []Point, maxStep int) *Point {
+	var kept []Point
+	for _, p := range points {
+		if p.Step <= maxStep {
+			kept = append(kept, p)
+		}
+	}
+	return Latest(kept)
+}
