@@ -1,0 +1,177 @@
+package trainer
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ScriptDirectives returns the arguments of a batch script's #SBATCH lines
+// as sbatch reads them: only lines starting with "#SBATCH" (or the old
+// "#SLURM") in column one count, reading stops at the first line that is
+// neither blank nor a comment (sbatch ignores #SBATCH lines after the first
+// command) and at a "hetjob"/"packjob" separator (later lines describe other
+// components of a heterogeneous job). Arguments split on blanks; quotes
+// group, a backslash escapes the next character and an unquoted '#' starts
+// a comment. A line with an unmatched quote (which sbatch rejects) is
+// skipped and reported in the error, naming its line; the arguments of the
+// other lines are still returned.
+func ScriptDirectives(script []byte) ([]string, error) {
+	var args []string
+	var firstErr error
+	for lineNo, rest := 1, script; len(rest) > 0; lineNo++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		var body []byte
+		switch {
+		case bytes.HasPrefix(line, []byte("#SBATCH")):
+			body = line[len("#SBATCH"):]
+		case bytes.HasPrefix(line, []byte("#SLURM")):
+			body = line[len("#SLURM"):]
+		default:
+			if t := bytes.TrimLeft(line, " \t\v\f\r"); len(t) > 0 && t[0] != '#' {
+				return args, firstErr
+			}
+			continue
+		}
+		lower := bytes.ToLower(body)
+		if bytes.Contains(lower, []byte("hetjob")) || bytes.Contains(lower, []byte("packjob")) {
+			return args, firstErr
+		}
+		words, err := splitDirective(body)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("batch script line %d: %w", lineNo, err)
+			}
+			continue
+		}
+		args = append(args, words...)
+	}
+	return args, firstErr
+}
+
+// splitDirective splits the text after "#SBATCH" into arguments like
+// sbatch's get_argument.
+func splitDirective(s []byte) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord, escaped := false, false
+	var quote byte
+	for _, c := range s {
+		switch {
+		case escaped:
+			cur.WriteByte(c)
+			escaped = false
+		case c == '\\':
+			escaped, inWord = true, true
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '"' || c == '\'':
+			quote, inWord = c, true
+		case c == '#':
+			return finishWords(words, &cur, inWord), nil
+		case c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r':
+			words = finishWords(words, &cur, inWord)
+			inWord = false
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unmatched %c", quote)
+	}
+	return finishWords(words, &cur, inWord), nil
+}
+
+func finishWords(words []string, cur *strings.Builder, inWord bool) []string {
+	if inWord {
+		words = append(words, cur.String())
+	}
+	cur.Reset()
+	return words
+}
+
+// ScriptJobName returns the job name a batch script gives itself with
+// "#SBATCH -J name", "-Jname", "--job-name=name" or "--job-name name"
+// (the last one wins, as with sbatch), or "" when it sets none.
+func ScriptJobName(script []byte) string {
+	args, _ := ScriptDirectives(script)
+	v, _ := optionValue(args, 'J', "job-name")
+	return v
+}
+
+// ScriptOutput returns the script's --output (-o) filename pattern, or ""
+// when it sets none (Slurm then writes DefaultLogPattern).
+func ScriptOutput(script []byte) string {
+	args, _ := ScriptDirectives(script)
+	v, _ := optionValue(args, 'o', "output")
+	return v
+}
+
+// ScriptTimeLimit returns the time limit a batch script asks for with
+// "#SBATCH -t" or "--time", as Slurm enforces it (ParseTimeLimit). ok is
+// false when the script sets no limit, an unlimited one or an invalid one.
+func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
+	args, _ := ScriptDirectives(script)
+	v, found := optionValue(args, 't', "time")
+	if !found {
+		return 0, false
+	}
+	d, err := ParseTimeLimit(v)
+	if err != nil || d == 0 {
+		return 0, false
+	}
+	return d, true
+}
+
+// flagOnly lists sbatch's short options that take no argument (or only an
+// attached optional one), so "-vJname" is read as -v -J name.
+const flagOnly = "hHOQsuvVW"
+
+// optionValue finds the last value of an option given as -S value, -Svalue,
+// --long=value or --long value, the way getopt_long reads sbatch's
+// arguments. Long options must be spelled out; getopt's abbreviations are
+// not recognised.
+func optionValue(args []string, short byte, long string) (value string, found bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if name, ok := strings.CutPrefix(a, "--"); ok {
+			if v, ok := strings.CutPrefix(name, long+"="); ok {
+				value, found = v, true
+			} else if name == long && i+1 < len(args) {
+				value, found = args[i+1], true
+				i++
+			}
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if c == short {
+				if j+1 < len(a) {
+					value, found = a[j+1:], true
+				} else if i+1 < len(args) {
+					value, found = args[i+1], true
+					i++
+				}
+				break
+			}
+			if strings.IndexByte(flagOnly, c) < 0 {
+				break // another option whose argument is the rest
+			}
+		}
+	}
+	return value, found
+}
