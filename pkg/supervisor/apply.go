@@ -1,0 +1,224 @@
+package supervisor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// apply makes a plan real: it records the plan (events and new state)
+// durably, and only then runs sbatch for a Submit, recording the outcome
+// again afterwards. It returns the state now in force for the run.
+func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now time.Time) (RunState, error) {
+	next := plan.Next
+	if s.dryRun {
+		for _, e := range plan.Events {
+			s.emit(e)
+		}
+		return next, nil
+	}
+	if err := s.commit(now, next, plan.Events); err != nil {
+		return plan.Next, fmt.Errorf("run %s: record decision: %w (nothing submitted)", rc.spec.Name, err)
+	}
+	sub, ok := plan.Submission()
+	if !ok {
+		return next, nil
+	}
+	jobID, err := s.slurm.Sbatch(ctx, submitRequest(rc, sub))
+	var events []Event
+	next, events = afterSbatch(next, rc, sub, jobID, err, now, s.random())
+	if cerr := s.commit(now, next, events); cerr != nil {
+		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, jobID, cerr)
+	}
+	return next, nil
+}
+
+// submitRequest is the sbatch call for a submission: the user's flags, the
+// job name when configured, the tag, then the user's script and its resume
+// arguments, from the run's workdir with the run's environment.
+func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
+	flags := append([]string(nil), rc.SbatchArgs...)
+	if rc.JobName != "" {
+		flags = append(flags, "--job-name="+rc.JobName)
+	}
+	flags = append(flags, "--comment="+sub.Tag)
+	args := trainer.FreshArgs(rc.ResumeArgs)
+	if sub.FromStep != NoStep {
+		args = trainer.ResumeArgs(rc.ResumeArgs, sub.FromStep)
+	}
+	env := make([]string, 0, len(rc.Env))
+	for k, v := range rc.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	return slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
+}
+
+// afterSbatch folds sbatch's answer into the state. A job id ends the
+// intent. An error after which the job may exist keeps the intent, to be
+// resolved by looking for the tag; any other error gives the attempt back
+// and backs off.
+func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error, now time.Time, r float64) (RunState, []Event) {
+	name := rc.spec.Name
+	prev := ""
+	if st.Job != nil {
+		prev = st.Job.ID
+	}
+	switch {
+	case err == nil:
+		if st.Job != nil {
+			st.History = append(st.History, *st.Job)
+			if n := len(st.History); n > maxHistory {
+				st.History = st.History[n-maxHistory:]
+			}
+		}
+		st.Job = &JobRecord{ID: jobID, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
+		st.Intent = nil
+		st.SubmitFailures = 0
+		st.Phase = PhaseRunning
+		st.Updated = now
+		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, jobID,
+			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason)}
+	case slurm.SubmitMayHaveCreatedJob(err):
+		st.Reason = ReasonSbatchAmbiguous
+		st.Updated = now
+		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
+	default:
+		st.Intent = nil
+		st.Attempts = max(0, st.Attempts-1)
+		st.SubmitFailures++
+		delay := backoffDelay(rc.spec.Policy.Backoff, rc.spec.Policy.MaxBackoff, st.SubmitFailures, r)
+		st.BackoffUntil = now.Add(delay)
+		st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
+		st.Updated = now
+		if st.Job != nil {
+			// The ended job stays the current one; its end is handled.
+			st.Job.Handled = true
+		}
+		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
+	}
+}
+
+func nonEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// commit stores the run's new state and journals the events, then logs
+// them. The journal gets the full state with the last event so that state
+// can be rebuilt from the journal alone.
+func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error {
+	s.mu.Lock()
+	prev, had := s.states[next.Name]
+	s.states[next.Name] = next
+	s.mu.Unlock()
+	if s.ledger == nil {
+		s.emitAll(events)
+		return nil
+	}
+	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
+	if len(events) > 0 || stateChanged {
+		raw, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		recs := make([]ledger.Record, 0, len(events)+1)
+		for _, e := range events {
+			recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: e.Name, Fields: e.Fields})
+		}
+		if len(recs) == 0 {
+			recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
+		}
+		recs[len(recs)-1].State = raw
+		if err := s.ledger.Append(recs...); err != nil {
+			s.restoreState(next.Name, prev, had)
+			return err
+		}
+		if err := s.saveSnapshot(now); err != nil {
+			s.restoreState(next.Name, prev, had)
+			return err
+		}
+	}
+	s.emitAll(events)
+	return nil
+}
+
+func (s *Supervisor) restoreState(name string, prev RunState, had bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if had {
+		s.states[name] = prev
+	} else {
+		delete(s.states, name)
+	}
+}
+
+func (s *Supervisor) saveSnapshot(now time.Time) error {
+	s.mu.Lock()
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states))}
+	for k, v := range s.states {
+		snap.Runs[k] = v
+	}
+	s.mu.Unlock()
+	return s.ledger.SaveState(snap)
+}
+
+// journal appends a record that belongs to no run (Slurm health). Errors
+// are logged: losing such a record loses no decision.
+func (s *Supervisor) journal(now time.Time, e Event, state json.RawMessage) {
+	if s.ledger == nil || s.dryRun {
+		return
+	}
+	if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields, State: state}); err != nil {
+		s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
+	}
+}
+
+func (s *Supervisor) emitAll(events []Event) {
+	for _, e := range events {
+		s.emit(e)
+	}
+}
+
+// emit logs one event: the message is the event name, the fields its
+// evidence, in a stable order.
+func (s *Supervisor) emit(e Event) {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fields := make([]zap.Field, 0, len(keys))
+	for _, k := range keys {
+		fields = append(fields, zap.Any(k, e.Fields[k]))
+	}
+	if ce := s.log.Check(eventLevel(e), e.Name); ce != nil {
+		ce.Write(fields...)
+	}
+}
+
+func eventLevel(e Event) zapcore.Level {
+	switch e.Name {
+	case EventResubmitFailed, EventSlurmUnavailable, EventJobMissing, EventCheckpointIncomplete, EventRunError:
+		return zapcore.WarnLevel
+	case EventRunStopped:
+		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {
+			return zapcore.InfoLevel
+		}
+		return zapcore.WarnLevel
+	}
+	return zapcore.InfoLevel
+}

@@ -1,0 +1,221 @@
+package supervisor
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// Timing constants of the decision rules. They follow SLURM-FACTS.md.
+const (
+	// sacctGrace: right after sbatch, sacct has no row for up to ~2 s;
+	// much longer than that, with squeue not listing the job either, the
+	// job is reported missing (but never resubmitted blindly).
+	sacctGrace = 5 * time.Minute
+	// intentGrace: how long an intent without a job may stay unresolved
+	// before the daemon concludes that sbatch created nothing.
+	intentGrace = 2 * time.Minute
+	// timeoutTick: slurmctld checks time limits every 30 s, so TIMEOUT
+	// shows up at the limit plus up to 30 s.
+	timeoutTick = 30 * time.Second
+	// soon is the delay of a recheck that should happen almost at once.
+	soon = time.Second
+	// shortRecheck is for states that change within seconds (COMPLETING,
+	// no sacct row yet).
+	shortRecheck = 5 * time.Second
+)
+
+// Decide is the whole decision table of DESIGN.md as a pure function: the
+// same Input always gives the same Plan.
+func Decide(in Input) Plan {
+	d := &decider{in: in, next: in.State.Clone()}
+	d.next.Name = in.Spec.Name
+	d.observe()
+	d.decide()
+	if d.changed() {
+		d.next.Updated = in.Now
+	}
+	return Plan{Next: d.next, Actions: d.actions, Events: d.events, RecheckAfter: d.recheck}
+}
+
+type decider struct {
+	in      Input
+	next    RunState
+	actions []Action
+	events  []Event
+	recheck time.Duration
+}
+
+func (d *decider) event(name string, kv ...any) {
+	d.events = append(d.events, newEvent(name, d.in.Spec.Name, kv...))
+}
+
+func (d *decider) changed() bool {
+	return len(d.events) > 0 || len(d.actions) > 1 || d.next.Phase != d.in.State.Phase || d.next.Reason != d.in.State.Reason
+}
+
+// observe folds this pass's observations into the state: evaluations from
+// the log, the newest complete checkpoint.
+func (d *decider) observe() {
+	in := d.in
+	if in.Log.Summary != nil {
+		s := in.Log.Summary
+		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, s.ValBPB)
+		d.next.Core, _ = mergePoints(d.next.Core, s.Core)
+		if s.PlannedTotal > 0 {
+			d.next.PlannedTotal = s.PlannedTotal
+		}
+		if s.Finished {
+			d.next.TrainingFinished = true
+		}
+	}
+	if in.Ckpt.Err != nil {
+		return
+	}
+	if in.Ckpt.Newest != NoStep && in.Ckpt.NewestValBPB != nil {
+		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{{Step: in.Ckpt.Newest, Value: *in.Ckpt.NewestValBPB}})
+	}
+	if in.Ckpt.Newest > d.next.NewestStep {
+		d.next.NewestStep = in.Ckpt.Newest
+		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)
+	}
+	for _, s := range in.Ckpt.Incomplete {
+		if s.Step > d.next.ReportedIncomplete && !in.Ckpt.Settling {
+			d.next.ReportedIncomplete = s.Step
+			d.event(EventCheckpointIncomplete, FieldStep, s.Step, FieldReason, s.Reason, FieldNewestStep, in.Ckpt.Newest)
+		}
+	}
+}
+
+func (d *decider) decide() {
+	in := d.in
+	switch {
+	case in.Spec.Paused:
+		d.setPhase(PhasePaused, ReasonPaused)
+		return
+	case d.next.Phase == PhasePaused:
+		// Unpaused: decide afresh below.
+		d.setPhase(PhaseWaiting, ReasonNoJob)
+	case d.next.Phase.Terminal():
+		return
+	}
+	if d.targetsReached() {
+		return
+	}
+	if in.Slurm.SacctErr != nil && d.needsSacct() {
+		d.unknown(in.Slurm.SacctErr)
+		return
+	}
+	d.next.UnknownSince = time.Time{}
+	if d.next.Intent != nil && !d.resolveIntent() {
+		return
+	}
+	if d.next.Job == nil {
+		d.adoptOrStart()
+		return
+	}
+	d.followJob()
+}
+
+// needsSacct reports whether this run's decision depends on sacct.
+func (d *decider) needsSacct() bool {
+	j := d.next.Job
+	return j != nil && !j.Handled
+}
+
+func (d *decider) setPhase(p Phase, reason string) {
+	d.next.Phase = p
+	d.next.Reason = reason
+}
+
+func (d *decider) wait(p Phase, reason string, after time.Duration) {
+	d.setPhase(p, reason)
+	w := Wait{Reason: reason}
+	if after > 0 {
+		w.Until = d.in.Now.Add(after)
+		d.recheckIn(after)
+	}
+	d.actions = append(d.actions, w)
+}
+
+func (d *decider) recheckIn(after time.Duration) {
+	if after <= 0 {
+		after = soon
+	}
+	if d.recheck == 0 || after < d.recheck {
+		d.recheck = after
+	}
+}
+
+func (d *decider) unknown(err error) {
+	if d.next.UnknownSince.IsZero() {
+		d.next.UnknownSince = d.in.Now
+	}
+	// Retry sooner than the poll interval at first, then back off.
+	n := int(d.in.Now.Sub(d.next.UnknownSince)/(30*time.Second)) + 1
+	delay := backoffDelay(10*time.Second, d.pollInterval(), n, 0.5)
+	d.wait(PhaseUnknown, ReasonSlurmUnavailable, delay)
+}
+
+func (d *decider) pollInterval() time.Duration {
+	if d.in.Spec.PollInterval > 0 {
+		return d.in.Spec.PollInterval
+	}
+	return 2 * time.Minute
+}
+
+// targetsReached completes the run when the latest evaluations at or
+// before the newest complete checkpoint meet every target. Evaluations
+// newer than the newest complete checkpoint do not count: a model that was
+// never saved cannot be the result.
+func (d *decider) targetsReached() bool {
+	t := d.in.Spec.Targets
+	if t.ValBPB == nil && t.CoreMetric == nil {
+		return false
+	}
+	if d.next.NewestStep == NoStep {
+		return false
+	}
+	m := trainer.MetricsAtOrBefore(d.next.ValBPB, d.next.Core, d.next.NewestStep)
+	if !t.Reached(m) {
+		return false
+	}
+	d.setPhase(PhaseDone, ReasonTargetReached)
+	d.actions = append(d.actions, Complete{Reason: ReasonTargetReached})
+	kv := []any{FieldReason, ReasonTargetReached, FieldNewestStep, d.next.NewestStep}
+	if m.ValBPB != nil {
+		kv = append(kv, FieldValBPB, m.ValBPB.Value)
+	}
+	if m.Core != nil {
+		kv = append(kv, FieldCore, m.Core.Value)
+	}
+	if j := d.next.Job; j != nil {
+		kv = append(kv, FieldJobID, j.ID)
+	}
+	d.event(EventRunTargetReached, kv...)
+	return true
+}
+
+// makeTag is the --comment given to a submission: run, attempt and nonce,
+// so that a job whose id was lost can be recognised.
+func makeTag(run string, attempt int, nonce string) string {
+	return fmt.Sprintf("nsv:%s:%d:%s", run, attempt, nonce)
+}
+
+// liveQueueEntry returns the newest live squeue entry of the run other
+// than exceptID.
+func liveQueueEntry(q []slurm.QueueEntry, exceptID string) (slurm.QueueEntry, bool) {
+	var best slurm.QueueEntry
+	found := false
+	for _, e := range q {
+		if e.ID == exceptID || e.State.Terminal() {
+			continue
+		}
+		if !found || e.Submit.After(best.Submit) || (e.Submit.Equal(best.Submit) && e.ID > best.ID) {
+			best, found = e, true
+		}
+	}
+	return best, found
+}

@@ -1,0 +1,208 @@
+package supervisor
+
+import (
+	"slices"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// handleEnd judges a job that has ended for good (sacct terminal, gone from
+// squeue). It runs once per job: the verdict is stored in the job record.
+func (d *decider) handleEnd(row *slurm.Job) {
+	in, job := d.in, d.next.Job
+	job.Handled = true
+	job.NewestStepAtEnd = in.Ckpt.Newest
+	if s := in.Log.Summary; s != nil {
+		job.Hints = slices.Clone(s.Hints)
+	}
+	progress := d.progress()
+	base := []any{FieldJobID, job.ID, FieldState, row.State.String(), FieldExitCode, row.ExitCode.String(),
+		FieldAttempt, job.Attempt, FieldNewestStep, in.Ckpt.Newest, FieldProgress, progress}
+	if len(job.Hints) > 0 {
+		base = append(base, FieldHints, job.Hints)
+	}
+
+	switch row.State.Name {
+	case slurm.StateCancelled:
+		reason := ReasonCancelledByOther
+		if row.State.By == in.UID {
+			reason = ReasonCancelledByUser
+		}
+		d.stop(reason, base)
+		return
+	case slurm.StateCompleted:
+		if d.trainingFinished() {
+			if in.Spec.Targets.ValBPB == nil && in.Spec.Targets.CoreMetric == nil {
+				d.finish(base)
+			} else {
+				d.stop(ReasonCompletedBelowTarget, base)
+			}
+			return
+		}
+		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
+	case slurm.StateTimeout:
+		if progress {
+			d.failed(classProgressTimeout, ReasonTimeout, true, base)
+		} else {
+			d.failed(classApp, ReasonTimeoutNoProgress, false, base)
+		}
+	case slurm.StateNodeFail, slurm.StatePreempted, slurm.StateBootFail, slurm.StateDeadline:
+		d.failed(classInfra, ReasonInfraFailure, progress, base)
+	default:
+		d.failed(classApp, ReasonAppFailure, progress, base)
+	}
+}
+
+// progress: the newest complete step is newer than the step the attempt
+// resumed from. An adopted job whose start step is unknown is given the
+// benefit of the doubt (its failure is not counted).
+func (d *decider) progress() bool {
+	resume := d.next.Job.ResumeStep
+	if resume == UnknownStep {
+		if s := d.in.Log.Summary; s != nil && s.ResumedFrom >= 0 {
+			resume = s.ResumedFrom
+		} else if s != nil && s.LastStep > 0 {
+			resume = NoStep // the log shows a fresh start
+		} else {
+			return true
+		}
+		d.next.Job.ResumeStep = resume
+	}
+	return d.in.Ckpt.Newest > resume
+}
+
+func (d *decider) trainingFinished() bool {
+	if d.next.TrainingFinished {
+		return true
+	}
+	if s := d.in.Log.Summary; s != nil && trainer.Finished(*s, d.in.Ckpt.Newest) {
+		return true
+	}
+	return d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal
+}
+
+func (d *decider) stop(reason string, base []any) {
+	d.next.Job.Outcome = reason
+	d.setPhase(PhaseStopped, reason)
+	d.actions = append(d.actions, Stop{Reason: reason})
+	d.event(EventRunStopped, append(base, FieldReason, reason)...)
+}
+
+func (d *decider) finish(base []any) {
+	d.next.Job.Outcome = ReasonTrainingFinished
+	d.setPhase(PhaseDone, ReasonTrainingFinished)
+	d.actions = append(d.actions, Complete{Reason: ReasonTrainingFinished})
+	d.event(EventRunDone, append(base, FieldReason, ReasonTrainingFinished)...)
+}
+
+// failed applies the restart policy to a job that ended without finishing.
+func (d *decider) failed(class failureClass, reason string, progress bool, base []any) {
+	p, st := d.in.Spec.Policy, &d.next
+	st.Job.Outcome = reason
+	if progress {
+		st.FailuresWithoutProgress = 0
+		st.InfraFailures = 0
+	}
+	var n int
+	switch class {
+	case classProgressTimeout:
+		n = 0
+	case classInfra:
+		st.InfraFailures++
+		n = st.InfraFailures
+	case classApp:
+		if !progress {
+			st.FailuresWithoutProgress++
+		}
+		n = max(1, st.FailuresWithoutProgress)
+	}
+	if class == classApp && !progress && st.FailuresWithoutProgress >= p.MaxFailuresWithoutProgress {
+		d.stop(ReasonCrashLoop, base)
+		return
+	}
+	st.BackoffUntil = d.in.Now
+	if n > 0 {
+		delay := backoffDelay(p.Backoff, p.MaxBackoff, n, d.in.Rand)
+		st.BackoffUntil = d.in.Now.Add(delay)
+		if delay > 0 {
+			d.event(EventRunBackoff, append(base, FieldReason, reason, FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)...)
+		}
+	}
+	st.Reason = reason
+	d.afterEnd()
+}
+
+// afterEnd submits the next attempt once the backoff has passed.
+func (d *decider) afterEnd() {
+	if until := d.next.BackoffUntil; d.in.Now.Before(until) {
+		d.wait(PhaseBackoff, ReasonBackoff, until.Sub(d.in.Now))
+		return
+	}
+	reason := ReasonBackoff
+	if j := d.next.Job; j != nil && j.Outcome != "" {
+		reason = j.Outcome
+	}
+	d.submit(reason)
+}
+
+// submit records the intent of the next attempt. Apply runs sbatch only
+// after the intent is durable.
+func (d *decider) submit(reason string) {
+	in, st := d.in, &d.next
+	if st.Attempts >= in.Spec.Policy.MaxAttempts {
+		base := []any{FieldAttempt, st.Attempts}
+		if st.Job != nil {
+			base = append(base, FieldJobID, st.Job.ID)
+		}
+		st.Job = ensureJobOutcome(st.Job, ReasonBudgetExhausted)
+		d.setPhase(PhaseStopped, ReasonBudgetExhausted)
+		d.actions = append(d.actions, Stop{Reason: ReasonBudgetExhausted})
+		d.event(EventRunStopped, append(base, FieldReason, ReasonBudgetExhausted)...)
+		return
+	}
+	switch {
+	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
+		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		return
+	case in.Ckpt.Err != nil:
+		d.wait(PhaseBackoff, ReasonCheckpointError, shortRecheck*6)
+		return
+	case in.Ckpt.Settling:
+		d.wait(PhaseBackoff, ReasonCheckpointSettling, shortRecheck)
+		return
+	}
+	exceptID := ""
+	if st.Job != nil {
+		exceptID = st.Job.ID
+	}
+	if e, ok := liveQueueEntry(in.Slurm.Queue, exceptID); ok {
+		// Somebody (the user, or a submission whose record was lost)
+		// already has a job for this run: adopt it, never submit a twin.
+		if st.Job != nil {
+			d.archive(*st.Job)
+			st.Job = nil
+		}
+		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
+		return
+	}
+	from := in.Ckpt.Newest
+	if from == NoStep && in.Spec.Start != StartSubmit {
+		d.wait(PhaseWaiting, ReasonNoCheckpoint, 0)
+		return
+	}
+	attempt := st.Attempts + 1
+	tag := makeTag(in.Spec.Name, attempt, in.Nonce)
+	st.Attempts = attempt
+	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now}
+	d.setPhase(PhaseSubmitting, reason)
+	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag})
+	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason)
+}
+
+func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {
+	if j != nil && j.Outcome == "" {
+		j.Outcome = outcome
+	}
+	return j
+}

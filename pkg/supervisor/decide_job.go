@@ -1,0 +1,215 @@
+package supervisor
+
+import (
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+)
+
+// resolveIntent looks for the job of a recorded intent. It returns true
+// when the pass may go on (the job was found and adopted, or the intent is
+// provably void), false when the run must wait.
+func (d *decider) resolveIntent() bool {
+	in, it := d.in, d.next.Intent
+	if id, ok := d.findTagged(it.Tag); ok {
+		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At}, ReasonAdoptedTagged)
+		d.next.Intent = nil
+		return false
+	}
+	switch {
+	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
+		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		return false
+	case !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil:
+		d.unknown(orErr(in.Slurm.WindowErr, "sacct window not asked"))
+		return false
+	case in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At):
+		d.wait(PhaseSubmitting, ReasonIntentPending, shortRecheck)
+		return false
+	}
+	// Neither squeue nor sacct knows the tag after the grace period:
+	// sbatch created nothing. The attempt is given back.
+	d.event(EventResubmitFailed, FieldReason, ReasonIntentVoid, FieldAttempt, it.Attempt, FieldTag, it.Tag)
+	d.next.Intent = nil
+	d.next.Attempts = max(0, d.next.Attempts-1)
+	return true
+}
+
+func (d *decider) findTagged(tag string) (string, bool) {
+	for _, e := range d.in.Slurm.Queue {
+		if e.Comment == tag {
+			return e.ID, true
+		}
+	}
+	for _, j := range d.in.Slurm.Window {
+		if j.Comment == tag {
+			return j.ID, true
+		}
+	}
+	return "", false
+}
+
+// transientRowsSince reports sacct rows submitted after t whose name and
+// comment are not filled in yet (SLURM-FACTS.md: "allocation", empty
+// comment for a few seconds): one of them could be the tagged job.
+func (d *decider) transientRowsSince(t time.Time) bool {
+	for _, j := range d.in.Slurm.Window {
+		if j.Name == "allocation" && j.Comment == "" && !j.Submit.Before(t.Add(-time.Minute)) {
+			return true
+		}
+	}
+	return false
+}
+
+func orErr(err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	return errString(msg)
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func (d *decider) adoptJob(j JobRecord, reason string) {
+	if d.next.Job != nil && d.next.Job.ID != j.ID {
+		d.archive(*d.next.Job)
+	}
+	j.Name = d.in.Spec.JobName
+	d.next.Job = &j
+	d.next.FailuresWithoutProgress = min(d.next.FailuresWithoutProgress, d.in.Spec.Policy.MaxFailuresWithoutProgress)
+	d.actions = append(d.actions, Adopt{JobID: j.ID, Reason: reason})
+	d.event(EventRunAdopted, FieldJobID, j.ID, FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
+	// Look again at once: this pass had no log or sacct row for the job.
+	d.wait(PhaseRunning, reason, soon)
+}
+
+// archive moves an ended job into the bounded history.
+func (d *decider) archive(j JobRecord) {
+	d.next.History = append(d.next.History, j)
+	if n := len(d.next.History); n > maxHistory {
+		d.next.History = d.next.History[n-maxHistory:]
+	}
+}
+
+// adoptOrStart handles a run with no known job.
+func (d *decider) adoptOrStart() {
+	in := d.in
+	if !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil {
+		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		return
+	}
+	if e, ok := liveQueueEntry(in.Slurm.Queue, ""); ok {
+		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
+		return
+	}
+	switch in.Spec.Start {
+	case StartSubmit:
+		d.submit(ReasonStartSubmit)
+	case StartWait:
+		d.wait(PhaseWaiting, ReasonNoJob, 0)
+	default:
+		if !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil {
+			d.unknown(orErr(in.Slurm.WindowErr, "sacct window not asked"))
+			return
+		}
+		if j, ok := newestEnded(in.Slurm.Window, in.Spec.JobName); ok {
+			d.adoptJob(JobRecord{ID: j.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: j.Submit}, ReasonAdoptedEnded)
+			return
+		}
+		d.wait(PhaseWaiting, ReasonNoJob, 0)
+	}
+}
+
+func newestEnded(rows []slurm.Job, name string) (slurm.Job, bool) {
+	var best slurm.Job
+	found := false
+	for _, j := range rows {
+		if j.Name != name || !j.State.Terminal() {
+			continue
+		}
+		if !found || j.Submit.After(best.Submit) {
+			best, found = j, true
+		}
+	}
+	return best, found
+}
+
+// followJob handles a run whose current job is known.
+func (d *decider) followJob() {
+	in, job := d.in, d.next.Job
+	if job.Handled {
+		d.afterEnd()
+		return
+	}
+	row := in.Slurm.Job
+	if row != nil {
+		d.updateJob(row)
+	}
+	queued, inQueue := queueEntry(in.Slurm.Queue, job.ID)
+	live := inQueue && !queued.State.Terminal()
+	switch {
+	case row == nil && live:
+		d.wait(PhaseRunning, ReasonJobLive, 0)
+	case row == nil && in.Now.Sub(job.Submitted) < sacctGrace:
+		d.wait(PhaseRunning, ReasonJobNotInSacct, shortRecheck)
+	case row == nil:
+		if d.next.Reason != ReasonJobMissing {
+			d.event(EventJobMissing, FieldJobID, job.ID, FieldReason, ReasonJobMissing)
+		}
+		d.wait(PhaseRunning, ReasonJobMissing, 0)
+	case !row.State.Terminal():
+		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
+	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
+		// The end must be confirmed by squeue (the job may still be
+		// COMPLETING, and a twin must be ruled out) before acting.
+		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+	case live:
+		d.wait(PhaseRunning, ReasonJobEnding, shortRecheck)
+	default:
+		d.handleEnd(row)
+	}
+}
+
+func queueEntry(q []slurm.QueueEntry, id string) (slurm.QueueEntry, bool) {
+	for _, e := range q {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return slurm.QueueEntry{}, false
+}
+
+func (d *decider) updateJob(row *slurm.Job) {
+	job := d.next.Job
+	state := row.State.String()
+	if state != job.State {
+		d.event(EventJobStateChanged, FieldJobID, job.ID, FieldPrevState, job.State, FieldState, state,
+			FieldExitCode, row.ExitCode.String(), FieldAttempt, job.Attempt)
+	}
+	job.State = state
+	job.ExitCode = row.ExitCode.String()
+	job.Start, job.End, job.TimeLimit = row.Start, row.End, row.TimeLimit
+	if job.Submitted.IsZero() {
+		job.Submitted = row.Submit
+	}
+}
+
+// untilExpectedEnd is the delay until a running job's time limit plus
+// Slurm's 30 s check, so that a TIMEOUT is seen within seconds without
+// polling harder.
+func (d *decider) untilExpectedEnd(row *slurm.Job) time.Duration {
+	if row.Start.IsZero() || row.TimeLimit <= 0 {
+		return 0
+	}
+	end := row.Start.Add(row.TimeLimit + timeoutTick + 2*time.Second)
+	if !end.After(d.in.Now) {
+		return shortRecheck
+	}
+	if delay := end.Sub(d.in.Now); delay < d.pollInterval() {
+		return delay
+	}
+	return 0
+}
+

@@ -1,0 +1,71 @@
+package supervisor
+
+// Event names: the zap message of every decision log line. They are a
+// contract (DESIGN.md); tests outside the repository rely on them.
+const (
+	EventRunAdopted           = "run_adopted"
+	EventJobStateChanged      = "job_state_changed"
+	EventCheckpointComplete   = "checkpoint_complete"
+	EventCheckpointIncomplete = "checkpoint_incomplete"
+	EventJobResubmitted       = "job_resubmitted"
+	EventResubmitFailed       = "resubmit_failed"
+	EventRunTargetReached     = "run_target_reached"
+	EventRunStopped           = "run_stopped"
+	EventRunBackoff           = "run_backoff"
+	EventSlurmUnavailable     = "slurm_unavailable"
+	EventConfigReloaded       = "config_reloaded"
+	EventConfigRejected       = "config_rejected"
+	EventCheckpointPruned     = "checkpoint_pruned"
+
+	// Events added beyond the contract.
+	EventSlurmAvailable = "slurm_available"
+	EventRunWaiting     = "run_waiting"
+	EventSubmitIntent   = "submit_intent"
+	EventRunError       = "run_error"
+	EventRunDone        = "run_done"
+	EventJobMissing     = "job_missing"
+)
+
+// Field keys of events. Stable: journalctl filters and external tests use
+// them.
+const (
+	FieldRun        = "run"
+	FieldJobID      = "job_id"
+	FieldState      = "state"
+	FieldExitCode   = "exit_code"
+	FieldAttempt    = "attempt"
+	FieldResumeStep = "resume_step"
+	FieldNewJobID   = "new_job_id"
+	FieldNewestStep = "newest_step"
+	FieldValBPB     = "val_bpb"
+	FieldCore       = "core_metric"
+	FieldReason     = "reason"
+	FieldError      = "error"
+	FieldPrevState  = "prev_state"
+	FieldHints      = "hints"
+	FieldUntil      = "until"
+	FieldDelay      = "delay"
+	FieldTag        = "tag"
+	FieldStep       = "step"
+	FieldBytes      = "bytes"
+	FieldProgress   = "progress"
+)
+
+// Event is one decision or observation worth a log line and a journal
+// record. Fields use the keys above.
+type Event struct {
+	Name   string         `json:"event"`
+	Fields map[string]any `json:"fields,omitempty"`
+}
+
+func newEvent(name, run string, kv ...any) Event {
+	e := Event{Name: name, Fields: map[string]any{FieldRun: run}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		if kv[i+1] == nil {
+			continue
+		}
+		e.Fields[k] = kv[i+1]
+	}
+	return e
+}

@@ -1,0 +1,166 @@
+package supervisor
+
+import (
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// StartMode says what to do when a run has no known job.
+type StartMode string
+
+const (
+	// StartAdopt adopts a live job of the run, or its newest ended one,
+	// found by job name; otherwise it waits for the user to submit.
+	StartAdopt StartMode = "adopt"
+	// StartSubmit adopts a live job if there is one, otherwise submits.
+	StartSubmit StartMode = "submit"
+	// StartWait adopts only a live job; it never acts on ended ones.
+	StartWait StartMode = "wait"
+)
+
+// Policy is a run's restart policy.
+type Policy struct {
+	MaxAttempts                int
+	MaxFailuresWithoutProgress int
+	Backoff                    time.Duration
+	MaxBackoff                 time.Duration
+}
+
+// RunSpec is what Decide needs of a run's configuration.
+type RunSpec struct {
+	Name    string
+	JobName string // effective Slurm job name
+	Start   StartMode
+	Targets trainer.Targets
+	Policy  Policy
+	Paused  bool
+	// PollInterval bounds how long a waiting plan sleeps.
+	PollInterval time.Duration
+}
+
+// SlurmView is what Slurm said about a run in this pass.
+type SlurmView struct {
+	// SacctErr is set when sacct failed or timed out: the job's state is
+	// unknown and nothing may be decided from it.
+	SacctErr error
+	// Job is the sacct row of the run's current job; nil when sacct has no
+	// row for it (or was not asked).
+	Job *slurm.Job
+
+	// QueueAsked reports whether squeue was asked in this pass.
+	QueueAsked bool
+	QueueErr   error
+	// Queue holds the squeue entries (any state) that belong to the run:
+	// its job name or its tag.
+	Queue []slurm.QueueEntry
+
+	// WindowAsked reports whether sacct was asked for a time window (to
+	// adopt an ended job, or to resolve an intent).
+	WindowAsked bool
+	WindowErr   error
+	// Window holds the rows of that window that belong to the run, plus
+	// rows whose name is still the transient "allocation".
+	Window []slurm.Job
+}
+
+// CkptView is what the checkpoint directory showed in this pass.
+type CkptView struct {
+	Err error
+	// Newest is the newest complete step, NoStep if none.
+	Newest int
+	// NewestValBPB is val_bpb from the newest complete step's meta.
+	NewestValBPB *float64
+	// Settling is set when a step newer than Newest is still being
+	// written: resubmitting now could pick an older step than needed.
+	Settling bool
+	// Incomplete lists steps newer than Newest that are torn, with why.
+	Incomplete []IncompleteStep
+}
+
+// IncompleteStep is a step that exists but cannot be resumed from.
+type IncompleteStep struct {
+	Step   int
+	Reason string
+}
+
+// LogView is the current job's training log, parsed.
+type LogView struct {
+	Path    string
+	Summary *trainer.LogSummary // nil when there is no log (yet)
+	Err     error
+}
+
+// Input is everything Decide may look at. It holds no handles: Decide is a
+// pure function of it.
+type Input struct {
+	Now   time.Time
+	Spec  RunSpec
+	State RunState
+	Slurm SlurmView
+	Ckpt  CkptView
+	Log   LogView
+	// UID is the daemon's own user id, to recognise "CANCELLED by <uid>".
+	UID string
+	// Nonce makes the submission tag unique; the caller draws it.
+	Nonce string
+	// Rand in [0,1) jitters backoff delays; the caller draws it.
+	Rand float64
+}
+
+// Action is one step of a Plan. Only Submit has an effect outside the
+// state: the others document what the new state already says.
+type Action interface{ action() string }
+
+// Submit runs sbatch for attempt Attempt, resuming from FromStep (NoStep
+// for a fresh start). Tag goes into --comment so the job can be recognised.
+type Submit struct {
+	Attempt  int
+	FromStep int
+	Tag      string
+}
+
+// Adopt takes JobID as the run's current job.
+type Adopt struct {
+	JobID  string
+	Reason string
+}
+
+// Wait does nothing until Until (or the next trigger).
+type Wait struct {
+	Until  time.Time
+	Reason string
+}
+
+// Complete marks the run done.
+type Complete struct{ Reason string }
+
+// Stop marks the run stopped.
+type Stop struct{ Reason string }
+
+func (Submit) action() string   { return "submit" }
+func (Adopt) action() string    { return "adopt" }
+func (Wait) action() string     { return "wait" }
+func (Complete) action() string { return "complete" }
+func (Stop) action() string     { return "stop" }
+
+// Plan is Decide's answer: the new state, what to do, what to log.
+type Plan struct {
+	Next    RunState
+	Actions []Action
+	Events  []Event
+	// RecheckAfter asks for another pass this soon (0: at the poll
+	// interval).
+	RecheckAfter time.Duration
+}
+
+// Submission returns the plan's Submit action, if any.
+func (p Plan) Submission() (Submit, bool) {
+	for _, a := range p.Actions {
+		if s, ok := a.(Submit); ok {
+			return s, true
+		}
+	}
+	return Submit{}, false
+}

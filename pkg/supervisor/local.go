@@ -1,0 +1,147 @@
+package supervisor
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// settleTime: a checkpoint file modified this recently may still be being
+// written; nanochat writes in place, without temp files or a marker.
+const settleTime = 10 * time.Second
+
+// rescanEvery bounds how long a cached checkpoint verdict is trusted when
+// the directory looks unchanged (network filesystems can lag on mtimes).
+const rescanEvery = 10 * time.Minute
+
+// ckptCache remembers the last scan of each run's checkpoint directory, so
+// that a pass over an unchanged directory reads nothing but its metadata.
+type ckptCache struct {
+	mu      sync.Mutex
+	entries map[string]ckptEntry
+}
+
+type ckptEntry struct {
+	dirMod  time.Time
+	scanned time.Time
+	ranks   int
+	view    CkptView
+}
+
+// observeCkpt judges the run's checkpoint directory.
+func (s *Supervisor) observeCkpt(rc runConfig, now time.Time) CkptView {
+	dir := rc.CheckpointDir
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return CkptView{Newest: NoStep}
+	}
+	if err != nil {
+		return CkptView{Newest: NoStep, Err: err}
+	}
+	if !fi.IsDir() {
+		return CkptView{Newest: NoStep, Err: &fs.PathError{Op: "scan", Path: dir, Err: errors.New("not a directory")}}
+	}
+	c := &s.ckpts
+	c.mu.Lock()
+	e, ok := c.entries[dir]
+	c.mu.Unlock()
+	if ok && e.ranks == rc.Ranks && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling && now.Sub(e.scanned) < rescanEvery {
+		return e.view
+	}
+	view := scanView(os.DirFS(dir), rc.Ranks, now)
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]ckptEntry{}
+	}
+	c.entries[dir] = ckptEntry{dirMod: fi.ModTime(), scanned: now, ranks: rc.Ranks, view: view}
+	c.mu.Unlock()
+	return view
+}
+
+// scanView turns a scan report into what Decide needs: the newest complete
+// step, and the steps after it that are torn or still being written.
+func scanView(fsys fs.FS, ranks int, now time.Time) CkptView {
+	rep, err := ckpt.Scan(fsys, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settleTime})
+	if err != nil {
+		return CkptView{Newest: NoStep, Err: err}
+	}
+	v := CkptView{Newest: NoStep}
+	if newest, ok := rep.NewestComplete(); ok {
+		v.Newest = newest.Step
+		v.NewestValBPB = newest.ValBPB
+	}
+	for _, st := range rep.Steps {
+		if st.Step <= v.Newest || st.Complete {
+			continue
+		}
+		if now.Sub(st.ModTime) < settleTime {
+			v.Settling = true
+			continue
+		}
+		v.Incomplete = append(v.Incomplete, IncompleteStep{Step: st.Step, Reason: st.Reason})
+	}
+	return v
+}
+
+// logCache keeps the parsed training log of each run's current job, parsed
+// again only when the file changed.
+type logCache struct {
+	mu      sync.Mutex
+	entries map[string]logEntry
+}
+
+type logEntry struct {
+	path    string
+	size    int64
+	mod     time.Time
+	summary trainer.LogSummary
+}
+
+// logPath is where the job's training log is, by the run's log pattern.
+func logPath(rc runConfig, job *JobRecord) string {
+	return trainer.LogPath(rc.Log, rc.Workdir, job.ID, rc.spec.JobName)
+}
+
+// observeLog parses the training log of the run's current job.
+func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
+	if st.Job == nil {
+		return LogView{}
+	}
+	path := logPath(rc, st.Job)
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return LogView{Path: path}
+	}
+	if err != nil {
+		return LogView{Path: path, Err: err}
+	}
+	c := &s.logs
+	c.mu.Lock()
+	e, ok := c.entries[rc.spec.Name]
+	c.mu.Unlock()
+	if ok && e.path == path && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
+		sum := e.summary
+		return LogView{Path: path, Summary: &sum}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return LogView{Path: path, Err: err}
+	}
+	defer f.Close()
+	sum, err := trainer.ParseLog(f)
+	if err != nil {
+		return LogView{Path: path, Err: err}
+	}
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]logEntry{}
+	}
+	c.entries[rc.spec.Name] = logEntry{path: path, size: fi.Size(), mod: fi.ModTime(), summary: sum}
+	c.mu.Unlock()
+	return LogView{Path: path, Summary: &sum}
+}

@@ -1,0 +1,65 @@
+package supervisor
+
+import (
+	"context"
+	"time"
+)
+
+// minGap keeps passes at least this far apart, however many wake-ups
+// arrive: a burst of file events must not turn into a burst of sacct calls.
+const minGap = time.Second
+
+// Loop runs passes until ctx is done. After each pass it sleeps until the
+// poll interval has passed, a plan's recheck is due, or something arrives
+// on wake (config edits, checkpoint or log activity, SIGHUP). Wake-ups
+// carry no data: every pass decides from scratch. afterPass, if not nil,
+// is called after every pass (the systemd watchdog and status hook).
+func (s *Supervisor) Loop(ctx context.Context, wake <-chan struct{}, afterPass func(PassResult)) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		case <-wake:
+			// Coalesce: wait out the minimum gap, then run one pass for
+			// every wake-up received meanwhile.
+			if gap := minGap - time.Since(last); gap > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(gap):
+				}
+			}
+			drain(wake)
+		}
+		res := s.Tick(ctx)
+		last = time.Now()
+		if afterPass != nil {
+			afterPass(res)
+		}
+		timer.Reset(nextPass(s.PollInterval(), res.RecheckAfter))
+	}
+}
+
+// nextPass is the sleep after a pass: the poll interval, or sooner when a
+// plan asked for it, never less than minGap.
+func nextPass(poll, recheck time.Duration) time.Duration {
+	d := poll
+	if recheck > 0 && recheck < d {
+		d = recheck
+	}
+	return max(d, minGap)
+}
+
+func drain(c <-chan struct{}) {
+	for {
+		select {
+		case <-c:
+		default:
+			return
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package supervisor
+
+// Phase is where a run stands. The same strings appear in the state file,
+// in status output and in log events.
+type Phase string
+
+const (
+	// PhaseWaiting: no job is known and none will be submitted yet (start
+	// mode adopt or wait, or no checkpoint to resume from).
+	PhaseWaiting Phase = "waiting"
+	// PhaseSubmitting: an intent to submit is recorded but its job id is
+	// not; the next pass looks for the tagged job before anything else.
+	PhaseSubmitting Phase = "submitting"
+	// PhaseRunning: the run's job is pending or running in Slurm.
+	PhaseRunning Phase = "running"
+	// PhaseBackoff: the last job ended; the next submission waits until
+	// BackoffUntil.
+	PhaseBackoff Phase = "backoff"
+	// PhaseUnknown: Slurm could not be asked; nothing is decided.
+	PhaseUnknown Phase = "unknown"
+	// PhaseDone: the targets are reached. Terminal.
+	PhaseDone Phase = "done"
+	// PhaseStopped: the daemon gave up or the user stopped the run. Terminal
+	// until an operator resumes it.
+	PhaseStopped Phase = "stopped"
+	// PhasePaused: paused in the config; observed but never acted upon.
+	PhasePaused Phase = "paused"
+)
+
+// Terminal reports whether the daemon will never submit for the run again
+// on its own.
+func (p Phase) Terminal() bool { return p == PhaseDone || p == PhaseStopped }
+
+// Reasons explain a plan. They are stable strings: logs, status, history and
+// tests use the same words.
+const (
+	ReasonTargetReached        = "target_reached"
+	ReasonTrainingFinished     = "training_finished"
+	ReasonCompletedBelowTarget = "completed_below_target"
+	ReasonCancelledByUser      = "cancelled_by_user"
+	ReasonCancelledByOther     = "cancelled_by_other"
+	ReasonCrashLoop            = "crash_loop"
+	ReasonBudgetExhausted      = "budget_exhausted"
+	ReasonPaused               = "paused"
+	ReasonJobLive              = "job_live"
+	ReasonJobNotInSacct        = "job_not_in_sacct_yet"
+	ReasonJobMissing           = "job_missing"
+	ReasonJobEnding            = "job_still_in_squeue"
+	ReasonSlurmUnavailable     = "slurm_unavailable"
+	ReasonCheckpointError      = "checkpoint_unreadable"
+	ReasonCheckpointSettling   = "checkpoint_being_written"
+	ReasonNoJob                = "no_job"
+	ReasonNoCheckpoint         = "no_complete_checkpoint"
+	ReasonAdoptedLive          = "adopted_live_job"
+	ReasonAdoptedEnded         = "adopted_ended_job"
+	ReasonAdoptedTagged        = "adopted_tagged_job"
+	ReasonIntentPending        = "intent_unresolved"
+	ReasonIntentVoid           = "intent_void"
+	ReasonStartSubmit          = "start_submit"
+	ReasonTimeout              = "timeout"
+	ReasonTimeoutNoProgress    = "timeout_no_progress"
+	ReasonAppFailure           = "app_failure"
+	ReasonCompletedUnfinished  = "completed_training_unfinished"
+	ReasonInfraFailure         = "infra_failure"
+	ReasonBackoff              = "backoff"
+	ReasonSbatchFailed         = "sbatch_failed"
+	ReasonSbatchAmbiguous      = "sbatch_ambiguous"
+	ReasonOperatorResume       = "operator_resume"
+	ReasonRunError             = "run_error"
+)

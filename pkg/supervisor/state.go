@@ -1,0 +1,162 @@
+package supervisor
+
+import (
+	"slices"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// NoStep marks "no checkpoint": a fresh start, or nothing found.
+const NoStep = -1
+
+// UnknownStep marks a resume step the daemon cannot know: a job the user
+// submitted by hand whose log does not say where it resumed from.
+const UnknownStep = -2
+
+// RunState is everything the daemon remembers about one run between passes
+// and across restarts. It is persisted in the state snapshot and, after
+// every decision that changes it, in the journal.
+type RunState struct {
+	Name   string `json:"name"`
+	Phase  Phase  `json:"phase"`
+	Reason string `json:"reason,omitempty"`
+
+	// Job is the current or last job of the run.
+	Job *JobRecord `json:"job,omitempty"`
+	// Intent is a submission recorded before sbatch whose job id is not
+	// known yet.
+	Intent *Intent `json:"intent,omitempty"`
+
+	// Attempts counts submissions made by the daemon (max_attempts).
+	Attempts int `json:"attempts"`
+	// FailuresWithoutProgress counts consecutive failed attempts that
+	// produced no new complete checkpoint (crash-loop guard).
+	FailuresWithoutProgress int `json:"failures_without_progress"`
+	// InfraFailures counts consecutive infrastructure failures (NODE_FAIL,
+	// PREEMPTED, ...): they drive the backoff but not the crash-loop guard.
+	InfraFailures int `json:"infra_failures"`
+	// SubmitFailures counts consecutive sbatch errors.
+	SubmitFailures int `json:"submit_failures"`
+	// BackoffUntil is when the next submission may happen.
+	BackoffUntil time.Time `json:"backoff_until,omitzero"`
+
+	// NewestStep is the newest complete checkpoint step seen (NoStep if
+	// none).
+	NewestStep int `json:"newest_step"`
+	// ValBPB and Core are every evaluation seen in any job's log, by step.
+	// A resumed job writes a new log, so these are the only memory of
+	// earlier evaluations (CORE is nowhere else).
+	ValBPB []trainer.Point `json:"val_bpb,omitempty"`
+	Core   []trainer.Point `json:"core,omitempty"`
+	// PlannedTotal is the num_iterations the trainer announced (0 unknown).
+	PlannedTotal int `json:"planned_total,omitempty"`
+	// TrainingFinished is set once a log showed the end-of-run lines.
+	TrainingFinished bool `json:"training_finished,omitempty"`
+
+	// ReportedIncomplete is the newest torn step already reported, so
+	// that checkpoint_incomplete is logged once per step.
+	ReportedIncomplete int `json:"reported_incomplete,omitempty"`
+
+	// UnknownSince is when Slurm stopped answering for this run.
+	UnknownSince time.Time `json:"unknown_since,omitzero"`
+	// History holds the ended jobs, oldest first (bounded).
+	History []JobRecord `json:"history,omitempty"`
+	// Updated is the time of the last change.
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// maxHistory bounds RunState.History; the journal keeps everything.
+const maxHistory = 200
+
+// JobRecord is one Slurm job of a run.
+type JobRecord struct {
+	ID      string `json:"id"`
+	Attempt int    `json:"attempt"` // 0 for a job the daemon adopted
+	// ResumeStep is the step the job resumed from: NoStep for a fresh
+	// start, UnknownStep when not known.
+	ResumeStep int       `json:"resume_step"`
+	Tag        string    `json:"tag,omitempty"`
+	Adopted    bool      `json:"adopted,omitempty"`
+	Submitted  time.Time `json:"submitted,omitzero"`
+	Name       string    `json:"name,omitempty"`
+
+	State     string        `json:"state,omitempty"`
+	ExitCode  string        `json:"exit_code,omitempty"`
+	Start     time.Time     `json:"start,omitzero"`
+	End       time.Time     `json:"end,omitzero"`
+	TimeLimit time.Duration `json:"time_limit,omitempty"`
+	// Handled is set once the job's end was acted upon, so that a
+	// level-triggered pass never counts the same failure twice.
+	Handled bool `json:"handled,omitempty"`
+	// Outcome is the reason given when the end was handled.
+	Outcome string   `json:"outcome,omitempty"`
+	Hints   []string `json:"hints,omitempty"`
+	// NewestStepAtEnd is the newest complete step when the end was handled.
+	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
+}
+
+// Intent is a submission written to the ledger before sbatch runs.
+type Intent struct {
+	Tag      string    `json:"tag"`
+	Attempt  int       `json:"attempt"`
+	FromStep int       `json:"from_step"`
+	At       time.Time `json:"at"`
+}
+
+// NewRunState is the state of a run the daemon has never seen.
+func NewRunState(name string) RunState {
+	return RunState{Name: name, Phase: PhaseWaiting, NewestStep: NoStep}
+}
+
+// Clone returns a deep copy, so that Decide never mutates its input.
+func (s RunState) Clone() RunState {
+	c := s
+	if s.Job != nil {
+		j := s.Job.clone()
+		c.Job = &j
+	}
+	if s.Intent != nil {
+		i := *s.Intent
+		c.Intent = &i
+	}
+	c.ValBPB = slices.Clone(s.ValBPB)
+	c.Core = slices.Clone(s.Core)
+	c.History = make([]JobRecord, len(s.History))
+	for i, h := range s.History {
+		c.History[i] = h.clone()
+	}
+	if len(s.History) == 0 {
+		c.History = nil
+	}
+	return c
+}
+
+func (j JobRecord) clone() JobRecord {
+	j.Hints = slices.Clone(j.Hints)
+	return j
+}
+
+// mergePoints adds evaluations to a history keyed by step; a later value
+// for the same step replaces the earlier one (a resumed job re-evaluates).
+// It reports whether anything changed.
+func mergePoints(have []trainer.Point, add []trainer.Point) ([]trainer.Point, bool) {
+	changed := false
+	for _, p := range add {
+		i, found := slices.BinarySearchFunc(have, p.Step, func(a trainer.Point, step int) int { return a.Step - step })
+		switch {
+		case found && samePoint(have[i], p):
+		case found:
+			have[i] = p
+			changed = true
+		default:
+			have = slices.Insert(have, i, p)
+			changed = true
+		}
+	}
+	return have, changed
+}
+
+func samePoint(a, b trainer.Point) bool {
+	return a.Step == b.Step && (a.Value == b.Value || (a.Value != a.Value && b.Value != b.Value))
+}

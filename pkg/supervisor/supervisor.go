@@ -1,0 +1,175 @@
+package supervisor
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
+)
+
+// Options wires a Supervisor. Slurm, Config and Logger are required.
+type Options struct {
+	Config *config.Config
+	Slurm  SlurmAPI
+	Logger *zap.Logger
+	// Ledger persists decisions; nil runs without memory (plan).
+	Ledger *ledger.Ledger
+	// DryRun decides but never submits and never writes (the plan verb).
+	DryRun bool
+	// Now and Rand are injected for tests; defaults are the real clock and
+	// a randomly seeded source.
+	Now  func() time.Time
+	Rand *rand.Rand
+	// UID is the daemon's user id (default os.Getuid()).
+	UID string
+}
+
+// Supervisor runs the reconcile passes. Tick and Reload may be called from
+// different goroutines; passes never overlap.
+type Supervisor struct {
+	slurm  SlurmAPI
+	log    *zap.Logger
+	ledger *ledger.Ledger
+	dryRun bool
+	now    func() time.Time
+	uid    string
+
+	pass sync.Mutex // one pass at a time
+
+	mu        sync.Mutex // guards everything below
+	cfg       *config.Config
+	runs      map[string]runConfig
+	states    map[string]RunState
+	rnd       *rand.Rand
+	slurmDown time.Time
+	logs      logCache
+	ckpts     ckptCache
+}
+
+// New builds a Supervisor and restores the state of earlier lives from the
+// ledger: the snapshot, or the journal when the snapshot is unreadable.
+func New(opt Options) (*Supervisor, error) {
+	runs, err := buildRuns(opt.Config)
+	if err != nil {
+		return nil, err
+	}
+	s := &Supervisor{
+		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
+		now: opt.Now, rnd: opt.Rand, uid: opt.UID,
+		cfg: opt.Config, runs: runs, states: map[string]RunState{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rnd == nil {
+		s.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if s.uid == "" {
+		s.uid = strconv.Itoa(os.Getuid())
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
+	}
+	if err := s.restore(opt.Config.StateDir); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// snapshot is the state file's content.
+type snapshot struct {
+	Version int                 `json:"version"`
+	Written time.Time           `json:"written"`
+	Runs    map[string]RunState `json:"runs"`
+}
+
+const snapshotVersion = 1
+
+func (s *Supervisor) restore(dir string) error {
+	var snap snapshot
+	found, err := ledger.LoadState(dir, &snap)
+	if err == nil && found {
+		if snap.Version > snapshotVersion {
+			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
+		}
+		for name, st := range snap.Runs {
+			s.states[name] = st
+		}
+		return nil
+	}
+	if err != nil {
+		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
+	}
+	// No usable snapshot: rebuild from the journal's newest state per run.
+	last, problems, jerr := ledger.LastStates(dir)
+	if jerr != nil {
+		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
+	}
+	for _, p := range problems {
+		s.log.Warn("journal_problem", zap.Int("line", p.Line), zap.String(FieldError, p.Err))
+	}
+	for name, raw := range last {
+		var st RunState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			s.log.Warn("journal_problem", zap.String(FieldRun, name), zap.Error(err))
+			continue
+		}
+		s.states[name] = st
+	}
+	if len(last) > 0 {
+		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
+	}
+	return nil
+}
+
+// States returns a copy of every run's state, by name.
+func (s *Supervisor) States() map[string]RunState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]RunState, len(s.states))
+	for k, v := range s.states {
+		out[k] = v.Clone()
+	}
+	return out
+}
+
+// Config returns the configuration in force.
+func (s *Supervisor) Config() *config.Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// Reload swaps in a new configuration between passes. A configuration whose
+// runs cannot be derived (unreadable script, clashing job names) is
+// rejected and the old one stays.
+func (s *Supervisor) Reload(cfg *config.Config) error {
+	runs, err := buildRuns(cfg)
+	if err != nil {
+		s.log.Warn(EventConfigRejected, zap.String("path", cfg.Path), zap.String(FieldError, err.Error()))
+		return err
+	}
+	s.mu.Lock()
+	old := s.cfg
+	s.cfg, s.runs = cfg, runs
+	s.mu.Unlock()
+	added, removed, changed := cfg.Diff(old)
+	s.log.Info(EventConfigReloaded, zap.String("path", cfg.Path),
+		zap.Strings("added", added), zap.Strings("removed", removed), zap.Strings("changed", changed))
+	return nil
+}
+
+// PollInterval is the configured poll interval.
+func (s *Supervisor) PollInterval() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.PollInterval
+}

@@ -1,0 +1,134 @@
+package supervisor
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// PassResult is what one pass did.
+type PassResult struct {
+	// Plans holds each supervised run's plan, by run name.
+	Plans map[string]Plan
+	// Errors holds the runs whose pass failed; the other runs went on.
+	Errors map[string]error
+	// RecheckAfter is the soonest recheck any run asked for (0: none, wait
+	// for the poll interval).
+	RecheckAfter time.Duration
+}
+
+// Tick runs one reconcile pass over every configured run.
+func (s *Supervisor) Tick(ctx context.Context) PassResult {
+	s.pass.Lock()
+	defer s.pass.Unlock()
+	now := s.now()
+
+	s.mu.Lock()
+	names := make([]string, 0, len(s.runs))
+	for name := range s.runs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	runs := make([]runConfig, len(names))
+	states := make(map[string]RunState, len(names))
+	for i, name := range names {
+		runs[i] = s.runs[name]
+		st, ok := s.states[name]
+		if !ok {
+			st = NewRunState(name)
+		}
+		states[name] = st
+	}
+	s.mu.Unlock()
+
+	snap := s.observeSlurm(ctx, now, runs, states)
+	s.noteSlurmHealth(now, snap)
+
+	res := PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}}
+	for _, rc := range runs {
+		plan, err := s.passRun(ctx, now, rc, states[rc.spec.Name], snap)
+		if err != nil {
+			res.Errors[rc.spec.Name] = err
+			s.log.Error(EventRunError, zap.String(FieldRun, rc.spec.Name), zap.String(FieldError, err.Error()))
+			continue
+		}
+		res.Plans[rc.spec.Name] = plan
+		if r := plan.RecheckAfter; r > 0 && (res.RecheckAfter == 0 || r < res.RecheckAfter) {
+			res.RecheckAfter = r
+		}
+	}
+	if len(res.Errors) > 0 && (res.RecheckAfter == 0 || res.RecheckAfter > 30*time.Second) {
+		res.RecheckAfter = 30 * time.Second
+	}
+	return res
+}
+
+// passRun decides and applies for one run. A panic is caught here: one
+// run's trouble never stops the others.
+func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, st RunState, snap slurmSnapshot) (plan Plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("run %s: panic: %v\n%s", rc.spec.Name, r, debug.Stack())
+		}
+	}()
+	in := Input{
+		Now: now, Spec: rc.spec, State: st, Slurm: snap.view(rc, st),
+		UID: s.uid, Nonce: s.nonce(), Rand: s.random(),
+	}
+	if !rc.spec.Paused && !st.Phase.Terminal() {
+		in.Ckpt = s.observeCkpt(rc, now)
+		in.Log = s.observeLog(rc, st)
+	} else {
+		in.Ckpt = CkptView{Newest: st.NewestStep}
+	}
+	plan = Decide(in)
+	next, err := s.apply(ctx, rc, plan, now)
+	plan.Next = next
+	return plan, err
+}
+
+func (s *Supervisor) nonce() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b [4]byte
+	v := s.rnd.Uint32()
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Supervisor) random() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rnd.Float64()
+}
+
+// noteSlurmHealth logs slurm_unavailable once when Slurm stops answering
+// and once when it answers again, not on every pass.
+func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
+	err := snap.sacctErr
+	if err == nil {
+		err = snap.queueErr
+	}
+	if err == nil {
+		err = snap.windowErr
+	}
+	asked := len(snap.jobs) > 0 || snap.sacctErr != nil || snap.queueAsked || snap.windowAsked
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil && s.slurmDown.IsZero():
+		s.slurmDown = now
+		s.log.Warn(EventSlurmUnavailable, zap.String(FieldState, "down"), zap.String(FieldError, err.Error()))
+		s.journal(now, Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "down", FieldError: err.Error()}}, nil)
+	case err == nil && asked && !s.slurmDown.IsZero():
+		down := now.Sub(s.slurmDown)
+		s.slurmDown = time.Time{}
+		s.log.Info(EventSlurmUnavailable, zap.String(FieldState, "up"), zap.Duration("duration", down))
+		s.journal(now, Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "up", "duration": down.String()}}, nil)
+	}
+}
