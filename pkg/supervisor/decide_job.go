@@ -212,4 +212,3 @@ func (d *decider) untilExpectedEnd(row *slurm.Job) time.Duration {
 	}
 	return 0
 }
-

@@ -77,18 +77,18 @@ func TestDecideJobEnds(t *testing.T) {
 		wantEvent string
 	}{
 		{
-			name:   "running job: wait",
-			edit:   func(in *Input) { in.Slurm.Job = sacctRow("100", "RUNNING", "0:0") },
-			phase:  PhaseRunning, reason: ReasonJobLive,
+			name:  "running job: wait",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "RUNNING", "0:0") },
+			phase: PhaseRunning, reason: ReasonJobLive,
 		},
 		{
-			name: "just submitted, no sacct row yet: wait",
-			edit: func(in *Input) { in.State.Job.Submitted = t0.Add(-2 * time.Second) },
+			name:  "just submitted, no sacct row yet: wait",
+			edit:  func(in *Input) { in.State.Job.Submitted = t0.Add(-2 * time.Second) },
 			phase: PhaseRunning, reason: ReasonJobNotInSacct,
 		},
 		{
-			name: "requeued after preemption (sacct PENDING again): wait",
-			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "PENDING", "0:0") },
+			name:  "requeued after preemption (sacct PENDING again): wait",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "PENDING", "0:0") },
 			phase: PhaseRunning, reason: ReasonJobLive,
 		},
 		{
@@ -101,8 +101,8 @@ func TestDecideJobEnds(t *testing.T) {
 			submit: &Submit{Attempt: 2, FromStep: 2000, Tag: "nsv:d20:2:beef"},
 		},
 		{
-			name: "TIMEOUT without progress: counted, backed off",
-			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0") },
+			name:  "TIMEOUT without progress: counted, backed off",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0") },
 			phase: PhaseBackoff, reason: ReasonBackoff, failures: 1, backoff: time.Minute, wantEvent: EventRunBackoff,
 		},
 		{
@@ -131,18 +131,18 @@ func TestDecideJobEnds(t *testing.T) {
 			phase: PhaseStopped, reason: ReasonCrashLoop, failures: 2, wantEvent: EventRunStopped,
 		},
 		{
-			name: "OUT_OF_MEMORY without progress: counted like FAILED",
-			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "OUT_OF_MEMORY", "0:125") },
+			name:  "OUT_OF_MEMORY without progress: counted like FAILED",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "OUT_OF_MEMORY", "0:125") },
 			phase: PhaseBackoff, reason: ReasonBackoff, failures: 1, backoff: time.Minute,
 		},
 		{
-			name: "CANCELLED by the user's own uid: stopped",
-			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "CANCELLED by 1000", "0:0") },
+			name:  "CANCELLED by the user's own uid: stopped",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "CANCELLED by 1000", "0:0") },
 			phase: PhaseStopped, reason: ReasonCancelledByUser, wantEvent: EventRunStopped,
 		},
 		{
-			name: "CANCELLED by somebody else: stopped, said so",
-			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "CANCELLED by 0", "0:0") },
+			name:  "CANCELLED by somebody else: stopped, said so",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "CANCELLED by 0", "0:0") },
 			phase: PhaseStopped, reason: ReasonCancelledByOther, wantEvent: EventRunStopped,
 		},
 		{
@@ -173,8 +173,8 @@ func TestDecideJobEnds(t *testing.T) {
 			phase: PhaseBackoff, reason: ReasonBackoff, failures: 1, backoff: 8 * time.Minute,
 		},
 		{
-			name: "PREEMPTED (final): infrastructure",
-			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "PREEMPTED", "0:0") },
+			name:  "PREEMPTED (final): infrastructure",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "PREEMPTED", "0:0") },
 			phase: PhaseBackoff, reason: ReasonBackoff, backoff: time.Minute,
 		},
 		{

@@ -121,4 +121,3 @@ func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
 	}
 	return v
 }
-
