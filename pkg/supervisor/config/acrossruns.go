@@ -36,7 +36,7 @@ func (p *parser) checkAcrossRuns(c *Config) {
 		if r.Script != "" && r.JobName == "" && !setsJobName(r.SbatchArgs) {
 			if other, dup := scriptOwner[r.Script]; dup {
 				p.warnf(nodes.script, join("runs", name)+".job_name",
-					"runs %s and %s submit the same script with its own job name; set job_name on each so their jobs can be told apart", other, name)
+					"runs %s and %s submit the same script and both take their job name from it; set job_name on each so their jobs can be told apart", other, name)
 			} else {
 				scriptOwner[r.Script] = name
 			}

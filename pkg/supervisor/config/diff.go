@@ -19,7 +19,9 @@ func (c *Config) Equal(other *Config) bool {
 
 // Diff compares c with the configuration it replaces, for reload logging:
 // the names of runs only in c (added), only in old (removed), and in both
-// but with different settings (changed), each sorted. old may be nil.
+// but with different settings of their own (changed), each sorted. old may
+// be nil. Global settings (poll_interval, the global prune, ...) are not
+// attributed to runs; Equal tells whether anything at all changed.
 func (c *Config) Diff(old *Config) (added, removed, changed []string) {
 	var oldRuns map[string]*Run
 	if old != nil {

@@ -90,7 +90,7 @@ func (p *parser) parse(data []byte) *Config {
 	c.StateDir = p.stateDir(f)
 	c.Slurm = p.slurm(f)
 	c.Prune = p.prune(f.get("prune"), "prune", nil)
-	c.Notify = p.notify(f.get("notify"))
+	c.Notify = p.notify(f)
 	c.Runs = p.runs(f, c.Prune)
 	p.checkAcrossRuns(c)
 	return c
@@ -135,6 +135,8 @@ func (p *parser) syntaxError(err error) {
 		prob.Line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 	}
-	prob.Message = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	// yaml.v3 often reports the line where the enclosing construct began,
+	// which can be a line or two before the mistake; say "near".
+	prob.Message = "invalid YAML near here: " + strings.TrimPrefix(msg, "yaml: ")
 	p.problems = append(p.problems, prob)
 }

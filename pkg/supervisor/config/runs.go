@@ -55,7 +55,7 @@ func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
 			p.errorf(e.key, path, "run is empty; it needs at least script and checkpoint_dir")
 			continue
 		}
-		if r := p.run(name, e.val, prune); r != nil {
+		if r := p.run(e.key, e.val, prune); r != nil {
 			out[name] = r
 			p.order = append(p.order, name)
 		}
@@ -63,13 +63,14 @@ func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
 	return out
 }
 
-// run decodes one run; nil when it is not even a mapping.
-func (p *parser) run(name string, n *yaml.Node, globalPrune *Prune) *Run {
-	path := join("runs", name)
+// run decodes the run named by key; nil when it is not even a mapping.
+func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
+	name, path := key.Value, join("runs", key.Value)
 	f, ok := p.mapping(n, path, runKeys, runElsewhere)
 	if !ok {
 		return nil
 	}
+	f.owner = key
 	r := &Run{
 		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,

@@ -133,7 +133,8 @@ func checkCron(spec string) error {
 
 var notifyKeys = []string{"webhook", "command", "events", "timeout"}
 
-func (p *parser) notify(n *yaml.Node) *Notify {
+func (p *parser) notify(top fields) *Notify {
+	n := top.get("notify")
 	if n == nil {
 		return nil
 	}
@@ -142,6 +143,7 @@ func (p *parser) notify(n *yaml.Node) *Notify {
 	if !ok {
 		return out
 	}
+	f.owner = top.keys["notify"]
 	out.Webhook = p.webhook(f)
 	if v := f.get("command"); v != nil {
 		out.Command = p.command(v)
@@ -151,7 +153,7 @@ func (p *parser) notify(n *yaml.Node) *Notify {
 	}
 	p.durationAtLeast(f, "timeout", &out.Timeout, minTimeout)
 	if f.get("webhook") == nil && f.get("command") == nil {
-		p.errorf(f.node, "notify", "needs a webhook, a command or both")
+		p.errorf(f.where("webhook"), "notify", "needs a webhook, a command or both")
 	}
 	return out
 }

@@ -1,0 +1,102 @@
+package config
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// examplePath is the documented example at the repository root.
+const examplePath = "../../../config.example.yaml"
+
+// TestExampleConfigParses keeps config.example.yaml valid and in step with
+// the defaults: it must parse without problems or warnings, and its values
+// must be the ones it documents.
+func TestExampleConfigParses(t *testing.T) {
+	data, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseWithEnv(data, "config.example.yaml", envOf(map[string]string{"HOME": "/home/u"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSlice(t, "Warnings", c.Warnings, nil)
+	checkSlice(t, "RunNames", c.RunNames(), []string{"d20", "d24"})
+	check(t, "PollInterval", c.PollInterval, DefaultPollInterval)
+	check(t, "StateDir", c.StateDir, "/home/u/.local/state/nanosupervisord")
+	check(t, "Slurm", c.Slurm, Slurm{CommandTimeout: DefaultCommandTimeout})
+	check(t, "Prune", *c.Prune, Prune{Schedule: "0 3 * * *", KeepLast: 2, KeepEvery: 5})
+	check(t, "Notify == nil", c.Notify == nil, true)
+
+	d20 := c.Runs["d20"]
+	check(t, "d20.Script", d20.Script, "/home/u/nanochat/runs/uppmax/train_d20_checkpoint.sh")
+	check(t, "d20.Workdir", d20.Workdir, "/home/u/nanochat")
+	check(t, "d20.CheckpointDir", d20.CheckpointDir, "/home/u/.cache/nanochat/base_checkpoints/d20")
+	check(t, "d20.Log", d20.Log, "/home/u/nanochat-d20-ckpt-%j.out")
+	check(t, "d20.Start", d20.Start, StartAdopt)
+	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
+	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
+	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
+		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff})
+	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), c.Prune)
+
+	d24 := c.Runs["d24"]
+	check(t, "d24.CheckpointDir", d24.CheckpointDir, "/home/u/.cache/nanochat/base_checkpoints/d24")
+	check(t, "d24.Prune", *d24.Prune, Prune{Schedule: "0 3 * * *", KeepLast: 3, KeepEvery: 5})
+}
+
+// TestExampleNotifyParses uncomments the notify section, so the documented
+// but disabled keys are checked too.
+func TestExampleNotifyParses(t *testing.T) {
+	data, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	i := strings.Index(text, "# notify:")
+	if i < 0 {
+		t.Fatal("config.example.yaml has no commented-out notify section")
+	}
+	// "# key" -> "key", "#   # comment" -> "  # comment": remove one "# ".
+	section := regexp.MustCompile(`(?m)^# ?`).ReplaceAllString(text[i:], "")
+	c, err := ParseWithEnv([]byte(text[:i]+section), "config.example.yaml", envOf(map[string]string{"HOME": "/home/u"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Notify{
+		Webhook: "https://hooks.example.org/nanosupervisord",
+		Command: []string{"notify-send", "nanosupervisord"},
+		Events:  DefaultNotifyEvents,
+		Timeout: 10 * time.Second,
+	}
+	n := c.Notify
+	if n == nil || n.Webhook != want.Webhook || !slices.Equal(n.Command, want.Command) ||
+		!slices.Equal(n.Events, want.Events) || n.Timeout != want.Timeout {
+		t.Errorf("Notify = %+v, want %+v", n, want)
+	}
+}
+
+// TestExampleDocumentsEveryKey checks that every key the decoder knows
+// appears in the example, so a new key cannot ship undocumented.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	data, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	all = append(all, topKeys...)
+	all = append(all, "bin_dir", "command_timeout", "schedule", "keep_last", "keep_every")
+	all = append(all, runKeys...)
+	all = append(all, "val_bpb", "core_metric")
+	all = append(all, policyKeys...)
+	all = append(all, notifyKeys...)
+	for _, key := range all {
+		if !regexp.MustCompile(`(?m)^[ #]*` + key + `:`).Match(data) {
+			t.Errorf("config.example.yaml does not document %s", key)
+		}
+	}
+}
