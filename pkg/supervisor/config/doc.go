@@ -7,10 +7,17 @@
 // A configuration is either entirely valid or rejected; there is no partial
 // result, so a bad edit can never replace a good configuration.
 //
-// Parse and ParseWithEnv are pure: they read neither files nor the process
-// environment beyond what they are given, which keeps them testable and
-// fuzzable. Load adds what only the filesystem can tell (the script exists,
-// the workdir is a directory).
+// ParseWithEnv is pure: it reads no files and sees the environment only
+// through the function it is given, which keeps it testable and fuzzable
+// (Parse is ParseWithEnv with os.Getenv). The one exception is a CRON_TZ=
+// prefix in a prune schedule, whose zone the cron library loads from the
+// system's time zone database. Load adds what only the filesystem can tell:
+// the script exists, the workdir is a directory.
+//
+// Paths: ~ and $VARS expand; relative workdir, checkpoint_dir, state_dir
+// and bin_dir are relative to the config file's directory; a relative
+// script is relative to the workdir. The log pattern is kept as written
+// (after expansion) with its %j/%x codes, relative meaning "in the workdir".
 //
 // This package must never log, start jobs, touch checkpoints or write files;
 // it returns values and errors for the supervisor to act on.

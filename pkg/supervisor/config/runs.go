@@ -191,7 +191,7 @@ func (p *parser) submission(f fields, r *Run) {
 
 func (p *parser) env(v *yaml.Node, key string) map[string]string {
 	env, _ := p.strMap(v, key)
-	for _, e := range mustEntries(v) {
+	for _, e := range quietEntries(v) {
 		if !isIdentifier(e.key.Value) {
 			p.errorf(e.key, join(key, e.key.Value), "not a valid environment variable name (letters, digits and _, not starting with a digit)")
 		}
@@ -199,9 +199,9 @@ func (p *parser) env(v *yaml.Node, key string) map[string]string {
 	return env
 }
 
-// mustEntries lists a mapping's written keys without reporting anything
+// quietEntries lists a mapping's written keys without reporting anything
 // (strMap has already reported what is wrong with it).
-func mustEntries(n *yaml.Node) []pair {
+func quietEntries(n *yaml.Node) []pair {
 	var quiet report
 	ps, _ := quiet.entries(n, "")
 	return ps
