@@ -176,3 +176,24 @@ func TestBackoffAboveDefaultCapRaisesCap(t *testing.T) {
 	}
 	check(t, "Policy", c.Runs["d20"].Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour})
 }
+
+// TestMergeKeys pins YAML merge-key precedence: keys written in the mapping
+// win, then the first merged mapping, then later ones; nested merges count.
+func TestMergeKeys(t *testing.T) {
+	c := parseString(t, `x-a: &a {ranks: 2, job_name: from-a}
+x-b: &b {ranks: 3, job_name: from-b, start: wait}
+x-c: &c {<<: *b, paused: true}
+runs:
+  r:
+    <<: [*a, *c]
+    job_name: own
+    script: /s.sh
+    checkpoint_dir: /c
+    targets: {val_bpb: 0.8}
+`)
+	r := c.Runs["r"]
+	check(t, "JobName (written wins)", r.JobName, "own")
+	check(t, "Ranks (first merge wins)", r.Ranks, 2)
+	check(t, "Start (from a later merge)", r.Start, StartWait)
+	check(t, "Paused (nested merge)", r.Paused, true)
+}
