@@ -109,3 +109,50 @@ func TestSIGTERMKillsAtOnce(t *testing.T) {
 		t.Errorf("process state = %v, want killed by SIGTERM (shell exit 143)", cmd.ProcessState)
 	}
 }
+
+// A hang must last until the process is killed: the real command has no
+// deadline, and a hang the Go runtime mistakes for a deadlock would exit.
+func TestHangInSaveHangsUntilKilled(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ck")
+	cmd := command(t, []string{"SIMTRAIN_HANG_IN_SAVE_AT_STEP=4"},
+		"--checkpoint-dir="+dir, "--num-iterations=10", "--save-every=2", "--step-time=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	model := filepath.Join(dir, "model_000004.pt")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(model); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("model_000004.pt never appeared; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("exited (%v) instead of hanging; stderr:\n%s", err, stderr.String())
+	case <-time.After(500 * time.Millisecond):
+	}
+	if _, err := os.Stat(filepath.Join(dir, "meta_000004.json")); err == nil {
+		t.Error("meta_000004.json written although the model save hangs")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("still running 5 s after SIGTERM")
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("process state = %v, want killed by SIGTERM", cmd.ProcessState)
+	}
+}

@@ -198,8 +198,7 @@ func (r *runner) trainFaults(ctx context.Context, step int) error {
 			if err := markFired(f.HangOnceFile, fmt.Sprintf("hung at step %d", step)); err != nil {
 				return err
 			}
-			<-ctx.Done()
-			return fmt.Errorf("%w at step %d: %w", ErrHung, step, ctx.Err())
+			return fmt.Errorf("%w at step %d: %w", ErrHung, step, hangUntilDone(ctx))
 		}
 	}
 	for _, exit := range []struct {

@@ -147,10 +147,21 @@ func (s saver) writeFile(ctx context.Context, path string, data []byte, pace fun
 		}
 	}
 	if hang {
-		<-ctx.Done()
-		return fmt.Errorf("%w writing %s (%d bytes written): %w", ErrHung, path, len(data), ctx.Err())
+		return fmt.Errorf("%w writing %s (%d bytes written): %w", ErrHung, path, len(data), hangUntilDone(ctx))
 	}
 	return nil
+}
+
+// hangUntilDone blocks until ctx ends, which for the command is never: it
+// is killed. It sleeps in long timer waits rather than receiving from
+// ctx.Done(), which is nil for context.Background() and would make the Go
+// runtime abort the process as deadlocked instead of hanging.
+func hangUntilDone(ctx context.Context) error {
+	for {
+		if err := sleep(ctx, time.Hour); err != nil {
+			return err
+		}
+	}
 }
 
 // sleep waits d or until ctx ends.
