@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Refresh pkg/slurm/testdata/real/ from the local cluster: submits real jobs
+# and saves the exact stdout of sacct, squeue and sbatch (and the stderr of
+# failing commands) that pkg/slurm's parser tests read. The directory the jobs
+# run in is written as /home/alice/nanochat, so no path of this machine lands
+# in the repository.
+#
+#   sudo deploy/slurm-local/capture-testdata.sh [OUTDIR]
+#
+# Takes about three minutes (a real --time=1 TIMEOUT). Disturbs the cluster:
+# it stops slurmdbd and slurmctld once each (by PID) and brings them back with
+# up.sh. Run it on an otherwise idle cluster: it needs both CPUs of a 2-CPU
+# node to produce PENDING and PREEMPTED.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOG_TAG=capture
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+
+OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real}")
+SACCT_FORMAT=JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment
+SQUEUE_FORMAT='%i|%j|%T|%r|%V|%S|%l|%M|%Z|%k'
+PUBLIC_WD=/home/alice/nanochat
+
+[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+"$HERE/status.sh" || die "cluster not up; run $HERE/up.sh first"
+[[ -z $(squeue -h -t pending,running,completing) ]] || die "the cluster has jobs; run this on an idle cluster"
+mkdir -p "$OUT"
+WD=$(mktemp -d /tmp/slurm-capture.XXXXXX)
+trap 'rm -rf "$WD"' EXIT
+cd "$WD"
+
+cat >exit.sh <<'EOF'
+#!/bin/bash
+#SBATCH -J exit-script
+# exit.sh CODE SECONDS: sleep, then exit with CODE.
+sleep "${2:-1}"
+exit "${1:-0}"
+EOF
+cat >hang.sh <<'EOF'
+#!/bin/bash
+#SBATCH -J hang
+# Ignores SIGTERM (and so does sleep, which inherits it): the job stays
+# COMPLETING until SIGKILL comes KillWait seconds after scancel.
+trap '' TERM
+sleep 300
+EOF
+
+# save NAME.EXT: stdin to OUT/NAME.EXT with the work directory made public
+# (also that of an earlier run, whose jobs squeue may still list).
+save() {
+	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
+	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
+}
+sacct_rows() { sacct --parsable2 --noheader -X -j "$1" --format="$SACCT_FORMAT"; }
+squeue_rows() { squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"; }
+field() { sacct --parsable2 --noheader -X -j "$1" --format="$2" 2>/dev/null | head -n 1; }
+
+# settled ID: the job ended and its row is complete. JobName and WorkDir can
+# read "allocation" and "" for a few seconds after the final state is set.
+settled() {
+	local row
+	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
+	[[ $row == *"|$WD|"* ]] || return 1
+	case $(cut -d'|' -f4 <<<"$row") in
+	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
+	esac
+}
+state_is() { [[ $(field "$1" State) == "$2" ]]; }
+queue_state_is() { [[ $(squeue -h -j "$1" -o %T 2>/dev/null) == "$2" ]]; }
+await() {
+	local secs=$1
+	shift
+	wait_for "$secs" "$@" || die "timed out after ${secs}s: $*"
+}
+
+# stderr_of NAME COMMAND...: save COMMAND's stderr, and note its exit code.
+stderr_of() {
+	local name=$1 rc=0
+	shift
+	"$@" >"$WD/stdout" 2>"$WD/stderr" || rc=$?
+	save "$name" <"$WD/stderr"
+	[[ ! -s $WD/stdout ]] || log "note: $* also printed to stdout: $(head -c 200 "$WD/stdout")"
+	log "$name: rc=$rc"
+}
+
+# The TIMEOUT job takes one CPU for about 90 s; the rest runs meanwhile.
+sbatch --parsable --time=1 -J timeout exit.sh 0 300 >"$WD/sbatch.out"
+save submit.sbatch <"$WD/sbatch.out"
+T=$(<"$WD/sbatch.out")
+await 30 queue_state_is "$T" RUNNING
+
+C=$(sbatch --parsable exit.sh 0 2)
+F=$(sbatch --parsable -J fail3 exit.sh 3 2)
+M=$(sbatch --parsable -J d20 --comment=nsv:d20:1:abc123 exit.sh 0 4)
+await 30 queue_state_is "$M" RUNNING
+squeue_rows | save running.squeue
+await 60 settled "$C"
+sacct_rows "$C" | save completed.sacct
+await 60 settled "$F"
+sacct_rows "$F" | save failed.sacct
+await 60 settled "$M"
+await 30 state_is "$M" COMPLETED
+[[ -n $(field "$M" Comment) ]] || die "job $M has no Comment in sacct: is AccountingStoreFlags=job_comment set?"
+sacct_rows "$M" | save comment.sacct
+
+X=$(sbatch --parsable hang.sh)
+await 30 queue_state_is "$X" RUNNING
+scancel "$X"
+await 10 queue_state_is "$X" COMPLETING
+squeue_rows | save completing.squeue
+await 60 settled "$X"
+sacct_rows "$X" | save cancelled.sacct
+
+# Two CPUs wanted while the TIMEOUT job holds one: PENDING (Resources).
+P=$(sbatch --parsable -c 2 -J wide exit.sh 0 2)
+await 30 queue_state_is "$P" PENDING
+await 30 state_is "$P" PENDING
+sacct_rows "$P" | save pending.sacct
+squeue_rows | save pending.squeue
+
+stderr_of sbatch_invalid_partition.stderr sbatch --parsable -p nosuchpart exit.sh
+stderr_of sbatch_invalid_account.stderr sbatch --parsable -A nosuchacct exit.sh
+stderr_of sbatch_no_script.stderr sbatch --parsable /nonexistent/train.sh
+stderr_of scancel_invalid_job.stderr scancel 999999
+
+# slurmdbd stopped by PID: sacct fails at once; squeue and sbatch go on.
+stop_daemon slurmdbd 60
+stderr_of sacct_dbd_down.stderr sacct --parsable2 --noheader -X -j "$C" --format="$SACCT_FORMAT"
+"$HERE/up.sh" >/dev/null
+
+await 200 settled "$T"
+sacct_rows "$T" | save timeout.sacct
+await 120 settled "$P"
+
+# PREEMPTED: urgent (PriorityTier 10) cancels cancelme's job for its CPUs.
+Q=$(sbatch --parsable -p cancelme -c 2 -J preemptee exit.sh 0 300)
+await 60 queue_state_is "$Q" RUNNING
+U=$(sbatch --parsable -p urgent -c 2 -J urgent exit.sh 0 1)
+await 60 settled "$Q"
+await 60 settled "$U"
+sacct_rows "$Q,$U" | save preempted.sacct
+
+# shellcheck disable=SC2016 # expanded by the job, not here
+sbatch --parsable --array=0-2 -J arr --wrap 'sleep 1; exit $SLURM_ARRAY_TASK_ID' >"$WD/sbatch.out"
+save array.sbatch <"$WD/sbatch.out"
+A=$(<"$WD/sbatch.out")
+await 60 settled "${A}_2"
+await 30 settled "${A}_0"
+sacct_rows "$A" | save array.sacct
+sbatch --parsable -M "$(scontrol show config | awk '$1 == "ClusterName" { print $3 }')" exit.sh 0 1 \
+	>"$WD/sbatch.out"
+save cluster.sbatch <"$WD/sbatch.out"
+K=$(cut -d';' -f1 "$WD/sbatch.out")
+await 60 settled "$K"
+
+sacct_rows "$C,$F,$M,$P,$X,$T,$Q,$U,$K" | save mixed.sacct
+
+# slurmctld stopped by PID: squeue and sbatch fail after about 9 s.
+stop_daemon slurmctld 60
+stderr_of squeue_ctld_down.stderr squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"
+stderr_of sbatch_ctld_down.stderr sbatch --parsable exit.sh
+"$HERE/up.sh" >/dev/null
+log "done in $((SECONDS - LOG_T0))s"

@@ -1,0 +1,176 @@
+# shellcheck shell=bash
+# Starting each daemon, waiting until it answers, and the accounting
+# associations. Sourced by up.sh after lib.sh and conf.sh; uses HOST, ADDR,
+# DB_PASS, the *_CHANGED flags and the LAB_* knobs.
+
+# running NAME: true (and logs the PID) if NAME's PID file names a live NAME.
+# A NAME that runs without a PID file (say, one deleted by hand) is adopted
+# rather than joined by a second copy: a second slurmd or slurmctld cannot bind
+# its port, and on its way out deletes or overwrites the first one's PID file.
+running() {
+	local name=$1 pid orphans
+	if pid=$(daemon_pid "$name"); then
+		log "$name: running (pid $pid)"
+		return 0
+	fi
+	mapfile -t orphans < <(daemon_orphans "$name")
+	case ${#orphans[@]} in
+	0) return 1 ;;
+	1)
+		echo "${orphans[0]}" >"$(daemon_pidfile "$name")"
+		log "$name: adopted pid ${orphans[0]}, which ran without a PID file"
+		return 0
+		;;
+	*) die "$name: several processes (${orphans[*]}) run without a PID file; stop them first" ;;
+	esac
+}
+
+# launch NAME COMMAND...: run COMMAND, which must detach, and wait until
+# NAME's PID file names a live NAME.
+launch() {
+	local name=$1
+	shift
+	rm -f "$(daemon_pidfile "$name")"
+	printf '=== %s %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$START_LOG"
+	"$@" </dev/null >>"$START_LOG" 2>&1 || die "$name failed to start; see $START_LOG"
+	wait_for "$LAB_WAIT" daemon_pid "$name" ||
+		die "$name: no live process in $(daemon_pidfile "$name") after ${LAB_WAIT}s; see $START_LOG"
+	log "$name: started (pid $(daemon_pid "$name"))"
+}
+
+ensure_munge() {
+	running munged ||
+		launch munged runuser -u munge -- "$(daemon_path munged)" --pid-file="$(daemon_pidfile munged)"
+	wait_for "$LAB_WAIT" bash -c 'munge -n | unmunge' || die "munge does not answer; see /var/log/munge/munged.log"
+}
+
+mariadb_query() { mariadb --protocol=socket -N -B -e "$1"; }
+
+ensure_mariadb() {
+	if running mariadbd; then
+		if [[ $MARIADB_CHANGED == 1 ]]; then
+			stop_daemon mariadbd "$LAB_WAIT"
+		elif [[ $(mariadb_query 'SELECT @@skip_networking' 2>/dev/null) != 1 ]]; then
+			log "mariadbd: has networking on; restarting it"
+			stop_daemon mariadbd "$LAB_WAIT"
+		fi
+	fi
+	if ! daemon_pid mariadbd >/dev/null; then
+		if [[ ! -d /var/lib/mysql/mysql ]]; then
+			log "mariadbd: creating the data directory"
+			mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >>"$START_LOG" 2>&1 ||
+				die "mariadb-install-db failed; see $START_LOG"
+		fi
+		# The command-line flags win over any cnf file, so a broken include
+		# chain in /etc/mysql cannot open TCP port 3306.
+		launch mariadbd setsid -f "$(daemon_path mariadbd)" --user=mysql \
+			--pid-file="$(daemon_pidfile mariadbd)" --skip-networking --bind-address=127.0.0.1
+	fi
+	wait_for "$LAB_WAIT" mariadb_query 'SELECT 1' || die "mariadbd does not answer; see /var/log/mysql/error.log"
+}
+
+# ensure_database makes the accounting database and its user, and (re)sets
+# the user's password to the one in slurmdbd.conf. Statements go through
+# stdin so that the password never shows in ps.
+ensure_database() {
+	mariadb --protocol=socket <<EOF || die "could not create the accounting database"
+CREATE DATABASE IF NOT EXISTS ${DB_NAME};
+CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASS}';
+ALTER USER '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASS}';
+GRANT ALL ON ${DB_NAME}.* TO '${DB_USER}'@'localhost';
+EOF
+}
+
+ensure_slurmdbd() {
+	if running slurmdbd && [[ $DBD_CHANGED == 1 ]]; then
+		stop_daemon slurmdbd "$LAB_WAIT"
+	fi
+	daemon_pid slurmdbd >/dev/null || launch slurmdbd "$(daemon_path slurmdbd)"
+}
+
+# list_assocs prints every association as cluster|account|user; it doubles as
+# the check that slurmdbd answers (one sacctmgr call costs about 0.2 s).
+list_assocs() {
+	local deadline=$((SECONDS + LAB_WAIT))
+	until timeout 10 sacctmgr -n -P list assoc format=cluster,account,user 2>/dev/null; do
+		((SECONDS < deadline)) || die "slurmdbd does not answer; see $SLURM_LOG_DIR/slurmdbd.log"
+		sleep 0.2
+	done
+}
+
+ensure_associations() {
+	local user assocs
+	assocs=$(list_assocs)
+	if ! grep -q "^${LAB_CLUSTER}|" <<<"$assocs"; then
+		sacctmgr -i add cluster "$LAB_CLUSTER" >/dev/null
+		log "added cluster $LAB_CLUSTER"
+	fi
+	if ! grep -qx "${LAB_CLUSTER}|${LAB_ACCOUNT}|" <<<"$assocs"; then
+		sacctmgr -i add account "$LAB_ACCOUNT" cluster="$LAB_CLUSTER" \
+			description="local test account" organization=lab >/dev/null
+		log "added account $LAB_ACCOUNT"
+	fi
+	while read -r user; do
+		id -u "$user" >/dev/null 2>&1 || die "LAB_USERS: no such user $user"
+		grep -qx "${LAB_CLUSTER}|${LAB_ACCOUNT}|${user}" <<<"$assocs" && continue
+		sacctmgr -i add user "$user" account="$LAB_ACCOUNT" cluster="$LAB_CLUSTER" >/dev/null
+		log "added user $user to account $LAB_ACCOUNT"
+	done < <(lab_users)
+}
+
+ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
+
+ensure_slurmctld() {
+	if running slurmctld && [[ $SLURM_CHANGED == 1 ]]; then
+		stop_daemon slurmctld "$LAB_WAIT"
+	fi
+	daemon_pid slurmctld >/dev/null || launch slurmctld "$(daemon_path slurmctld)"
+	wait_for "$LAB_WAIT" ctld_up || die "scontrol ping does not say UP; see $SLURM_LOG_DIR/slurmctld.log"
+}
+
+# slurmd_registered_since EPOCH: slurmctld has heard from a slurmd started at
+# or after EPOCH. (scontrol show slurmd asks slurmd itself and hung when the
+# host name mapped to 127.0.1.1, so ask slurmctld instead.)
+slurmd_registered_since() {
+	local t
+	t=$(scontrol show node "$HOST" 2>/dev/null | sed -n 's/.*SlurmdStartTime=\([^ ]*\).*/\1/p')
+	[[ -n $t && $t != None ]] || return 1
+	(($(date -d "$t" +%s) >= $1))
+}
+
+ensure_slurmd() {
+	local since
+	if running slurmd && [[ $SLURM_CHANGED == 1 ]]; then
+		stop_daemon slurmd "$LAB_WAIT"
+	fi
+	daemon_pid slurmd >/dev/null && return
+	since=$(date +%s)
+	launch slurmd "$(daemon_path slurmd)" -N "$HOST"
+	wait_for "$LAB_WAIT" slurmd_registered_since "$since" ||
+		die "slurmd did not register with slurmctld; see $SLURM_LOG_DIR/slurmd.log"
+}
+
+# wait_node_ready waits until the node can run jobs, resuming it if it is down
+# or drained (a restart can leave it so; ReturnToService=2 covers most cases).
+wait_node_ready() {
+	local state deadline=$((SECONDS + LAB_WAIT)) next_resume=0
+	while :; do
+		state=$(timeout 10 sinfo -h -n "$HOST" -o %T 2>/dev/null | head -n 1) || state=""
+		case $state in
+		idle | mixed | allocated | completing | planned)
+			log "node $HOST: $state"
+			return
+			;;
+		down* | drain* | fail*)
+			if ((SECONDS >= next_resume)); then
+				log "node $HOST: $state; resuming it"
+				scontrol update nodename="$HOST" state=resume >/dev/null 2>&1 || true
+				next_resume=$((SECONDS + 3))
+			fi
+			;;
+		esac
+		((SECONDS < deadline)) ||
+			die "node $HOST not ready after ${LAB_WAIT}s: $(sinfo -h -n "$HOST" -o '%T %E' 2>&1)"
+		sleep 0.2
+	done
+}

@@ -1,0 +1,160 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables used by the scripts that source this
+# Shared by up.sh, down.sh and status.sh: where the five daemons keep their PID
+# files, how to tell whether the process a PID file names really is that daemon,
+# and how to stop one. Sourced, never run.
+
+# The daemons in start order; down.sh stops them in reverse.
+DAEMONS=(munged mariadbd slurmdbd slurmctld slurmd)
+
+SLURM_RUN_DIR=/run/slurm
+SLURM_LOG_DIR=/var/log/slurm
+# Everything the daemons print before they detach goes here, so that a caller
+# that captures our output through a pipe never waits on a daemon's open stdout.
+START_LOG=$SLURM_LOG_DIR/slurm-local-start.log
+
+LOG_TAG=${LOG_TAG:-slurm-local}
+LOG_T0=$SECONDS
+
+log() { printf '[%s +%ds] %s\n' "$LOG_TAG" "$((SECONDS - LOG_T0))" "$*"; }
+die() {
+	printf '[%s +%ds] ERROR: %s\n' "$LOG_TAG" "$((SECONDS - LOG_T0))" "$*" >&2
+	exit 1
+}
+
+daemon_path() {
+	case $1 in
+	munged) echo /usr/sbin/munged ;;
+	mariadbd) echo /usr/sbin/mariadbd ;;
+	slurmdbd) echo /usr/sbin/slurmdbd ;;
+	slurmctld) echo /usr/sbin/slurmctld ;;
+	slurmd) echo /usr/sbin/slurmd ;;
+	*) return 1 ;;
+	esac
+}
+
+daemon_pidfile() {
+	case $1 in
+	munged) echo /run/munge/munged.pid ;;
+	mariadbd) echo /run/mysqld/mysqld.pid ;;
+	slurmdbd | slurmctld | slurmd) echo "$SLURM_RUN_DIR/$1.pid" ;;
+	*) return 1 ;;
+	esac
+}
+
+# DAEMON_EXE[NAME] is the file the kernel reports as /proc/PID/exe for that
+# daemon. Debian installs /usr/sbin/slurmctld and /usr/sbin/slurmd as
+# alternatives symlinks (to slurmctld-wlm, slurmd-wlm); comparing against the
+# unresolved name made an earlier script think a live daemon was dead and start
+# a second copy, which then deleted the first one's PID file on its way out.
+# Resolved once by resolve_exes (again after installing): forks are slow on
+# some VMs, and this is looked up for every check.
+declare -A DAEMON_EXE=()
+resolve_exes() {
+	local name
+	for name in "${DAEMONS[@]}"; do
+		DAEMON_EXE[$name]=$(realpath -e "$(daemon_path "$name")" 2>/dev/null || true)
+	done
+}
+
+# pid_is_daemon NAME PID: true if PID is a live (not zombie) process running
+# NAME's executable.
+pid_is_daemon() {
+	local want=${DAEMON_EXE[$1]:-} exe comm stat name
+	[[ -n $want ]] || return 1
+	[[ -r /proc/$2/stat ]] || return 1
+	# Daemons that detach are re-parented to PID 1, which may not reap them
+	# here; a zombie is as good as gone.
+	stat=$(<"/proc/$2/stat") || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]] || return 1
+	if exe=$(readlink "/proc/$2/exe" 2>/dev/null); then
+		# After a package upgrade the running binary shows as "(deleted)".
+		[[ ${exe% (deleted)} == "$want" ]]
+		return
+	fi
+	# Only root may read another user's exe link; status.sh may run as anyone,
+	# so fall back to the kernel's command name: the first 15 bytes of the
+	# name it was started by, which for slurmctld is the symlink's name.
+	comm=$(<"/proc/$2/comm") 2>/dev/null || return 1
+	want=${want##*/}
+	name=$(daemon_path "$1")
+	name=${name##*/}
+	[[ $comm == "${want:0:15}" || $comm == "${name:0:15}" ]]
+}
+
+# daemon_pid NAME prints the PID from NAME's PID file if that process is NAME.
+daemon_pid() {
+	local file pid
+	file=$(daemon_pidfile "$1") || return 1
+	[[ -r $file ]] || return 1
+	read -r pid <"$file" 2>/dev/null || return 1
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	pid_is_daemon "$1" "$pid" || return 1
+	echo "$pid"
+}
+
+# daemon_orphans NAME prints the PIDs of every process running NAME's
+# executable, PID file or not. Used only to refuse or adopt, never to signal.
+# One find instead of a readlink per process: this runs on every start.
+daemon_orphans() {
+	local want=${DAEMON_EXE[$1]:-} dir
+	[[ -n $want ]] || return 0
+	find /proc -mindepth 2 -maxdepth 2 -path '/proc/[0-9]*/exe' \
+		\( -lname "$want" -o -lname "$want (deleted)" \) -printf '%h\n' 2>/dev/null |
+		while read -r dir; do
+			pid_is_daemon "$1" "${dir#/proc/}" && echo "${dir#/proc/}"
+		done
+	return 0
+}
+
+# stop_daemon NAME TIMEOUT: TERM the process named by NAME's PID file (after
+# checking it is NAME), wait up to TIMEOUT seconds, then KILL.
+stop_daemon() {
+	local name=$1 timeout=$2 pid file deadline
+	file=$(daemon_pidfile "$name")
+	if ! pid=$(daemon_pid "$name"); then
+		log "$name: not running"
+		rm -f "$file"
+		return 0
+	fi
+	log "$name: stopping pid $pid"
+	kill -TERM "$pid" 2>/dev/null || true
+	deadline=$((SECONDS + timeout))
+	while pid_is_daemon "$name" "$pid"; do
+		if ((SECONDS >= deadline)); then
+			log "$name: pid $pid still alive after ${timeout}s, sending KILL"
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_for 10 pid_gone "$name" "$pid" || die "$name: pid $pid survived KILL"
+			break
+		fi
+		sleep 0.1
+	done
+	# Slurm removes its own PID file on a clean exit; the others may not.
+	rm -f "$file"
+	log "$name: stopped"
+}
+
+pid_gone() { ! pid_is_daemon "$1" "$2"; }
+
+# wait_for TIMEOUT COMMAND...: poll COMMAND (output discarded) every 0.2 s
+# until it succeeds; return 1 after TIMEOUT seconds.
+wait_for() {
+	local timeout=$1 deadline
+	shift
+	deadline=$((SECONDS + timeout))
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.2
+	done
+	return 0
+}
+
+# The host name Slurm uses for this node: the short name, as slurmd does.
+node_name() { hostname -s; }
+
+# host_ipv4 NAME prints the first IPv4 address NAME resolves to. Slurm 22.05
+# speaks IPv4 only unless EnableIPv6 is set, so that is the one it binds.
+host_ipv4() { getent ahostsv4 "$1" 2>/dev/null | awk 'NR == 1 { print $1 }'; }
+
+resolve_exes

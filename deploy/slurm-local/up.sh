@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Bring up (or check) a one-node Slurm cluster with accounting on this host:
+# munged, MariaDB, slurmdbd, slurmctld and slurmd, all on loopback, started
+# without systemd and tracked by PID files. Installs Debian's packages if they
+# are missing. Safe to rerun: when everything is up it changes nothing.
+#
+#   sudo deploy/slurm-local/up.sh           # bring up, or repair, the cluster
+#   deploy/slurm-local/up.sh --check        # same as status.sh: exit 0 if up
+#
+# Knobs (environment) are listed in README.md beside this file.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOG_TAG=slurm-up
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+# shellcheck source=conf.sh
+source "$HERE/conf.sh"
+# shellcheck source=daemons.sh
+source "$HERE/daemons.sh"
+
+LAB_CLUSTER=${LAB_CLUSTER:-lab}
+LAB_ACCOUNT=${LAB_ACCOUNT:-lab}
+LAB_USERS=${LAB_USERS:-}
+LAB_MINJOBAGE=${LAB_MINJOBAGE:-10}
+LAB_KILLWAIT=${LAB_KILLWAIT:-5}
+LAB_CGROUP=${LAB_CGROUP:-0}
+LAB_WAIT=${LAB_WAIT:-60}
+LAB_MAP_HOSTNAME=${LAB_MAP_HOSTNAME:-0}
+LAB_DB_BUFFER_POOL=${LAB_DB_BUFFER_POOL:-512M}
+
+PACKAGES=(munge mariadb-server slurmctld slurmd slurmdbd slurm-client)
+POLICY_RC=/usr/sbin/policy-rc.d
+POLICY_RC_OURS=0
+APT_LOG=/var/log/slurm-local-apt.log
+
+check_knobs() {
+	[[ $LAB_CLUSTER =~ ^[a-z0-9_-]+$ ]] || die "LAB_CLUSTER=$LAB_CLUSTER: use lower-case letters, digits, _ and -"
+	[[ $LAB_ACCOUNT =~ ^[a-z0-9_-]+$ ]] || die "LAB_ACCOUNT=$LAB_ACCOUNT: use lower-case letters, digits, _ and -"
+	local k
+	for k in LAB_MINJOBAGE LAB_KILLWAIT LAB_WAIT; do
+		[[ ${!k} =~ ^[0-9]+$ ]] || die "$k=${!k}: want a whole number of seconds"
+	done
+	[[ $LAB_CGROUP == [01] ]] || die "LAB_CGROUP=$LAB_CGROUP: want 0 or 1"
+	[[ $LAB_MAP_HOSTNAME == [01] ]] || die "LAB_MAP_HOSTNAME=$LAB_MAP_HOSTNAME: want 0 or 1"
+}
+
+# check_host sets HOST and ADDR. Every daemon binds the address the host name
+# resolves to (NoInAddrAny), so that address must be on loopback. A host whose
+# name resolves elsewhere is refused, unless LAB_MAP_HOSTNAME=1 allows adding
+# "127.0.1.1 HOST" (Debian's usual layout) at the top of /etc/hosts.
+check_host() {
+	HOST=$(node_name)
+	ADDR=$(host_ipv4 "$HOST")
+	if [[ $ADDR == 127.* ]]; then
+		return
+	fi
+	if [[ $LAB_MAP_HOSTNAME != 1 ]]; then
+		die "host name $HOST resolves to '${ADDR:-nothing}', not a 127.x address; the daemons would" \
+			"listen there. Map it to loopback in /etc/hosts, or rerun with LAB_MAP_HOSTNAME=1 to let this script do it."
+	fi
+	log "mapping $HOST to 127.0.1.1 at the top of /etc/hosts (LAB_MAP_HOSTNAME=1)"
+	# Rewritten in place, not renamed: /etc/hosts is often a bind mount.
+	local hosts
+	hosts=$(cat /etc/hosts)
+	printf '127.0.1.1\t%s\t# added by deploy/slurm-local/up.sh\n%s\n' "$HOST" "$hosts" >/etc/hosts
+	ADDR=$(host_ipv4 "$HOST")
+	[[ $ADDR == 127.* ]] || die "host name $HOST still resolves to '${ADDR:-nothing}' after mapping it"
+}
+
+remove_policy_rc() {
+	if [[ $POLICY_RC_OURS == 1 ]]; then
+		rm -f "$POLICY_RC"
+		POLICY_RC_OURS=0
+	fi
+}
+
+packages_missing() {
+	local installed p
+	# One dpkg-query for all: unknown packages go to stderr and are missing.
+	installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+	for p in "${PACKAGES[@]}"; do
+		grep -qx "$p installed" <<<"$installed" || echo "$p"
+	done
+	command -v ss >/dev/null || echo iproute2
+	return 0
+}
+
+install_packages() {
+	local missing
+	mapfile -t missing < <(packages_missing)
+	if ((${#missing[@]} == 0)); then
+		log "packages already installed"
+		return
+	fi
+	log "installing ${missing[*]} (apt output: $APT_LOG)"
+	# Package scripts must not start services: this script starts them itself,
+	# with its own settings. Only add a policy if the host has none, and take it
+	# away again whatever happens.
+	if [[ ! -e $POLICY_RC ]]; then
+		printf '#!/bin/sh\n# temporary, from deploy/slurm-local/up.sh\nexit 101\n' >"$POLICY_RC"
+		chmod 755 "$POLICY_RC"
+		POLICY_RC_OURS=1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	local apt=(apt-get -q -y -o DPkg::Lock::Timeout=600)
+	if ! apt-cache show --no-all-versions "${missing[@]}" >>"$APT_LOG" 2>&1; then
+		log "package lists lack some of them; apt-get update"
+		"${apt[@]}" update >>"$APT_LOG" 2>&1 || die "apt-get update failed; see $APT_LOG"
+	fi
+	if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" >>"$APT_LOG" 2>&1; then
+		# Stale lists give 404s on download; one update and a retry fixes that.
+		log "install failed; apt-get update and retry"
+		"${apt[@]}" update >>"$APT_LOG" 2>&1 || die "apt-get update failed; see $APT_LOG"
+		"${apt[@]}" install --no-install-recommends "${missing[@]}" >>"$APT_LOG" 2>&1 ||
+			die "apt-get install failed; see $APT_LOG"
+	fi
+	remove_policy_rc
+	resolve_exes
+	log "packages installed"
+}
+
+make_dirs() {
+	install -d -o slurm -g slurm -m 755 "$SLURM_RUN_DIR" "$SLURM_LOG_DIR" /var/lib/slurm /var/lib/slurm/slurmctld
+	install -d -o root -g root -m 755 /var/lib/slurm/slurmd
+	install -d -o munge -g munge -m 755 /run/munge
+	install -d -o mysql -g mysql -m 755 /run/mysqld
+	[[ -d /var/log/mysql ]] || install -d -o mysql -g adm -m 2750 /var/log/mysql
+	if [[ ! -s /etc/munge/munge.key ]]; then
+		log "creating /etc/munge/munge.key"
+		install -d -o munge -g munge -m 700 /etc/munge
+		(umask 077 && head -c 1024 /dev/urandom >/etc/munge/munge.key)
+		chown munge:munge /etc/munge/munge.key
+		chmod 400 /etc/munge/munge.key
+	fi
+}
+
+# write_configs sets MARIADB_CHANGED, DBD_CHANGED and SLURM_CHANGED to 1 for
+# each file whose content changed, so that only the daemons reading it restart.
+write_configs() {
+	DB_PASS=$(existing_db_pass)
+	[[ -n $DB_PASS ]] || DB_PASS=$(new_db_pass)
+	MARIADB_CHANGED=0 DBD_CHANGED=0 SLURM_CHANGED=0
+	if render_mariadb_cnf | write_if_changed "$MARIADB_CNF" 644 root:root; then
+		MARIADB_CHANGED=1
+		log "wrote $MARIADB_CNF"
+	fi
+	if render_slurmdbd_conf | write_if_changed "$SLURMDBD_CONF" 600 slurm:slurm; then
+		DBD_CHANGED=1
+		log "wrote $SLURMDBD_CONF"
+	fi
+	if render_slurm_conf | write_if_changed "$SLURM_CONF" 644 root:root; then
+		SLURM_CHANGED=1
+		log "wrote $SLURM_CONF"
+	fi
+	if [[ $LAB_CGROUP == 1 ]] && render_cgroup_conf | write_if_changed "$CGROUP_CONF" 644 root:root; then
+		SLURM_CHANGED=1
+		log "wrote $CGROUP_CONF"
+	fi
+}
+
+# lab_users prints root, the sudo caller and LAB_USERS (comma or space
+# separated), once each.
+lab_users() {
+	{
+		echo root
+		[[ -z ${SUDO_USER:-} ]] || echo "$SUDO_USER"
+		tr ', ' '\n' <<<"$LAB_USERS"
+	} | awk 'NF && !seen[$0]++'
+}
+
+audit_listeners() {
+	local name pid addr proc bad=() seen=()
+	local -A owner=()
+	for name in "${DAEMONS[@]}"; do
+		pid=$(daemon_pid "$name") || die "$name died during start-up"
+		owner[$pid]=$name
+	done
+	while read -r _ _ _ _ addr _ proc; do
+		for pid in "${!owner[@]}"; do
+			[[ $proc == *"pid=$pid,"* ]] || continue
+			seen+=("$addr")
+			[[ $addr == 127.* || $addr == '[::1]:'* ]] || bad+=("${owner[$pid]} on $addr")
+		done
+	done < <(ss -H -tulnp)
+	((${#bad[@]} == 0)) || die "listening beyond loopback: ${bad[*]}"
+	log "listeners: $(printf '%s\n' "${seen[@]}" | sort -u | tr '\n' ' ')"
+}
+
+main() {
+	case ${1:-} in
+	--check) shift && exec "$HERE/status.sh" "$@" ;;
+	-h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0" && exit 0 ;;
+	"") ;;
+	*) die "unknown argument $1 (try --help)" ;;
+	esac
+	[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+	trap remove_policy_rc EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	check_knobs
+	check_host
+	install_packages
+	make_dirs
+	write_configs
+	ensure_munge
+	ensure_mariadb
+	ensure_database
+	ensure_slurmdbd
+	ensure_associations
+	ensure_slurmctld
+	ensure_slurmd
+	wait_node_ready
+	wait_for "$LAB_WAIT" timeout 10 sacct -n -X -S now-1minutes ||
+		die "sacct does not answer after ${LAB_WAIT}s; see $SLURM_LOG_DIR/slurmdbd.log"
+	audit_listeners
+	log "cluster up: $(sinfo -h -o '%P %a %D %T %N' | tr '\n' ';')"
+	log "done in $((SECONDS - LOG_T0))s"
+}
+
+main "$@"
