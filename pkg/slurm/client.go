@@ -110,8 +110,11 @@ func (c *Client) Sbatch(ctx context.Context, req SubmitRequest) (jobID string, e
 	return jobID, nil
 }
 
-// Scancel cancels one job; scancel prints nothing and exits 0 when it
-// does. The id is checked first so that it can never be read as an option.
+// Scancel cancels one job. scancel prints nothing and exits 0 not only on
+// success but also for an unknown job id and for a job that has already
+// ended, so a nil error does not prove the job was running; read its
+// state from sacct. The id is checked first so that it can never be read
+// as an option.
 func (c *Client) Scancel(ctx context.Context, jobID string) error {
 	if err := checkJobID(jobID); err != nil {
 		return fmt.Errorf("scancel: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -137,6 +138,32 @@ func TestClassString(t *testing.T) {
 	for c, want := range map[Class]string{ClassUnknown: "unknown", ClassTransient: "transient", ClassPermanent: "permanent"} {
 		if got := c.String(); got != want {
 			t.Errorf("Class(%d).String() = %q, want %q", c, got, want)
+		}
+	}
+}
+
+// TestClassifyRealStderr uses the stderr captured by the live-cluster
+// capture script (testdata/real), next to the hand-made records above.
+func TestClassifyRealStderr(t *testing.T) {
+	tests := []struct {
+		file         string
+		wantClass    Class
+		wantMayExist bool
+	}{
+		{"sacct_dbd_down.stderr", ClassTransient, false},
+		{"squeue_ctld_down.stderr", ClassTransient, false},
+		{"sbatch_ctld_down.stderr", ClassTransient, false},
+		{"sbatch_invalid_account.stderr", ClassPermanent, false},
+		{"sbatch_invalid_partition.stderr", ClassPermanent, false},
+		{"sbatch_no_script.stderr", ClassPermanent, false},
+	}
+	for _, tt := range tests {
+		err := cmdErr("sbatch", 1, string(readTestdata(t, filepath.Join("real", tt.file))))
+		if got := Classify(err); got != tt.wantClass {
+			t.Errorf("%s: Classify = %v, want %v", tt.file, got, tt.wantClass)
+		}
+		if got := SubmitMayHaveCreatedJob(err); got != tt.wantMayExist {
+			t.Errorf("%s: SubmitMayHaveCreatedJob = %v, want %v", tt.file, got, tt.wantMayExist)
 		}
 	}
 }

@@ -43,7 +43,7 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 		var line []byte
 		line, out, _ = bytes.Cut(out, []byte{'\n'})
 		lineNo++
-		text := strings.TrimSuffix(string(line), "\r")
+		text := strings.TrimRight(string(line), "\r")
 		if strings.TrimSpace(text) == "" {
 			continue
 		}

@@ -22,8 +22,10 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.Local
 	}
+	// time.Parse would also take fractional seconds, which Slurm never
+	// prints; insisting on the exact length keeps the format honest.
 	t, err := time.ParseInLocation(TimeLayout, s, loc)
-	if err != nil {
+	if err != nil || len(s) != len(TimeLayout) {
 		return time.Time{}, fmt.Errorf("time %q: want %s", s, TimeLayout)
 	}
 	return t, nil

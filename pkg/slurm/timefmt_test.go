@@ -73,7 +73,7 @@ func TestParseTime(t *testing.T) {
 	if want := time.Date(2026, 11, 28, 22, 45, 26, 0, time.UTC); err != nil || !got.Equal(want) {
 		t.Errorf("got %v, %v; want %v", got, err, want)
 	}
-	for _, bad := range []string{"2026-11-28 17:45:26", "17:45:26", "2026-11-28T17:45:26Z", "now"} {
+	for _, bad := range []string{"2026-11-28 17:45:26", "17:45:26", "2026-11-28T17:45:26Z", "2026-11-28T17:45:26.5", "now"} {
 		if _, err := ParseTime(bad, time.UTC); err == nil {
 			t.Errorf("ParseTime(%q): got no error, want one", bad)
 		}

@@ -1,0 +1,155 @@
+package slurm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/real/*.want.json from the .sacct captures")
+
+// TestRealCaptures checks every sacct capture from a live cluster in
+// testdata/real: NAME.sacct (output in SacctFormat) against NAME.want.json
+// (the expected []Job, times read as UTC). New captures are picked up
+// without touching this file; -update writes their want files.
+func TestRealCaptures(t *testing.T) {
+	captures, err := filepath.Glob(filepath.Join("testdata", "real", "*.sacct"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(captures) == 0 {
+		t.Skip("no captures in testdata/real yet")
+	}
+	for _, path := range captures {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			if err := checkCapture(path, *update); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// checkCapture parses the capture at path and compares the jobs with its
+// want file, or writes the want file when update is set.
+func checkCapture(path string, update bool) error {
+	out, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	got, err := SacctParser{Location: time.UTC}.Parse(out)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	wantPath := strings.TrimSuffix(path, ".sacct") + ".want.json"
+	gotJSON, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		return err
+	}
+	gotJSON = append(gotJSON, '\n')
+	if update {
+		return os.WriteFile(wantPath, gotJSON, 0o644)
+	}
+	wantJSON, err := os.ReadFile(wantPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s is missing; run go test -run TestRealCaptures -update", wantPath)
+	}
+	if err != nil {
+		return err
+	}
+	var want []Job
+	if err := json.Unmarshal(wantJSON, &want); err != nil {
+		return fmt.Errorf("%s: %w", wantPath, err)
+	}
+	return diffJobs(got, want)
+}
+
+// diffJobs names the first job that differs, comparing JSON forms so that
+// times compare as instants whatever their location.
+func diffJobs(got, want []Job) error {
+	for i := 0; i < max(len(got), len(want)); i++ {
+		var g, w []byte
+		if i < len(got) {
+			g, _ = json.Marshal(got[i])
+		}
+		if i < len(want) {
+			w, _ = json.Marshal(want[i])
+		}
+		if !bytes.Equal(g, w) {
+			return fmt.Errorf("job %d differs:\n got %s\nwant %s", i, g, w)
+		}
+	}
+	return nil
+}
+
+func TestCheckCapture(t *testing.T) {
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "timeout.sacct")
+	want := filepath.Join(dir, "timeout.want.json")
+	row := "3|3|siglog|TIMEOUT|0:0|2026-11-28T17:42:06|2026-11-28T17:42:07|2026-11-28T17:43:33|00:01:26|00:01:00|/w|None|\n"
+	if err := os.WriteFile(capture, []byte(row), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkCapture(capture, false); err == nil || !strings.Contains(err.Error(), "-update") {
+		t.Errorf("missing want file: got %v, want a hint to run -update", err)
+	}
+	if err := checkCapture(capture, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkCapture(capture, false); err != nil {
+		t.Errorf("after -update: got %v, want a match", err)
+	}
+	data, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(want, bytes.Replace(data, []byte(`"TIMEOUT"`), []byte(`"FAILED"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkCapture(capture, false); err == nil || !strings.Contains(err.Error(), "job 0 differs") {
+		t.Errorf("edited want file: got %v, want job 0 to differ", err)
+	}
+	if err := os.WriteFile(capture, []byte(row+"4|4|x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkCapture(capture, false); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("bad capture: got %v, want a parse error for line 2", err)
+	}
+}
+
+// TestRealQueueAndSubmitCaptures checks that every squeue (NAME.squeue, in
+// SqueueFormat) and sbatch --parsable (NAME.sbatch) capture in
+// testdata/real parses; they have no want files.
+func TestRealQueueAndSubmitCaptures(t *testing.T) {
+	parsers := map[string]func([]byte) error{
+		".squeue": func(out []byte) error { _, err := SqueueParser{Location: time.UTC}.Parse(out); return err },
+		".sbatch": func(out []byte) error { _, err := ParseSbatch(out); return err },
+	}
+	found := 0
+	for ext, parse := range parsers {
+		captures, err := filepath.Glob(filepath.Join("testdata", "real", "*"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range captures {
+			found++
+			out, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := parse(out); err != nil {
+				t.Errorf("%s: %v", path, err)
+			}
+		}
+	}
+	if found == 0 {
+		t.Skip("no squeue or sbatch captures in testdata/real yet")
+	}
+}
