@@ -103,12 +103,14 @@ install_packages() {
 		POLICY_RC_OURS=1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	local apt=(apt-get -q -y -o DPkg::Lock::Timeout=600)
+	local apt=(apt-get -q -y -o DPkg::Lock::Timeout=600) updated=0
 	if ! apt-cache show --no-all-versions "${missing[@]}" >>"$APT_LOG" 2>&1; then
 		log "package lists lack some of them; apt-get update"
 		"${apt[@]}" update >>"$APT_LOG" 2>&1 || die "apt-get update failed; see $APT_LOG"
+		updated=1
 	fi
 	if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" >>"$APT_LOG" 2>&1; then
+		((updated == 0)) || die "apt-get install failed; see $APT_LOG"
 		# Stale lists give 404s on download; one update and a retry fixes that.
 		log "install failed; apt-get update and retry"
 		"${apt[@]}" update >>"$APT_LOG" 2>&1 || die "apt-get update failed; see $APT_LOG"
@@ -218,4 +220,7 @@ main() {
 	log "done in $((SECONDS - LOG_T0))s"
 }
 
-main "$@"
+# Sourcing (for tests of single steps) defines the functions without running.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi
