@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+)
+
+func newCheckConfigCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config [FILE]",
+		Short: "Validate a configuration file; print every problem",
+		Long: `check-config validates FILE (default: the configuration path) offline: every
+key, type and value, and that each run's script and workdir exist. It prints
+every problem with file:line:column and exits 1, or prints a summary and
+exits 0.`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			path := config.DefaultPath()
+			if len(a) == 1 {
+				path = a[0]
+			}
+			cfg, err := config.Load(path)
+			if err != nil {
+				fmt.Fprintln(c.ErrOrStderr(), err)
+				return withCode(exitError, errSilent)
+			}
+			for _, w := range cfg.Warnings {
+				fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%s: ok, %d run(s): ", cfg.Path, len(cfg.Runs))
+			for i, name := range cfg.RunNames() {
+				if i > 0 {
+					fmt.Fprint(c.OutOrStdout(), ", ")
+				}
+				fmt.Fprint(c.OutOrStdout(), name)
+			}
+			fmt.Fprintln(c.OutOrStdout())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+)
+
+func newCkptCmd() *cobra.Command {
+	var ranks int
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "ckpt DIR",
+		Short: "Judge every checkpoint step in DIR; print the newest complete one",
+		Long: `ckpt verifies every step of a nanochat checkpoint directory: model, meta and
+one optimizer shard per rank, each file intact (zip structure, meta JSON and
+its step). It prints a verdict with the reason for each step, and the newest
+complete step. Exit 1 when there is no complete step.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			rep, err := ckpt.ScanDir(a[0], ckpt.Options{Ranks: ranks, Now: time.Now(), SettleTime: 10 * time.Second})
+			if err != nil {
+				return err
+			}
+			newest, ok := rep.NewestComplete()
+			if asJSON {
+				out := struct {
+					ckpt.Report
+					NewestComplete *int `json:"newest_complete"`
+				}{Report: rep}
+				if ok {
+					out.NewestComplete = &newest.Step
+				}
+				enc := json.NewEncoder(c.OutOrStdout())
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(out); err != nil {
+					return err
+				}
+			} else {
+				w := c.OutOrStdout()
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "STEP\tVERDICT\tBYTES\tREASON")
+				for _, s := range rep.Steps {
+					verdict := "incomplete"
+					if s.Complete {
+						verdict = "complete"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", s.Step, verdict, s.Bytes, s.Reason)
+				}
+				tw.Flush()
+				for _, n := range rep.Notes {
+					fmt.Fprintln(w, "note:", n)
+				}
+				how := "given"
+				if rep.RanksInferred {
+					how = "inferred"
+				}
+				fmt.Fprintf(w, "ranks: %d (%s)\n", rep.Ranks, how)
+				if ok {
+					fmt.Fprintf(w, "newest complete step: %d\n", newest.Step)
+				} else {
+					fmt.Fprintln(w, "newest complete step: none")
+				}
+			}
+			if !ok {
+				return withCode(exitError, errSilent)
+			}
+			return nil
+		},
+	}
+	c.Flags().IntVar(&ranks, "ranks", 0, "optimizer shards per step (0: infer from the files)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
+)
+
+// heartbeat is how often the lease is renewed (its TTL is three times
+// this).
+const heartbeat = 30 * time.Second
+
+func newRunCmd() *cobra.Command {
+	var path, logFormat string
+	var exitWhenDone bool
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon in the foreground (systemd, tmux, nohup)",
+		Long: `run supervises every configured run until interrupted. Under systemd it
+reports readiness and status with sd_notify and pings the watchdog after
+each pass. SIGHUP or an edit of the configuration file reloads it; a bad
+edit is rejected and the running configuration kept. SIGINT/SIGTERM stop it;
+jobs are never cancelled on the way out.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			log := newLogger(c.ErrOrStderr(), logFormat)
+			s, err := openSession(cfg, log)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return runDaemon(c.Context(), s, exitWhenDone)
+		},
+	}
+	configFlag(c, &path)
+	logFlag(c, &logFormat)
+	c.Flags().BoolVar(&exitWhenDone, "exit-when-done", false, "exit once every run is done (0) or stopped (1)")
+	return c
+}
+
+// errSomeStopped ends --exit-when-done when a run stopped short of its
+// targets.
+var errSomeStopped = errors.New("every run has ended; some stopped before reaching their targets (see status)")
+
+func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	wake := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	reload := func(why string) {
+		cfg, err := config.Load(s.cfg.Path)
+		if err != nil {
+			s.log.Warn(supervisor.EventConfigRejected, zap.String("path", s.cfg.Path), zap.String("trigger", why), zap.String(supervisor.FieldError, err.Error()))
+			return
+		}
+		if cfg.Equal(s.sup.Config()) {
+			return
+		}
+		if err := s.sup.Reload(cfg); err == nil {
+			poke()
+		}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				reload("SIGHUP")
+			}
+		}
+	}()
+	watcher, err := supervisor.WatchConfig(ctx, s.cfg.Path, func() { reload("file") })
+	if err != nil {
+		s.log.Warn("config_watch_unavailable", zap.String(supervisor.FieldError, err.Error()))
+	} else {
+		defer watcher.Close()
+	}
+	go renewLease(ctx, s, cancel)
+
+	s.log.Info("daemon_started", zap.String("config", s.cfg.Path), zap.String("state_dir", s.cfg.StateDir),
+		zap.Strings("runs", s.cfg.RunNames()), zap.String("version", currentVersion().Version))
+	ready := false
+	err = s.sup.Loop(ctx, wake, func(res supervisor.PassResult) {
+		if !ready {
+			daemon.SdNotify(false, daemon.SdNotifyReady)
+			ready = true
+		}
+		daemon.SdNotify(false, "WATCHDOG=1\nSTATUS="+statusLine(s.sup))
+		if exitWhenDone {
+			if ended, allDone := allEnded(s.sup); ended && allDone {
+				cancel(errAllDone)
+			} else if ended {
+				cancel(withCode(exitError, errSomeStopped))
+			}
+		}
+	})
+	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, errAllDone) {
+		return cause
+	}
+	s.log.Info("daemon_stopped")
+	return nil
+}
+
+// renewLease keeps the single-instance lease fresh; losing it (another
+// host took over a stale lease) stops this daemon before it can act twice.
+func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.lease.Renew(); err != nil {
+				if errors.Is(err, lease.ErrLost) {
+					cancel(fmt.Errorf("lost the state directory lease: %w", err))
+					return
+				}
+				s.log.Warn("lease_renew_failed", zap.String(supervisor.FieldError, err.Error()))
+			}
+		}
+	}
+}
+
+// statusLine is the one-line STATUS= shown by systemctl status.
+func statusLine(sup *supervisor.Supervisor) string {
+	states := sup.States()
+	cfg := sup.Config()
+	line := ""
+	for _, name := range cfg.RunNames() {
+		st, ok := states[name]
+		phase := supervisor.PhaseWaiting
+		if ok {
+			phase = st.Phase
+		}
+		if line != "" {
+			line += ", "
+		}
+		line += name + " " + string(phase)
+		if ok && st.Job != nil && phase == supervisor.PhaseRunning {
+			line += " (job " + st.Job.ID + ")"
+		}
+	}
+	return line
+}
+
+var errAllDone = errors.New("every run is done")
+
+// allEnded reports whether every configured run is in a terminal phase,
+// and whether all of them are done.
+func allEnded(sup *supervisor.Supervisor) (ended, allDone bool) {
+	states := sup.States()
+	allDone = true
+	for _, name := range sup.Config().RunNames() {
+		st, ok := states[name]
+		if !ok || !st.Phase.Terminal() {
+			return false, false
+		}
+		allDone = allDone && st.Phase == supervisor.PhaseDone
+	}
+	return true, allDone
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
+)
+
+// configFlag adds --config to a verb that reads the configuration.
+func configFlag(c *cobra.Command, path *string) {
+	c.Flags().StringVarP(path, "config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
+}
+
+func configPath(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := os.Getenv("NSV_CONFIG"); p != "" {
+		return p
+	}
+	return config.DefaultPath()
+}
+
+// loadConfig loads and validates the configuration, printing every problem
+// and its warnings.
+func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
+	cfg, err := config.Load(configPath(flag))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, withCode(exitError, errSilent)
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	return cfg, nil
+}
+
+func slurmClient(cfg *config.Config) *slurm.Client {
+	return &slurm.Client{Runner: &slurm.ExecRunner{BinDir: cfg.Slurm.BinDir, Timeout: cfg.Slurm.CommandTimeout}}
+}
+
+// session is what a verb that acts needs: the single-instance lease, the
+// ledger and a supervisor.
+type session struct {
+	cfg    *config.Config
+	lease  *lease.Lease
+	ledger *ledger.Ledger
+	sup    *supervisor.Supervisor
+	log    *zap.Logger
+}
+
+// openSession takes the lease (exit 3 when another instance has it), opens
+// the ledger and restores the supervisor's state.
+func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	l, err := lease.Acquire(cfg.StateDir, lease.Options{Version: currentVersion().Version})
+	if err != nil {
+		var held *lease.HeldError
+		if errors.As(err, &held) {
+			return nil, withCode(exitLockHeld, err)
+		}
+		return nil, fmt.Errorf("lock state directory: %w", err)
+	}
+	led, err := ledger.Open(cfg.StateDir)
+	if err != nil {
+		l.Release()
+		return nil, err
+	}
+	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led})
+	if err != nil {
+		led.Close()
+		l.Release()
+		return nil, err
+	}
+	return &session{cfg: cfg, lease: l, ledger: led, sup: sup, log: log}, nil
+}
+
+func (s *session) Close() {
+	s.ledger.Close()
+	s.lease.Release()
+	s.log.Sync()
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+func newStatusCmd() *cobra.Command {
+	var path string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show where every run stands",
+		Long: `status reads the daemon's state (it needs no running daemon and changes
+nothing) and prints one line per configured run: phase, current job and its
+Slurm state, the step it resumed from, the newest complete checkpoint, the
+latest val_bpb and CORE against the targets, attempts, and what comes next.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			states, err := loadStates(cfg.StateDir)
+			if err != nil {
+				return err
+			}
+			rows := statusRows(cfg, states, time.Now())
+			if asJSON {
+				enc := json.NewEncoder(c.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			printStatus(c.OutOrStdout(), rows)
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// loadStates reads the state snapshot; a missing one means the daemon has
+// not run yet.
+func loadStates(dir string) (map[string]supervisor.RunState, error) {
+	var snap struct {
+		Runs map[string]supervisor.RunState `json:"runs"`
+	}
+	if _, err := ledger.LoadState(dir, &snap); err != nil {
+		return nil, err
+	}
+	if snap.Runs == nil {
+		snap.Runs = map[string]supervisor.RunState{}
+	}
+	return snap.Runs, nil
+}
+
+type statusRow struct {
+	Run        string               `json:"run"`
+	Phase      supervisor.Phase     `json:"phase"`
+	Reason     string               `json:"reason,omitempty"`
+	JobID      string               `json:"job_id,omitempty"`
+	SlurmState string               `json:"slurm_state,omitempty"`
+	ResumeStep *int                 `json:"resume_step,omitempty"`
+	NewestStep *int                 `json:"newest_step,omitempty"`
+	ValBPB     *trainer.Point       `json:"val_bpb,omitempty"`
+	Core       *trainer.Point       `json:"core_metric,omitempty"`
+	Targets    config.Targets       `json:"targets"`
+	Attempts   int                  `json:"attempts"`
+	MaxAttempt int                  `json:"max_attempts"`
+	Next       string               `json:"next"`
+	NextAt     *time.Time           `json:"next_at,omitempty"`
+	State      *supervisor.RunState `json:"-"`
+}
+
+func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now time.Time) []statusRow {
+	var rows []statusRow
+	for _, name := range cfg.RunNames() {
+		run := cfg.Runs[name]
+		st, ok := states[name]
+		if !ok {
+			st = supervisor.NewRunState(name)
+		}
+		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: run.Targets,
+			Attempts: st.Attempts, MaxAttempt: run.Policy.MaxAttempts}
+		if run.Paused {
+			r.Phase = supervisor.PhasePaused
+		}
+		if j := st.Job; j != nil {
+			r.JobID, r.SlurmState = j.ID, j.State
+			if j.ResumeStep != supervisor.UnknownStep {
+				r.ResumeStep = &j.ResumeStep
+			}
+		}
+		if st.NewestStep != supervisor.NoStep {
+			r.NewestStep = &st.NewestStep
+		}
+		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
+		r.ValBPB, r.Core = m.ValBPB, m.Core
+		r.Next, r.NextAt = nextAction(st, now)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// nextAction says in words what the daemon will do next for the run.
+func nextAction(st supervisor.RunState, now time.Time) (string, *time.Time) {
+	switch st.Phase {
+	case supervisor.PhaseDone:
+		return "nothing: targets reached", nil
+	case supervisor.PhaseStopped:
+		return "nothing until resumed (" + st.Reason + ")", nil
+	case supervisor.PhasePaused:
+		return "nothing: paused", nil
+	case supervisor.PhaseBackoff:
+		at := st.BackoffUntil
+		if at.After(now) {
+			return "resubmit in " + at.Sub(now).Round(time.Second).String(), &at
+		}
+		return "resubmit now", nil
+	case supervisor.PhaseSubmitting:
+		return "confirm submission", nil
+	case supervisor.PhaseRunning:
+		return "wait for the job", nil
+	case supervisor.PhaseUnknown:
+		return "retry Slurm", nil
+	}
+	return "wait for a job (" + st.Reason + ")", nil
+}
+
+func printStatus(w io.Writer, rows []statusRow) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tNEXT")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.Run, r.Phase, dash(r.JobID),
+			dash(shortState(r.SlurmState)), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
+			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
+			r.Attempts, r.MaxAttempt, r.Next)
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func intOrDash(p *int) string {
+	if p == nil || *p < 0 {
+		return "-"
+	}
+	return strconv.Itoa(*p)
+}
+
+// shortState keeps the table narrow: "CANCELLED by 1000" → "CANCELLED".
+func shortState(s string) string {
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// metric prints "0.812/0.75" (value/target), marking a met target with *.
+func metric(p *trainer.Point, target *float64, cmp string) string {
+	v := "-"
+	if p != nil {
+		v = strconv.FormatFloat(p.Value, 'f', 3, 64)
+	}
+	if target == nil {
+		return v
+	}
+	met := p != nil && ((cmp == "<=" && p.Value <= *target) || (cmp == ">=" && p.Value >= *target))
+	s := v + "/" + strconv.FormatFloat(*target, 'f', -1, 64)
+	if met {
+		s += "*"
+	}
+	return s
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+)
+
+func newTickCmd() *cobra.Command {
+	var path, logFormat string
+	c := &cobra.Command{
+		Use:   "tick",
+		Short: "Run one reconcile pass, then exit (for cron or scrontab)",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			log := newLogger(c.ErrOrStderr(), logFormat)
+			s, err := openSession(cfg, log)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res := s.sup.Tick(c.Context())
+			if len(res.Errors) > 0 {
+				return withCode(exitError, fmt.Errorf("%d run(s) failed this pass", len(res.Errors)))
+			}
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	logFlag(c, &logFormat)
+	return c
+}
+
+func newPlanCmd() *cobra.Command {
+	var path string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what tick would do now; changes nothing, submits nothing",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			sup, err := supervisor.New(supervisor.Options{
+				Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
+				Logger: newLogger(io.Discard, "json"),
+			})
+			if err != nil {
+				return err
+			}
+			res := sup.Tick(context.WithoutCancel(c.Context()))
+			return printPlans(c.OutOrStdout(), res, asJSON)
+		},
+	}
+	configFlag(c, &path)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+type planJSON struct {
+	Run     string               `json:"run"`
+	Phase   supervisor.Phase     `json:"phase"`
+	Reason  string               `json:"reason,omitempty"`
+	Actions []map[string]any     `json:"actions"`
+	Events  []supervisor.Event   `json:"events,omitempty"`
+	Error   string               `json:"error,omitempty"`
+	State   *supervisor.RunState `json:"state,omitempty"`
+}
+
+func printPlans(w io.Writer, res supervisor.PassResult, asJSON bool) error {
+	names := make([]string, 0, len(res.Plans)+len(res.Errors))
+	for n := range res.Plans {
+		names = append(names, n)
+	}
+	for n := range res.Errors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []planJSON
+	for _, n := range names {
+		if err, bad := res.Errors[n]; bad {
+			out = append(out, planJSON{Run: n, Error: err.Error()})
+			continue
+		}
+		p := res.Plans[n]
+		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}}
+		for _, a := range p.Actions {
+			pj.Actions = append(pj.Actions, describeAction(a))
+		}
+		out = append(out, pj)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	for _, p := range out {
+		if p.Error != "" {
+			fmt.Fprintf(w, "%s: error: %s\n", p.Run, p.Error)
+			continue
+		}
+		var acts []string
+		for _, a := range p.Actions {
+			acts = append(acts, formatAction(a))
+		}
+		if len(acts) == 0 {
+			acts = []string{"nothing"}
+		}
+		fmt.Fprintf(w, "%s: %s (%s): %s\n", p.Run, p.Phase, p.Reason, strings.Join(acts, "; "))
+	}
+	return nil
+}
+
+func describeAction(a supervisor.Action) map[string]any {
+	switch a := a.(type) {
+	case supervisor.Submit:
+		return map[string]any{"action": "submit", "attempt": a.Attempt, "from_step": a.FromStep, "tag": a.Tag}
+	case supervisor.Adopt:
+		return map[string]any{"action": "adopt", "job_id": a.JobID, "reason": a.Reason}
+	case supervisor.Wait:
+		m := map[string]any{"action": "wait", "reason": a.Reason}
+		if !a.Until.IsZero() {
+			m["until"] = a.Until
+		}
+		return m
+	case supervisor.Complete:
+		return map[string]any{"action": "complete", "reason": a.Reason}
+	case supervisor.Stop:
+		return map[string]any{"action": "stop", "reason": a.Reason}
+	}
+	return map[string]any{"action": fmt.Sprintf("%T", a)}
+}
+
+func formatAction(m map[string]any) string {
+	switch m["action"] {
+	case "submit":
+		if m["from_step"] == supervisor.NoStep {
+			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
+		}
+		return fmt.Sprintf("would submit attempt %v resuming from step %v", m["attempt"], m["from_step"])
+	case "adopt":
+		return fmt.Sprintf("would adopt job %v", m["job_id"])
+	case "wait":
+		return "wait"
+	}
+	return fmt.Sprintf("%v (%v)", m["action"], m["reason"])
+}
