@@ -48,7 +48,7 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 			continue
 		}
 		fields := strings.Split(text, "|")
-		if l.stepCol >= 0 && l.stepCol < len(fields) && strings.Contains(fields[l.stepCol], ".") {
+		if l.isStepRow(fields) {
 			continue
 		}
 		rec, err := l.parseRow(fields, loc)
@@ -64,6 +64,17 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 		recs = append(recs, rec)
 	}
 	return recs, nil
+}
+
+// isStepRow reports whether the row is a job step ("7.batch", "15.0",
+// "12_1.extern"). Only a field that starts like a job id counts, so that
+// a stray message with a full stop in it is reported, not skipped.
+func (l layout[T]) isStepRow(fields []string) bool {
+	if l.stepCol < 0 || l.stepCol >= len(fields) {
+		return false
+	}
+	id := fields[l.stepCol]
+	return strings.Contains(id, ".") && checkJobID(id) == nil
 }
 
 func (l layout[T]) parseRow(fields []string, loc *time.Location) (T, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -59,7 +60,7 @@ type ExecRunner struct {
 // timeout or ctx ends the command, the whole process group is killed so
 // that no helper process of a hung Slurm command outlives it.
 func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte, err error) {
-	cmdErr := &CommandError{Cmd: c.Name, Args: c.Args, ExitCode: -1}
+	cmdErr := &CommandError{Cmd: c.Name, Args: slices.Clone(c.Args), ExitCode: -1}
 	path, err := r.resolve(c.Name)
 	if err != nil {
 		cmdErr.Err = err
@@ -99,9 +100,12 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 		cmdErr.ExitCode = exitErr.ExitCode()
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		// The process was killed because of ctx, whatever it exited with.
+		// The process was killed because of ctx (or never started),
+		// whatever it exited with; keep both causes for errors.Is.
 		cmdErr.TimedOut = errors.Is(ctxErr, context.DeadlineExceeded)
-		cmdErr.Err = errors.Join(ctxErr, runErr)
+		if !errors.Is(runErr, ctxErr) {
+			cmdErr.Err = errors.Join(ctxErr, runErr)
+		}
 	}
 	return stdout, stderr, cmdErr
 }

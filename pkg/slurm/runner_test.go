@@ -197,3 +197,18 @@ exit 2
 		t.Errorf("got %d bytes of stderr, want the cap %d", len(stderr), maxStderr)
 	}
 }
+
+func TestExecRunnerContextDoneBeforeStart(t *testing.T) {
+	bin := t.TempDir()
+	marker := filepath.Join(t.TempDir(), "ran")
+	writeScript(t, bin, "sbatch", "touch \"$1\"\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := (&ExecRunner{BinDir: bin}).Run(ctx, Command{Name: "sbatch", Args: []string{marker}})
+	if !errors.Is(err, context.Canceled) || strings.Count(err.Error(), "context canceled") != 1 {
+		t.Errorf("got %v, want one context.Canceled", err)
+	}
+	if _, statErr := os.Stat(marker); statErr == nil {
+		t.Error("the program ran although ctx was already done")
+	}
+}

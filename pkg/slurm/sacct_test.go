@@ -222,6 +222,7 @@ func TestParseSacctErrors(t *testing.T) {
 		{"bad duration", strings.Replace(good, "00:00:02", "2 s", 1), 1, `2 s`, "Elapsed: duration"},
 		{"empty state", strings.Replace(good, "COMPLETED", "", 1), 1, `"7|7|x||0:0`, "State: empty state"},
 		{"long line is truncated", long, 1, "nnnn…\"", "has 4 fields"},
+		{"message with a full stop is not a step", good + "\nsacct: error: slurmdbd is down. Retry later\n", 2, `"sacct: error: slurmdbd is down. Retry later"`, "has 1 fields"},
 		{"crlf still counts lines", good + "\r\n\r\nbad\r\n", 3, `"bad"`, "has 1 fields"},
 	}
 	for _, tt := range tests {
