@@ -138,20 +138,26 @@ EOF
 
 # write_if_changed FILE MODE OWNER: install stdin as FILE unless FILE already
 # has exactly that content; returns 0 if it wrote, 1 if nothing changed. The
-# new file is renamed into place so that no daemon ever reads half of it.
+# new file is renamed into place so that no daemon ever reads half of it. The
+# unchanged case (every rerun) costs one fork.
 write_if_changed() {
-	local file=$1 mode=$2 owner=$3 tmp
+	local file=$1 mode=$2 owner=$3 new="" old="" tmp
+	IFS= read -r -d '' new || true
+	if [[ -f $file ]]; then
+		IFS= read -r -d '' old <"$file" || true
+		if [[ $new == "$old" ]]; then
+			# Same content; still repair mode and owner, which need no restart.
+			if [[ $(stat -c '%a %U:%G' "$file") != "$mode $owner" ]]; then
+				chmod "$mode" "$file"
+				chown "$owner" "$file"
+			fi
+			return 1
+		fi
+	fi
 	tmp=$(mktemp "${file%/*}/.${file##*/}.XXXXXX")
-	cat >"$tmp"
+	printf '%s' "$new" >"$tmp"
 	chmod "$mode" "$tmp"
 	chown "$owner" "$tmp"
-	if [[ -f $file ]] && cmp -s "$tmp" "$file"; then
-		rm -f "$tmp"
-		# Same content; still repair mode and owner, which need no restart.
-		chmod "$mode" "$file"
-		chown "$owner" "$file"
-		return 1
-	fi
 	mv -f "$tmp" "$file"
 	return 0
 }

@@ -68,6 +68,8 @@ pid_is_daemon() {
 	stat=$(<"/proc/$2/stat") || return 1
 	stat=${stat##*) }
 	[[ ${stat%% *} != Z ]] || return 1
+	# The common case, decided without a fork.
+	[[ /proc/$2/exe -ef $want ]] && return 0
 	if exe=$(readlink "/proc/$2/exe" 2>/dev/null); then
 		# After a package upgrade the running binary shows as "(deleted)".
 		[[ ${exe% (deleted)} == "$want" ]]
@@ -96,15 +98,17 @@ daemon_pid() {
 
 # daemon_orphans NAME prints the PIDs of every process running NAME's
 # executable, PID file or not. Used only to refuse or adopt, never to signal.
-# One find instead of a readlink per process: this runs on every start.
+# [[ -ef ]] compares inodes without a fork per process: this runs on every
+# start, and forks are slow on some VMs.
 daemon_orphans() {
-	local want=${DAEMON_EXE[$1]:-} dir
+	local want=${DAEMON_EXE[$1]:-} exe pid
 	[[ -n $want ]] || return 0
-	find /proc -mindepth 2 -maxdepth 2 -path '/proc/[0-9]*/exe' \
-		\( -lname "$want" -o -lname "$want (deleted)" \) -printf '%h\n' 2>/dev/null |
-		while read -r dir; do
-			pid_is_daemon "$1" "${dir#/proc/}" && echo "${dir#/proc/}"
-		done
+	for exe in /proc/[0-9]*/exe; do
+		[[ $exe -ef $want ]] || continue
+		pid=${exe#/proc/}
+		pid=${pid%/exe}
+		pid_is_daemon "$1" "$pid" && echo "$pid"
+	done
 	return 0
 }
 
