@@ -30,8 +30,8 @@ var (
 	permanent          = verdict{class: ClassPermanent, mayExist: false}
 )
 
-// stderrRules holds the messages of Slurm 22.05 (slurm_errno.c and the
-// measured outputs in SLURM-FACTS.md). Matching is case-insensitive.
+// stderrRules holds the messages of Slurm 22.05 (slurm_errno.c, and the
+// stderr captured in testdata). Matching is case-insensitive.
 var stderrRules = []stderrRule{
 	// The request may have reached slurmctld; only the reply went missing.
 	{[]string{"socket timed out"}, transientMaybeSent},
