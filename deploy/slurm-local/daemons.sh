@@ -32,7 +32,9 @@ launch() {
 	shift
 	rm -f "$(daemon_pidfile "$name")"
 	printf '=== %s %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$START_LOG"
-	"$@" </dev/null >>"$START_LOG" 2>&1 || die "$name failed to start; see $START_LOG"
+	# 9>&-: a daemon must not inherit take_lock's descriptor, or it would hold
+	# the lock for as long as it runs.
+	"$@" </dev/null >>"$START_LOG" 2>&1 9>&- || die "$name failed to start; see $START_LOG"
 	wait_for "$LAB_WAIT" daemon_pid "$name" ||
 		die "$name: no live process in $(daemon_pidfile "$name") after ${LAB_WAIT}s; see $START_LOG"
 	log "$name: started (pid $(daemon_pid "$name"))"

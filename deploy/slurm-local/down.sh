@@ -14,6 +14,7 @@ source "$HERE/lib.sh"
 LAB_STOP_WAIT=${LAB_STOP_WAIT:-60}
 [[ $LAB_STOP_WAIT =~ ^[0-9]+$ ]] || die "LAB_STOP_WAIT=$LAB_STOP_WAIT: want a whole number of seconds"
 [[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+take_lock
 
 # Reverse start order: slurmctld flushes job records to slurmdbd on the way
 # out, and slurmdbd needs MariaDB for that.

@@ -141,6 +141,16 @@ stop_daemon() {
 
 pid_gone() { ! pid_is_daemon "$1" "$2"; }
 
+# take_lock: one up.sh or down.sh at a time. Two up.sh runs racing (say, make
+# and a test runner) would each see a daemon missing and start it twice.
+take_lock() {
+	exec 9>>/run/lock/slurm-local.lock
+	if ! flock -n 9; then
+		log "waiting for another up.sh or down.sh to finish"
+		flock -w 600 9 || die "another up.sh or down.sh has held /run/lock/slurm-local.lock for 10 minutes"
+	fi
+}
+
 # wait_for TIMEOUT COMMAND...: poll COMMAND (output discarded) every 0.2 s
 # until it succeeds; return 1 after TIMEOUT seconds.
 wait_for() {

@@ -197,6 +197,7 @@ main() {
 	*) die "unknown argument $1 (try --help)" ;;
 	esac
 	[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+	take_lock
 	trap remove_policy_rc EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
