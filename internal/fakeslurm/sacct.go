@@ -1,0 +1,223 @@
+package fakeslurm
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SacctFormat is the only sacct --format the fake prints; it must equal
+// pkg/slurm.SacctFormat (a test checks that).
+const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+
+// sacctQuery is a parsed sacct command line.
+type sacctQuery struct {
+	parsable2, noheader, allocations bool
+	format                           string
+	ids                              map[int]bool // nil: no -j
+	start, end                       string       // -S, -E as given
+	names                            map[string]bool
+}
+
+// sacct prints the allocation rows of the jobs the query selects.
+func (e *env) sacct(args []string, out *bytes.Buffer) int {
+	q, err := parseSacctArgs(args)
+	if err == nil {
+		err = q.check()
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sacct: error: %v\n", err)
+		return 1
+	}
+	since, until, err := e.sacctWindow(q)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sacct: error: %v\n", err)
+		return 1
+	}
+	err = e.update(func(w *world) error {
+		e.reap(w)
+		for _, j := range w.Jobs {
+			if !q.selects(j, since, until) || j.Hidden {
+				continue
+			}
+			if q.names != nil && !q.names[e.sacctName(j)] {
+				continue
+			}
+			if j.SacctLag > 0 {
+				j.SacctLag--
+				continue
+			}
+			e.observe(j, true)
+			out.WriteString(e.sacctRow(j))
+		}
+		return nil
+	})
+	if err != nil {
+		out.Reset()
+		return e.internalError(err)
+	}
+	return 0
+}
+
+func parseSacctArgs(args []string) (sacctQuery, error) {
+	var q sacctQuery
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch a {
+		case "--parsable2", "-P":
+			q.parsable2 = true
+			continue
+		case "--noheader", "-n":
+			q.noheader = true
+			continue
+		case "-X", "--allocations":
+			q.allocations = true
+			continue
+		}
+		name, value, next, err := optionValue(args, i, sacctValueOpts)
+		if err != nil {
+			return q, err
+		}
+		i = next
+		if err := q.set(name, value); err != nil {
+			return q, err
+		}
+	}
+	return q, nil
+}
+
+var sacctValueOpts = map[string]string{
+	"-j": "jobs", "--jobs": "jobs", "-o": "format", "--format": "format",
+	"-S": "starttime", "--starttime": "starttime", "-E": "endtime", "--endtime": "endtime",
+	"--name": "name",
+}
+
+func (q *sacctQuery) set(name, value string) error {
+	switch name {
+	case "jobs":
+		if q.ids == nil {
+			q.ids = map[int]bool{}
+		}
+		for _, s := range strings.Split(value, ",") {
+			id, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || id < 1 {
+				return fmt.Errorf("invalid job id %q (the fake knows plain numeric job ids only)", s)
+			}
+			q.ids[id] = true
+		}
+	case "format":
+		q.format = value
+	case "starttime":
+		q.start = value
+	case "endtime":
+		q.end = value
+	case "name":
+		q.names = map[string]bool{}
+		for _, n := range strings.Split(value, ",") {
+			q.names[n] = true
+		}
+	}
+	return nil
+}
+
+// check refuses invocations whose output the fake cannot render exactly.
+func (q sacctQuery) check() error {
+	if !q.parsable2 || !q.noheader || !q.allocations {
+		return fmt.Errorf("fakeslurm prints only --parsable2 --noheader -X output; got parsable2=%t noheader=%t -X=%t",
+			q.parsable2, q.noheader, q.allocations)
+	}
+	if !strings.EqualFold(q.format, SacctFormat) {
+		return fmt.Errorf("fakeslurm prints only --format=%s; got --format=%q", SacctFormat, q.format)
+	}
+	return nil
+}
+
+// sacctWindow is the time window sacct uses: -S/-E when given; without -S
+// and -j it starts at local midnight (SLURM-FACTS.md "sacct time windows").
+func (e *env) sacctWindow(q sacctQuery) (since, until int64, err error) {
+	now := e.now.In(e.loc)
+	s, u := time.Unix(0, 0), now
+	if q.ids == nil {
+		s = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, e.loc)
+	}
+	if q.start != "" {
+		if s, err = parseSacctTime(q.start, now, e.loc); err != nil {
+			return 0, 0, err
+		}
+	}
+	if q.end != "" {
+		if u, err = parseSacctTime(q.end, now, e.loc); err != nil {
+			return 0, 0, err
+		}
+	}
+	return s.Unix(), u.Unix(), nil
+}
+
+// selects reports whether the job was eligible or running in the window
+// and matches -j. --name is matched by the caller against the name
+// slurmdbd has right now (which may still be "allocation").
+func (q sacctQuery) selects(j *Job, since, until int64) bool {
+	if q.ids != nil && !q.ids[j.ID] {
+		return false
+	}
+	return j.Submit <= until && (j.End == 0 || j.End >= since)
+}
+
+// sacctName is the JobName slurmdbd has for the job right now.
+func (e *env) sacctName(j *Job) string {
+	if j.Allocation {
+		return "allocation"
+	}
+	return j.Name
+}
+
+// sacctRow renders one allocation row in SacctFormat order.
+func (e *env) sacctRow(j *Job) string {
+	workdir, comment := j.WorkDir, ""
+	if !j.Live() {
+		comment = j.Comment // slurmdbd gets the comment when the job ends
+	}
+	if j.Allocation {
+		workdir, comment = "", ""
+	}
+	id := strconv.Itoa(j.ID)
+	fields := []string{
+		id, id, e.sacctName(j), j.State, j.ExitCode,
+		formatTime(j.Submit, e.loc), e.sacctStart(j), e.sacctEnd(j),
+		sacctElapsed(e.elapsed(j)), sacctTimelimit(j.TimeLimitMin),
+		workdir, "None", comment,
+	}
+	return strings.Join(fields, "|") + "\n"
+}
+
+func (e *env) sacctStart(j *Job) string {
+	switch {
+	case j.Start != 0:
+		return formatTime(j.Start, e.loc)
+	case !j.Live():
+		return "None" // ended without starting (cancelled while pending)
+	}
+	return "Unknown"
+}
+
+func (e *env) sacctEnd(j *Job) string {
+	if j.End == 0 {
+		return "Unknown"
+	}
+	return formatTime(j.End, e.loc)
+}
+
+// elapsed is the job's run time so far, or in total once it ended.
+func (e *env) elapsed(j *Job) int64 {
+	switch {
+	case j.Start == 0:
+		return 0
+	case j.End != 0:
+		return j.End - j.Start
+	case j.State == stateRunning:
+		return e.unix() - j.Start
+	}
+	return 0
+}

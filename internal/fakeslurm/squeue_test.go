@@ -1,0 +1,118 @@
+package fakeslurm
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSqueueSelection(t *testing.T) {
+	f := newFake(t)
+	f.submit("-J", "live")
+	f.submit("-J", "ended")
+	f.must(ControlProgram, "set", "2", "COMPLETED")
+	base := []string{"--noheader", "--format=" + SqueueFormat}
+	tests := []struct {
+		args []string
+		want string // job names
+	}{
+		{[]string{"--me", "--states=all"}, "live ended"},
+		{[]string{"--me"}, "live"}, // squeue's default: live jobs only
+		{[]string{"-t", "PD"}, "live"},
+		{[]string{"--states", "completed,failed"}, "ended"},
+		{[]string{"-u", "someone", "-t", "all", "-j", "2,7"}, "ended"},
+		{[]string{"--states=all", "--jobs=7,8"}, ""},
+	}
+	for _, tt := range tests {
+		out := f.must("squeue", append(base, tt.args...)...)
+		var names []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if fields := strings.Split(line, "|"); len(fields) > 1 {
+				names = append(names, fields[1])
+			}
+		}
+		if got := strings.Join(names, " "); got != tt.want {
+			t.Errorf("squeue %q listed %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+func TestSqueueErrors(t *testing.T) {
+	f := newFake(t)
+	f.submit()
+	tests := []struct {
+		args       []string
+		wantStderr string
+	}{
+		// A lone id slurmctld no longer holds is an error (SLURM-FACTS.md).
+		{[]string{"--noheader", "--format=" + SqueueFormat, "-j", "40"},
+			"slurm_load_jobs error: Invalid job id specified\n"},
+		{[]string{"--noheader", "--me", "--states=all", "--format=%i %T"},
+			"squeue: error: fakeslurm prints only --noheader --format=" + SqueueFormat + "; got noheader=true --format=\"%i %T\"\n"},
+		{[]string{"--me", "--states=all", "--format=" + SqueueFormat},
+			"squeue: error: fakeslurm prints only --noheader --format=" + SqueueFormat + "; got noheader=false --format=\"" + SqueueFormat + "\"\n"},
+		{[]string{"--noheader", "--format=" + SqueueFormat, "--states=sleepy"},
+			"squeue: error: invalid job state specified: SLEEPY\n"},
+		{[]string{"--noheader", "--format=" + SqueueFormat, "--sort=i"},
+			"squeue: error: fakeslurm does not support option \"--sort=i\"\n"},
+	}
+	for _, tt := range tests {
+		out, errOut, rc := f.run("squeue", tt.args...)
+		if rc != 1 || out != "" || errOut != tt.wantStderr {
+			t.Errorf("squeue %q: rc %d stdout %q stderr %q, want rc 1 and %q", tt.args, rc, out, errOut, tt.wantStderr)
+		}
+	}
+}
+
+func TestSqueueMinJobAge(t *testing.T) {
+	f := newFake(t)
+	t.Setenv(EnvMinJobAge, "3")
+	f.submit()
+	f.must(ControlProgram, "set", "1", "COMPLETED")
+	for _, tt := range []struct {
+		at     int
+		listed bool
+	}{{0, true}, {2, true}, {3, false}} {
+		f.at(sec(tt.at))
+		if got := f.squeueAll() != ""; got != tt.listed {
+			t.Errorf("%d s after the end: listed %t, want %t", tt.at, got, tt.listed)
+		}
+	}
+}
+
+func TestScancel(t *testing.T) {
+	f := newFake(t)
+	f.submit("-J", "a")
+	f.submit("-J", "b")
+	f.must(ControlProgram, "run", "1")
+	f.must(ControlProgram, "set", "2", "COMPLETED")
+	out, errOut, rc := f.run("scancel", "1")
+	if rc != 0 || out != "" || errOut != "" {
+		t.Errorf("scancel of a running job: rc %d stdout %q stderr %q, want rc 0 and silence", rc, out, errOut)
+	}
+	if got := f.world().job(1).State; got != "CANCELLED by 1000" {
+		t.Errorf("state after scancel = %q, want %q", got, "CANCELLED by 1000")
+	}
+	// Ended jobs, unknown ids: Invalid job id specified, rc 1.
+	for _, id := range []string{"1", "2", "99"} {
+		out, errOut, rc := f.run("scancel", id)
+		want := "scancel: error: Kill job error on job id " + id + ": Invalid job id specified\n"
+		if rc != 1 || out != "" || errOut != want {
+			t.Errorf("scancel %s: rc %d stdout %q stderr %q, want rc 1 and %q", id, rc, out, errOut, want)
+		}
+	}
+	for _, args := range [][]string{{}, {"--signal=NOPE", "1"}, {"abc"}, {"--name=x"}} {
+		if _, errOut, rc := f.run("scancel", args...); rc != 1 || !strings.HasPrefix(errOut, "scancel: error: ") {
+			t.Errorf("scancel %q: rc %d stderr %q, want rc 1 and an error", args, rc, errOut)
+		}
+	}
+}
+
+func TestScancelSignalKeepsJob(t *testing.T) {
+	f := newFake(t)
+	f.submit()
+	f.must(ControlProgram, "run", "1")
+	f.must("scancel", "--signal=USR1", "--batch", "1")
+	if got := f.world().job(1).State; got != stateRunning {
+		t.Errorf("state after scancel --signal = %q, want RUNNING", got)
+	}
+}
