@@ -1,0 +1,190 @@
+package ckpt
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Options say what a complete step looks like.
+type Options struct {
+	// Ranks is the number of optimizer shards a step needs; 0 infers it
+	// from the file names (see Report.Ranks).
+	Ranks int
+	// Now and SettleTime: files modified within SettleTime before Now are
+	// still being written, and their step is not complete. With a zero Now
+	// no step is considered to be still being written.
+	Now        time.Time
+	SettleTime time.Duration
+}
+
+// File is one checkpoint file of a step.
+type File struct {
+	Name    string
+	Kind    string // KindModel, KindMeta or KindOptim
+	Rank    int    // the shard's rank for KindOptim, -1 otherwise
+	Size    int64
+	ModTime time.Time
+}
+
+// Step is the verdict on one checkpoint step.
+type Step struct {
+	Step     int
+	Complete bool
+	// Reason says why the step is not complete, naming the file, or is
+	// "complete" followed by anything worth noting.
+	Reason  string
+	Files   []File // model, meta, then shards by rank; everything found
+	Bytes   int64  // total size of Files
+	ModTime time.Time
+	// ValBPB is the meta file's finite val_bpb, nil when absent, null,
+	// non-finite or unreadable.
+	ValBPB *float64
+	// SaveEvery is user_config.save_every from the meta file, 0 if unknown.
+	SaveEvery int
+}
+
+// Report is the verdict on every step of a checkpoint directory.
+type Report struct {
+	Dir           string // set by ScanDir; empty for Scan
+	Ranks         int    // the rank count steps were judged against
+	RanksInferred bool   // Ranks came from the file names, not Options
+	Steps         []Step // ascending by Step
+	// Notes are observations about the directory as a whole, such as
+	// earlier steps written with more ranks than Options.Ranks.
+	Notes []string
+}
+
+// scanWorkers bounds how many steps Scan checks at once; the work is
+// waiting on the file system, which on a cluster is often a network one.
+const scanWorkers = 8
+
+// Scan reads the directory once and verifies every step in it.
+func Scan(fsys fs.FS, opt Options) (Report, error) {
+	l, c, err := prepare(fsys, opt)
+	if err != nil {
+		return Report{}, err
+	}
+	steps := make([]Step, len(l.steps))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(scanWorkers, len(l.steps)) {
+		wg.Go(func() {
+			for i := range next {
+				steps[i] = c.verify(l.steps[i])
+			}
+		})
+	}
+	for i := range l.steps {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	r := Report{Ranks: c.ranks, RanksInferred: opt.Ranks == 0, Steps: steps}
+	r.Notes = rankNotes(l, r)
+	return r, nil
+}
+
+// ScanDir scans the directory dir and records it in the report.
+func ScanDir(dir string, opt Options) (Report, error) {
+	r, err := Scan(os.DirFS(dir), opt)
+	if err != nil {
+		return Report{}, fmt.Errorf("%s: %w", dir, err)
+	}
+	r.Dir = dir
+	return r, nil
+}
+
+// NewestComplete returns the newest complete step. It verifies steps
+// newest first and stops at the first complete one: files of older steps
+// are not even opened.
+func NewestComplete(fsys fs.FS, opt Options) (Step, bool, error) {
+	l, c, err := prepare(fsys, opt)
+	if err != nil {
+		return Step{}, false, err
+	}
+	for i := len(l.steps) - 1; i >= 0; i-- {
+		if s := c.verify(l.steps[i]); s.Complete {
+			return s, true, nil
+		}
+	}
+	return Step{}, false, nil
+}
+
+// prepare lists the directory and settles the rank count.
+func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
+	if opt.Ranks < 0 {
+		return listing{}, nil, errors.New("ranks must not be negative")
+	}
+	l, err := listSteps(fsys)
+	if err != nil {
+		return listing{}, nil, err
+	}
+	ranks := opt.Ranks
+	if ranks == 0 {
+		ranks = l.inferRanks()
+	}
+	return l, &checker{fsys: fsys, ranks: ranks, opt: opt}, nil
+}
+
+// rankNotes sanity-checks a rank count the caller gave against the files:
+// shards are per rank, so a step written with more ranks cannot be resumed
+// with fewer, and a rank count no step has suggests a wrong setting.
+func rankNotes(l listing, r Report) []string {
+	if r.RanksInferred {
+		return nil
+	}
+	var notes, wider []string
+	widest := 0
+	for i, s := range l.steps {
+		if s.model != nil && s.meta != nil {
+			widest = max(widest, s.shards())
+		}
+		if r.Steps[i].Complete && s.shards() > r.Ranks {
+			wider = append(wider, strconv.Itoa(s.step))
+		}
+	}
+	if len(wider) > 0 {
+		notes = append(notes, fmt.Sprintf("complete steps %s have more optimizer shards than ranks %d: resuming them needs %d ranks",
+			listNames(wider), r.Ranks, widest))
+	}
+	if widest < r.Ranks && len(l.steps) > 0 {
+		notes = append(notes, fmt.Sprintf("no step has %d optimizer shards; the files suggest %d ranks", r.Ranks, max(widest, 1)))
+	}
+	return notes
+}
+
+// NewestComplete returns the newest complete step of the report.
+func (r Report) NewestComplete() (Step, bool) {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Complete {
+			return r.Steps[i], true
+		}
+	}
+	return Step{}, false
+}
+
+// CompleteSteps returns the complete steps' numbers, ascending.
+func (r Report) CompleteSteps() []int {
+	var steps []int
+	for _, s := range r.Steps {
+		if s.Complete {
+			steps = append(steps, s.Step)
+		}
+	}
+	return steps
+}
+
+// Step returns the verdict on step n, if the report has one.
+func (r Report) Step(n int) (Step, bool) {
+	for _, s := range r.Steps {
+		if s.Step == n {
+			return s, true
+		}
+	}
+	return Step{}, false
+}
