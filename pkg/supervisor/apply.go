@@ -208,11 +208,20 @@ func (s *Supervisor) emit(e Event) {
 	if ce := s.log.Check(eventLevel(e), e.Name); ce != nil {
 		ce.Write(fields...)
 	}
+	if s.onEv != nil {
+		run, _ := e.Fields[FieldRun].(string)
+		s.onEv(run, e)
+	}
 }
 
 func eventLevel(e Event) zapcore.Level {
 	switch e.Name {
-	case EventResubmitFailed, EventSlurmUnavailable, EventJobMissing, EventCheckpointIncomplete, EventRunError:
+	case EventSlurmUnavailable:
+		if e.Fields[FieldState] == "up" {
+			return zapcore.InfoLevel
+		}
+		return zapcore.WarnLevel
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError:
 		return zapcore.WarnLevel
 	case EventRunStopped:
 		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {

@@ -30,6 +30,9 @@ type Options struct {
 	Rand *rand.Rand
 	// UID is the daemon's user id (default os.Getuid()).
 	UID string
+	// OnEvent, if set, is called with every event after it is logged
+	// (notifications). It must not block.
+	OnEvent func(run string, e Event)
 }
 
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
@@ -41,6 +44,7 @@ type Supervisor struct {
 	dryRun bool
 	now    func() time.Time
 	uid    string
+	onEv   func(run string, e Event)
 
 	pass sync.Mutex // one pass at a time
 
@@ -63,7 +67,7 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: opt.UID,
+		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent,
 		cfg: opt.Config, runs: runs, states: map[string]RunState{},
 	}
 	if s.now == nil {

@@ -118,17 +118,20 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 		err = snap.windowErr
 	}
 	asked := len(snap.jobs) > 0 || snap.sacctErr != nil || snap.queueAsked || snap.windowAsked
+	var ev *Event
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	switch {
 	case err != nil && s.slurmDown.IsZero():
 		s.slurmDown = now
-		s.log.Warn(EventSlurmUnavailable, zap.String(FieldState, "down"), zap.String(FieldError, err.Error()))
-		s.journal(now, Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "down", FieldError: err.Error()}}, nil)
+		ev = &Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "down", FieldError: err.Error()}}
 	case err == nil && asked && !s.slurmDown.IsZero():
 		down := now.Sub(s.slurmDown)
 		s.slurmDown = time.Time{}
-		s.log.Info(EventSlurmUnavailable, zap.String(FieldState, "up"), zap.Duration("duration", down))
-		s.journal(now, Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "up", "duration": down.String()}}, nil)
+		ev = &Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "up", "duration": down.String()}}
+	}
+	s.mu.Unlock()
+	if ev != nil {
+		s.journal(now, *ev, nil)
+		s.emit(*ev)
 	}
 }
