@@ -1,6 +1,9 @@
 package trainer
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // Failure hints: short, stable names for the evidence a failed or killed
 // job leaves in its log. They appear in LogSummary.Hints, in the
@@ -20,17 +23,43 @@ const (
 // it contains one of any and, if also is set, one of also too.
 type hintRule struct {
 	hint string
-	any  [][]byte
-	also [][]byte
+	any  []hintText
+	also []hintText
 }
 
-// texts converts the patterns once, so matching a line allocates nothing.
-func texts(s ...string) [][]byte {
-	b := make([][]byte, len(s))
+// hintText is a text to look for, prepared once so matching a line
+// allocates nothing.
+type hintText struct {
+	text []byte
+	rare byte // the text's least common byte: a line without it cannot match
+}
+
+func texts(s ...string) []hintText {
+	t := make([]hintText, len(s))
 	for i := range s {
-		b[i] = []byte(s[i])
+		t[i] = hintText{text: []byte(s[i]), rare: rarestByte(s[i])}
 	}
-	return b
+	return t
+}
+
+// commonBytes ranks the bytes of ordinary log text, most common first.
+// Capital letters and anything else not listed count as rarest.
+const commonBytes = " etaoinsrhldcum0123456789.fpgwybv:|/%()kxjqz,_-"
+
+// rarestByte picks the byte of s least likely to occur in a line, so one
+// fast IndexByte rules out most lines before a full substring search.
+func rarestByte(s string) byte {
+	best, bestRank := s[0], -1
+	for i := 0; i < len(s); i++ {
+		rank := strings.IndexByte(commonBytes, s[i])
+		if rank < 0 {
+			return s[i]
+		}
+		if rank > bestRank {
+			best, bestRank = s[i], rank
+		}
+	}
+	return best
 }
 
 var hintRules = []hintRule{
@@ -56,20 +85,37 @@ var hintRules = []hintRule{
 	{hint: HintPreempted, any: texts("DUE TO PREEMPTION")},
 }
 
-// lineHints calls found for every hint rule that matches line.
-func lineHints(line []byte, found func(hint string)) {
+// lineHints calls found for every hint rule that matches line, whose
+// bytes are in has.
+func lineHints(line []byte, has *byteSet, found func(hint string)) {
 	for _, r := range hintRules {
-		if containsAny(line, r.any) && (r.also == nil || containsAny(line, r.also)) {
+		if containsAny(line, has, r.any) && (r.also == nil || containsAny(line, has, r.also)) {
 			found(r.hint)
 		}
 	}
 }
 
-func containsAny(line []byte, subs [][]byte) bool {
+func containsAny(line []byte, has *byteSet, subs []hintText) bool {
 	for _, s := range subs {
-		if bytes.Contains(line, s) {
+		if has.contains(s.rare) && bytes.Contains(line, s.text) {
 			return true
 		}
 	}
 	return false
 }
+
+// byteSet records which byte values occur in a line. Filling it costs one
+// pass over the line; afterwards most texts are ruled out by one bit test
+// instead of one substring search each.
+// It is a [256]bool rather than a bitmap because independent stores are
+// several times faster than a chain of read-modify-writes.
+type byteSet [256]bool
+
+func (s *byteSet) fill(b []byte) {
+	*s = byteSet{}
+	for _, c := range b {
+		s[c] = true
+	}
+}
+
+func (s *byteSet) contains(c byte) bool { return s[c] }

@@ -30,7 +30,12 @@ var (
 // readMetrics records what line says about metrics and progress. It
 // returns an error only for a line that is recognisably a metric line but
 // whose step or value cannot be read.
-func (p *logParser) readMetrics(line []byte) error {
+func (p *logParser) readMetrics(line []byte, has *byteSet) error {
+	// Progress lines are nearly all of a log and have no capital letters;
+	// every other key starts with one, so a bit test skips their search.
+	if !has.contains('V') && !has.contains('C') && !has.contains('M') && !has.contains('T') && !has.contains('R') {
+		return p.readProgress(line)
+	}
 	if k := bytes.Index(line, keyValBPB); k >= 0 {
 		pt, err := evalPoint(line, k, len(keyValBPB))
 		if err != nil {

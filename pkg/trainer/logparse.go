@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Point is one evaluation of a metric at a training step.
@@ -166,11 +167,13 @@ func (p *logParser) handleLine(seg []byte, lineNo int) {
 		return
 	}
 	p.remember(line)
-	lineHints(line, p.addHint)
+	var has byteSet
+	has.fill(line)
+	lineHints(line, &has, p.addHint)
 	if p.partial {
 		return
 	}
-	if err := p.readMetrics(line); err != nil {
+	if err := p.readMetrics(line, &has); err != nil {
 		p.sum.MalformedCount++
 		if len(p.sum.Malformed) < MaxMalformed {
 			p.sum.Malformed = append(p.sum.Malformed,
@@ -197,16 +200,17 @@ func (p *logParser) remember(line []byte) {
 }
 
 // cutEvidence shortens line to MaxEvidenceBytes without splitting a UTF-8
-// character.
+// character. Bytes that are no valid UTF-8 are cut anywhere.
 func cutEvidence(line []byte) []byte {
 	if len(line) <= MaxEvidenceBytes {
 		return line
 	}
-	cut := MaxEvidenceBytes
-	for cut > 0 && line[cut]&0xC0 == 0x80 {
-		cut--
+	for cut := MaxEvidenceBytes; cut > MaxEvidenceBytes-utf8.UTFMax; cut-- {
+		if utf8.RuneStart(line[cut]) {
+			return line[:cut]
+		}
 	}
-	return line[:cut]
+	return line[:MaxEvidenceBytes]
 }
 
 // evidence quotes a line for an error message, shortened to stay readable.

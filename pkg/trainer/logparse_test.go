@@ -258,6 +258,26 @@ func TestParseLogLastLines(t *testing.T) {
 	}
 }
 
+func TestCutEvidence(t *testing.T) {
+	ascii := strings.Repeat("a", MaxEvidenceBytes+10)
+	euro := strings.Repeat("a", MaxEvidenceBytes-1) + "€tail" // "€" is 3 bytes across the cut
+	junk := "0" + strings.Repeat("\x94", MaxEvidenceBytes+10)
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"short", 5},
+		{ascii, MaxEvidenceBytes},
+		{euro, MaxEvidenceBytes - 1},
+		{junk, MaxEvidenceBytes},
+	}
+	for _, tt := range tests {
+		if got := len(cutEvidence([]byte(tt.in))); got != tt.want {
+			t.Errorf("len(cutEvidence(%.20q...)) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestParseLogMalformedCap(t *testing.T) {
 	log := strings.Repeat("Step 00001 | Validation bpb: ?\n", MaxMalformed+7)
 	got := parseString(t, log)
@@ -329,6 +349,8 @@ func TestStripANSI(t *testing.T) {
 		{"\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "link"},
 		{"\x1b(Bcharset\x1b7\x1b8", "charset"},
 		{"unterminated \x1b]title", "unterminated title"},
+		{"\x1b]x\x1b]y", "xy"},
+		{"\x1b]a\x1b]b\x07c", "c"},
 		{"trailing \x1b", "trailing "},
 		{"trailing csi \x1b[12", "trailing csi "},
 	}

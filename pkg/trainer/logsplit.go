@@ -82,23 +82,28 @@ func indexFrom(p []byte, from int, c byte) int {
 // switches. Python loggers and tqdm colour their output; the parser must see
 // the text a human sees.
 func stripANSI(dst, src []byte) []byte {
+	// Once a string sequence (OSC, DCS, ...) is found without terminator,
+	// none follows anywhere in the line: later ones need no search, which
+	// keeps a line full of stray "\x1b]" linear instead of quadratic.
+	noTerminator := false
 	for i := 0; i < len(src); {
 		j := bytes.IndexByte(src[i:], 0x1b)
 		if j < 0 {
 			return append(dst, src[i:]...)
 		}
 		dst = append(dst, src[i:i+j]...)
-		i = skipEscape(src, i+j)
+		i, noTerminator = skipEscape(src, i+j, noTerminator)
 	}
 	return dst
 }
 
 // skipEscape returns the index just past the escape sequence starting at
 // b[i] (which is ESC), following ECMA-48. An unterminated string sequence
-// loses only its introducer, so no ordinary text is swallowed.
-func skipEscape(b []byte, i int) int {
+// loses only its introducer, so no ordinary text is swallowed; the second
+// result reports that no string terminator remains in b.
+func skipEscape(b []byte, i int, noTerminator bool) (int, bool) {
 	if i+1 >= len(b) {
-		return i + 1
+		return i + 1, noTerminator
 	}
 	switch b[i+1] {
 	case '[': // CSI: parameters 0x30-0x3F, intermediates 0x20-0x2F, final 0x40-0x7E
@@ -109,17 +114,20 @@ func skipEscape(b []byte, i int) int {
 		if j < len(b) && b[j] >= 0x40 && b[j] <= 0x7E {
 			j++
 		}
-		return j
+		return j, noTerminator
 	case ']', 'P', 'X', '^', '_': // OSC, DCS, SOS, PM, APC: end with BEL or ST
+		if noTerminator {
+			return i + 2, true
+		}
 		for j := i + 2; j < len(b); j++ {
 			if b[j] == 0x07 {
-				return j + 1
+				return j + 1, false
 			}
 			if b[j] == 0x1b && j+1 < len(b) && b[j+1] == '\\' {
-				return j + 2
+				return j + 2, false
 			}
 		}
-		return i + 2
+		return i + 2, true
 	default: // nF (ESC ( B) and single-character escapes (ESC 7, ESC M)
 		j := i + 1
 		for j < len(b) && b[j] >= 0x20 && b[j] <= 0x2F {
@@ -128,6 +136,6 @@ func skipEscape(b []byte, i int) int {
 		if j < len(b) && b[j] >= 0x30 && b[j] <= 0x7E {
 			j++
 		}
-		return j
+		return j, noTerminator
 	}
 }
