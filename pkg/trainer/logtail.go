@@ -40,7 +40,11 @@ func (t *LogTail) Update(r io.ReaderAt, size int64) error {
 		t.Reset()
 		t.restarts++
 	}
-	buf := make([]byte, 64<<10)
+	if t.offset >= size {
+		return nil
+	}
+	// A poll usually finds a few lines appended: size the buffer to them.
+	buf := make([]byte, min(64<<10, size-t.offset))
 	for t.offset < size {
 		want := min(int64(len(buf)), size-t.offset)
 		n, err := r.ReadAt(buf[:want], t.offset)
