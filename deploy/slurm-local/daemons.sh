@@ -8,16 +8,16 @@
 # rather than joined by a second copy: a second slurmd or slurmctld cannot bind
 # its port, and on its way out deletes or overwrites the first one's PID file.
 running() {
-	local name=$1 pid orphans
-	if pid=$(daemon_pid "$name"); then
-		log "$name: running (pid $pid)"
+	local name=$1 orphans
+	if daemon_pid "$name"; then
+		log "$name: running (pid $DAEMON_PID)"
 		return 0
 	fi
 	mapfile -t orphans < <(daemon_orphans "$name")
 	case ${#orphans[@]} in
 	0) return 1 ;;
 	1)
-		echo "${orphans[0]}" >"$(daemon_pidfile "$name")"
+		echo "${orphans[0]}" >"${DAEMON_PIDFILE[$name]}"
 		log "$name: adopted pid ${orphans[0]}, which ran without a PID file"
 		return 0
 		;;
@@ -30,34 +30,37 @@ running() {
 launch() {
 	local name=$1
 	shift
-	rm -f "$(daemon_pidfile "$name")"
+	rm -f "${DAEMON_PIDFILE[$name]}"
 	printf '=== %s %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$START_LOG"
 	# 9>&-: a daemon must not inherit take_lock's descriptor, or it would hold
 	# the lock for as long as it runs.
 	"$@" </dev/null >>"$START_LOG" 2>&1 9>&- || die "$name failed to start; see $START_LOG"
 	wait_for "$LAB_WAIT" daemon_pid "$name" ||
-		die "$name: no live process in $(daemon_pidfile "$name") after ${LAB_WAIT}s; see $START_LOG"
-	log "$name: started (pid $(daemon_pid "$name"))"
+		die "$name: no live process in ${DAEMON_PIDFILE[$name]} after ${LAB_WAIT}s; see $START_LOG"
+	daemon_pid "$name"
+	log "$name: started (pid $DAEMON_PID)"
 }
 
 ensure_munge() {
 	running munged ||
-		launch munged runuser -u munge -- "$(daemon_path munged)" --pid-file="$(daemon_pidfile munged)"
+		launch munged runuser -u munge -- "${DAEMON_BIN[munged]}" --pid-file="${DAEMON_PIDFILE[munged]}"
 	wait_for "$LAB_WAIT" bash -c 'munge -n | unmunge' || die "munge does not answer; see /var/log/munge/munged.log"
 }
 
 mariadb_query() { mariadb --protocol=socket -N -B -e "$1"; }
 
 ensure_mariadb() {
+	local skip
 	if running mariadbd; then
 		if [[ $MARIADB_CHANGED == 1 ]]; then
 			stop_daemon mariadbd "$LAB_WAIT"
-		elif [[ $(mariadb_query 'SELECT @@skip_networking' 2>/dev/null) != 1 ]]; then
-			log "mariadbd: has networking on; restarting it"
+		elif skip=$(mariadb_query 'SELECT @@skip_networking' 2>/dev/null) && [[ $skip != 1 ]]; then
+			# Started by someone else, or with a broken include chain.
+			log "mariadbd: has TCP networking on; restarting it"
 			stop_daemon mariadbd "$LAB_WAIT"
 		fi
 	fi
-	if ! daemon_pid mariadbd >/dev/null; then
+	if ! daemon_pid mariadbd; then
 		if [[ ! -d /var/lib/mysql/mysql ]]; then
 			log "mariadbd: creating the data directory"
 			mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >>"$START_LOG" 2>&1 ||
@@ -65,8 +68,8 @@ ensure_mariadb() {
 		fi
 		# The command-line flags win over any cnf file, so a broken include
 		# chain in /etc/mysql cannot open TCP port 3306.
-		launch mariadbd setsid -f "$(daemon_path mariadbd)" --user=mysql \
-			--pid-file="$(daemon_pidfile mariadbd)" --skip-networking --bind-address=127.0.0.1
+		launch mariadbd setsid -f "${DAEMON_BIN[mariadbd]}" --user=mysql \
+			--pid-file="${DAEMON_PIDFILE[mariadbd]}" --skip-networking --bind-address=127.0.0.1
 	fi
 	wait_for "$LAB_WAIT" mariadb_query 'SELECT 1' || die "mariadbd does not answer; see /var/log/mysql/error.log"
 }
@@ -87,7 +90,7 @@ ensure_slurmdbd() {
 	if running slurmdbd && [[ $DBD_CHANGED == 1 ]]; then
 		stop_daemon slurmdbd "$LAB_WAIT"
 	fi
-	daemon_pid slurmdbd >/dev/null || launch slurmdbd "$(daemon_path slurmdbd)"
+	daemon_pid slurmdbd || launch slurmdbd "${DAEMON_BIN[slurmdbd]}"
 }
 
 # list_assocs prints every association as cluster|account|user; it doubles as
@@ -100,24 +103,27 @@ list_assocs() {
 	done
 }
 
+# has_row LISTING ROW: LISTING has a line that is exactly ROW.
+has_row() { [[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]]; }
+
 ensure_associations() {
 	local user assocs
 	assocs=$(list_assocs)
-	if ! grep -q "^${LAB_CLUSTER}|" <<<"$assocs"; then
+	if [[ $'\n'$assocs != *$'\n'"${LAB_CLUSTER}|"* ]]; then
 		sacctmgr -i add cluster "$LAB_CLUSTER" >/dev/null
 		log "added cluster $LAB_CLUSTER"
 	fi
-	if ! grep -qx "${LAB_CLUSTER}|${LAB_ACCOUNT}|" <<<"$assocs"; then
+	if ! has_row "$assocs" "${LAB_CLUSTER}|${LAB_ACCOUNT}|"; then
 		sacctmgr -i add account "$LAB_ACCOUNT" cluster="$LAB_CLUSTER" \
 			description="local test account" organization=lab >/dev/null
 		log "added account $LAB_ACCOUNT"
 	fi
-	while read -r user; do
+	for user in $(lab_users); do
+		has_row "$assocs" "${LAB_CLUSTER}|${LAB_ACCOUNT}|${user}" && continue
 		id -u "$user" >/dev/null 2>&1 || die "LAB_USERS: no such user $user"
-		grep -qx "${LAB_CLUSTER}|${LAB_ACCOUNT}|${user}" <<<"$assocs" && continue
 		sacctmgr -i add user "$user" account="$LAB_ACCOUNT" cluster="$LAB_CLUSTER" >/dev/null
 		log "added user $user to account $LAB_ACCOUNT"
-	done < <(lab_users)
+	done
 }
 
 ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
@@ -126,7 +132,7 @@ ensure_slurmctld() {
 	if running slurmctld && [[ $SLURM_CHANGED == 1 ]]; then
 		stop_daemon slurmctld "$LAB_WAIT"
 	fi
-	daemon_pid slurmctld >/dev/null || launch slurmctld "$(daemon_path slurmctld)"
+	daemon_pid slurmctld || launch slurmctld "${DAEMON_BIN[slurmctld]}"
 	wait_for "$LAB_WAIT" ctld_up || die "scontrol ping does not say UP; see $SLURM_LOG_DIR/slurmctld.log"
 }
 
@@ -145,9 +151,9 @@ ensure_slurmd() {
 	if running slurmd && [[ $SLURM_CHANGED == 1 ]]; then
 		stop_daemon slurmd "$LAB_WAIT"
 	fi
-	daemon_pid slurmd >/dev/null && return
+	daemon_pid slurmd && return
 	since=$(date +%s)
-	launch slurmd "$(daemon_path slurmd)" -N "$HOST"
+	launch slurmd "${DAEMON_BIN[slurmd]}" -N "$HOST"
 	wait_for "$LAB_WAIT" slurmd_registered_since "$since" ||
 		die "slurmd did not register with slurmctld; see $SLURM_LOG_DIR/slurmd.log"
 }

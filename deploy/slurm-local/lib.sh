@@ -22,25 +22,22 @@ die() {
 	exit 1
 }
 
-daemon_path() {
-	case $1 in
-	munged) echo /usr/sbin/munged ;;
-	mariadbd) echo /usr/sbin/mariadbd ;;
-	slurmdbd) echo /usr/sbin/slurmdbd ;;
-	slurmctld) echo /usr/sbin/slurmctld ;;
-	slurmd) echo /usr/sbin/slurmd ;;
-	*) return 1 ;;
-	esac
-}
-
-daemon_pidfile() {
-	case $1 in
-	munged) echo /run/munge/munged.pid ;;
-	mariadbd) echo /run/mysqld/mysqld.pid ;;
-	slurmdbd | slurmctld | slurmd) echo "$SLURM_RUN_DIR/$1.pid" ;;
-	*) return 1 ;;
-	esac
-}
+# Where each daemon's binary and PID file are. Arrays rather than functions
+# that print: every $(...) is a fork, and forks are slow on a busy VM.
+declare -A DAEMON_BIN=(
+	[munged]=/usr/sbin/munged
+	[mariadbd]=/usr/sbin/mariadbd
+	[slurmdbd]=/usr/sbin/slurmdbd
+	[slurmctld]=/usr/sbin/slurmctld
+	[slurmd]=/usr/sbin/slurmd
+)
+declare -A DAEMON_PIDFILE=(
+	[munged]=/run/munge/munged.pid
+	[mariadbd]=/run/mysqld/mysqld.pid
+	[slurmdbd]=$SLURM_RUN_DIR/slurmdbd.pid
+	[slurmctld]=$SLURM_RUN_DIR/slurmctld.pid
+	[slurmd]=$SLURM_RUN_DIR/slurmd.pid
+)
 
 # DAEMON_EXE[NAME] is the file the kernel reports as /proc/PID/exe for that
 # daemon. Debian installs /usr/sbin/slurmctld and /usr/sbin/slurmd as
@@ -53,7 +50,7 @@ declare -A DAEMON_EXE=()
 resolve_exes() {
 	local name
 	for name in "${DAEMONS[@]}"; do
-		DAEMON_EXE[$name]=$(realpath -e "$(daemon_path "$name")" 2>/dev/null || true)
+		DAEMON_EXE[$name]=$(realpath -e "${DAEMON_BIN[$name]}" 2>/dev/null || true)
 	done
 }
 
@@ -80,20 +77,20 @@ pid_is_daemon() {
 	# name it was started by, which for slurmctld is the symlink's name.
 	comm=$(<"/proc/$2/comm") 2>/dev/null || return 1
 	want=${want##*/}
-	name=$(daemon_path "$1")
-	name=${name##*/}
+	name=${DAEMON_BIN[$1]##*/}
 	[[ $comm == "${want:0:15}" || $comm == "${name:0:15}" ]]
 }
 
-# daemon_pid NAME prints the PID from NAME's PID file if that process is NAME.
+# daemon_pid NAME: true if NAME's PID file names a live NAME, whose PID it
+# leaves in DAEMON_PID (a variable, not output: see DAEMON_BIN).
 daemon_pid() {
-	local file pid
-	file=$(daemon_pidfile "$1") || return 1
+	local file=${DAEMON_PIDFILE[$1]} pid
+	DAEMON_PID=""
 	[[ -r $file ]] || return 1
 	read -r pid <"$file" 2>/dev/null || return 1
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
 	pid_is_daemon "$1" "$pid" || return 1
-	echo "$pid"
+	DAEMON_PID=$pid
 }
 
 # daemon_orphans NAME prints the PIDs of every process running NAME's
@@ -115,13 +112,13 @@ daemon_orphans() {
 # stop_daemon NAME TIMEOUT: TERM the process named by NAME's PID file (after
 # checking it is NAME), wait up to TIMEOUT seconds, then KILL.
 stop_daemon() {
-	local name=$1 timeout=$2 pid file deadline
-	file=$(daemon_pidfile "$name")
-	if ! pid=$(daemon_pid "$name"); then
+	local name=$1 timeout=$2 pid file=${DAEMON_PIDFILE[$1]} deadline
+	if ! daemon_pid "$name"; then
 		log "$name: not running"
 		rm -f "$file"
 		return 0
 	fi
+	pid=$DAEMON_PID
 	log "$name: stopping pid $pid"
 	kill -TERM "$pid" 2>/dev/null || true
 	deadline=$((SECONDS + timeout))

@@ -26,16 +26,16 @@ down() {
 }
 
 for name in "${DAEMONS[@]}"; do
-	command -v "$(daemon_path "$name")" >/dev/null || down "$name is not installed"
-	file=$(daemon_pidfile "$name")
+	[[ -n ${DAEMON_EXE[$name]} ]] || down "$name is not installed (${DAEMON_BIN[$name]})"
+	file=${DAEMON_PIDFILE[$name]}
 	if [[ -e $file && ! -r $file ]]; then
 		# Some PID files are not world-readable; sacct below proves the
 		# database side for callers who cannot read them.
 		ok "$name: $file not readable by $(id -un), skipped"
 		continue
 	fi
-	pid=$(daemon_pid "$name") || down "$name is not running (no live process in $file)"
-	ok "$name: pid $pid"
+	daemon_pid "$name" || down "$name is not running (no live process in $file)"
+	ok "$name: pid $DAEMON_PID"
 done
 
 host=$(node_name)

@@ -162,21 +162,24 @@ write_configs() {
 }
 
 # lab_users prints root, the sudo caller and LAB_USERS (comma or space
-# separated), once each.
+# separated), once each, separated by spaces.
 lab_users() {
-	{
-		echo root
-		[[ -z ${SUDO_USER:-} ]] || echo "$SUDO_USER"
-		tr ', ' '\n' <<<"$LAB_USERS"
-	} | awk 'NF && !seen[$0]++'
+	local -A known=()
+	local user list=()
+	for user in root "${SUDO_USER:-}" ${LAB_USERS//,/ }; do
+		[[ -n $user && -z ${known[$user]:-} ]] || continue
+		known[$user]=1
+		list+=("$user")
+	done
+	echo "${list[*]}"
 }
 
 audit_listeners() {
 	local name pid addr proc bad=() seen=()
 	local -A owner=()
 	for name in "${DAEMONS[@]}"; do
-		pid=$(daemon_pid "$name") || die "$name died during start-up"
-		owner[$pid]=$name
+		daemon_pid "$name" || die "$name died during start-up"
+		owner[$DAEMON_PID]=$name
 	done
 	while read -r _ _ _ _ addr _ proc; do
 		for pid in "${!owner[@]}"; do
