@@ -1,0 +1,149 @@
+package ledger
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// EventStateCarried marks a record that a rotation copied into the fresh
+// journal: the newest State of one run, with that record's original Time
+// and Run. Readers that show history skip it; LastStates uses it.
+const EventStateCarried = "ledger_state_carried"
+
+// rotate moves journal.jsonl to journal.1.jsonl and starts a fresh
+// journal.jsonl holding every run's newest state. l.mu must be held.
+//
+// The fresh journal is written and fsynced under a temporary name first,
+// so a crash at any point leaves either the old journal in place or both
+// renames done (Open completes the second rename if only the first
+// happened). If rotation fails, the ledger keeps appending to whatever
+// journal.jsonl is, and the caller's records are not written.
+func (l *Ledger) rotate() error {
+	cur := filepath.Join(l.dir, JournalFile)
+	next := filepath.Join(l.dir, nextJournalFile)
+	carried, err := carriedRecords(cur)
+	if err != nil {
+		return err
+	}
+	if err := writeFileSync(next, carried); err != nil {
+		return err
+	}
+	if err := l.f.Close(); err != nil {
+		os.Remove(next)
+		l.reopenAfterFailedRotation()
+		return fmt.Errorf("ledger: rotate: close journal: %w", err)
+	}
+	l.f = nil
+	if err := os.Rename(cur, filepath.Join(l.dir, RotatedJournalFile)); err != nil {
+		os.Remove(next)
+		l.reopenAfterFailedRotation()
+		return fmt.Errorf("ledger: rotate: %w", err)
+	}
+	if err := os.Rename(next, cur); err != nil {
+		l.reopenAfterFailedRotation()
+		return fmt.Errorf("ledger: rotate: %w", err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		l.reopenAfterFailedRotation()
+		return fmt.Errorf("ledger: rotate: %w", err)
+	}
+	if err := l.openJournal(); err != nil {
+		return fmt.Errorf("ledger: rotate: %w", err)
+	}
+	l.base, l.torn = l.size, false
+	return nil
+}
+
+// reopenAfterFailedRotation makes sure the ledger has a journal to append
+// to after a rotation step failed; a second failure leaves it closed, and
+// Append then reports ErrClosed.
+func (l *Ledger) reopenAfterFailedRotation() {
+	if l.f != nil {
+		return
+	}
+	if err := l.openJournal(); err != nil {
+		l.f = nil
+	}
+}
+
+// carriedRecords renders one EventStateCarried line per run that has a
+// State in the journal at path, in run order.
+func carriedRecords(path string) ([]byte, error) {
+	newest := map[string]Record{}
+	_, err := readFile(path, func(_ int, r Record) error {
+		if r.Run != "" && hasState(r.State) {
+			newest[r.Run] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: rotate: %w", err)
+	}
+	runs := make([]string, 0, len(newest))
+	for run := range newest {
+		runs = append(runs, run)
+	}
+	slices.Sort(runs)
+	var buf []byte
+	for _, run := range runs {
+		r := newest[run]
+		line, err := json.Marshal(Record{Time: r.Time, Run: run, Event: EventStateCarried, State: r.State})
+		if err != nil {
+			return nil, fmt.Errorf("ledger: rotate: carry state of run %s: %w", run, err)
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	return buf, nil
+}
+
+// finishRotation completes or discards a rotation interrupted by a crash:
+// if journal.jsonl was already moved away, the prepared fresh journal takes
+// its place; otherwise the prepared file is left over and removed.
+func finishRotation(dir string) error {
+	cur := filepath.Join(dir, JournalFile)
+	next := filepath.Join(dir, nextJournalFile)
+	if _, err := os.Lstat(next); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	_, err := os.Lstat(cur)
+	switch {
+	case err == nil:
+		if err := os.Remove(next); err != nil {
+			return fmt.Errorf("ledger: discard interrupted rotation: %w", err)
+		}
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.Rename(next, cur); err != nil {
+			return fmt.Errorf("ledger: finish interrupted rotation: %w", err)
+		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("ledger: finish interrupted rotation: %w", err)
+		}
+		return nil
+	default:
+		return fmt.Errorf("ledger: %w", err)
+	}
+}
+
+// writeFileSync creates path (truncating it) with data, fsynced.
+func writeFileSync(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("ledger: write %s: %w", path, err)
+	}
+	return nil
+}
