@@ -105,10 +105,10 @@ func containsAny(line []byte, has *byteSet, subs []hintText) bool {
 }
 
 // byteSet records which byte values occur in a line. Filling it costs one
-// pass over the line; afterwards most texts are ruled out by one bit test
-// instead of one substring search each.
-// It is a [256]bool rather than a bitmap because independent stores are
-// several times faster than a chain of read-modify-writes.
+// pass over the line; afterwards most texts are ruled out by one lookup
+// instead of one substring search each. It is a [256]bool rather than a
+// bitmap because independent stores are several times faster than a chain
+// of read-modify-writes.
 type byteSet [256]bool
 
 func (s *byteSet) fill(b []byte) {
@@ -119,3 +119,12 @@ func (s *byteSet) fill(b []byte) {
 }
 
 func (s *byteSet) contains(c byte) bool { return s[c] }
+
+func (s *byteSet) containsAnyOf(chars string) bool {
+	for i := 0; i < len(chars); i++ {
+		if s[chars[i]] {
+			return true
+		}
+	}
+	return false
+}

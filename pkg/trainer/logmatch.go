@@ -32,8 +32,8 @@ var (
 // whose step or value cannot be read.
 func (p *logParser) readMetrics(line []byte, has *byteSet) error {
 	// Progress lines are nearly all of a log and have no capital letters;
-	// every other key starts with one, so a bit test skips their search.
-	if !has.contains('V') && !has.contains('C') && !has.contains('M') && !has.contains('T') && !has.contains('R') {
+	// every other key starts with one, so one lookup skips their search.
+	if !has.containsAnyOf("VCMTR") {
 		return p.readProgress(line)
 	}
 	if k := bytes.Index(line, keyValBPB); k >= 0 {

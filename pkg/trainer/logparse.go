@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -124,10 +125,7 @@ func (p *logParser) clone() *logParser {
 	c := *p
 	c.split.pending = slices.Clone(p.split.pending)
 	c.split.emit = c.handleLine
-	c.hintSet = make(map[string]bool, len(p.hintSet))
-	for k, v := range p.hintSet {
-		c.hintSet[k] = v
-	}
+	c.hintSet = maps.Clone(p.hintSet)
 	c.sum.Hints = slices.Clone(p.sum.Hints)
 	for i := range c.last {
 		c.last[i] = slices.Clone(p.last[i])
