@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Refresh pkg/slurm/testdata/real/ from the local cluster: submits real jobs
 # and saves the exact stdout of sacct, squeue and sbatch (and the stderr of
 # failing commands) that pkg/slurm's parser tests read. The directory the jobs
@@ -52,6 +53,10 @@ EOF
 save() {
 	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
 	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
+	# squeue --me lists every job of root: someone else's would leak their path.
+	if grep -q '|/' "$OUT/$1" && grep '|/' "$OUT/$1" | grep -qv "|$PUBLIC_WD|"; then
+		log "WARNING: $1 lists jobs from another directory; check it before committing"
+	fi
 }
 sacct_rows() { sacct --parsable2 --noheader -X -j "$1" --format="$SACCT_FORMAT"; }
 squeue_rows() { squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"; }

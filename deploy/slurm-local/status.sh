@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Exit 0 if the local cluster is up: all five daemons alive per their PID
 # files, slurmctld answers, the node can take jobs and sacct answers.
 # Non-zero otherwise, with the first problem on stderr. Installs nothing,

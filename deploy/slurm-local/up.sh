@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Bring up (or check) a one-node Slurm cluster with accounting on this host:
 # munged, MariaDB, slurmdbd, slurmctld and slurmd, all on loopback, started
 # without systemd and tracked by PID files. Installs Debian's packages if they
@@ -195,7 +196,7 @@ audit_listeners() {
 main() {
 	case ${1:-} in
 	--check) shift && exec "$HERE/status.sh" "$@" ;;
-	-h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0" && exit 0 ;;
+	-h | --help) sed -n '3,10s/^# \{0,1\}//p' "$0" && exit 0 ;;
 	"") ;;
 	*) die "unknown argument $1 (try --help)" ;;
 	esac
