@@ -37,7 +37,8 @@ launch() {
 	"$@" </dev/null >>"$START_LOG" 2>&1 9>&- || die "$name failed to start; see $START_LOG"
 	wait_for "$LAB_WAIT" daemon_pid "$name" ||
 		die "$name: no live process in ${DAEMON_PIDFILE[$name]} after ${LAB_WAIT}s; see $START_LOG"
-	daemon_pid "$name"
+	# Called after || (errexit is off there), so every failure is checked.
+	daemon_pid "$name" || die "$name exited right after starting; see $START_LOG"
 	log "$name: started (pid $DAEMON_PID)"
 }
 
