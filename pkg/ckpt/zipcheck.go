@@ -50,6 +50,9 @@ const (
 	// firstTailLen is read first: torch.save writes no archive comment, so
 	// the end records and usually the whole central directory are in it.
 	firstTailLen = 4096
+	// wholeFileLen: a file this small is read in one go, which costs less
+	// than one small read per local header.
+	wholeFileLen = 128 << 10
 	// maxCentralDirectory bounds what is read of a central directory; a
 	// torch checkpoint has about 100 bytes of it per tensor.
 	maxCentralDirectory = 64 << 20
@@ -157,7 +160,11 @@ type directory struct {
 // findDirectory locates and decodes the end-of-central-directory record
 // and, when present, the ZIP64 locator and record.
 func (z *zipReader) findDirectory() (directory, error) {
-	if err := z.readTail(firstTailLen); err != nil {
+	first := int64(firstTailLen)
+	if z.size <= wholeFileLen {
+		first = z.size
+	}
+	if err := z.readTail(first); err != nil {
 		return directory{}, err
 	}
 	pos := lastEOCD(z.tail)
