@@ -11,7 +11,11 @@
 // durations as [D-]HH:MM:SS, squeue durations as [D-][H:]M:SS, "N/A" for an
 // unset squeue time, "CANCELLED by UID" in sacct but "CANCELLED" in squeue,
 // the comment hidden from sacct until the job ended, and "(null)" for an
-// unset comment in squeue (glibc printing a NULL string).
+// unset comment in squeue (glibc printing a NULL string), Partition_Limit
+// as the sacct Timelimit of a job without --time that never started, and a
+// silent exit 0 from scancel for an id that is unknown or already ended.
+// testdata/real holds output captured from the project's real cluster that
+// the tests replay byte for byte.
 //
 // The fake keeps its state in a JSON file in $FAKESLURM_DIR, guarded by
 // flock and replaced atomically, so any number of concurrent callers (the

@@ -30,13 +30,13 @@ func (f *Fault) answersNormally() bool {
 	return f.RC == 0 && f.Stderr == "" && !f.DefaultStderr && f.Stdout == nil && !f.Create
 }
 
-// outageStderr is what each program printed in SLURM-FACTS.md when the
-// daemon behind it was down; these are the transient errors the daemon must
+// outageStderr is what each program printed on the project's local cluster
+// (testdata/real) when the daemon behind it was down; these are the transient errors the daemon must
 // ride out.
 func outageStderr(cmd string, args []string) string {
 	switch cmd {
 	case "sacct":
-		return "sacct: error: slurm_persist_conn_open_without_init: failed to open persistent connection to host:localhost:6819: Connection refused\n" +
+		return "sacct: error: slurm_persist_conn_open_without_init: failed to open persistent connection to host:127.0.0.1:6819: Connection refused\n" +
 			"sacct: error: Sending PersistInit msg: Connection refused\n" +
 			"sacct: error: Problem talking to the database: Connection refused\n"
 	case "squeue":

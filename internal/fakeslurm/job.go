@@ -19,6 +19,7 @@ type Job struct {
 	Output       string   `json:"output,omitempty"` // --output pattern as given
 	ErrorPath    string   `json:"error,omitempty"`  // --error pattern as given
 	TimeLimitMin int      `json:"time_limit_min"`   // 0 = UNLIMITED
+	TimeLimitSet bool     `json:"time_limit_set"`   // --time given (else the partition's)
 	State        string   `json:"state"`            // sacct text, e.g. "CANCELLED by 1000"
 	ExitCode     string   `json:"exit_code"`        // "code:signal"
 	Submit       int64    `json:"submit"`

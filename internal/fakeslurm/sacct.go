@@ -186,10 +186,21 @@ func (e *env) sacctRow(j *Job) string {
 	fields := []string{
 		id, id, e.sacctName(j), j.State, j.ExitCode,
 		formatTime(j.Submit, e.loc), e.sacctStart(j), e.sacctEnd(j),
-		sacctElapsed(e.elapsed(j)), sacctTimelimit(j.TimeLimitMin),
+		sacctElapsed(e.elapsed(j)), sacctJobTimelimit(j),
 		workdir, "None", comment,
 	}
 	return strings.Join(fields, "|") + "\n"
+}
+
+// sacctJobTimelimit is the Timelimit slurmdbd has for the job. Without
+// --time a job that never started still shows Partition_Limit (measured on
+// 22.05: pending, and cancelled while pending); once it ran, the
+// partition's limit (here none: UNLIMITED).
+func sacctJobTimelimit(j *Job) string {
+	if !j.TimeLimitSet && j.Start == 0 {
+		return "Partition_Limit"
+	}
+	return sacctTimelimit(j.TimeLimitMin)
 }
 
 func (e *env) sacctStart(j *Job) string {

@@ -24,7 +24,7 @@ func TestJobLifecycleOutput(t *testing.T) {
 		sacct, squ string
 	}{
 		{"pending", 0, nil,
-			"1|1|exit-script|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|UNLIMITED|" + w + "|None|\n",
+			"1|1|exit-script|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|Partition_Limit|" + w + "|None|\n",
 			"1|exit-script|PENDING|None|2026-11-28T17:45:26|N/A|UNLIMITED|0:00|" + w + "|xyz\n"},
 		{"running, comment only in squeue", 3, []string{"run", id},
 			"1|1|exit-script|RUNNING|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|Unknown|00:00:00|UNLIMITED|" + w + "|None|\n",
@@ -71,7 +71,7 @@ func TestEndedRows(t *testing.T) {
 			"1|1|f|FAILED|3:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED|W|None|\n",
 			"1|f|FAILED|NonZeroExitCode|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|W|(null)\n"},
 		{"cancelled while pending", []string{"-J", "c", "--comment=tag"}, [][]string{{"set", "1", "CANCELLED"}}, 5,
-			"1|1|c|CANCELLED by 1000|0:0|2026-11-28T17:45:26|None|2026-11-28T17:45:26|00:00:00|UNLIMITED|W|None|tag\n",
+			"1|1|c|CANCELLED by 1000|0:0|2026-11-28T17:45:26|None|2026-11-28T17:45:26|00:00:00|Partition_Limit|W|None|tag\n",
 			"1|c|CANCELLED|None|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|W|tag\n"},
 		{"out of memory", []string{"-J", "oom", "-t", "1-00:00:00"}, [][]string{{"set", "1", "OUT_OF_MEMORY"}}, 5,
 			"1|1|oom|OUT_OF_MEMORY|0:125|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|1-00:00:00|W|None|\n",

@@ -143,7 +143,7 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 			fmt.Fprintf(e.stderr, "sbatch: error: Invalid --time specification\n")
 			return 1
 		}
-		j.TimeLimitMin = mins
+		j.TimeLimitMin, j.TimeLimitSet = mins, true
 	}
 	return 0
 }

@@ -16,71 +16,87 @@ var signalNames = map[string]syscall.Signal{
 }
 
 // scancel cancels live jobs (state "CANCELLED by UID"), or with --signal
-// only signals them. Like scancel 22.05, an id that slurmctld does not hold
-// as a live job is "Invalid job id specified" and makes the exit code 1;
-// the other ids are still handled.
+// only signals them. Like scancel 22.05 (measured, and scancel.c), an id
+// that slurmctld does not hold as a live job is silently ignored with exit
+// code 0; only -v prints "Kill job error ... Invalid job id specified".
 func (e *env) scancel(args []string, _ *bytes.Buffer) int {
-	ids, sig, err := parseScancelArgs(args)
+	opts, err := parseScancelArgs(args)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "scancel: error: %v\n", err)
 		return 1
 	}
-	rc := 0
+	var invalid []string
 	err = e.update(func(w *world) error {
 		e.reap(w)
-		for _, raw := range ids {
+		for _, raw := range opts.ids {
+			if opts.verbose {
+				fmt.Fprintf(e.stderr, "scancel: Terminating job %s\n", raw)
+			}
 			id, _ := strconv.Atoi(raw)
 			j := w.job(id)
-			if j == nil || !j.Live() {
-				fmt.Fprintf(e.stderr, "scancel: error: Kill job error on job id %s: Invalid job id specified\n", raw)
-				rc = 1
-				continue
-			}
-			if sig != 0 {
+			switch {
+			case j == nil || !j.Live():
+				invalid = append(invalid, raw)
+			case opts.signal != 0:
 				if j.Exec != nil && j.State == stateRunning {
-					syscall.Kill(-j.Exec.PID, sig)
+					syscall.Kill(-j.Exec.PID, opts.signal)
 				}
-				continue
+			default:
+				j.finish(cancelledBy(e.uid), "0:0", e.unix())
+				e.terminate(j)
 			}
-			j.finish(cancelledBy(e.uid), "0:0", e.unix())
-			e.terminate(j)
 		}
 		return nil
 	})
 	if err != nil {
 		return e.internalError(err)
 	}
-	return rc
+	for _, raw := range invalid {
+		if opts.verbose {
+			fmt.Fprintf(e.stderr, "scancel: error: Kill job error on job id %s: Invalid job id specified\n", raw)
+		}
+	}
+	return 0
+}
+
+type scancelOpts struct {
+	ids     []string
+	signal  syscall.Signal
+	verbose bool
 }
 
 var scancelValueOpts = map[string]string{"-s": "signal", "--signal": "signal"}
 
-func parseScancelArgs(args []string) (ids []string, sig syscall.Signal, err error) {
+func parseScancelArgs(args []string) (scancelOpts, error) {
+	var o scancelOpts
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "-b" || a == "--batch" || a == "-f" || a == "--full" || a == "-Q" || a == "--quiet":
 			continue
+		case a == "-v" || a == "--verbose":
+			o.verbose = true
+			continue
 		case !strings.HasPrefix(a, "-"):
 			if n, err := strconv.Atoi(a); err != nil || n < 1 {
-				return nil, 0, fmt.Errorf("Invalid job id %s", a)
+				return o, fmt.Errorf("Invalid job id %s", a)
 			}
-			ids = append(ids, a)
+			o.ids = append(o.ids, a)
 			continue
 		}
 		_, value, next, err := optionValue(args, i, scancelValueOpts)
 		if err != nil {
-			return nil, 0, err
+			return o, err
 		}
 		i = next
 		s, ok := signalNames[strings.TrimPrefix(strings.ToUpper(value), "SIG")]
 		if !ok {
-			return nil, 0, fmt.Errorf("Invalid job signal: %s", value)
+			return o, fmt.Errorf("Invalid job signal: %s", value)
 		}
-		sig = s
+		o.signal = s
 	}
-	if len(ids) == 0 {
-		return nil, 0, fmt.Errorf("No job identification provided")
+	if len(o.ids) == 0 {
+		return o, fmt.Errorf("No job identification provided")
 	}
-	return ids, sig, nil
+	return o, nil
 }
