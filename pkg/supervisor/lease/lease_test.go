@@ -1,0 +1,346 @@
+package lease
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// fakeClock is the injected clock of the tests.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{now: t0} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// withoutLocks plays a filesystem without locks (NFS without lockd), which
+// is also how two login nodes look to each other when their flocks do not
+// meet: the lease file alone decides.
+func withoutLocks(t *testing.T) {
+	t.Helper()
+	old := flock
+	flock = func(int, int) error { return syscall.ENOLCK }
+	t.Cleanup(func() { flock = old })
+}
+
+func acquireT(t *testing.T, dir string, opt Options) *Lease {
+	t.Helper()
+	l, err := Acquire(dir, opt)
+	if err != nil {
+		t.Fatalf("Acquire(%s, pid %d): %v", opt.Host, opt.PID, err)
+	}
+	t.Cleanup(func() { l.Release() })
+	return l
+}
+
+func wantHeld(t *testing.T, err error, host string, pid int) *HeldError {
+	t.Helper()
+	var held *HeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("Acquire = %v, want a *HeldError", err)
+	}
+	if held.Holder.Host != host || held.Holder.PID != pid {
+		t.Errorf("HeldError names pid %d on %q, want pid %d on %q", held.Holder.PID, held.Holder.Host, pid, host)
+	}
+	return held
+}
+
+func TestSecondAcquireFromAnotherHostIsHeld(t *testing.T) {
+	for _, locks := range []bool{true, false} {
+		name := map[bool]string{true: "flock", false: "lease file only"}[locks]
+		t.Run(name, func(t *testing.T) {
+			if !locks {
+				withoutLocks(t)
+			}
+			dir := t.TempDir()
+			clock := newClock()
+			acquireT(t, dir, Options{Host: "login1", PID: 4242, Now: clock.Now, Version: "v1.2.3"})
+			clock.Advance(12 * time.Second)
+			_, err := Acquire(dir, Options{Host: "login2", PID: 77, Now: clock.Now})
+			held := wantHeld(t, err, "login1", 4242)
+			want := "another nanosupervisord holds " + filepath.Join(dir, LeaseFile) + ": pid 4242 on host login1, heartbeat 12s ago"
+			if got := err.Error(); got != want {
+				t.Errorf("Error() = %q\nwant %q", got, want)
+			}
+			if held.Holder.Version != "v1.2.3" {
+				t.Errorf("holder version = %q, want v1.2.3", held.Holder.Version)
+			}
+		})
+	}
+}
+
+func TestStaleHeartbeatIsTakenOver(t *testing.T) {
+	withoutLocks(t)
+	dir := t.TempDir()
+	clock := newClock()
+	old := acquireT(t, dir, Options{Host: "login1", PID: 4242, Now: clock.Now})
+	clock.Advance(DefaultTTL + time.Second)
+	l := acquireT(t, dir, Options{Host: "login2", PID: 77, Now: clock.Now})
+
+	h, found, err := Read(dir)
+	if err != nil || !found || h.Host != "login2" || h.PID != 77 {
+		t.Errorf("Read = %+v, %v, %v; want login2 pid 77", h, found, err)
+	}
+	if err := old.Renew(); !errors.Is(err, ErrLost) {
+		t.Errorf("old holder's Renew = %v, want ErrLost", err)
+	}
+	if err := old.Renew(); !errors.Is(err, ErrLost) {
+		t.Errorf("old holder's second Renew = %v, want ErrLost again", err)
+	}
+	stale, _, err := readLease(filepath.Join(dir, StaleFile))
+	if err != nil || stale.Host != "login1" {
+		t.Errorf("%s = %+v, %v; want the old lease of login1", StaleFile, stale, err)
+	}
+	// The old holder's Release must not remove the new holder's lease.
+	if err := old.Release(); err != nil {
+		t.Errorf("old holder's Release = %v", err)
+	}
+	if h, found, _ := Read(dir); !found || h.Host != "login2" {
+		t.Errorf("after the old holder's Release, Read = %+v, %v; want login2 still", h, found)
+	}
+	if err := l.Renew(); err != nil {
+		t.Errorf("new holder's Renew = %v", err)
+	}
+}
+
+func TestRenewKeepsLeaseFresh(t *testing.T) {
+	withoutLocks(t)
+	dir := t.TempDir()
+	clock := newClock()
+	l := acquireT(t, dir, Options{Host: "login1", PID: 4242, Now: clock.Now})
+	for range 3 {
+		clock.Advance(60 * time.Second)
+		if err := l.Renew(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, _, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(180 * time.Second); !h.Heartbeat.Equal(want) || !h.Started.Equal(t0) {
+		t.Errorf("lease started %v, heartbeat %v; want %v, %v", h.Started, h.Heartbeat, t0, want)
+	}
+	if got, want := l.Expires(), t0.Add(180*time.Second+DefaultTTL); !got.Equal(want) {
+		t.Errorf("Expires() = %v, want %v", got, want)
+	}
+	clock.Advance(60 * time.Second) // 240s after start, 60s after the heartbeat
+	_, err = Acquire(dir, Options{Host: "login2", PID: 77, Now: clock.Now})
+	if held := wantHeld(t, err, "login1", 4242); held.Age != 60*time.Second {
+		t.Errorf("HeldError.Age = %v, want 60s", held.Age)
+	}
+	checkMode(t, filepath.Join(dir, LeaseFile), 0o600)
+}
+
+func TestSameHostDeadPIDIsTakenOver(t *testing.T) {
+	dir := t.TempDir()
+	host, _ := os.Hostname()
+	dead := exitedPID(t)
+	clock := newClock()
+	writeLease(t, dir, Holder{Host: host, PID: dead, Started: t0, Heartbeat: t0})
+	l := acquireT(t, dir, Options{Now: clock.Now})
+	if got := l.Holder().PID; got != os.Getpid() {
+		t.Errorf("holder pid = %d, want ours %d", got, os.Getpid())
+	}
+	if stale, _, err := readLease(filepath.Join(dir, StaleFile)); err != nil || stale.PID != dead {
+		t.Errorf("%s = %+v, %v; want the dead pid %d", StaleFile, stale, err, dead)
+	}
+}
+
+func TestSameHostLivePIDIsHeld(t *testing.T) {
+	dir := t.TempDir()
+	host, _ := os.Hostname()
+	live := os.Getppid() // whoever started the test binary is alive
+	writeLease(t, dir, Holder{Host: host, PID: live, Started: t0, Heartbeat: t0})
+	_, err := Acquire(dir, Options{Now: newClock().Now})
+	wantHeld(t, err, host, live)
+}
+
+// A lease naming our own host and pid that this process does not hold was
+// left by an earlier process with the same pid (pids repeat after reboots).
+func TestOwnPIDFromEarlierProcessIsTakenOver(t *testing.T) {
+	withoutLocks(t)
+	dir := t.TempDir()
+	writeLease(t, dir, Holder{Host: "login1", PID: 4242, Started: t0.Add(-time.Hour), Heartbeat: t0})
+	l := acquireT(t, dir, Options{Host: "login1", PID: 4242, Now: newClock().Now})
+	if !l.Holder().Started.Equal(t0) {
+		t.Errorf("holder started %v, want a fresh lease at %v", l.Holder().Started, t0)
+	}
+	// The same process asking again, while it holds the lease, is refused.
+	_, err := Acquire(dir, Options{Host: "login1", PID: 4242, Now: newClock().Now})
+	wantHeld(t, err, "login1", 4242)
+}
+
+func TestReleaseThenAcquire(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Acquire(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(); err != nil {
+		t.Errorf("second Release = %v, want nil", err)
+	}
+	if _, found, err := Read(dir); found || err != nil {
+		t.Errorf("Read after Release = %v, %v; want not found", found, err)
+	}
+	if err := l.Renew(); err == nil {
+		t.Error("Renew after Release = nil, want an error")
+	}
+	l2 := acquireT(t, dir, Options{})
+	if h, found, _ := Read(dir); !found || !h.sameOwner(l2.Holder()) {
+		t.Errorf("Read = %+v, want the new lease %+v", h, l2.Holder())
+	}
+	if _, err := os.Stat(filepath.Join(dir, LockFile)); err != nil {
+		t.Errorf("lock file: %v; it must never be removed", err)
+	}
+}
+
+func TestRead(t *testing.T) {
+	dir := t.TempDir()
+	if _, found, err := Read(dir); found || err != nil {
+		t.Errorf("Read of an empty dir = %v, %v; want not found, nil", found, err)
+	}
+	want := Holder{Host: "login3", PID: 9, Started: t0, Heartbeat: t0.Add(time.Minute), Version: "v0"}
+	writeLease(t, dir, want)
+	got, found, err := Read(dir)
+	if err != nil || !found || !got.sameLease(want) || got.Version != want.Version {
+		t.Errorf("Read = %+v, %v, %v; want %+v", got, found, err, want)
+	}
+	for _, bad := range []string{"{", `{"host":"x"}`, ""} {
+		if err := os.WriteFile(filepath.Join(dir, LeaseFile), []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := Read(dir); err == nil || !strings.Contains(err.Error(), LeaseFile) {
+			t.Errorf("Read of %q = %v, want an error naming %s", bad, err, LeaseFile)
+		}
+	}
+}
+
+// A corrupt lease file blocks others like a lease whose heartbeat is its
+// modification time, and is taken over once that is older than the TTL.
+func TestCorruptLeaseFile(t *testing.T) {
+	withoutLocks(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, LeaseFile)
+	if err := os.WriteFile(path, []byte("{garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	clock := newClock()
+	_, err := Acquire(dir, Options{Host: "login2", PID: 77, Now: clock.Now})
+	if held := wantHeld(t, err, "", 0); !strings.Contains(held.Error(), "holder not recorded") {
+		t.Errorf("Error() = %q, want it to say the holder is not recorded", held.Error())
+	}
+	clock.Advance(DefaultTTL + time.Second)
+	acquireT(t, dir, Options{Host: "login2", PID: 77, Now: clock.Now})
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	before := time.Now()
+	l := acquireT(t, dir, Options{})
+	h := l.Holder()
+	host, _ := os.Hostname()
+	if h.Host != host || h.PID != os.Getpid() || h.Started.Before(before.Add(-time.Second)) {
+		t.Errorf("holder = %+v, want host %s pid %d started now", h, host, os.Getpid())
+	}
+	if got := l.Expires().Sub(h.Heartbeat); got != DefaultTTL {
+		t.Errorf("TTL = %v, want %v", got, DefaultTTL)
+	}
+	checkMode(t, dir, 0o700|os.ModeDir)
+	checkMode(t, filepath.Join(dir, LockFile), 0o600)
+	checkMode(t, filepath.Join(dir, LeaseFile), 0o600)
+	if _, err := Acquire(t.TempDir(), Options{TTL: -time.Second}); err == nil {
+		t.Error("Acquire with a negative TTL = nil error")
+	}
+}
+
+func TestHeldErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  HeldError
+		want string
+	}{
+		{HeldError{Holder: Holder{Host: "login2", PID: 123}, Path: "s/lease.json", Age: 12*time.Second + 300*time.Millisecond},
+			"another nanosupervisord holds s/lease.json: pid 123 on host login2, heartbeat 12s ago"},
+		{HeldError{Holder: Holder{Host: "n1", PID: 5}, Path: "p", Age: 90 * time.Minute},
+			"another nanosupervisord holds p: pid 5 on host n1, heartbeat 1h30m0s ago"},
+		{HeldError{Holder: Holder{Host: "n1", PID: 5}, Path: "p", Age: -3 * time.Second},
+			"another nanosupervisord holds p: pid 5 on host n1, heartbeat 0s ago"},
+		{HeldError{Path: "p"},
+			"another nanosupervisord holds p: holder not recorded (lease file missing or unreadable, lock held)"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q\nwant %q", got, tt.want)
+		}
+	}
+}
+
+func TestConcurrentAcquireHasOneWinner(t *testing.T) {
+	withoutLocks(t)
+	for _, stale := range []bool{false, true} {
+		dir := t.TempDir()
+		clock := newClock()
+		if stale {
+			writeLease(t, dir, Holder{Host: "gone", PID: 1, Started: t0.Add(-time.Hour), Heartbeat: t0.Add(-time.Hour)})
+		}
+		const n = 8
+		leases := make([]*Lease, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				l, err := Acquire(dir, Options{Host: "login" + string(rune('a'+i)), PID: 100 + i, Now: clock.Now})
+				var held *HeldError
+				if err != nil && !errors.As(err, &held) {
+					t.Errorf("contender %d: %v", i, err)
+				}
+				leases[i] = l
+			})
+		}
+		wg.Wait()
+		// Several may have linked for a moment when a stale lease was being
+		// replaced; exactly one may still renew, and it is the one Read names.
+		var renewed []int
+		for i, l := range leases {
+			if l != nil && l.Renew() == nil {
+				renewed = append(renewed, i)
+			}
+		}
+		if len(renewed) != 1 {
+			t.Fatalf("stale=%v: %d contenders hold a renewable lease, want exactly 1", stale, len(renewed))
+		}
+		if h, _, _ := Read(dir); h.PID != 100+renewed[0] {
+			t.Errorf("stale=%v: Read names pid %d, want the winner %d", stale, h.PID, 100+renewed[0])
+		}
+		for _, l := range leases {
+			if l != nil {
+				l.Release()
+			}
+		}
+	}
+}
