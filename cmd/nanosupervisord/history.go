@@ -54,6 +54,9 @@ func newHistoryCmd() *cobra.Command {
 				return enc.Encode(recs)
 			}
 			for _, r := range recs {
+				if r.Event == "state" {
+					continue // a state snapshot without an event: nothing to read
+				}
 				printRecord(c.OutOrStdout(), r)
 			}
 			return nil

@@ -185,7 +185,7 @@ func (d *decider) updateJob(row *slurm.Job) {
 	job := d.next.Job
 	state := row.State.String()
 	if state != job.State {
-		d.event(EventJobStateChanged, FieldJobID, job.ID, FieldPrevState, job.State, FieldState, state,
+		d.event(EventJobStateChanged, FieldJobID, job.ID, FieldPrevState, nonEmpty(job.State), FieldState, state,
 			FieldExitCode, row.ExitCode.String(), FieldAttempt, job.Attempt)
 	}
 	job.State = state

@@ -30,11 +30,14 @@ type ckptEntry struct {
 	dirMod  time.Time
 	scanned time.Time
 	ranks   int
+	settle  time.Duration
 	view    CkptView
 }
 
-// observeCkpt judges the run's checkpoint directory.
-func (s *Supervisor) observeCkpt(rc runConfig, now time.Time) CkptView {
+// observeCkpt judges the run's checkpoint directory. settle is how recent
+// a write must be for its step to count as still being written: zero once
+// the run's job is gone, because then nothing can be writing.
+func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) CkptView {
 	dir := rc.CheckpointDir
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -50,23 +53,23 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time) CkptView {
 	c.mu.Lock()
 	e, ok := c.entries[dir]
 	c.mu.Unlock()
-	if ok && e.ranks == rc.Ranks && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling && now.Sub(e.scanned) < rescanEvery {
+	if ok && e.ranks == rc.Ranks && e.settle == settle && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling && now.Sub(e.scanned) < rescanEvery {
 		return e.view
 	}
-	view := scanView(os.DirFS(dir), rc.Ranks, now)
+	view := scanView(os.DirFS(dir), rc.Ranks, now, settle)
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]ckptEntry{}
 	}
-	c.entries[dir] = ckptEntry{dirMod: fi.ModTime(), scanned: now, ranks: rc.Ranks, view: view}
+	c.entries[dir] = ckptEntry{dirMod: fi.ModTime(), scanned: now, ranks: rc.Ranks, settle: settle, view: view}
 	c.mu.Unlock()
 	return view
 }
 
 // scanView turns a scan report into what Decide needs: the newest complete
 // step, and the steps after it that are torn or still being written.
-func scanView(fsys fs.FS, ranks int, now time.Time) CkptView {
-	rep, err := ckpt.Scan(fsys, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settleTime})
+func scanView(fsys fs.FS, ranks int, now time.Time, settle time.Duration) CkptView {
+	rep, err := ckpt.Scan(fsys, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle})
 	if err != nil {
 		return CkptView{Newest: NoStep, Err: err}
 	}
@@ -79,7 +82,7 @@ func scanView(fsys fs.FS, ranks int, now time.Time) CkptView {
 		if st.Step <= v.Newest || st.Complete {
 			continue
 		}
-		if now.Sub(st.ModTime) < settleTime {
+		if settle > 0 && now.Sub(st.ModTime) < settle {
 			v.Settling = true
 			continue
 		}

@@ -121,3 +121,22 @@ func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
 	}
 	return v
 }
+
+// jobGone reports whether the job has provably ended in this pass: sacct
+// says it is over and squeue, asked, no longer lists it as live. Nothing of
+// the job can be writing checkpoints any more.
+func (snap slurmSnapshot) jobGone(j *JobRecord) bool {
+	if j == nil || j.Handled {
+		return j != nil
+	}
+	row, ok := snap.jobs[j.ID]
+	if !ok || !row.State.Terminal() || !snap.queueAsked || snap.queueErr != nil {
+		return false
+	}
+	for _, e := range snap.queue {
+		if e.ID == j.ID && !e.State.Terminal() {
+			return false
+		}
+	}
+	return true
+}

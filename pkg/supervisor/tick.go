@@ -81,7 +81,11 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 		UID: s.uid, Nonce: s.nonce(), Rand: s.random(),
 	}
 	if !rc.spec.Paused && !st.Phase.Terminal() {
-		in.Ckpt = s.observeCkpt(rc, now)
+		settle := settleTime
+		if snap.jobGone(st.Job) {
+			settle = 0
+		}
+		in.Ckpt = s.observeCkpt(rc, now, settle)
 		in.Log = s.observeLog(rc, st)
 	} else {
 		in.Ckpt = CkptView{Newest: st.NewestStep}

@@ -284,3 +284,25 @@ func TestTickQuietPassIsOneSacct(t *testing.T) {
 		t.Errorf("squeue/window calls in a quiet pass = %d; want 0", d)
 	}
 }
+
+func TestTickCheckpointWrittenJustBeforeTheCrashCounts(t *testing.T) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	r.checkpoint("d20", 100, 0.9)
+	r.tick()
+	// Step 200 lands two seconds before the crash: fresh files.
+	if err := ckpttest.WriteStep(r.cfg.Runs["d20"].CheckpointDir, 200, 1, 0.8); err != nil {
+		t.Fatal(err)
+	}
+	fresh := r.now.Add(-2 * time.Second)
+	for _, n := range []string{"model_000200.pt", "meta_000200.json", "optim_000200_rank0.pt"} {
+		os.Chtimes(filepath.Join(r.cfg.Runs["d20"].CheckpointDir, n), fresh, fresh)
+	}
+	r.slurm.set(id, "FAILED", "1:0")
+	r.tick()
+	st := r.state("d20")
+	if st.NewestStep != 200 || st.FailuresWithoutProgress != 0 {
+		t.Errorf("newest %d, failures without progress %d; want 200 and 0: the job is gone, so its last save is final", st.NewestStep, st.FailuresWithoutProgress)
+	}
+}
