@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // checkIDs asserts that ids are exactly 1..n and that the state and the
@@ -100,4 +101,49 @@ func TestConcurrentSubmitProcesses(t *testing.T) {
 	}
 	wg.Wait()
 	checkIDs(t, f, ids, n)
+}
+
+// TestKilledCallersLeaveAWholeState kills sbatch and sacct processes at
+// arbitrary moments, as a crash-torture test kills the daemon with its
+// children: the state must stay readable and consistent.
+func TestKilledCallersLeaveAWholeState(t *testing.T) {
+	f := newFake(t)
+	f.script("train.sh", "#!/bin/sh\n")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		prog, args := "sbatch", []string{"--parsable", "train.sh"}
+		if i%3 == 2 {
+			prog, args = "sacct", []string{"-P", "-n", "-X", "--format=" + SacctFormat, "-j", "1,2,3"}
+		}
+		cmd := exec.Command(exe, args...)
+		cmd.Env = append(os.Environ(), "FAKESLURM_TEST_PROG="+prog)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(i%8) * 3 * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	w, err := loadWorld(f.dir, 1)
+	if err != nil {
+		t.Fatalf("state after killed callers: %v", err)
+	}
+	for i, j := range w.Jobs {
+		if j.ID != i+1 {
+			t.Fatalf("job %d has id %d, want ids 1..%d in order", i, j.ID, len(w.Jobs))
+		}
+	}
+	if w.NextID != len(w.Jobs)+1 {
+		t.Errorf("next id %d with %d jobs, want %d", w.NextID, len(w.Jobs), len(w.Jobs)+1)
+	}
+	if _, err := ReadSbatchLog(f.dir); err != nil && len(w.Jobs) > 0 {
+		t.Errorf("sbatch.log after killed callers: %v", err)
+	}
+	// The cluster still works.
+	if got := f.submit(); got != fmt.Sprint(len(w.Jobs)+1) {
+		t.Errorf("next submission got id %s, want %d", got, len(w.Jobs)+1)
+	}
 }

@@ -51,11 +51,12 @@ func Main(prog string, args []string, stdout, stderr io.Writer) int {
 	if name == ControlProgram && len(args) > 0 && slurmPrograms[args[0]] {
 		name, args = args[0], args[1:]
 	}
-	if name == ControlProgram && (len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+	if name == ControlProgram && len(args) == 0 {
+		fmt.Fprint(stderr, controlUsage)
+		return 2
+	}
+	if name == ControlProgram && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprint(stdout, controlUsage)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
 	}
 	e, err := newEnv(name, stdout, stderr)
