@@ -35,15 +35,15 @@ const (
 
 // Kept is a step the plan keeps, and why.
 type Kept struct {
-	Step   int
-	Reason string
+	Step   int    `json:"step"`
+	Reason string `json:"reason"`
 }
 
 // PrunePlan is what a prune would do; it is data until DeleteStep runs it.
 type PrunePlan struct {
-	Keep       []Kept // ascending by step
-	Delete     []Step // ascending by step
-	FreedBytes int64  // total Bytes of Delete
+	Keep       []Kept `json:"keep"`        // ascending by step
+	Delete     []Step `json:"delete"`      // ascending by step
+	FreedBytes int64  `json:"freed_bytes"` // total Bytes of Delete
 }
 
 // PlanPrune decides which steps of r to keep and which to delete, as whole
@@ -51,6 +51,7 @@ type PrunePlan struct {
 // attempt resumed from, …) to the reason. Incomplete steps older than the
 // newest complete step are torn leftovers and are deleted; incomplete steps
 // newer than it are kept. With no complete step at all nothing is deleted.
+// Protected steps that r does not have are ignored.
 func PlanPrune(r Report, p RetentionPolicy, protect map[int]string) PrunePlan {
 	reasons := make(map[int][]string)
 	keep := func(step int, reason string) { reasons[step] = append(reasons[step], reason) }

@@ -1,7 +1,6 @@
 package ckpt
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,39 +23,39 @@ type Options struct {
 
 // File is one checkpoint file of a step.
 type File struct {
-	Name    string
-	Kind    string // KindModel, KindMeta or KindOptim
-	Rank    int    // the shard's rank for KindOptim, -1 otherwise
-	Size    int64
-	ModTime time.Time
+	Name    string    `json:"name"`
+	Kind    string    `json:"kind"` // KindModel, KindMeta or KindOptim
+	Rank    int       `json:"rank"` // the shard's rank for KindOptim, -1 otherwise
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mod_time"`
 }
 
 // Step is the verdict on one checkpoint step.
 type Step struct {
-	Step     int
-	Complete bool
+	Step     int  `json:"step"`
+	Complete bool `json:"complete"`
 	// Reason says why the step is not complete, naming the file, or is
 	// "complete" followed by anything worth noting.
-	Reason  string
-	Files   []File // model, meta, then shards by rank; everything found
-	Bytes   int64  // total size of Files
-	ModTime time.Time
+	Reason  string    `json:"reason"`
+	Files   []File    `json:"files"` // model, meta, then shards by rank; everything found
+	Bytes   int64     `json:"bytes"` // total size of Files
+	ModTime time.Time `json:"mod_time"`
 	// ValBPB is the meta file's finite val_bpb, nil when absent, null,
-	// non-finite or unreadable.
-	ValBPB *float64
+	// non-finite or unreadable, so that a Step always encodes as JSON.
+	ValBPB *float64 `json:"val_bpb"`
 	// SaveEvery is user_config.save_every from the meta file, 0 if unknown.
-	SaveEvery int
+	SaveEvery int `json:"save_every,omitempty"`
 }
 
 // Report is the verdict on every step of a checkpoint directory.
 type Report struct {
-	Dir           string // set by ScanDir; empty for Scan
-	Ranks         int    // the rank count steps were judged against
-	RanksInferred bool   // Ranks came from the file names, not Options
-	Steps         []Step // ascending by Step
+	Dir           string `json:"dir,omitempty"`  // set by ScanDir; empty for Scan
+	Ranks         int    `json:"ranks"`          // the rank count steps were judged against
+	RanksInferred bool   `json:"ranks_inferred"` // Ranks came from the file names, not Options
+	Steps         []Step `json:"steps"`          // ascending by Step
 	// Notes are observations about the directory as a whole, such as
 	// earlier steps written with more ranks than Options.Ranks.
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 }
 
 // scanWorkers bounds how many steps Scan checks at once; the work is
@@ -117,8 +116,8 @@ func NewestComplete(fsys fs.FS, opt Options) (Step, bool, error) {
 
 // prepare lists the directory and settles the rank count.
 func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
-	if opt.Ranks < 0 {
-		return listing{}, nil, errors.New("ranks must not be negative")
+	if opt.Ranks < 0 || opt.Ranks > MaxRank {
+		return listing{}, nil, fmt.Errorf("ranks %d outside 0…%d", opt.Ranks, MaxRank)
 	}
 	l, err := listSteps(fsys)
 	if err != nil {
@@ -139,18 +138,19 @@ func rankNotes(l listing, r Report) []string {
 		return nil
 	}
 	var notes, wider []string
-	widest := 0
+	widest, widestComplete := 0, 0
 	for i, s := range l.steps {
 		if s.model != nil && s.meta != nil {
 			widest = max(widest, s.shards())
 		}
 		if r.Steps[i].Complete && s.shards() > r.Ranks {
 			wider = append(wider, strconv.Itoa(s.step))
+			widestComplete = max(widestComplete, s.shards())
 		}
 	}
 	if len(wider) > 0 {
-		notes = append(notes, fmt.Sprintf("complete steps %s have more optimizer shards than ranks %d: resuming them needs %d ranks",
-			listNames(wider), r.Ranks, widest))
+		notes = append(notes, fmt.Sprintf("complete steps %s have up to %d optimizer shards, more than ranks %d: "+
+			"each resumes only with as many ranks as it has shards", listNames(wider), widestComplete, r.Ranks))
 	}
 	if widest < r.Ranks && len(l.steps) > 0 {
 		notes = append(notes, fmt.Sprintf("no step has %d optimizer shards; the files suggest %d ranks", r.Ranks, max(widest, 1)))

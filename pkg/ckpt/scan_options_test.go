@@ -65,7 +65,7 @@ func TestScanRanks(t *testing.T) {
 		{0, 4, []int{100, 200}, nil},
 		{4, 4, []int{100, 200}, nil},
 		{2, 2, []int{100, 200, 300}, []string{
-			"complete steps 100, 200 have more optimizer shards than ranks 2: resuming them needs 4 ranks"}},
+			"complete steps 100, 200 have up to 4 optimizer shards, more than ranks 2: each resumes only with as many ranks as it has shards"}},
 		{8, 8, nil, []string{"no step has 8 optimizer shards; the files suggest 4 ranks"}},
 	}
 	for _, tt := range tests {
@@ -82,8 +82,10 @@ func TestScanRanks(t *testing.T) {
 	if want := "missing optim_000300_rank2.pt, optim_000300_rank3.pt"; s.Reason != want {
 		t.Errorf("step 300 with inferred ranks: %q, want %q", s.Reason, want)
 	}
-	if _, err := Scan(os.DirFS(dir), Options{Ranks: -1}); err == nil {
-		t.Error("Scan with Ranks -1 succeeded, want an error")
+	for _, ranks := range []int{-1, MaxRank + 1} {
+		if _, err := Scan(os.DirFS(dir), Options{Ranks: ranks}); err == nil {
+			t.Errorf("Scan with Ranks %d succeeded, want an error", ranks)
+		}
 	}
 }
 

@@ -169,7 +169,7 @@ func TestScanGenerated(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeFile(t, filepath.Join(dir, "optim_000300_rank4.pt"), string(data))
-		}, 4, 300, "complete; 1 optimizer shards beyond ranks 4 (optim_000300_rank4.pt): the files suggest 5 ranks"},
+		}, 4, 300, "complete; optimizer shards beyond ranks 4: optim_000300_rank4.pt (the files suggest 5 ranks)"},
 		{"symlinked model", func(t *testing.T, dir string) {
 			path := filepath.Join(dir, "model_000300.pt")
 			if err := os.Rename(path, path+".real"); err != nil {
@@ -255,5 +255,20 @@ func TestScanEmptyDirectory(t *testing.T) {
 	}
 	if _, ok := r.NewestComplete(); ok {
 		t.Error("empty directory has a newest complete step")
+	}
+}
+
+// TestReportEncodesAsJSON covers a NaN val_bpb, which encoding/json cannot
+// encode: it must stay out of the report.
+func TestReportEncodesAsJSON(t *testing.T) {
+	dir := writeSteps(t, 1, 100)
+	writeFile(t, filepath.Join(dir, "meta_000100.json"), `{"step": 100, "val_bpb": NaN}`)
+	r := mustScan(t, dir, Options{})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatalf("json.Marshal(report) = %v", err)
+	}
+	if !strings.Contains(string(b), `"reason":"complete; val_bpb is NaN"`) || !strings.Contains(string(b), `"val_bpb":null`) {
+		t.Errorf("report JSON %s lacks the NaN note or a null val_bpb", b)
 	}
 }

@@ -65,8 +65,8 @@ func (c *checker) verify(s *stepEntries) Step {
 		v.problem("missing %s", listNames(missing))
 	}
 	if len(extra) > 0 {
-		v.notes = append(v.notes, fmt.Sprintf("%d optimizer shards beyond ranks %d (%s): the files suggest %d ranks",
-			len(extra), c.ranks, listNames(extra), s.shards()))
+		v.notes = append(v.notes, fmt.Sprintf("optimizer shards beyond ranks %d: %s (the files suggest %d ranks)",
+			c.ranks, listNames(extra), s.shards()))
 	}
 	if c.unsettled(v) {
 		return v.finish()

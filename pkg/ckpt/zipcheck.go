@@ -183,7 +183,7 @@ func (z *zipReader) findDirectory() (directory, error) {
 	disk, cdDisk := le.Uint16(b[4:]), le.Uint16(b[6:])
 	entriesDisk, entries := le.Uint16(b[8:]), le.Uint16(b[10:])
 	cdSize, cdOffset := le.Uint32(b[12:]), le.Uint32(b[16:])
-	if entriesDisk != entries || (disk != cdDisk) {
+	if entriesDisk != entries || disk != cdDisk {
 		return directory{}, zipErrorf("multi-disk archive (disk %d, directory on disk %d)", disk, cdDisk)
 	}
 	dir := directory{entries: uint64(entries), offset: uint64(cdOffset), size: uint64(cdSize), end: eocdPos}
@@ -207,7 +207,8 @@ func (z *zipReader) findDirectory() (directory, error) {
 // saturated or agree with it.
 func (z *zipReader) readZip64(plain directory, locPos int64, loc []byte) (directory, error) {
 	le := binary.LittleEndian
-	if le.Uint32(loc[4:]) != 0 || le.Uint32(loc[16:]) > 1 {
+	// One disk, as archive/zip also requires of a zip64 locator.
+	if le.Uint32(loc[4:]) != 0 || le.Uint32(loc[16:]) != 1 {
 		return directory{}, zipErrorf("multi-disk zip64 archive")
 	}
 	recOff := le.Uint64(loc[8:])
