@@ -113,6 +113,10 @@ func (d *decider) decide() {
 		return
 	}
 	if d.next.Job == nil {
+		if d.next.Reason == ReasonOperatorResume {
+			d.resumeWithoutJob()
+			return
+		}
 		d.adoptOrStart()
 		return
 	}
@@ -218,4 +222,14 @@ func liveQueueEntry(q []slurm.QueueEntry, exceptID string) (slurm.QueueEntry, bo
 		}
 	}
 	return best, found
+}
+
+// resumeWithoutJob submits for an operator's resume of a run that never had
+// a job: a live job of the run is still adopted rather than twinned.
+func (d *decider) resumeWithoutJob() {
+	if e, ok := liveQueueEntry(d.in.Slurm.Queue, ""); ok && d.in.Slurm.QueueAsked && d.in.Slurm.QueueErr == nil {
+		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
+		return
+	}
+	d.submit(ReasonOperatorResume)
 }

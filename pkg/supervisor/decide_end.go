@@ -187,7 +187,11 @@ func (d *decider) submit(reason string) {
 		return
 	}
 	from := in.Ckpt.Newest
-	if from == NoStep && in.Spec.Start != StartSubmit {
+	if o := st.ResumeOverride; o != nil {
+		from = *o
+		st.ResumeOverride = nil
+	}
+	if from == NoStep && in.Spec.Start != StartSubmit && reason != ReasonOperatorResume {
 		d.wait(PhaseWaiting, ReasonNoCheckpoint, 0)
 		return
 	}

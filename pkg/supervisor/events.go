@@ -24,6 +24,7 @@ const (
 	EventRunError       = "run_error"
 	EventRunDone        = "run_done"
 	EventJobMissing     = "job_missing"
+	EventOperatorResume = "operator_resume"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

@@ -88,9 +88,11 @@ func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue 
 	j := st.Job
 	switch {
 	case j == nil:
-		if rc.spec.Start == StartAdopt {
+		if rc.spec.Start == StartAdopt && st.Reason != ReasonOperatorResume {
 			return true, now.Add(-adoptLookback)
 		}
+		return true, time.Time{}
+	case j.Handled && st.Reason == ReasonOperatorResume:
 		return true, time.Time{}
 	case j.Handled:
 		// Backing off or about to submit: squeue rules out a twin.

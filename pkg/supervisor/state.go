@@ -58,6 +58,10 @@ type RunState struct {
 	// that checkpoint_incomplete is logged once per step.
 	ReportedIncomplete int `json:"reported_incomplete,omitempty"`
 
+	// ResumeOverride is the step an operator asked the next submission to
+	// resume from (resume --step); nil: the newest complete step.
+	ResumeOverride *int `json:"resume_override,omitempty"`
+
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
 	// History holds the ended jobs, oldest first (bounded).
@@ -119,6 +123,10 @@ func (s RunState) Clone() RunState {
 	if s.Intent != nil {
 		i := *s.Intent
 		c.Intent = &i
+	}
+	if s.ResumeOverride != nil {
+		v := *s.ResumeOverride
+		c.ResumeOverride = &v
 	}
 	c.ValBPB = slices.Clone(s.ValBPB)
 	c.Core = slices.Clone(s.Core)

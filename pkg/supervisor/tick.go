@@ -27,6 +27,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.pass.Lock()
 	defer s.pass.Unlock()
 	now := s.now()
+	s.applyRequests(now)
 
 	s.mu.Lock()
 	names := make([]string, 0, len(s.runs))
