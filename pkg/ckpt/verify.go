@@ -29,9 +29,10 @@ func (v *verdict) problem(format string, args ...any) {
 	v.problems = append(v.problems, fmt.Sprintf(format, args...))
 }
 
-// verify judges one step. Files are opened only when every expected file
-// is present, non-empty and settled, except the meta file, which is read
-// whenever it is there so that reports can show its val_bpb.
+// verify judges one step. Nothing is opened while any file is unsettled.
+// Archives are opened only when every expected file is present and
+// non-empty; the meta file is read whenever it is there, so that reports
+// show its val_bpb even for incomplete steps.
 func (c *checker) verify(s *stepEntries) Step {
 	v := &verdict{step: Step{Step: s.step}}
 	model, modelOK := c.stat(v, s.model)
