@@ -86,7 +86,8 @@ Configuration: ` + "`$XDG_CONFIG_HOME/nanosupervisord/config.yaml`" + ` (see con
 	})
 	root.AddCommand(
 		newRunCmd(), newTickCmd(), newPlanCmd(), newCheckConfigCmd(), newStatusCmd(),
-		newHistoryCmd(), newCkptCmd(), newVersionCmd(),
+		newHistoryCmd(), newCkptCmd(), newResumeCmd(), newVersionCmd(),
+		newPlotCmd(),
 	)
 	return root
 }

@@ -93,7 +93,9 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 			case <-ctx.Done():
 				return
 			case <-hup:
+				// SIGHUP also wakes the loop: resume requests arrive this way.
 				reload("SIGHUP")
+				poke()
 			}
 		}
 	}()

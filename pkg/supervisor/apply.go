@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -230,4 +231,11 @@ func eventLevel(e Event) zapcore.Level {
 		return zapcore.WarnLevel
 	}
 	return zapcore.InfoLevel
+}
+
+// SubmitRequestFor is the sbatch call the daemon makes for run r resuming
+// from step (NoStep: a fresh start) with the given tag; resume --dry-run
+// shows it.
+func SubmitRequestFor(r *config.Run, step int, tag string) slurm.SubmitRequest {
+	return submitRequest(runConfig{Run: r}, Submit{FromStep: step, Tag: tag})
 }

@@ -172,11 +172,14 @@ func (d *decider) submit(reason string) {
 		d.wait(PhaseBackoff, ReasonCheckpointSettling, shortRecheck)
 		return
 	}
-	exceptID := ""
-	if st.Job != nil {
-		exceptID = st.Job.ID
-	}
-	if e, ok := liveQueueEntry(in.Slurm.Queue, exceptID); ok {
+	if e, ok := liveQueueEntry(in.Slurm.Queue, ""); ok {
+		if st.Job != nil && e.ID == st.Job.ID {
+			// The job thought over is live after all (an operator's
+			// forced resume on stale state): follow it again.
+			st.Job.Handled = false
+			d.wait(PhaseRunning, ReasonJobLive, 0)
+			return
+		}
 		// Somebody (the user, or a submission whose record was lost)
 		// already has a job for this run: adopt it, never submit a twin.
 		if st.Job != nil {

@@ -597,3 +597,63 @@ func TestBackoffDelay(t *testing.T) {
 		}
 	}
 }
+
+func TestResume(t *testing.T) {
+	spec := input(running()).Spec
+	stopped := running()
+	stopped.Phase, stopped.Reason = PhaseStopped, ReasonCrashLoop
+	stopped.Job.State, stopped.Job.Handled = "FAILED", true
+	stopped.FailuresWithoutProgress = 2
+	step := 500
+	tests := []struct {
+		name    string
+		st      RunState
+		req     Request
+		wantErr bool
+	}{
+		{"stopped run resumes", stopped, Request{Run: "d20"}, false},
+		{"live job refused", running(), Request{Run: "d20"}, true},
+		{"live job forced", running(), Request{Run: "d20", Force: true}, false},
+		{"budget spent refused", func() RunState { s := stopped.Clone(); s.Attempts = 50; return s }(), Request{Run: "d20"}, true},
+		{"done with targets met refused", func() RunState {
+			s := stopped.Clone()
+			s.Phase, s.NewestStep = PhaseDone, 1000
+			s.ValBPB = []trainer.Point{{Step: 1000, Value: 0.7}}
+			s.Core = []trainer.Point{{Step: 1000, Value: 0.3}}
+			return s
+		}(), Request{Run: "d20"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next, ev, err := resumeState(tt.st, spec, tt.req, t0)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v; want error %v", err, tt.wantErr)
+			}
+			if err == nil && (next.Phase != PhaseBackoff || next.FailuresWithoutProgress != 0 || ev.Name != EventOperatorResume) {
+				t.Errorf("next phase %s failures %d event %s", next.Phase, next.FailuresWithoutProgress, ev.Name)
+			}
+		})
+	}
+	t.Run("the next pass submits from the requested step", func(t *testing.T) {
+		next, _, err := resumeState(stopped, spec, Request{Run: "d20", Step: &step}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := input(next)
+		in.Ckpt.Newest = 1000
+		p := Decide(in)
+		sub, ok := p.Submission()
+		if !ok || sub.FromStep != 500 || p.Next.ResumeOverride != nil {
+			t.Errorf("submission %+v (%v), override %v; want from 500 and the override used up", sub, ok, p.Next.ResumeOverride)
+		}
+	})
+	t.Run("forced resume of a job that is live after all follows it", func(t *testing.T) {
+		next, _, _ := resumeState(running(), spec, Request{Run: "d20", Force: true}, t0)
+		in := input(next)
+		in.Slurm.Queue = []slurm.QueueEntry{queued("100", "RUNNING", "nsv:d20:1:aa")}
+		p := Decide(in)
+		if _, ok := p.Submission(); ok || p.Next.Job.Handled || p.Next.Phase != PhaseRunning {
+			t.Errorf("phase %s handled %v actions %v; want the live job followed, nothing submitted", p.Next.Phase, p.Next.Job.Handled, p.Actions)
+		}
+	})
+}

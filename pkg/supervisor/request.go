@@ -25,6 +25,10 @@ type Request struct {
 	// Step, when set, is the step to resume from instead of the newest
 	// complete one.
 	Step *int `json:"step,omitempty"`
+	// Force resumes even when the state says the run's job may be live:
+	// for state the operator knows to be stale. Slurm is still asked, and
+	// a job found live is followed again, never twinned.
+	Force bool `json:"force,omitempty"`
 }
 
 // RequestResume asks for a resubmission of a run that is not running.
@@ -120,7 +124,12 @@ func (s *Supervisor) Resume(now time.Time, r Request) error {
 
 func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState, Event, error) {
 	switch st.Phase {
-	case PhaseRunning, PhaseSubmitting, PhaseUnknown:
+	case PhaseRunning, PhaseUnknown:
+		if r.Force {
+			break
+		}
+		fallthrough
+	case PhaseSubmitting:
 		job := "its job"
 		if st.Job != nil {
 			job = "job " + st.Job.ID
