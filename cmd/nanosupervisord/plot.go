@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/renameio/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/plot"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+func newPlotCmd() *cobra.Command {
+	var path, out string
+	c := &cobra.Command{
+		Use:   "plot RUN -o FILE.svg",
+		Short: "Draw a run's val_bpb and CORE over steps as an SVG image",
+		Long: `plot reads the daemon's state (it needs no running daemon and changes
+nothing) and draws the run's val_bpb and CORE evaluations against the
+training step: one colour band per Slurm job over the steps it trained, a
+line at every resubmission labelled with the new job and why the previous
+one ended, and the targets as dashed lines. -o - writes to standard output.`,
+		Example: "  nanosupervisord plot d20 -o d20.svg && xdg-open d20.svg",
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			if out == "" {
+				return usageError{errors.New("plot needs -o FILE.svg (or -o - for standard output)")}
+			}
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			states, err := loadStates(cfg.StateDir)
+			if err != nil {
+				return err
+			}
+			run := a[0]
+			st, known := states[run]
+			rc, configured := cfg.Runs[run]
+			if !known && !configured {
+				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s", run, cfg.Path, cfg.StateDir))
+			}
+			if !known {
+				st = supervisor.NewRunState(run)
+			}
+			var targets config.Targets
+			if configured {
+				targets = rc.Targets
+			}
+			d := plotData(st, targets)
+			var b bytes.Buffer
+			if err := plot.SVG(&b, d); err != nil {
+				return err
+			}
+			if out == "-" {
+				_, err := c.OutOrStdout().Write(b.Bytes())
+				return err
+			}
+			// Replace the file whole, so that a browser reloading it never
+			// sees half an image.
+			if err := renameio.WriteFile(out, b.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("plot %s: %w", run, err)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
+				out, len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output (required)")
+	return c
+}
+
+// plotData converts a run's state into what the plot draws.
+func plotData(st supervisor.RunState, t config.Targets) plot.Data {
+	return plot.Data{
+		Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core),
+		Jobs: plotJobs(st), TargetValBPB: t.ValBPB, TargetCore: t.CoreMetric,
+	}
+}
+
+// plotJobs turns the ended jobs and the current one into step ranges: each
+// from the step it resumed from to the newest complete checkpoint when it
+// ended, or, for a job not yet judged, to the newest step seen so far.
+func plotJobs(st supervisor.RunState) []plot.Job {
+	records := slices.Clone(st.History)
+	if st.Job != nil && (len(records) == 0 || records[len(records)-1].ID != st.Job.ID) {
+		records = append(records, *st.Job)
+	}
+	jobs := make([]plot.Job, 0, len(records))
+	prevTo := 0
+	for _, r := range records {
+		from := r.ResumeStep
+		switch from {
+		case supervisor.NoStep:
+			from = 0
+		case supervisor.UnknownStep:
+			// A job submitted by hand whose log did not say: most likely it
+			// resumed where the previous one left off.
+			from = prevTo
+		}
+		to := r.NewestStepAtEnd
+		outcome := r.Outcome
+		if !r.Handled {
+			to = max(st.NewestStep, lastStep(st.ValBPB), lastStep(st.Core))
+			if outcome == "" {
+				outcome = strings.ToLower(shortState(r.State))
+			}
+		}
+		jobs = append(jobs, plot.Job{ID: r.ID, Attempt: r.Attempt, From: from, To: to, Outcome: outcome})
+		prevTo = max(from, to)
+	}
+	return jobs
+}
+
+// lastStep is the newest evaluation's step; the state keeps them sorted.
+func lastStep(ps []trainer.Point) int {
+	if len(ps) == 0 {
+		return supervisor.NoStep
+	}
+	return ps[len(ps)-1].Step
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,142 @@
+package plot
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// SVG writes the plot of d to w as a standalone SVG document. Its only
+// error is w's.
+func SVG(w io.Writer, d Data) error {
+	var s svgBuffer
+	val, core := finite(d.ValBPB), finite(d.Core)
+	if len(val) == 0 && len(core) == 0 {
+		drawEmpty(&s, d)
+	} else {
+		drawPlot(&s, d, val, core)
+	}
+	_, err := w.Write(s.b.Bytes())
+	return err
+}
+
+func title(d Data) string {
+	if d.Run == "" {
+		return "val_bpb and CORE by step"
+	}
+	return d.Run + ": val_bpb and CORE by step"
+}
+
+func openDocument(s *svgBuffer, d Data, height int) {
+	h := strconv.Itoa(height)
+	s.open("svg", "xmlns", "http://www.w3.org/2000/svg", "version", "1.1",
+		"width", strconv.Itoa(width), "height", h, "viewBox", "0 0 "+strconv.Itoa(width)+" "+h,
+		"font-family", fontFamily, "font-size", "12", "fill", colourText)
+	s.text("title", title(d))
+	s.empty("rect", "width", strconv.Itoa(width), "height", h, "fill", "#ffffff")
+	s.text("text", title(d), "x", strconv.Itoa(marginLeft), "y", strconv.Itoa(titleY),
+		"font-size", "18", "font-weight", "bold")
+}
+
+// drawEmpty is the image of a run without a single evaluation: still a
+// valid SVG, so that scripts and browsers showing it need no special case.
+func drawEmpty(s *svgBuffer, d Data) {
+	height := 240
+	openDocument(s, d, height)
+	msg := "no evaluations yet"
+	if n := len(d.Jobs); n > 0 {
+		msg += fmt.Sprintf(" (%d job%s so far)", n, plural(n))
+	}
+	s.text("text", msg, "class", "empty", "x", strconv.Itoa(width/2), "y", "130",
+		"text-anchor", "middle", "font-size", "16", "fill", colourMuted)
+	s.close("svg")
+}
+
+func drawPlot(s *svgBuffer, d Data, val, core []trainer.Point) {
+	x := stepAxis(d.Jobs, val, core)
+	height := imageHeight(len(d.Jobs))
+	panels := []*panel{
+		newPanel("val_bpb", "val_bpb (lower is better)", colourValBPB, val, d.TargetValBPB, "≤", topPanelTop),
+		newPanel("core", "CORE (higher is better)", colourCore, core, d.TargetCore, "≥", topPanelTop+panelHeight+panelGap),
+	}
+	openDocument(s, d, height)
+	s.text("text", subtitle(d, val, core), "class", "subtitle", "x", strconv.Itoa(marginLeft),
+		"y", strconv.Itoa(subtitleY), "fill", colourMuted)
+	for _, p := range panels {
+		p.draw(s, x, d.Jobs)
+	}
+	bottom := panels[len(panels)-1].bottom
+	drawStepLabels(s, x, bottom)
+	drawResubmissionLabels(s, x, d.Jobs, panels[0])
+	drawLegend(s, d.Jobs)
+	s.close("svg")
+}
+
+// stepAxis spans every evaluation and every job's steps.
+func stepAxis(jobs []Job, series ...[]trainer.Point) axis {
+	lo, hi, seen := 0.0, 0.0, false
+	widen := func(v float64) {
+		if !seen {
+			lo, hi, seen = v, v, true
+			return
+		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	for _, ps := range series {
+		for _, p := range ps {
+			widen(float64(p.Step))
+		}
+	}
+	for _, j := range jobs {
+		from, to := j.span()
+		widen(float64(from))
+		widen(float64(to))
+	}
+	a := tightAxis(lo, hi, 9, true)
+	a.from, a.to = marginLeft, width-marginRight
+	return a
+}
+
+func drawStepLabels(s *svgBuffer, x axis, bottom float64) {
+	s.open("g", "class", "x-axis", "text-anchor", "middle", "fill", colourMuted)
+	for _, t := range x.ticks {
+		s.text("text", x.label(t), "x", px(x.pos(t)), "y", px(bottom+xLabelOffset))
+	}
+	s.text("text", "step", "x", px((x.from+x.to)/2), "y", px(bottom+xTitleOffset), "fill", colourText)
+	s.close("g")
+}
+
+// subtitle says in one line what a glance at the curves would: the steps
+// covered, how many jobs, the latest values against the targets.
+func subtitle(d Data, val, core []trainer.Point) string {
+	out := fmt.Sprintf("%d job%s", len(d.Jobs), plural(len(d.Jobs)))
+	out += " · " + latest("val_bpb", val, d.TargetValBPB, "≤")
+	out += " · " + latest("CORE", core, d.TargetCore, "≥")
+	return out
+}
+
+func latest(name string, ps []trainer.Point, target *float64, cmp string) string {
+	if len(ps) == 0 {
+		return name + " not evaluated yet"
+	}
+	p := ps[len(ps)-1]
+	out := fmt.Sprintf("%s %s at step %d", name, formatValue(p.Value), p.Step)
+	if target != nil {
+		met := (cmp == "≤" && p.Value <= *target) || (cmp == "≥" && p.Value >= *target)
+		verdict := "not met"
+		if met {
+			verdict = "met"
+		}
+		out += fmt.Sprintf(" (target %s %s %s)", cmp, formatValue(*target), verdict)
+	}
+	return out
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

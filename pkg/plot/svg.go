@@ -1,0 +1,61 @@
+package plot
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strconv"
+)
+
+// svgBuffer accumulates SVG markup. Every attribute value and every text
+// node goes through encoding/xml's escaping, which also replaces
+// characters XML cannot carry, so run names and job ids from anywhere
+// cannot break the document.
+type svgBuffer struct {
+	b bytes.Buffer
+}
+
+// open writes a start tag; attrs alternate names and values.
+func (s *svgBuffer) open(name string, attrs ...string) {
+	s.b.WriteByte('<')
+	s.b.WriteString(name)
+	s.attrs(attrs)
+	s.b.WriteString(">\n")
+}
+
+func (s *svgBuffer) close(name string) {
+	s.b.WriteString("</" + name + ">\n")
+}
+
+// empty writes a self-closing element.
+func (s *svgBuffer) empty(name string, attrs ...string) {
+	s.b.WriteByte('<')
+	s.b.WriteString(name)
+	s.attrs(attrs)
+	s.b.WriteString("/>\n")
+}
+
+// text writes an element whose content is escaped text.
+func (s *svgBuffer) text(name, content string, attrs ...string) {
+	s.b.WriteByte('<')
+	s.b.WriteString(name)
+	s.attrs(attrs)
+	s.b.WriteByte('>')
+	xml.EscapeText(&s.b, []byte(content)) // writes to a bytes.Buffer: cannot fail
+	s.b.WriteString("</" + name + ">\n")
+}
+
+func (s *svgBuffer) attrs(kv []string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		s.b.WriteByte(' ')
+		s.b.WriteString(kv[i])
+		s.b.WriteString(`="`)
+		xml.EscapeText(&s.b, []byte(kv[i+1]))
+		s.b.WriteByte('"')
+	}
+}
+
+// px formats a coordinate with one decimal: enough for a screen, and
+// stable for golden files.
+func px(v float64) string {
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
