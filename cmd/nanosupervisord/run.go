@@ -71,6 +71,7 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 		default:
 		}
 	}
+	prunes := s.sup.StartPruneSchedule(ctx)
 	reload := func(why string) {
 		cfg, err := config.Load(s.cfg.Path)
 		if err != nil {
@@ -81,6 +82,7 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 			return
 		}
 		if err := s.sup.Reload(cfg); err == nil {
+			prunes.Reschedule()
 			poke()
 		}
 	}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
+)
+
+func newPruneCmd() *cobra.Command {
+	var path, logFormat string
+	var dryRun, asJSON bool
+	c := &cobra.Command{
+		Use:   "prune RUN",
+		Short: "Apply the run's checkpoint retention policy now",
+		Long: `prune deletes the checkpoints of RUN that its retention policy (prune: in the
+configuration) does not keep, as whole steps, model first and meta last. It
+always keeps the newest complete step, the best val_bpb step, steps that may
+still be being written, and every step an attempt resumed or will resume
+from. --dry-run lists what would go and what stays, and why.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			log := newLogger(c.ErrOrStderr(), logFormat)
+			var sup *supervisor.Supervisor
+			s, err := openSession(cfg, log)
+			var held *lease.HeldError
+			switch {
+			case errors.As(err, &held):
+				// The daemon runs: prune beside it, reading its state;
+				// the events go to stderr only.
+				sup, err = supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log})
+				if err != nil {
+					return err
+				}
+			case err != nil:
+				return err
+			default:
+				defer s.Close()
+				sup = s.sup
+			}
+			res, err := sup.Prune(a[0], dryRun)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if asJSON {
+				enc := json.NewEncoder(c.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			w := c.OutOrStdout()
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "STEP\tACTION\tBYTES\tWHY")
+			for _, k := range res.Plan.Keep {
+				fmt.Fprintf(tw, "%d\tkeep\t\t%s\n", k.Step, k.Reason)
+			}
+			verb := "delete"
+			if !dryRun {
+				verb = "deleted"
+			}
+			for _, d := range res.Plan.Delete {
+				why := "not kept by the policy"
+				if !d.Complete {
+					why = "torn leftover: " + d.Reason
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", d.Step, verb, d.Bytes, why)
+			}
+			tw.Flush()
+			if dryRun {
+				fmt.Fprintf(w, "dry run: would free %d bytes\n", res.Plan.FreedBytes)
+			} else {
+				fmt.Fprintf(w, "freed %d bytes\n", res.Freed)
+			}
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	logFlag(c, &logFormat)
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}

@@ -1,0 +1,157 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.uber.org/zap"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+)
+
+// PruneResult is what a prune of one run did (or would do, dry).
+type PruneResult struct {
+	Run    string
+	Plan   ckpt.PrunePlan
+	Freed  int64 // bytes actually deleted
+	DryRun bool
+}
+
+// ErrNoPrunePolicy: the run has no retention policy to apply.
+var ErrNoPrunePolicy = errors.New("no prune policy (prune: in the configuration)")
+
+// Prune applies the run's retention policy to its checkpoint directory.
+// It never deletes the newest complete step, the best val_bpb step, a step
+// that may still be being written, or a step the run's current, last or
+// next attempt resumes from. Each deleted step is logged as
+// checkpoint_pruned with the bytes freed. Passes and prunes never overlap.
+func (s *Supervisor) Prune(run string, dryRun bool) (PruneResult, error) {
+	s.pass.Lock()
+	defer s.pass.Unlock()
+	s.mu.Lock()
+	rc, ok := s.runs[run]
+	st, known := s.states[run]
+	global := s.cfg.Prune
+	s.mu.Unlock()
+	if !ok {
+		return PruneResult{}, fmt.Errorf("no run %q in the configuration", run)
+	}
+	pol := rc.EffectivePrune(global)
+	if pol == nil {
+		return PruneResult{}, fmt.Errorf("run %s: %w", run, ErrNoPrunePolicy)
+	}
+	now := s.now()
+	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settleTime})
+	if err != nil {
+		return PruneResult{}, fmt.Errorf("run %s: %w", run, err)
+	}
+	protect := map[int]string{}
+	if known {
+		protect = protectedSteps(st)
+	}
+	plan := ckpt.PlanPrune(rep, ckpt.RetentionPolicy{KeepLast: pol.KeepLast, KeepEvery: pol.KeepEvery}, protect)
+	res := PruneResult{Run: run, Plan: plan, DryRun: dryRun}
+	if dryRun {
+		return res, nil
+	}
+	for _, step := range plan.Delete {
+		if err := ckpt.DeleteStep(rc.CheckpointDir, step); err != nil {
+			s.emitAndJournal(now, newEvent(EventCheckpointPruned, run, FieldStep, step.Step, FieldError, err.Error()))
+			return res, fmt.Errorf("run %s: %w", run, err)
+		}
+		res.Freed += step.Bytes
+		reason := "complete"
+		if !step.Complete {
+			reason = step.Reason
+		}
+		s.emitAndJournal(now, newEvent(EventCheckpointPruned, run, FieldStep, step.Step, FieldBytes, step.Bytes, FieldReason, reason))
+	}
+	return res, nil
+}
+
+// protectedSteps are the steps an attempt of the run resumed from or is
+// about to resume from.
+func protectedSteps(st RunState) map[int]string {
+	p := map[int]string{}
+	if j := st.Job; j != nil && j.ResumeStep >= 0 {
+		p[j.ResumeStep] = "resume_step_of_job_" + j.ID
+	}
+	if it := st.Intent; it != nil && it.FromStep >= 0 {
+		p[it.FromStep] = "resume_step_of_pending_submission"
+	}
+	if o := st.ResumeOverride; o != nil && *o >= 0 {
+		p[*o] = "resume_step_requested"
+	}
+	if n := len(st.History); n > 0 && st.History[n-1].ResumeStep >= 0 {
+		p[st.History[n-1].ResumeStep] = "resume_step_of_job_" + st.History[n-1].ID
+	}
+	return p
+}
+
+func (s *Supervisor) emitAndJournal(now time.Time, e Event) {
+	s.journal(now, e, nil)
+	s.emit(e)
+}
+
+// PruneSchedule runs each run's scheduled prune (prune.schedule, robfig
+// cron syntax) until ctx ends. Reload re-reads the schedules.
+type PruneSchedule struct {
+	sup  *Supervisor
+	mu   sync.Mutex
+	cron *cron.Cron
+}
+
+// StartPruneSchedule starts the scheduler for the current configuration.
+func (s *Supervisor) StartPruneSchedule(ctx context.Context) *PruneSchedule {
+	ps := &PruneSchedule{sup: s}
+	ps.Reschedule()
+	go func() {
+		<-ctx.Done()
+		ps.stop()
+	}()
+	return ps
+}
+
+// Reschedule replaces the schedule with the one of the configuration in
+// force (after a reload).
+func (ps *PruneSchedule) Reschedule() {
+	c := cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))
+	s := ps.sup
+	s.mu.Lock()
+	for name, rc := range s.runs {
+		pol := rc.EffectivePrune(s.cfg.Prune)
+		if pol == nil || pol.Schedule == "" {
+			continue
+		}
+		run := name
+		if _, err := c.AddFunc(pol.Schedule, func() {
+			if _, err := s.Prune(run, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
+				s.emit(newEvent(EventRunError, run, FieldError, err.Error(), FieldReason, "prune"))
+			}
+		}); err != nil {
+			s.log.Warn(EventConfigRejected, zap.String(FieldRun, run), zap.String(FieldError, "prune.schedule: "+err.Error()))
+		}
+	}
+	s.mu.Unlock()
+	ps.mu.Lock()
+	old := ps.cron
+	ps.cron = c
+	ps.mu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+	c.Start()
+}
+
+func (ps *PruneSchedule) stop() {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.cron != nil {
+		<-ps.cron.Stop().Done()
+		ps.cron = nil
+	}
+}
