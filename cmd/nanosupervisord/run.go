@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -108,6 +109,15 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 		defer watcher.Close()
 	}
 	go renewLease(ctx, s, cancel)
+	activity, err := supervisor.WatchActivity(ctx, poke)
+	if err != nil {
+		s.log.Warn("activity_watch_unavailable", zap.String(supervisor.FieldError, err.Error()))
+	} else {
+		defer activity.Close()
+	}
+	var lastPass atomic.Int64
+	lastPass.Store(time.Now().UnixNano())
+	go watchdog(ctx, s, &lastPass)
 
 	s.log.Info("daemon_started", zap.String("config", s.cfg.Path), zap.String("state_dir", s.cfg.StateDir),
 		zap.Strings("runs", s.cfg.RunNames()), zap.String("version", currentVersion().Version))
@@ -117,7 +127,11 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 			daemon.SdNotify(false, daemon.SdNotifyReady)
 			ready = true
 		}
-		daemon.SdNotify(false, "WATCHDOG=1\nSTATUS="+statusLine(s.sup))
+		lastPass.Store(time.Now().UnixNano())
+		if activity != nil {
+			activity.Sync(s.sup.ActivityDirs())
+		}
+		daemon.SdNotify(false, "STATUS="+statusLine(s.sup))
 		if exitWhenDone {
 			if ended, allDone := allEnded(s.sup); ended && allDone {
 				cancel(errAllDone)
@@ -192,4 +206,28 @@ func allEnded(sup *supervisor.Supervisor) (ended, allDone bool) {
 		allDone = allDone && st.Phase == supervisor.PhaseDone
 	}
 	return true, allDone
+}
+
+// watchdog pings systemd's watchdog only while the loop is alive: a pass
+// finished within the poll interval plus the time a pass may take. A hung
+// loop stops the pings and systemd restarts the daemon.
+func watchdog(ctx context.Context, s *session, lastPass *atomic.Int64) {
+	interval, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cfg := s.sup.Config()
+			alive := cfg.PollInterval + 5*cfg.Slurm.CommandTimeout + time.Minute
+			if time.Since(time.Unix(0, lastPass.Load())) < alive {
+				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			}
+		}
+	}
 }
