@@ -41,7 +41,7 @@ var bandColours = []string{
 
 func bandColour(i int) string { return bandColours[i%len(bandColours)] }
 
-// legendHeight is the height taken by the job legend under the plot.
+// legendRows is the number of rows the job legend under the plot takes.
 func legendRows(jobs int) int {
 	n := min(jobs, maxLegend)
 	if jobs > maxLegend {

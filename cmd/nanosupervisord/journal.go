@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/journal"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// journalIdentifier is SYSLOG_IDENTIFIER: what journalctl -t and the
+// default output show as the program.
+const journalIdentifier = "nanosupervisord"
+
+// journalSend is journal.Send's shape. The core takes it as a value so
+// that tests see exactly what would be sent.
+type journalSend func(msg string, p journal.Priority, vars map[string]string) error
+
+// journalWanted reports whether events should go to the journal natively:
+// systemd connected our stderr to the journal (JOURNAL_STREAM names
+// stderr's device and inode, so a variable merely inherited by a program
+// started from a service with stderr redirected does not count) and the
+// journal's socket accepts records.
+func journalWanted() bool {
+	if os.Getenv("JOURNAL_STREAM") == "" {
+		return false
+	}
+	if ok, err := journal.StderrIsJournalStream(); err != nil || !ok {
+		return false
+	}
+	return journal.Enabled()
+}
+
+// newJournalLogger logs every entry as one journal record with native
+// fields (RUN=d20, JOB_ID=..., EVENT=job_resubmitted), so that
+// `journalctl --user -u nanosupervisord RUN=d20` selects a run. An entry
+// the journal refuses is written as a JSON line to fallback instead of
+// being lost.
+func newJournalLogger(fallback io.Writer, send journalSend) *zap.Logger {
+	return zap.New(&journalCore{
+		LevelEnabler: zapcore.DebugLevel,
+		send:         send,
+		fallback:     streamCore(fallback, logJSON),
+	})
+}
+
+// journalCore is a zapcore.Core writing to the systemd journal.
+type journalCore struct {
+	zapcore.LevelEnabler
+	send     journalSend
+	fields   []zapcore.Field // added by With
+	fallback zapcore.Core
+}
+
+func (c *journalCore) With(fs []zapcore.Field) zapcore.Core {
+	clone := *c
+	clone.fields = append(slices.Clip(c.fields), fs...)
+	clone.fallback = c.fallback.With(fs)
+	return &clone
+}
+
+func (c *journalCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.Enabled(e.Level) {
+		return ce.AddCore(e, c)
+	}
+	return ce
+}
+
+func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
+	fields := encodeFields(c.fields, fs)
+	err := c.send(journalMessage(e.Message, fields), journalPriority(e.Level), journalVars(e, fields))
+	if err == nil {
+		return nil
+	}
+	if ferr := c.fallback.Write(e, fs); ferr != nil {
+		return errors.Join(fmt.Errorf("journal: %w", err), ferr)
+	}
+	return nil
+}
+
+func (c *journalCore) Sync() error { return c.fallback.Sync() }
+
+// encodeFields renders zap fields into plain values.
+func encodeFields(groups ...[]zapcore.Field) map[string]any {
+	enc := zapcore.NewMapObjectEncoder()
+	for _, fs := range groups {
+		for _, f := range fs {
+			f.AddTo(enc)
+		}
+	}
+	return enc.Fields
+}
+
+// journalPriority maps zap levels to syslog priorities.
+func journalPriority(l zapcore.Level) journal.Priority {
+	switch {
+	case l <= zapcore.DebugLevel:
+		return journal.PriDebug
+	case l == zapcore.InfoLevel:
+		return journal.PriInfo
+	case l == zapcore.WarnLevel:
+		return journal.PriWarning
+	case l == zapcore.ErrorLevel:
+		return journal.PriErr
+	}
+	return journal.PriCrit // DPanic, Panic, Fatal
+}
+
+// journalVars are the record's fields: every event field under its
+// journal name, the event name, and where the entry came from.
+func journalVars(e zapcore.Entry, fields map[string]any) map[string]string {
+	vars := make(map[string]string, len(fields)+6)
+	for _, k := range sortedKeys(fields) {
+		if name := journalFieldName(k); name != "" {
+			vars[name] = journalValue(fields[k])
+		}
+	}
+	vars["EVENT"] = e.Message
+	vars["SYSLOG_IDENTIFIER"] = journalIdentifier
+	if e.LoggerName != "" {
+		vars["LOGGER"] = e.LoggerName
+	}
+	if e.Caller.Defined {
+		vars["CODE_FILE"], vars["CODE_LINE"], vars["CODE_FUNC"] = e.Caller.File, strconv.Itoa(e.Caller.Line), e.Caller.Function
+	}
+	if e.Stack != "" {
+		vars["STACK"] = e.Stack
+	}
+	return vars
+}
+
+// journalReserved are names the record sets itself or that journald gives
+// a meaning; an event field of that name is kept under FIELD_<name>
+// rather than overriding them.
+var journalReserved = []string{
+	"MESSAGE", "MESSAGE_ID", "PRIORITY", "EVENT", "SYSLOG_IDENTIFIER", "SYSLOG_FACILITY", "SYSLOG_PID",
+	"SYSLOG_TIMESTAMP", "CODE_FILE", "CODE_LINE", "CODE_FUNC", "ERRNO", "LOGGER", "STACK", "TID", "DOCUMENTATION",
+}
+
+// journalFieldName turns an event field key into a journal field name:
+// upper case, [A-Z0-9_] only, not starting with "_" (trusted fields) or a
+// digit, at most 64 bytes (journald's rules). "" when nothing is left.
+func journalFieldName(key string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(key) {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	name := strings.TrimLeft(b.String(), "_")
+	if name == "" {
+		return ""
+	}
+	if name[0] >= '0' && name[0] <= '9' || slices.Contains(journalReserved, name) {
+		name = "FIELD_" + name
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
+}
+
+// journalValue renders a field value: strings as they are, times and
+// durations as people read them, anything else as JSON (lists, numbers),
+// and what JSON cannot hold (NaN) as Go prints it.
+func journalValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case time.Time:
+		return v.Format(time.RFC3339Nano)
+	case time.Duration:
+		return v.String()
+	case error:
+		return v.Error()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// journalMessage is MESSAGE, the only text journalctl shows by default:
+// the event name and then its fields as key=value, run first, so that a
+// plain `journalctl -u nanosupervisord` reads like the decision log. The
+// bare event name is in EVENT for filtering.
+func journalMessage(event string, fields map[string]any) string {
+	var b strings.Builder
+	b.WriteString(event)
+	keys := sortedKeys(fields)
+	if i := slices.Index(keys, "run"); i > 0 {
+		keys = append([]string{"run"}, slices.Delete(keys, i, i+1)...)
+	}
+	for _, k := range keys {
+		v := journalValue(fields[k])
+		if v == "" || strings.ContainsAny(v, " \t\n=") || strings.HasPrefix(v, `"`) {
+			v = strconv.Quote(v)
+		}
+		b.WriteString(" " + k + "=" + v)
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
