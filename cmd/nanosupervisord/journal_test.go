@@ -161,4 +161,3 @@ func TestLogFormatFlag(t *testing.T) {
 		t.Errorf("stderr: got %q, want it to name the bad value", errb.String())
 	}
 }
-
