@@ -106,8 +106,10 @@ func (l *Lease) takeAside(want func(Holder) bool) (string, error) {
 const leftoverAge = 10 * time.Minute
 
 // removeLeftovers removes temp and aside files that a crash left in dir.
-// Failing to remove them is harmless clutter and is ignored.
-func removeLeftovers(dir string, now time.Time) {
+// Failing to remove them is harmless clutter and is ignored. File times
+// are real times, so this uses the real clock, not Options.Now.
+func removeLeftovers(dir string) {
+	now := time.Now()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
@@ -125,38 +127,47 @@ func removeLeftovers(dir string, now time.Time) {
 	}
 }
 
-// held records the leases this process holds, by lease file path, so that
+// held counts the leases this process holds or is about to link, so that
 // a lease naming our own host and pid can be told apart from one left by
-// an earlier process that had the same pid.
+// an earlier process that had the same pid. A claim registers its holder
+// before it links, so a concurrent Acquire in this process never mistakes
+// a lease being created for a leftover.
 var held = struct {
 	sync.Mutex
-	m map[string]Holder
-}{m: map[string]Holder{}}
+	m map[heldKey]int
+}{m: map[heldKey]int{}}
+
+type heldKey struct {
+	path    string
+	host    string
+	pid     int
+	started int64
+}
+
+func keyOf(path string, h Holder) heldKey {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return heldKey{path, h.Host, h.PID, h.Started.UnixNano()}
+}
 
 func registerHeld(path string, h Holder) {
 	held.Lock()
 	defer held.Unlock()
-	held.m[canonical(path)] = h
+	held.m[keyOf(path, h)]++
 }
 
 func unregisterHeld(path string, h Holder) {
 	held.Lock()
 	defer held.Unlock()
-	if cur, ok := held.m[canonical(path)]; ok && cur.sameOwner(h) {
-		delete(held.m, canonical(path))
+	k := keyOf(path, h)
+	if held.m[k]--; held.m[k] <= 0 {
+		delete(held.m, k)
 	}
 }
 
 func heldInProcess(path string, h Holder) bool {
 	held.Lock()
 	defer held.Unlock()
-	cur, ok := held.m[canonical(path)]
-	return ok && cur.sameOwner(h)
-}
-
-func canonical(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return path
+	return held.m[keyOf(path, h)] > 0
 }

@@ -63,6 +63,8 @@ type Lease struct {
 	mu       sync.Mutex
 	lock     *os.File // dir/lock, flocked; nil where the filesystem has no locks
 	holder   Holder   // what lease.json says while we hold it
+	prev     Holder   // the stale lease taken over by Acquire, if any
+	prevWhy  string   // why it was stale; "" when nothing was taken over
 	lost     bool
 	released bool
 }
@@ -78,7 +80,7 @@ func Acquire(dir string, opt Options) (*Lease, error) {
 		return nil, fmt.Errorf("lease: create directory: %w", err)
 	}
 	l := &Lease{dir: dir, path: filepath.Join(dir, LeaseFile), opt: opt}
-	removeLeftovers(dir, opt.Now())
+	removeLeftovers(dir)
 	lock, err := lockDir(dir)
 	if errors.Is(err, errLocked) {
 		return nil, l.heldError(opt.Now())
@@ -91,7 +93,6 @@ func Acquire(dir string, opt Options) (*Lease, error) {
 		l.unlock()
 		return nil, err
 	}
-	registerHeld(l.path, l.holder)
 	return l, nil
 }
 
@@ -104,11 +105,22 @@ func (l *Lease) claim() error {
 		return err
 	}
 	defer os.Remove(tmp)
+	registerHeld(l.path, h)
+	claimed := false
+	defer func() {
+		if !claimed {
+			unregisterHeld(l.path, h)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		err := os.Link(tmp, l.path)
 		if err == nil {
-			l.holder = h
-			return syncDir(l.dir)
+			if err := syncDir(l.dir); err != nil {
+				os.Remove(l.path) // not durably ours: leave no lease naming us
+				return err
+			}
+			l.holder, claimed = h, true
+			return nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("lease: create %s: %w", l.path, err)
@@ -120,7 +132,8 @@ func (l *Lease) claim() error {
 		if err != nil {
 			return err
 		}
-		if attempt > 0 || l.staleReason(cur, now) == "" {
+		why := l.staleReason(cur, now)
+		if attempt > 0 || why == "" {
 			return &HeldError{Holder: cur, Path: l.path, Age: now.Sub(cur.Heartbeat)}
 		}
 		aside, err := l.takeAside(cur.sameLease)
@@ -133,6 +146,7 @@ func (l *Lease) claim() error {
 		if err := os.Rename(aside, filepath.Join(l.dir, StaleFile)); err != nil {
 			os.Remove(aside)
 		}
+		l.prev, l.prevWhy = cur, why
 	}
 }
 
@@ -175,6 +189,15 @@ func (l *Lease) Holder() Holder {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.holder
+}
+
+// TookOver reports the stale lease that Acquire replaced, and why it was
+// stale ("heartbeat 2m0s ago, TTL 1m30s", "pid 123 is not running on
+// this host"), so that the daemon can say so in its log.
+func (l *Lease) TookOver() (prev Holder, reason string, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.prev, l.prevWhy, l.prevWhy != ""
 }
 
 // Expires is when others may take the lease over unless Renew succeeds

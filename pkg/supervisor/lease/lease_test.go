@@ -2,6 +2,7 @@ package lease
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +102,12 @@ func TestStaleHeartbeatIsTakenOver(t *testing.T) {
 	if err != nil || !found || h.Host != "login2" || h.PID != 77 {
 		t.Errorf("Read = %+v, %v, %v; want login2 pid 77", h, found, err)
 	}
+	if prev, why, ok := l.TookOver(); !ok || prev.Host != "login1" || why != "heartbeat 1m31s ago, TTL 1m30s" {
+		t.Errorf("TookOver() = %+v, %q, %v; want login1, heartbeat 1m31s ago", prev, why, ok)
+	}
+	if _, _, ok := old.TookOver(); ok {
+		t.Error("the first holder took nothing over, but TookOver says it did")
+	}
 	if err := old.Renew(); !errors.Is(err, ErrLost) {
 		t.Errorf("old holder's Renew = %v, want ErrLost", err)
 	}
@@ -164,6 +171,10 @@ func TestSameHostDeadPIDIsTakenOver(t *testing.T) {
 	}
 	if stale, _, err := readLease(filepath.Join(dir, StaleFile)); err != nil || stale.PID != dead {
 		t.Errorf("%s = %+v, %v; want the dead pid %d", StaleFile, stale, err, dead)
+	}
+	prev, why, ok := l.TookOver()
+	if wantWhy := fmt.Sprintf("pid %d is not running on this host", dead); !ok || prev.PID != dead || why != wantWhy {
+		t.Errorf("TookOver() = %+v, %q, %v; want pid %d, %q", prev, why, ok, dead, wantWhy)
 	}
 }
 
@@ -297,50 +308,6 @@ func TestHeldErrorMessage(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q\nwant %q", got, tt.want)
-		}
-	}
-}
-
-func TestConcurrentAcquireHasOneWinner(t *testing.T) {
-	withoutLocks(t)
-	for _, stale := range []bool{false, true} {
-		dir := t.TempDir()
-		clock := newClock()
-		if stale {
-			writeLease(t, dir, Holder{Host: "gone", PID: 1, Started: t0.Add(-time.Hour), Heartbeat: t0.Add(-time.Hour)})
-		}
-		const n = 8
-		leases := make([]*Lease, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				l, err := Acquire(dir, Options{Host: "login" + string(rune('a'+i)), PID: 100 + i, Now: clock.Now})
-				var held *HeldError
-				if err != nil && !errors.As(err, &held) {
-					t.Errorf("contender %d: %v", i, err)
-				}
-				leases[i] = l
-			})
-		}
-		wg.Wait()
-		// Several may have linked for a moment when a stale lease was being
-		// replaced; exactly one may still renew, and it is the one Read names.
-		var renewed []int
-		for i, l := range leases {
-			if l != nil && l.Renew() == nil {
-				renewed = append(renewed, i)
-			}
-		}
-		if len(renewed) != 1 {
-			t.Fatalf("stale=%v: %d contenders hold a renewable lease, want exactly 1", stale, len(renewed))
-		}
-		if h, _, _ := Read(dir); h.PID != 100+renewed[0] {
-			t.Errorf("stale=%v: Read names pid %d, want the winner %d", stale, h.PID, 100+renewed[0])
-		}
-		for _, l := range leases {
-			if l != nil {
-				l.Release()
-			}
 		}
 	}
 }
