@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,6 +150,16 @@ func TestJournalWanted(t *testing.T) {
 		if journalWanted() {
 			t.Errorf("JOURNAL_STREAM=%q: journal wanted, but stderr is not that stream", v)
 		}
+	}
+	// Pretend systemd connected stderr: then the answer is whether the
+	// journal's socket is there.
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(os.Stderr.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	if got, want := journalWanted(), journal.Enabled(); got != want {
+		t.Errorf("stderr is the journal stream: got journalWanted() %v, want %v (journal.Enabled())", got, want)
 	}
 }
 
