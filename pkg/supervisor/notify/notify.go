@@ -1,0 +1,235 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+)
+
+// StallEvent is the event that notify.events' "stall" stands for.
+const StallEvent = "run_stalled"
+
+// Defaults for the options.
+const (
+	DefaultQueueSize = 64
+	DefaultTries     = 3
+	DefaultBackoff   = 2 * time.Second
+)
+
+// Notifier delivers notifications in the background. The zero value is
+// not usable; New with a nil configuration gives one that ignores every
+// event. All methods are safe for concurrent use.
+type Notifier struct {
+	webhook string
+	command []string
+	timeout time.Duration
+	events  map[string]bool
+
+	client    *http.Client
+	onError   func(error)
+	now       func() time.Time
+	host      string
+	queueSize int
+	tries     int
+	backoff   time.Duration
+
+	mu       sync.Mutex // guards queue, closed, dropped
+	queue    []delivery
+	closed   bool
+	dropped  uint64
+	reported uint64 // drops already told to onError (worker only)
+
+	wake   chan struct{}
+	ctx    context.Context // cancelled when Close gives up waiting
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Option changes a Notifier's defaults.
+type Option func(*Notifier)
+
+// WithOnError receives every delivery failure and queue overflow. It is
+// called from the worker goroutine, never from Handle.
+func WithOnError(f func(error)) Option { return func(n *Notifier) { n.onError = f } }
+
+// WithHTTPClient replaces http.DefaultClient for the webhook.
+func WithHTTPClient(c *http.Client) Option { return func(n *Notifier) { n.client = c } }
+
+// WithQueueSize bounds the notifications waiting for delivery.
+func WithQueueSize(size int) Option { return func(n *Notifier) { n.queueSize = max(size, 1) } }
+
+// WithRetry sets how many times a webhook delivery is tried and the wait
+// before the second try; each later wait doubles.
+func WithRetry(tries int, backoff time.Duration) Option {
+	return func(n *Notifier) { n.tries, n.backoff = max(tries, 1), backoff }
+}
+
+// WithClock sets the clock stamping payloads.
+func WithClock(now func() time.Time) Option { return func(n *Notifier) { n.now = now } }
+
+// WithHost sets the payload's host (default os.Hostname).
+func WithHost(host string) Option { return func(n *Notifier) { n.host = host } }
+
+// New starts a Notifier for cfg. With a nil cfg (no notify section) it
+// returns a Notifier whose Handle does nothing.
+func New(cfg *config.Notify, opts ...Option) *Notifier {
+	n := &Notifier{
+		client: http.DefaultClient, onError: func(error) {}, now: time.Now,
+		queueSize: DefaultQueueSize, tries: DefaultTries, backoff: DefaultBackoff,
+		wake: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	n.host, _ = os.Hostname()
+	for _, o := range opts {
+		o(n)
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if cfg == nil || (cfg.Webhook == "" && len(cfg.Command) == 0) {
+		close(n.done)
+		return n
+	}
+	n.webhook, n.command, n.timeout = cfg.Webhook, slices.Clone(cfg.Command), cfg.Timeout
+	if n.timeout <= 0 {
+		n.timeout = config.DefaultNotifyTimeout
+	}
+	events := cfg.Events
+	if events == nil {
+		events = config.DefaultNotifyEvents
+	}
+	n.events = map[string]bool{}
+	for _, e := range events {
+		if e == "stall" {
+			e = StallEvent
+		}
+		n.events[e] = true
+	}
+	go n.run()
+	return n
+}
+
+// Wants reports whether the event is one that notifies.
+func (n *Notifier) Wants(event string) bool { return n != nil && n.events[event] }
+
+// Handle queues a notification for the event if it is one the
+// configuration lists, and returns at once.
+func (n *Notifier) Handle(run, event string, fields map[string]any) {
+	if !n.Wants(event) {
+		return
+	}
+	d := newDelivery(run, event, fields, n.now(), n.host)
+	n.mu.Lock()
+	if n.closed {
+		n.dropped++
+		n.mu.Unlock()
+		return
+	}
+	if len(n.queue) >= n.queueSize {
+		n.queue = slices.Delete(n.queue, 0, 1)
+		n.dropped++
+	}
+	n.queue = append(n.queue, d)
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Dropped is the number of notifications dropped because the queue was
+// full or the Notifier closed.
+func (n *Notifier) Dropped() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.dropped
+}
+
+// Close stops accepting notifications and waits until the queued ones are
+// delivered or ctx ends; then it abandons the rest and says how many.
+func (n *Notifier) Close(ctx context.Context) error {
+	n.mu.Lock()
+	n.closed = true
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-n.done:
+		return nil
+	case <-ctx.Done():
+	}
+	n.cancel() // aborts the delivery in flight and any wait between tries
+	<-n.done
+	n.mu.Lock()
+	left := len(n.queue)
+	n.mu.Unlock()
+	return fmt.Errorf("notify: closed with %d notification(s) undelivered: %w", left, ctx.Err())
+}
+
+// run is the worker: it delivers queued notifications in order until the
+// Notifier is closed and drained, or abandoned.
+func (n *Notifier) run() {
+	defer close(n.done)
+	for {
+		d, ok := n.next()
+		if !ok {
+			return
+		}
+		n.reportDrops()
+		n.deliver(n.ctx, d)
+	}
+}
+
+// next waits for a notification; false once closed and empty, or
+// abandoned.
+func (n *Notifier) next() (delivery, bool) {
+	for {
+		if n.ctx.Err() != nil {
+			return delivery{}, false
+		}
+		n.mu.Lock()
+		if len(n.queue) > 0 {
+			d := n.queue[0]
+			n.queue = slices.Delete(n.queue, 0, 1)
+			n.mu.Unlock()
+			return d, true
+		}
+		closed := n.closed
+		n.mu.Unlock()
+		if closed {
+			return delivery{}, false
+		}
+		select {
+		case <-n.wake:
+		case <-n.ctx.Done():
+		}
+	}
+}
+
+func (n *Notifier) reportDrops() {
+	n.mu.Lock()
+	dropped := n.dropped
+	n.mu.Unlock()
+	if dropped > n.reported {
+		n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
+		n.reported = dropped
+	}
+}
+
+func (n *Notifier) deliver(ctx context.Context, d delivery) {
+	if n.webhook != "" {
+		if err := n.post(ctx, d); err != nil {
+			n.onError(err)
+		}
+	}
+	if len(n.command) > 0 {
+		if err := n.runCommand(ctx, d); err != nil {
+			n.onError(err)
+		}
+	}
+}

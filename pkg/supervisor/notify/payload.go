@@ -1,0 +1,60 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Payload is the JSON document a webhook receives and a command reads on
+// its standard input.
+type Payload struct {
+	Event  string                     `json:"event"`
+	Run    string                     `json:"run"`
+	Fields map[string]json.RawMessage `json:"fields"`
+	Time   time.Time                  `json:"time"`
+	Host   string                     `json:"host"`
+}
+
+// delivery is one encoded notification on the queue. It holds bytes, not
+// the caller's map, so that nothing the caller does afterwards can change
+// or race with it.
+type delivery struct {
+	event, run, reason, jobID string
+	body                      []byte
+}
+
+func newDelivery(run, event string, fields map[string]any, now time.Time, host string) delivery {
+	p := Payload{Event: event, Run: run, Fields: make(map[string]json.RawMessage, len(fields)), Time: now.UTC(), Host: host}
+	for k, v := range fields {
+		p.Fields[k] = encodeValue(v)
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		// Every field is valid JSON by now; this cannot happen, but a
+		// notification without fields beats none.
+		p.Fields = nil
+		body, _ = json.Marshal(p)
+	}
+	return delivery{event: event, run: run, reason: text(fields["reason"]), jobID: text(fields["job_id"]), body: body}
+}
+
+// encodeValue encodes one field; what JSON cannot hold (NaN, +Inf) goes as
+// the string Go prints for it.
+func encodeValue(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(fmt.Sprint(v))
+	}
+	return b
+}
+
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	return fmt.Sprint(v)
+}
