@@ -15,10 +15,11 @@ func newCheckConfigCmd() *cobra.Command {
 		Long: `check-config validates FILE (default: the configuration path) offline: every
 key, type and value, and that each run's script and workdir exist. It prints
 every problem with file:line:column and exits 1, or prints a summary and
-exits 0.`,
+exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
+else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			path := config.DefaultPath()
+			path := configPath("")
 			if len(a) == 1 {
 				path = a[0]
 			}
