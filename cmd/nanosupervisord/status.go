@@ -80,6 +80,7 @@ type statusRow struct {
 	Targets    config.Targets       `json:"targets"`
 	Attempts   int                  `json:"attempts"`
 	MaxAttempt int                  `json:"max_attempts"`
+	Suspect    []int                `json:"suspect_steps,omitempty"`
 	Next       string               `json:"next"`
 	NextAt     *time.Time           `json:"next_at,omitempty"`
 	State      *supervisor.RunState `json:"-"`
@@ -109,6 +110,9 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		}
 		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
 		r.ValBPB, r.Core = m.ValBPB, m.Core
+		for _, sus := range st.Suspect {
+			r.Suspect = append(r.Suspect, sus.Step)
+		}
 		r.Next, r.NextAt = nextAction(st, now)
 		rows = append(rows, r)
 	}
@@ -150,6 +154,11 @@ func printStatus(w io.Writer, rows []statusRow) {
 			r.Attempts, r.MaxAttempt, r.Next)
 	}
 	tw.Flush()
+	for _, r := range rows {
+		if len(r.Suspect) > 0 {
+			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", r.Run, r.Suspect)
+		}
+	}
 }
 
 func dash(s string) string {

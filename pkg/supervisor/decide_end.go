@@ -69,7 +69,7 @@ func (d *decider) progress() bool {
 		}
 		d.next.Job.ResumeStep = resume
 	}
-	return d.in.Ckpt.Newest > resume
+	return d.newestUsable() > resume
 }
 
 func (d *decider) trainingFinished() bool {
@@ -116,6 +116,13 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 			st.FailuresWithoutProgress++
 		}
 		n = max(1, st.FailuresWithoutProgress)
+	}
+	if class == classApp && !progress && d.poisoned() {
+		// Resume from the step before the poisoned one: one more try
+		// before the crash-loop guard applies.
+		st.FailuresWithoutProgress = min(st.FailuresWithoutProgress, p.MaxFailuresWithoutProgress-1)
+		reason = ReasonSuspectFallback
+		st.Job.Outcome = reason
 	}
 	if class == classApp && !progress && st.FailuresWithoutProgress >= p.MaxFailuresWithoutProgress {
 		d.stop(ReasonCrashLoop, base)
@@ -189,7 +196,7 @@ func (d *decider) submit(reason string) {
 		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
 		return
 	}
-	from := in.Ckpt.Newest
+	from := d.newestUsable()
 	if o := st.ResumeOverride; o != nil {
 		from = *o
 		st.ResumeOverride = nil

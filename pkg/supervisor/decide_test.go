@@ -657,3 +657,46 @@ func TestResume(t *testing.T) {
 		}
 	})
 }
+
+func TestDecidePoisonedCheckpointFallback(t *testing.T) {
+	written := t0.Add(-20 * time.Hour)
+	st := running()
+	st.FailuresWithoutProgress = 1
+	st.History = []JobRecord{{ID: "90", Attempt: 1, ResumeStep: 1000, Handled: true, State: "FAILED", NewestStepAtEnd: 1000, Outcome: ReasonAppFailure}}
+	st.Job.Attempt = 2
+	in := input(st)
+	in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
+	in.Ckpt.Complete = []CompleteStep{{Step: 500, ModTime: written}, {Step: 1000, ModTime: written}}
+	p := Decide(in)
+	if !hasEvent(p, EventCheckpointSuspect) || p.Next.Phase == PhaseStopped {
+		t.Fatalf("phase %s events %v; want step 1000 suspect and another attempt", p.Next.Phase, eventNames(p))
+	}
+	if len(p.Next.Suspect) != 1 || p.Next.Suspect[0].Step != 1000 {
+		t.Fatalf("suspect %+v; want step 1000", p.Next.Suspect)
+	}
+	later := input(p.Next)
+	later.Now = p.Next.BackoffUntil.Add(time.Second)
+	later.Ckpt = in.Ckpt
+	p2 := Decide(later)
+	if sub, ok := p2.Submission(); !ok || sub.FromStep != 500 {
+		t.Fatalf("submission %+v (%v); want a resume from step 500", sub, ok)
+	}
+
+	t.Run("a rewritten suspect step is usable again", func(t *testing.T) {
+		in := input(p.Next)
+		in.Now = p.Next.BackoffUntil.Add(time.Second)
+		in.Ckpt.Complete = []CompleteStep{{Step: 500, ModTime: written}, {Step: 1000, ModTime: t0}}
+		if sub, ok := Decide(in).Submission(); !ok || sub.FromStep != 1000 {
+			t.Errorf("submission %+v (%v); want from the rewritten step 1000", sub, ok)
+		}
+	})
+	t.Run("no older step: crash loop as before", func(t *testing.T) {
+		in := input(st)
+		in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
+		in.Ckpt.Complete = []CompleteStep{{Step: 1000, ModTime: written}}
+		p := Decide(in)
+		if p.Next.Phase != PhaseStopped || p.Next.Reason != ReasonCrashLoop || len(p.Next.Suspect) != 0 {
+			t.Errorf("phase %s reason %s suspect %v; want crash loop, nothing suspect", p.Next.Phase, p.Next.Reason, p.Next.Suspect)
+		}
+	})
+}

@@ -18,13 +18,14 @@ const (
 	EventCheckpointPruned     = "checkpoint_pruned"
 
 	// Events added beyond the contract.
-	EventSlurmAvailable = "slurm_available"
-	EventRunWaiting     = "run_waiting"
-	EventSubmitIntent   = "submit_intent"
-	EventRunError       = "run_error"
-	EventRunDone        = "run_done"
-	EventJobMissing     = "job_missing"
-	EventOperatorResume = "operator_resume"
+	EventSlurmAvailable    = "slurm_available"
+	EventRunWaiting        = "run_waiting"
+	EventSubmitIntent      = "submit_intent"
+	EventRunError          = "run_error"
+	EventRunDone           = "run_done"
+	EventJobMissing        = "job_missing"
+	EventOperatorResume    = "operator_resume"
+	EventCheckpointSuspect = "checkpoint_suspect"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

@@ -72,11 +72,21 @@ type CkptView struct {
 	Newest int
 	// NewestValBPB is val_bpb from the newest complete step's meta.
 	NewestValBPB *float64
+	// Complete lists every complete step, ascending, with the newest
+	// modification time of its files (to tell a rewritten step apart).
+	// Empty means only Newest is known.
+	Complete []CompleteStep
 	// Settling is set when a step newer than Newest is still being
 	// written: resubmitting now could pick an older step than needed.
 	Settling bool
 	// Incomplete lists steps newer than Newest that are torn, with why.
 	Incomplete []IncompleteStep
+}
+
+// CompleteStep is a complete checkpoint step.
+type CompleteStep struct {
+	Step    int
+	ModTime time.Time
 }
 
 // IncompleteStep is a step that exists but cannot be resumed from.

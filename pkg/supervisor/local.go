@@ -79,6 +79,9 @@ func scanView(fsys fs.FS, ranks int, now time.Time, settle time.Duration) CkptVi
 		v.NewestValBPB = newest.ValBPB
 	}
 	for _, st := range rep.Steps {
+		if st.Complete {
+			v.Complete = append(v.Complete, CompleteStep{Step: st.Step, ModTime: st.ModTime})
+		}
 		if st.Step <= v.Newest || st.Complete {
 			continue
 		}

@@ -67,4 +67,5 @@ const (
 	ReasonSbatchAmbiguous      = "sbatch_ambiguous"
 	ReasonOperatorResume       = "operator_resume"
 	ReasonRunError             = "run_error"
+	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
 )

@@ -58,6 +58,11 @@ type RunState struct {
 	// that checkpoint_incomplete is logged once per step.
 	ReportedIncomplete int `json:"reported_incomplete,omitempty"`
 
+	// Suspect lists complete steps that two attempts in a row resumed from
+	// and died without a newer checkpoint: poisoned, they are skipped when
+	// choosing where to resume, until rewritten. Nothing is deleted.
+	Suspect []SuspectStep `json:"suspect,omitempty"`
+
 	// ResumeOverride is the step an operator asked the next submission to
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
@@ -100,6 +105,15 @@ type JobRecord struct {
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 }
 
+// SuspectStep is a checkpoint step not to resume from, as its files were
+// when it was judged.
+type SuspectStep struct {
+	Step    int       `json:"step"`
+	ModTime time.Time `json:"mod_time"`
+	At      time.Time `json:"at"`
+	Jobs    []string  `json:"jobs"`
+}
+
 // Intent is a submission written to the ledger before sbatch runs.
 type Intent struct {
 	Tag      string    `json:"tag"`
@@ -127,6 +141,10 @@ func (s RunState) Clone() RunState {
 	if s.ResumeOverride != nil {
 		v := *s.ResumeOverride
 		c.ResumeOverride = &v
+	}
+	c.Suspect = slices.Clone(s.Suspect)
+	for i := range c.Suspect {
+		c.Suspect[i].Jobs = slices.Clone(s.Suspect[i].Jobs)
 	}
 	c.ValBPB = slices.Clone(s.ValBPB)
 	c.Core = slices.Clone(s.Core)
