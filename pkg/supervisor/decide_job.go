@@ -160,6 +160,7 @@ func (d *decider) followJob() {
 		}
 		d.wait(PhaseRunning, ReasonJobMissing, 0)
 	case !row.State.Terminal():
+		d.checkStall(row)
 		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be
@@ -211,4 +212,26 @@ func (d *decider) untilExpectedEnd(row *slurm.Job) time.Duration {
 		return delay
 	}
 	return 0
+}
+
+// stallFactor: a running job that has produced no new complete checkpoint
+// for this many times the last interval between checkpoints is stalled
+// (hung NCCL, a dead filesystem): worth telling the user, once per job.
+const stallFactor = 3
+
+func (d *decider) checkStall(row *slurm.Job) {
+	st, job := &d.next, d.next.Job
+	if row.State.Name != slurm.StateRunning || st.CheckpointGap <= 0 || st.StallReported == job.ID {
+		return
+	}
+	since := st.LastNewStepAt
+	if row.Start.After(since) {
+		since = row.Start
+	}
+	if since.IsZero() || d.in.Now.Sub(since) < stallFactor*st.CheckpointGap {
+		return
+	}
+	st.StallReported = job.ID
+	d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
+		"quiet_for", d.in.Now.Sub(since).Round(time.Second).String(), "expected_every", st.CheckpointGap.Round(time.Second).String())
 }

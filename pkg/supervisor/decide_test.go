@@ -700,3 +700,26 @@ func TestDecidePoisonedCheckpointFallback(t *testing.T) {
 		}
 	})
 }
+
+func TestDecideStallAlarm(t *testing.T) {
+	st := running()
+	st.LastNewStepAt, st.CheckpointGap = t0.Add(-4*time.Hour), time.Hour
+	in := input(st)
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	p := Decide(in)
+	if !hasEvent(p, EventRunStalled) {
+		t.Fatalf("events %v; want %s after 4h without a checkpoint at a 1h interval", eventNames(p), EventRunStalled)
+	}
+	again := input(p.Next)
+	again.Slurm.Job = in.Slurm.Job
+	if hasEvent(Decide(again), EventRunStalled) {
+		t.Errorf("stall reported twice for one job")
+	}
+	fresh := running()
+	fresh.LastNewStepAt, fresh.CheckpointGap = t0.Add(-2*time.Hour), time.Hour
+	in = input(fresh)
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	if hasEvent(Decide(in), EventRunStalled) {
+		t.Errorf("stall reported after 2h at a 1h interval; the factor is %d", stallFactor)
+	}
+}

@@ -26,6 +26,7 @@ const (
 	EventJobMissing        = "job_missing"
 	EventOperatorResume    = "operator_resume"
 	EventCheckpointSuspect = "checkpoint_suspect"
+	EventRunStalled        = "run_stalled"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

@@ -67,6 +67,14 @@ type RunState struct {
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
 
+	// LastNewStepAt is when a newer complete checkpoint was last seen, and
+	// CheckpointGap the time between the last two: the expected interval
+	// of the stall alarm.
+	LastNewStepAt time.Time     `json:"last_new_step_at,omitzero"`
+	CheckpointGap time.Duration `json:"checkpoint_gap,omitempty"`
+	// StallReported names the job a stall was reported for (once per job).
+	StallReported string `json:"stall_reported,omitempty"`
+
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
 	// History holds the ended jobs, oldest first (bounded).
