@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -14,6 +16,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/notify"
 )
 
 // configFlag adds --config to a verb that reads the configuration.
@@ -57,6 +60,8 @@ type session struct {
 	ledger *ledger.Ledger
 	sup    *supervisor.Supervisor
 	log    *zap.Logger
+	// notifier sends the events the configuration asks for (notify:).
+	notifier *notify.Notifier
 }
 
 // openSession takes the lease (exit 3 when another instance has it), opens
@@ -78,16 +83,28 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 		l.Release()
 		return nil, err
 	}
-	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led})
+	n := notify.New(cfg.Notify, notify.WithOnError(func(err error) {
+		log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
+	}))
+	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
+		OnEvent: func(run string, e supervisor.Event) { n.Handle(run, e.Name, e.Fields) }})
 	if err != nil {
+		n.Close(context.Background())
 		led.Close()
 		l.Release()
 		return nil, err
 	}
-	return &session{cfg: cfg, lease: l, ledger: led, sup: sup, log: log}, nil
+	return &session{cfg: cfg, lease: l, ledger: led, sup: sup, log: log, notifier: n}, nil
 }
 
+// Close delivers the notifications still queued (bounded), then releases
+// the ledger and the lease.
 func (s *session) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := s.notifier.Close(ctx); err != nil {
+		s.log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
+	}
 	s.ledger.Close()
 	s.lease.Release()
 	s.log.Sync()

@@ -27,6 +27,7 @@ const (
 	EventOperatorResume    = "operator_resume"
 	EventCheckpointSuspect = "checkpoint_suspect"
 	EventRunStalled        = "run_stalled"
+	EventNotifyFailed      = "notify_failed"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
