@@ -1,0 +1,172 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// slurmdbdPIDFile is where deploy/slurm-local keeps slurmdbd's PID.
+const slurmdbdPIDFile = "/run/slurm/slurmdbd.pid"
+
+// slurmdbd goes away while the run's job is running, and the job crashes
+// (at step 290, last complete checkpoint 250) while it is away. sacct then
+// fails, so the daemon cannot know how the job ended: it must say Slurm is
+// unavailable and decide nothing. Once slurmdbd is back it must see the
+// FAILED job and resubmit it exactly once, from step 250.
+//
+// Not parallel: stopping slurmdbd disturbs every other test on the cluster.
+func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
+	needSlurm(t)
+	if os.Geteuid() != 0 {
+		t.Skip("stopping slurmdbd needs root (run the suite as root, as CI does)")
+	}
+	if _, err := os.Stat(slurmdbdPIDFile); err != nil {
+		t.Skipf("not the local cluster of deploy/slurm-local (%v)", err)
+	}
+	s := newScenario(t, "dbd", runOptions{
+		Start:      "submit",
+		SbatchArgs: []string{"--time=5"},
+		ValBPB:     0.75,
+		Core:       0.22,
+		Policy:     map[string]string{"backoff": "1s", "max_backoff": "2s"},
+		Env: map[string]string{
+			"SIMTRAIN_NUM_ITERATIONS":  "1000",
+			"SIMTRAIN_STEP_TIME":       "0.1",
+			"SIMTRAIN_SAVE_EVERY":      "50",
+			"SIMTRAIN_EVAL_EVERY":      "50",
+			"SIMTRAIN_CRASH_AT_STEP":   "290",
+			"SIMTRAIN_CRASH_ONCE_FILE": "{dir}/crashed-once",
+		},
+	})
+	crashed := filepath.Join(s.dir, "crashed-once")
+	s.start()
+	job := s.waitFor("job_resubmitted", nil, 30*time.Second).str("new_job_id")
+	s.waitQueued(job, 3*time.Minute, "RUNNING")
+	s.waitLog(job, "step 00001/", 30*time.Second)
+
+	t.Cleanup(func() {
+		if err := clusterUp(); err != nil {
+			t.Errorf("bringing slurmdbd back: %v", err)
+		}
+	})
+	stopSlurmdbd(t)
+	s.logf("slurmdbd stopped")
+	if _, err := os.Stat(crashed); err == nil {
+		t.Fatalf("the job crashed before slurmdbd was down; the scenario's timing is off")
+	}
+	down := s.waitFor("slurm_unavailable", field("state", "down"), 30*time.Second)
+
+	// The job crashes during the outage; squeue still works and sees it go.
+	s.waitUntil("the trainer to crash", 2*time.Minute, func() bool {
+		_, err := os.Stat(crashed)
+		return err == nil
+	})
+	s.waitGone(job, time.Minute)
+	gone := time.Now()
+	s.logf("job %s has left squeue; sacct cannot say how it ended", job)
+	if _, err := sacctByID(job); err == nil {
+		t.Fatalf("sacct answered during the outage (did something else restart slurmdbd?); the scenario needs it down")
+	}
+	time.Sleep(8 * time.Second) // four passes at poll_interval 2s
+
+	upStart := time.Now()
+	if err := clusterUp(); err != nil {
+		t.Fatalf("bringing slurmdbd back: %v", err)
+	}
+	s.logf("up.sh took %.1fs", time.Since(upStart).Seconds())
+	up := s.waitFor("slurm_unavailable", both(field("state", "up"), after(down.Time)), time.Minute)
+	if up.Time.Before(upStart) {
+		// Something else on this machine ran up.sh during the outage.
+		s.logf("slurmdbd came back before this test restarted it (another user of the cluster?)")
+	}
+	if blind := up.Time.Sub(gone); blind < 4*time.Second {
+		t.Fatalf("slurmdbd was back %.1fs after the job ended: too soon to test the outage", blind.Seconds())
+	}
+	s.assertNoDecisionBetween(down.Time, up.Time, job)
+	failed := s.waitFor("job_state_changed", both(field("job_id", job), field("state", "FAILED")), time.Minute)
+	resub := s.waitFor("job_resubmitted", field("job_id", job), time.Minute)
+	if failed.Time.Before(up.Time) {
+		t.Errorf("job_state_changed FAILED at %s, before slurm_unavailable up at %s", failed.Time, up.Time)
+	}
+	if got := resub.step("resume_step"); got != 250 {
+		t.Errorf("resubmission after the outage: resume_step = %d, want 250", got)
+	}
+	t.Logf("reaction_dbd_back_seconds=%.1f (slurm_unavailable up to job_resubmitted); Slurm blind for %.1fs after the job ended",
+		resub.Time.Sub(up.Time).Seconds(), up.Time.Sub(gone).Seconds())
+
+	time.Sleep(6 * time.Second)
+	if n := len(s.events.matching("job_resubmitted", field("job_id", job))); n != 1 {
+		t.Errorf("job_resubmitted for job %s: %d events, want exactly 1", job, n)
+	}
+	if n := len(s.submitted()); n != 2 {
+		t.Errorf("job_resubmitted events = %d, want 2 (the first job and its one resubmission)", n)
+	}
+	s.assertJobsAccounted(2)
+}
+
+// assertNoDecisionBetween checks that nothing was decided about the job
+// while Slurm was down: no resubmission, no stop, no end seen.
+func (s *scenario) assertNoDecisionBetween(from, to time.Time, job string) {
+	s.t.Helper()
+	for _, e := range s.events.matching("", func(e event) bool { return !e.Time.Before(from) && e.Time.Before(to) }) {
+		switch {
+		case e.Name == "job_resubmitted", e.Name == "submit_intent", e.Name == "run_stopped", e.Name == "run_backoff":
+			s.t.Errorf("decision taken while slurmdbd was down: %s", e)
+		case e.Name == "job_state_changed" && e.str("job_id") == job:
+			s.t.Errorf("job state taken from a Slurm that could not answer: %s", e)
+		}
+	}
+}
+
+// stopSlurmdbd stops slurmdbd by its PID file, after checking that the PID
+// really is slurmdbd, and waits until it is gone.
+func stopSlurmdbd(t *testing.T) {
+	t.Helper()
+	raw, err := os.ReadFile(slurmdbdPIDFile)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("%s: bad PID %q", slurmdbdPIDFile, raw)
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil || filepath.Base(exe) != "slurmdbd" {
+		t.Fatalf("PID %d from %s is not slurmdbd (exe %q, %v)", pid, slurmdbdPIDFile, exe, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("kill -TERM %d (slurmdbd): %v", pid, err)
+	}
+	end := time.Now().Add(60 * time.Second)
+	for {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("slurmdbd (PID %d) still running 60s after SIGTERM", pid)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// clusterUp runs the local cluster's up.sh, which starts whatever is not
+// running and is a fast no-op otherwise.
+func clusterUp() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(suite.repoRoot, "deploy", "slurm-local", "up.sh"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("up.sh: %w\n%s", err, out)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// The tests ask Slurm with its own tools, independently of pkg/slurm, so a
+// parser bug there cannot hide a wrong decision here.
+
+const slurmTime = "2006-01-02T15:04:05"
+
+// slurmCmd runs a Slurm command with a time limit and returns stdout.
+func slurmCmd(name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+// slurmRetry is slurmCmd retried for up to a minute and a half: other users
+// of a shared test cluster restart its daemons now and then, and a check
+// made after the scenario must not fail for that.
+func slurmRetry(name string, args ...string) (string, error) {
+	end := time.Now().Add(90 * time.Second)
+	for {
+		out, err := slurmCmd(name, args...)
+		if err == nil || time.Now().After(end) {
+			return out, err
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// sacctJob is one allocation row of sacct.
+type sacctJob struct {
+	ID, Name, State, ExitCode string
+	Submit, Start, End        time.Time
+	WorkDir, Comment          string
+}
+
+const sacctFields = "JobID,JobName,State,ExitCode,Submit,Start,End,WorkDir,Comment"
+
+func parseSacctRows(out string) []sacctJob {
+	var jobs []sacctJob
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.SplitN(line, "|", 9)
+		if len(f) < 9 || strings.Contains(f[0], ".") {
+			continue
+		}
+		jobs = append(jobs, sacctJob{
+			ID: f[0], Name: f[1], State: f[2], ExitCode: f[3],
+			Submit: localTime(f[4]), Start: localTime(f[5]), End: localTime(f[6]),
+			WorkDir: f[7], Comment: f[8],
+		})
+	}
+	return jobs
+}
+
+func localTime(s string) time.Time {
+	t, err := time.ParseInLocation(slurmTime, s, time.Local)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// sacctByID is the sacct row of one job (any age).
+func sacctByID(id string) (sacctJob, error) {
+	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", sacctFields)
+	if err != nil {
+		return sacctJob{}, err
+	}
+	for _, j := range parseSacctRows(out) {
+		if j.ID == id {
+			return j, nil
+		}
+	}
+	return sacctJob{}, fmt.Errorf("sacct has no row for job %s", id)
+}
+
+// scenarioJobs is every job sacct knows that belongs to the scenario: its
+// name, its working directory or the daemon's tag for its run. Right after
+// a job ends sacct may still call it "allocation" with an empty workdir
+// (SLURM-FACTS.md), so this waits, up to a bound, until no such anonymous
+// row submitted since the scenario started is left.
+func (s *scenario) scenarioJobs() []sacctJob {
+	s.t.Helper()
+	since := s.started.Add(-time.Minute).Format(slurmTime)
+	end := time.Now().Add(20 * time.Second)
+	for {
+		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", "-S", since, "-E", "now", "-o", sacctFields)
+		if err != nil {
+			s.t.Fatalf("%v", err)
+		}
+		var ours []sacctJob
+		anonymous := 0
+		for _, j := range parseSacctRows(out) {
+			switch {
+			case j.Name == s.jobName || j.WorkDir == s.dir || strings.HasPrefix(j.Comment, "nsv:"+s.jobName+":"):
+				ours = append(ours, j)
+			case j.Name == "allocation" && j.WorkDir == "" && !j.Submit.Before(s.started):
+				anonymous++
+			}
+		}
+		if anonymous == 0 || time.Now().After(end) {
+			if anonymous > 0 {
+				s.logf("sacct still has %d anonymous rows; counting without them", anonymous)
+			}
+			return ours
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// queued is one squeue line: id and state.
+type queued struct{ ID, State string }
+
+// squeueByName lists the live (pending, running, completing) jobs with
+// that name, of any user.
+func squeueByName(name string) ([]queued, error) {
+	out, err := slurmRetry("squeue", "-h", "--name="+name, "-o", "%i|%T")
+	if err != nil {
+		return nil, err
+	}
+	var q []queued
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if id, state, ok := strings.Cut(line, "|"); ok {
+			q = append(q, queued{ID: id, State: state})
+		}
+	}
+	return q, nil
+}
+
+// queueState is the job's squeue state, "" once squeue no longer lists it.
+func queueState(id string) string {
+	out, err := slurmCmd("squeue", "-h", "-j", id+","+id, "-o", "%T")
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(out)
+}
+
+// queueStateSure is queueState retried while squeue fails ("?").
+func queueStateSure(id string) string {
+	state := queueState(id)
+	for end := time.Now().Add(30 * time.Second); state == "?" && time.Now().Before(end); state = queueState(id) {
+		time.Sleep(time.Second)
+	}
+	return state
+}
+
+func scancelName(name string) {
+	_, _ = slurmCmd("scancel", "--name="+name)
+}
+
+func squeueRaw(name string) string {
+	out, err := slurmCmd("squeue", "--name="+name, "-o", "%i %j %T %r %M %l")
+	if err != nil {
+		return err.Error()
+	}
+	return out
+}
+
+func sacctRaw(name string) string {
+	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", "--name="+name, "-S", "now-1hour", "-E", "now", "-o", sacctFields)
+	if err != nil {
+		return err.Error()
+	}
+	return out
+}

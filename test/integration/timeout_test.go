@@ -1,0 +1,114 @@
+package integration
+
+import (
+	"testing"
+	"time"
+)
+
+// A job hits its time limit while saving step 200, leaving a torn
+// model_000200.pt under its final name. The daemon must resubmit from step
+// 100, the newest complete checkpoint (not 200), and the resumed job must
+// reach the targets: val_bpb(400) ≈ 0.72 and CORE(400) ≈ 0.24 with the
+// default curve (tau = 500/4), while CORE(200) ≈ 0.20 is short of 0.22.
+func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t, "timeout", runOptions{
+		Start:      "submit",
+		SbatchArgs: []string{"--time=1"},
+		ValBPB:     0.75,
+		Core:       0.22,
+		Policy:     map[string]string{"backoff": "1s", "max_backoff": "2s"},
+		Env: map[string]string{
+			"SIMTRAIN_NUM_ITERATIONS":       "500",
+			"SIMTRAIN_STEP_TIME":            "0.1",
+			"SIMTRAIN_SAVE_EVERY":           "100",
+			"SIMTRAIN_EVAL_EVERY":           "50",
+			"SIMTRAIN_CORE_METRIC_EVERY":    "200",
+			"SIMTRAIN_HANG_IN_SAVE_AT_STEP": "200",
+			"SIMTRAIN_HANG_ONCE_FILE":       "{dir}/hung-once",
+		},
+	})
+	d := s.start()
+
+	first := s.waitFor("job_resubmitted", nil, 30*time.Second)
+	job1 := first.str("new_job_id")
+	watch := s.watchJob(job1)
+	if got := first.step("resume_step"); got != -1 {
+		t.Errorf("first submission: resume_step = %d, want -1 (fresh start)", got)
+	}
+
+	// The hang starts about 20 s into the job; the torn file is reported
+	// once it has been still for the daemon's settle time.
+	torn := s.waitFor("checkpoint_incomplete", field("step", "200"), 3*time.Minute)
+	if got := torn.step("newest_step"); got != 100 {
+		t.Errorf("checkpoint_incomplete step 200: newest_step = %d, want 100", got)
+	}
+	s.checkTornStep200()
+
+	s.waitFor("job_state_changed", both(field("job_id", job1), field("state", "TIMEOUT")), 3*time.Minute)
+	resub := s.waitFor("job_resubmitted", field("job_id", job1), time.Minute)
+	job2 := resub.str("new_job_id")
+	if got := resub.step("resume_step"); got != 100 {
+		t.Errorf("resubmission after TIMEOUT: resume_step = %d, want 100 (step 200 is torn)", got)
+	}
+
+	done := s.waitFor("run_target_reached", nil, 3*time.Minute)
+	if got := done.step("newest_step"); got < 400 {
+		t.Errorf("run_target_reached: newest_step = %d, want >= 400 (CORE first reaches 0.22 at 400)", got)
+	}
+	if v, ok := done.num("val_bpb"); !ok || v > 0.75 {
+		t.Errorf("run_target_reached: val_bpb = %v (present %v), want <= 0.75", v, ok)
+	}
+	if v, ok := done.num("core_metric"); !ok || v < 0.22 {
+		t.Errorf("run_target_reached: core_metric = %v (present %v), want >= 0.22", v, ok)
+	}
+	if code := s.waitExit(d, 30*time.Second); code != 0 {
+		t.Errorf("daemon exit code = %d, want 0 (--exit-when-done, every run done)", code)
+	}
+	s.assertStatus("done", "target_reached", 2)
+
+	s.waitLog(job2, "Resuming optimization from step 100", 30*time.Second)
+	s.assertQueueHoldsAtMost(job2)
+	jobs := s.assertJobsAccounted(2)
+	if j, ok := jobs[job1]; ok {
+		if j.State != "TIMEOUT" {
+			t.Errorf("sacct state of job %s = %q, want TIMEOUT", job1, j.State)
+		}
+		t.Logf("reaction_timeout_seconds=%.1f (sacct End %s of job %s to job_resubmitted at %s)",
+			reaction(j.End, resub), j.End.Format(slurmTime), job1, resub.Time.Format("15:04:05.000"))
+	}
+	watch.end()
+	for _, e := range s.events.matching("slurm_unavailable", nil) {
+		t.Logf("Slurm health during the scenario (explains a slow reaction): %s", e)
+	}
+	t.Logf("what squeue and sacct said about job %s:\n%s", job1, watch)
+	if o, ok := watch.first(func(o jobObservation) bool { return o.Sacct == "TIMEOUT" }); ok {
+		t.Logf("reaction_timeout_from_sacct_seconds=%.1f (sacct first showed TIMEOUT at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
+	}
+	if o, ok := watch.first(func(o jobObservation) bool { return o.Queue == "" }); ok {
+		t.Logf("reaction_timeout_from_squeue_seconds=%.1f (squeue dropped the job at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
+	}
+}
+
+// checkTornStep200 asks the ckpt verb, while the first job still hangs in
+// its save, what it thinks of the directory: step 200 torn, 100 newest.
+func (s *scenario) checkTornStep200() {
+	s.t.Helper()
+	v := s.ckptVerb()
+	if v.NewestComplete == nil || *v.NewestComplete != 100 {
+		s.t.Errorf("ckpt verb during the hang: newest complete = %v, want 100", v.NewestComplete)
+	}
+	found := false
+	for _, st := range v.Steps {
+		if st.Step == 200 {
+			found = true
+			if st.Complete {
+				s.t.Errorf("ckpt verb during the hang: step 200 complete, want incomplete (torn model file)")
+			}
+			s.logf("ckpt verb: step 200 incomplete: %s", st.Reason)
+		}
+	}
+	if !found {
+		s.t.Errorf("ckpt verb during the hang: no step 200 at all, want a torn one")
+	}
+}
