@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
@@ -81,6 +84,8 @@ type statusRow struct {
 	Attempts   int                  `json:"attempts"`
 	MaxAttempt int                  `json:"max_attempts"`
 	Suspect    []int                `json:"suspect_steps,omitempty"`
+	CkptBytes  int64                `json:"checkpoint_bytes"`
+	FreeBytes  *int64               `json:"free_bytes,omitempty"`
 	Next       string               `json:"next"`
 	NextAt     *time.Time           `json:"next_at,omitempty"`
 	State      *supervisor.RunState `json:"-"`
@@ -113,6 +118,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		for _, sus := range st.Suspect {
 			r.Suspect = append(r.Suspect, sus.Step)
 		}
+		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
 		r.Next, r.NextAt = nextAction(st, now)
 		rows = append(rows, r)
 	}
@@ -155,6 +161,11 @@ func printStatus(w io.Writer, rows []statusRow) {
 	}
 	tw.Flush()
 	for _, r := range rows {
+		free := "unknown"
+		if r.FreeBytes != nil {
+			free = humanBytes(*r.FreeBytes)
+		}
+		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", r.Run, humanBytes(r.CkptBytes), free)
 		if len(r.Suspect) > 0 {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", r.Run, r.Suspect)
 		}
@@ -198,4 +209,38 @@ func metric(p *trainer.Point, target *float64, cmp string) string {
 		s += "*"
 	}
 	return s
+}
+
+// storage is the size of the checkpoint files in dir and the space left on
+// its filesystem (nil when it cannot be told).
+func storage(dir string) (int64, *int64) {
+	var total int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if _, ok := ckpt.ParseName(e.Name()); !ok {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			total += fi.Size()
+		}
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return total, nil
+	}
+	free := int64(st.Bavail) * int64(st.Bsize)
+	return total, &free
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

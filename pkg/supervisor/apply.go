@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -33,6 +34,19 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 	sub, ok := plan.Submission()
 	if !ok {
 		return next, nil
+	}
+	if sub.PruneFirst {
+		// The last job died of a full disk or quota: make room first, by
+		// the run's own policy, and say so.
+		res, err := s.prune(rc.spec.Name, false)
+		switch {
+		case errors.Is(err, ErrNoPrunePolicy):
+			s.emitAndJournal(now, newEvent(EventStorageLow, rc.spec.Name, FieldReason, "disk_quota_hint_no_prune_policy"))
+		case err != nil:
+			s.emitAndJournal(now, newEvent(EventRunError, rc.spec.Name, FieldReason, "prune_before_resubmit", FieldError, err.Error()))
+		default:
+			s.emitAndJournal(now, newEvent(EventStorageLow, rc.spec.Name, FieldReason, "pruned_before_resubmit", FieldBytes, res.Freed))
+		}
 	}
 	jobID, err := s.slurm.Sbatch(ctx, submitRequest(rc, sub))
 	var events []Event

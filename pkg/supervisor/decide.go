@@ -85,6 +85,7 @@ func (d *decider) observe() {
 		d.next.NewestStep = in.Ckpt.Newest
 		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)
 	}
+	d.observeStorage()
 	for _, s := range in.Ckpt.Incomplete {
 		if s.Step > d.next.ReportedIncomplete && !in.Ckpt.Settling {
 			d.next.ReportedIncomplete = s.Step
@@ -236,4 +237,22 @@ func (d *decider) resumeWithoutJob() {
 		return
 	}
 	d.submit(ReasonOperatorResume)
+}
+
+// storageMargin: warn when the free space is below this many times the
+// size of the newest checkpoint (the next one will be about as large).
+const storageMargin = 1.5
+
+// observeStorage logs storage_low once when the checkpoint filesystem can
+// no longer hold the next checkpoint, and clears it when it can again.
+func (d *decider) observeStorage() {
+	c := d.in.Ckpt
+	if c.FreeBytes < 0 || c.NewestBytes <= 0 {
+		return
+	}
+	low := float64(c.FreeBytes) < storageMargin*float64(c.NewestBytes)
+	if low && !d.next.StorageLow {
+		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest)
+	}
+	d.next.StorageLow = low
 }

@@ -210,7 +210,8 @@ func (d *decider) submit(reason string) {
 	st.Attempts = attempt
 	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now}
 	d.setPhase(PhaseSubmitting, reason)
-	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag})
+	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
+	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst})
 	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason)
 }
 

@@ -723,3 +723,22 @@ func TestDecideStallAlarm(t *testing.T) {
 		t.Errorf("stall reported after 2h at a 1h interval; the factor is %d", stallFactor)
 	}
 }
+
+func TestDecideStorageLow(t *testing.T) {
+	in := input(running())
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	in.Ckpt.NewestBytes, in.Ckpt.FreeBytes = 10<<30, 12<<30
+	p := Decide(in)
+	if !hasEvent(p, EventStorageLow) || !p.Next.StorageLow {
+		t.Fatalf("events %v; want %s with 12 GiB free for 10 GiB checkpoints", eventNames(p), EventStorageLow)
+	}
+	again := input(p.Next)
+	again.Slurm.Job, again.Ckpt = in.Slurm.Job, in.Ckpt
+	if hasEvent(Decide(again), EventStorageLow) {
+		t.Errorf("storage_low logged twice for one episode")
+	}
+	again.Ckpt.FreeBytes = 100 << 30
+	if p := Decide(again); p.Next.StorageLow {
+		t.Errorf("still low with 100 GiB free")
+	}
+}

@@ -28,6 +28,7 @@ const (
 	EventCheckpointSuspect = "checkpoint_suspect"
 	EventRunStalled        = "run_stalled"
 	EventNotifyFailed      = "notify_failed"
+	EventStorageLow        = "storage_low"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

@@ -81,6 +81,12 @@ type CkptView struct {
 	Settling bool
 	// Incomplete lists steps newer than Newest that are torn, with why.
 	Incomplete []IncompleteStep
+	// NewestBytes is the size of the newest complete step: the estimate of
+	// what the next checkpoint needs.
+	NewestBytes int64
+	// FreeBytes is the space left for the user on the checkpoint
+	// filesystem; -1 when unknown.
+	FreeBytes int64
 }
 
 // CompleteStep is a complete checkpoint step.
@@ -129,6 +135,9 @@ type Submit struct {
 	Attempt  int
 	FromStep int
 	Tag      string
+	// PruneFirst applies the retention policy before sbatch: the last job
+	// died of a full disk or quota.
+	PruneFirst bool
 }
 
 // Adopt takes JobID as the run's current job.

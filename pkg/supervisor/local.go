@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
@@ -37,26 +38,39 @@ type ckptEntry struct {
 // observeCkpt judges the run's checkpoint directory. settle is how recent
 // a write must be for its step to count as still being written: zero once
 // the run's job is gone, because then nothing can be writing.
+// freeBytes is the space available to the user on dir's filesystem, -1
+// when it cannot be told (project quotas are invisible to statfs; a full
+// quota still shows up in the job's log as a disk_quota hint).
+func freeBytes(dir string) int64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return -1
+	}
+	return int64(st.Bavail) * int64(st.Bsize)
+}
+
 func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) CkptView {
 	dir := rc.CheckpointDir
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return CkptView{Newest: NoStep}
+		return CkptView{Newest: NoStep, FreeBytes: -1}
 	}
 	if err != nil {
-		return CkptView{Newest: NoStep, Err: err}
+		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}
 	}
 	if !fi.IsDir() {
-		return CkptView{Newest: NoStep, Err: &fs.PathError{Op: "scan", Path: dir, Err: errors.New("not a directory")}}
+		return CkptView{Newest: NoStep, FreeBytes: -1, Err: &fs.PathError{Op: "scan", Path: dir, Err: errors.New("not a directory")}}
 	}
 	c := &s.ckpts
 	c.mu.Lock()
 	e, ok := c.entries[dir]
 	c.mu.Unlock()
 	if ok && e.ranks == rc.Ranks && e.settle == settle && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling && now.Sub(e.scanned) < rescanEvery {
+		e.view.FreeBytes = freeBytes(dir)
 		return e.view
 	}
 	view := scanView(os.DirFS(dir), rc.Ranks, now, settle)
+	view.FreeBytes = freeBytes(dir)
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]ckptEntry{}
@@ -71,12 +85,13 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 func scanView(fsys fs.FS, ranks int, now time.Time, settle time.Duration) CkptView {
 	rep, err := ckpt.Scan(fsys, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle})
 	if err != nil {
-		return CkptView{Newest: NoStep, Err: err}
+		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}
 	}
-	v := CkptView{Newest: NoStep}
+	v := CkptView{Newest: NoStep, FreeBytes: -1}
 	if newest, ok := rep.NewestComplete(); ok {
 		v.Newest = newest.Step
 		v.NewestValBPB = newest.ValBPB
+		v.NewestBytes = newest.Bytes
 	}
 	for _, st := range rep.Steps {
 		if st.Complete {

@@ -32,6 +32,11 @@ var ErrNoPrunePolicy = errors.New("no prune policy (prune: in the configuration)
 func (s *Supervisor) Prune(run string, dryRun bool) (PruneResult, error) {
 	s.pass.Lock()
 	defer s.pass.Unlock()
+	return s.prune(run, dryRun)
+}
+
+// prune is Prune for a caller that holds the pass lock.
+func (s *Supervisor) prune(run string, dryRun bool) (PruneResult, error) {
 	s.mu.Lock()
 	rc, ok := s.runs[run]
 	st, known := s.states[run]

@@ -72,6 +72,9 @@ type RunState struct {
 	// of the stall alarm.
 	LastNewStepAt time.Time     `json:"last_new_step_at,omitzero"`
 	CheckpointGap time.Duration `json:"checkpoint_gap,omitempty"`
+	// StorageLow is set while the checkpoint filesystem has less room than
+	// the next checkpoint needs (storage_low is logged once per episode).
+	StorageLow bool `json:"storage_low,omitempty"`
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
 

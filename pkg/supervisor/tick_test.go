@@ -306,3 +306,33 @@ func TestTickCheckpointWrittenJustBeforeTheCrashCounts(t *testing.T) {
 		t.Errorf("newest %d, failures without progress %d; want 200 and 0: the job is gone, so its last save is final", st.NewestStep, st.FailuresWithoutProgress)
 	}
 }
+
+func TestTickDiskQuotaPrunesBeforeResubmit(t *testing.T) {
+	r := newRig(t, "d20")
+	r.cfg.Prune = &config.Prune{KeepLast: 1}
+	r.restart()
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	for _, step := range []int{100, 200, 300} {
+		r.checkpoint("d20", step, 0.9-float64(step)/10000)
+	}
+	log := filepath.Join(r.cfg.Runs["d20"].Workdir, "slurm-"+id+".out")
+	if err := os.WriteFile(log, []byte("step 00300/01000 (30.00%) | loss: 2.9\nOSError: [Errno 122] Disk quota exceeded\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.slurm.set(id, "FAILED", "1:0")
+	r.now = r.now.Add(time.Minute)
+	r.tick()
+	r.now = r.now.Add(10 * time.Minute)
+	r.tick()
+	if n := len(r.events(EventCheckpointPruned)); n == 0 {
+		t.Fatalf("no checkpoint_pruned before the resubmission after a disk-quota failure")
+	}
+	var order []string
+	for _, e := range r.logs.AllUntimed() {
+		order = append(order, e.Message)
+	}
+	if i, j := index(order, EventCheckpointPruned), index(order, EventJobResubmitted); i < 0 || j < i {
+		t.Errorf("event order %v; want checkpoint_pruned before job_resubmitted", order)
+	}
+}
