@@ -38,6 +38,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	example, err := filepath.Abs(filepath.Join("..", "..", "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:  filepath.Join("testdata", "script"),
 		Cmds: scriptBuiltins(),
@@ -53,6 +57,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NSV_CONFIG", filepath.Join(env.WorkDir, "config.yaml"))
 			env.Setenv(fakeslurm.EnvDir, filepath.Join(env.WorkDir, ".slurm"))
 			env.Setenv("FIXTURES", fixtures)
+			env.Setenv("EXAMPLE_CONFIG", example)
 			// The fake prints local times and the daemon parses them as
 			// local: one zone for both, whatever the machine's.
 			env.Setenv("TZ", "UTC")
