@@ -15,7 +15,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
@@ -74,15 +73,7 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	}
 	prunes := s.sup.StartPruneSchedule(ctx)
 	reload := func(why string) {
-		cfg, err := config.Load(s.cfg.Path)
-		if err != nil {
-			s.log.Warn(supervisor.EventConfigRejected, zap.String("path", s.cfg.Path), zap.String("trigger", why), zap.String(supervisor.FieldError, err.Error()))
-			return
-		}
-		if cfg.Equal(s.sup.Config()) {
-			return
-		}
-		if err := s.sup.Reload(cfg); err == nil {
+		if changed, _ := s.sup.ReloadFile(s.cfg.Path, why); changed {
 			prunes.Reschedule()
 			poke()
 		}

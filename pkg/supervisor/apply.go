@@ -101,8 +101,12 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 		st.SubmitFailures = 0
 		st.Phase = PhaseRunning
 		st.Updated = now
+		var hints any
+		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
+			hints = st.History[n-1].Hints
+		}
 		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, jobID,
-			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason)}
+			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints)}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
 		st.Updated = now

@@ -177,3 +177,22 @@ func (s *Supervisor) PollInterval() time.Duration {
 	defer s.mu.Unlock()
 	return s.cfg.PollInterval
 }
+
+// ReloadFile loads the configuration at path and swaps it in if it is valid
+// and differs from the one in force. A file with problems is rejected as a
+// whole (config_rejected, every problem listed) and the running
+// configuration stays. It reports whether the configuration changed.
+func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		s.log.Warn(EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(FieldError, err.Error()))
+		return false, err
+	}
+	if cfg.Equal(s.Config()) {
+		return false, nil
+	}
+	if err := s.Reload(cfg); err != nil {
+		return false, err
+	}
+	return true, nil
+}

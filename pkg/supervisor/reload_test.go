@@ -1,0 +1,118 @@
+package supervisor
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// configFile writes a valid configuration with the given runs into dir.
+func configFile(t *testing.T, dir, path string, runs ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("poll_interval: 2m\nstate_dir: " + filepath.Join(dir, "state") + "\nruns:\n")
+	for _, r := range runs {
+		work := filepath.Join(dir, r)
+		os.MkdirAll(work, 0o755)
+		os.WriteFile(filepath.Join(work, "train.sh"), []byte("#!/bin/bash\n#SBATCH -J "+r+"\n"), 0o755)
+		b.WriteString("  " + r + ":\n    script: " + filepath.Join(work, "train.sh") + "\n    checkpoint_dir: " + filepath.Join(work, "ckpt") + "\n    targets: {val_bpb: 0.75}\n")
+	}
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReloadFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	configFile(t, dir, path, "d20")
+	r := newRig(t, "d20")
+	core, logs := observer.New(zap.DebugLevel)
+	r.sup.log = zap.New(core)
+
+	changed, err := r.sup.ReloadFile(path, "test")
+	if err != nil || !changed {
+		t.Fatalf("first reload: changed %v, err %v", changed, err)
+	}
+	configFile(t, dir, path, "d20", "d24")
+	if changed, err := r.sup.ReloadFile(path, "test"); err != nil || !changed || len(r.sup.Config().Runs) != 2 {
+		t.Fatalf("adding d24: changed %v err %v runs %v", changed, err, r.sup.Config().RunNames())
+	}
+	if changed, _ := r.sup.ReloadFile(path, "test"); changed {
+		t.Errorf("reloading an unchanged file reported a change")
+	}
+	os.WriteFile(path, []byte("poll_interval: 2m\nruns:\n  d20:\n    scrpit: x\n"), 0o644)
+	if changed, err := r.sup.ReloadFile(path, "test"); err == nil || changed {
+		t.Fatalf("bad edit: changed %v err %v; want rejected", changed, err)
+	}
+	if got := r.sup.Config().RunNames(); len(got) != 2 {
+		t.Errorf("after a bad edit the runs are %v; want the previous d20 and d24", got)
+	}
+	if n := logs.FilterMessage(EventConfigRejected).Len(); n != 1 {
+		t.Errorf("config_rejected logged %d times; want 1", n)
+	}
+	if ev := logs.FilterMessage(EventConfigReloaded).AllUntimed(); len(ev) != 2 {
+		t.Errorf("config_reloaded logged %d times; want 2", len(ev))
+	}
+}
+
+func TestWatchConfigEdits(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(t *testing.T, dir, path string)
+	}{
+		{"in-place write", func(t *testing.T, dir, path string) {
+			os.WriteFile(path, []byte("poll_interval: 3m\n"), 0o644)
+		}},
+		{"new file renamed over it", func(t *testing.T, dir, path string) {
+			os.WriteFile(path+".swp", []byte("poll_interval: 4m\n"), 0o644)
+			os.Rename(path+".swp", path)
+		}},
+		{"symlink swapped to another target", func(t *testing.T, dir, path string) {
+			other := filepath.Join(dir, "real", "other.yaml")
+			os.WriteFile(other, []byte("poll_interval: 5m\n"), 0o644)
+			tmp := filepath.Join(dir, "link.tmp")
+			os.Symlink(other, tmp)
+			os.Rename(tmp, path)
+		}},
+		{"symlink target edited", func(t *testing.T, dir, path string) {
+			os.WriteFile(filepath.Join(dir, "real", "config.yaml"), []byte("poll_interval: 6m\n"), 0o644)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.MkdirAll(filepath.Join(dir, "real"), 0o755)
+			target := filepath.Join(dir, "real", "config.yaml")
+			os.WriteFile(target, []byte("poll_interval: 2m\n"), 0o644)
+			path := filepath.Join(dir, "config.yaml")
+			if strings.HasPrefix(tt.name, "symlink") {
+				os.Symlink(target, path)
+			} else {
+				os.WriteFile(path, []byte("poll_interval: 2m\n"), 0o644)
+			}
+			called := make(chan struct{}, 10)
+			w, err := WatchConfig(context.Background(), path, func() { called <- struct{}{} })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			tt.edit(t, dir, path)
+			select {
+			case <-called:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("no reload callback within 5s of the edit")
+			}
+		})
+	}
+}
