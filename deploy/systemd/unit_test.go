@@ -1,0 +1,82 @@
+// Package systemd holds the user unit; this test checks it.
+package systemd
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const unit = "nanosupervisord.service"
+
+// settings reads key=value lines by section.
+func settings(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got := map[string]string{}
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "["):
+			section = strings.Trim(line, "[]")
+		default:
+			k, v, _ := strings.Cut(line, "=")
+			got[section+"."+k] = v
+		}
+	}
+	return got
+}
+
+func TestUnitSettings(t *testing.T) {
+	s := settings(t)
+	want := map[string]string{
+		"Service.Type":                     "notify",
+		"Service.ExecStart":                "%h/.local/bin/nanosupervisord run",
+		"Service.ExecReload":               "/bin/kill -HUP $MAINPID",
+		"Service.Restart":                  "on-failure",
+		"Service.RestartPreventExitStatus": "3",
+		"Install.WantedBy":                 "default.target",
+	}
+	for k, v := range want {
+		if s[k] != v {
+			t.Errorf("%s = %q; want %q", k, s[k], v)
+		}
+	}
+	for _, k := range []string{"Service.WatchdogSec", "Unit.StartLimitIntervalSec", "Unit.StartLimitBurst"} {
+		if s[k] == "" {
+			t.Errorf("%s is missing", k)
+		}
+	}
+}
+
+// TestUnitVerifies runs systemd-analyze verify on the unit (with ExecStart
+// pointing at a binary that exists here); any complaint fails the test.
+func TestUnitVerifies(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze not installed")
+	}
+	data, err := os.ReadFile(unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "%h/.local/bin/nanosupervisord", "/bin/true")
+	path := filepath.Join(t.TempDir(), unit)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
