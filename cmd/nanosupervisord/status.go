@@ -83,6 +83,8 @@ type statusRow struct {
 	Targets    config.Targets       `json:"targets"`
 	Attempts   int                  `json:"attempts"`
 	MaxAttempt int                  `json:"max_attempts"`
+	Elapsed    string               `json:"elapsed,omitempty"`
+	TimeLimit  string               `json:"time_limit,omitempty"`
 	Suspect    []int                `json:"suspect_steps,omitempty"`
 	CkptBytes  int64                `json:"checkpoint_bytes"`
 	FreeBytes  *int64               `json:"free_bytes,omitempty"`
@@ -109,6 +111,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 			if j.ResumeStep != supervisor.UnknownStep {
 				r.ResumeStep = &j.ResumeStep
 			}
+			r.Elapsed, r.TimeLimit = jobTimes(j, now)
 		}
 		if st.NewestStep != supervisor.NoStep {
 			r.NewestStep = &st.NewestStep
@@ -152,10 +155,10 @@ func nextAction(st supervisor.RunState, now time.Time) (string, *time.Time) {
 
 func printStatus(w io.Writer, rows []statusRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tNEXT")
+	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.Run, r.Phase, dash(r.JobID),
-			dash(shortState(r.SlurmState)), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.Run, r.Phase, dash(r.JobID),
+			dash(shortState(r.SlurmState)), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
 			r.Attempts, r.MaxAttempt, r.Next)
 	}
@@ -243,4 +246,45 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// jobTimes is how long the job has run (to its end, or now) and its limit.
+func jobTimes(j *supervisor.JobRecord, now time.Time) (elapsed, limit string) {
+	if !j.Start.IsZero() {
+		end := now
+		if !j.End.IsZero() {
+			end = j.End
+		}
+		elapsed = shortDuration(end.Sub(j.Start))
+	}
+	if j.TimeLimit > 0 {
+		limit = shortDuration(j.TimeLimit)
+	}
+	return elapsed, limit
+}
+
+func elapsedOfLimit(r statusRow) string {
+	switch {
+	case r.Elapsed == "":
+		return "-"
+	case r.TimeLimit == "":
+		return r.Elapsed
+	}
+	return r.Elapsed + "/" + r.TimeLimit
+}
+
+// shortDuration prints 3h12m, 45m, 30s: narrow enough for a phone.
+func shortDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d >= time.Hour:
+		h, m := d/time.Hour, (d%time.Hour)/time.Minute
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%02dm", h, m)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
 }
