@@ -111,7 +111,11 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 			if j.ResumeStep != supervisor.UnknownStep {
 				r.ResumeStep = &j.ResumeStep
 			}
-			r.Elapsed, r.TimeLimit = jobTimes(j, now)
+			if !st.Phase.Terminal() || !j.End.IsZero() {
+				// A done or stopped run's job is no longer watched: its
+				// time would be a guess.
+				r.Elapsed, r.TimeLimit = jobTimes(j, now)
+			}
 		}
 		if st.NewestStep != supervisor.NoStep {
 			r.NewestStep = &st.NewestStep
