@@ -53,6 +53,9 @@ type Report struct {
 	Ranks         int    `json:"ranks"`          // the rank count steps were judged against
 	RanksInferred bool   `json:"ranks_inferred"` // Ranks came from the file names, not Options
 	Steps         []Step `json:"steps"`          // ascending by Step
+	// Unverified lists, ascending, the older steps ScanNewest left
+	// unopened that are complete by their file names; empty for Scan.
+	Unverified []int `json:"unverified,omitempty"`
 	// Notes are observations about the directory as a whole, such as
 	// earlier steps written with more ranks than Options.Ranks.
 	Notes []string `json:"notes,omitempty"`
