@@ -28,7 +28,8 @@ func newHistoryCmd() *cobra.Command {
 			run := a[0]
 			var recs []ledger.Record
 			problems, err := ledger.ReadJournal(cfg.StateDir, func(_ int, r ledger.Record) error {
-				if r.Run == run {
+				// "state" records carry a snapshot and no event: nothing to read.
+				if r.Run == run && r.Event != "state" && r.Event != ledger.EventStateCarried {
 					r.State = nil
 					recs = append(recs, r)
 				}
@@ -54,9 +55,6 @@ func newHistoryCmd() *cobra.Command {
 				return enc.Encode(recs)
 			}
 			for _, r := range recs {
-				if r.Event == "state" {
-					continue // a state snapshot without an event: nothing to read
-				}
 				printRecord(c.OutOrStdout(), r)
 			}
 			return nil

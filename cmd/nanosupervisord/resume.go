@@ -83,6 +83,7 @@ a job found live is followed again, never twinned.`,
 				return err
 			}
 			defer s.Close()
+			before := s.sup.States()[run.Name].Job
 			if err := s.sup.Resume(time.Now(), req); err != nil {
 				return withCode(exitError, err)
 			}
@@ -91,7 +92,7 @@ a job found live is followed again, never twinned.`,
 				return withCode(exitError, err)
 			}
 			st := s.sup.States()[run.Name]
-			if st.Job != nil && st.Phase == supervisor.PhaseRunning {
+			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.ID != st.Job.ID) {
 				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", st.Job.ID, st.Job.Attempt)
 				return nil
 			}

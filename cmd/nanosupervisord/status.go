@@ -126,15 +126,15 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 			r.Suspect = append(r.Suspect, sus.Step)
 		}
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
-		r.Next, r.NextAt = nextAction(st, now)
+		r.Next, r.NextAt = nextAction(st, r.Phase, now)
 		rows = append(rows, r)
 	}
 	return rows
 }
 
 // nextAction says in words what the daemon will do next for the run.
-func nextAction(st supervisor.RunState, now time.Time) (string, *time.Time) {
-	switch st.Phase {
+func nextAction(st supervisor.RunState, phase supervisor.Phase, now time.Time) (string, *time.Time) {
+	switch phase {
 	case supervisor.PhaseDone:
 		return "nothing: targets reached", nil
 	case supervisor.PhaseStopped:
@@ -153,6 +153,9 @@ func nextAction(st supervisor.RunState, now time.Time) (string, *time.Time) {
 		return "wait for the job", nil
 	case supervisor.PhaseUnknown:
 		return "retry Slurm", nil
+	}
+	if st.Reason == "" {
+		return "wait for a job", nil
 	}
 	return "wait for a job (" + st.Reason + ")", nil
 }

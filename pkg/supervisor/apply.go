@@ -187,7 +187,7 @@ func (s *Supervisor) restoreState(name string, prev RunState, had bool) {
 
 func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.mu.Lock()
-	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states))}
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown}
 	for k, v := range s.states {
 		snap.Runs[k] = v
 	}

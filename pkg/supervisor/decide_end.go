@@ -150,6 +150,9 @@ func (d *decider) afterEnd() {
 	if j := d.next.Job; j != nil && j.Outcome != "" {
 		reason = j.Outcome
 	}
+	if d.next.Reason == ReasonOperatorResume {
+		reason = ReasonOperatorResume
+	}
 	d.submit(reason)
 }
 

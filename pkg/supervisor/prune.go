@@ -15,10 +15,10 @@ import (
 
 // PruneResult is what a prune of one run did (or would do, dry).
 type PruneResult struct {
-	Run    string
-	Plan   ckpt.PrunePlan
-	Freed  int64 // bytes actually deleted
-	DryRun bool
+	Run    string         `json:"run"`
+	Plan   ckpt.PrunePlan `json:"plan"`
+	Freed  int64          `json:"freed_bytes"` // bytes actually deleted
+	DryRun bool           `json:"dry_run"`
 }
 
 // ErrNoPrunePolicy: the run has no retention policy to apply.
@@ -59,6 +59,12 @@ func (s *Supervisor) prune(run string, dryRun bool) (PruneResult, error) {
 		protect = protectedSteps(st)
 	}
 	plan := ckpt.PlanPrune(rep, ckpt.RetentionPolicy{KeepLast: pol.KeepLast, KeepEvery: pol.KeepEvery}, protect)
+	if plan.Delete == nil {
+		plan.Delete = []ckpt.Step{}
+	}
+	if plan.Keep == nil {
+		plan.Keep = []ckpt.Kept{}
+	}
 	res := PruneResult{Run: run, Plan: plan, DryRun: dryRun}
 	if dryRun {
 		return res, nil

@@ -93,6 +93,9 @@ type snapshot struct {
 	Version int                 `json:"version"`
 	Written time.Time           `json:"written"`
 	Runs    map[string]RunState `json:"runs"`
+	// SlurmDownSince is when Slurm stopped answering (zero: it answers),
+	// so that one-shot ticks log the outage once each way too.
+	SlurmDownSince time.Time `json:"slurm_down_since,omitzero"`
 }
 
 const snapshotVersion = 1
@@ -107,6 +110,7 @@ func (s *Supervisor) restore(dir string) error {
 		for name, st := range snap.Runs {
 			s.states[name] = st
 		}
+		s.slurmDown = snap.SlurmDownSince
 		return nil
 	}
 	if err != nil {

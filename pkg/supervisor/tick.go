@@ -138,5 +138,10 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	if ev != nil {
 		s.journal(now, *ev, nil)
 		s.emit(*ev)
+		if s.ledger != nil && !s.dryRun {
+			if err := s.saveSnapshot(now); err != nil {
+				s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
+			}
+		}
 	}
 }

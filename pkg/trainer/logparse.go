@@ -13,8 +13,8 @@ import (
 
 // Point is one evaluation of a metric at a training step.
 type Point struct {
-	Step  int
-	Value float64
+	Step  int     `json:"step"`
+	Value float64 `json:"value"`
 }
 
 // LogSummary is what a nanochat training log says about its run.

@@ -101,8 +101,8 @@ func (r *Run) EffectivePrune(global *Prune) *Prune {
 // Targets are the metrics at which a run is done. A nil target is not
 // required; both set means both must be met.
 type Targets struct {
-	ValBPB     *float64 // done when the latest val_bpb <= ValBPB
-	CoreMetric *float64 // done when the latest CORE metric >= CoreMetric
+	ValBPB     *float64 `json:"val_bpb,omitempty"`     // done when the latest val_bpb <= ValBPB
+	CoreMetric *float64 `json:"core_metric,omitempty"` // done when the latest CORE metric >= CoreMetric
 }
 
 // Policy bounds resubmission.
