@@ -138,8 +138,9 @@ func TestSbatchRefusals(t *testing.T) {
 
 func TestSbatchLog(t *testing.T) {
 	f := newFake(t)
-	t.Setenv(EnvRecordEnv, "NSV_, RUN_TAG")
-	t.Setenv("NSV_RUN", "d20")
+	// Prefixes no CI environment sets, so that only these are recorded.
+	t.Setenv(EnvRecordEnv, "FAKETEST_, RUN_TAG")
+	t.Setenv("FAKETEST_RUN", "d20")
 	t.Setenv("RUN_TAG_X", "t1")
 	t.Setenv("OTHER_VAR", "no")
 	f.script("run.sh", "#!/bin/sh\n")
@@ -149,7 +150,7 @@ func TestSbatchLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"NSV_RUN": "d20", "RUN_TAG_X": "t1"}
+	env := map[string]string{"FAKETEST_RUN": "d20", "RUN_TAG_X": "t1"}
 	want := []SbatchCall{
 		{Argv: []string{"--parsable", "--comment=nsv:d20:1", "run.sh", "2000"}, Cwd: f.work, JobID: "1", Env: env},
 		{Argv: []string{"--parsable", "missing.sh"}, Cwd: f.work, RC: 1, Env: env},
