@@ -89,6 +89,7 @@ type statusRow struct {
 	CkptBytes  int64                `json:"checkpoint_bytes"`
 	FreeBytes  *int64               `json:"free_bytes,omitempty"`
 	Next       string               `json:"next"`
+	ETASeconds *int64               `json:"eta_seconds,omitempty"`
 	NextAt     *time.Time           `json:"next_at,omitempty"`
 	State      *supervisor.RunState `json:"-"`
 }
@@ -127,6 +128,11 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		}
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
 		r.Next, r.NextAt = nextAction(st, r.Phase, now)
+		if eta, ok := targetsETA(st, run.Targets, now); ok && r.Phase == supervisor.PhaseRunning {
+			secs := int64(eta / time.Second)
+			r.ETASeconds = &secs
+			r.Next += "; targets in ~" + shortDuration(eta)
+		}
 		rows = append(rows, r)
 	}
 	return rows
