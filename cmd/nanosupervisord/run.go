@@ -73,7 +73,9 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	}
 	prunes := s.sup.StartPruneSchedule(ctx)
 	reload := func(why string) {
+		old := s.sup.Config().Notify
 		if changed, _ := s.sup.ReloadFile(s.cfg.Path, why); changed {
+			s.reloadNotifier(old)
 			prunes.Reschedule()
 			poke()
 		}

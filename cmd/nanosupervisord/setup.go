@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,8 +62,9 @@ type session struct {
 	ledger *ledger.Ledger
 	sup    *supervisor.Supervisor
 	log    *zap.Logger
-	// notifier sends the events the configuration asks for (notify:).
-	notifier *notify.Notifier
+	// notifier sends the events the configuration asks for (notify:); a
+	// reload that changes notify: swaps it.
+	notifier atomic.Pointer[notify.Notifier]
 }
 
 // openSession takes the lease (exit 3 when another instance has it), opens
@@ -83,18 +86,39 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 		l.Release()
 		return nil, err
 	}
-	n := notify.New(cfg.Notify, notify.WithOnError(func(err error) {
-		log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
-	}))
+	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
+	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
-		OnEvent: func(run string, e supervisor.Event) { n.Handle(run, e.Name, e.Fields) }})
+		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) }})
 	if err != nil {
-		n.Close(context.Background())
+		s.notifier.Load().Close(context.Background())
 		led.Close()
 		l.Release()
 		return nil, err
 	}
-	return &session{cfg: cfg, lease: l, ledger: led, sup: sup, log: log, notifier: n}, nil
+	s.sup = sup
+	return s, nil
+}
+
+func newNotifier(cfg *config.Config, log *zap.Logger) *notify.Notifier {
+	return notify.New(cfg.Notify, notify.WithOnError(func(err error) {
+		log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
+	}))
+}
+
+// reloadNotifier swaps in a notifier for the configuration in force when
+// its notify: section changed; the old one delivers what it has queued.
+func (s *session) reloadNotifier(old *config.Notify) {
+	cfg := s.sup.Config()
+	if reflect.DeepEqual(old, cfg.Notify) {
+		return
+	}
+	prev := s.notifier.Swap(newNotifier(cfg, s.log))
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		prev.Close(ctx)
+	}()
 }
 
 // Close delivers the notifications still queued (bounded), then releases
@@ -102,7 +126,7 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 func (s *session) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := s.notifier.Close(ctx); err != nil {
+	if err := s.notifier.Load().Close(ctx); err != nil {
 		s.log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
 	}
 	s.ledger.Close()
