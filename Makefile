@@ -41,8 +41,9 @@ lint: ## gofmt, go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: ## Go benchmarks and the checkpoint-discovery comparison (figures in docs/BENCHMARKS.md)
+bench: ## Go benchmarks, then bench/run.sh: discovery vs the baselines, Slurm load, footprint, reaction (docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bench/run.sh
 
 .PHONY: demo
 demo: slurm-up build ## a simulated d20 run on the local Slurm: times out, crashes, is resumed, reaches its targets

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Goal 1: checkpoint discovery on 2,000 steps × (model, meta, 8 optimizer
+# shards), the daemon's ckpt verb against the baselines users have today,
+# on the same tree in the same run; and bytes read with 1 MiB and 1 GiB
+# model files. Sourced settings: see bench/run.sh.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+steps=${DISCOVERY_STEPS:-2000}
+ranks=8
+runs=${DISCOVERY_RUNS:-30}
+py=$(python_bin)
+tree=$BENCH_WORK/discovery/tree
+out=$BENCH_RESULTS/discovery
+mkdir -p "$out"
+
+# Steps 100 … 200,000: six digits, so that sorting names by text (ls |
+# sort) and by number (find_last_step) agree.
+if [[ ! -e $tree/.written ]]; then
+	say "writing $steps steps × $(( ranks + 2 )) files into $tree"
+	rm -rf "$tree"
+	"$BENCH_BIN/mktree" tree "$tree" "$steps" 100 "$ranks"
+	find "$tree" -type f -exec touch -d '-1 hour' {} +
+	touch "$tree/.written"
+fi
+newest=$(( steps * 100 ))
+
+nsv="$BENCH_BIN/nanosupervisord ckpt $tree --ranks $ranks"
+declare -A cmd=(
+	[ckpt]="$nsv >/dev/null"
+	[ckpt_newest]="$nsv --newest >/dev/null"
+	[find_last_step]="$py $here/find_last_step.py $tree >/dev/null"
+	[ls_sort_tail]="cd $tree && ls model_*.pt | sort | tail -1 >/dev/null"
+)
+order=(ckpt ckpt_newest find_last_step ls_sort_tail)
+
+# Every method must name the same step on this tree before it is timed.
+for m in "${order[@]}"; do
+	got=$(bash -c "${cmd[$m]%>/dev/null}" | grep -Eo '[0-9]+' | tail -1)
+	got=$(( 10#$got ))
+	[[ $got == "$newest" ]] || die "$m says step $got, want $newest"
+done
+
+if command -v hyperfine >/dev/null; then
+	say "timing with hyperfine, $runs runs each"
+	args=()
+	for m in "${order[@]}"; do args+=(-n "$m" "${cmd[$m]}"); done
+	hyperfine --shell=bash -w 3 -r "$runs" --export-json "$out/hyperfine.json" "${args[@]}" >"$out/hyperfine.txt"
+	"$py" "$here/hfstats.py" "$out/hyperfine.json" >"$out/times.tsv"
+else
+	say "hyperfine not found: timing with a loop, $runs runs each"
+	: >"$out/times.tsv"
+	for m in "${order[@]}"; do
+		for (( i = 0; i < runs; i++ )); do
+			t0=$(date +%s%N); bash -c "${cmd[$m]}"; t1=$(date +%s%N)
+			echo $(( (t1 - t0) / 1000 ))
+		done | "$py" "$here/hfstats.py" --micros "$m" >>"$out/times.tsv"
+	done
+fi
+cat "$out/times.tsv" >&2
+median() { awk -v m="$1" '$1 == m { print $2 }' "$out/times.tsv"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
+ms() { awk -v a="$1" 'BEGIN { printf "%.1f ms", a }'; }
+
+t_ckpt=$(median ckpt) t_new=$(median ckpt_newest) t_py=$(median find_last_step) t_ls=$(median ls_sort_tail)
+# In-process: the Python function alone, interpreter start-up excluded.
+py_us=$("$py" "$here/find_last_step.py" "$tree" --repeat 20 2>&1 >/dev/null)
+say "find_last_step in-process: $py_us µs per call"
+echo "find_last_step_inprocess_us $py_us" >>"$out/times.tsv"
+
+g="1. discovery, 2,000 steps × 10 files (median wall time, $runs runs)"
+row "$g: \`ckpt --newest\` (verifies every file of the chosen step)" "find_last_step (Python) $(ms "$t_py")" "$(ms "$t_new")" "$(ratio "$t_new" "$t_py") (goal ≤ 0.5×)"
+row "$g: \`ckpt --newest\`" "\`ls model_*.pt | sort | tail -1\` $(ms "$t_ls")" "$(ms "$t_new")" "$(ratio "$t_new" "$t_ls")"
+row "$g: \`ckpt\` (verifies all 20,000 files)" "find_last_step (Python) $(ms "$t_py")" "$(ms "$t_ckpt")" "$(ratio "$t_ckpt" "$t_py")"
+row "$g: \`ckpt\`" "\`ls model_*.pt | sort | tail -1\` $(ms "$t_ls")" "$(ms "$t_ckpt")" "$(ratio "$t_ckpt" "$t_ls")"
+
+# A torn newest step, as a TIMEOUT mid-save leaves it: the baselines still
+# name it; the daemon falls back to the step before.
+cp "$tree/model_$(printf %06d "$newest").pt" "$out/model.keep"
+truncate -s 100 "$tree/model_$(printf %06d "$newest").pt"
+torn_py=$("$py" "$here/find_last_step.py" "$tree")
+torn_ls=$(cd "$tree" && ls model_*.pt | sort | tail -1)
+torn_nsv=$("$BENCH_BIN/nanosupervisord" ckpt "$tree" --ranks "$ranks" --newest | sed -n 's/^newest complete step: //p')
+cp "$out/model.keep" "$tree/model_$(printf %06d "$newest").pt" && rm "$out/model.keep"
+touch -d '-1 hour' "$tree/model_$(printf %06d "$newest").pt"
+say "newest step torn: find_last_step says $torn_py, ls says $torn_ls, ckpt --newest says $torn_nsv"
+echo "torn_newest find_last_step=$torn_py ls=$torn_ls ckpt_newest=$torn_nsv" >>"$out/times.tsv"
+
+# Bytes read do not grow with the checkpoint size: one step of 8 ranks
+# whose model is a sparse 1 MiB or 1 GiB archive.
+for size in 1048576 1073741824; do
+	d=$BENCH_WORK/discovery/sparse-$size
+	[[ -e $d/.written ]] || { rm -rf "$d"; "$BENCH_BIN/mktree" sparse "$d" 100 "$ranks" "$size"; touch "$d/.written"; }
+	for flag in "" --newest; do
+		read -r rchar syscr < <("$py" "$here/procio.py" "$BENCH_BIN/nanosupervisord" ckpt "$d" --ranks "$ranks" $flag)
+		echo "bytes size=$size flag=${flag:-none} rchar=$rchar syscr=$syscr" >>"$out/times.tsv"
+		declare "rchar_${size}_${flag:+newest}=$rchar" "syscr_${size}_${flag:+newest}=$syscr"
+	done
+done
+row "1. bytes read verifying one step (model 1 MiB → 1 GiB sparse), \`ckpt\` process, /proc/PID/io rchar" \
+	"1 MiB: ${rchar_1048576_} B in ${syscr_1048576_} reads" "1 GiB: ${rchar_1073741824_} B in ${syscr_1073741824_} reads" \
+	"$(ratio "$rchar_1073741824_" "$rchar_1048576_") (goal: no growth)"

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Goal 3: reaction time on the real local Slurm, at a 5-minute poll: from
+# sacct's End of a job to the daemon's job_resubmitted, for a TIMEOUT
+# (--time=1) and a crash (the simulated trainer exits 1 at step 300, its
+# log busy until then). REACTION_REPS repetitions each, one small job
+# (-c 1) at a time; median reported. Skipped when the cluster is down.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+reps=${REACTION_REPS:-3}
+py=$(python_bin)
+out=$BENCH_RESULTS/reaction
+mkdir -p "$out"
+if ! "$root/deploy/slurm-local/status.sh" >/dev/null 2>&1; then
+	say "reaction: the local Slurm cluster is not up (make slurm-up): skipped"
+	row "3. reaction time (real Slurm)" "—" "not measured: cluster down" "—"
+	exit 0
+fi
+
+# scenario KIND REP: one daemon, one job that ends, its replacement.
+# Appends "KIND END→ENDED END→BACKOFF END→RESUBMITTED" to times.tsv.
+scenario() {
+	local kind=$1 rep=$2 dir=$BENCH_WORK/reaction/$1-$2 name="nsvbench-$1-$2-$$"
+	local time_arg=--time=1 crash=""
+	if [[ $kind == crash ]]; then
+		time_arg=--time=5
+		crash="      SIMTRAIN_CRASH_AT_STEP: \"300\"
+      SIMTRAIN_CRASH_CODE: \"1\"
+      SIMTRAIN_CRASH_ONCE_FILE: $dir/crashed-once"
+	fi
+	rm -rf "$dir" && mkdir -p "$dir/ckpt" "$dir/state" && chmod 755 "$dir"
+	cat >"$dir/config.yaml" <<YAML
+poll_interval: 5m
+state_dir: $dir/state
+runs:
+  bench:
+    script: $root/deploy/demo/train_d20_sim.sh
+    workdir: $dir
+    checkpoint_dir: $dir/ckpt
+    job_name: $name
+    sbatch_args: ["$time_arg"]
+    log: slurm-%j.out
+    start: submit
+    targets: {val_bpb: 0.01, core_metric: 0.99}
+    policy: {backoff: 1s, max_backoff: 2s}
+    env:
+      NSV_SIMTRAIN: $BENCH_BIN/nsv-simtrain
+      SIMTRAIN_CHECKPOINT_DIR: $dir/ckpt
+      SIMTRAIN_NUM_ITERATIONS: "100000"
+      SIMTRAIN_STEP_TIME: "0.1"
+      SIMTRAIN_SAVE_EVERY: "100"
+      SIMTRAIN_EVAL_EVERY: "50"
+$crash
+YAML
+	"$BENCH_BIN/nanosupervisord" run --config "$dir/config.yaml" --log-format json 2>"$dir/daemon.log" &
+	local job
+	daemon=$! job_name=$name
+	wait_for "$dir/daemon.log" '"event":"job_resubmitted"' 60 || die "$kind $rep: no first submission (see $dir/daemon.log)"
+	job=$(grep -m1 '"event":"job_resubmitted"' "$dir/daemon.log" | sed -E 's/.*"new_job_id":"([0-9]+)".*/\1/')
+	wait_for "$dir/daemon.log" "\"event\":\"job_resubmitted\".*\"job_id\":\"$job\"" 300 ||
+		die "$kind $rep: job $job not replaced within 300 s (see $dir/daemon.log)"
+	cleanup
+	local row
+	row=$(sacct -j "$job" -X -n -P -o End,State)
+	[[ $row == *"|"* ]] || die "$kind $rep: no sacct row for job $job"
+	[[ ${row#*|} == "$( [[ $kind == crash ]] && echo FAILED || echo TIMEOUT)" ]] || die "$kind $rep: job $job ended ${row#*|}"
+	read -r ended backoff resub < <("$py" "$here/reaction.py" "$dir/daemon.log" "$job" "${row%|*}")
+	printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$job" "$ended" "$backoff" "$resub" | tee -a "$out/times.tsv" >&2
+}
+
+# Whatever happens, leave no daemon and no job behind.
+daemon="" job_name=""
+cleanup() {
+	if [[ -n $daemon ]]; then { kill "$daemon" && wait "$daemon"; } 2>/dev/null || true; fi
+	if [[ -n $job_name ]]; then scancel --name="$job_name" 2>/dev/null || true; fi
+	daemon="" job_name=""
+	return 0
+}
+trap cleanup EXIT
+
+: >"$out/times.tsv"
+for kind in timeout crash; do
+	for (( rep = 1; rep <= reps; rep++ )); do
+		say "reaction: $kind, repetition $rep of $reps"
+		scenario "$kind" "$rep"
+	done
+done
+
+median() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$out/times.tsv" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+all() { awk -v k="$1" -v c="$2" '$1 == k { printf "%s%s", sep, $c; sep = ", " }' "$out/times.tsv"; }
+row "3. reaction, TIMEOUT (--time=1), poll 5m, real Slurm: sacct End → job_resubmitted, median of $reps ($(all timeout 5) s)" \
+	"polling alone: up to 300 s" "$(median timeout 5) s" "$(awk -v m="$(median timeout 5)" 'BEGIN { printf "%.2f× of goal 15 s", m / 15 }')"
+row "3. reaction, crash (exit 1 at step 300), poll 5m, real Slurm, backoff 1s: End → job_resubmitted, median of $reps ($(all crash 5) s; End → job_state_changed $(all crash 3) s)" \
+	"polling alone: up to 300 s" "$(median crash 5) s" "$(awk -v m="$(median crash 5)" 'BEGIN { printf "%.2f× of goal 30 s", m / 30 }')"
