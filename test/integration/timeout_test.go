@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// A job hits its time limit while saving step 200, leaving a torn
-// model_000200.pt under its final name. The daemon must resubmit from step
-// 100, the newest complete checkpoint (not 200), and the resumed job must
-// reach the targets: val_bpb(400) ≈ 0.72 and CORE(400) ≈ 0.24 with the
-// default curve (tau = 500/4), while CORE(200) ≈ 0.20 is short of 0.22.
+// The demo's story on the real cluster. The first job hits its time limit
+// while saving step 200, leaving a torn model_000200.pt under its final
+// name: the daemon must resubmit from step 100, the newest complete
+// checkpoint (not 200). The second job saves 200 and crashes at step 250:
+// a failure with progress, resubmitted from 200. The third reaches the
+// targets: val_bpb(400) ≈ 0.72 and CORE(400) ≈ 0.24 with the default curve
+// (tau = 500/4), while CORE(200) ≈ 0.20 is short of 0.22.
 func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "timeout", runOptions{
@@ -26,6 +28,9 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 			"SIMTRAIN_CORE_METRIC_EVERY":    "200",
 			"SIMTRAIN_HANG_IN_SAVE_AT_STEP": "200",
 			"SIMTRAIN_HANG_ONCE_FILE":       "{dir}/hung-once",
+			"SIMTRAIN_CRASH_AT_STEP":        "250",
+			"SIMTRAIN_CRASH_CODE":           "1",
+			"SIMTRAIN_CRASH_ONCE_FILE":      "{dir}/crashed-once",
 		},
 	})
 	d := s.start()
@@ -52,7 +57,17 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 		t.Errorf("resubmission after TIMEOUT: resume_step = %d, want 100 (step 200 is torn)", got)
 	}
 
+	s.waitFor("job_state_changed", both(field("job_id", job2), field("state", "FAILED")), 3*time.Minute)
+	crash := s.waitFor("job_resubmitted", field("job_id", job2), time.Minute)
+	job3 := crash.str("new_job_id")
+	if got := crash.step("resume_step"); got != 200 {
+		t.Errorf("resubmission after the crash at 250: resume_step = %d, want 200", got)
+	}
+
 	done := s.waitFor("run_target_reached", nil, 3*time.Minute)
+	if got := done.str("job_id"); got != job3 {
+		t.Errorf("run_target_reached job_id = %q, want the third job %s", got, job3)
+	}
 	if got := done.step("newest_step"); got < 400 {
 		t.Errorf("run_target_reached: newest_step = %d, want >= 400 (CORE first reaches 0.22 at 400)", got)
 	}
@@ -65,17 +80,24 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 	if code := s.waitExit(d, 30*time.Second); code != 0 {
 		t.Errorf("daemon exit code = %d, want 0 (--exit-when-done, every run done)", code)
 	}
-	s.assertStatus("done", "target_reached", 2)
+	s.assertStatus("done", "target_reached", 3)
 
 	s.waitLog(job2, "Resuming optimization from step 100", 30*time.Second)
-	s.assertQueueHoldsAtMost(job2)
-	jobs := s.assertJobsAccounted(2)
-	if j, ok := jobs[job1]; ok {
-		if j.State != "TIMEOUT" {
-			t.Errorf("sacct state of job %s = %q, want TIMEOUT", job1, j.State)
+	s.waitLog(job3, "Resuming optimization from step 200", 30*time.Second)
+	s.assertQueueHoldsAtMost(job3)
+	jobs := s.assertJobsAccounted(3)
+	for id, want := range map[string]string{job1: "TIMEOUT", job2: "FAILED"} {
+		if j, ok := jobs[id]; ok && j.State != want {
+			t.Errorf("sacct state of job %s = %q, want %s", id, j.State, want)
 		}
+	}
+	if j, ok := jobs[job1]; ok {
 		t.Logf("reaction_timeout_seconds=%.1f (sacct End %s of job %s to job_resubmitted at %s)",
 			reaction(j.End, resub), j.End.Format(slurmTime), job1, resub.Time.Format("15:04:05.000"))
+	}
+	if j, ok := jobs[job2]; ok {
+		t.Logf("reaction_crash_with_progress_seconds=%.1f (sacct End %s of job %s to job_resubmitted at %s; includes the 1s backoff)",
+			reaction(j.End, crash), j.End.Format(slurmTime), job2, crash.Time.Format("15:04:05.000"))
 	}
 	watch.end()
 	for _, e := range s.events.matching("slurm_unavailable", nil) {
