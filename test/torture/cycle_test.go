@@ -119,7 +119,7 @@ func runCycle(t *testing.T, h *harness, tr *tracker, n int, p cyclePlan) bool {
 		}
 		tr.fig.FaultsArmed[faultName(f)]++
 	}
-	d, err := h.startDaemon(p.rule())
+	d, err := h.startDaemon(t, p.rule())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -46,8 +47,9 @@ type daemon struct {
 }
 
 // startDaemon starts `nanosupervisord run` with JSON logs on stderr; rule
-// (may be nil) kills it on an event.
-func (h *harness) startDaemon(rule killRule) (*daemon, error) {
+// (may be nil) kills it on an event. A daemon the test leaves running is
+// killed when the test ends.
+func (h *harness) startDaemon(t *testing.T, rule killRule) (*daemon, error) {
 	cmd := exec.Command(h.daemonBin, "run", "--config", h.config, "--log-format", "json")
 	cmd.Env = h.env
 	cmd.Dir = h.dir
@@ -63,6 +65,7 @@ func (h *harness) startDaemon(rule killRule) (*daemon, error) {
 	}
 	d.started = time.Now()
 	go d.read(pipe)
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return d, nil
 }
 
@@ -206,5 +209,26 @@ func raceReports(log string) []string {
 		}
 		reports = append(reports, rest[:end])
 		rest = rest[end:]
+	}
+}
+
+// waitEvent waits until the daemon has logged an event named name (for run,
+// when run is not "") after the first skip such events, and returns it.
+func (d *daemon) waitEvent(name, run string, skip int, timeout time.Duration) (event, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		seen := 0
+		for _, e := range d.eventList() {
+			if e.Name == name && (run == "" || e.Run == run) {
+				if seen == skip {
+					return e, nil
+				}
+				seen++
+			}
+		}
+		if time.Now().After(deadline) {
+			return event{}, fmt.Errorf("no %s event for run %q within %s; log:\n%s", name, run, timeout, tail(d.log(), 15))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -14,10 +14,13 @@ type figures struct {
 	KillsByMode    map[string]int
 	PointsByMode   map[string]int // "mode point": where each mode's kills landed
 	IntentToSbatch int            // kills after the intent was durable, before sbatch created the job
-	SbatchToRecord int            // kills after sbatch created the job, before its id was recorded
-	SnapshotBehind int            // kills between a journal append and the state.json replace
-	SnapshotMaxLag int            // most journaled states a run's snapshot state was behind
-	SnapshotAhead  int            // checks where state.json held a run state the journal never recorded
+	// IntentJournalOnly counts the IntentToSbatch kills that came before
+	// state.json held the intent.
+	IntentJournalOnly int
+	SbatchToRecord    int // kills after sbatch created the job, before its id was recorded
+	SnapshotBehind    int // kills between a journal append and the state.json replace
+	SnapshotMaxLag    int // most journaled states a run's snapshot state was behind
+	SnapshotAhead     int // checks where state.json held a run state the journal never recorded
 
 	Duplicates        int // two live jobs of one run, seen anywhere
 	LostRuns          int
@@ -55,6 +58,7 @@ func (f *figures) String() string {
 		row("  "+k, f.PointsByMode[k])
 	}
 	row("kills between intent and sbatch", f.IntentToSbatch)
+	row("  of which before state.json held the intent", f.IntentJournalOnly)
 	row("kills between sbatch and recording the id", f.SbatchToRecord)
 	row("kills between journal append and state.json", f.SnapshotBehind)
 	row("  most journaled states state.json was behind", f.SnapshotMaxLag)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
 // intentGrace mirrors pkg/supervisor's intentGrace (decide.go): how long an
@@ -84,7 +85,7 @@ func settle(t *testing.T, h *harness, tr *tracker, drv *driver, budget time.Dura
 	if _, err := h.cluster.run("clear-faults"); err != nil {
 		t.Fatal(err)
 	}
-	d, err := h.startDaemon(nil)
+	d, err := h.startDaemon(t, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,6 +206,16 @@ func finalChecks(t *testing.T, h *harness, tr *tracker, verdicts map[string]runV
 		t.Errorf("journal unreadable at the end: %v", err)
 	}
 	tr.noteProblems(t, "end", jv)
+	last, _, err := ledger.LastStates(h.stateDir)
+	if err != nil {
+		t.Errorf("ledger.LastStates: %v", err)
+	}
+	for _, r := range h.runs {
+		var st supervisor.RunState
+		if err := json.Unmarshal(last[r.Name], &st); err != nil || st.Name != r.Name {
+			t.Errorf("ledger.LastStates cannot rebuild run %s: %v (%.80s)", r.Name, err, last[r.Name])
+		}
+	}
 	known := jv.knownJobIDs()
 	names := map[string]bool{}
 	for _, r := range h.runs {

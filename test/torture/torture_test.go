@@ -14,14 +14,17 @@
 // daemon's Slurm calls (systemd's control-group kill). After every kill the
 // fake's job list, the journal and the state snapshot are checked; at the
 // end the daemon runs undisturbed until every run's current job is its one
-// live job.
+// live job. TestOrphanedSbatchLaterThanIntentGrace plays the one kill the
+// loop cannot afford: an orphaned sbatch that gets through only after the
+// restarted daemon's intent grace.
 //
 // Knobs: NSV_TORTURE_KILLS (default 200, 30 with -short), NSV_TORTURE_SEED
 // (default: from the clock; logged), NSV_TORTURE_SETTLE (how long the final
 // life may wait for unresolved intents to reach the end of the daemon's
-// 2 min grace; default 75s, 20s with -short). An intent whose grace ends
+// 2 min grace; default 45s, 20s with -short). An intent whose grace ends
 // later is tolerated if Slurm shows no job for it and no live job of its
-// run; 150s waits for every intent.
+// run; 150s waits for every intent. NSV_TORTURE_DIR keeps the cluster,
+// journal and state in a directory of that name for a post-mortem.
 //
 // This package only tests; it must never import the daemon's internals
 // beyond the ledger's reader and the state types it decodes.
@@ -58,7 +61,7 @@ type knobs struct {
 
 func readKnobs(t *testing.T) knobs {
 	t.Helper()
-	k := knobs{kills: 200, seed: uint64(time.Now().UnixNano()), settle: 75 * time.Second, groups: 1, hangs: 1}
+	k := knobs{kills: 200, seed: uint64(time.Now().UnixNano()), settle: 45 * time.Second, groups: 1, hangs: 1}
 	if testing.Short() {
 		k.kills, k.settle, k.groups = 30, 20*time.Second, 1
 	}
@@ -114,6 +117,7 @@ func TestCrashTorture(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("finds the daemon's orphaned Slurm calls through /proc")
 	}
+	t.Parallel() // alongside the orphan test, which mostly waits
 	k := readKnobs(t)
 	t.Logf("NSV_TORTURE_SEED=%d NSV_TORTURE_KILLS=%d (daemon race detector: %v)", k.seed, k.kills, raceEnabled)
 	start := time.Now()
@@ -127,9 +131,33 @@ func TestCrashTorture(t *testing.T) {
 	go drv.loop(ctx, driverDone)
 	t.Cleanup(func() { cancel(); <-driverDone; killProcessesOf(h.slurmExe) })
 
+	killLoop(t, h, tr, k)
+
+	verdicts := settle(t, h, tr, drv, k.settle)
+	cancel()
+	<-driverDone
+	ended, samples, twins, errs := drv.report()
+	fig.JobsEnded = ended
+	for _, err := range errs {
+		t.Errorf("driver: %v", err)
+	}
+	for _, ev := range twins {
+		fig.Duplicates++
+		t.Errorf("seed %d: driver sample saw two live jobs of one run: %s", k.seed, ev)
+	}
+	finalChecks(t, h, tr, verdicts)
+	fig.Runtime = time.Since(start)
+	t.Logf("driver: %d samples of the job list", samples)
+	t.Logf("figures (seed %d):\n%s", k.seed, fig)
+}
+
+// killLoop runs k.kills lives of the daemon, each ended by SIGKILL and
+// followed by the checks.
+func killLoop(t *testing.T, h *harness, tr *tracker, k knobs) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(k.seed, 0x6b11))
 	specials := specialCycles(k)
-	loopStart := time.Now()
+	start := time.Now()
 	aimUntil := int(float64(k.kills) * aimFraction)
 	for i := range k.kills {
 		target := ""
@@ -148,26 +176,9 @@ func TestCrashTorture(t *testing.T) {
 		if sp != "" && (sp != specialGroup || hit) {
 			specials = slices.Delete(specials, at, at+1)
 		}
-		if t.Failed() && fig.Duplicates > 0 {
+		if t.Failed() && tr.fig.Duplicates > 0 {
 			break // the evidence is in the log; more kills only bury it
 		}
 	}
-	t.Logf("kill loop: %d kills in %s", fig.Kills, time.Since(loopStart).Round(time.Second))
-
-	verdicts := settle(t, h, tr, drv, k.settle)
-	cancel()
-	<-driverDone
-	ended, samples, twins, errs := drv.report()
-	fig.JobsEnded = ended
-	for _, err := range errs {
-		t.Errorf("driver: %v", err)
-	}
-	for _, ev := range twins {
-		fig.Duplicates++
-		t.Errorf("seed %d: driver sample saw two live jobs of one run: %s", k.seed, ev)
-	}
-	finalChecks(t, h, tr, verdicts)
-	fig.Runtime = time.Since(start)
-	t.Logf("driver: %d samples of the job list", samples)
-	t.Logf("figures (seed %d):\n%s", k.seed, fig)
+	t.Logf("kill loop: %d kills in %s", tr.fig.Kills, time.Since(start).Round(time.Second))
 }
