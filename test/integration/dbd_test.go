@@ -32,6 +32,7 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	if _, err := os.Stat(slurmdbdPIDFile); err != nil {
 		t.Skipf("not the local cluster of deploy/slurm-local (%v)", err)
 	}
+	lockOutages(t)
 	s := newScenario(t, "dbd", runOptions{
 		Start:      "submit",
 		SbatchArgs: []string{"--time=5"},
@@ -125,6 +126,34 @@ func (s *scenario) assertNoDecisionBetween(from, to time.Time, job string) {
 			s.t.Errorf("job state taken from a Slurm that could not answer: %s", e)
 		}
 	}
+}
+
+// lockOutages serialises this scenario across every copy of the suite
+// running on the machine (a `go test ./...` of a colleague, CI): two of
+// them stopping and restarting slurmdbd at once would spoil both.
+func lockOutages(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(os.TempDir(), "nsv-integration-outage.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		t.Fatalf("outage lock: %v", err)
+	}
+	start := time.Now()
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Since(start) > 5*time.Minute {
+			f.Close()
+			t.Fatalf("outage lock %s: %v (waited %v)", path, err, time.Since(start).Round(time.Second))
+		}
+		time.Sleep(time.Second)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Logf("waited %v for another run of this suite to finish its outage", waited.Round(time.Second))
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
 
 // stopSlurmdbd stops slurmdbd by its PID file, after checking that the PID

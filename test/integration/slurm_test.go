@@ -91,36 +91,44 @@ func sacctByID(id string) (sacctJob, error) {
 // scenarioJobs is every job sacct knows that belongs to the scenario: its
 // name, its working directory or the daemon's tag for its run. Right after
 // a job ends sacct may still call it "allocation" with an empty workdir
-// (SLURM-FACTS.md), so this waits, up to a bound, until no such anonymous
-// row submitted since the scenario started is left.
+// (SLURM-FACTS.md), and after a slurmdbd outage it may still say RUNNING
+// for a job squeue no longer lists; so this waits, up to a bound, until
+// neither an anonymous row submitted since the scenario started nor such a
+// stale row is left.
 func (s *scenario) scenarioJobs() []sacctJob {
 	s.t.Helper()
 	since := s.started.Add(-time.Minute).Format(slurmTime)
-	end := time.Now().Add(20 * time.Second)
+	end := time.Now().Add(60 * time.Second)
 	for {
 		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", "-S", since, "-E", "now", "-o", sacctFields)
 		if err != nil {
 			s.t.Fatalf("%v", err)
 		}
 		var ours []sacctJob
-		anonymous := 0
+		unsettled := 0
 		for _, j := range parseSacctRows(out) {
 			switch {
 			case j.Name == s.jobName || j.WorkDir == s.dir || strings.HasPrefix(j.Comment, "nsv:"+s.jobName+":"):
 				ours = append(ours, j)
+				if live[j.State] && queueState(j.ID) == "" {
+					unsettled++ // stale: squeue has let it go
+				}
 			case j.Name == "allocation" && j.WorkDir == "" && !j.Submit.Before(s.started):
-				anonymous++
+				unsettled++
 			}
 		}
-		if anonymous == 0 || time.Now().After(end) {
-			if anonymous > 0 {
-				s.logf("sacct still has %d anonymous rows; counting without them", anonymous)
+		if unsettled == 0 || time.Now().After(end) {
+			if unsettled > 0 {
+				s.logf("sacct still has %d anonymous or stale rows; taking it as it is", unsettled)
 			}
 			return ours
 		}
 		time.Sleep(time.Second)
 	}
 }
+
+// live are the sacct states of a job that has not ended.
+var live = map[string]bool{"PENDING": true, "RUNNING": true, "REQUEUED": true, "SUSPENDED": true, "COMPLETING": true}
 
 // queued is one squeue line: id and state.
 type queued struct{ ID, State string }
