@@ -54,6 +54,8 @@ type cyclePlan struct {
 	run    string        // on-event modes: only this run's event kills ("" any run)
 	delay  time.Duration // random, long: after the start; in-sbatch: after submit_intent
 	faults [][]string    // nsv-fakeslurm fault arguments, armed in order
+	// fallback bounds a life that waits for its event (0: fallbackKill).
+	fallback time.Duration
 }
 
 var (
@@ -80,7 +82,10 @@ func drawPlan(rng *rand.Rand, special, target string) cyclePlan {
 	long := between(rng, 2500*time.Millisecond, 3500*time.Millisecond)
 	switch {
 	case special == specialGroup:
-		p = cyclePlan{mode: modeGroup, run: target, faults: [][]string{sleepFault("500ms")}}
+		// Every sbatch of this life is slow, the target's included,
+		// whichever run submits first.
+		slow := append(sleepFault("500ms"), "--times", "0")
+		p = cyclePlan{mode: modeGroup, run: target, faults: [][]string{slow}, fallback: 4 * time.Second}
 	case special == specialHang:
 		p = cyclePlan{mode: modeLong, delay: 4500 * time.Millisecond, faults: [][]string{sleepFault("3s")}}
 	case n < 55, n < 70 && target == "":
@@ -124,8 +129,11 @@ func runCycle(t *testing.T, h *harness, tr *tracker, n int, p cyclePlan) bool {
 		t.Fatal(err)
 	}
 	wait := fallbackKill
-	if p.mode == modeRandom || p.mode == modeLong {
+	switch {
+	case p.mode == modeRandom || p.mode == modeLong:
 		wait = p.delay
+	case p.fallback > 0:
+		wait = p.fallback
 	}
 	select {
 	case <-d.killed:

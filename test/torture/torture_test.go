@@ -61,7 +61,7 @@ type knobs struct {
 
 func readKnobs(t *testing.T) knobs {
 	t.Helper()
-	k := knobs{kills: 200, seed: uint64(time.Now().UnixNano()), settle: 45 * time.Second, groups: 1, hangs: 1}
+	k := knobs{kills: 200, seed: uint64(time.Now().UnixNano()), settle: 45 * time.Second, groups: 2, hangs: 1}
 	if testing.Short() {
 		k.kills, k.settle, k.groups = 30, 20*time.Second, 1
 	}
