@@ -18,11 +18,11 @@ import (
 const orphanDelay = intentGrace + 15*time.Second
 
 // The daemon is killed with kill -9 (not its control group: tmux, nohup,
-// scrontab) while sbatch is still trying to submit. The restarted daemon
-// finds the intent unanswered, waits out its grace, calls the intent void
-// and submits again; then the orphaned sbatch gets through. DESIGN.md:
-// never two live jobs for one run, not after a crash of the daemon at any
-// instant.
+// scrontab) while sbatch is still trying to submit. Before the fix, the
+// orphaned sbatch got through after the restarted daemon had waited out
+// its grace, voided the intent and submitted again: two live jobs. Now
+// sbatch dies with the daemon. DESIGN.md: never two live jobs for one run,
+// not after a crash of the daemon at any instant.
 func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("finds the orphaned sbatch through /proc")
@@ -62,8 +62,10 @@ func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 	if killed, err := first.wait(); !killed {
 		t.Fatalf("first daemon: not killed: %v", err)
 	}
-	if pids := processesOf(h.slurmExe); len(pids) != 1 {
-		t.Fatalf("orphaned sbatch processes = %v, want one still sleeping", pids)
+	// sbatch dies with its daemon (pkg/slurm sets Pdeathsig): no orphan
+	// is left to create a job after the restarted daemon's grace.
+	if err := waitNoProcessesOf(h.slurmExe, 5*time.Second); err != nil {
+		t.Fatalf("sbatch outlived its daemon: %v", err)
 	}
 
 	second, err := h.startDaemon(t, nil)
@@ -74,10 +76,12 @@ func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 		second.kill()
 		second.wait()
 	}()
-	if err := waitNoProcessesOf(h.slurmExe, orphanDelay+30*time.Second); err != nil {
+	// The restarted daemon voids the intent after its grace and submits
+	// again; long after that, still one live job.
+	if _, err := second.waitEvent(supervisor.EventJobResubmitted, run.Name, 0, orphanDelay+30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Second) // a few passes after the orphan's job appeared
+	time.Sleep(20 * time.Second)
 
 	jobs, err := h.cluster.jobs()
 	if err != nil {
