@@ -111,6 +111,7 @@ func (s *Supervisor) restore(dir string) error {
 			s.states[name] = st
 		}
 		s.slurmDown = snap.SlurmDownSince
+		s.preferNewerJournal(dir)
 		return nil
 	}
 	if err != nil {
@@ -199,4 +200,24 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// preferNewerJournal replaces a run's restored state by the journal's when
+// the journal's is newer: the journal is appended before the snapshot is
+// replaced, so a crash between the two leaves the snapshot one decision
+// behind.
+func (s *Supervisor) preferNewerJournal(dir string) {
+	last, _, err := ledger.LastStates(dir)
+	if err != nil {
+		return
+	}
+	for name, raw := range last {
+		var st RunState
+		if json.Unmarshal(raw, &st) != nil {
+			continue
+		}
+		if cur, ok := s.states[name]; !ok || st.Updated.After(cur.Updated) {
+			s.states[name] = st
+		}
+	}
 }

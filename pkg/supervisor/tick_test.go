@@ -336,3 +336,27 @@ func TestTickDiskQuotaPrunesBeforeResubmit(t *testing.T) {
 		t.Errorf("event order %v; want checkpoint_pruned before job_resubmitted", order)
 	}
 }
+
+func TestRestoreTakesTheJournalWhenNewerThanTheSnapshot(t *testing.T) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	snapshot, err := os.ReadFile(filepath.Join(r.cfg.StateDir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkpoint("d20", 1000, 0.9)
+	r.slurm.set(id, "TIMEOUT", "0:0")
+	r.now = r.now.Add(time.Minute)
+	r.tick() // journals the intent and the new job, then saves the snapshot
+	newJob := r.state("d20").Job.ID
+	// A crash between the journal append and the snapshot replace leaves
+	// the older snapshot.
+	if err := os.WriteFile(filepath.Join(r.cfg.StateDir, "state.json"), snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.restart()
+	if got := r.state("d20").Job; got == nil || got.ID != newJob {
+		t.Errorf("restored job %+v; want %s from the journal", got, newJob)
+	}
+}
