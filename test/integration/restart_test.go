@@ -1,12 +1,6 @@
 package integration
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -66,33 +60,80 @@ func TestDaemonKilledAndRestartedKeepsItsJob(t *testing.T) {
 }
 
 // The daemon is killed with SIGKILL after it has recorded its intent to
-// submit and before sbatch has done anything (the test kills the slowed-
-// down sbatch too, before it runs the real one). The restarted daemon finds
-// no job with the intent's tag; only after the grace period, when the
-// intent is provably void, may it submit, and then exactly once.
+// submit and before sbatch has done anything (sbatch is slowed down, and
+// killed too if it outlives the daemon). The restarted daemon finds no job
+// with the intent's tag; only after the grace period, when the intent is
+// provably void, may it submit, and then exactly once.
 func TestDaemonKilledBeforeSbatch(t *testing.T) {
 	t.Parallel()
-	killAtIntent(t, "intent", true)
+	s := newIntentScenario(t, "intent", slowSbatch{Delay: 2 * time.Second})
+	first := s.start()
+	intent := s.waitFor("submit_intent", nil, 30*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	first.kill9(t)
+	s.killSlowSbatch()
+	if before := s.submitted(); len(before) > 0 {
+		t.Fatalf("sbatch returned before the kill landed (job %v); the scenario needs the daemon dead first", before)
+	}
+
+	second := s.start()
+	job := s.finishAfterRestart(second)
+	void := s.events.matching("resubmit_failed", field("reason", "intent_void"))
+	adopted := s.events.matching("run_adopted", nil)
+	if len(void) != 1 || len(s.submitted()) != 1 || len(adopted) != 0 {
+		t.Errorf("killed before sbatch: want one resubmit_failed (intent_void), one job_resubmitted, no run_adopted; got %d, %d, %d",
+			len(void), len(s.submitted()), len(adopted))
+	} else {
+		s.logf("intent %s declared void %.0fs after it was recorded", intent.str("tag"), void[0].Time.Sub(intent.Time).Seconds())
+	}
+	s.assertOnlyJob(job)
 }
 
-// The daemon is killed while sbatch (slowed down by two seconds) is
-// running: the job is created, but the daemon never learns its id. The
-// restarted daemon must find it by the tag in its --comment and adopt it,
-// not submit a twin.
-func TestDaemonKilledDuringSbatch(t *testing.T) {
+// The daemon is killed with SIGKILL after sbatch has created the job but
+// before the daemon has read its id (sbatch answers late). The restarted
+// daemon must find the job by the tag in its --comment and adopt it, not
+// submit a twin.
+func TestDaemonKilledBeforeRecordingJobID(t *testing.T) {
 	t.Parallel()
-	killAtIntent(t, "sbatch", false)
+	s := newIntentScenario(t, "sbatch", slowSbatch{Delay: 3 * time.Second, After: true})
+	first := s.start()
+	intent := s.waitFor("submit_intent", nil, 30*time.Second)
+	var created []queued
+	s.waitUntil("the job of the intent in squeue", 10*time.Second, func() bool {
+		created, _ = squeueByName(s.jobName)
+		return len(created) > 0
+	})
+	first.kill9(t)
+	if before := s.submitted(); len(before) > 0 {
+		t.Fatalf("the daemon recorded job %v before the kill; the scenario needs it dead first", before)
+	}
+	s.logf("job %s created by sbatch; daemon 1 killed before it learnt the id", created[0].ID)
+
+	second := s.start()
+	job := s.finishAfterRestart(second)
+	adopted := s.events.matching("run_adopted", field("reason", "adopted_tagged_job"))
+	if len(adopted) != 1 || len(s.submitted()) != 0 {
+		t.Errorf("want one run_adopted (adopted_tagged_job) and no job_resubmitted; got %d and %d", len(adopted), len(s.submitted()))
+	} else if got := adopted[0].str("job_id"); got != created[0].ID || job != created[0].ID {
+		t.Errorf("adopted job %s, targets reached by job %s; want both to be the tagged job %s", got, job, created[0].ID)
+	}
+	jobs := s.assertOnlyJob(created[0].ID)
+	if j, ok := jobs[created[0].ID]; ok && j.Comment != intent.str("tag") {
+		t.Errorf("job %s has comment %q, want the intent's tag %q", j.ID, j.Comment, intent.str("tag"))
+	}
 }
 
-func killAtIntent(t *testing.T, short string, killSbatch bool) {
-	const sbatchDelay = 2 * time.Second
-	s := newScenario(t, short, runOptions{
-		Start:       "submit",
-		SbatchArgs:  []string{"--time=3"},
-		ValBPB:      0.8,
-		Core:        0.2,
-		Policy:      map[string]string{"backoff": "1s", "max_backoff": "2s"},
-		SbatchDelay: sbatchDelay,
+// newIntentScenario is a short run that reaches its targets at step 100
+// (val_bpb ≈ 0.77 <= 0.8, CORE ≈ 0.22 >= 0.2 with tau = 200/4), with
+// sbatch slowed down.
+func newIntentScenario(t *testing.T, short string, w slowSbatch) *scenario {
+	return newScenario(t, short, runOptions{
+		Start:      "submit",
+		SbatchArgs: []string{"--time=3"},
+		ValBPB:     0.8,
+		Core:       0.2,
+		Policy:     map[string]string{"backoff": "1s", "max_backoff": "2s"},
+		SlowSbatch: &w,
 		Env: map[string]string{
 			"SIMTRAIN_NUM_ITERATIONS":    "200",
 			"SIMTRAIN_STEP_TIME":         "0.1",
@@ -101,76 +142,31 @@ func killAtIntent(t *testing.T, short string, killSbatch bool) {
 			"SIMTRAIN_CORE_METRIC_EVERY": "100",
 		},
 	})
-	first := s.start()
-	intent := s.waitFor("submit_intent", nil, 30*time.Second)
-	time.Sleep(sbatchDelay / 4)
-	first.kill9(t)
-	if killSbatch {
-		s.killSlowSbatch()
-	}
-	tag := intent.str("tag")
-	if before := s.submitted(); len(before) > 0 {
-		t.Fatalf("sbatch returned before the kill landed (job %v); the scenario needs the daemon dead first", before)
-	}
-
-	second := s.start()
-	done := s.waitFor("run_target_reached", func(e event) bool { return e.Daemon == second.n }, 5*time.Minute)
-	job := done.str("job_id")
-	if code := s.waitExit(second, 30*time.Second); code != 0 {
-		t.Errorf("restarted daemon exit code = %d, want 0", code)
-	}
-	adopted := s.events.matching("run_adopted", field("reason", "adopted_tagged_job"))
-	void := s.events.matching("resubmit_failed", field("reason", "intent_void"))
-	resubmitted := s.submitted()
-	if !killSbatch {
-		if len(adopted) != 1 || len(void) != 0 || len(resubmitted) != 0 {
-			t.Errorf("sbatch ran on after the kill: want one run_adopted (adopted_tagged_job), no intent_void, no job_resubmitted; got %d, %d, %d",
-				len(adopted), len(void), len(resubmitted))
-		} else if got := adopted[0].str("job_id"); got != job {
-			t.Errorf("adopted job %s, but the targets were reached by job %s", got, job)
-		}
-	} else {
-		if len(adopted) != 0 || len(void) != 1 || len(resubmitted) != 1 {
-			t.Errorf("killed before sbatch: want one resubmit_failed (intent_void) and one job_resubmitted, no run_adopted; got %d, %d, %d",
-				len(void), len(resubmitted), len(adopted))
-		} else {
-			s.logf("intent declared void %.0fs after it was recorded", void[0].Time.Sub(intent.Time).Seconds())
-		}
-	}
-	s.waitGone(job, 2*time.Minute)
-	s.assertQueueHoldsAtMost()
-	jobs := s.scenarioJobs()
-	if len(jobs) != 1 || jobs[0].ID != job {
-		t.Errorf("sacct lists %v for %s, want exactly job %s", jobs, s.jobName, job)
-	}
-	if !killSbatch && len(jobs) == 1 && jobs[0].Comment != tag {
-		t.Errorf("job %s has comment %q, want the first intent's tag %q", job, jobs[0].Comment, tag)
-	}
 }
 
-// killSlowSbatch kills the slowed-down sbatch of the first daemon while it
-// is still sleeping, so that the real sbatch never runs.
-func (s *scenario) killSlowSbatch() {
+// finishAfterRestart waits for the restarted daemon to reach the targets
+// and exit 0, and returns the job that reached them.
+func (s *scenario) finishAfterRestart(d *daemonProc) string {
 	s.t.Helper()
-	raw, err := os.ReadFile(s.sbatchPIDs())
-	for end := time.Now().Add(1500 * time.Millisecond); err != nil && time.Now().Before(end); {
-		time.Sleep(100 * time.Millisecond)
-		raw, err = os.ReadFile(s.sbatchPIDs())
+	done := s.waitFor("run_target_reached", func(e event) bool { return e.Daemon == d.n }, 5*time.Minute)
+	if code := s.waitExit(d, 30*time.Second); code != 0 {
+		s.t.Errorf("restarted daemon exit code = %d, want 0", code)
 	}
-	if err != nil {
-		s.logf("the daemon died before it started sbatch at all (%v)", err)
-		return
+	return done.str("job_id")
+}
+
+// assertOnlyJob checks that the job has left squeue and is the scenario's
+// only job in sacct.
+func (s *scenario) assertOnlyJob(job string) map[string]sacctJob {
+	s.t.Helper()
+	s.waitGone(job, 2*time.Minute)
+	s.assertQueueHoldsAtMost()
+	jobs := map[string]sacctJob{}
+	for _, j := range s.scenarioJobs() {
+		jobs[j.ID] = j
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(raw), "\n", 2)[0]))
-	if err != nil {
-		s.t.Fatalf("%s: %q: %v", s.sbatchPIDs(), raw, err)
+	if _, ok := jobs[job]; len(jobs) != 1 || !ok {
+		s.t.Errorf("sacct lists %v for %s, want exactly job %s", jobs, s.jobName, job)
 	}
-	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if !strings.Contains(string(cmdline), filepath.Join(s.dir, "slurm-bin", "sbatch")) {
-		s.t.Fatalf("PID %d is not the slow sbatch any more (cmdline %q): it ran the real one too early", pid, cmdline)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		s.t.Fatalf("kill the slow sbatch %d: %v", pid, err)
-	}
-	s.logf("killed the slow sbatch (PID %d) before it ran the real one", pid)
+	return jobs
 }

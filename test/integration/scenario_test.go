@@ -3,7 +3,6 @@ package integration
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,10 +21,9 @@ type runOptions struct {
 	ValBPB float64           // target; 0: none
 	Core   float64           // target; 0: none
 	Policy map[string]string // policy key -> YAML value
-	// SbatchDelay, when set, puts the daemon's Slurm commands in a
-	// directory of its own (slurm.bin_dir) where sbatch waits this long
-	// before running the real one.
-	SbatchDelay time.Duration
+	// SlowSbatch, when set, gives the daemon a slurm.bin_dir of its own
+	// whose sbatch is slowed down (slowsbatch_test.go).
+	SlowSbatch *slowSbatch
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -98,8 +96,8 @@ func (s *scenario) config(opt runOptions) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "poll_interval: 2s\nstate_dir: %s\n", strconv.Quote(s.stateDir))
 	b.WriteString("slurm:\n  command_timeout: 30s\n")
-	if opt.SbatchDelay > 0 {
-		fmt.Fprintf(&b, "  bin_dir: %s\n", strconv.Quote(s.slowSbatchDir(opt.SbatchDelay)))
+	if opt.SlowSbatch != nil {
+		fmt.Fprintf(&b, "  bin_dir: %s\n", strconv.Quote(s.slowSbatchDir(*opt.SlowSbatch)))
 	}
 	b.WriteString("runs:\n")
 	fmt.Fprintf(&b, "  %s:\n", s.jobName)
@@ -135,38 +133,6 @@ func (s *scenario) config(opt runOptions) string {
 	}
 	return b.String()
 }
-
-// slowSbatchDir makes a bin_dir whose sacct, squeue and scancel are the
-// real ones and whose sbatch sleeps first, so that a test can kill the
-// daemon while sbatch is on its way.
-func (s *scenario) slowSbatchDir(delay time.Duration) string {
-	s.t.Helper()
-	dir := filepath.Join(s.dir, "slurm-bin")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	for _, prog := range []string{"sacct", "squeue", "scancel", "sbatch"} {
-		real, err := exec.LookPath(prog)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		link := filepath.Join(dir, prog)
-		if prog == "sbatch" {
-			script := fmt.Sprintf("#!/bin/sh\necho $$ >>%s\nsleep %.3f\nexec %s \"$@\"\n",
-				strconv.Quote(s.sbatchPIDs()), delay.Seconds(), strconv.Quote(real))
-			err = os.WriteFile(link, []byte(script), 0o755)
-		} else {
-			err = os.Symlink(real, link)
-		}
-		if err != nil {
-			s.t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-// sbatchPIDs is the file where the slowed-down sbatch writes its PID.
-func (s *scenario) sbatchPIDs() string { return filepath.Join(s.dir, "sbatch.pids") }
 
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
