@@ -74,13 +74,15 @@ measure paused100 100 "    paused: true"
 
 # Per hour at the default poll of 2 m: 30 passes.
 while IFS=$'\t' read -r case n passes sacct squeue secs; do
-	per_pass=$(awk -v s="$sacct" -v q="$squeue" -v p="$passes" 'BEGIN { printf "%.2f", p ? (s + q) / p : 0 }')
-	per_hour=$(awk -v s="$sacct" -v q="$squeue" -v p="$passes" -v t="$secs" 'BEGIN { if (p) printf "%.0f", (s + q) / p * 30; else printf "%.0f", (s + q) / t * 3600 }')
-	naive=$(( n * 30 ))
+	calls=$(( sacct + squeue ))
+	seen="$sacct sacct + $squeue squeue in $passes passes over ${secs%.*} s at poll $poll"
 	if [[ $case == paused100 ]]; then
-		row "2. scheduler load, 100 runs all paused: sacct+squeue calls in ${secs} s ($passes passes)" "—" "$(( sacct + squeue )) calls" "— (goal: none)"
+		row "2. Slurm calls, 100 runs, all paused (nothing can change)" "—" "$calls calls ($seen)" "goal: none"
 		continue
 	fi
-	row "2. scheduler load, $n run(s), all RUNNING: sacct+squeue calls per hour at poll 2m ($passes passes, $sacct sacct + $squeue squeue in ${secs} s at poll $poll = $per_pass per pass)" \
-		"naive one sacct per run per poll: $naive/h" "$per_hour/h" "$(awk -v a="$per_hour" -v b="$naive" 'BEGIN { printf "%.2f×", a / b }')"
+	per_pass=$(awk -v c="$calls" -v p="$passes" 'BEGIN { printf "%.2f", c / p }')
+	per_hour=$(awk -v c="$calls" -v p="$passes" 'BEGIN { printf "%.0f", c / p * 30 }')
+	naive=$(( n * 30 ))
+	row "2. Slurm calls per hour at poll 2m, $n run(s), every job RUNNING" "one sacct per run per poll: $naive/h" \
+		"$per_hour/h ($per_pass per pass: $seen)" "$(awk -v a="$per_hour" -v b="$naive" 'BEGIN { printf "%.2f×", a / b }')"
 done <"$out/calls.tsv"

@@ -7,10 +7,11 @@
 #              (Python) and ls | sort | tail on 2,000 steps × 10 files;
 #              bytes read with 1 MiB and 1 GiB model files
 #   load       sacct/squeue calls for 1, 10 and 100 runs (fake Slurm)
+#   tick       CPU of one pass over 1,000 runs (Go benchmark, in-memory Slurm)
 #   footprint  RSS and CPU of an idle daemon with 100 runs (fake Slurm)
 #   reaction   job end → resubmission on the local Slurm (skipped if down)
 #
-# Settings (environment): BENCH_SECTIONS (default: all four, in that
+# Settings (environment): BENCH_SECTIONS (default: all five, in that
 # order), BENCH_WORK (scratch directory; default a new temporary one,
 # removed afterwards unless BENCH_KEEP=1), DISCOVERY_RUNS (30),
 # LOAD_SECONDS (60), LOAD_POLL (1s), FOOTPRINT_SECONDS (600),
@@ -20,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-sections=${BENCH_SECTIONS:-discovery load footprint reaction}
+sections=${BENCH_SECTIONS:-discovery load tick footprint reaction}
 if [[ -z ${BENCH_WORK:-} ]]; then
 	BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/nsv-bench.XXXXXX")
 	[[ ${BENCH_KEEP:-0} == 1 ]] || trap 'rm -rf "$BENCH_WORK"' EXIT
@@ -49,4 +50,5 @@ Sections: $sections
 | goal | baseline | measured | ratio |
 | --- | --- | --- | --- |
 INFO
-awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$BENCH_RESULTS/table.tsv"
+# Rows by goal number, in the order measured within a goal.
+sort -s -t. -k1,1n "$BENCH_RESULTS/table.tsv" | awk -F'\t' '{ gsub(/\|/, "\\|"); printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }'
