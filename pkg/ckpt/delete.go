@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
+
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
 // DeleteStep deletes the files of step s from dir: the model first, then
@@ -30,12 +31,12 @@ func DeleteStep(dir string, s Step) error {
 			return fmt.Errorf("delete step %d: %w", s.Step, err)
 		}
 		if i == 0 && f.Kind == KindModel {
-			if err := syncDir(dir); err != nil {
+			if err := atomicfile.SyncDir(dir); err != nil {
 				return fmt.Errorf("delete step %d: %w", s.Step, err)
 			}
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("delete step %d: %w", s.Step, err)
 	}
 	return nil
@@ -60,19 +61,4 @@ func deletionOrder(s Step) ([]File, error) {
 		return a.Rank - b.Rank
 	})
 	return files, nil
-}
-
-// syncDir makes the directory's entries durable. File systems that cannot
-// sync a directory report EINVAL or "unsupported"; there is nothing more
-// to do on them.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
+
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -47,11 +49,7 @@ func WriteRequest(stateDir string, r Request) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, r.ID+".json")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp, path)
+	return path, atomicfile.WriteFile(path, data, 0o600)
 }
 
 // RequestPath is where a request with this id is (while not yet applied).

@@ -8,10 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"github.com/google/renameio/v2"
 )
 
 // tempPrefix names the fully written files that claim links into place.
@@ -37,39 +34,6 @@ func writeTemp(dir string, h Holder) (string, error) {
 		return "", fmt.Errorf("lease: write %s: %w", f.Name(), err)
 	}
 	return f.Name(), nil
-}
-
-// writeAtomic replaces path with data: renameio's temp file in the same
-// directory, fsync and rename, mode pinned to 0600, then a directory
-// fsync, which renameio leaves out.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(dir), renameio.WithStaticPermissions(fileMode))
-	if err != nil {
-		return fmt.Errorf("lease: write %s: %w", path, err)
-	}
-	defer t.Cleanup()
-	if _, err := t.Write(data); err != nil {
-		return fmt.Errorf("lease: write %s: %w", path, err)
-	}
-	if err := t.CloseAtomicallyReplace(); err != nil {
-		return fmt.Errorf("lease: replace %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs dir so that links and renames in it are durable.
-// Filesystems that cannot fsync a directory (EINVAL) give what they have.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("lease: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("lease: fsync directory %s: %w", dir, err)
-	}
-	return nil
 }
 
 // takeAside renames lease.json to a name private to this process and

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
 // DefaultTTL is how long a lease stays valid without a heartbeat. Renew
@@ -115,7 +117,7 @@ func (l *Lease) claim() error {
 	for attempt := 0; ; attempt++ {
 		err := os.Link(tmp, l.path)
 		if err == nil {
-			if err := syncDir(l.dir); err != nil {
+			if err := atomicfile.SyncDir(l.dir); err != nil {
 				os.Remove(l.path) // not durably ours: leave no lease naming us
 				return err
 			}
@@ -234,7 +236,7 @@ func (l *Lease) Renew() error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(l.path, data); err != nil {
+	if err := atomicfile.WriteFile(l.path, data, fileMode); err != nil {
 		return err
 	}
 	l.holder = next
@@ -269,7 +271,7 @@ func (l *Lease) Release() error {
 		var aside string
 		aside, err = l.takeAside(l.holder.sameOwner)
 		if aside != "" {
-			err = errors.Join(os.Remove(aside), syncDir(l.dir))
+			err = errors.Join(os.Remove(aside), atomicfile.SyncDir(l.dir))
 		}
 	}
 	if uerr := l.unlock(); uerr != nil {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
 // EventStateCarried marks a record that a rotation copied into the fresh
@@ -48,7 +50,7 @@ func (l *Ledger) rotate() error {
 		l.reopenAfterFailedRotation()
 		return fmt.Errorf("ledger: rotate: %w", err)
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := atomicfile.SyncDir(l.dir); err != nil {
 		l.reopenAfterFailedRotation()
 		return fmt.Errorf("ledger: rotate: %w", err)
 	}
@@ -121,7 +123,7 @@ func finishRotation(dir string) error {
 		if err := os.Rename(next, cur); err != nil {
 			return fmt.Errorf("ledger: finish interrupted rotation: %w", err)
 		}
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return fmt.Errorf("ledger: finish interrupted rotation: %w", err)
 		}
 		return nil

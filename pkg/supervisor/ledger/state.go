@@ -9,10 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/google/renameio/v2"
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
 // SaveState replaces state.json with v as indented JSON: temp file in the
@@ -32,45 +31,8 @@ func (l *Ledger) SaveState(v any) error {
 	if closed {
 		return fmt.Errorf("ledger: save state: %w", ErrClosed)
 	}
-	return writeAtomic(filepath.Join(l.dir, StateFile), data)
-}
-
-// writeAtomic replaces path with data so that a crash at any instant leaves
-// the old or the new content. renameio does temp file, fsync and rename,
-// with the temp file forced into the destination directory (its default,
-// os.TempDir, may be another filesystem) and the mode fixed at 0600
-// whatever the umask or the old file's mode; the directory fsync that makes
-// the rename itself durable is ours, because renameio leaves it out.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(dir), renameio.WithStaticPermissions(fileMode))
-	if err != nil {
-		return fmt.Errorf("ledger: write %s: %w", path, err)
-	}
-	defer t.Cleanup()
-	if _, err := t.Write(data); err != nil {
-		return fmt.Errorf("ledger: write %s: %w", path, err)
-	}
-	if err := t.CloseAtomicallyReplace(); err != nil {
-		return fmt.Errorf("ledger: replace %s: %w", path, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("ledger: replace %s: %w", path, err)
-	}
-	return nil
-}
-
-// syncDir fsyncs a directory so that renames and creations in it survive a
-// crash. Filesystems that cannot fsync a directory (EINVAL) give whatever
-// durability they have; there is nothing more a program can do there.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("fsync directory %s: %w", dir, err)
+	if err := atomicfile.WriteFile(filepath.Join(l.dir, StateFile), data, fileMode); err != nil {
+		return fmt.Errorf("ledger: %w", err)
 	}
 	return nil
 }
