@@ -34,19 +34,9 @@ each pass. SIGHUP or an edit of the configuration file reloads it; a bad
 edit is rejected and the running configuration kept. SIGINT/SIGTERM stop it;
 jobs are never cancelled on the way out.`,
 		Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			log := newLogger(c.ErrOrStderr(), logFormat)
-			s, err := openSession(cfg, log)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: withSession(&path, &logFormat, func(c *cobra.Command, s *session) error {
 			return runDaemon(c.Context(), s, exitWhenDone)
-		},
+		}),
 	}
 	configFlag(c, &path)
 	logFlag(c, &logFormat)

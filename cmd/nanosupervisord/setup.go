@@ -54,6 +54,24 @@ func slurmClient(cfg *config.Config) *slurm.Client {
 	return &slurm.Client{Runner: &slurm.ExecRunner{BinDir: cfg.Slurm.BinDir, Timeout: cfg.Slurm.CommandTimeout}}
 }
 
+// withSession is the RunE of a verb that acts: it loads the configuration,
+// builds the logger, takes the lease and opens the ledger, runs fn, and
+// closes everything.
+func withSession(path, logFormat *string, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, _ []string) error {
+		cfg, err := loadConfig(*path, c.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		s, err := openSession(cfg, newLogger(c.ErrOrStderr(), *logFormat))
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return fn(c, s)
+	}
+}
+
 // session is what a verb that acts needs: the single-instance lease, the
 // ledger and a supervisor.
 type session struct {

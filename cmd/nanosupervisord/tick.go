@@ -19,23 +19,13 @@ func newTickCmd() *cobra.Command {
 		Use:   "tick",
 		Short: "Run one reconcile pass, then exit (for cron or scrontab)",
 		Args:  args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			log := newLogger(c.ErrOrStderr(), logFormat)
-			s, err := openSession(cfg, log)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: withSession(&path, &logFormat, func(c *cobra.Command, s *session) error {
 			res := s.sup.Tick(c.Context())
 			if len(res.Errors) > 0 {
 				return withCode(exitError, fmt.Errorf("%d run(s) failed this pass", len(res.Errors)))
 			}
 			return nil
-		},
+		}),
 	}
 	configFlag(c, &path)
 	logFlag(c, &logFormat)
