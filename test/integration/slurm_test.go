@@ -113,7 +113,8 @@ func (s *scenario) scenarioJobs() []sacctJob {
 				if live[j.State] && queueState(j.ID) == "" {
 					unsettled++ // stale: squeue has let it go
 				}
-			case j.Name == "allocation" && j.WorkDir == "" && !j.Submit.Before(s.started):
+			case j.Name == "allocation" && j.WorkDir == "" && !j.Submit.Before(s.started.Truncate(time.Second)):
+				// sacct's times are whole seconds
 				unsettled++
 			}
 		}
