@@ -48,35 +48,12 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 			"SIMTRAIN_CRASH_ONCE_FILE": "{dir}/crashed-once",
 		},
 	})
-	crashed := filepath.Join(s.dir, "crashed-once")
 	s.start()
 	job := s.waitFor("job_resubmitted", nil, 30*time.Second).str("new_job_id")
 	s.waitQueued(job, 3*time.Minute, "RUNNING")
 	s.waitLog(job, "step 00001/", 30*time.Second)
 
-	t.Cleanup(func() {
-		if err := clusterUp(); err != nil {
-			t.Errorf("bringing slurmdbd back: %v", err)
-		}
-	})
-	stopSlurmdbd(t)
-	s.logf("slurmdbd stopped")
-	if _, err := os.Stat(crashed); err == nil {
-		t.Fatalf("the job crashed before slurmdbd was down; the scenario's timing is off")
-	}
-	down := s.waitFor("slurm_unavailable", field("state", "down"), 30*time.Second)
-
-	// The job crashes during the outage; squeue still works and sees it go.
-	s.waitUntil("the trainer to crash", 2*time.Minute, func() bool {
-		_, err := os.Stat(crashed)
-		return err == nil
-	})
-	s.waitGone(job, time.Minute)
-	gone := time.Now()
-	s.logf("job %s has left squeue; sacct cannot say how it ended", job)
-	if _, err := sacctByID(job); err == nil {
-		t.Fatalf("sacct answered during the outage (did something else restart slurmdbd?); the scenario needs it down")
-	}
+	down, gone := s.crashDuringOutage(job)
 	time.Sleep(8 * time.Second) // four passes at poll_interval 2s
 
 	upStart := time.Now()
@@ -93,13 +70,9 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 		t.Fatalf("slurmdbd was back %.1fs after the job ended: too soon to test the outage", blind.Seconds())
 	}
 	s.assertNoDecisionBetween(down.Time, up.Time, job)
-	failed := s.waitFor("job_state_changed", both(field("job_id", job), field("state", "FAILED")), time.Minute)
-	resub := s.waitFor("job_resubmitted", field("job_id", job), time.Minute)
-	if failed.Time.Before(up.Time) {
-		t.Errorf("job_state_changed FAILED at %s, before slurm_unavailable up at %s", failed.Time, up.Time)
-	}
-	if got := resub.step("resume_step"); got != 250 {
-		t.Errorf("resubmission after the outage: resume_step = %d, want 250", got)
+	resub := s.waitResubmission(job, "FAILED", 250)
+	if failed := s.events.matching("job_state_changed", both(field("job_id", job), field("state", "FAILED"))); failed[0].Time.Before(up.Time) {
+		t.Errorf("job_state_changed FAILED at %s, before slurm_unavailable up at %s", failed[0].Time, up.Time)
 	}
 	t.Logf("reaction_dbd_back_seconds=%.1f (slurm_unavailable up to job_resubmitted); Slurm blind for %.1fs after the job ended",
 		resub.Time.Sub(up.Time).Seconds(), up.Time.Sub(gone).Seconds())
@@ -112,6 +85,39 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 		t.Errorf("job_resubmitted events = %d, want 2 (the first job and its one resubmission)", n)
 	}
 	s.assertJobsAccounted(2)
+}
+
+// crashDuringOutage stops slurmdbd (bringing it back in a cleanup whatever
+// happens), waits for the daemon to notice, then for the trainer to crash
+// and the job to leave squeue. It returns the daemon's slurm_unavailable
+// down event and when the job was seen gone.
+func (s *scenario) crashDuringOutage(job string) (down event, gone time.Time) {
+	s.t.Helper()
+	crashed := filepath.Join(s.dir, "crashed-once")
+	s.t.Cleanup(func() {
+		if err := clusterUp(); err != nil {
+			s.t.Errorf("bringing slurmdbd back: %v", err)
+		}
+	})
+	stopSlurmdbd(s.t)
+	s.logf("slurmdbd stopped")
+	if _, err := os.Stat(crashed); err == nil {
+		s.t.Fatalf("the job crashed before slurmdbd was down; the scenario's timing is off")
+	}
+	down = s.waitFor("slurm_unavailable", field("state", "down"), 30*time.Second)
+
+	// squeue still works without slurmdbd and sees the job go.
+	s.waitUntil("the trainer to crash", 2*time.Minute, func() bool {
+		_, err := os.Stat(crashed)
+		return err == nil
+	})
+	s.waitGone(job, time.Minute)
+	gone = time.Now()
+	s.logf("job %s has left squeue; sacct cannot say how it ended", job)
+	if _, err := sacctByID(job); err == nil {
+		s.t.Fatalf("sacct answered during the outage (did something else restart slurmdbd?); the scenario needs it down")
+	}
+	return down, gone
 }
 
 // assertNoDecisionBetween checks that nothing was decided about the job

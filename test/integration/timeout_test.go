@@ -41,7 +41,6 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 	if got := first.step("resume_step"); got != -1 {
 		t.Errorf("first submission: resume_step = %d, want -1 (fresh start)", got)
 	}
-
 	// The hang starts about 20 s into the job; the torn file is reported
 	// once it has been still for the daemon's settle time.
 	torn := s.waitFor("checkpoint_incomplete", field("step", "200"), 3*time.Minute)
@@ -50,33 +49,11 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 	}
 	s.checkTornStep200()
 
-	s.waitFor("job_state_changed", both(field("job_id", job1), field("state", "TIMEOUT")), 3*time.Minute)
-	resub := s.waitFor("job_resubmitted", field("job_id", job1), time.Minute)
+	resub := s.waitResubmission(job1, "TIMEOUT", 100)
 	job2 := resub.str("new_job_id")
-	if got := resub.step("resume_step"); got != 100 {
-		t.Errorf("resubmission after TIMEOUT: resume_step = %d, want 100 (step 200 is torn)", got)
-	}
-
-	s.waitFor("job_state_changed", both(field("job_id", job2), field("state", "FAILED")), 3*time.Minute)
-	crash := s.waitFor("job_resubmitted", field("job_id", job2), time.Minute)
+	crash := s.waitResubmission(job2, "FAILED", 200)
 	job3 := crash.str("new_job_id")
-	if got := crash.step("resume_step"); got != 200 {
-		t.Errorf("resubmission after the crash at 250: resume_step = %d, want 200", got)
-	}
-
-	done := s.waitFor("run_target_reached", nil, 3*time.Minute)
-	if got := done.str("job_id"); got != job3 {
-		t.Errorf("run_target_reached job_id = %q, want the third job %s", got, job3)
-	}
-	if got := done.step("newest_step"); got < 400 {
-		t.Errorf("run_target_reached: newest_step = %d, want >= 400 (CORE first reaches 0.22 at 400)", got)
-	}
-	if v, ok := done.num("val_bpb"); !ok || v > 0.75 {
-		t.Errorf("run_target_reached: val_bpb = %v (present %v), want <= 0.75", v, ok)
-	}
-	if v, ok := done.num("core_metric"); !ok || v < 0.22 {
-		t.Errorf("run_target_reached: core_metric = %v (present %v), want >= 0.22", v, ok)
-	}
+	s.waitTargets(job3, 400, 0.75, 0.22)
 	if code := s.waitExit(d, 30*time.Second); code != 0 {
 		t.Errorf("daemon exit code = %d, want 0 (--exit-when-done, every run done)", code)
 	}
@@ -91,24 +68,64 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 			t.Errorf("sacct state of job %s = %q, want %s", id, j.State, want)
 		}
 	}
-	if j, ok := jobs[job1]; ok {
-		t.Logf("reaction_timeout_seconds=%.1f (sacct End %s of job %s to job_resubmitted at %s)",
-			reaction(j.End, resub), j.End.Format(slurmTime), job1, resub.Time.Format("15:04:05.000"))
-	}
-	if j, ok := jobs[job2]; ok {
-		t.Logf("reaction_crash_with_progress_seconds=%.1f (sacct End %s of job %s to job_resubmitted at %s; includes the 1s backoff)",
-			reaction(j.End, crash), j.End.Format(slurmTime), job2, crash.Time.Format("15:04:05.000"))
-	}
+	s.logReaction("reaction_timeout_seconds", jobs[job1], resub, "")
+	s.logReaction("reaction_crash_with_progress_seconds", jobs[job2], crash, "; includes the 1s backoff")
 	watch.end()
-	for _, e := range s.events.matching("slurm_unavailable", nil) {
-		t.Logf("Slurm health during the scenario (explains a slow reaction): %s", e)
+	s.logTimeoutLag(watch, resub)
+}
+
+// waitResubmission waits for the job to end in the given state and to be
+// resubmitted, and checks the step the next attempt resumes from.
+func (s *scenario) waitResubmission(job, state string, resume int) event {
+	s.t.Helper()
+	s.waitFor("job_state_changed", both(field("job_id", job), field("state", state)), 3*time.Minute)
+	resub := s.waitFor("job_resubmitted", field("job_id", job), time.Minute)
+	if got := resub.step("resume_step"); got != resume {
+		s.t.Errorf("resubmission after %s of job %s: resume_step = %d, want %d", state, job, got, resume)
 	}
-	t.Logf("what squeue and sacct said about job %s:\n%s", job1, watch)
+	return resub
+}
+
+// waitTargets waits for run_target_reached from the job and checks its
+// evidence against the targets.
+func (s *scenario) waitTargets(job string, minStep int, valBPB, core float64) {
+	s.t.Helper()
+	done := s.waitFor("run_target_reached", nil, 3*time.Minute)
+	if got := done.str("job_id"); got != job {
+		s.t.Errorf("run_target_reached job_id = %q, want %s", got, job)
+	}
+	if got := done.step("newest_step"); got < minStep {
+		s.t.Errorf("run_target_reached: newest_step = %d, want >= %d", got, minStep)
+	}
+	if v, ok := done.num("val_bpb"); !ok || v > valBPB {
+		s.t.Errorf("run_target_reached: val_bpb = %v (present %v), want <= %v", v, ok, valBPB)
+	}
+	if v, ok := done.num("core_metric"); !ok || v < core {
+		s.t.Errorf("run_target_reached: core_metric = %v (present %v), want >= %v", v, ok, core)
+	}
+}
+
+// logReaction logs the time from the job's end in sacct to the event.
+func (s *scenario) logReaction(name string, job sacctJob, e event, note string) {
+	if job.ID == "" {
+		return
+	}
+	s.t.Logf("%s=%.1f (sacct End %s of job %s to %s at %s%s)", name, reaction(job.End, e),
+		job.End.Format(slurmTime), job.ID, e.Name, e.Time.Format("15:04:05.000"), note)
+}
+
+// logTimeoutLag splits the TIMEOUT reaction into Slurm's lag and the
+// daemon's, from what squeue and sacct said second by second.
+func (s *scenario) logTimeoutLag(watch *jobWatch, resub event) {
+	for _, e := range s.events.matching("slurm_unavailable", nil) {
+		s.t.Logf("Slurm health during the scenario (explains a slow reaction): %s", e)
+	}
+	s.t.Logf("what squeue and sacct said about job %s:\n%s", watch.id, watch)
 	if o, ok := watch.first(func(o jobObservation) bool { return o.Sacct == "TIMEOUT" }); ok {
-		t.Logf("reaction_timeout_from_sacct_seconds=%.1f (sacct first showed TIMEOUT at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
+		s.t.Logf("reaction_timeout_from_sacct_seconds=%.1f (sacct first showed TIMEOUT at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
 	}
 	if o, ok := watch.first(func(o jobObservation) bool { return o.Queue == "" }); ok {
-		t.Logf("reaction_timeout_from_squeue_seconds=%.1f (squeue dropped the job at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
+		s.t.Logf("reaction_timeout_from_squeue_seconds=%.1f (squeue dropped the job at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
 	}
 }
 
