@@ -50,6 +50,7 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	})
 	s.start()
 	job := s.waitFor("job_resubmitted", nil, 30*time.Second).str("new_job_id")
+	watch := s.watchJob(job)
 	s.waitQueued(job, 3*time.Minute, "RUNNING")
 	s.waitLog(job, "step 00001/", 30*time.Second)
 
@@ -77,12 +78,25 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	t.Logf("reaction_dbd_back_seconds=%.1f (slurm_unavailable up to job_resubmitted); Slurm blind for %.1fs after the job ended",
 		resub.Time.Sub(up.Time).Seconds(), up.Time.Sub(gone).Seconds())
 
+	watch.end()
+	t.Logf("what squeue and sacct said about job %s:\n%s", job, watch)
+	if o, ok := watch.first(func(o jobObservation) bool { return o.Sacct == "FAILED" }); ok {
+		t.Logf("reaction_dbd_from_sacct_seconds=%.1f (sacct first showed FAILED at %s)", resub.Time.Sub(o.At).Seconds(), o.At.Format("15:04:05.0"))
+	}
+
+	s.assertResubmittedOnce(job)
+}
+
+// assertResubmittedOnce gives the daemon a few more passes, then checks
+// that the job was resubmitted exactly once and nothing else was.
+func (s *scenario) assertResubmittedOnce(job string) {
+	s.t.Helper()
 	time.Sleep(6 * time.Second)
 	if n := len(s.events.matching("job_resubmitted", field("job_id", job))); n != 1 {
-		t.Errorf("job_resubmitted for job %s: %d events, want exactly 1", job, n)
+		s.t.Errorf("job_resubmitted for job %s: %d events, want exactly 1", job, n)
 	}
 	if n := len(s.submitted()); n != 2 {
-		t.Errorf("job_resubmitted events = %d, want 2 (the first job and its one resubmission)", n)
+		s.t.Errorf("job_resubmitted events = %d, want 2 (the first job and its one resubmission)", n)
 	}
 	s.assertJobsAccounted(2)
 }

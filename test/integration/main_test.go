@@ -37,10 +37,13 @@ func runSuite(m *testing.M) int {
 	suite.repoRoot = root
 	suite.script = filepath.Join(root, "deploy", "demo", "train_d20_sim.sh")
 	suite.require = os.Getenv("NSV_REQUIRE_SLURM") == "1"
-	suite.slurmErr = probeSlurm(root)
+	suite.slurmErr = missingTools()
+	if suite.slurmErr == nil {
+		suite.slurmErr = probeSlurm(root)
+	}
 	// A required cluster that is restarting a daemon right now (other users
 	// of a shared test cluster do) gets a minute and a half to answer.
-	for end := time.Now().Add(90 * time.Second); suite.slurmErr != nil && suite.require && time.Now().Before(end); {
+	for end := time.Now().Add(90 * time.Second); suite.slurmErr != nil && suite.require && missingTools() == nil && time.Now().Before(end); {
 		time.Sleep(3 * time.Second)
 		suite.slurmErr = probeSlurm(root)
 	}
@@ -56,15 +59,20 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
-// probeSlurm says why the cluster cannot be used, or nil. The local
-// cluster's status script is the authority; a cluster that is not the local
-// one counts as up when sacct answers.
-func probeSlurm(root string) error {
+// missingTools names the first Slurm client program not on PATH.
+func missingTools() error {
 	for _, prog := range []string{"sinfo", "sacct", "squeue", "sbatch", "scancel"} {
 		if _, err := exec.LookPath(prog); err != nil {
 			return fmt.Errorf("%s is not on PATH", prog)
 		}
 	}
+	return nil
+}
+
+// probeSlurm says why the cluster cannot be used, or nil. The local
+// cluster's status script is the authority; a cluster that is not the local
+// one counts as up when sacct answers.
+func probeSlurm(root string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	status := exec.CommandContext(ctx, filepath.Join(root, "deploy", "slurm-local", "status.sh"))
