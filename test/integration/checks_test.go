@@ -142,3 +142,28 @@ func (s *scenario) assertStatus(phase, reason string, attempts int) {
 		s.t.Errorf("status: phase=%s reason=%s attempts=%d, want %s %s %d", r.Phase, r.Reason, r.Attempts, phase, reason, attempts)
 	}
 }
+
+// assertHistoryMatchesLog checks that the decision journal, as the history
+// verb prints it, names the same submitted jobs, in the same order, as the
+// daemons' log lines did.
+func (s *scenario) assertHistoryMatchesLog() {
+	s.t.Helper()
+	out, err := exec.Command(suite.daemonBin, "history", s.jobName, "--json", "--config", s.configPath).Output()
+	var recs []struct {
+		Event  string         `json:"event"`
+		Fields map[string]any `json:"fields"`
+	}
+	if jerr := json.Unmarshal(out, &recs); jerr != nil {
+		s.t.Fatalf("nanosupervisord history %s --json: %v (exit: %v): %s", s.jobName, jerr, err, out)
+	}
+	var journal []string
+	for _, r := range recs {
+		if r.Event == "job_resubmitted" {
+			id, _ := r.Fields["new_job_id"].(string)
+			journal = append(journal, id)
+		}
+	}
+	if logged := s.submitted(); !slices.Equal(journal, logged) {
+		s.t.Errorf("history: submitted jobs %v, but the log said %v", journal, logged)
+	}
+}

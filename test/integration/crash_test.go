@@ -52,6 +52,7 @@ func TestCrashLoopStopsAfterTwoFailuresWithoutProgress(t *testing.T) {
 		t.Errorf("daemon exit code = %d, want 1 (--exit-when-done, the run stopped short of its targets)", code)
 	}
 	s.assertStatus("stopped", "crash_loop", 2)
+	s.assertHistoryMatchesLog()
 
 	if n := len(s.submitted()); n != 2 {
 		t.Errorf("job_resubmitted events = %d, want 2", n)

@@ -45,6 +45,7 @@ func TestDaemonKilledAndRestartedKeepsItsJob(t *testing.T) {
 		t.Errorf("restarted daemon exit code = %d, want 0", code)
 	}
 	s.assertStatus("done", "target_reached", 1)
+	s.assertHistoryMatchesLog()
 	for _, e := range s.events.matching("", func(e event) bool { return e.Daemon == second.n }) {
 		switch e.Name {
 		case "job_resubmitted", "submit_intent", "resubmit_failed":
@@ -152,6 +153,7 @@ func (s *scenario) finishAfterRestart(d *daemonProc) string {
 	if code := s.waitExit(d, 30*time.Second); code != 0 {
 		s.t.Errorf("restarted daemon exit code = %d, want 0", code)
 	}
+	s.assertHistoryMatchesLog()
 	return done.str("job_id")
 }
 

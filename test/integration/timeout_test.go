@@ -58,6 +58,7 @@ func TestTimeoutMidSaveResumesFromNewestCompleteStep(t *testing.T) {
 		t.Errorf("daemon exit code = %d, want 0 (--exit-when-done, every run done)", code)
 	}
 	s.assertStatus("done", "target_reached", 3)
+	s.assertHistoryMatchesLog()
 
 	s.waitLog(job2, "Resuming optimization from step 100", 30*time.Second)
 	s.waitLog(job3, "Resuming optimization from step 200", 30*time.Second)
@@ -107,6 +108,7 @@ func (s *scenario) waitTargets(job string, minStep int, valBPB, core float64) {
 
 // logReaction logs the time from the job's end in sacct to the event.
 func (s *scenario) logReaction(name string, job sacctJob, e event, note string) {
+	s.t.Helper()
 	if job.ID == "" {
 		return
 	}
@@ -117,6 +119,7 @@ func (s *scenario) logReaction(name string, job sacctJob, e event, note string) 
 // logTimeoutLag splits the TIMEOUT reaction into Slurm's lag and the
 // daemon's, from what squeue and sacct said second by second.
 func (s *scenario) logTimeoutLag(watch *jobWatch, resub event) {
+	s.t.Helper()
 	for _, e := range s.events.matching("slurm_unavailable", nil) {
 		s.t.Logf("Slurm health during the scenario (explains a slow reaction): %s", e)
 	}
