@@ -12,7 +12,8 @@ mkdir -p "$out"
 say "one pass over 1,000 runs: go test -bench BenchmarkTick/runs=1000"
 (cd "$root" && go test -run '^$' -bench '^BenchmarkTick$/^runs=1000/' -benchmem ./pkg/supervisor/) | tee "$out/gobench.txt" >&2
 metric() { awk -v b="$1" -v u="$2" '$1 ~ b { for (i = 2; i < NF; i++) if ($(i + 1) == u) print $i }' "$out/gobench.txt"; }
-startup=$(grep -Eo 'start-up pass [12] took [0-9.]+[a-zµ]*s CPU' "$out/gobench.txt" | head -2 | sed 's/start-up //; s/ took /: /' | paste -sd';' -)
+startup=$(grep -Eo 'start-up pass [12] took [0-9.]+s CPU' "$out/gobench.txt" | head -2 |
+	awk '{ printf "%spass %s: %.1f s CPU", sep, $3, $5 + 0; sep = "; " }')
 g="4. One pass over 1,000 runs, in-memory Slurm, every job RUNNING (Go BenchmarkTick, CPU of the whole process)"
 row "$g: steady, clock +2m a pass (checkpoint rescans amortized)" "goal ≤ 100 ms CPU" \
 	"$(metric 'clock=poll' cpu-ms/op) ms ($(metric 'clock=poll' sacct-calls/op) sacct call)" \
