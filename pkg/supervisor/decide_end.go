@@ -131,6 +131,9 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 	st.BackoffUntil = d.in.Now
 	if n > 0 {
 		delay := backoffDelay(p.Backoff, p.MaxBackoff, n, d.in.Rand)
+		if class == classApp && progress {
+			delay = min(delay, p.RetryAfterProgress)
+		}
 		st.BackoffUntil = d.in.Now.Add(delay)
 		if delay > 0 {
 			d.event(EventRunBackoff, append(base, FieldReason, reason, FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)...)

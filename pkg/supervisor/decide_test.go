@@ -28,7 +28,7 @@ func input(st RunState) Input {
 		Spec: RunSpec{
 			Name: "d20", JobName: "d20-ckpt", Start: StartAdopt,
 			Targets:      trainer.Targets{ValBPB: fp(0.75), CoreMetric: fp(0.25)},
-			Policy:       Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute},
+			Policy:       Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second},
 			PollInterval: 2 * time.Minute,
 		},
 		State: st,
@@ -114,11 +114,46 @@ func TestDecideJobEnds(t *testing.T) {
 			phase: PhaseStopped, reason: ReasonCrashLoop, failures: 2, wantEvent: EventRunStopped,
 		},
 		{
-			name: "FAILED after progress: resubmit after the base backoff",
+			name: "FAILED after progress: resubmit after retry_after_progress, not the 1m backoff",
 			edit: func(in *Input) {
 				in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
 				in.Ckpt.Newest = 1500
 				in.State.FailuresWithoutProgress = 1
+			},
+			phase: PhaseBackoff, reason: ReasonBackoff, failures: 0, backoff: 10 * time.Second, wantEvent: EventRunBackoff,
+		},
+		{
+			name: "FAILED after progress, retry_after_progress above the backoff: the backoff",
+			edit: func(in *Input) {
+				in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
+				in.Ckpt.Newest = 1500
+				in.Spec.Policy.RetryAfterProgress = time.Hour
+			},
+			phase: PhaseBackoff, reason: ReasonBackoff, failures: 0, backoff: time.Minute, wantEvent: EventRunBackoff,
+		},
+		{
+			name: "FAILED after progress, retry_after_progress 0: resubmitted at once",
+			edit: func(in *Input) {
+				in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
+				in.Ckpt.Newest = 1500
+				in.Spec.Policy.RetryAfterProgress = 0
+			},
+			phase: PhaseSubmitting, reason: ReasonAppFailure, failures: 0,
+			submit: &Submit{Attempt: 2, FromStep: 1500, Tag: "nsv:d20:2:beef"},
+		},
+		{
+			name: "OUT_OF_MEMORY after progress: also capped by retry_after_progress",
+			edit: func(in *Input) {
+				in.Slurm.Job = sacctRow("100", "OUT_OF_MEMORY", "0:125")
+				in.Ckpt.Newest = 1500
+			},
+			phase: PhaseBackoff, reason: ReasonBackoff, failures: 0, backoff: 10 * time.Second, wantEvent: EventRunBackoff,
+		},
+		{
+			name: "NODE_FAIL after progress: infrastructure keeps the full backoff",
+			edit: func(in *Input) {
+				in.Slurm.Job = sacctRow("100", "NODE_FAIL", "0:0")
+				in.Ckpt.Newest = 1500
 			},
 			phase: PhaseBackoff, reason: ReasonBackoff, failures: 0, backoff: time.Minute, wantEvent: EventRunBackoff,
 		},
@@ -414,6 +449,7 @@ func TestDecideBackoffThenSubmit(t *testing.T) {
 	in := input(running())
 	in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
 	in.Ckpt.Newest = 1500
+	in.Spec.Policy.RetryAfterProgress = time.Hour // the full 1m backoff applies
 	p := Decide(in)
 	if p.Next.Phase != PhaseBackoff {
 		t.Fatalf("phase %s; want backoff", p.Next.Phase)

@@ -26,6 +26,7 @@ type Policy struct {
 	MaxFailuresWithoutProgress int
 	Backoff                    time.Duration
 	MaxBackoff                 time.Duration
+	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
 }
 
 // RunSpec is what Decide needs of a run's configuration.

@@ -47,6 +47,7 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 				MaxFailuresWithoutProgress: r.Policy.MaxFailuresWithoutProgress,
 				Backoff:                    r.Policy.Backoff,
 				MaxBackoff:                 r.Policy.MaxBackoff,
+				RetryAfterProgress:         r.Policy.RetryAfterProgress,
 			},
 			Paused:       r.Paused,
 			PollInterval: cfg.PollInterval,

@@ -29,8 +29,11 @@ const (
 	DefaultMaxFailures    = 2
 	DefaultBackoff        = time.Minute
 	DefaultMaxBackoff     = 30 * time.Minute
-	DefaultKeepLast       = 2
-	DefaultNotifyTimeout  = 10 * time.Second
+	// DefaultRetryAfterProgress caps the delay after a failure that followed
+	// a new checkpoint (see Policy.RetryAfterProgress).
+	DefaultRetryAfterProgress = 10 * time.Second
+	DefaultKeepLast           = 2
+	DefaultNotifyTimeout      = 10 * time.Second
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -111,6 +114,11 @@ type Policy struct {
 	MaxFailuresWithoutProgress int           // consecutive failed attempts with no new checkpoint
 	Backoff                    time.Duration // first delay after a failure; doubles up to MaxBackoff
 	MaxBackoff                 time.Duration
+	// RetryAfterProgress caps the delay after a failure of an attempt that
+	// wrote a new complete checkpoint: the run was working, so the failure
+	// is most likely transient and every minute idle is allocation lost.
+	// 0 resubmits at once. Failures without progress back off from Backoff.
+	RetryAfterProgress time.Duration
 }
 
 // Prune is a checkpoint retention policy.

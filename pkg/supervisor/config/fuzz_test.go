@@ -69,7 +69,7 @@ func checkInvariants(t *testing.T, c *Config) {
 		}
 		dirs[r.CheckpointDir] = true
 		p := r.Policy
-		if r.Ranks < 1 || p.MaxAttempts < 1 || p.MaxFailuresWithoutProgress < 1 || p.Backoff <= 0 || p.MaxBackoff < p.Backoff {
+		if r.Ranks < 1 || p.MaxAttempts < 1 || p.MaxFailuresWithoutProgress < 1 || p.Backoff <= 0 || p.MaxBackoff < p.Backoff || p.RetryAfterProgress < 0 {
 			t.Fatalf("run %s: impossible values accepted: ranks %d, policy %+v", name, r.Ranks, p)
 		}
 		if v := r.Targets.ValBPB; v != nil && !(*v > 0) {

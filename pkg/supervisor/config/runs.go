@@ -19,7 +19,7 @@ var runKeys = []string{
 var runElsewhere = map[string]string{
 	"val_bpb": "targets", "core_metric": "targets",
 	"max_attempts": "policy", "max_failures_without_progress": "policy",
-	"backoff": "policy", "max_backoff": "policy",
+	"backoff": "policy", "max_backoff": "policy", "retry_after_progress": "policy",
 	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
 }
 
@@ -74,7 +74,7 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	r := &Run{
 		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
-			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff},
+			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress},
 	}
 	p.runPaths(f, r)
 	p.intAtLeast(f, "ranks", &r.Ranks, 1)

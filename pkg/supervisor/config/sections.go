@@ -29,7 +29,7 @@ func (p *parser) durationAtLeast(f fields, key string, dst *time.Duration, least
 	switch {
 	case !ok:
 		return false
-	case d < least && least <= time.Nanosecond:
+	case d < least && least == time.Nanosecond:
 		p.errorf(v, join(f.path, key), "must be positive, got %v", d)
 		return false
 	case d < least:
