@@ -28,7 +28,9 @@ scenario() {
       SIMTRAIN_CRASH_CODE: \"1\"
       SIMTRAIN_CRASH_ONCE_FILE: $dir/crashed-once"
 	fi
-	# crash_default: the default policy, whose first backoff is 1m ± 20 %.
+	# crash_default: the default policy. The crash comes after new
+	# checkpoints, so the delay is retry_after_progress (10s), not the
+	# 1m ± 20 % backoff of a failure without progress.
 	[[ $kind == crash_default ]] && policy=""
 	rm -rf "$dir" && mkdir -p "$dir/ckpt" "$dir/state" && chmod 755 "$dir"
 	cat >"$dir/config.yaml" <<YAML
@@ -89,9 +91,9 @@ cleanup() {
 trap cleanup EXIT
 
 : >"$out/times.tsv"
-for kind in timeout crash crash_default; do
+# REACTION_KINDS picks scenarios (default: all three).
+for kind in ${REACTION_KINDS:-timeout crash crash_default}; do
 	n=$reps
-	[[ $kind == crash_default ]] && n=$(( reps < 2 ? reps : 2 ))
 	for (( rep = 1; rep <= n; rep++ )); do
 		say "reaction: $kind, repetition $rep of $n"
 		scenario "$kind" "$rep"
@@ -105,9 +107,15 @@ reps_of() { awk -v k="$1" '$1 == k' "$out/times.tsv" | wc -l; }
 outages_of() { awk -v k="$1" '$1 == k && $6 > 0 { n++ } END { if (n) printf ", %d during a Slurm outage", n }' "$out/times.tsv"; }
 of_goal() { awk -v m="$1" -v g="$2" 'BEGIN { printf "%.2f× the goal (%s s)", m / g, g }'; }
 g="3. Reaction, real Slurm, poll 5m: sacct End → job_resubmitted"
-row "$g, TIMEOUT (--time=1), median of $(reps_of timeout)" "polling alone: up to 300 s" \
-	"$(median timeout 5) s (each: $(all timeout 5) s$(outages_of timeout))" "$(of_goal "$(median timeout 5)" 15)"
-row "$g, crash (exit 1 at step 300), policy backoff 1s, median of $(reps_of crash)" "polling alone: up to 300 s" \
-	"$(median crash 5) s (each: $(all crash 5) s$(outages_of crash); End → job_state_changed: $(all crash 3) s)" "$(of_goal "$(median crash 5)" 30)"
-row "$g, crash, default policy (backoff 1m ± 20 %), median of $(reps_of crash_default)" "polling alone: up to 300 s" \
-	"$(median crash_default 5) s (each: $(all crash_default 5) s$(outages_of crash_default); End → job_state_changed: $(all crash_default 3) s)" "$(of_goal "$(median crash_default 5)" 30)"
+if [[ $(reps_of timeout) -gt 0 ]]; then
+	row "$g, TIMEOUT (--time=1), median of $(reps_of timeout)" "polling alone: up to 300 s" \
+		"$(median timeout 5) s (each: $(all timeout 5) s$(outages_of timeout))" "$(of_goal "$(median timeout 5)" 15)"
+fi
+if [[ $(reps_of crash_default) -gt 0 ]]; then
+	row "$g, crash after progress (exit 1 at step 300), default policy (backoff 1m, retry_after_progress 10s), median of $(reps_of crash_default)" "polling alone: up to 300 s" \
+		"$(median crash_default 5) s (each: $(all crash_default 5) s$(outages_of crash_default); End → job_state_changed: $(all crash_default 3) s)" "$(of_goal "$(median crash_default 5)" 30)"
+fi
+if [[ $(reps_of crash) -gt 0 ]]; then
+	row "$g, crash (exit 1 at step 300), policy backoff 1s, median of $(reps_of crash)" "polling alone: up to 300 s" \
+		"$(median crash 5) s (each: $(all crash 5) s$(outages_of crash); End → job_state_changed: $(all crash 3) s)" "$(of_goal "$(median crash 5)" 30)"
+fi
