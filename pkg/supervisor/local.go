@@ -17,7 +17,9 @@ import (
 const settleTime = 10 * time.Second
 
 // rescanEvery bounds how long a cached checkpoint verdict is trusted when
-// the directory looks unchanged (network filesystems can lag on mtimes).
+// the directory looks unchanged (network filesystems can lag on mtimes,
+// and files rewritten in place leave the directory's mtime alone). How the
+// rescans stay cheap and spread out: rescan.go.
 const rescanEvery = 10 * time.Minute
 
 // ckptCache remembers the last scan of each run's checkpoint directory, so
@@ -25,19 +27,25 @@ const rescanEvery = 10 * time.Minute
 type ckptCache struct {
 	mu      sync.Mutex
 	entries map[string]ckptEntry
+	counts  ckptCounts
 }
 
 type ckptEntry struct {
 	dirMod  time.Time
-	scanned time.Time
+	checked time.Time // when the verdict was last verified or rechecked
+	phase   time.Duration
 	ranks   int
 	settle  time.Duration
 	view    CkptView
+	seen    dirSeen
 }
 
-// observeCkpt judges the run's checkpoint directory. settle is how recent
-// a write must be for its step to count as still being written: zero once
-// the run's job is gone, because then nothing can be writing.
+// ckptCounts counts what observeCkpt did, for tests and benchmarks.
+type ckptCounts struct {
+	scans    int // verifying scans (ckpt.ScanNewest)
+	rechecks int // periodic rechecks that found nothing changed
+}
+
 // freeBytes is the space available to the user on dir's filesystem, -1
 // when it cannot be told (project quotas are invisible to statfs; a full
 // quota still shows up in the job's log as a disk_quota hint).
@@ -49,6 +57,11 @@ func freeBytes(dir string) int64 {
 	return int64(st.Bavail) * int64(st.Bsize)
 }
 
+// observeCkpt judges the run's checkpoint directory. settle is how recent
+// a write must be for its step to count as still being written: zero once
+// the run's job is gone, because then nothing can be writing. A directory
+// whose mtime has not moved keeps its cached verdict, rechecked once per
+// rescanEvery (rescan.go).
 func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) CkptView {
 	dir := rc.CheckpointDir
 	fi, err := os.Stat(dir)
@@ -65,17 +78,29 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 	c.mu.Lock()
 	e, ok := c.entries[dir]
 	c.mu.Unlock()
-	if ok && e.ranks == rc.Ranks && e.settle == settle && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling && now.Sub(e.scanned) < rescanEvery {
-		e.view.FreeBytes = freeBytes(dir)
-		return e.view
+	if ok && e.ranks == rc.Ranks && e.settle == settle && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling {
+		due := rescanPeriod(now, e.phase) != rescanPeriod(e.checked, e.phase)
+		if !due || e.seen.unchanged(dir) {
+			if due {
+				e.checked = now
+				c.mu.Lock()
+				c.entries[dir] = e
+				c.counts.rechecks++
+				c.mu.Unlock()
+			}
+			e.view.FreeBytes = freeBytes(dir)
+			return e.view
+		}
 	}
-	view := scanView(os.DirFS(dir), rc.Ranks, now, settle)
+	view, seen := scanDir(dir, rc.Ranks, now, settle)
 	view.FreeBytes = freeBytes(dir)
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]ckptEntry{}
 	}
-	c.entries[dir] = ckptEntry{dirMod: fi.ModTime(), scanned: now, ranks: rc.Ranks, settle: settle, view: view}
+	c.entries[dir] = ckptEntry{dirMod: fi.ModTime(), checked: now, phase: rescanPhase(dir),
+		ranks: rc.Ranks, settle: settle, view: view, seen: seen}
+	c.counts.scans++
 	c.mu.Unlock()
 	return view
 }
@@ -95,6 +120,11 @@ func scanView(fsys fs.FS, ranks int, now time.Time, settle time.Duration) CkptVi
 	if err != nil {
 		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}
 	}
+	return viewOf(rep, now, settle)
+}
+
+// viewOf is scanView's verdict from the report of ScanNewest.
+func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
 	v := CkptView{Newest: NoStep, FreeBytes: -1}
 	if newest, ok := rep.NewestComplete(); ok {
 		v.Newest = newest.Step
