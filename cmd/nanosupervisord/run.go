@@ -65,6 +65,7 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	reload := func(why string) {
 		old := s.sup.Config().Notify
 		if changed, _ := s.sup.ReloadFile(s.cfg.Path, why); changed {
+			logConfigWarnings(s.log, s.sup.Config())
 			s.reloadNotifier(old)
 			prunes.Reschedule()
 			poke()

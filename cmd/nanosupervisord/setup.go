@@ -39,15 +39,33 @@ func configPath(flag string) string {
 // loadConfig loads and validates the configuration, printing every problem
 // and its warnings.
 func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
-	cfg, err := config.Load(configPath(flag))
+	cfg, err := loadConfigQuiet(flag, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return nil, withCode(exitError, errSilent)
+		return nil, err
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	return cfg, nil
+}
+
+// loadConfigQuiet is loadConfig for verbs that log: their warnings go to
+// the log as config_warning events (logConfigWarnings), so that a JSON or
+// journald consumer sees them as events rather than stray text.
+func loadConfigQuiet(flag string, stderr io.Writer) (*config.Config, error) {
+	cfg, err := config.Load(configPath(flag))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, withCode(exitError, errSilent)
+	}
+	return cfg, nil
+}
+
+// logConfigWarnings logs each warning of cfg as a config_warning event.
+func logConfigWarnings(log *zap.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings {
+		log.Warn(supervisor.EventConfigWarning, zap.String("path", cfg.Path), zap.String(supervisor.FieldWarning, w))
+	}
 }
 
 func slurmClient(cfg *config.Config) *slurm.Client {
@@ -59,14 +77,16 @@ func slurmClient(cfg *config.Config) *slurm.Client {
 // closes everything.
 func withSession(path, logFormat *string, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
-		cfg, err := loadConfig(*path, c.ErrOrStderr())
+		cfg, err := loadConfigQuiet(*path, c.ErrOrStderr())
 		if err != nil {
 			return err
 		}
-		s, err := openSession(cfg, newLogger(c.ErrOrStderr(), *logFormat))
+		log := newLogger(c.ErrOrStderr(), *logFormat)
+		s, err := openSession(cfg, log)
 		if err != nil {
 			return err
 		}
+		logConfigWarnings(log, cfg)
 		defer s.Close()
 		return fn(c, s)
 	}

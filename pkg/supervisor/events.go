@@ -29,6 +29,7 @@ const (
 	EventRunStalled        = "run_stalled"
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
+	EventConfigWarning     = "config_warning"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -54,6 +55,7 @@ const (
 	FieldStep       = "step"
 	FieldBytes      = "bytes"
 	FieldProgress   = "progress"
+	FieldWarning    = "warning"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -24,9 +24,8 @@ type event struct {
 // tsLayout is zap's ISO8601TimeEncoder.
 const tsLayout = "2006-01-02T15:04:05.000Z0700"
 
-// parseEvent reads one log line. Lines that are not JSON (warnings printed
-// before the logger exists, error exits) become events named "" so the
-// transcript keeps them.
+// parseEvent reads one log line. Lines that are not JSON (error exits)
+// become events named "" so the transcript keeps them.
 func parseEvent(line string, daemon int) event {
 	e := event{Raw: line, Daemon: daemon, Fields: map[string]any{}}
 	var m map[string]any
