@@ -138,7 +138,8 @@ func nonEmpty(s string) any {
 
 // commit stores the run's new state and journals the events, then logs
 // them. The journal gets the full state with the last event so that state
-// can be rebuilt from the journal alone.
+// can be rebuilt from the journal alone. Within a pass the snapshot is
+// written once, at its end (snapshot.go).
 func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error {
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
@@ -166,9 +167,13 @@ func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error 
 			s.restoreState(next.Name, prev, had)
 			return err
 		}
-		if err := s.saveSnapshot(now); err != nil {
-			s.restoreState(next.Name, prev, had)
-			return err
+		// Within a pass the journal record, fsynced, is enough until the
+		// pass's end writes the snapshot (snapshot.go).
+		if s.snapshotNow(next) {
+			if err := s.saveSnapshot(now); err != nil {
+				s.restoreState(next.Name, prev, had)
+				return err
+			}
 		}
 	}
 	s.emitAll(events)
@@ -183,16 +188,6 @@ func (s *Supervisor) restoreState(name string, prev RunState, had bool) {
 	} else {
 		delete(s.states, name)
 	}
-}
-
-func (s *Supervisor) saveSnapshot(now time.Time) error {
-	s.mu.Lock()
-	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown}
-	for k, v := range s.states {
-		snap.Runs[k] = v
-	}
-	s.mu.Unlock()
-	return s.ledger.SaveState(snap)
 }
 
 // journal appends a record that belongs to no run (Slurm health). Errors

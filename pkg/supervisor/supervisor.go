@@ -56,6 +56,15 @@ type Supervisor struct {
 	slurmDown time.Time
 	logs      logCache
 	ckpts     ckptCache
+
+	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
+	// snapDirty when a commit left state.json behind the journal, snapped
+	// each run's Updated in state.json as last written or read, snapWrites
+	// how many times state.json was written (for tests).
+	inPass     bool
+	snapDirty  bool
+	snapped    map[string]time.Time
+	snapWrites int
 }
 
 // New builds a Supervisor and restores the state of earlier lives from the
@@ -107,11 +116,15 @@ func (s *Supervisor) restore(dir string) error {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
 		}
+		s.snapped = make(map[string]time.Time, len(snap.Runs))
 		for name, st := range snap.Runs {
 			s.states[name] = st
+			s.snapped[name] = st.Updated
 		}
 		s.slurmDown = snap.SlurmDownSince
-		s.preferNewerJournal(dir)
+		// State taken from the journal goes into state.json at the end of
+		// the first pass, even if that pass changes nothing.
+		s.snapDirty = s.preferNewerJournal(dir)
 		return nil
 	}
 	if err != nil {
@@ -134,6 +147,7 @@ func (s *Supervisor) restore(dir string) error {
 		s.states[name] = st
 	}
 	if len(last) > 0 {
+		s.snapDirty = true
 		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
@@ -203,14 +217,17 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 }
 
 // preferNewerJournal replaces a run's restored state by the journal's when
-// the journal's is newer: the journal is appended before the snapshot is
-// replaced, so a crash between the two leaves the snapshot one decision
-// behind.
-func (s *Supervisor) preferNewerJournal(dir string) {
+// the journal's is newer: the journal is appended first and the snapshot
+// written at the end of the pass, so a crash in between leaves the
+// snapshot behind by the pass's decisions (snapshot.go).
+//
+// It reports whether any run's state came from the journal.
+func (s *Supervisor) preferNewerJournal(dir string) bool {
 	last, _, err := ledger.LastStates(dir)
 	if err != nil {
-		return
+		return false
 	}
+	replaced := false
 	for name, raw := range last {
 		var st RunState
 		if json.Unmarshal(raw, &st) != nil {
@@ -218,6 +235,8 @@ func (s *Supervisor) preferNewerJournal(dir string) {
 		}
 		if cur, ok := s.states[name]; !ok || st.Updated.After(cur.Updated) {
 			s.states[name] = st
+			replaced = true
 		}
 	}
+	return replaced
 }

@@ -27,6 +27,8 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.pass.Lock()
 	defer s.pass.Unlock()
 	now := s.now()
+	s.beginPass()
+	defer s.endPass(now)
 	s.applyRequests(now)
 
 	s.mu.Lock()

@@ -1,0 +1,87 @@
+package supervisor
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// The journal is the durable record of every decision: commit appends a
+// run's events and state to it, fsynced, before anything is acted on. The
+// snapshot (state.json) is the fast path to every run's state at start-up,
+// and writing it costs every run's state. Within a pass, commits therefore
+// leave it to the end of the pass: one snapshot per pass instead of one per
+// changed run (a pass that changes a thousand runs wrote a thousand
+// snapshots of a thousand runs).
+//
+// A crash before the end of the pass leaves state.json behind the journal.
+// On restart a run's journaled state replaces the snapshot's when it is
+// newer by Updated (preferNewerJournal), so a commit may leave state.json
+// behind only when its state is newer than that run's state in state.json
+// as last written, or that run is not in it. Otherwise (a clock that stood
+// still or stepped back) commit writes the snapshot at once, as a commit
+// outside a pass always does.
+
+// beginPass makes commits leave the snapshot to endPass.
+func (s *Supervisor) beginPass() {
+	s.mu.Lock()
+	s.inPass = true
+	s.mu.Unlock()
+}
+
+// endPass writes the snapshot if a commit of the pass left it behind. A
+// failure is logged: the journal holds the pass's decisions, and the next
+// pass tries again.
+func (s *Supervisor) endPass(now time.Time) {
+	s.mu.Lock()
+	s.inPass = false
+	dirty := s.snapDirty
+	s.mu.Unlock()
+	if !dirty || s.ledger == nil || s.dryRun {
+		return
+	}
+	if err := s.saveSnapshot(now); err != nil {
+		s.log.Error(EventRunError, zap.String(FieldReason, "save_state_snapshot"), zap.String(FieldError, err.Error()))
+	}
+}
+
+// snapshotNow reports whether a commit of next, already journaled, must
+// write the snapshot before it returns; if not, endPass will.
+func (s *Supervisor) snapshotNow(next RunState) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.snapped[next.Name]; !s.inPass || ok && !next.Updated.After(u) {
+		return true
+	}
+	s.snapDirty = true
+	return false
+}
+
+// saveSnapshot writes every run's state to state.json and remembers each
+// run's Updated in it. When the write fails, state.json may be the old
+// file or the new one, so the later Updated of the two is remembered.
+func (s *Supervisor) saveSnapshot(now time.Time) error {
+	s.mu.Lock()
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown}
+	for k, v := range s.states {
+		snap.Runs[k] = v
+	}
+	s.snapDirty = false
+	s.snapWrites++
+	s.mu.Unlock()
+	err := s.ledger.SaveState(snap)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil || s.snapped == nil {
+		s.snapped = make(map[string]time.Time, len(snap.Runs))
+	}
+	for name, st := range snap.Runs {
+		if u, ok := s.snapped[name]; !ok || st.Updated.After(u) {
+			s.snapped[name] = st.Updated
+		}
+	}
+	if err != nil {
+		s.snapDirty = true
+	}
+	return err
+}
