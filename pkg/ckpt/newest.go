@@ -58,7 +58,7 @@ func ScanNewestDir(dir string, opt Options, want int) (Report, error) {
 // named reports whether the listing has every file of the step for ranks
 // optimizer shards: the step is complete by its file names.
 func (s *stepEntries) named(ranks int) bool {
-	if s.model == nil || s.meta == nil {
+	if !s.model.listed || !s.meta.listed {
 		return false
 	}
 	n := 0

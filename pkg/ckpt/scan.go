@@ -122,7 +122,7 @@ func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
 	if opt.Ranks < 0 || opt.Ranks > MaxRank {
 		return listing{}, nil, fmt.Errorf("ranks %d outside 0…%d", opt.Ranks, MaxRank)
 	}
-	l, err := listSteps(fsys)
+	l, err := listSteps(fsys, opt.Ranks)
 	if err != nil {
 		return listing{}, nil, err
 	}
@@ -130,7 +130,7 @@ func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
 	if ranks == 0 {
 		ranks = l.inferRanks()
 	}
-	return l, &checker{fsys: fsys, ranks: ranks, opt: opt}, nil
+	return l, &checker{fsys: fsys, listing: l, ranks: ranks, opt: opt}, nil
 }
 
 // rankNotes sanity-checks a rank count the caller gave against the files:
@@ -143,7 +143,7 @@ func rankNotes(l listing, r Report) []string {
 	var notes, wider []string
 	widest, widestComplete := 0, 0
 	for i, s := range l.steps {
-		if s.model != nil && s.meta != nil {
+		if s.model.listed && s.meta.listed {
 			widest = max(widest, s.shards())
 		}
 		if r.Steps[i].Complete && s.shards() > r.Ranks {

@@ -13,9 +13,10 @@ const maxListedNames = 8
 
 // checker verifies the steps of one directory against one rank count.
 type checker struct {
-	fsys  fs.FS
-	ranks int
-	opt   Options
+	fsys    fs.FS
+	listing listing
+	ranks   int
+	opt     Options
 }
 
 // verdict collects what is found about one step.
@@ -35,14 +36,14 @@ func (v *verdict) problem(format string, args ...any) {
 // show its val_bpb even for incomplete steps.
 func (c *checker) verify(s *stepEntries) Step {
 	v := &verdict{step: Step{Step: s.step}}
-	model, modelOK := c.stat(v, s.model)
-	meta, metaOK := c.stat(v, s.meta)
+	model, modelOK := c.stat(v, Name{Kind: KindModel, Step: s.step, Rank: -1}, s.model)
+	meta, metaOK := c.stat(v, Name{Kind: KindMeta, Step: s.step, Rank: -1}, s.meta)
 	var shards []File
 	var missing, extra []string
-	if s.model == nil {
+	if !s.model.listed {
 		missing = append(missing, ModelName(s.step))
 	}
-	if s.meta == nil {
+	if !s.meta.listed {
 		missing = append(missing, MetaName(s.step))
 	}
 	next := 0 // the next rank expected
@@ -51,7 +52,7 @@ func (c *checker) verify(s *stepEntries) Step {
 			missing = append(missing, OptimName(s.step, next))
 		}
 		next = r.rank + 1
-		f, ok := c.stat(v, r.entry)
+		f, ok := c.stat(v, Name{Kind: KindOptim, Step: s.step, Rank: r.rank}, r.entry)
 		switch {
 		case r.rank >= c.ranks:
 			extra = append(extra, f.Name)
@@ -96,25 +97,25 @@ func (v *verdict) finish() Step {
 	return v.step
 }
 
-// stat records the file behind e in the step and reports whether it is a
-// regular, non-empty file worth opening.
-func (c *checker) stat(v *verdict, e fs.DirEntry) (File, bool) {
-	if e == nil {
+// stat records the file n, listed as e, in the step and reports whether
+// it is a regular, non-empty file worth opening.
+func (c *checker) stat(v *verdict, n Name, e listedFile) (File, bool) {
+	if !e.listed {
 		return File{}, false
 	}
-	n, _ := ParseName(e.Name())
+	name := n.String()
 	var info fs.FileInfo
 	var err error
-	if e.Type()&fs.ModeSymlink != 0 {
-		info, err = fs.Stat(c.fsys, e.Name())
+	if e.symlink {
+		info, err = fs.Stat(c.fsys, name)
 	} else {
-		info, err = e.Info()
+		info, err = c.listing.info(c.fsys, name, e)
 	}
 	if err != nil {
-		v.problem("cannot stat %s: %v", e.Name(), err)
-		return File{Name: e.Name(), Kind: n.Kind, Rank: n.Rank}, false
+		v.problem("cannot stat %s: %v", name, err)
+		return File{Name: name, Kind: n.Kind, Rank: n.Rank}, false
 	}
-	f := File{Name: e.Name(), Kind: n.Kind, Rank: n.Rank, Size: info.Size(), ModTime: info.ModTime()}
+	f := File{Name: name, Kind: n.Kind, Rank: n.Rank, Size: info.Size(), ModTime: info.ModTime()}
 	v.step.Files = append(v.step.Files, f)
 	v.step.Bytes += f.Size
 	if f.ModTime.After(v.step.ModTime) {
