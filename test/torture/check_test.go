@@ -141,9 +141,9 @@ func (tr *tracker) afterKill(t *testing.T, c cycleInfo) []killPoint {
 		}
 		p := tr.checkRun(t, where, r, st, jv.last[r.Name].Event, jobs)
 		if p == pointIntentSbatch && snapshotIntent(snap[r.Name]) != st.Intent.Tag {
-			// Killed before state.json took the intent: the next life
-			// restores the older snapshot and forgets the intent, which is
-			// safe only because sbatch runs after the snapshot is saved.
+			// Killed before state.json took the intent (it is written once
+			// per pass): the next life must take the intent from the
+			// fsynced journal record, newer than the snapshot's state.
 			tr.fig.IntentJournalOnly++
 		}
 		if p != pointElsewhere {
