@@ -167,3 +167,20 @@ func BenchmarkScanView2000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanDir2000 is the daemon's verifying scan after a change
+// (observeCkpt → scanDir): scanView's work plus what a later recheck
+// compares against.
+func BenchmarkScanDir2000(b *testing.B) {
+	dir := b.TempDir()
+	if err := ckpttest.WriteTree(dir, 2000, 100, 8); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().Add(time.Hour) // every file settled
+	for b.Loop() {
+		v, seen := scanDir(dir, 8, now, settleTime)
+		if v.Err != nil || v.Newest != 200000 || len(v.Complete) != 2000 || !seen.comparable {
+			b.Fatalf("scanDir: newest %d, %d complete, comparable %v, err %v", v.Newest, len(v.Complete), seen.comparable, v.Err)
+		}
+	}
+}
