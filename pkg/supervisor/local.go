@@ -105,25 +105,17 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 	return view
 }
 
-// scanView turns a scan of the directory into what Decide needs: the
+// viewOf turns a scan of the directory into what Decide needs: the
 // newest complete step, and the steps after it that are torn or still
-// being written. It runs each time the directory changes, so it verifies
-// only what can matter (ckpt.ScanNewest): the two newest complete steps,
-// the resume step and the poison fallback, and every step after them.
-// Older steps are in Complete by file names alone, unopened, with a zero
-// ModTime: nanochat never rewrites a step older than the one a run resumed
-// from, and a step that old is only reached after two fallbacks. This keeps
-// the cost of a change at one listing and a few steps instead of a full
-// verification (Scan of 2,000 steps × 10 files: about a second).
-func scanView(fsys fs.FS, ranks int, now time.Time, settle time.Duration) CkptView {
-	rep, err := ckpt.ScanNewest(fsys, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle}, 2)
-	if err != nil {
-		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}
-	}
-	return viewOf(rep, now, settle)
-}
-
-// viewOf is scanView's verdict from the report of ScanNewest.
+// being written. The scan (scanDir) runs each time the directory changes,
+// so it verifies only what can matter (ckpt.ScanNewest): the two newest
+// complete steps, the resume step and the poison fallback, and every step
+// after them. Older steps are in Complete by file names alone, unopened,
+// with a zero ModTime: nanochat never rewrites a step older than the one a
+// run resumed from, and a step that old is only reached after two
+// fallbacks. This keeps the cost of a change at one listing and a few
+// steps instead of a full verification (Scan of 2,000 steps × 10 files:
+// about a second).
 func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
 	v := CkptView{Newest: NoStep, FreeBytes: -1}
 	if newest, ok := rep.NewestComplete(); ok {

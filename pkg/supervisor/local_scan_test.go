@@ -41,7 +41,7 @@ func TestScanView(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v := scanView(os.DirFS(dir), 2, time.Now(), settleTime)
+	v, _ := scanDir(dir, 2, time.Now(), settleTime)
 	if v.Err != nil || v.Newest != 400 || v.NewestValBPB == nil || v.NewestBytes == 0 || v.Settling {
 		t.Fatalf("view %+v; want newest 400 with its val_bpb and size, nothing settling", v)
 	}
@@ -68,7 +68,7 @@ func TestScanView(t *testing.T) {
 	if err := ckpttest.WriteStep(dir, 700, 2, 0.8); err != nil {
 		t.Fatal(err)
 	}
-	if v := scanView(os.DirFS(dir), 2, time.Now(), settleTime); !v.Settling || v.Newest != 400 {
+	if v, _ := scanDir(dir, 2, time.Now(), settleTime); !v.Settling || v.Newest != 400 {
 		t.Errorf("with step 700 just written: settling %v, newest %d; want true, 400", v.Settling, v.Newest)
 	}
 }

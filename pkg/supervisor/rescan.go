@@ -105,7 +105,7 @@ func (d dirSeen) unchanged(dir string) bool {
 	return true
 }
 
-// scanDir is scanView of the directory dir, with what the scan saw.
+// scanDir scans the directory dir (viewOf), with what the scan saw.
 func scanDir(dir string, ranks int, now time.Time, settle time.Duration) (CkptView, dirSeen) {
 	lfs := &listingFS{FS: os.DirFS(dir)}
 	rep, err := ckpt.ScanNewest(lfs, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle}, 2)
