@@ -10,7 +10,11 @@
 //     because a bare sacct silently starts its window at local midnight;
 //   - parsers (ParseSacct, ParseSqueue, ParseSbatch, ParseState,
 //     ParseExitCode, ParseTime, ParseDuration) that are golden-tested on
-//     output captured from a real Slurm 22.05 and fuzzed;
+//     output captured from a real Slurm 22.05 and fuzzed. sacct and squeue
+//     are asked to separate fields with Delimiter, not '|', because job
+//     names, working directories and comments are the user's free text; a
+//     row that still cannot be read is skipped and reported on its own
+//     (SkippedRowsError), never taking the other rows with it;
 //   - error classification (IsTransient, SubmitMayHaveCreatedJob) that keeps
 //     the command, its arguments, exit code and stderr as evidence and
 //     decides in one table what Slurm's messages mean;
