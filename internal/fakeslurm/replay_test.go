@@ -154,7 +154,7 @@ func TestReplayRealStderr(t *testing.T) {
 	}{
 		{"sacct_dbd_down.stderr", nil, []string{"sacct"}, "sacct", sacctArgs, 1},
 		{"squeue_ctld_down.stderr", nil, []string{"squeue"}, "squeue",
-			[]string{"--noheader", "--me", "--states=all", "--format=" + SqueueFormat}, 1},
+			[]string{"--noheader", "--me", "--states=all", "--format=" + pipeSqueueFormat}, 1},
 		{"sbatch_ctld_down.stderr", nil, []string{"sbatch"}, "sbatch", []string{"--parsable", "exit.sh"}, 1},
 		{"sbatch_invalid_account.stderr", map[string]string{EnvAccounts: "lab"}, nil, "sbatch",
 			[]string{"--parsable", "-A", "nosuchacct", "exit.sh"}, 1},
