@@ -149,12 +149,21 @@ func (p *parser) logPattern(v *yaml.Node, key string) string {
 	return s
 }
 
+// notCarried reports the characters a job name must not hold: '|'
+// (Slurm's own field delimiter, which other tools reading squeue and
+// sacct rely on) and control characters, which break or shift the rows of
+// the daemon's own reading.
+func notCarried(r rune) bool { return r == '|' || unicode.IsControl(r) }
+
 // submission decodes what goes onto the sbatch command line.
 func (p *parser) submission(f fields, r *Run) {
 	if v := f.get("job_name"); v != nil {
 		if s, ok := p.str(v, join(f.path, "job_name")); ok {
-			if strings.ContainsFunc(s, unicode.IsSpace) {
+			switch {
+			case strings.ContainsFunc(s, unicode.IsSpace):
 				p.errorf(v, join(f.path, "job_name"), "%q contains whitespace; job names are matched in squeue and sacct output and must be one word", s)
+			case strings.ContainsFunc(s, notCarried):
+				p.errorf(v, join(f.path, "job_name"), "%q contains '|' or a control character, which squeue and sacct output cannot carry", s)
 			}
 			r.JobName = s
 		}
