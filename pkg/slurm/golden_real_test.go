@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -180,4 +181,33 @@ func checkQueueAndSubmitCaptures(t *testing.T, dir, delimiter string) (found int
 		}
 	}
 	return found
+}
+
+// TestRealUnreadableRow reads real output with a job whose name holds the
+// delimiter itself (testdata/real/unitsep/unreadable): its row is skipped
+// and named, and the plain job beside it is read.
+func TestRealUnreadableRow(t *testing.T) {
+	dir := filepath.Join("testdata", "real", "unitsep", "unreadable")
+	sacctOut, err := os.ReadFile(filepath.Join(dir, "mixed.sacct"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	squeueOut, err := os.ReadFile(filepath.Join(dir, "mixed.squeue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, sacctErr := SacctParser{Location: time.UTC}.Parse(sacctOut)
+	entries, squeueErr := SqueueParser{Location: time.UTC}.Parse(squeueOut)
+	if len(jobs) != 1 || jobs[0].ID != "21" || jobs[0].Name != "plain" || jobs[0].State.Name != StateCompleted {
+		t.Errorf("sacct: got %+v, want job 21 plain COMPLETED", jobs)
+	}
+	if len(entries) != 1 || entries[0].ID != "21" || entries[0].State.Name != StatePending {
+		t.Errorf("squeue: got %+v, want job 21 PENDING", entries)
+	}
+	for _, err := range []error{sacctErr, squeueErr} {
+		var sk *SkippedRowsError
+		if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"20"}) {
+			t.Errorf("got %v, want job 20's row skipped and named", err)
+		}
+	}
 }
