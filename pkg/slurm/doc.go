@@ -19,8 +19,8 @@
 //     the command, its arguments, exit code and stderr as evidence and
 //     decides in one table what Slurm's messages mean;
 //   - a Runner interface with one real implementation, ExecRunner, which
-//     runs a program with a timeout and kills its whole process group when
-//     the timeout fires, and a Client that ties runner, arguments and
+//     runs a program with a timeout and a cap on the stdout it reads, and
+//     kills its whole process group when either is exceeded, and a Client that ties runner, arguments and
 //     parsers together (chunking long job id lists).
 //
 // Times printed by sacct and squeue carry no zone; they are read in the
