@@ -105,6 +105,15 @@ func (p *parser) runPaths(f fields, r *Run) {
 	if f.get("workdir") == nil && r.Script != "" {
 		r.Workdir = filepath.Dir(r.Script)
 	}
+	if strings.ContainsFunc(r.Workdir, unicode.IsControl) {
+		// The job's WorkDir would break its row in squeue and sacct, and
+		// the daemon could not see its own job. A '|' is fine.
+		key := "workdir"
+		if f.get(key) == nil {
+			key = "script"
+		}
+		p.errorf(f.where(key), join(f.path, key), "the job's directory %q contains a control character, which squeue and sacct output cannot carry", r.Workdir)
+	}
 	r.CheckpointDir, _ = p.expandedPath(f, "checkpoint_dir", p.baseDir)
 	for _, key := range []string{"script", "checkpoint_dir"} {
 		if f.get(key) == nil || isEmptyString(f.get(key)) {
