@@ -25,13 +25,13 @@ else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 			}
 			cfg, err := config.Load(path)
 			if err != nil {
-				fmt.Fprintln(c.ErrOrStderr(), err)
+				printLines(c.ErrOrStderr(), err.Error())
 				return withCode(exitError, errSilent)
 			}
 			for _, w := range cfg.Warnings {
-				fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
+				fmt.Fprintln(c.ErrOrStderr(), "warning:", printable(w))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%s: ok, %d run(s): ", cfg.Path, len(cfg.Runs))
+			fmt.Fprintf(c.OutOrStdout(), "%s: ok, %d run(s): ", printable(cfg.Path), len(cfg.Runs))
 			for i, name := range cfg.RunNames() {
 				if i > 0 {
 					fmt.Fprint(c.OutOrStdout(), ", ")

@@ -61,11 +61,11 @@ older steps; those are counted by name, unopened.`,
 					if s.Complete {
 						verdict = "complete"
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", s.Step, verdict, s.Bytes, s.Reason)
+					fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", s.Step, verdict, s.Bytes, printable(s.Reason))
 				}
 				tw.Flush()
 				for _, n := range rep.Notes {
-					fmt.Fprintln(w, "note:", n)
+					fmt.Fprintln(w, "note:", printable(n))
 				}
 				how := "given"
 				if rep.RanksInferred {

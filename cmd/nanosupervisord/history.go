@@ -39,7 +39,7 @@ func newHistoryCmd() *cobra.Command {
 				return err
 			}
 			for _, p := range problems {
-				fmt.Fprintf(c.ErrOrStderr(), "warning: journal: %s\n", p)
+				fmt.Fprintf(c.ErrOrStderr(), "warning: journal: %s\n", printable(fmt.Sprint(p)))
 			}
 			if len(recs) == 0 {
 				if _, known := cfg.Runs[run]; !known {
@@ -76,7 +76,7 @@ func printRecord(w io.Writer, r ledger.Record) {
 	sort.Strings(keys)
 	var b strings.Builder
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, r.Fields[k])
+		fmt.Fprintf(&b, " %s=%s", printable(k), printable(fmt.Sprint(r.Fields[k])))
 	}
-	fmt.Fprintf(w, "%s  %-22s%s\n", r.Time.Local().Format(time.DateTime), r.Event, b.String())
+	fmt.Fprintf(w, "%s  %-22s%s\n", r.Time.Local().Format(time.DateTime), printable(r.Event), b.String())
 }

@@ -8,7 +8,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -54,11 +53,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ce *codeError
 	if errors.As(err, &ce) {
 		if ce.err != errSilent {
-			fmt.Fprintln(stderr, "nanosupervisord:", ce.err)
+			printLines(stderr, "nanosupervisord: "+ce.err.Error())
 		}
 		return ce.code
 	}
-	fmt.Fprintln(stderr, "nanosupervisord:", err)
+	printLines(stderr, "nanosupervisord: "+err.Error())
 	if isUsageError(err) {
 		return exitUsage
 	}

@@ -68,7 +68,7 @@ one ended, and the targets as dashed lines. -o - writes to standard output.`,
 				return fmt.Errorf("plot %s: %w", run, err)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
-				out, len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
+				printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			return nil
 		},
 	}

@@ -60,7 +60,7 @@ from. --dry-run lists what would go and what stays, and why.`,
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "STEP\tACTION\tBYTES\tWHY")
 			for _, k := range res.Plan.Keep {
-				fmt.Fprintf(tw, "%d\tkeep\t\t%s\n", k.Step, k.Reason)
+				fmt.Fprintf(tw, "%d\tkeep\t\t%s\n", k.Step, printable(k.Reason))
 			}
 			verb := "delete"
 			if !dryRun {
@@ -71,7 +71,7 @@ from. --dry-run lists what would go and what stays, and why.`,
 				if !d.Complete {
 					why = "torn leftover: " + d.Reason
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", d.Step, verb, d.Bytes, why)
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", d.Step, verb, d.Bytes, printable(why))
 			}
 			tw.Flush()
 			if dryRun {

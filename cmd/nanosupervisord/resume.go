@@ -69,7 +69,7 @@ a job found live is followed again, never twinned.`,
 				}
 			}
 			sub := supervisor.SubmitRequestFor(run, from, "nsv:"+run.Name+":N:…")
-			fmt.Fprintf(c.OutOrStdout(), "in %s: sbatch %s\n", sub.Dir, strings.Join(slurm.SbatchArgs(sub), " "))
+			fmt.Fprintf(c.OutOrStdout(), "in %s: sbatch %s\n", printable(sub.Dir), printable(strings.Join(slurm.SbatchArgs(sub), " ")))
 			if dryRun {
 				fmt.Fprintln(c.OutOrStdout(), "dry run: nothing submitted")
 				return nil
@@ -93,10 +93,10 @@ a job found live is followed again, never twinned.`,
 			}
 			st := s.sup.States()[run.Name]
 			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.ID != st.Job.ID) {
-				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", st.Job.ID, st.Job.Attempt)
+				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.ID), st.Job.Attempt)
 				return nil
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", run.Name, st.Phase, st.Reason, run.Name)
+			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", run.Name, st.Phase, printable(st.Reason), run.Name)
 			return nil
 		},
 	}
@@ -117,7 +117,7 @@ func handToDaemon(c *cobra.Command, stateDir string, req supervisor.Request, hol
 	if host, _ := os.Hostname(); host == holder.Host && holder.PID > 0 {
 		syscall.Kill(holder.PID, syscall.SIGHUP)
 	}
-	fmt.Fprintf(c.OutOrStdout(), "handed to the running daemon (pid %d on %s)\n", holder.PID, holder.Host)
+	fmt.Fprintf(c.OutOrStdout(), "handed to the running daemon (pid %d on %s)\n", holder.PID, printable(holder.Host))
 	result := supervisor.RequestResultPath(stateDir, req.ID)
 	deadline := time.Now().Add(requestWait)
 	for time.Now().Before(deadline) {

@@ -44,7 +44,7 @@ func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
 		return nil, err
 	}
 	for _, w := range cfg.Warnings {
-		fmt.Fprintln(stderr, "warning:", w)
+		fmt.Fprintln(stderr, "warning:", printable(w))
 	}
 	return cfg, nil
 }
@@ -55,7 +55,7 @@ func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
 func loadConfigQuiet(flag string, stderr io.Writer) (*config.Config, error) {
 	cfg, err := config.Load(configPath(flag))
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printLines(stderr, err.Error())
 		return nil, withCode(exitError, errSilent)
 	}
 	return cfg, nil

@@ -170,10 +170,10 @@ func printStatus(w io.Writer, rows []statusRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.Run, r.Phase, dash(r.JobID),
-			dash(shortState(r.SlurmState)), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", printable(r.Run), r.Phase, printable(dash(r.JobID)),
+			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
-			r.Attempts, r.MaxAttempt, r.Next)
+			r.Attempts, r.MaxAttempt, printable(r.Next))
 	}
 	tw.Flush()
 	for _, r := range rows {
@@ -181,9 +181,9 @@ func printStatus(w io.Writer, rows []statusRow) {
 		if r.FreeBytes != nil {
 			free = humanBytes(*r.FreeBytes)
 		}
-		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", r.Run, humanBytes(r.CkptBytes), free)
+		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", printable(r.Run), humanBytes(r.CkptBytes), free)
 		if len(r.Suspect) > 0 {
-			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", r.Run, r.Suspect)
+			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", printable(r.Run), r.Suspect)
 		}
 	}
 }

@@ -99,7 +99,7 @@ func printPlans(w io.Writer, res supervisor.PassResult, asJSON bool) error {
 	}
 	for _, p := range out {
 		if p.Error != "" {
-			fmt.Fprintf(w, "%s: error: %s\n", p.Run, p.Error)
+			fmt.Fprintf(w, "%s: error: %s\n", printable(p.Run), printable(p.Error))
 			continue
 		}
 		var acts []string
@@ -109,7 +109,7 @@ func printPlans(w io.Writer, res supervisor.PassResult, asJSON bool) error {
 		if len(acts) == 0 {
 			acts = []string{"nothing"}
 		}
-		fmt.Fprintf(w, "%s: %s (%s): %s\n", p.Run, p.Phase, p.Reason, strings.Join(acts, "; "))
+		fmt.Fprintf(w, "%s: %s (%s): %s\n", printable(p.Run), p.Phase, printable(p.Reason), printable(strings.Join(acts, "; ")))
 	}
 	return nil
 }

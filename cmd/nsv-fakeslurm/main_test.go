@@ -72,7 +72,7 @@ func TestBinaryAnswersToItsNames(t *testing.T) {
 		{"nsv-fakeslurm", []string{"sbatch", "--parsable", "train.sh"}, result{"2\n", "", 0}},
 		{"sacct", sacctArgs, result{"1|1|d20|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|Partition_Limit|" + work + "|None|\n", "", 0}},
 		{"scancel", []string{"1"}, result{"", "", 0}},
-		{"squeue", []string{"--noheader", "--me", "--states=all", "--format=" + fakeslurm.SqueueFormat}, result{
+		{"squeue", []string{"--noheader", "--me", "--states=all", "--format=" + strings.ReplaceAll(fakeslurm.SqueueFormat, "\x1f", "|")}, result{
 			"1|d20|CANCELLED|None|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|" + work + "|tag\n" +
 				"2|train.sh|PENDING|None|2026-11-28T17:45:26|N/A|UNLIMITED|0:00|" + work + "|(null)\n", "", 0}},
 		{"nsv-fakeslurm", []string{"jobs", "--live"}, result{"train.sh 1\n", "", 0}},

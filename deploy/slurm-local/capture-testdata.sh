@@ -7,11 +7,20 @@
 # in the repository.
 #
 #   sudo deploy/slurm-local/capture-testdata.sh [OUTDIR]
+#   sudo deploy/slurm-local/capture-testdata.sh --odd-names [OUTDIR]
 #
 # Takes about three minutes (a real --time=1 TIMEOUT). Disturbs the cluster:
 # it stops slurmdbd and slurmctld once each (by PID) and brings them back with
 # up.sh. Run it on an otherwise idle cluster: it needs both CPUs of a 2-CPU
 # node to produce PENDING and PREEMPTED.
+#
+# --odd-names captures only the jobs whose free text holds '|' or the field
+# delimiter itself (odd_names.*, unreadable/*). It disturbs nothing and may
+# run beside other jobs: it lists its own jobs by id, not with --me.
+#
+# Fields are separated by 0x1F, as pkg/slurm asks (slurm.Delimiter). The
+# captures directly in testdata/real were made with '|' by an earlier
+# version of this script; OUTDIR defaults to testdata/real/unitsep.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,14 +28,20 @@ LOG_TAG=capture
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real}")
+ONLY=
+if [[ ${1:-} == --odd-names ]]; then
+	ONLY=odd-names
+	shift
+fi
+OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real/unitsep}")
+US=$'\x1f' # pkg/slurm's Delimiter
 SACCT_FORMAT=JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment
-SQUEUE_FORMAT='%i|%j|%T|%r|%V|%S|%l|%M|%Z|%k'
+SQUEUE_FORMAT="%i$US%j$US%T$US%r$US%V$US%S$US%l$US%M$US%Z$US%k"
 PUBLIC_WD=/home/alice/nanochat
 
 [[ $EUID -eq 0 ]] || die "run as root: sudo $0"
 "$HERE/status.sh" || die "cluster not up; run $HERE/up.sh first"
-[[ -z $(squeue -h -t pending,running,completing) ]] || die "the cluster has jobs; run this on an idle cluster"
+[[ -n $ONLY || -z $(squeue -h -t pending,running,completing) ]] || die "the cluster has jobs; run this on an idle cluster"
 mkdir -p "$OUT"
 WD=$(mktemp -d /tmp/slurm-capture.XXXXXX)
 trap 'rm -rf "$WD"' EXIT
@@ -54,11 +69,11 @@ save() {
 	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
 	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
 	# squeue --me lists every job of root: someone else's would leak their path.
-	if grep -q '|/' "$OUT/$1" && grep '|/' "$OUT/$1" | grep -qv "|$PUBLIC_WD|"; then
+	if grep -q "$US/" "$OUT/$1" && grep "$US/" "$OUT/$1" | grep -qv "$US$PUBLIC_WD"; then
 		log "WARNING: $1 lists jobs from another directory; check it before committing"
 	fi
 }
-sacct_rows() { sacct --parsable2 --noheader -X -j "$1" --format="$SACCT_FORMAT"; }
+sacct_rows() { sacct --parsable2 --noheader -X --delimiter="$US" -j "$1" --format="$SACCT_FORMAT"; }
 squeue_rows() { squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"; }
 field() { sacct --parsable2 --noheader -X -j "$1" --format="$2" 2>/dev/null | head -n 1; }
 
@@ -67,8 +82,8 @@ field() { sacct --parsable2 --noheader -X -j "$1" --format="$2" 2>/dev/null | he
 settled() {
 	local row
 	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
-	[[ $row == *"|$WD|"* ]] || return 1
-	case $(cut -d'|' -f4 <<<"$row") in
+	[[ $row == *"$US$WD"* ]] || return 1
+	case $(cut -d"$US" -f4 <<<"$row") in
 	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
 	esac
 }
@@ -89,6 +104,36 @@ stderr_of() {
 	[[ ! -s $WD/stdout ]] || log "note: $* also printed to stdout: $(head -c 200 "$WD/stdout")"
 	log "$name: rc=$rc"
 }
+
+# capture_odd_names: a job named x|y with a comment holding '|' and a run's
+# job, both in a directory whose name holds '|'; then, in unreadable/, a
+# job whose name holds the delimiter itself next to a plain one: its row
+# has a field too many, the other row must still be read.
+capture_odd_names() {
+	local odd="$WD/odd|dir" a b c d ids
+	mkdir -p "$odd" "$OUT/unreadable"
+	cp exit.sh "$odd/"
+	a=$(cd "$odd" && sbatch --parsable -J 'x|y' --comment='note|with|pipes' exit.sh 0 8)
+	b=$(cd "$odd" && sbatch --parsable -J d20 --comment=nsv:d20:1:abc123 exit.sh 3 8)
+	c=$(sbatch --parsable -J "u${US}v" exit.sh 0 8)
+	d=$(sbatch --parsable -J plain exit.sh 0 8)
+	ids=$a,$b,$c,$d
+	await 120 queue_state_is "$b" RUNNING
+	squeue --noheader --states=all -j "$a,$b" --format="$SQUEUE_FORMAT" | save odd_names.squeue
+	squeue --noheader --states=all -j "$c,$d" --format="$SQUEUE_FORMAT" | save unreadable/mixed.squeue
+	await 120 settled "$a"
+	await 120 settled "$b"
+	await 120 settled "$d"
+	await 60 state_is "$c" COMPLETED
+	sacct_rows "$a,$b" | save odd_names.sacct
+	sacct_rows "$c,$d" | save unreadable/mixed.sacct
+	log "odd names: jobs $ids"
+}
+if [[ $ONLY == odd-names ]]; then
+	capture_odd_names
+	log "done in $((SECONDS - LOG_T0))s"
+	exit 0
+fi
 
 # The TIMEOUT job takes one CPU for about 90 s; the rest runs meanwhile.
 sbatch --parsable --time=1 -J timeout exit.sh 0 300 >"$WD/sbatch.out"
@@ -132,7 +177,7 @@ stderr_of scancel_invalid_job.stderr scancel 999999
 
 # slurmdbd stopped by PID: sacct fails at once; squeue and sbatch go on.
 stop_daemon slurmdbd 60
-stderr_of sacct_dbd_down.stderr sacct --parsable2 --noheader -X -j "$C" --format="$SACCT_FORMAT"
+stderr_of sacct_dbd_down.stderr sacct_rows "$C"
 "$HERE/up.sh" >/dev/null
 
 await 200 settled "$T"
@@ -161,6 +206,7 @@ K=$(cut -d';' -f1 "$WD/sbatch.out")
 await 60 settled "$K"
 
 sacct_rows "$C,$F,$M,$P,$X,$T,$Q,$U,$K" | save mixed.sacct
+capture_odd_names
 
 # slurmctld stopped by PID: squeue and sbatch fail after about 9 s.
 stop_daemon slurmctld 60

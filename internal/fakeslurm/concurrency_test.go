@@ -64,7 +64,7 @@ func TestConcurrentSubmitInProcess(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, errOut, rc := f.run("squeue", "--noheader", "--me", "--states=all", "--format="+SqueueFormat); rc != 0 {
+			if _, errOut, rc := f.run("squeue", "--noheader", "--me", "--states=all", "--format="+pipeSqueueFormat); rc != 0 {
 				t.Errorf("squeue during submissions: rc %d, stderr %q", rc, errOut)
 			}
 		}()

@@ -3,8 +3,9 @@
 // (testscript) and crash-torture tests.
 //
 // Its output is byte-compatible with real Slurm for the exact invocations
-// the daemon makes (sacct --parsable2 --noheader -X with SacctFormat,
-// squeue --noheader --me --states=all with SqueueFormat, sbatch --parsable),
+// the daemon makes (sacct --parsable2 --noheader -X with SacctFormat and
+// any --delimiter, squeue --noheader --me --states=all with SqueueFormat,
+// whose fields may be separated by any text, sbatch --parsable),
 // so the daemon cannot tell it apart. The formats follow the Slurm sources
 // and the measurements in SLURM-FACTS.md: local times as
 // 2006-01-02T15:04:05, "Unknown" for an unset sacct Start/End, sacct

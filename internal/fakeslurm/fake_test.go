@@ -109,7 +109,7 @@ func (f *fake) sacctIDs(ids ...string) string {
 // squeueAll runs the daemon's squeue invocation.
 func (f *fake) squeueAll() string {
 	f.t.Helper()
-	return f.must("squeue", "--noheader", "--me", "--states=all", "--format="+SqueueFormat)
+	return f.must("squeue", "--noheader", "--me", "--states=all", "--format="+pipeSqueueFormat)
 }
 
 // world reads the stored state.

@@ -34,7 +34,7 @@ func TestParseFault(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	sacctArgs := []string{"-P", "-n", "-X", "--format=" + SacctFormat, "-j", "1"}
-	sqArgs := []string{"--noheader", "--me", "--states=all", "--format=" + SqueueFormat}
+	sqArgs := []string{"--noheader", "--me", "--states=all", "--format=" + pipeSqueueFormat}
 	tests := []struct {
 		name       string
 		fault      []string
@@ -109,7 +109,7 @@ func TestFaultTimesAndClear(t *testing.T) {
 		}
 	}
 	for call := 1; call <= 3; call++ {
-		if _, _, rc := f.run("squeue", "--noheader", "--format="+SqueueFormat); rc != 1 {
+		if _, _, rc := f.run("squeue", "--noheader", "--format="+pipeSqueueFormat); rc != 1 {
 			t.Errorf("squeue call %d with a lasting fault: rc %d, want 1", call, rc)
 		}
 	}

@@ -154,7 +154,7 @@ func TestReplayRealStderr(t *testing.T) {
 	}{
 		{"sacct_dbd_down.stderr", nil, []string{"sacct"}, "sacct", sacctArgs, 1},
 		{"squeue_ctld_down.stderr", nil, []string{"squeue"}, "squeue",
-			[]string{"--noheader", "--me", "--states=all", "--format=" + SqueueFormat}, 1},
+			[]string{"--noheader", "--me", "--states=all", "--format=" + pipeSqueueFormat}, 1},
 		{"sbatch_ctld_down.stderr", nil, []string{"sbatch"}, "sbatch", []string{"--parsable", "exit.sh"}, 1},
 		{"sbatch_invalid_account.stderr", map[string]string{EnvAccounts: "lab"}, nil, "sbatch",
 			[]string{"--parsable", "-A", "nosuchacct", "exit.sh"}, 1},
@@ -178,5 +178,45 @@ func TestReplayRealStderr(t *testing.T) {
 				t.Errorf("rc %d stdout %q stderr %q; want rc %d, no stdout, stderr %q", rc, out, errOut, tt.wantRC, want)
 			}
 		})
+	}
+}
+
+// TestReplayRealOddNames replays testdata/real/unitsep/odd_names.*: a job
+// named x|y with a comment holding '|' and a tagged d20 job, both in a
+// directory odd|dir, read with pkg/slurm's 0x1F delimiter.
+func TestReplayRealOddNames(t *testing.T) {
+	f := newFake(t)
+	t.Setenv(EnvFirstID, "18")
+	t.Setenv(EnvUID, "0")
+	f.script("exit.sh", "#!/bin/bash\n")
+	odd := filepath.Join(f.work, "odd|dir")
+	if err := os.Mkdir(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	at := func(hms string) {
+		t.Helper()
+		tm, err := time.ParseInLocation(slurmTimeLayout, "2026-12-03T"+hms, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.at(tm)
+	}
+	at("09:41:17")
+	f.must("sbatch", "--parsable", "-D", odd, "-J", "x|y", "--comment=note|with|pipes", "exit.sh", "0", "8")
+	f.must("sbatch", "--parsable", "-D", odd, "-J", "d20", "--comment=nsv:d20:1:abc123", "exit.sh", "3", "8")
+	f.must(ControlProgram, "run", "18")
+	at("09:41:25")
+	f.must(ControlProgram, "set", "18", "COMPLETED")
+	f.must(ControlProgram, "run", "19")
+	at("09:41:26")
+	squeue := f.must("squeue", "--noheader", "--states=all", "-j", "18,19", "--format="+SqueueFormat)
+	if want := realCapture(t, "unitsep/odd_names.squeue", f.work); squeue != want {
+		t.Errorf("squeue =\n%q\nwant (odd_names.squeue)\n%q", squeue, want)
+	}
+	at("09:42:51")
+	f.must(ControlProgram, "set", "19", "FAILED", "3:0")
+	sacct := f.must("sacct", "--parsable2", "--noheader", "-X", "--delimiter=\x1f", "-j", "18,19", "--format="+SacctFormat)
+	if want := realCapture(t, "unitsep/odd_names.sacct", f.work); sacct != want {
+		t.Errorf("sacct =\n%q\nwant (odd_names.sacct)\n%q", sacct, want)
 	}
 }

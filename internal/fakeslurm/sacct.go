@@ -2,6 +2,7 @@ package fakeslurm
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,13 +10,16 @@ import (
 )
 
 // SacctFormat is the only sacct --format the fake prints; it must equal
-// pkg/slurm.SacctFormat (a test checks that).
+// pkg/slurm.SacctFormat (a test checks that). Like sacct, it separates the
+// fields with --delimiter, '|' when none is given, and prints names,
+// working directories and comments as they are, '|' and all.
 const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
 
 // sacctQuery is a parsed sacct command line.
 type sacctQuery struct {
 	parsable2, noheader, allocations bool
 	format                           string
+	delimiter                        string       // --delimiter; "" means '|'
 	ids                              map[int]bool // nil: no -j
 	start, end                       string       // -S, -E as given
 	names                            map[string]bool
@@ -50,7 +54,7 @@ func (e *env) sacct(args []string, out *bytes.Buffer) int {
 				continue
 			}
 			e.observe(j, true)
-			out.WriteString(e.sacctRow(j))
+			out.WriteString(e.sacctRow(j, cmp.Or(q.delimiter, "|")))
 		}
 		return nil
 	})
@@ -91,7 +95,7 @@ func parseSacctArgs(args []string) (sacctQuery, error) {
 var sacctValueOpts = map[string]string{
 	"-j": "jobs", "--jobs": "jobs", "-o": "format", "--format": "format",
 	"-S": "starttime", "--starttime": "starttime", "-E": "endtime", "--endtime": "endtime",
-	"--name": "name",
+	"--name": "name", "--delimiter": "delimiter",
 }
 
 func (q *sacctQuery) set(name, value string) error {
@@ -109,6 +113,8 @@ func (q *sacctQuery) set(name, value string) error {
 		}
 	case "format":
 		q.format = value
+	case "delimiter":
+		q.delimiter = value
 	case "starttime":
 		q.start = value
 	case "endtime":
@@ -173,8 +179,9 @@ func (e *env) sacctName(j *Job) string {
 	return j.Name
 }
 
-// sacctRow renders one allocation row in SacctFormat order.
-func (e *env) sacctRow(j *Job) string {
+// sacctRow renders one allocation row in SacctFormat order, the fields
+// separated by sep.
+func (e *env) sacctRow(j *Job, sep string) string {
 	workdir, comment := j.WorkDir, ""
 	if !j.Live() {
 		comment = j.Comment // slurmdbd gets the comment when the job ends
@@ -189,7 +196,7 @@ func (e *env) sacctRow(j *Job) string {
 		sacctElapsed(e.elapsed(j)), sacctJobTimelimit(j),
 		workdir, "None", comment,
 	}
-	return strings.Join(fields, "|") + "\n"
+	return strings.Join(fields, sep) + "\n"
 }
 
 // sacctJobTimelimit is the Timelimit slurmdbd has for the job. Without

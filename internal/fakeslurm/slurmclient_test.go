@@ -89,6 +89,35 @@ func TestPkgSlurmReadsTheFake(t *testing.T) {
 	}
 }
 
+// TestPkgSlurmReadsPipesInNames: a '|' in a job's name and working
+// directory reaches pkg/slurm intact, through sacct and squeue alike.
+func TestPkgSlurmReadsPipesInNames(t *testing.T) {
+	f := newFake(t)
+	c := newClient(t, 0)
+	ctx := context.Background()
+	dir := filepath.Join(f.work, "a|b")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.script("train.sh", "#!/bin/bash\n")
+	req := slurm.SubmitRequest{Script: filepath.Join(f.work, "train.sh"), Dir: dir,
+		Flags: []string{"-J", "x|y", "--comment=nsv:d20:1:ab"}}
+	id, err := c.Sbatch(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := c.Squeue(ctx)
+	if err != nil || len(entries) != 1 || entries[0].Name != "x|y" || entries[0].WorkDir != dir || entries[0].Comment != "nsv:d20:1:ab" {
+		t.Errorf("Squeue = %+v, %v; want job %s named x|y in %s with its tag", entries, err, id, dir)
+	}
+	f.must(ControlProgram, "set", id, "TIMEOUT")
+	jobs, err := c.Sacct(ctx, []string{id})
+	if err != nil || len(jobs) != 1 || jobs[0].Name != "x|y" || jobs[0].WorkDir != dir ||
+		jobs[0].Comment != "nsv:d20:1:ab" || jobs[0].State.Name != slurm.StateTimeout {
+		t.Errorf("Sacct = %+v, %v; want job %s TIMEOUT named x|y in %s with its tag", jobs, err, id, dir)
+	}
+}
+
 func TestPkgSlurmCancelledAndEmpty(t *testing.T) {
 	f := newFake(t)
 	c := newClient(t, 0)

@@ -7,14 +7,20 @@ import (
 	"strings"
 )
 
-// SqueueFormat is the only squeue --format the fake prints; it must equal
-// pkg/slurm.SqueueFormat (a test checks that).
-const SqueueFormat = "%i|%j|%T|%r|%V|%S|%l|%M|%Z|%k"
+// SqueueFormat is the squeue --format the fake prints; it must equal
+// pkg/slurm.SqueueFormat (a test checks that). squeue prints the text
+// between %-fields as it is, so the fake also takes these fields with any
+// other separator, such as '|', and prints that one.
+const SqueueFormat = "%i\x1f%j\x1f%T\x1f%r\x1f%V\x1f%S\x1f%l\x1f%M\x1f%Z\x1f%k"
+
+// squeueFormatSep is the separator of SqueueFormat.
+const squeueFormatSep = "\x1f"
 
 // squeueQuery is a parsed squeue command line.
 type squeueQuery struct {
 	noheader bool
 	format   string
+	sep      string          // the text between the fields of format
 	states   map[string]bool // nil: squeue's default (live jobs); "ALL": all
 	ids      []int
 }
@@ -49,7 +55,7 @@ func (e *env) squeue(args []string, out *bytes.Buffer) int {
 				continue
 			}
 			e.observe(j, false)
-			out.WriteString(e.squeueRow(j))
+			out.WriteString(e.squeueRow(j, q.sep))
 		}
 		return nil
 	})
@@ -86,8 +92,9 @@ func parseSqueueArgs(args []string) (squeueQuery, error) {
 			return q, err
 		}
 	}
-	if !q.noheader || q.format != SqueueFormat {
-		return q, fmt.Errorf("fakeslurm prints only --noheader --format=%s; got noheader=%t --format=%q",
+	q.sep, _, _ = strings.Cut(strings.TrimPrefix(q.format, "%i"), "%j")
+	if !q.noheader || q.sep == "" || q.format != strings.ReplaceAll(SqueueFormat, squeueFormatSep, q.sep) {
+		return q, fmt.Errorf("fakeslurm prints only --noheader --format=%q (with any separator); got noheader=%t --format=%q",
 			SqueueFormat, q.noheader, q.format)
 	}
 	return q, nil
@@ -154,8 +161,9 @@ func (e *env) inController(j *Job) bool {
 	return !j.Purged && e.unix()-j.End < int64(e.intEnv(EnvMinJobAge, 10))
 }
 
-// squeueRow renders one job in SqueueFormat order.
-func (e *env) squeueRow(j *Job) string {
+// squeueRow renders one job in SqueueFormat order, the fields separated by
+// sep.
+func (e *env) squeueRow(j *Job, sep string) string {
 	start := j.Start
 	if start == 0 && !j.Live() {
 		start = j.End // slurmctld stamps a job cancelled while pending
@@ -177,5 +185,5 @@ func (e *env) squeueRow(j *Job) string {
 		squeueTime(j.Submit, e.loc), squeueTime(start, e.loc),
 		squeueTimelimit(j.TimeLimitMin), squeueSecs(used), j.WorkDir, comment,
 	}
-	return strings.Join(fields, "|") + "\n"
+	return strings.Join(fields, sep) + "\n"
 }

@@ -1,16 +1,21 @@
 package fakeslurm
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// pipeSqueueFormat is SqueueFormat with squeue's customary '|' between
+// the fields, which keeps the expected rows of these tests readable.
+var pipeSqueueFormat = strings.ReplaceAll(SqueueFormat, squeueFormatSep, "|")
 
 func TestSqueueSelection(t *testing.T) {
 	f := newFake(t)
 	f.submit("-J", "live")
 	f.submit("-J", "ended")
 	f.must(ControlProgram, "set", "2", "COMPLETED")
-	base := []string{"--noheader", "--format=" + SqueueFormat}
+	base := []string{"--noheader", "--format=" + pipeSqueueFormat}
 	tests := []struct {
 		args []string
 		want string // job names
@@ -44,15 +49,15 @@ func TestSqueueErrors(t *testing.T) {
 		wantStderr string
 	}{
 		// A lone id slurmctld no longer holds is an error (SLURM-FACTS.md).
-		{[]string{"--noheader", "--format=" + SqueueFormat, "-j", "40"},
+		{[]string{"--noheader", "--format=" + pipeSqueueFormat, "-j", "40"},
 			"slurm_load_jobs error: Invalid job id specified\n"},
 		{[]string{"--noheader", "--me", "--states=all", "--format=%i %T"},
-			"squeue: error: fakeslurm prints only --noheader --format=" + SqueueFormat + "; got noheader=true --format=\"%i %T\"\n"},
-		{[]string{"--me", "--states=all", "--format=" + SqueueFormat},
-			"squeue: error: fakeslurm prints only --noheader --format=" + SqueueFormat + "; got noheader=false --format=\"" + SqueueFormat + "\"\n"},
-		{[]string{"--noheader", "--format=" + SqueueFormat, "--states=sleepy"},
+			"squeue: error: fakeslurm prints only --noheader --format=" + strconv.Quote(SqueueFormat) + " (with any separator); got noheader=true --format=\"%i %T\"\n"},
+		{[]string{"--me", "--states=all", "--format=" + pipeSqueueFormat},
+			"squeue: error: fakeslurm prints only --noheader --format=" + strconv.Quote(SqueueFormat) + " (with any separator); got noheader=false --format=\"" + pipeSqueueFormat + "\"\n"},
+		{[]string{"--noheader", "--format=" + pipeSqueueFormat, "--states=sleepy"},
 			"squeue: error: invalid job state specified: SLEEPY\n"},
-		{[]string{"--noheader", "--format=" + SqueueFormat, "--sort=i"},
+		{[]string{"--noheader", "--format=" + pipeSqueueFormat, "--sort=i"},
 			"squeue: error: fakeslurm does not support option \"--sort=i\"\n"},
 	}
 	for _, tt := range tests {

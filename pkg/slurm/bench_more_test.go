@@ -46,8 +46,8 @@ func sacctRunning(c Command) ([]byte, []byte, error) {
 	ids := strings.Split(c.Args[len(c.Args)-1], ",")
 	var sb strings.Builder
 	for _, id := range ids {
-		fmt.Fprintf(&sb, "%s|%s|d20-ckpt|RUNNING|0:0|2026-11-28T09:00:00|2026-11-28T09:00:05|Unknown|03:00:00|1-00:00:00|/home/alice/nanochat|None|\n", id, id)
-		fmt.Fprintf(&sb, "%s.batch|%s.batch|batch|RUNNING|0:0|2026-11-28T09:00:05|2026-11-28T09:00:05|Unknown|03:00:00||||\n", id, id)
+		fmt.Fprintf(&sb, rows("%s|%s|d20-ckpt|RUNNING|0:0|2026-11-28T09:00:00|2026-11-28T09:00:05|Unknown|03:00:00|1-00:00:00|/home/alice/nanochat|None|\n"), id, id)
+		fmt.Fprintf(&sb, rows("%s.batch|%s.batch|batch|RUNNING|0:0|2026-11-28T09:00:05|2026-11-28T09:00:05|Unknown|03:00:00||||\n"), id, id)
 	}
 	return []byte(sb.String()), nil, nil
 }

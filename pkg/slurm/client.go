@@ -14,7 +14,10 @@ const DefaultMaxIDsPerCall = 500
 
 // Client runs Slurm commands through a Runner and parses what they print.
 // Every error names the command and wraps the cause with %w, so callers
-// can use IsTransient and SubmitMayHaveCreatedJob on it.
+// can use IsTransient and SubmitMayHaveCreatedJob on it. Sacct,
+// SacctWindow and Squeue return the rows they could read together with a
+// *SkippedRowsError when some rows could not be read; any other error
+// means the call failed and no rows are returned.
 type Client struct {
 	// Runner runs the commands; nil means an ExecRunner with its defaults.
 	Runner Runner
@@ -45,17 +48,24 @@ func (c *Client) Sacct(ctx context.Context, ids []string) ([]Job, error) {
 		size = DefaultMaxIDsPerCall
 	}
 	var all []Job
+	skipped := &SkippedRowsError{Cmd: "sacct"}
 	for start := 0; start < len(ids); start += size {
 		chunk := ids[start:min(start+size, len(ids))]
 		jobs, err := c.sacct(ctx, SacctArgs(chunk))
-		if err != nil {
+		if sk, ok := err.(*SkippedRowsError); ok {
+			skipped.Rows = append(skipped.Rows, sk.Rows...)
+		} else if err != nil {
 			return nil, fmt.Errorf("sacct of %d ids (%s): %w", len(chunk), idRange(chunk), err)
 		}
 		all = append(all, jobs...)
 	}
 	// Chunks can overlap when an array id and one of its tasks ("12",
 	// "12_1") fall into different chunks.
-	return lastPerID(all), nil
+	all = lastPerID(all)
+	if len(skipped.Rows) > 0 {
+		return all, skipped
+	}
+	return all, nil
 }
 
 // SacctWindow returns the jobs eligible or running between since and
@@ -65,6 +75,9 @@ func (c *Client) SacctWindow(ctx context.Context, since, until time.Time, names 
 		return nil, fmt.Errorf("sacct window: end %s is before start %s", FormatTime(until), FormatTime(since))
 	}
 	jobs, err := c.sacct(ctx, SacctWindowArgs(since, until, names))
+	if _, ok := err.(*SkippedRowsError); ok {
+		return jobs, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sacct window %s..%s: %w", FormatTime(since), FormatTime(until), err)
 	}
@@ -85,11 +98,7 @@ func (c *Client) Squeue(ctx context.Context) ([]QueueEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("squeue: %w", err)
 	}
-	entries, err := ParseSqueue(stdout)
-	if err != nil {
-		return nil, fmt.Errorf("squeue: %w", err)
-	}
-	return entries, nil
+	return ParseSqueue(stdout)
 }
 
 // Sbatch submits req and returns the new job's id. After an error, ask

@@ -32,7 +32,7 @@ func sacctEcho(c Command) ([]byte, []byte, error) {
 	ids := strings.Split(c.Args[len(c.Args)-1], ",")
 	var b strings.Builder
 	for _, id := range ids {
-		fmt.Fprintf(&b, "%s|%s|job|COMPLETED|0:0|Unknown|Unknown|Unknown|00:00:00|UNLIMITED|/w|None|\n", id, id)
+		fmt.Fprintf(&b, rows("%s|%s|job|COMPLETED|0:0|Unknown|Unknown|Unknown|00:00:00|UNLIMITED|/w|None|\n"), id, id)
 	}
 	return []byte(b.String()), nil, nil
 }
@@ -99,9 +99,9 @@ func TestClientSacctMergesOverlappingChunks(t *testing.T) {
 	// "12" expands to all tasks; "12_1" in another chunk prints one again.
 	f := &fakeRunner{answer: func(c Command) ([]byte, []byte, error) {
 		if strings.HasSuffix(c.Args[len(c.Args)-1], "12") {
-			return []byte("12_0|13|arr|COMPLETED|0:0|||||||None|\n12_1|14|arr|RUNNING|0:0|||||||None|\n"), nil, nil
+			return []byte(rows("12_0|13|arr|COMPLETED|0:0|||||||None|\n12_1|14|arr|RUNNING|0:0|||||||None|\n")), nil, nil
 		}
-		return []byte("12_1|14|arr|FAILED|1:0|||||||None|\n"), nil, nil
+		return []byte(rows("12_1|14|arr|FAILED|1:0|||||||None|\n")), nil, nil
 	}}
 	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 1}).Sacct(context.Background(), []string{"12", "12_1"})
 	if err != nil {
@@ -130,7 +130,7 @@ func TestClientSacctErrors(t *testing.T) {
 		t.Errorf("got %v, want the wrapped, transient database error naming the chunk", err)
 	}
 
-	garbage := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return []byte("7|7|x\n"), nil, nil }}
+	garbage := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return []byte(rows("7|7|x\n")), nil, nil }}
 	_, err = (&Client{Runner: garbage}).Sacct(context.Background(), []string{"7"})
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.Line != 1 || !strings.Contains(err.Error(), "sacct") {
@@ -145,9 +145,28 @@ func TestClientSacctErrors(t *testing.T) {
 	}
 }
 
+// TestClientSacctSkippedRows: rows skipped in any chunk are reported
+// together, with every row that could be read.
+func TestClientSacctSkippedRows(t *testing.T) {
+	f := &fakeRunner{answer: func(c Command) ([]byte, []byte, error) {
+		out, _, _ := sacctEcho(c)
+		return append(out, rows("99|99|x\n")...), nil, nil
+	}}
+	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 2}).Sacct(context.Background(), numberedIDs(3))
+	var sk *SkippedRowsError
+	if len(jobs) != 3 || !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"99", "99"}) {
+		t.Errorf("got %d jobs, %v; want 3 jobs and job 99 skipped in both chunks", len(jobs), err)
+	}
+	// sacctEcho reads the -E time as the one id: its row is kept.
+	jobs, err = (&Client{Runner: f}).SacctWindow(context.Background(), at(t, "2026-11-26T17:55:10"), at(t, "2026-11-28T17:55:10"), nil)
+	if len(jobs) != 1 || !errors.As(err, &sk) {
+		t.Errorf("window: got %d jobs, %v; want the readable row and the skipped one reported", len(jobs), err)
+	}
+}
+
 func TestClientSacctWindow(t *testing.T) {
 	f := &fakeRunner{answer: func(Command) ([]byte, []byte, error) {
-		return []byte("7|7|d20|TIMEOUT|0:0|||||||None|\n"), nil, nil
+		return []byte(rows("7|7|d20|TIMEOUT|0:0|||||||None|\n")), nil, nil
 	}}
 	c := &Client{Runner: f}
 	since := at(t, "2026-11-26T17:55:10")
@@ -167,7 +186,7 @@ func TestClientSacctWindow(t *testing.T) {
 
 func TestClientSqueue(t *testing.T) {
 	f := &fakeRunner{answer: func(Command) ([]byte, []byte, error) {
-		return []byte("16|cli-name|RUNNING|None|N/A|N/A|UNLIMITED|0:12|/w|xyz\n"), nil, nil
+		return []byte(rows("16|cli-name|RUNNING|None|N/A|N/A|UNLIMITED|0:12|/w|xyz\n")), nil, nil
 	}}
 	entries, err := (&Client{Runner: f}).Squeue(context.Background())
 	if err != nil || len(entries) != 1 || entries[0].Comment != "xyz" {

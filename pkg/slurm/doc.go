@@ -10,13 +10,17 @@
 //     because a bare sacct silently starts its window at local midnight;
 //   - parsers (ParseSacct, ParseSqueue, ParseSbatch, ParseState,
 //     ParseExitCode, ParseTime, ParseDuration) that are golden-tested on
-//     output captured from a real Slurm 22.05 and fuzzed;
+//     output captured from a real Slurm 22.05 and fuzzed. sacct and squeue
+//     are asked to separate fields with Delimiter, not '|', because job
+//     names, working directories and comments are the user's free text; a
+//     row that still cannot be read is skipped and reported on its own
+//     (SkippedRowsError), never taking the other rows with it;
 //   - error classification (IsTransient, SubmitMayHaveCreatedJob) that keeps
 //     the command, its arguments, exit code and stderr as evidence and
 //     decides in one table what Slurm's messages mean;
 //   - a Runner interface with one real implementation, ExecRunner, which
-//     runs a program with a timeout and kills its whole process group when
-//     the timeout fires, and a Client that ties runner, arguments and
+//     runs a program with a timeout and a cap on the stdout it reads, and
+//     kills its whole process group when either is exceeded, and a Client that ties runner, arguments and
 //     parsers together (chunking long job id lists).
 //
 // Times printed by sacct and squeue carry no zone; they are read in the

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,35 +17,48 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/real/*.want.json from the .sacct captures")
 
+// captureDirs are the directories of captures from a live cluster, by the
+// field delimiter they were made with: testdata/real holds those made
+// before this package asked for Delimiter, with sacct's and squeue's '|'.
+var captureDirs = []struct{ dir, delimiter string }{
+	{filepath.Join("testdata", "real"), "|"},
+	{filepath.Join("testdata", "real", "unitsep"), Delimiter},
+}
+
 // TestRealCaptures checks every sacct capture from a live cluster in
-// testdata/real: NAME.sacct (output in SacctFormat) against NAME.want.json
+// captureDirs: NAME.sacct (output in SacctFormat) against NAME.want.json
 // (the expected []Job, times read as UTC). New captures are picked up
 // without touching this file; -update writes their want files.
 func TestRealCaptures(t *testing.T) {
-	captures, err := filepath.Glob(filepath.Join("testdata", "real", "*.sacct"))
-	if err != nil {
-		t.Fatal(err)
+	found := 0
+	for _, d := range captureDirs {
+		captures, err := filepath.Glob(filepath.Join(d.dir, "*.sacct"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found += len(captures)
+		p := SacctParser{Delimiter: d.delimiter, Location: time.UTC}
+		for _, path := range captures {
+			t.Run(path, func(t *testing.T) {
+				if err := checkCapture(p, path, *update); err != nil {
+					t.Error(err)
+				}
+			})
+		}
 	}
-	if len(captures) == 0 {
+	if found == 0 {
 		t.Skip("no captures in testdata/real yet")
-	}
-	for _, path := range captures {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			if err := checkCapture(path, *update); err != nil {
-				t.Error(err)
-			}
-		})
 	}
 }
 
-// checkCapture parses the capture at path and compares the jobs with its
-// want file, or writes the want file when update is set.
-func checkCapture(path string, update bool) error {
+// checkCapture parses the capture at path with p and compares the jobs
+// with its want file, or writes the want file when update is set.
+func checkCapture(p SacctParser, path string, update bool) error {
 	out, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	got, err := SacctParser{Location: time.UTC}.Parse(out)
+	got, err := p.Parse(out)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -93,17 +107,18 @@ func TestCheckCapture(t *testing.T) {
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "timeout.sacct")
 	want := filepath.Join(dir, "timeout.want.json")
-	row := "3|3|siglog|TIMEOUT|0:0|2026-11-28T17:42:06|2026-11-28T17:42:07|2026-11-28T17:43:33|00:01:26|00:01:00|/w|None|\n"
+	row := rows("3|3|siglog|TIMEOUT|0:0|2026-11-28T17:42:06|2026-11-28T17:42:07|2026-11-28T17:43:33|00:01:26|00:01:00|/w|None|\n")
+	p := SacctParser{Location: time.UTC}
 	if err := os.WriteFile(capture, []byte(row), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkCapture(capture, false); err == nil || !strings.Contains(err.Error(), "-update") {
+	if err := checkCapture(p, capture, false); err == nil || !strings.Contains(err.Error(), "-update") {
 		t.Errorf("missing want file: got %v, want a hint to run -update", err)
 	}
-	if err := checkCapture(capture, true); err != nil {
+	if err := checkCapture(p, capture, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkCapture(capture, false); err != nil {
+	if err := checkCapture(p, capture, false); err != nil {
 		t.Errorf("after -update: got %v, want a match", err)
 	}
 	data, err := os.ReadFile(want)
@@ -113,28 +128,44 @@ func TestCheckCapture(t *testing.T) {
 	if err := os.WriteFile(want, bytes.Replace(data, []byte(`"TIMEOUT"`), []byte(`"FAILED"`), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkCapture(capture, false); err == nil || !strings.Contains(err.Error(), "job 0 differs") {
+	if err := checkCapture(p, capture, false); err == nil || !strings.Contains(err.Error(), "job 0 differs") {
 		t.Errorf("edited want file: got %v, want job 0 to differ", err)
 	}
-	if err := os.WriteFile(capture, []byte(row+"4|4|x\n"), 0o644); err != nil {
+	if err := os.WriteFile(capture, []byte(row+rows("4|4|x\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkCapture(capture, false); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if err := checkCapture(p, capture, false); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("bad capture: got %v, want a parse error for line 2", err)
 	}
 }
 
 // TestRealQueueAndSubmitCaptures checks that every squeue (NAME.squeue, in
-// SqueueFormat) and sbatch --parsable (NAME.sbatch) capture in
-// testdata/real parses; they have no want files.
+// SqueueFormat) and sbatch --parsable (NAME.sbatch) capture in captureDirs
+// parses; they have no want files.
 func TestRealQueueAndSubmitCaptures(t *testing.T) {
+	found := 0
+	for _, d := range captureDirs {
+		found += checkQueueAndSubmitCaptures(t, d.dir, d.delimiter)
+	}
+	if found == 0 {
+		t.Skip("no squeue or sbatch captures in testdata/real yet")
+	}
+}
+
+// checkQueueAndSubmitCaptures parses the squeue and sbatch captures in dir
+// and returns how many it found.
+func checkQueueAndSubmitCaptures(t *testing.T, dir, delimiter string) (found int) {
+	t.Helper()
+	format := strings.ReplaceAll(SqueueFormat, Delimiter, delimiter)
 	parsers := map[string]func([]byte) error{
-		".squeue": func(out []byte) error { _, err := SqueueParser{Location: time.UTC}.Parse(out); return err },
+		".squeue": func(out []byte) error {
+			_, err := SqueueParser{Format: format, Delimiter: delimiter, Location: time.UTC}.Parse(out)
+			return err
+		},
 		".sbatch": func(out []byte) error { _, err := ParseSbatch(out); return err },
 	}
-	found := 0
 	for ext, parse := range parsers {
-		captures, err := filepath.Glob(filepath.Join("testdata", "real", "*"+ext))
+		captures, err := filepath.Glob(filepath.Join(dir, "*"+ext))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +180,34 @@ func TestRealQueueAndSubmitCaptures(t *testing.T) {
 			}
 		}
 	}
-	if found == 0 {
-		t.Skip("no squeue or sbatch captures in testdata/real yet")
+	return found
+}
+
+// TestRealUnreadableRow reads real output with a job whose name holds the
+// delimiter itself (testdata/real/unitsep/unreadable): its row is skipped
+// and named, and the plain job beside it is read.
+func TestRealUnreadableRow(t *testing.T) {
+	dir := filepath.Join("testdata", "real", "unitsep", "unreadable")
+	sacctOut, err := os.ReadFile(filepath.Join(dir, "mixed.sacct"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	squeueOut, err := os.ReadFile(filepath.Join(dir, "mixed.squeue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, sacctErr := SacctParser{Location: time.UTC}.Parse(sacctOut)
+	entries, squeueErr := SqueueParser{Location: time.UTC}.Parse(squeueOut)
+	if len(jobs) != 1 || jobs[0].ID != "21" || jobs[0].Name != "plain" || jobs[0].State.Name != StateCompleted {
+		t.Errorf("sacct: got %+v, want job 21 plain COMPLETED", jobs)
+	}
+	if len(entries) != 1 || entries[0].ID != "21" || entries[0].State.Name != StatePending {
+		t.Errorf("squeue: got %+v, want job 21 PENDING", entries)
+	}
+	for _, err := range []error{sacctErr, squeueErr} {
+		var sk *SkippedRowsError
+		if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"20"}) {
+			t.Errorf("got %v, want job 20's row skipped and named", err)
+		}
 	}
 }

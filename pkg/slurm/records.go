@@ -7,7 +7,18 @@ import (
 	"time"
 )
 
-// field reads one '|'-separated field of a row into the record.
+// Delimiter separates the fields of every sacct and squeue row this
+// package asks for: the ASCII unit separator, made for exactly this. Job
+// names, working directories and comments are the user's free text and
+// may hold a '|' (Slurm carries it unchanged), which with sacct's default
+// delimiter shifts every later column. sacct takes it as --delimiter and
+// squeue prints it as the literal text between the %-fields of --format,
+// so one call still serves all runs. Slurm carries control characters in
+// names too, so a row can still come out with the wrong number of fields;
+// that row alone is skipped (see SkippedRowsError).
+const Delimiter = "\x1f"
+
+// field reads one field of a row into the record.
 type field[T any] func(rec *T, text string, loc *time.Location) error
 
 // column is one field of a row layout; a nil read ignores the field.
@@ -16,27 +27,28 @@ type column[T any] struct {
 	read field[T]
 }
 
-// layout describes the rows one Slurm command prints with a '|'-separated
-// format.
+// layout describes the rows one Slurm command prints with a format whose
+// fields are separated by sep.
 type layout[T any] struct {
 	cmd  string
+	sep  string
 	cols []column[T]
-	// freeText is the index of the one column whose text may itself
-	// contain '|' (the job comment), or -1. Extra fields are folded into
-	// it; that is why the comment is put last in our formats.
-	freeText int
-	// stepCol is the index of the job id column whose rows with a '.'
-	// are job steps to be skipped, or -1.
-	stepCol int
-	idOf    func(*T) string
+	// idCol is the index of the job id column, or -1. Rows whose id has a
+	// '.' are job steps and are skipped; a row that cannot be read is
+	// reported with the id it starts with.
+	idCol int
+	idOf  func(*T) string
 }
 
 // parseRows reads every row of out. Blank lines are ignored, step rows are
 // skipped before they are checked (they are never used), and when a job id
 // occurs twice the later row replaces the earlier one in its place: sacct
-// prints a requeued job's instances oldest first.
+// prints a requeued job's instances oldest first. A row that cannot be
+// read is left out and reported in a *SkippedRowsError that comes with the
+// rows that could: an odd row of some other job must not hide the others.
 func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) {
 	var recs []T
+	var skipped []*ParseError
 	index := map[string]int{}
 	lineNo := 0
 	for len(out) > 0 {
@@ -47,13 +59,16 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		fields := strings.Split(text, "|")
+		fields := strings.Split(text, l.sep)
 		if l.isStepRow(fields) {
 			continue
 		}
 		rec, err := l.parseRow(fields, loc)
 		if err != nil {
-			return nil, newParseError(l.cmd, lineNo, text, err.Error(), nil)
+			pe := newParseError(l.cmd, lineNo, text, err.Error(), nil)
+			pe.JobID = l.rowJobID(fields)
+			skipped = append(skipped, pe)
+			continue
 		}
 		id := l.idOf(&rec)
 		if i, seen := index[id]; seen {
@@ -63,6 +78,9 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 		index[id] = len(recs)
 		recs = append(recs, rec)
 	}
+	if len(skipped) > 0 {
+		return recs, &SkippedRowsError{Cmd: l.cmd, Rows: skipped}
+	}
 	return recs, nil
 }
 
@@ -70,25 +88,26 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 // "12_1.extern"). Only a field that starts like a job id counts, so that
 // a stray message with a full stop in it is reported, not skipped.
 func (l layout[T]) isStepRow(fields []string) bool {
-	if l.stepCol < 0 || l.stepCol >= len(fields) {
-		return false
-	}
-	id := fields[l.stepCol]
-	return strings.Contains(id, ".") && checkJobID(id) == nil
+	id := l.rowJobID(fields)
+	return strings.Contains(id, ".")
 }
 
+// rowJobID is the job id a row starts with, or "" when its id column does
+// not hold one.
+func (l layout[T]) rowJobID(fields []string) string {
+	if l.idCol < 0 || l.idCol >= len(fields) || checkJobID(fields[l.idCol]) != nil {
+		return ""
+	}
+	return fields[l.idCol]
+}
+
+// parseRow reads one row. A row with more or fewer fields than the format
+// is refused whole: with several free-text fields in a row, there is no
+// telling which one held the extra delimiter or line break.
 func (l layout[T]) parseRow(fields []string, loc *time.Location) (T, error) {
 	var rec T
-	want := len(l.cols)
-	switch {
-	case len(fields) < want:
-		return rec, fmt.Errorf("has %d fields, want %d", len(fields), want)
-	case len(fields) > want && l.freeText < 0:
-		return rec, fmt.Errorf("has %d fields, want %d", len(fields), want)
-	case len(fields) > want:
-		extra := len(fields) - want
-		joined := strings.Join(fields[l.freeText:l.freeText+extra+1], "|")
-		fields = append(append(fields[:l.freeText:l.freeText], joined), fields[l.freeText+extra+1:]...)
+	if len(fields) != len(l.cols) {
+		return rec, fmt.Errorf("has %d fields, want %d", len(fields), len(l.cols))
 	}
 	for i, c := range l.cols {
 		if c.read == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,16 @@ const DefaultCommandTimeout = 60 * time.Second
 // lines, and a runaway program must not grow the daemon's memory.
 const maxStderr = 64 << 10
 
+// DefaultMaxOutput bounds the stdout read from one command when
+// ExecRunner.MaxOutput is zero. sacct for 500 jobs prints about 100 KB and
+// squeue for a user with 10,000 array tasks about 1.5 MB; a runaway
+// program must not grow the daemon's memory without end.
+const DefaultMaxOutput = 16 << 20
+
+// ErrOutputTooLarge is the cause of a *CommandError whose command printed
+// more than the runner's MaxOutput to stdout and was killed for it.
+var ErrOutputTooLarge = errors.New("stdout too large")
+
 // waitDelay is how long Run waits for output pipes after the process has
 // exited or been killed, in case a descendant that escaped the process
 // group still holds them open.
@@ -54,6 +65,10 @@ type ExecRunner struct {
 	// Timeout bounds each command; 0 means DefaultCommandTimeout and a
 	// negative value means no limit beyond ctx.
 	Timeout time.Duration
+	// MaxOutput bounds the bytes read from a command's stdout; 0 or less
+	// means DefaultMaxOutput. A command that prints more is killed with its
+	// process group and fails with ErrOutputTooLarge.
+	MaxOutput int
 }
 
 // Run implements Runner. Every failure is a *CommandError. When the
@@ -76,21 +91,28 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 		defer cancel()
 	}
 
-	cmd := exec.CommandContext(ctx, path, c.Args...)
+	// kill ends the command early when its stdout passes the cap; it is
+	// not ctx, so that the cause stays ErrOutputTooLarge, not a timeout.
+	runCtx, kill := context.WithCancel(ctx)
+	defer kill()
+	cmd := exec.CommandContext(runCtx, path, c.Args...)
 	cmd.Dir = c.Dir
 	if len(c.Env) > 0 {
 		cmd.Env = append(os.Environ(), c.Env...)
 	}
-	var outBuf bytes.Buffer
+	outBuf := &cappedBuffer{max: r.MaxOutput, onFull: kill}
+	if outBuf.max <= 0 {
+		outBuf.max = DefaultMaxOutput
+	}
 	errBuf := &cappedBuffer{max: maxStderr}
-	cmd.Stdout = &outBuf
+	cmd.Stdout = outBuf
 	cmd.Stderr = errBuf
 	startInOwnGroup(cmd)
 	cmd.WaitDelay = waitDelay
 
 	runErr := cmd.Run()
 	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
-	if runErr == nil {
+	if runErr == nil && !outBuf.full {
 		return stdout, stderr, nil
 	}
 	cmdErr.Stderr = string(stderr)
@@ -98,6 +120,10 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 	var exitErr *exec.ExitError
 	if errors.As(runErr, &exitErr) {
 		cmdErr.ExitCode = exitErr.ExitCode()
+	}
+	if outBuf.full {
+		cmdErr.Err = fmt.Errorf("%w: more than %d bytes, process group killed", ErrOutputTooLarge, outBuf.max)
+		return stdout, stderr, cmdErr
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		// The process was killed because of ctx (or never started),
@@ -124,15 +150,24 @@ func (r *ExecRunner) resolve(name string) (string, error) {
 }
 
 // cappedBuffer keeps the first max bytes written and drops the rest while
-// still reporting success, so the child never blocks on a full pipe.
+// still reporting success, so the child never blocks on a full pipe. The
+// first time more than max bytes arrive, full is set and onFull (if any)
+// is called.
 type cappedBuffer struct {
-	buf bytes.Buffer
-	max int
+	buf    bytes.Buffer
+	max    int
+	full   bool
+	onFull func()
 }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.buf.Len(); room > 0 {
-		b.buf.Write(p[:min(len(p), room)])
+	room := b.max - b.buf.Len()
+	b.buf.Write(p[:min(len(p), max(room, 0))])
+	if len(p) > room && !b.full {
+		b.full = true
+		if b.onFull != nil {
+			b.onFull()
+		}
 	}
 	return len(p), nil
 }

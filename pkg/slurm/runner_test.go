@@ -212,3 +212,31 @@ func TestExecRunnerContextDoneBeforeStart(t *testing.T) {
 		t.Error("the program ran although ctx was already done")
 	}
 }
+
+// TestExecRunnerCapsStdout: a command that prints too much is killed
+// once its stdout passes MaxOutput, and the error names it.
+func TestExecRunnerCapsStdout(t *testing.T) {
+	bin := t.TempDir()
+	// A megabyte, then it hangs: only the cap ends it before the timeout.
+	writeScript(t, bin, "squeue", "head -c 1048576 /dev/zero\nexec sleep 60\n")
+	r := &ExecRunner{BinDir: bin, Timeout: 30 * time.Second, MaxOutput: 64 << 10}
+	start := time.Now()
+	stdout, _, err := r.Run(context.Background(), Command{Name: "squeue", Args: []string{"--me"}})
+	if elapsed := time.Since(start); elapsed > 20*time.Second {
+		t.Errorf("Run took %v, want the command killed at the cap, not at the timeout", elapsed)
+	}
+	var ce *CommandError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrOutputTooLarge) || ce.TimedOut || IsTransient(err) {
+		t.Fatalf("got %v, want a *CommandError with ErrOutputTooLarge, not a timeout", err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "squeue --me: stdout too large: more than 65536 bytes") {
+		t.Errorf("got %q, want it to name the command and the cap", msg)
+	}
+	if len(stdout) != 64<<10 {
+		t.Errorf("kept %d bytes of stdout, want the cap %d", len(stdout), 64<<10)
+	}
+	writeScript(t, bin, "sacct", "head -c 65536 /dev/zero\n")
+	if stdout, _, err := r.Run(context.Background(), Command{Name: "sacct"}); err != nil || len(stdout) != 64<<10 {
+		t.Errorf("exactly the cap: got %d bytes, %v; want all of them and no error", len(stdout), err)
+	}
+}

@@ -1,13 +1,14 @@
 package slurm
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
 )
 
 // SacctFormat is the field list every sacct call of this package asks
-// for. Comment is last because it is free text that may contain '|'.
+// for, printed with fields separated by Delimiter.
 const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
 
 // Job is one job (allocation) row of sacct. Times are zero when sacct
@@ -34,7 +35,7 @@ type Job struct {
 // sacctBaseArgs are the flags of every sacct call: machine-readable rows,
 // no header, and only the allocation row of each job (-X), not its steps.
 func sacctBaseArgs() []string {
-	return []string{"--parsable2", "--noheader", "-X", "--format=" + SacctFormat}
+	return []string{"--parsable2", "--noheader", "-X", "--delimiter=" + Delimiter, "--format=" + SacctFormat}
 }
 
 // SacctArgs asks for the given jobs. With -j, sacct looks at jobs of any
@@ -69,6 +70,9 @@ type SacctParser struct {
 	// SacctFormat. Fields this package does not know are ignored;
 	// JobID is required.
 	Format string
+	// Delimiter is the --delimiter the output was made with; "" means
+	// this package's Delimiter ("|" is sacct's own default).
+	Delimiter string
 	// Location is the zone the times are read in; nil means time.Local.
 	Location *time.Location
 }
@@ -77,16 +81,16 @@ type SacctParser struct {
 // local zone. Empty output is zero jobs. Step rows ("7.batch", "7.extern",
 // "15.0") are skipped even if -X was forgotten. A job id printed twice
 // (the instances of a requeued job, with -D) keeps its last, newest row.
-// Any row that cannot be read fails the whole parse with an error naming
-// the line: a half-read sacct is worse than none.
+// A row that cannot be read is left out and reported, with its line and
+// job, in a *SkippedRowsError returned together with the other jobs.
 func ParseSacct(out []byte) ([]Job, error) { return SacctParser{}.Parse(out) }
 
 // Parse reads out according to p.
 func (p SacctParser) Parse(out []byte) ([]Job, error) {
 	l := defaultSacctLayout
-	if p.Format != "" && p.Format != SacctFormat {
+	if p.Format != "" && p.Format != SacctFormat || p.Delimiter != "" && p.Delimiter != Delimiter {
 		var err error
-		if l, err = sacctLayout(p.Format); err != nil {
+		if l, err = sacctLayout(p.Format, p.Delimiter); err != nil {
 			return nil, err
 		}
 	}
@@ -97,7 +101,7 @@ func (p SacctParser) Parse(out []byte) ([]Job, error) {
 	return parseRows(out, l, loc)
 }
 
-var defaultSacctLayout = mustLayout(sacctLayout(SacctFormat))
+var defaultSacctLayout = mustLayout(sacctLayout(SacctFormat, Delimiter))
 
 func mustLayout[T any](l layout[T], err error) layout[T] {
 	if err != nil {
@@ -106,22 +110,21 @@ func mustLayout[T any](l layout[T], err error) layout[T] {
 	return l
 }
 
-// sacctLayout maps a --format list to column readers.
-func sacctLayout(format string) (layout[Job], error) {
-	l := layout[Job]{cmd: "sacct", freeText: -1, stepCol: -1, idOf: func(j *Job) string { return j.ID }}
+// sacctLayout maps a --format list and --delimiter ("" for the defaults)
+// to column readers.
+func sacctLayout(format, sep string) (layout[Job], error) {
+	format, sep = cmp.Or(format, SacctFormat), cmp.Or(sep, Delimiter)
+	l := layout[Job]{cmd: "sacct", sep: sep, idCol: -1, idOf: func(j *Job) string { return j.ID }}
 	for i, name := range strings.Split(format, ",") {
 		// sacct accepts "JobName%30" for a column width and any case.
 		key := strings.ToLower(strings.TrimSpace(name))
 		key, _, _ = strings.Cut(key, "%")
 		l.cols = append(l.cols, column[Job]{name: name, read: sacctFields[key]})
-		switch key {
-		case "jobid":
-			l.stepCol = i
-		case "comment":
-			l.freeText = i
+		if key == "jobid" {
+			l.idCol = i
 		}
 	}
-	if l.stepCol < 0 {
+	if l.idCol < 0 {
 		return l, fmt.Errorf("sacct format %q has no JobID field", format)
 	}
 	return l, nil

@@ -91,7 +91,7 @@ func TestParseSacctCaptures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			p := SacctParser{Format: tt.format, Location: time.UTC}
+			p := SacctParser{Format: tt.format, Delimiter: "|", Location: time.UTC}
 			got, err := p.Parse(readTestdata(t, tt.file))
 			if err != nil {
 				t.Fatal(err)
@@ -126,7 +126,7 @@ func TestParseSacctOwnFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"3", "6", "7", "8", "12_1", "15", "16", "21", "24", "36", "39", "50"}; !reflect.DeepEqual(jobIDs(got), want) {
+	if want := []string{"3", "6", "7", "8", "12_1", "15", "16", "21", "24", "36", "39", "50", "51"}; !reflect.DeepEqual(jobIDs(got), want) {
 		t.Fatalf("got ids %v, want %v", jobIDs(got), want)
 	}
 	byID := map[string]Job{}
@@ -163,7 +163,15 @@ func TestParseSacctOwnFormat(t *testing.T) {
 	if long.End != at(t, "2026-11-29T18:05:21") {
 		t.Errorf("job 50 end: got %v", long.End)
 	}
+	if got := byID["51"]; got.Name != "x|y" || got.WorkDir != "/home/alice/a|b" || got.Comment != "nsv:d20:2:abcd1234" ||
+		got.State.Name != StateTimeout {
+		t.Errorf("job 51: got name %q workdir %q comment %q state %v, want x|y, /home/alice/a|b, the tag, TIMEOUT",
+			got.Name, got.WorkDir, got.Comment, got.State)
+	}
 }
+
+// rows writes test rows readably: '|' stands for Delimiter.
+func rows(s string) string { return strings.ReplaceAll(s, "|", Delimiter) }
 
 func TestParseSacctEmpty(t *testing.T) {
 	for _, out := range []string{"", "\n", "  \n\n"} {
@@ -175,11 +183,11 @@ func TestParseSacctEmpty(t *testing.T) {
 }
 
 func TestParseSacctSkipsStepsWithoutX(t *testing.T) {
-	out := "15|15|steps|COMPLETED|0:0|||||||None|\n" +
+	out := rows("15|15|steps|COMPLETED|0:0|||||||None|\n" +
 		"15.batch|15.batch|batch|COMPLETED|0:0||||||||\n" +
 		"15.extern|15.extern|extern|COMPLETED|0:0||||||||\n" +
 		"15.0|15.0|true|COMPLETED|0:0||||||||\n" +
-		"15.1|15.1|bash|FAILED|7:0||||||||\n"
+		"15.1|15.1|bash|FAILED|7:0||||||||\n")
 	got, err := ParseSacct([]byte(out))
 	if err != nil {
 		t.Fatal(err)
@@ -190,9 +198,9 @@ func TestParseSacctSkipsStepsWithoutX(t *testing.T) {
 }
 
 func TestParseSacctKeepsLastInstance(t *testing.T) {
-	out := "22|22|j|REQUEUED|0:0|||||||None|\n" +
+	out := rows("22|22|j|REQUEUED|0:0|||||||None|\n" +
 		"30|30|k|RUNNING|0:0|||||||None|\n" +
-		"22|22|j|RUNNING|0:0|||||||None|\n"
+		"22|22|j|RUNNING|0:0|||||||None|\n")
 	got, err := ParseSacct([]byte(out))
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +235,7 @@ func TestParseSacctErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseSacct([]byte(tt.out))
+			_, err := ParseSacct([]byte(rows(tt.out)))
 			var pe *ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got error %v, want a *ParseError", err)
@@ -236,7 +244,8 @@ func TestParseSacctErrors(t *testing.T) {
 				t.Errorf("got line %d, want %d (%v)", pe.Line, tt.wantLine, err)
 			}
 			msg := err.Error()
-			for _, want := range []string{"sacct output line", tt.wantText, tt.wantMsg} {
+			quoted := strings.ReplaceAll(tt.wantText, "|", `\x1f`) // as %q prints Delimiter
+			for _, want := range []string{"sacct output line", quoted, tt.wantMsg} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q does not contain %q", msg, want)
 				}
@@ -256,7 +265,7 @@ func TestSacctParserFormatWithoutJobID(t *testing.T) {
 }
 
 func TestParseSacctUsesLocalTime(t *testing.T) {
-	out := "7|7|x|COMPLETED|0:0|" + slurmTimestamp + "|Unknown|None||INVALID|||\n"
+	out := rows("7|7|x|COMPLETED|0:0|" + slurmTimestamp + "|Unknown|None||INVALID|||\n")
 	got, err := ParseSacct([]byte(out))
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +281,7 @@ func TestParseSacctUsesLocalTime(t *testing.T) {
 
 func TestSacctArgs(t *testing.T) {
 	got := SacctArgs([]string{"7", "12_1"})
-	want := []string{"--parsable2", "--noheader", "-X", "--format=" + SacctFormat, "-j", "7,12_1"}
+	want := []string{"--parsable2", "--noheader", "-X", "--delimiter=\x1f", "--format=" + SacctFormat, "-j", "7,12_1"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -290,10 +299,46 @@ func TestSacctWindowArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := SacctWindowArgs(since, until.UTC(), tt.names)
-		want := append([]string{"--parsable2", "--noheader", "-X", "--format=" + SacctFormat,
+		want := append([]string{"--parsable2", "--noheader", "-X", "--delimiter=\x1f", "--format=" + SacctFormat,
 			"-S", "2026-11-26T17:55:10", "-E", "2026-11-28T17:55:10"}, tt.want...)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("names %q: got %q, want %q", tt.names, got, want)
+		}
+	}
+}
+
+// TestParseSacctOddRowsHideNothing: a '|' in a job's name, workdir or
+// comment is plain text, and a row that cannot be read (a name with the
+// delimiter or a line break in it) is skipped, named, and hides no other.
+func TestParseSacctOddRowsHideNothing(t *testing.T) {
+	row := func(id, name, comment string) string {
+		return strings.Join([]string{id, id, name, "TIMEOUT", "0:0", "Unknown", "Unknown", "Unknown",
+			"00:00:00", "UNLIMITED", "/home/a|b", "None", comment}, Delimiter) + "\n"
+	}
+	out := row("7", "d20|ckpt", "nsv:d20:1:ab") + row("8", "x|y", "c|d") +
+		row("9", "u"+Delimiter+"v", "") + // one field too many
+		row("10", "n\nm", "") + // the row breaks in two
+		row("11", "d24", "nsv:d24:3:cd")
+	got, err := ParseSacct([]byte(out))
+	if want := []string{"7", "8", "11"}; !reflect.DeepEqual(jobIDs(got), want) {
+		t.Fatalf("got jobs %v, want %v", jobIDs(got), want)
+	}
+	if j := got[0]; j.Name != "d20|ckpt" || j.WorkDir != "/home/a|b" || j.Comment != "nsv:d20:1:ab" {
+		t.Errorf("job 7: got name %q workdir %q comment %q, want them as printed", j.Name, j.WorkDir, j.Comment)
+	}
+	if j := got[1]; j.Name != "x|y" || j.Comment != "c|d" || j.State.Name != StateTimeout {
+		t.Errorf("job 8: got %+v, want name x|y, comment c|d, TIMEOUT", j)
+	}
+	var sk *SkippedRowsError
+	if !errors.As(err, &sk) {
+		t.Fatalf("got error %v, want a *SkippedRowsError", err)
+	}
+	if ids := sk.JobIDs(); !reflect.DeepEqual(ids, []string{"9", "10"}) || len(sk.Rows) != 3 {
+		t.Errorf("skipped rows name jobs %v in %d rows, want [9 10] in 3 (the second half of job 10's names none)", ids, len(sk.Rows))
+	}
+	for _, want := range []string{"line 3 (job 9): has 14 fields", "line 4 (job 10): has 3 fields", "line 5: "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
 		}
 	}
 }

@@ -1,15 +1,16 @@
 package slurm
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
 )
 
-// SqueueFormat is the --format of every squeue call of this package:
-// id|name|state|reason|submit|start|timelimit|timeused|workdir|comment.
-// The comment is last because it is free text that may contain '|'.
-const SqueueFormat = "%i|%j|%T|%r|%V|%S|%l|%M|%Z|%k"
+// SqueueFormat is the --format of every squeue call of this package: id,
+// name, state, reason, submit, start, time limit, time used, workdir and
+// comment, separated by Delimiter, which squeue prints as it is.
+const SqueueFormat = "%i\x1f%j\x1f%T\x1f%r\x1f%V\x1f%S\x1f%l\x1f%M\x1f%Z\x1f%k"
 
 // QueueEntry is one job as squeue shows it. squeue knows a job only while
 // slurmctld does (until shortly after it ends), but it shows the comment
@@ -37,24 +38,28 @@ func SqueueArgs() []string {
 // SqueueParser reads squeue --noheader output.
 type SqueueParser struct {
 	// Format is the --format the output was made with; "" means
-	// SqueueFormat. It must be '|'-separated %-fields; fields this
-	// package does not know are ignored, and %i is required.
+	// SqueueFormat. It must be %-fields separated by Delimiter; fields
+	// this package does not know are ignored, and %i is required.
 	Format string
+	// Delimiter is the text between the fields of Format; "" means this
+	// package's Delimiter.
+	Delimiter string
 	// Location is the zone the times are read in; nil means time.Local.
 	Location *time.Location
 }
 
 // ParseSqueue reads output made with SqueueArgs, in the local zone. Empty
-// output is zero jobs; a row that cannot be read fails the whole parse
-// with an error naming the line.
+// output is zero jobs; a row that cannot be read is left out and reported,
+// with its line and job, in a *SkippedRowsError returned together with the
+// other entries.
 func ParseSqueue(out []byte) ([]QueueEntry, error) { return SqueueParser{}.Parse(out) }
 
 // Parse reads out according to p.
 func (p SqueueParser) Parse(out []byte) ([]QueueEntry, error) {
 	l := defaultSqueueLayout
-	if p.Format != "" && p.Format != SqueueFormat {
+	if p.Format != "" && p.Format != SqueueFormat || p.Delimiter != "" && p.Delimiter != Delimiter {
 		var err error
-		if l, err = squeueLayout(p.Format); err != nil {
+		if l, err = squeueLayout(p.Format, p.Delimiter); err != nil {
 			return nil, err
 		}
 	}
@@ -65,26 +70,25 @@ func (p SqueueParser) Parse(out []byte) ([]QueueEntry, error) {
 	return parseRows(out, l, loc)
 }
 
-var defaultSqueueLayout = mustLayout(squeueLayout(SqueueFormat))
+var defaultSqueueLayout = mustLayout(squeueLayout(SqueueFormat, Delimiter))
 
-func squeueLayout(format string) (layout[QueueEntry], error) {
-	l := layout[QueueEntry]{cmd: "squeue", freeText: -1, stepCol: -1,
+// squeueLayout maps a --format and the text between its fields ("" for
+// the defaults) to column readers.
+func squeueLayout(format, sep string) (layout[QueueEntry], error) {
+	format, sep = cmp.Or(format, SqueueFormat), cmp.Or(sep, Delimiter)
+	l := layout[QueueEntry]{cmd: "squeue", sep: sep, idCol: -1,
 		idOf: func(q *QueueEntry) string { return q.ID }}
-	hasID := false
-	for i, spec := range strings.Split(format, "|") {
+	for i, spec := range strings.Split(format, sep) {
 		letter, ok := squeueLetter(spec)
 		if !ok {
 			return l, fmt.Errorf("squeue format %q: field %q is not a %%-field", format, spec)
 		}
 		l.cols = append(l.cols, column[QueueEntry]{name: spec, read: squeueFields[letter]})
-		switch letter {
-		case 'i':
-			hasID = true
-		case 'k':
-			l.freeText = i
+		if letter == 'i' {
+			l.idCol = i
 		}
 	}
-	if !hasID {
+	if l.idCol < 0 {
 		return l, fmt.Errorf("squeue format %q has no %%i field", format)
 	}
 	return l, nil

@@ -9,7 +9,7 @@ import (
 )
 
 func TestParseSqueueCapture(t *testing.T) {
-	got, err := SqueueParser{Format: "%i|%j|%k|%T"}.Parse(readTestdata(t, "squeue_comment.txt"))
+	got, err := SqueueParser{Format: "%i|%j|%k|%T", Delimiter: "|"}.Parse(readTestdata(t, "squeue_comment.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +37,9 @@ func TestParseSqueueOwnFormat(t *testing.T) {
 		{ID: "50", Name: "d20", State: st(StateRunning, "", "RUNNING"), Reason: "None",
 			Submit: at(t, "2026-11-28T18:05:00"), Start: at(t, "2026-11-28T18:05:01"), TimeLimit: 24 * time.Hour,
 			TimeUsed: 2*time.Hour + 3*time.Minute + 4*time.Second, WorkDir: workdir, Comment: "lr=3e-4|bs=32"},
+		{ID: "51", Name: "x|y", State: st(StateRunning, "", "RUNNING"), Reason: "None",
+			Submit: at(t, "2026-11-28T18:06:00"), Start: at(t, "2026-11-28T18:06:01"), TimeLimit: time.Hour,
+			TimeUsed: 5 * time.Second, WorkDir: "/home/alice/a|b", Comment: "nsv:d20:2:abcd1234"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries, want %d", len(got), len(want))
@@ -67,7 +70,7 @@ func TestParseSqueueErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseSqueue([]byte(tt.out))
+			_, err := ParseSqueue([]byte(rows(tt.out)))
 			var pe *ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got %v, want a *ParseError", err)
@@ -81,11 +84,11 @@ func TestParseSqueueErrors(t *testing.T) {
 
 func TestSqueueParserBadFormat(t *testing.T) {
 	for _, format := range []string{"%j|%T", "%i|name", "%i|%"} {
-		if _, err := (SqueueParser{Format: format}).Parse([]byte("1|x\n")); err == nil {
+		if _, err := (SqueueParser{Format: rows(format)}).Parse([]byte(rows("1|x\n"))); err == nil {
 			t.Errorf("format %q: got no error, want one", format)
 		}
 	}
-	got, err := SqueueParser{Format: "%.18i|%20j"}.Parse([]byte("5|name\n"))
+	got, err := SqueueParser{Format: rows("%.18i|%20j")}.Parse([]byte(rows("5|name\n")))
 	if err != nil || len(got) != 1 || got[0].ID != "5" || got[0].Name != "name" {
 		t.Errorf("width specifiers: got %+v, %v; want job 5 named name", got, err)
 	}
@@ -96,5 +99,20 @@ func TestSqueueArgs(t *testing.T) {
 	want := []string{"--noheader", "--me", "--states=all", "--array", "--format=" + SqueueFormat}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestParseSqueueOddRowsHideNothing(t *testing.T) {
+	row := func(id, name, workdir string) string {
+		return strings.Join([]string{id, name, "RUNNING", "None", "N/A", "N/A", "UNLIMITED", "0:05", workdir, "(null)"}, Delimiter) + "\n"
+	}
+	out := row("16", "x|y", "/w") + row("17", "a"+Delimiter+"b", "/w") + row("18", "d20", "/home/a|b")
+	got, err := ParseSqueue([]byte(out))
+	if len(got) != 2 || got[0].Name != "x|y" || got[1].ID != "18" || got[1].WorkDir != "/home/a|b" {
+		t.Errorf("got %+v, want jobs 16 (x|y) and 18 (/home/a|b)", got)
+	}
+	var sk *SkippedRowsError
+	if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"17"}) || !strings.Contains(err.Error(), "squeue output line 2 (job 17)") {
+		t.Errorf("got error %v, want job 17's row skipped and named", err)
 	}
 }

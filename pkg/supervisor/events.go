@@ -30,6 +30,9 @@ const (
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
+	// EventSlurmRowSkipped: a row of sacct or squeue output could not be
+	// read and was left out; the other rows were used.
+	EventSlurmRowSkipped = "slurm_row_skipped"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

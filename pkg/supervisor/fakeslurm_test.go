@@ -26,6 +26,9 @@ type memSlurm struct {
 	submit []slurm.SubmitRequest
 
 	sacctErr, squeueErr error
+	// skipped, when set, comes with every sacct and squeue answer, as
+	// pkg/slurm reports rows it could not read.
+	skipped *slurm.SkippedRowsError
 	// sbatchErr, when set, is returned by the next sbatch; with
 	// createAnyway the job is created first (sbatch timed out after
 	// slurmctld accepted it).
@@ -94,7 +97,7 @@ func (m *memSlurm) Sacct(_ context.Context, ids []string) ([]slurm.Job, error) {
 			out = append(out, *j)
 		}
 	}
-	return out, nil
+	return out, m.skippedErr()
 }
 
 func (m *memSlurm) SacctWindow(_ context.Context, since, until time.Time, names []string) ([]slurm.Job, error) {
@@ -115,7 +118,7 @@ func (m *memSlurm) SacctWindow(_ context.Context, since, until time.Time, names 
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	return out, m.skippedErr()
 }
 
 func (m *memSlurm) Squeue(context.Context) ([]slurm.QueueEntry, error) {
@@ -134,7 +137,15 @@ func (m *memSlurm) Squeue(context.Context) ([]slurm.QueueEntry, error) {
 		out = append(out, slurm.QueueEntry{ID: j.ID, Name: j.Name, State: j.State, Submit: j.Submit, Comment: j.Comment})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
-	return out, nil
+	return out, m.skippedErr()
+}
+
+// skippedErr is m.skipped as an error: nil when there is none.
+func (m *memSlurm) skippedErr() error {
+	if m.skipped == nil {
+		return nil
+	}
+	return m.skipped
 }
 
 func (m *memSlurm) Sbatch(_ context.Context, req slurm.SubmitRequest) (string, error) {

@@ -49,7 +49,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 	snap.jobs = map[string]slurm.Job{}
 	if len(ids) > 0 {
 		jobs, err := s.slurm.Sacct(ctx, ids)
-		snap.sacctErr = err
+		snap.sacctErr = s.keepSkippedRows(err)
 		for _, j := range jobs {
 			snap.jobs[j.ID] = j
 		}
@@ -66,11 +66,13 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 	}
 	if needQueue {
 		snap.queueAsked = true
-		snap.queue, snap.queueErr = s.slurm.Squeue(ctx)
+		queue, err := s.slurm.Squeue(ctx)
+		snap.queue, snap.queueErr = queue, s.keepSkippedRows(err)
 	}
 	if !since.IsZero() {
 		snap.windowAsked = true
-		snap.window, snap.windowErr = s.slurm.SacctWindow(ctx, since, now, nil)
+		window, err := s.slurm.SacctWindow(ctx, since, now, nil)
+		snap.window, snap.windowErr = window, s.keepSkippedRows(err)
 	}
 	return snap
 }

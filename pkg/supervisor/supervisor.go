@@ -57,6 +57,9 @@ type Supervisor struct {
 	logs      logCache
 	ckpts     ckptCache
 
+	// skippedRows are the unreadable Slurm rows already logged (skipped.go).
+	skippedRows map[string]bool
+
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal, snapped
 	// each run's Updated in state.json as last written or read, snapWrites

@@ -268,6 +268,31 @@ func TestTickSlurmOutageLoggedOnce(t *testing.T) {
 	}
 }
 
+// TestTickSkippedRowHidesNothing: a row of some other job that pkg/slurm
+// could not read is logged once; the run's own rows are used as usual and
+// Slurm is not taken for unavailable.
+func TestTickSkippedRowHidesNothing(t *testing.T) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.slurm.skipped = &slurm.SkippedRowsError{Cmd: "squeue", Rows: []*slurm.ParseError{
+		{Cmd: "squeue", Line: 1, JobID: "7", Text: "7\x1fa\x1fb", Msg: "has 11 fields, want 10"}}}
+	r.tick()
+	r.slurm.set(id, "TIMEOUT", "0:0")
+	r.checkpoint("d20", 1000, 0.9)
+	r.now = r.now.Add(time.Minute)
+	r.tick()
+	if len(r.slurm.submit) != 1 {
+		t.Errorf("%d submissions after the TIMEOUT; want 1", len(r.slurm.submit))
+	}
+	if ev := r.events(EventSlurmUnavailable); len(ev) != 0 {
+		t.Errorf("slurm_unavailable logged: %v; want nothing", ev)
+	}
+	ev := r.events(EventSlurmRowSkipped)
+	if len(ev) != 1 || ev[0].ContextMap()[FieldJobID] != "7" {
+		t.Errorf("slurm_row_skipped events %v; want one, naming job 7", ev)
+	}
+}
+
 func TestTickQuietPassIsOneSacct(t *testing.T) {
 	r := newRig(t, "a", "b", "c")
 	for _, n := range []string{"a", "b", "c"} {

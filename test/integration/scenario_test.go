@@ -24,6 +24,9 @@ type runOptions struct {
 	// SlowSbatch, when set, gives the daemon a slurm.bin_dir of its own
 	// whose sbatch is slowed down (slowsbatch_test.go).
 	SlowSbatch *slowSbatch
+	// Subdir, when set, is the name of the scenario's directory (the
+	// run's workdir) inside the test's temporary directory.
+	Subdir string
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -51,6 +54,12 @@ func newScenario(t *testing.T, short string, opt runOptions) *scenario {
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if opt.Subdir != "" {
+		dir = filepath.Join(dir, opt.Subdir)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s := &scenario{
 		t: t, started: time.Now(), dir: dir,

@@ -50,10 +50,14 @@ type sacctJob struct {
 
 const sacctFields = "JobID,JobName,State,ExitCode,Submit,Start,End,WorkDir,Comment"
 
+// sacctDelimiter separates the fields of the tests' own sacct calls: job
+// names and working directories may hold '|' (pipes_test.go).
+const sacctDelimiter = "--delimiter=\x1f"
+
 func parseSacctRows(out string) []sacctJob {
 	var jobs []sacctJob
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.SplitN(line, "|", 9)
+		f := strings.SplitN(line, "\x1f", 9)
 		if len(f) < 9 || strings.Contains(f[0], ".") {
 			continue
 		}
@@ -76,7 +80,7 @@ func localTime(s string) time.Time {
 
 // sacctByID is the sacct row of one job (any age).
 func sacctByID(id string) (sacctJob, error) {
-	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", sacctFields)
+	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-j", id, "-o", sacctFields)
 	if err != nil {
 		return sacctJob{}, err
 	}
@@ -100,7 +104,7 @@ func (s *scenario) scenarioJobs() []sacctJob {
 	since := s.started.Add(-time.Minute).Format(slurmTime)
 	end := time.Now().Add(60 * time.Second)
 	for {
-		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", "-S", since, "-E", "now", "-o", sacctFields)
+		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-S", since, "-E", "now", "-o", sacctFields)
 		if err != nil {
 			s.t.Fatalf("%v", err)
 		}
@@ -181,7 +185,7 @@ func squeueRaw(name string) string {
 }
 
 func sacctRaw(name string) string {
-	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", "--name="+name, "-S", "now-1hour", "-E", "now", "-o", sacctFields)
+	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "--name="+name, "-S", "now-1hour", "-E", "now", "-o", sacctFields)
 	if err != nil {
 		return err.Error()
 	}

@@ -105,6 +105,15 @@ func (p *parser) runPaths(f fields, r *Run) {
 	if f.get("workdir") == nil && r.Script != "" {
 		r.Workdir = filepath.Dir(r.Script)
 	}
+	if strings.ContainsFunc(r.Workdir, unicode.IsControl) {
+		// The job's WorkDir would break its row in squeue and sacct, and
+		// the daemon could not see its own job. A '|' is fine.
+		key := "workdir"
+		if f.get(key) == nil {
+			key = "script"
+		}
+		p.errorf(f.where(key), join(f.path, key), "the job's directory %q contains a control character, which squeue and sacct output cannot carry", r.Workdir)
+	}
 	r.CheckpointDir, _ = p.expandedPath(f, "checkpoint_dir", p.baseDir)
 	for _, key := range []string{"script", "checkpoint_dir"} {
 		if f.get(key) == nil || isEmptyString(f.get(key)) {
@@ -149,12 +158,21 @@ func (p *parser) logPattern(v *yaml.Node, key string) string {
 	return s
 }
 
+// notCarried reports the characters a job name must not hold: '|'
+// (Slurm's own field delimiter, which other tools reading squeue and
+// sacct rely on) and control characters, which break or shift the rows of
+// the daemon's own reading.
+func notCarried(r rune) bool { return r == '|' || unicode.IsControl(r) }
+
 // submission decodes what goes onto the sbatch command line.
 func (p *parser) submission(f fields, r *Run) {
 	if v := f.get("job_name"); v != nil {
 		if s, ok := p.str(v, join(f.path, "job_name")); ok {
-			if strings.ContainsFunc(s, unicode.IsSpace) {
+			switch {
+			case strings.ContainsFunc(s, unicode.IsSpace):
 				p.errorf(v, join(f.path, "job_name"), "%q contains whitespace; job names are matched in squeue and sacct output and must be one word", s)
+			case strings.ContainsFunc(s, notCarried):
+				p.errorf(v, join(f.path, "job_name"), "%q contains '|' or a control character, which squeue and sacct output cannot carry", s)
 			}
 			r.JobName = s
 		}

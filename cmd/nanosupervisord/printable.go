@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// printable makes text that comes from outside this program (Slurm's
+// stderr, job names and states, paths, file names, log hints, config
+// values) safe to print on a terminal: every control character (C0, tabs
+// and newlines included, DEL, C1) is written as its Go escape ("\x1b",
+// "\n", "\u009b") and every byte that is not UTF-8 as "\xNN". An ESC
+// sequence from a job's stderr then shows as text instead of recolouring
+// the terminal or rewriting its title, and a newline or tab cannot fake a
+// line or a column of a table. Other text, a backslash included, is left
+// as it is. JSON output never goes through here: it must stay exact.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, needsEscape) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsControl(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// needsEscape reports the runes printable rewrites; invalid UTF-8 reads
+// as utf8.RuneError.
+func needsEscape(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }
+
+// printLines prints text, which may hold several lines of its own (an
+// error listing every config problem), one printable line at a time.
+func printLines(w io.Writer, text string) {
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		fmt.Fprintln(w, printable(line))
+	}
+}
