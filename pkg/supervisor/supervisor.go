@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,7 +173,8 @@ func (s *Supervisor) Config() *config.Config {
 }
 
 // Reload swaps in a new configuration between passes. A configuration whose
-// runs cannot be derived (unreadable script, clashing job names) is
+// runs cannot be derived (unreadable script, clashing job names), or that
+// changes a setting wired only at start-up (config.RestartOnly), is
 // rejected and the old one stays.
 func (s *Supervisor) Reload(cfg *config.Config) error {
 	runs, err := buildRuns(cfg)
@@ -182,8 +184,17 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	}
 	s.mu.Lock()
 	old := s.cfg
-	s.cfg, s.runs = cfg, runs
+	keys := cfg.RestartOnly(old)
+	if len(keys) == 0 {
+		s.cfg, s.runs = cfg, runs
+	}
 	s.mu.Unlock()
+	if len(keys) > 0 {
+		err := fmt.Errorf("%s cannot change while the daemon runs: restart the daemon to change it", strings.Join(keys, ", "))
+		s.log.Warn(EventConfigRejected, zap.String("path", cfg.Path), zap.String(FieldReason, ReasonRestartRequired),
+			zap.Strings("keys", keys), zap.String(FieldError, err.Error()))
+		return err
+	}
 	added, removed, changed := cfg.Diff(old)
 	s.log.Info(EventConfigReloaded, zap.String("path", cfg.Path),
 		zap.Strings("added", added), zap.Strings("removed", removed), zap.Strings("changed", changed))
