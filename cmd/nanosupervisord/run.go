@@ -18,8 +18,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
-// heartbeat is how often the lease is renewed (its TTL is three times
-// this).
+// heartbeat is how often the lease is renewed (its TTL is at least three
+// times this, see leaseTTL).
 const heartbeat = 30 * time.Second
 
 func newRunCmd() *cobra.Command {
@@ -134,6 +134,9 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 
 // renewLease keeps the single-instance lease fresh; losing it (another
 // host took over a stale lease) stops this daemon before it can act twice.
+// Other failures are only logged here: the supervisor's fence
+// (Lease.HoldUntil) keeps sbatch from running while the lease cannot be
+// proven.
 func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc) {
 	t := time.NewTicker(heartbeat)
 	defer t.Stop()

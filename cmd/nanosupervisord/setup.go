@@ -111,7 +111,7 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	l, err := lease.Acquire(cfg.StateDir, lease.Options{Version: currentVersion().Version})
+	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
 	if err != nil {
 		var held *lease.HeldError
 		if errors.As(err, &held) {
@@ -127,7 +127,8 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
-		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) }})
+		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
+		Fence:   l.HoldUntil})
 	if err != nil {
 		s.notifier.Load().Close(context.Background())
 		led.Close()
@@ -136,6 +137,15 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	}
 	s.sup = sup
 	return s, nil
+}
+
+// leaseTTL is the lease's TTL: the default, or longer when the Slurm
+// command timeout asks for it. Before each sbatch the supervisor requires
+// the lease to reach supervisor.LeaseMargin ahead, and between renewals it
+// reaches at least TTL - heartbeat ahead; a TTL any shorter would make
+// every submission wait for a renewal, or never happen.
+func leaseTTL(cfg *config.Config) time.Duration {
+	return max(lease.DefaultTTL, supervisor.LeaseMargin(cfg)+heartbeat)
 }
 
 func newNotifier(cfg *config.Config, log *zap.Logger) *notify.Notifier {

@@ -30,6 +30,7 @@ const (
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
+	EventLeaseUnproven     = "lease_unproven"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

@@ -69,4 +69,5 @@ const (
 	ReasonRunError             = "run_error"
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
 	ReasonRestartRequired      = "restart_required"
+	ReasonLeaseUnproven        = "lease_unproven"
 )

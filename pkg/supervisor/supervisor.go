@@ -34,6 +34,10 @@ type Options struct {
 	// OnEvent, if set, is called with every event after it is logged
 	// (notifications). It must not block.
 	OnEvent func(run string, e Event)
+	// Fence, if set, is asked before every sbatch whether this instance
+	// holds the state directory's lease until at least the given time
+	// (lease.Lease.HoldUntil); on an error nothing is submitted.
+	Fence func(until time.Time) error
 }
 
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
@@ -46,6 +50,7 @@ type Supervisor struct {
 	now    func() time.Time
 	uid    string
 	onEv   func(run string, e Event)
+	fence  func(until time.Time) error
 
 	pass sync.Mutex // one pass at a time
 
@@ -77,7 +82,7 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent,
+		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
 		cfg: opt.Config, runs: runs, states: map[string]RunState{},
 	}
 	if s.now == nil {
