@@ -137,19 +137,14 @@ func (s *Supervisor) restore(dir string) error {
 		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
 	}
 	// No usable snapshot: rebuild from the journal's newest state per run.
-	last, problems, jerr := ledger.LastStates(dir)
+	last, problems, jerr := journalStates(dir)
 	if jerr != nil {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
 	}
 	for _, p := range problems {
-		s.log.Warn("journal_problem", zap.Int("line", p.Line), zap.String(FieldError, p.Err))
+		s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(FieldError, p.Err))
 	}
-	for name, raw := range last {
-		var st RunState
-		if err := json.Unmarshal(raw, &st); err != nil {
-			s.log.Warn("journal_problem", zap.String(FieldRun, name), zap.Error(err))
-			continue
-		}
+	for name, st := range last {
 		s.states[name] = st
 	}
 	if len(last) > 0 {
@@ -157,6 +152,34 @@ func (s *Supervisor) restore(dir string) error {
 		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
+}
+
+// journalStates is every run's newest journaled state that decodes as the
+// run's: a damaged record costs the run that record, not its history.
+func journalStates(dir string) (map[string]RunState, []ledger.Problem, error) {
+	raw, problems, err := ledger.LastGoodStates(dir, func(run string, state json.RawMessage) error {
+		_, err := decodeRunState(run, state)
+		return err
+	})
+	if err != nil {
+		return nil, problems, err
+	}
+	states := make(map[string]RunState, len(raw))
+	for run, r := range raw {
+		states[run], _ = decodeRunState(run, r)
+	}
+	return states, problems, nil
+}
+
+func decodeRunState(run string, raw json.RawMessage) (RunState, error) {
+	var st RunState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return RunState{}, err
+	}
+	if st.Name != run {
+		return RunState{}, fmt.Errorf("the state names run %q", st.Name)
+	}
+	return st, nil
 }
 
 // States returns a copy of every run's state, by name.
@@ -239,16 +262,12 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 //
 // It reports whether any run's state came from the journal.
 func (s *Supervisor) preferNewerJournal(dir string) bool {
-	last, _, err := ledger.LastStates(dir)
+	last, _, err := journalStates(dir)
 	if err != nil {
 		return false
 	}
 	replaced := false
-	for name, raw := range last {
-		var st RunState
-		if json.Unmarshal(raw, &st) != nil {
-			continue
-		}
+	for name, st := range last {
 		if cur, ok := s.states[name]; !ok || st.Updated.After(cur.Updated) {
 			s.states[name] = st
 			replaced = true

@@ -1,0 +1,133 @@
+package supervisor
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
+)
+
+// journalRig runs d20 through an adoption, a timeout and a resubmission,
+// so that the journal holds several of its states, and returns the
+// journal's lines.
+func journalRig(t *testing.T) (*rig, [][]byte) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	r.checkpoint("d20", 1000, 0.9)
+	r.slurm.set(id, "TIMEOUT", "0:0")
+	r.now = r.now.Add(time.Minute)
+	r.tick()
+	if r.slurm.count("sbatch") != 1 {
+		t.Fatalf("sbatch called %d times; want one resubmission", r.slurm.count("sbatch"))
+	}
+	data, err := os.ReadFile(filepath.Join(r.cfg.StateDir, ledger.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, bytes.SplitAfter(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+}
+
+// stateLines are the indexes of the lines that carry a state of run.
+func stateLines(t *testing.T, lines [][]byte, run string) []int {
+	t.Helper()
+	var idx []int
+	for i, l := range lines {
+		var rec ledger.Record
+		if json.Unmarshal(l, &rec) == nil && rec.Run == run && len(rec.State) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < 3 {
+		t.Fatalf("journal holds %d states of %s; the test needs 3 or more", len(idx), run)
+	}
+	return idx
+}
+
+func decodeState(t *testing.T, line []byte) RunState {
+	t.Helper()
+	var rec ledger.Record
+	var st RunState
+	if err := json.Unmarshal(line, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(rec.State, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// One damaged journal line must cost at most the record on it: a restart
+// that rebuilds state from the journal falls back to the run's previous
+// good record, never to nothing (which forgets the job, the attempts and
+// the metrics, and may submit a twin).
+func TestRestoreSurvivesOneBadJournalLine(t *testing.T) {
+	garbage := func(t *testing.T, l []byte) []byte {
+		return append(bytes.Repeat([]byte("#"), len(bytes.TrimSuffix(l, []byte("\n")))), '\n')
+	}
+	// badState keeps the line valid JSON but gives it a state that does
+	// not decode: the kind of damage only the reader of the state sees.
+	badState := func(t *testing.T, l []byte) []byte {
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(l, &rec); err != nil {
+			t.Fatal(err)
+		}
+		rec["state"] = json.RawMessage(`{"name":"d20","phase":7,"attempts":"many"}`)
+		out, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(out, '\n')
+	}
+	torn := func(t *testing.T, l []byte) []byte { return l[:len(l)/2] }
+	tests := []struct {
+		name   string
+		last   bool // the damaged line is the run's newest state (else one in the middle)
+		damage func(*testing.T, []byte) []byte
+	}{
+		{"garbage in the middle", false, garbage},
+		{"undecodable state in the middle", false, badState},
+		{"garbage at the end", true, garbage},
+		{"undecodable state at the end", true, badState},
+		{"torn last line", true, torn},
+	}
+	for _, tt := range tests {
+		for _, withSnap := range []bool{false, true} {
+			name := tt.name + map[bool]string{false: ", no state.json", true: ", older state.json"}[withSnap]
+			t.Run(name, func(t *testing.T) {
+				r, lines := journalRig(t)
+				idx := stateLines(t, lines, "d20")
+				bad, want := idx[1], decodeState(t, lines[idx[len(idx)-1]])
+				if tt.last {
+					if idx[len(idx)-1] != len(lines)-1 {
+						t.Fatalf("the run's newest state is not on the journal's last line")
+					}
+					bad, want = idx[len(idx)-1], decodeState(t, lines[idx[len(idx)-2]])
+				}
+				lines[bad] = tt.damage(t, lines[bad])
+				files := map[string][]byte{ledger.JournalFile: bytes.Join(lines, nil)}
+				if withSnap {
+					// state.json as after the first pass: older than every
+					// journaled state the test keeps.
+					first := decodeState(t, lines[idx[0]])
+					snap, err := json.Marshal(snapshot{Version: snapshotVersion, Runs: map[string]RunState{"d20": first}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					files[ledger.StateFile] = snap
+				} else if err := os.Remove(filepath.Join(r.cfg.StateDir, ledger.StateFile)); err != nil {
+					t.Fatal(err)
+				}
+				r.crashWith(files)
+				if got := r.state("d20"); !reflect.DeepEqual(got, want) {
+					t.Errorf("restored d20:\n got %+v\nwant %+v (the newest good journaled state)", got, want)
+				}
+			})
+		}
+	}
+}
