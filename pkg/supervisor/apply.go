@@ -143,14 +143,21 @@ func nonEmpty(s string) any {
 func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error {
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
+	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
+	journaled := s.ledger != nil && (len(events) > 0 || stateChanged)
+	if journaled {
+		s.seq++
+		next.Seq = s.seq
+	} else {
+		next.Seq = prev.Seq // next may come from a copy taken before prev was committed
+	}
 	s.states[next.Name] = next
 	s.mu.Unlock()
 	if s.ledger == nil {
 		s.emitAll(events)
 		return nil
 	}
-	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
-	if len(events) > 0 || stateChanged {
+	if journaled {
 		raw, err := json.Marshal(next)
 		if err != nil {
 			return err
@@ -169,7 +176,7 @@ func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error 
 		}
 		// Within a pass the journal record, fsynced, is enough until the
 		// pass's end writes the snapshot (snapshot.go).
-		if s.snapshotNow(next) {
+		if s.snapshotNow() {
 			if err := s.saveSnapshot(now); err != nil {
 				s.restoreState(next.Name, prev, had)
 				return err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"testing"
 	"time"
 
@@ -129,5 +130,76 @@ func TestRestoreSurvivesOneBadJournalLine(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A clock stepped back (NTP fixing a fast clock, a VM restored) must not
+// make a restart prefer state.json over the newer journal: the journal is
+// appended before state.json is written, so after a crash in between the
+// journal holds the newer state even though its wall time is earlier.
+func TestRestoreAfterClockStepBackPrefersJournal(t *testing.T) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	beforePass := r.ledgerFiles()
+	r.now = r.now.Add(-time.Hour)
+	r.slurm.set(id, "CANCELLED by 1000", "0:0")
+	r.tick()
+	want := r.state("d20")
+	if want.Phase != PhaseStopped {
+		t.Fatalf("after the cancellation d20 is %s; this test needs it stopped", want.Phase)
+	}
+	r.crashWith(map[string][]byte{ledger.StateFile: beforePass[ledger.StateFile], ledger.JournalFile: r.ledgerFiles()[ledger.JournalFile]})
+	if got := r.state("d20"); !reflect.DeepEqual(got, want) {
+		t.Errorf("restored d20 is %s (%s); want the journaled %s (%s)", got.Phase, got.Reason, want.Phase, want.Reason)
+	}
+}
+
+// Files written before sequence numbers existed are still ordered by
+// Updated; any state with a sequence number is newer than one without.
+func TestNewerThan(t *testing.T) {
+	early, late := t0, t0.Add(time.Hour)
+	tests := []struct {
+		name    string
+		st, old RunState
+		newer   bool
+	}{
+		{"higher seq, earlier clock", RunState{Seq: 5, Updated: early}, RunState{Seq: 4, Updated: late}, true},
+		{"lower seq, later clock", RunState{Seq: 4, Updated: late}, RunState{Seq: 5, Updated: early}, false},
+		{"same seq", RunState{Seq: 4, Updated: late}, RunState{Seq: 4, Updated: early}, false},
+		{"seq over a state without", RunState{Seq: 1, Updated: early}, RunState{Updated: late}, true},
+		{"no seq under a state with one", RunState{Updated: late}, RunState{Seq: 1, Updated: early}, false},
+		{"neither has seq: later clock", RunState{Updated: late}, RunState{Updated: early}, true},
+		{"neither has seq: earlier clock", RunState{Updated: early}, RunState{Updated: late}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.st.NewerThan(tt.old); got != tt.newer {
+			t.Errorf("%s: NewerThan = %v, want %v", tt.name, got, tt.newer)
+		}
+	}
+}
+
+// A state directory written before sequence numbers existed restores as
+// before: the journal's state wins when its Updated is later.
+func TestRestoreOldFilesWithoutSeq(t *testing.T) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	beforePass := r.ledgerFiles()
+	r.now = r.now.Add(2 * time.Minute)
+	r.slurm.set(id, "CANCELLED by 1000", "0:0")
+	r.tick()
+	want := r.state("d20")
+	want.Seq = 0
+	if !bytes.Contains(beforePass[ledger.StateFile], []byte(`"seq"`)) {
+		t.Fatalf("state.json holds no seq: the test would strip nothing")
+	}
+	noSeq := regexp.MustCompile(`,?\s*"seq":\s*[0-9]+`)
+	r.crashWith(map[string][]byte{
+		ledger.StateFile:   noSeq.ReplaceAll(beforePass[ledger.StateFile], nil),
+		ledger.JournalFile: noSeq.ReplaceAll(r.ledgerFiles()[ledger.JournalFile], nil),
+	})
+	if got := r.state("d20"); !reflect.DeepEqual(got, want) {
+		t.Errorf("restored d20 is %s (%s), seq %d; want the journaled %s (%s), seq 0", got.Phase, got.Reason, got.Seq, want.Phase, want.Reason)
 	}
 }

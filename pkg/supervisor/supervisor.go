@@ -64,13 +64,14 @@ type Supervisor struct {
 	ckpts     ckptCache
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
-	// snapDirty when a commit left state.json behind the journal, snapped
-	// each run's Updated in state.json as last written or read, snapWrites
-	// how many times state.json was written (for tests).
+	// snapDirty when a commit left state.json behind the journal,
+	// snapWrites how many times state.json was written (for tests).
 	inPass     bool
 	snapDirty  bool
-	snapped    map[string]time.Time
 	snapWrites int
+	// seq is the highest RunState.Seq given out or restored; each
+	// journaled state takes the next.
+	seq uint64
 }
 
 // New builds a Supervisor and restores the state of earlier lives from the
@@ -122,10 +123,9 @@ func (s *Supervisor) restore(dir string) error {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
 		}
-		s.snapped = make(map[string]time.Time, len(snap.Runs))
 		for name, st := range snap.Runs {
 			s.states[name] = st
-			s.snapped[name] = st.Updated
+			s.seq = max(s.seq, st.Seq)
 		}
 		s.slurmDown = snap.SlurmDownSince
 		// State taken from the journal goes into state.json at the end of
@@ -146,6 +146,7 @@ func (s *Supervisor) restore(dir string) error {
 	}
 	for name, st := range last {
 		s.states[name] = st
+		s.seq = max(s.seq, st.Seq)
 	}
 	if len(last) > 0 {
 		s.snapDirty = true
@@ -268,7 +269,8 @@ func (s *Supervisor) preferNewerJournal(dir string) bool {
 	}
 	replaced := false
 	for name, st := range last {
-		if cur, ok := s.states[name]; !ok || st.Updated.After(cur.Updated) {
+		s.seq = max(s.seq, st.Seq)
+		if cur, ok := s.states[name]; !ok || st.NewerThan(cur) {
 			s.states[name] = st
 			replaced = true
 		}
