@@ -133,22 +133,30 @@ func TestRestoreSurvivesOneBadJournalLine(t *testing.T) {
 	}
 }
 
-// A clock stepped back (NTP fixing a fast clock, a VM restored) must not
-// make a restart prefer state.json over the newer journal: the journal is
-// appended before state.json is written, so after a crash in between the
-// journal holds the newer state even though its wall time is earlier.
-func TestRestoreAfterClockStepBackPrefersJournal(t *testing.T) {
+// cancelledAfter adopts d20's running job, then, the clock moved by step,
+// sees the user cancel it: one pass that journals one change. It returns
+// the ledger's files from before that pass and the state after it.
+func cancelledAfter(t *testing.T, step time.Duration) (*rig, map[string][]byte, RunState) {
 	r := newRig(t, "d20")
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()
 	beforePass := r.ledgerFiles()
-	r.now = r.now.Add(-time.Hour)
+	r.now = r.now.Add(step)
 	r.slurm.set(id, "CANCELLED by 1000", "0:0")
 	r.tick()
 	want := r.state("d20")
 	if want.Phase != PhaseStopped {
 		t.Fatalf("after the cancellation d20 is %s; this test needs it stopped", want.Phase)
 	}
+	return r, beforePass, want
+}
+
+// A clock stepped back (NTP fixing a fast clock, a VM restored) must not
+// make a restart prefer state.json over the newer journal: the journal is
+// appended before state.json is written, so after a crash in between the
+// journal holds the newer state even though its wall time is earlier.
+func TestRestoreAfterClockStepBackPrefersJournal(t *testing.T) {
+	r, beforePass, want := cancelledAfter(t, -time.Hour)
 	r.crashWith(map[string][]byte{ledger.StateFile: beforePass[ledger.StateFile], ledger.JournalFile: r.ledgerFiles()[ledger.JournalFile]})
 	if got := r.state("d20"); !reflect.DeepEqual(got, want) {
 		t.Errorf("restored d20 is %s (%s); want the journaled %s (%s)", got.Phase, got.Reason, want.Phase, want.Reason)
@@ -182,14 +190,7 @@ func TestNewerThan(t *testing.T) {
 // A state directory written before sequence numbers existed restores as
 // before: the journal's state wins when its Updated is later.
 func TestRestoreOldFilesWithoutSeq(t *testing.T) {
-	r := newRig(t, "d20")
-	id := r.slurm.add("d20-ckpt", "RUNNING", "")
-	r.tick()
-	beforePass := r.ledgerFiles()
-	r.now = r.now.Add(2 * time.Minute)
-	r.slurm.set(id, "CANCELLED by 1000", "0:0")
-	r.tick()
-	want := r.state("d20")
+	r, beforePass, want := cancelledAfter(t, 2*time.Minute)
 	want.Seq = 0
 	if !bytes.Contains(beforePass[ledger.StateFile], []byte(`"seq"`)) {
 		t.Fatalf("state.json holds no seq: the test would strip nothing")
