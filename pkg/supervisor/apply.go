@@ -48,6 +48,14 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 			s.emitAndJournal(now, newEvent(EventStorageLow, rc.spec.Name, FieldReason, "pruned_before_resubmit", FieldBytes, res.Freed))
 		}
 	}
+	if err := s.proveLease(); err != nil {
+		// Recording the intent (or pruning) took so long that the lease no
+		// longer reaches past sbatch's timeout. The journaled intent stays:
+		// sbatch never ran, so its grace ends it like any intent whose job
+		// never appears, here or in an instance that took over.
+		s.logUnproven(rc.spec.Name, err)
+		return next, nil
+	}
 	jobID, err := s.slurm.Sbatch(ctx, submitRequest(rc, sub))
 	var events []Event
 	next, events = afterSbatch(next, rc, sub, jobID, err, now, s.random())

@@ -39,7 +39,14 @@ func (s *Supervisor) proveLease() error {
 // fenced is the plan of a run whose submission the fence held back: nothing
 // is recorded and nothing submitted, so the next pass decides afresh.
 func (s *Supervisor) fenced(now time.Time, st RunState, err error) Plan {
-	s.log.Warn(EventLeaseUnproven, zap.String(FieldRun, st.Name), zap.String(FieldError, err.Error()),
-		zap.Duration(FieldDelay, leaseRetry))
+	s.logUnproven(st.Name, err)
 	return Plan{Next: st, Actions: []Action{Wait{Until: now.Add(leaseRetry), Reason: ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}
+}
+
+// logUnproven says why a run's submission was held back. It is only
+// logged, never journaled: an instance that cannot prove its lease must
+// not write to a ledger another instance may own by now.
+func (s *Supervisor) logUnproven(run string, err error) {
+	s.log.Warn(EventLeaseUnproven, zap.String(FieldRun, run), zap.String(FieldError, err.Error()),
+		zap.Duration(FieldDelay, leaseRetry))
 }

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,5 +63,40 @@ func TestNoSubmissionWithoutProvenLease(t *testing.T) {
 	}
 	if got, want := l.Expires(), r.now.Add(lease.DefaultTTL); !got.Equal(want) {
 		t.Errorf("lease expires %v; want renewed before sbatch, to %v", got, want)
+	}
+}
+
+// The lease is proven again right before sbatch: recording the intent or
+// pruning may have outlasted the first proof. A submission held back there
+// leaves its journaled intent, which ends like any intent whose job never
+// appeared, and the run is submitted once, later.
+func TestNoSubmissionWhenLeaseLapsesAfterIntent(t *testing.T) {
+	r := newRig(t, "d20")
+	r.cfg.Runs["d20"].Start = config.StartSubmit
+	r.restart()
+	proofs := 0
+	r.sup.fence = func(time.Time) error {
+		proofs++
+		if proofs == 2 {
+			return errors.New("renewal failed")
+		}
+		return nil
+	}
+	r.tick()
+	if n := r.slurm.count("sbatch"); n != 0 {
+		t.Fatalf("sbatch ran %d times after the second proof failed; want 0", n)
+	}
+	if st := r.state("d20"); st.Intent == nil {
+		t.Fatalf("d20 is %s without an intent; want the recorded intent kept", st.Phase)
+	}
+	if got := r.logs.FilterMessage(EventLeaseUnproven).Len(); got != 1 {
+		t.Errorf("lease_unproven logged %d times; want 1", got)
+	}
+	for range 4 {
+		r.now = r.now.Add(time.Minute)
+		r.tick()
+	}
+	if n := r.slurm.count("sbatch"); n != 1 {
+		t.Errorf("sbatch ran %d times once the intent's grace ended; want 1", n)
 	}
 }
