@@ -64,7 +64,9 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	prunes := s.sup.StartPruneSchedule(ctx)
 	reload := func(why string) {
 		old := s.sup.Config().Notify
-		if changed, _ := s.sup.ReloadFile(s.cfg.Path, why); changed {
+		changed, err := s.sup.ReloadFile(s.cfg.Path, why)
+		s.guardNewStateDir(err)
+		if changed {
 			logConfigWarnings(s.log, s.sup.Config())
 			s.reloadNotifier(old)
 			prunes.Reschedule()
@@ -152,6 +154,7 @@ func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc)
 				}
 				s.log.Warn("lease_renew_failed", zap.String(supervisor.FieldError, err.Error()))
 			}
+			s.renewGuards()
 		}
 	}
 }

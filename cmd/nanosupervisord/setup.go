@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -103,6 +104,10 @@ type session struct {
 	// notifier sends the events the configuration asks for (notify:); a
 	// reload that changes notify: swaps it.
 	notifier atomic.Pointer[notify.Notifier]
+	// guards hold the leases of state directories the configuration file
+	// named after start-up (guard.go).
+	guardMu sync.Mutex
+	guards  map[string]*lease.Lease
 }
 
 // openSession takes the lease (exit 3 when another instance has it), opens
@@ -178,6 +183,7 @@ func (s *session) Close() {
 		s.log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
 	}
 	s.ledger.Close()
+	s.releaseGuards()
 	s.lease.Release()
 	s.log.Sync()
 }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -201,6 +202,10 @@ func (s *Supervisor) Config() *config.Config {
 	return s.cfg
 }
 
+// ErrRestartRequired is wrapped by the error of a reload that changed a
+// setting wired only at start-up (config.RestartOnly).
+var ErrRestartRequired = errors.New("restart the daemon to change it")
+
 // Reload swaps in a new configuration between passes. A configuration whose
 // runs cannot be derived (unreadable script, clashing job names), or that
 // changes a setting wired only at start-up (config.RestartOnly), is
@@ -219,7 +224,7 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	}
 	s.mu.Unlock()
 	if len(keys) > 0 {
-		err := fmt.Errorf("%s cannot change while the daemon runs: restart the daemon to change it", strings.Join(keys, ", "))
+		err := fmt.Errorf("%s cannot change while the daemon runs: %w", strings.Join(keys, ", "), ErrRestartRequired)
 		s.log.Warn(EventConfigRejected, zap.String("path", cfg.Path), zap.String(FieldReason, ReasonRestartRequired),
 			zap.Strings("keys", keys), zap.String(FieldError, err.Error()))
 		return err
