@@ -13,9 +13,10 @@ func newCheckConfigCmd() *cobra.Command {
 		Use:   "check-config [FILE]",
 		Short: "Validate a configuration file; print every problem",
 		Long: `check-config validates FILE (default: the configuration path) offline: every
-key, type and value, and that each run's script and workdir exist. It prints
-every problem with file:line:column and exits 1, or prints a summary and
-exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
+key, type and value, that each run's script and workdir exist, that no two
+runs' jobs get one Slurm job name, and that the state directory can be
+created: whatever run and tick would refuse. It prints every problem with
+file:line:column and exits 1, or prints a summary and exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
 else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {

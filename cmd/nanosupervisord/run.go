@@ -18,8 +18,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
-// heartbeat is how often the lease is renewed (its TTL is three times
-// this).
+// heartbeat is how often the lease is renewed (its TTL is at least three
+// times this, see leaseTTL).
 const heartbeat = 30 * time.Second
 
 func newRunCmd() *cobra.Command {
@@ -64,7 +64,9 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	prunes := s.sup.StartPruneSchedule(ctx)
 	reload := func(why string) {
 		old := s.sup.Config().Notify
-		if changed, _ := s.sup.ReloadFile(s.cfg.Path, why); changed {
+		changed, err := s.sup.ReloadFile(s.cfg.Path, why)
+		s.guardNewStateDir(err)
+		if changed {
 			logConfigWarnings(s.log, s.sup.Config())
 			s.reloadNotifier(old)
 			prunes.Reschedule()
@@ -134,6 +136,9 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 
 // renewLease keeps the single-instance lease fresh; losing it (another
 // host took over a stale lease) stops this daemon before it can act twice.
+// Other failures are only logged here: the supervisor's fence
+// (Lease.HoldUntil) keeps sbatch from running while the lease cannot be
+// proven.
 func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc) {
 	t := time.NewTicker(heartbeat)
 	defer t.Stop()
@@ -149,6 +154,7 @@ func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc)
 				}
 				s.log.Warn("lease_renew_failed", zap.String(supervisor.FieldError, err.Error()))
 			}
+			s.renewGuards()
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -103,6 +104,10 @@ type session struct {
 	// notifier sends the events the configuration asks for (notify:); a
 	// reload that changes notify: swaps it.
 	notifier atomic.Pointer[notify.Notifier]
+	// guards hold the leases of state directories the configuration file
+	// named after start-up (guard.go).
+	guardMu sync.Mutex
+	guards  map[string]*lease.Lease
 }
 
 // openSession takes the lease (exit 3 when another instance has it), opens
@@ -111,7 +116,7 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	l, err := lease.Acquire(cfg.StateDir, lease.Options{Version: currentVersion().Version})
+	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
 	if err != nil {
 		var held *lease.HeldError
 		if errors.As(err, &held) {
@@ -127,7 +132,8 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
-		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) }})
+		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
+		Fence:   l.HoldUntil})
 	if err != nil {
 		s.notifier.Load().Close(context.Background())
 		led.Close()
@@ -136,6 +142,15 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	}
 	s.sup = sup
 	return s, nil
+}
+
+// leaseTTL is the lease's TTL: the default, or longer when the Slurm
+// command timeout asks for it. Before each sbatch the supervisor requires
+// the lease to reach supervisor.LeaseMargin ahead, and between renewals it
+// reaches at least TTL - heartbeat ahead; a TTL any shorter would make
+// every submission wait for a renewal, or never happen.
+func leaseTTL(cfg *config.Config) time.Duration {
+	return max(lease.DefaultTTL, supervisor.LeaseMargin(cfg)+heartbeat)
 }
 
 func newNotifier(cfg *config.Config, log *zap.Logger) *notify.Notifier {
@@ -168,6 +183,7 @@ func (s *session) Close() {
 		s.log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
 	}
 	s.ledger.Close()
+	s.releaseGuards()
 	s.lease.Release()
 	s.log.Sync()
 }

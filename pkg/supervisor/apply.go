@@ -48,6 +48,14 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 			s.emitAndJournal(now, newEvent(EventStorageLow, rc.spec.Name, FieldReason, "pruned_before_resubmit", FieldBytes, res.Freed))
 		}
 	}
+	if err := s.proveLease(); err != nil {
+		// Recording the intent (or pruning) took so long that the lease no
+		// longer reaches past sbatch's timeout. The journaled intent stays:
+		// sbatch never ran, so its grace ends it like any intent whose job
+		// never appears, here or in an instance that took over.
+		s.logUnproven(rc.spec.Name, err)
+		return next, nil
+	}
 	jobID, err := s.slurm.Sbatch(ctx, submitRequest(rc, sub))
 	var events []Event
 	next, events = afterSbatch(next, rc, sub, jobID, err, now, s.random())
@@ -143,14 +151,21 @@ func nonEmpty(s string) any {
 func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error {
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
+	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
+	journaled := s.ledger != nil && (len(events) > 0 || stateChanged)
+	if journaled {
+		s.seq++
+		next.Seq = s.seq
+	} else {
+		next.Seq = prev.Seq // next may come from a copy taken before prev was committed
+	}
 	s.states[next.Name] = next
 	s.mu.Unlock()
 	if s.ledger == nil {
 		s.emitAll(events)
 		return nil
 	}
-	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
-	if len(events) > 0 || stateChanged {
+	if journaled {
 		raw, err := json.Marshal(next)
 		if err != nil {
 			return err
@@ -169,7 +184,7 @@ func (s *Supervisor) commit(now time.Time, next RunState, events []Event) error 
 		}
 		// Within a pass the journal record, fsynced, is enough until the
 		// pass's end writes the snapshot (snapshot.go).
-		if s.snapshotNow(next) {
+		if s.snapshotNow() {
 			if err := s.saveSnapshot(now); err != nil {
 				s.restoreState(next.Name, prev, had)
 				return err

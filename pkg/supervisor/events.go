@@ -33,6 +33,7 @@ const (
 	// EventSlurmRowSkipped: a row of sacct or squeue output could not be
 	// read and was left out; the other rows were used.
 	EventSlurmRowSkipped = "slurm_row_skipped"
+	EventLeaseUnproven   = "lease_unproven"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

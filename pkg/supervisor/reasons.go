@@ -68,4 +68,6 @@ const (
 	ReasonOperatorResume       = "operator_resume"
 	ReasonRunError             = "run_error"
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
+	ReasonRestartRequired      = "restart_required"
+	ReasonLeaseUnproven        = "lease_unproven"
 )

@@ -33,10 +33,10 @@ func configFile(t *testing.T, dir, path string, runs ...string) {
 }
 
 func TestReloadFile(t *testing.T) {
-	dir := t.TempDir()
+	r := newRig(t, "d20")
+	dir := filepath.Dir(r.cfg.StateDir) // the state directory must not change
 	path := filepath.Join(dir, "config.yaml")
 	configFile(t, dir, path, "d20")
-	r := newRig(t, "d20")
 	core, logs := observer.New(zap.DebugLevel)
 	r.sup.log = zap.New(core)
 
@@ -63,6 +63,66 @@ func TestReloadFile(t *testing.T) {
 	}
 	if ev := logs.FilterMessage(EventConfigReloaded).AllUntimed(); len(ev) != 2 {
 		t.Errorf("config_reloaded logged %d times; want 2", len(ev))
+	}
+}
+
+// A reload must not change what the daemon wired at start-up: following a
+// new state_dir would leave the lease on the old directory while cron ticks
+// and status read the new, unlocked one, and two daemons would act for one
+// run. Such an edit is refused as a whole, naming the key.
+func TestReloadRefusesStartupOnlyChange(t *testing.T) {
+	tests := []struct {
+		name, key string
+		edit      func(cfg, stateDir string) string
+	}{
+		{"state_dir", "state_dir", func(cfg, stateDir string) string {
+			return strings.Replace(cfg, "state_dir: "+stateDir, "state_dir: "+stateDir+"-elsewhere", 1)
+		}},
+		{"slurm.bin_dir", "slurm.bin_dir", func(cfg, _ string) string { return "slurm: {bin_dir: /opt/slurm/bin}\n" + cfg }},
+		{"slurm.command_timeout", "slurm.command_timeout", func(cfg, _ string) string { return "slurm: {command_timeout: 2m}\n" + cfg }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, "d20")
+			dir := filepath.Dir(r.cfg.StateDir)
+			path := filepath.Join(dir, "config.yaml")
+			configFile(t, dir, path, "d20")
+			if changed, err := r.sup.ReloadFile(path, "test"); err != nil || !changed {
+				t.Fatalf("reload keeping the start-up settings: changed %v, err %v", changed, err)
+			}
+			before := r.sup.Config()
+			core, logs := observer.New(zap.DebugLevel)
+			r.sup.log = zap.New(core)
+
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edited := tt.edit(string(data), r.cfg.StateDir) + "  d24:\n    script: " + r.cfg.Runs["d20"].Script +
+				"\n    job_name: d24\n    checkpoint_dir: " + filepath.Join(dir, "ckpt24") + "\n"
+			if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			changed, err := r.sup.ReloadFile(path, "test")
+			if changed || err == nil {
+				t.Fatalf("changed %v, err %v; want the reload refused", changed, err)
+			}
+			if got := r.sup.Config(); got != before {
+				t.Errorf("the configuration in force changed (runs %v); want the old one kept", got.RunNames())
+			}
+			rejected := logs.FilterMessage(EventConfigRejected).AllUntimed()
+			if len(rejected) != 1 {
+				t.Fatalf("config_rejected logged %d times; want 1", len(rejected))
+			}
+			fields := rejected[0].ContextMap()
+			msg, _ := fields[FieldError].(string)
+			if fields[FieldReason] != ReasonRestartRequired || !strings.Contains(msg, tt.key) || !strings.Contains(msg, "restart the daemon to change it") {
+				t.Errorf("config_rejected fields %v; want reason %s and an error naming %s and saying to restart", fields, ReasonRestartRequired, tt.key)
+			}
+			if n := logs.FilterMessage(EventConfigReloaded).Len(); n != 0 {
+				t.Errorf("config_reloaded logged %d times; want 0", n)
+			}
+		})
 	}
 }
 

@@ -16,11 +16,10 @@ import (
 //
 // A crash before the end of the pass leaves state.json behind the journal.
 // On restart a run's journaled state replaces the snapshot's when it is
-// newer by Updated (preferNewerJournal), so a commit may leave state.json
-// behind only when its state is newer than that run's state in state.json
-// as last written, or that run is not in it. Otherwise (a clock that stood
-// still or stepped back) commit writes the snapshot at once, as a commit
-// outside a pass always does.
+// newer by sequence number (RunState.NewerThan, preferNewerJournal): every
+// journaled state carries a number higher than any before it, so the
+// journal wins however the clock moved. A commit outside a pass writes the
+// snapshot at once.
 
 // beginPass makes commits leave the snapshot to endPass.
 func (s *Supervisor) beginPass() {
@@ -45,21 +44,20 @@ func (s *Supervisor) endPass(now time.Time) {
 	}
 }
 
-// snapshotNow reports whether a commit of next, already journaled, must
-// write the snapshot before it returns; if not, endPass will.
-func (s *Supervisor) snapshotNow(next RunState) bool {
+// snapshotNow reports whether a commit, already journaled, must write the
+// snapshot before it returns; if not, endPass will.
+func (s *Supervisor) snapshotNow() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u, ok := s.snapped[next.Name]; !s.inPass || ok && !next.Updated.After(u) {
+	if !s.inPass {
 		return true
 	}
 	s.snapDirty = true
 	return false
 }
 
-// saveSnapshot writes every run's state to state.json and remembers each
-// run's Updated in it. When the write fails, state.json may be the old
-// file or the new one, so the later Updated of the two is remembered.
+// saveSnapshot writes every run's state to state.json. When the write
+// fails, the next pass tries again.
 func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.mu.Lock()
 	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown}
@@ -70,18 +68,10 @@ func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.snapWrites++
 	s.mu.Unlock()
 	err := s.ledger.SaveState(snap)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err == nil || s.snapped == nil {
-		s.snapped = make(map[string]time.Time, len(snap.Runs))
-	}
-	for name, st := range snap.Runs {
-		if u, ok := s.snapped[name]; !ok || st.Updated.After(u) {
-			s.snapped[name] = st.Updated
-		}
-	}
 	if err != nil {
+		s.mu.Lock()
 		s.snapDirty = true
+		s.mu.Unlock()
 	}
 	return err
 }

@@ -145,18 +145,18 @@ func TestCrashAtSbatchRestoresIntentFromJournal(t *testing.T) {
 	}
 }
 
-// TestCommitWithStillClockWritesSnapshotAtOnce: when the clock has not
-// moved since state.json took the run's state, a newer journaled state
-// would not win over it on restart, so the intent goes into state.json
-// before sbatch runs.
-func TestCommitWithStillClockWritesSnapshotAtOnce(t *testing.T) {
+// TestCommitWithStillClockRestoresIntentFromJournal: when the clock has
+// not moved since state.json took the run's state, the journaled intent
+// has the same Updated as state.json's; its sequence number still makes
+// it win on restart.
+func TestCommitWithStillClockRestoresIntentFromJournal(t *testing.T) {
 	r, atSbatch := submitRig(t, 0)
 	r.crashWith(atSbatch)
-	if st := r.state("d20"); st.Intent == nil {
-		t.Errorf("restored %s without the intent; want it from state.json", st.Phase)
+	if snap := r.snapshotRuns()["d20"]; snap.Intent != nil {
+		t.Fatalf("state.json held the intent when sbatch ran: this test needs it in the journal alone")
 	}
-	if snap := r.snapshotRuns()["d20"]; snap.Intent == nil {
-		t.Errorf("state.json when sbatch ran: no intent; want it written before sbatch")
+	if st := r.state("d20"); st.Intent == nil {
+		t.Errorf("restored %s without the intent; want it from the journal", st.Phase)
 	}
 }
 

@@ -2,8 +2,6 @@ package supervisor
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -20,14 +18,17 @@ type runConfig struct {
 
 // buildRuns derives every run's spec. The script is read here, once per
 // load, to learn its #SBATCH job name. Two runs that would carry the same
-// job name are rejected: adoption by name would be ambiguous.
+// job name are rejected: adoption by name would be ambiguous. config.Load
+// refuses such a file already, with file:line; this also covers
+// configurations built in code and scripts edited since the file was
+// loaded.
 func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	runs := make(map[string]runConfig, len(cfg.Runs))
 	byJobName := map[string]string{}
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		jobName, err := effectiveJobName(r)
+		jobName, err := config.EffectiveJobName(r)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("run %s: %v", name, err))
 			continue
@@ -58,23 +59,6 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return runs, nil
-}
-
-// effectiveJobName is what Slurm will call the run's jobs: job_name, else
-// the script's #SBATCH --job-name, else the script's file name (Slurm's
-// own default).
-func effectiveJobName(r *config.Run) (string, error) {
-	if r.JobName != "" {
-		return r.JobName, nil
-	}
-	data, err := os.ReadFile(r.Script)
-	if err != nil {
-		return "", fmt.Errorf("read script: %w", err)
-	}
-	if n := trainer.ScriptJobName(data); n != "" {
-		return n, nil
-	}
-	return filepath.Base(r.Script), nil
 }
 
 // belongs reports whether a Slurm job with this name and comment is one of

@@ -84,6 +84,22 @@ type RunState struct {
 	History []JobRecord `json:"history,omitempty"`
 	// Updated is the time of the last change.
 	Updated time.Time `json:"updated,omitzero"`
+	// Seq orders the versions of the state that reached the journal: it
+	// only grows, whatever the clock does, so that a restart can tell
+	// which of the journal's and state.json's is newer (NewerThan). 0 in
+	// files written before it existed.
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// NewerThan reports whether st is a later version of the run's state than
+// old: by Seq, which wall time cannot reorder, and by Updated only between
+// two states written before Seq existed. Any state with a Seq is newer
+// than one without.
+func (st RunState) NewerThan(old RunState) bool {
+	if st.Seq != 0 || old.Seq != 0 {
+		return st.Seq > old.Seq
+	}
+	return st.Updated.After(old.Updated)
 }
 
 // maxHistory bounds RunState.History; the journal keeps everything.

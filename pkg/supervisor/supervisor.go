@@ -2,10 +2,12 @@ package supervisor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +35,10 @@ type Options struct {
 	// OnEvent, if set, is called with every event after it is logged
 	// (notifications). It must not block.
 	OnEvent func(run string, e Event)
+	// Fence, if set, is asked before every sbatch whether this instance
+	// holds the state directory's lease until at least the given time
+	// (lease.Lease.HoldUntil); on an error nothing is submitted.
+	Fence func(until time.Time) error
 }
 
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
@@ -45,6 +51,7 @@ type Supervisor struct {
 	now    func() time.Time
 	uid    string
 	onEv   func(run string, e Event)
+	fence  func(until time.Time) error
 
 	pass sync.Mutex // one pass at a time
 
@@ -61,13 +68,14 @@ type Supervisor struct {
 	skippedRows map[string]bool
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
-	// snapDirty when a commit left state.json behind the journal, snapped
-	// each run's Updated in state.json as last written or read, snapWrites
-	// how many times state.json was written (for tests).
+	// snapDirty when a commit left state.json behind the journal,
+	// snapWrites how many times state.json was written (for tests).
 	inPass     bool
 	snapDirty  bool
-	snapped    map[string]time.Time
 	snapWrites int
+	// seq is the highest RunState.Seq given out or restored; each
+	// journaled state takes the next.
+	seq uint64
 }
 
 // New builds a Supervisor and restores the state of earlier lives from the
@@ -79,7 +87,7 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent,
+		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
 		cfg: opt.Config, runs: runs, states: map[string]RunState{},
 	}
 	if s.now == nil {
@@ -119,10 +127,9 @@ func (s *Supervisor) restore(dir string) error {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
 		}
-		s.snapped = make(map[string]time.Time, len(snap.Runs))
 		for name, st := range snap.Runs {
 			s.states[name] = st
-			s.snapped[name] = st.Updated
+			s.seq = max(s.seq, st.Seq)
 		}
 		s.slurmDown = snap.SlurmDownSince
 		// State taken from the journal goes into state.json at the end of
@@ -134,26 +141,50 @@ func (s *Supervisor) restore(dir string) error {
 		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
 	}
 	// No usable snapshot: rebuild from the journal's newest state per run.
-	last, problems, jerr := ledger.LastStates(dir)
+	last, problems, jerr := journalStates(dir)
 	if jerr != nil {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
 	}
 	for _, p := range problems {
-		s.log.Warn("journal_problem", zap.Int("line", p.Line), zap.String(FieldError, p.Err))
+		s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(FieldError, p.Err))
 	}
-	for name, raw := range last {
-		var st RunState
-		if err := json.Unmarshal(raw, &st); err != nil {
-			s.log.Warn("journal_problem", zap.String(FieldRun, name), zap.Error(err))
-			continue
-		}
+	for name, st := range last {
 		s.states[name] = st
+		s.seq = max(s.seq, st.Seq)
 	}
 	if len(last) > 0 {
 		s.snapDirty = true
 		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
+}
+
+// journalStates is every run's newest journaled state that decodes as the
+// run's: a damaged record costs the run that record, not its history.
+func journalStates(dir string) (map[string]RunState, []ledger.Problem, error) {
+	raw, problems, err := ledger.LastGoodStates(dir, func(run string, state json.RawMessage) error {
+		_, err := decodeRunState(run, state)
+		return err
+	})
+	if err != nil {
+		return nil, problems, err
+	}
+	states := make(map[string]RunState, len(raw))
+	for run, r := range raw {
+		states[run], _ = decodeRunState(run, r)
+	}
+	return states, problems, nil
+}
+
+func decodeRunState(run string, raw json.RawMessage) (RunState, error) {
+	var st RunState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return RunState{}, err
+	}
+	if st.Name != run {
+		return RunState{}, fmt.Errorf("the state names run %q", st.Name)
+	}
+	return st, nil
 }
 
 // States returns a copy of every run's state, by name.
@@ -174,8 +205,13 @@ func (s *Supervisor) Config() *config.Config {
 	return s.cfg
 }
 
+// ErrRestartRequired is wrapped by the error of a reload that changed a
+// setting wired only at start-up (config.RestartOnly).
+var ErrRestartRequired = errors.New("restart the daemon to change it")
+
 // Reload swaps in a new configuration between passes. A configuration whose
-// runs cannot be derived (unreadable script, clashing job names) is
+// runs cannot be derived (unreadable script, clashing job names), or that
+// changes a setting wired only at start-up (config.RestartOnly), is
 // rejected and the old one stays.
 func (s *Supervisor) Reload(cfg *config.Config) error {
 	runs, err := buildRuns(cfg)
@@ -185,8 +221,17 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	}
 	s.mu.Lock()
 	old := s.cfg
-	s.cfg, s.runs = cfg, runs
+	keys := cfg.RestartOnly(old)
+	if len(keys) == 0 {
+		s.cfg, s.runs = cfg, runs
+	}
 	s.mu.Unlock()
+	if len(keys) > 0 {
+		err := fmt.Errorf("%s cannot change while the daemon runs: %w", strings.Join(keys, ", "), ErrRestartRequired)
+		s.log.Warn(EventConfigRejected, zap.String("path", cfg.Path), zap.String(FieldReason, ReasonRestartRequired),
+			zap.Strings("keys", keys), zap.String(FieldError, err.Error()))
+		return err
+	}
 	added, removed, changed := cfg.Diff(old)
 	s.log.Info(EventConfigReloaded, zap.String("path", cfg.Path),
 		zap.Strings("added", added), zap.Strings("removed", removed), zap.Strings("changed", changed))
@@ -226,17 +271,14 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 //
 // It reports whether any run's state came from the journal.
 func (s *Supervisor) preferNewerJournal(dir string) bool {
-	last, _, err := ledger.LastStates(dir)
+	last, _, err := journalStates(dir)
 	if err != nil {
 		return false
 	}
 	replaced := false
-	for name, raw := range last {
-		var st RunState
-		if json.Unmarshal(raw, &st) != nil {
-			continue
-		}
-		if cur, ok := s.states[name]; !ok || st.Updated.After(cur.Updated) {
+	for name, st := range last {
+		s.seq = max(s.seq, st.Seq)
+		if cur, ok := s.states[name]; !ok || st.NewerThan(cur) {
 			s.states[name] = st
 			replaced = true
 		}

@@ -94,6 +94,11 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 		in.Ckpt = CkptView{Newest: st.NewestStep}
 	}
 	plan = Decide(in)
+	if _, submits := plan.Submission(); submits && !s.dryRun {
+		if err := s.proveLease(); err != nil {
+			return s.fenced(now, st, err), nil
+		}
+	}
 	next, err := s.apply(ctx, rc, plan, now)
 	plan.Next = next
 	return plan, err

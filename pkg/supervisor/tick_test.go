@@ -33,7 +33,8 @@ func newRig(t *testing.T, runs ...string) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	r := &rig{t: t, now: t0}
-	r.cfg = &config.Config{PollInterval: 2 * time.Minute, StateDir: filepath.Join(dir, "state"), Runs: map[string]*config.Run{}}
+	r.cfg = &config.Config{PollInterval: 2 * time.Minute, StateDir: filepath.Join(dir, "state"),
+		Slurm: config.Slurm{CommandTimeout: config.DefaultCommandTimeout}, Runs: map[string]*config.Run{}}
 	for _, name := range runs {
 		work := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Join(work, "ckpt"), 0o755); err != nil {

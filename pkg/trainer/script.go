@@ -103,6 +103,12 @@ func finishWords(words []string, cur *strings.Builder, inWord bool) []string {
 // (the last one wins, as with sbatch), or "" when it sets none.
 func ScriptJobName(script []byte) string {
 	args, _ := ScriptDirectives(script)
+	return ArgsJobName(args)
+}
+
+// ArgsJobName returns the job name sbatch arguments give with -J name,
+// -Jname, --job-name=name or --job-name name (the last one wins), or "".
+func ArgsJobName(args []string) string {
 	v, _ := optionValue(args, 'J', "job-name")
 	return v
 }

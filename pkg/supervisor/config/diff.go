@@ -46,3 +46,29 @@ func (c *Config) Diff(old *Config) (added, removed, changed []string) {
 	slices.Sort(changed)
 	return added, removed, changed
 }
+
+// RestartOnly returns the settings that differ between old and c but that
+// the daemon wires once, at start-up, so that a live reload cannot change
+// them: the state directory (its lease, journal and snapshot are opened
+// once; following a new one would leave the lock on the old directory while
+// a cron tick or status reads the new, unlocked one) and how Slurm's
+// commands are run. A reload that changes any of them must be refused.
+func (c *Config) RestartOnly(old *Config) []string {
+	if c == nil || old == nil {
+		return nil
+	}
+	var keys []string
+	for _, s := range []struct {
+		key  string
+		same bool
+	}{
+		{"state_dir", c.StateDir == old.StateDir},
+		{"slurm.bin_dir", c.Slurm.BinDir == old.Slurm.BinDir},
+		{"slurm.command_timeout", c.Slurm.CommandTimeout == old.Slurm.CommandTimeout},
+	} {
+		if !s.same {
+			keys = append(keys, s.key)
+		}
+	}
+	return keys
+}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -43,9 +45,14 @@ func Load(path string) (*Config, error) {
 	}
 	p := newParser(path, filepath.Dir(abs), os.Getenv)
 	c := p.parse(data)
+	var scripts []string
 	for _, name := range p.order {
-		p.checkFiles(c.Runs[name])
+		if p.checkFiles(c.Runs[name]) {
+			scripts = append(scripts, name)
+		}
 	}
+	p.checkJobNames(c, scripts)
+	p.checkStateDir(c.StateDir)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -54,10 +61,11 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// checkFiles stats a run's paths. A missing checkpoint directory is only a
-// warning: a run that has not started has none yet, but a typo there would
-// make the daemon wait forever for checkpoints that are written elsewhere.
-func (p *parser) checkFiles(r *Run) {
+// checkFiles stats a run's paths and reports whether its script is a
+// regular file. A missing checkpoint directory is only a warning: a run
+// that has not started has none yet, but a typo there would make the
+// daemon wait forever for checkpoints that are written elsewhere.
+func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 	nodes := p.runNodes[r.Name]
 	key := join("runs", r.Name)
 	if r.Script != "" {
@@ -66,6 +74,8 @@ func (p *parser) checkFiles(r *Run) {
 			p.errorf(nodes.script, key+".script", "%v", err)
 		case !fi.Mode().IsRegular():
 			p.errorf(nodes.script, key+".script", "%s is not a regular file", r.Script)
+		default:
+			scriptOK = true
 		}
 	}
 	if r.Workdir != "" && nodes.workdir != nil {
@@ -79,6 +89,28 @@ func (p *parser) checkFiles(r *Run) {
 	if r.CheckpointDir != "" {
 		if _, err := os.Stat(r.CheckpointDir); err != nil {
 			p.warnf(nodes.checkpointDir, key+".checkpoint_dir", "%v (fine for a run that has not written a checkpoint yet)", err)
+		}
+	}
+	return scriptOK
+}
+
+// checkStateDir refuses a state directory the daemon could not create at
+// start-up: one that is, or lies under, something other than a directory.
+// A directory that does not exist yet is fine; the daemon creates it.
+func (p *parser) checkStateDir(dir string) {
+	for ; dir != ""; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		switch {
+		case err == nil && !fi.IsDir():
+			p.errorf(p.stateDirNode, "state_dir", "%s is not a directory", dir)
+			return
+		case err == nil:
+			return
+		case !errors.Is(err, fs.ErrNotExist):
+			p.errorf(p.stateDirNode, "state_dir", "%v", err)
+			return
+		case filepath.Dir(dir) == dir:
+			return
 		}
 	}
 }

@@ -45,12 +45,15 @@ type parser struct {
 	getenv   func(string) string
 	runNodes map[string]runNodes
 	order    []string // run names in file order, for messages that compare runs
+	// stateDir is where state_dir was written; nil when it was derived
+	// from the environment.
+	stateDirNode *yaml.Node
 }
 
 // runNodes remembers where a run's paths and job name were written, for
 // problems found after the run is decoded.
 type runNodes struct {
-	script, workdir, checkpointDir, jobName *yaml.Node
+	script, workdir, checkpointDir, jobName, sbatchArgs *yaml.Node
 }
 
 func newParser(file, baseDir string, getenv func(string) string) *parser {

@@ -86,7 +86,7 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	r.Policy = p.policy(f, r.Policy)
 	r.Prune = p.prune(f.get("prune"), join(path, "prune"), globalPrune)
 	p.runNodes[name] = runNodes{script: f.get("script"), workdir: f.get("workdir"),
-		checkpointDir: f.get("checkpoint_dir"), jobName: f.get("job_name")}
+		checkpointDir: f.get("checkpoint_dir"), jobName: f.get("job_name"), sbatchArgs: f.get("sbatch_args")}
 	return r
 }
 

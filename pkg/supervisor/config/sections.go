@@ -59,6 +59,7 @@ func (p *parser) intAtLeast(f fields, key string, dst *int, least int) {
 // stateDir returns state_dir, or the XDG default. XDG_STATE_HOME is honoured
 // only when absolute, as the XDG base directory specification requires.
 func (p *parser) stateDir(f fields) string {
+	p.stateDirNode = f.get("state_dir")
 	if dir, _ := p.expandedPath(f, "state_dir", p.baseDir); dir != "" || f.get("state_dir") != nil {
 		return dir
 	}

@@ -27,7 +27,9 @@
 // (SIGSTOP, a hung NFS mount): it may be taken over while it still
 // believes it holds the lease. Its next Renew reports ErrLost, and the
 // caller must stop acting on it; Lease.Expires tells how long it may act
-// without a successful Renew.
+// without a successful Renew, and Lease.HoldUntil, called before each act,
+// renews when needed and refuses when the lease cannot be proven for as
+// long as the act may take.
 //
 // This package must never log, never remove a lease it does not hold
 // (except a stale one, which it keeps as lease.json.stale for inspection),

@@ -207,8 +207,10 @@ func (l *Lease) TookOver() (prev Holder, reason string, ok bool) {
 func (l *Lease) Expires() time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.holder.Heartbeat.Add(l.opt.TTL)
+	return l.expiresLocked()
 }
+
+func (l *Lease) expiresLocked() time.Time { return l.holder.Heartbeat.Add(l.opt.TTL) }
 
 // Renew writes a fresh heartbeat. It returns an error wrapping ErrLost if
 // lease.json no longer names this process (the caller must stop acting);

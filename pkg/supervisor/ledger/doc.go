@@ -27,7 +27,8 @@
 //
 // The journal is the truth when the two disagree: the snapshot is a fast
 // path, and LastStates rebuilds every run's state from the journal when
-// state.json is missing or corrupt.
+// state.json is missing or corrupt; LastGoodStates does so falling back,
+// per run, past states the caller cannot decode.
 //
 // This package must never log, never drop an unreadable journal line
 // without reporting it, never rewrite or truncate journal lines already

@@ -39,7 +39,7 @@ func (p Problem) String() string {
 // Records of the event EventStateCarried are passed to fn like any other.
 func ReadJournal(dir string, fn func(line int, r Record) error) ([]Problem, error) {
 	var problems []Problem
-	for _, name := range []string{RotatedJournalFile, JournalFile} {
+	for _, name := range journalFiles {
 		p, err := readFile(filepath.Join(dir, name), fn)
 		problems = append(problems, p...)
 		if err != nil {
@@ -48,6 +48,9 @@ func ReadJournal(dir string, fn func(line int, r Record) error) ([]Problem, erro
 	}
 	return problems, nil
 }
+
+// journalFiles are the journal's files, oldest first.
+var journalFiles = []string{RotatedJournalFile, JournalFile}
 
 // readFile streams one journal file; a missing file has no records.
 func readFile(path string, fn func(line int, r Record) error) ([]Problem, error) {
@@ -144,6 +147,47 @@ func LastStates(dir string) (map[string]json.RawMessage, []Problem, error) {
 	})
 	if err != nil {
 		return nil, problems, err
+	}
+	return states, problems, nil
+}
+
+// LastGoodStates is LastStates for callers that can tell a good state from
+// a damaged one: accept (typically a decoder) judges each run's newest
+// state, and a run whose newest state it rejects gets its newest state it
+// accepts instead, the rejected records reported as Problems. A damaged
+// line then costs a run that record, never its whole history. Only runs
+// with a rejected state are read a second time.
+func LastGoodStates(dir string, accept func(run string, state json.RawMessage) error) (map[string]json.RawMessage, []Problem, error) {
+	states, problems, err := LastStates(dir)
+	if err != nil {
+		return nil, problems, err
+	}
+	reread := map[string]bool{}
+	for run, st := range states {
+		if accept(run, st) != nil {
+			reread[run] = true
+			delete(states, run)
+		}
+	}
+	if len(reread) == 0 {
+		return states, problems, nil
+	}
+	for _, name := range journalFiles {
+		// Unreadable lines were reported by LastStates already.
+		_, err := readFile(filepath.Join(dir, name), func(line int, r Record) error {
+			if !reread[r.Run] || !hasState(r.State) {
+				return nil
+			}
+			if err := accept(r.Run, r.State); err != nil {
+				problems = append(problems, Problem{File: name, Line: line, Err: fmt.Sprintf("state of run %s: %v", r.Run, err), Text: prefix(r.State, maxProblemText)})
+				return nil
+			}
+			states[r.Run] = r.State
+			return nil
+		})
+		if err != nil {
+			return nil, problems, err
+		}
 	}
 	return states, problems, nil
 }

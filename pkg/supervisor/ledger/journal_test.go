@@ -1,8 +1,10 @@
 package ledger
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -76,5 +78,60 @@ func TestReadJournalMissingDirectoryIsEmpty(t *testing.T) {
 	got, _, problems := readAll(t, filepath.Join(t.TempDir(), "nothing"))
 	if len(got) != 0 || len(problems) != 0 {
 		t.Errorf("got %d records, %d problems, want none", len(got), len(problems))
+	}
+}
+
+// A state the caller cannot use costs its run that record only: the run
+// falls back to its newest state the caller accepts, wherever the damaged
+// record is, and the other runs keep theirs.
+func TestLastGoodStatesFallsBack(t *testing.T) {
+	stated := func(run string, i int, state string) Record {
+		r := rec(run, "decided", i)
+		r.State = json.RawMessage(state)
+		return r
+	}
+	accept := func(_ string, s json.RawMessage) error {
+		if !json.Valid(s) || !strings.HasPrefix(string(s), `{"n":`) {
+			return errors.New("not a state")
+		}
+		return nil
+	}
+	tests := []struct {
+		name    string
+		recs    []Record
+		want    map[string]string
+		problem int // line of the reported state, 0 for none
+	}{
+		{"bad state in the middle", []Record{stated("a", 1, `{"n":1}`), stated("a", 2, `"bad"`), stated("a", 3, `{"n":3}`), stated("b", 4, `{"n":4}`)},
+			map[string]string{"a": `{"n":3}`, "b": `{"n":4}`}, 0},
+		{"bad state at the end", []Record{stated("a", 1, `{"n":1}`), stated("b", 2, `{"n":2}`), stated("a", 3, `{"n":3}`), stated("a", 4, `[1,2]`)},
+			map[string]string{"a": `{"n":3}`, "b": `{"n":2}`}, 4},
+		{"no good state at all", []Record{stated("a", 1, `"bad"`), stated("b", 2, `{"n":2}`)},
+			map[string]string{"b": `{"n":2}`}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := openT(t, dir).Append(tt.recs...); err != nil {
+				t.Fatal(err)
+			}
+			got, problems, err := LastGoodStates(dir, accept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotText := map[string]string{}
+			for run, s := range got {
+				gotText[run] = string(s)
+			}
+			if !reflect.DeepEqual(gotText, tt.want) {
+				t.Errorf("states = %v, want %v", gotText, tt.want)
+			}
+			switch {
+			case tt.problem == 0 && len(problems) != 0:
+				t.Errorf("problems = %v, want none", problems)
+			case tt.problem != 0 && (len(problems) != 1 || problems[0].Line != tt.problem || problems[0].File != JournalFile):
+				t.Errorf("problems = %v, want one at %s:%d", problems, JournalFile, tt.problem)
+			}
+		})
 	}
 }
