@@ -40,7 +40,11 @@ latest val_bpb and CORE against the targets, attempts, and what comes next.`,
 			if err != nil {
 				return err
 			}
-			rows := statusRows(cfg, states, time.Now())
+			observed, err := supervisor.LoadObserved(cfg.StateDir)
+			if err != nil {
+				return err
+			}
+			rows := statusRows(cfg, states, observed, time.Now())
 			if asJSON {
 				enc := json.NewEncoder(c.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -71,30 +75,34 @@ func loadStates(dir string) (map[string]supervisor.RunState, error) {
 }
 
 type statusRow struct {
-	Run        string               `json:"run"`
-	Phase      supervisor.Phase     `json:"phase"`
-	Reason     string               `json:"reason,omitempty"`
-	JobID      string               `json:"job_id,omitempty"`
-	SlurmState string               `json:"slurm_state,omitempty"`
-	ResumeStep *int                 `json:"resume_step,omitempty"`
-	NewestStep *int                 `json:"newest_step,omitempty"`
-	ValBPB     *trainer.Point       `json:"val_bpb,omitempty"`
-	Core       *trainer.Point       `json:"core_metric,omitempty"`
-	Targets    config.Targets       `json:"targets"`
-	Attempts   int                  `json:"attempts"`
-	MaxAttempt int                  `json:"max_attempts"`
-	Elapsed    string               `json:"elapsed,omitempty"`
-	TimeLimit  string               `json:"time_limit,omitempty"`
-	Suspect    []int                `json:"suspect_steps,omitempty"`
-	CkptBytes  int64                `json:"checkpoint_bytes"`
-	FreeBytes  *int64               `json:"free_bytes,omitempty"`
-	Next       string               `json:"next"`
-	ETASeconds *int64               `json:"eta_seconds,omitempty"`
-	NextAt     *time.Time           `json:"next_at,omitempty"`
+	Run        string           `json:"run"`
+	Phase      supervisor.Phase `json:"phase"`
+	Reason     string           `json:"reason,omitempty"`
+	JobID      string           `json:"job_id,omitempty"`
+	SlurmState string           `json:"slurm_state,omitempty"`
+	ResumeStep *int             `json:"resume_step,omitempty"`
+	NewestStep *int             `json:"newest_step,omitempty"`
+	ValBPB     *trainer.Point   `json:"val_bpb,omitempty"`
+	Core       *trainer.Point   `json:"core_metric,omitempty"`
+	Targets    config.Targets   `json:"targets"`
+	Attempts   int              `json:"attempts"`
+	MaxAttempt int              `json:"max_attempts"`
+	Elapsed    string           `json:"elapsed,omitempty"`
+	TimeLimit  string           `json:"time_limit,omitempty"`
+	Suspect    []int            `json:"suspect_steps,omitempty"`
+	CkptBytes  int64            `json:"checkpoint_bytes"`
+	FreeBytes  *int64           `json:"free_bytes,omitempty"`
+	Next       string           `json:"next"`
+	ETASeconds *int64           `json:"eta_seconds,omitempty"`
+	NextAt     *time.Time       `json:"next_at,omitempty"`
+	// ObservedAt is when the daemon last saw Slurm answer for the run:
+	// everything in the row is at least this old.
+	ObservedAt *time.Time           `json:"observed_at,omitempty"`
+	AgeSeconds *int64               `json:"age_seconds,omitempty"`
 	State      *supervisor.RunState `json:"-"`
 }
 
-func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now time.Time) []statusRow {
+func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
 	var rows []statusRow
 	for _, name := range cfg.RunNames() {
 		run := cfg.Runs[name]
@@ -112,9 +120,9 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 			if j.ResumeStep != supervisor.UnknownStep {
 				r.ResumeStep = &j.ResumeStep
 			}
-			if !st.Phase.Terminal() || !j.End.IsZero() {
-				// A done or stopped run's job is no longer watched: its
-				// time would be a guess.
+			if !j.Handled || !j.End.IsZero() {
+				// A job whose end was handled without an end time is no
+				// longer watched: its time would be a guess.
 				r.Elapsed, r.TimeLimit = jobTimes(j, now)
 			}
 		}
@@ -125,6 +133,10 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		r.ValBPB, r.Core = m.ValBPB, m.Core
 		for _, sus := range st.Suspect {
 			r.Suspect = append(r.Suspect, sus.Step)
+		}
+		if t, ok := observed[name]; ok {
+			age := int64(max(now.Sub(t), 0) / time.Second)
+			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
 		r.Next, r.NextAt = nextAction(st, r.Phase, now)
@@ -168,12 +180,12 @@ func nextAction(st supervisor.RunState, phase supervisor.Phase, now time.Time) (
 
 func printStatus(w io.Writer, rows []statusRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tNEXT")
+	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.Run, r.Phase, dash(r.JobID),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", r.Run, r.Phase, dash(r.JobID),
 			dash(shortState(r.SlurmState)), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
-			r.Attempts, r.MaxAttempt, r.Next)
+			r.Attempts, r.MaxAttempt, age(r.AgeSeconds), r.Next)
 	}
 	tw.Flush()
 	for _, r := range rows {
@@ -186,6 +198,15 @@ func printStatus(w io.Writer, rows []statusRow) {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", r.Run, r.Suspect)
 		}
 	}
+}
+
+// age is how old a row's information is; "-" when the daemon never
+// observed the run.
+func age(secs *int64) string {
+	if secs == nil {
+		return "-"
+	}
+	return shortDuration(time.Duration(*secs) * time.Second)
 }
 
 func dash(s string) string {

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -98,15 +99,18 @@ func (d *decider) decide() {
 	in := d.in
 	switch {
 	case in.Spec.Paused:
+		d.trackJob()
 		d.setPhase(PhasePaused, ReasonPaused)
 		return
 	case d.next.Phase == PhasePaused:
 		// Unpaused: decide afresh below.
 		d.setPhase(PhaseWaiting, ReasonNoJob)
 	case d.next.Phase.Terminal():
+		d.followLastJob()
 		return
 	}
 	if d.targetsReached() {
+		d.followLastJob()
 		return
 	}
 	if in.Slurm.SacctErr != nil && d.needsSacct() {
@@ -126,6 +130,29 @@ func (d *decider) decide() {
 		return
 	}
 	d.followJob()
+}
+
+// trackJob keeps the record of a job the run does not act upon (the run
+// is done, stopped or paused) true to sacct, so that status never shows a
+// job as RUNNING that ended long ago. It reports whether sacct says the
+// job has ended.
+func (d *decider) trackJob() bool {
+	j, row := d.next.Job, d.in.Slurm.Job
+	if j == nil || j.Handled || row == nil || d.in.Slurm.SacctErr != nil {
+		return false
+	}
+	d.updateJob(row)
+	return row.State.Terminal()
+}
+
+// followLastJob follows the job of a run that is over (done or stopped)
+// until the job ends too. Its end needs no decision; marking it handled
+// stops the polling.
+func (d *decider) followLastJob() {
+	if d.trackJob() {
+		d.next.Job.Handled = true
+		d.next.Job.Outcome = cmp.Or(d.next.Job.Outcome, d.next.Reason)
+	}
 }
 
 // needsSacct reports whether this run's decision depends on sacct.

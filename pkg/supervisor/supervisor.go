@@ -56,6 +56,8 @@ type Supervisor struct {
 	slurmDown time.Time
 	logs      logCache
 	ckpts     ckptCache
+	// observed is when each run was last observed (observed.go).
+	observed map[string]time.Time
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal, snapped
