@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
@@ -48,7 +50,6 @@ a job found live is followed again, never twinned.`,
 				return withCode(exitError, fmt.Errorf("no run %q in %s", a[0], cfg.Path))
 			}
 			req := supervisor.Request{ID: fmt.Sprintf("resume-%s-%d", run.Name, time.Now().UnixNano()), Kind: supervisor.RequestResume, Run: run.Name, At: time.Now(), Force: force}
-			from := supervisor.NoStep
 			if c.Flags().Changed("step") {
 				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
 				if err != nil {
@@ -62,17 +63,10 @@ a job found live is followed again, never twinned.`,
 					}
 					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, run.CheckpointDir, why))
 				}
-				req.Step, from = &step, step
-			} else if rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks}); err == nil {
-				if s, ok := rep.NewestComplete(); ok {
-					from = s.Step
-				}
+				req.Step = &step
 			}
-			sub := supervisor.SubmitRequestFor(run, from, "nsv:"+run.Name+":N:…")
-			fmt.Fprintf(c.OutOrStdout(), "in %s: sbatch %s\n", sub.Dir, strings.Join(slurm.SbatchArgs(sub), " "))
 			if dryRun {
-				fmt.Fprintln(c.OutOrStdout(), "dry run: nothing submitted")
-				return nil
+				return dryResume(c, cfg, run, req)
 			}
 			s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
 			var held *lease.HeldError
@@ -106,6 +100,39 @@ a job found live is followed again, never twinned.`,
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
 	return c
+}
+
+// dryResume makes every check the real resume makes, on the state the
+// daemon recorded, and the pass that would follow, without writing or
+// submitting anything: the request is applied to a dry-run supervisor
+// (plan's), whose pass then says what the daemon would do.
+func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req supervisor.Request) error {
+	sup, err := supervisor.New(supervisor.Options{
+		Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
+		Logger: newLogger(io.Discard, "json"),
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := sup.Resume(now, req); err != nil {
+		return withCode(exitError, err)
+	}
+	res := sup.Tick(context.WithoutCancel(c.Context()))
+	if err := res.Errors[run.Name]; err != nil {
+		return withCode(exitError, err)
+	}
+	out := c.OutOrStdout()
+	plan := res.Plans[run.Name]
+	if sub, ok := plan.Submission(); ok {
+		r := supervisor.SubmitRequestFor(run, sub.FromStep, fmt.Sprintf("nsv:%s:%d:…", run.Name, sub.Attempt))
+		fmt.Fprintf(out, "in %s: sbatch %s\n", r.Dir, strings.Join(slurm.SbatchArgs(r), " "))
+	} else {
+		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", run.Name, plan.Next.Phase, plan.Next.Reason,
+			supervisor.NextAction(plan.Next, supervisor.SpecOf(cfg, run), now).Text)
+	}
+	fmt.Fprintln(out, "dry run: nothing submitted")
+	return nil
 }
 
 // handToDaemon leaves the request for the running daemon, wakes it when it

@@ -112,7 +112,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 		}
 		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: run.Targets,
 			Attempts: st.Attempts, MaxAttempt: run.Policy.MaxAttempts}
-		if run.Paused {
+		if run.Paused && !st.Phase.Terminal() {
 			r.Phase = supervisor.PhasePaused
 		}
 		if j := st.Job; j != nil {
@@ -139,43 +139,19 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
-		r.Next, r.NextAt = nextAction(st, r.Phase, now)
-		if eta, ok := targetsETA(st, run.Targets, now); ok && r.Phase == supervisor.PhaseRunning {
-			secs := int64(eta / time.Second)
+		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
+		r.Next = next.Text
+		if !next.At.IsZero() {
+			r.NextAt = &next.At
+		}
+		if next.ETA > 0 && r.Phase == supervisor.PhaseRunning {
+			secs := int64(next.ETA / time.Second)
 			r.ETASeconds = &secs
-			r.Next += "; targets in ~" + shortDuration(eta)
+			r.Next += "; targets in ~" + shortDuration(next.ETA)
 		}
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-// nextAction says in words what the daemon will do next for the run.
-func nextAction(st supervisor.RunState, phase supervisor.Phase, now time.Time) (string, *time.Time) {
-	switch phase {
-	case supervisor.PhaseDone:
-		return "nothing: targets reached", nil
-	case supervisor.PhaseStopped:
-		return "nothing until resumed (" + st.Reason + ")", nil
-	case supervisor.PhasePaused:
-		return "nothing: paused", nil
-	case supervisor.PhaseBackoff:
-		at := st.BackoffUntil
-		if at.After(now) {
-			return "resubmit in " + at.Sub(now).Round(time.Second).String(), &at
-		}
-		return "resubmit now", nil
-	case supervisor.PhaseSubmitting:
-		return "confirm submission", nil
-	case supervisor.PhaseRunning:
-		return "wait for the job", nil
-	case supervisor.PhaseUnknown:
-		return "retry Slurm", nil
-	}
-	if st.Reason == "" {
-		return "wait for a job", nil
-	}
-	return "wait for a job (" + st.Reason + ")", nil
 }
 
 func printStatus(w io.Writer, rows []statusRow) {
