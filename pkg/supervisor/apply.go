@@ -238,7 +238,7 @@ func eventLevel(e Event) zapcore.Level {
 	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError:
 		return zapcore.WarnLevel
 	case EventRunStopped:
-		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {
+		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget || r == ReasonTargetsRaised {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel

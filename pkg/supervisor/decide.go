@@ -107,6 +107,7 @@ func (d *decider) decide() {
 		d.setPhase(PhaseWaiting, ReasonNoJob)
 	case d.next.Phase.Terminal():
 		d.followLastJob()
+		d.recheckTargets()
 		return
 	}
 	if d.targetsReached() {
@@ -232,6 +233,27 @@ func (d *decider) targetsReached() bool {
 	}
 	d.event(EventRunTargetReached, kv...)
 	return true
+}
+
+// recheckTargets keeps a run that reached its targets honest about targets
+// changed since: raised beyond what was reached, the run stops (reason
+// targets_raised) until the operator resumes it; lowered back, it is done
+// again. Nothing is submitted either way: raising a target is not an
+// order to spend GPU hours.
+func (d *decider) recheckTargets() {
+	st, t := &d.next, d.in.Spec.Targets
+	if t.ValBPB == nil && t.CoreMetric == nil {
+		return
+	}
+	m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
+	switch {
+	case st.Phase == PhaseDone && st.Reason == ReasonTargetReached && !t.Reached(m):
+		d.setPhase(PhaseStopped, ReasonTargetsRaised)
+		d.actions = append(d.actions, Stop{Reason: ReasonTargetsRaised})
+		d.event(EventRunStopped, FieldReason, ReasonTargetsRaised, FieldNewestStep, st.NewestStep, FieldMissing, t.Missing(m))
+	case st.Phase == PhaseStopped && st.Reason == ReasonTargetsRaised:
+		d.targetsReached()
+	}
 }
 
 // makeTag is the --comment given to a submission: run, attempt and nonce,

@@ -56,6 +56,7 @@ const (
 	FieldBytes      = "bytes"
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
+	FieldMissing    = "missing"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -33,14 +33,16 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 	switch st.Phase {
 	case PhaseDone:
 		if hasTargets && !spec.Targets.Reached(m) {
-			return Next{Text: "targets raised above what was reached: to train on, nanosupervisord resume " + spec.Name}
+			// The daemon's next pass stops the run for this reason
+			// (recheckTargets); say so already.
+			return stoppedNext(ReasonTargetsRaised, spec)
 		}
 		if st.Reason == ReasonTrainingFinished {
 			return Next{Text: "nothing: training finished"}
 		}
 		return Next{Text: "nothing: targets reached"}
 	case PhaseStopped:
-		return Next{Text: fmt.Sprintf("nothing until resumed (%s): nanosupervisord resume %s", st.Reason, spec.Name)}
+		return stoppedNext(st.Reason, spec)
 	}
 	if spec.Paused || st.Phase == PhasePaused {
 		return Next{Text: "nothing: paused"}
@@ -69,6 +71,10 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 		return Next{Text: "wait for a complete checkpoint (or start: submit)"}
 	}
 	return Next{Text: "wait for a job (" + st.Reason + ")"}
+}
+
+func stoppedNext(reason string, spec RunSpec) Next {
+	return Next{Text: fmt.Sprintf("nothing until resumed (%s): nanosupervisord resume %s", reason, spec.Name)}
 }
 
 // backoffNext is the next action of a run whose last job ended: the

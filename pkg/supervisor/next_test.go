@@ -22,9 +22,9 @@ func TestNextAction(t *testing.T) {
 	}{
 		{"done", reached, nil, "nothing: targets reached", time.Time{}},
 		{"done, target raised since", reached, func(s *RunSpec) { s.Targets.ValBPB = f(0.70) },
-			"targets raised above what was reached: to train on, nanosupervisord resume d20", time.Time{}},
+			"nothing until resumed (targets_raised): nanosupervisord resume d20", time.Time{}},
 		{"done, a CORE target added since", reached, func(s *RunSpec) { s.Targets.CoreMetric = f(0.25) },
-			"targets raised above what was reached: to train on, nanosupervisord resume d20", time.Time{}},
+			"nothing until resumed (targets_raised): nanosupervisord resume d20", time.Time{}},
 		{"stopped", RunState{Phase: PhaseStopped, Reason: ReasonCrashLoop}, nil,
 			"nothing until resumed (crash_loop): nanosupervisord resume d20", time.Time{}},
 		{"paused in the config", RunState{Phase: PhaseRunning}, func(s *RunSpec) { s.Paused = true }, "nothing: paused", time.Time{}},

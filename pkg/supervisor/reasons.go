@@ -68,4 +68,7 @@ const (
 	ReasonOperatorResume       = "operator_resume"
 	ReasonRunError             = "run_error"
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
+	// ReasonTargetsRaised: the run was done, then its targets were raised
+	// beyond what it reached; it waits for resume.
+	ReasonTargetsRaised = "targets_raised"
 )
