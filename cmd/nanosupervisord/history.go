@@ -17,9 +17,10 @@ func newHistoryCmd() *cobra.Command {
 	var path string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "history RUN",
-		Short: "Print a run's decision journal",
-		Args:  args(cobra.ExactArgs(1)),
+		Use:               "history RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Print a run's decision journal",
+		Args:              args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
 			cfg, err := loadConfig(path, c.ErrOrStderr())
 			if err != nil {

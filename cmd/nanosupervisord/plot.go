@@ -19,8 +19,9 @@ import (
 func newPlotCmd() *cobra.Command {
 	var path, out string
 	c := &cobra.Command{
-		Use:   "plot RUN -o FILE.svg",
-		Short: "Draw a run's val_bpb and CORE over steps as an SVG image",
+		Use:               "plot RUN -o FILE.svg",
+		ValidArgsFunction: completeRuns,
+		Short:             "Draw a run's val_bpb and CORE over steps as an SVG image",
 		Long: `plot reads the daemon's state (it needs no running daemon and changes
 nothing) and draws the run's val_bpb and CORE evaluations against the
 training step: one colour band per Slurm job over the steps it trained, a

@@ -16,8 +16,9 @@ func newPruneCmd() *cobra.Command {
 	var path, logFormat string
 	var dryRun, asJSON bool
 	c := &cobra.Command{
-		Use:   "prune RUN",
-		Short: "Apply the run's checkpoint retention policy now",
+		Use:               "prune RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Apply the run's checkpoint retention policy now",
 		Long: `prune deletes the checkpoints of RUN that its retention policy (prune: in the
 configuration) does not keep, as whole steps, model first and meta last. It
 always keeps the newest complete step, the best val_bpb step, steps that may

@@ -28,8 +28,9 @@ func newResumeCmd() *cobra.Command {
 	var step int
 	var dryRun, force bool
 	c := &cobra.Command{
-		Use:   "resume RUN",
-		Short: "Resubmit a run now, from the newest complete checkpoint (or --step)",
+		Use:               "resume RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Resubmit a run now, from the newest complete checkpoint (or --step)",
 		Long: `resume resubmits RUN once, now: a stopped run (crash loop, cancelled,
 completed below target) or one waiting for a job. The failure counters are
 reset. With --step N it resumes from step N, which must be complete.
@@ -45,9 +46,9 @@ a job found live is followed again, never twinned.`,
 			if err != nil {
 				return err
 			}
-			run, ok := cfg.Runs[a[0]]
-			if !ok {
-				return withCode(exitError, fmt.Errorf("no run %q in %s", a[0], cfg.Path))
+			run, err := lookupRun(cfg, a[0])
+			if err != nil {
+				return err
 			}
 			req := supervisor.Request{ID: fmt.Sprintf("resume-%s-%d", run.Name, time.Now().UnixNano()), Kind: supervisor.RequestResume, Run: run.Name, At: time.Now(), Force: force}
 			if c.Flags().Changed("step") {
@@ -135,6 +136,17 @@ func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req superv
 	return nil
 }
 
+// acceptedWords says what the daemon does with an accepted request.
+func acceptedWords(kind string) string {
+	switch kind {
+	case supervisor.RequestPause:
+		return "the run is paused from this pass on"
+	case supervisor.RequestUnpause:
+		return "the run is unpaused from this pass on"
+	}
+	return "the daemon submits on this pass"
+}
+
 // handToDaemon leaves the request for the running daemon, wakes it when it
 // runs on this host, and waits for its answer.
 func handToDaemon(c *cobra.Command, stateDir string, req supervisor.Request, holder lease.Holder) error {
@@ -154,7 +166,7 @@ func handToDaemon(c *cobra.Command, stateDir string, req supervisor.Request, hol
 			if msg, bad := strings.CutPrefix(answer, "error: "); bad {
 				return withCode(exitError, errors.New(msg))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "accepted; the daemon submits on this pass: nanosupervisord history %s\n", req.Run)
+			fmt.Fprintf(c.OutOrStdout(), "accepted; %s: nanosupervisord history %s\n", acceptedWords(req.Kind), req.Run)
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)

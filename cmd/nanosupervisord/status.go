@@ -112,7 +112,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 		}
 		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: run.Targets,
 			Attempts: st.Attempts, MaxAttempt: run.Policy.MaxAttempts}
-		if run.Paused && !st.Phase.Terminal() {
+		if (run.Paused || st.Paused) && !st.Phase.Terminal() {
 			r.Phase = supervisor.PhasePaused
 		}
 		if j := st.Job; j != nil {

@@ -98,17 +98,20 @@ func (d *decider) observe() {
 func (d *decider) decide() {
 	in := d.in
 	switch {
-	case in.Spec.Paused:
+	case d.next.Phase.Terminal():
+		// Paused or not: a run that is over stays over.
+		d.followLastJob()
+		d.recheckTargets()
+		return
+	case in.Spec.Paused || d.next.Paused:
+		// Observed, never acted upon: the job's record stays true to
+		// sacct, but its end is left for after the pause.
 		d.trackJob()
 		d.setPhase(PhasePaused, ReasonPaused)
 		return
 	case d.next.Phase == PhasePaused:
 		// Unpaused: decide afresh below.
 		d.setPhase(PhaseWaiting, ReasonNoJob)
-	case d.next.Phase.Terminal():
-		d.followLastJob()
-		d.recheckTargets()
-		return
 	}
 	if d.targetsReached() {
 		d.followLastJob()

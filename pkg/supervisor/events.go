@@ -25,6 +25,8 @@ const (
 	EventRunDone           = "run_done"
 	EventJobMissing        = "job_missing"
 	EventOperatorResume    = "operator_resume"
+	EventOperatorPause     = "operator_pause"
+	EventOperatorUnpause   = "operator_unpause"
 	EventCheckpointSuspect = "checkpoint_suspect"
 	EventRunStalled        = "run_stalled"
 	EventNotifyFailed      = "notify_failed"
@@ -57,6 +59,7 @@ const (
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
 	FieldMissing    = "missing"
+	FieldPhase      = "phase"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -44,7 +44,10 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 	case PhaseStopped:
 		return stoppedNext(st.Reason, spec)
 	}
-	if spec.Paused || st.Phase == PhasePaused {
+	switch {
+	case st.Paused && !spec.Paused:
+		return Next{Text: "nothing: paused; to go on: nanosupervisord unpause " + spec.Name}
+	case spec.Paused || st.Paused || st.Phase == PhasePaused:
 		return Next{Text: "nothing: paused"}
 	}
 	switch st.Phase {

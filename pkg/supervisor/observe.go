@@ -79,7 +79,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 // needs a windowed sacct (zero: not at all). squeue is skipped while every
 // job is plainly running, so a quiet pass costs one sacct call.
 func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue bool, since time.Time) {
-	if rc.spec.Paused || st.Phase.Terminal() {
+	if rc.paused(st) || st.Phase.Terminal() {
 		return false, time.Time{}
 	}
 	if st.Intent != nil {

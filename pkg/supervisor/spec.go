@@ -48,6 +48,10 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	return runs, nil
 }
 
+// paused reports whether the run is paused, by the configuration or by
+// the operator (pause RUN): either suffices.
+func (rc runConfig) paused(st RunState) bool { return rc.spec.Paused || st.Paused }
+
 // SpecOf is what Decide and NextAction need of run r of cfg, less the
 // Slurm job name (which takes reading the script; buildRuns fills it in).
 func SpecOf(cfg *config.Config, r *config.Run) RunSpec {

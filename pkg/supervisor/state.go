@@ -63,6 +63,12 @@ type RunState struct {
 	// choosing where to resume, until rewritten. Nothing is deleted.
 	Suspect []SuspectStep `json:"suspect,omitempty"`
 
+	// Paused is set by the operator's pause RUN and cleared by unpause
+	// RUN. The run is paused while this or the config's paused: is true
+	// (RunSpec.Paused); either alone suffices, and unpause clears only
+	// this one.
+	Paused bool `json:"paused,omitempty"`
+
 	// ResumeOverride is the step an operator asked the next submission to
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`

@@ -86,7 +86,7 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 	// A done or stopped run whose last job still runs is observed too: the
 	// job keeps saving checkpoints and status should show them.
 	following := st.Job != nil && !st.Job.Handled
-	if !rc.spec.Paused && (!st.Phase.Terminal() || following) {
+	if !rc.paused(st) && (!st.Phase.Terminal() || following) {
 		settle := settleTime
 		if snap.jobGone(st.Job) {
 			settle = 0
