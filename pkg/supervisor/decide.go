@@ -47,6 +47,9 @@ type decider struct {
 	actions []Action
 	events  []Event
 	recheck time.Duration
+	// dirty marks a change of the state that no event, action or phase
+	// shows (a job's pending reason), so that it is recorded.
+	dirty bool
 }
 
 func (d *decider) event(name string, kv ...any) {
@@ -54,7 +57,7 @@ func (d *decider) event(name string, kv ...any) {
 }
 
 func (d *decider) changed() bool {
-	return len(d.events) > 0 || len(d.actions) > 1 || d.next.Phase != d.in.State.Phase || d.next.Reason != d.in.State.Reason
+	return d.dirty || len(d.events) > 0 || len(d.actions) > 1 || d.next.Phase != d.in.State.Phase || d.next.Reason != d.in.State.Reason
 }
 
 // observe folds this pass's observations into the state: evaluations from

@@ -32,6 +32,7 @@ const (
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
+	EventJobStuckPending   = "job_stuck_pending"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -60,6 +61,7 @@ const (
 	FieldWarning    = "warning"
 	FieldMissing    = "missing"
 	FieldPhase      = "phase"
+	FieldSince      = "since"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -27,6 +27,7 @@ type Policy struct {
 	Backoff                    time.Duration
 	MaxBackoff                 time.Duration
 	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
+	StuckPendingAfter          time.Duration // report a job pending for a stuck reason this long (0: never)
 }
 
 // RunSpec is what Decide needs of a run's configuration.

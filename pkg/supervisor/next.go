@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -54,13 +55,18 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 	case PhaseBackoff:
 		return backoffNext(st, spec, now)
 	case PhaseSubmitting:
-		return Next{Text: "confirm the submission (look for the tagged job)"}
+		return Next{Text: "confirm submission"}
 	case PhaseUnknown:
 		return Next{Text: "retry Slurm"}
 	case PhaseRunning:
 		n := Next{Text: "wait for the job"}
-		if st.Reason == ReasonJobMissing {
+		switch j := st.Job; {
+		case st.Reason == ReasonJobMissing:
 			n.Text = "wait: the job is in neither sacct nor squeue"
+		case j != nil && j.PendingReason != "" && slurm.PendingStuck(j.PendingReason):
+			n.Text = fmt.Sprintf("wait: job %s pends (%s) and will not start by itself", j.ID, j.PendingReason)
+		case j != nil && j.PendingReason != "" && j.PendingReason != "None":
+			n.Text = fmt.Sprintf("wait for the job (pending: %s)", j.PendingReason)
 		}
 		if eta, ok := TargetsETA(st, spec.Targets, now); ok {
 			n.ETA = eta

@@ -99,7 +99,8 @@ func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue 
 		return !now.Before(st.BackoffUntil), time.Time{}
 	}
 	row, ok := snap.jobs[j.ID]
-	return !ok || row.State.Terminal(), time.Time{}
+	// A pending job's reason is squeue's (sacct says "None").
+	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending, time.Time{}
 }
 
 // slurmView cuts the pass's snapshot down to one run.

@@ -65,6 +65,7 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 			Backoff:                    r.Policy.Backoff,
 			MaxBackoff:                 r.Policy.MaxBackoff,
 			RetryAfterProgress:         r.Policy.RetryAfterProgress,
+			StuckPendingAfter:          r.Policy.StuckPendingAfter,
 		},
 		Paused:       r.Paused,
 		PollInterval: cfg.PollInterval,

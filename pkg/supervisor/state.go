@@ -118,6 +118,12 @@ type JobRecord struct {
 	// Outcome is the reason given when the end was handled.
 	Outcome string   `json:"outcome,omitempty"`
 	Hints   []string `json:"hints,omitempty"`
+	// PendingReason is squeue's reason (%r) while the job pends, and
+	// PendingSince when that reason was first seen; StuckReported is set
+	// once job_stuck_pending was logged for the job.
+	PendingReason string    `json:"pending_reason,omitempty"`
+	PendingSince  time.Time `json:"pending_since,omitzero"`
+	StuckReported bool      `json:"stuck_reported,omitempty"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 }

@@ -32,8 +32,11 @@ const (
 	// DefaultRetryAfterProgress caps the delay after a failure that followed
 	// a new checkpoint (see Policy.RetryAfterProgress).
 	DefaultRetryAfterProgress = 10 * time.Second
-	DefaultKeepLast           = 2
-	DefaultNotifyTimeout      = 10 * time.Second
+	// DefaultStuckPendingAfter is how long a job may pend for a reason
+	// that does not clear by itself before job_stuck_pending is logged.
+	DefaultStuckPendingAfter = time.Hour
+	DefaultKeepLast          = 2
+	DefaultNotifyTimeout     = 10 * time.Second
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -119,6 +122,10 @@ type Policy struct {
 	// is most likely transient and every minute idle is allocation lost.
 	// 0 resubmits at once. Failures without progress back off from Backoff.
 	RetryAfterProgress time.Duration
+	// StuckPendingAfter: a job pending this long for a reason that does
+	// not clear by itself (JobHeldUser, AssocGrpBillingMinutes, ...) is
+	// reported once as job_stuck_pending. 0 never reports.
+	StuckPendingAfter time.Duration
 }
 
 // Prune is a checkpoint retention policy.
@@ -137,7 +144,9 @@ type Notify struct {
 }
 
 // DefaultNotifyEvents are the events that notify when events is not set.
-var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall"}
+var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",
+	"job_stuck_pending",
+}
 
 // notifyEvents are the event names notify.events may list: the events of
 // DESIGN.md plus "stall" (a run that makes no progress for too long).
@@ -146,4 +155,5 @@ var notifyEvents = []string{
 	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",
 	"run_backoff", "slurm_unavailable", "config_reloaded", "config_rejected",
 	"checkpoint_pruned", "stall",
+	"job_stuck_pending",
 }

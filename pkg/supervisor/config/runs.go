@@ -20,7 +20,8 @@ var runElsewhere = map[string]string{
 	"val_bpb": "targets", "core_metric": "targets",
 	"max_attempts": "policy", "max_failures_without_progress": "policy",
 	"backoff": "policy", "max_backoff": "policy", "retry_after_progress": "policy",
-	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
+	"stuck_pending_after": "policy",
+	"schedule":            "prune", "keep_last": "prune", "keep_every": "prune",
 }
 
 // runName is what a run may be called: it appears in file names, journal
@@ -74,7 +75,8 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	r := &Run{
 		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
-			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress},
+			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
+			StuckPendingAfter: DefaultStuckPendingAfter},
 	}
 	p.runPaths(f, r)
 	p.intAtLeast(f, "ranks", &r.Ranks, 1)
