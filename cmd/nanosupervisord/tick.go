@@ -113,7 +113,7 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		}
 		var acts []string
 		for _, a := range p.Actions {
-			if a["action"] != "submit" && a["action"] != "adopt" {
+			if a["action"] != "submit" && a["action"] != "adopt" && a["action"] != "cancel" {
 				continue
 			}
 			acts = append(acts, formatAction(a))
@@ -138,6 +138,8 @@ func describeAction(a supervisor.Action) map[string]any {
 			m["until"] = a.Until
 		}
 		return m
+	case supervisor.Cancel:
+		return map[string]any{"action": "cancel", "job_id": a.JobID, "reason": a.Reason}
 	case supervisor.Complete:
 		return map[string]any{"action": "complete", "reason": a.Reason}
 	case supervisor.Stop:
@@ -153,6 +155,8 @@ func formatAction(m map[string]any) string {
 			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
 		}
 		return fmt.Sprintf("would submit attempt %v resuming from step %v", m["attempt"], m["from_step"])
+	case "cancel":
+		return fmt.Sprintf("would cancel job %v (%v)", m["job_id"], m["reason"])
 	}
 	return fmt.Sprintf("would adopt job %v", m["job_id"])
 }

@@ -159,7 +159,33 @@ func (d *decider) followLastJob() {
 	if d.trackJob() {
 		d.next.Job.Handled = true
 		d.next.Job.Outcome = cmp.Or(d.next.Job.Outcome, d.next.Reason)
+		return
 	}
+	d.cancelOnDone()
+}
+
+// cancelRetry is how long a job cancelled on done may stay live before
+// scancel is sent again (a lost request, a controller that was down).
+const cancelRetry = 5 * time.Minute
+
+// cancelOnDone cancels the job of a run that reached its targets when the
+// run says on_done: cancel: the GPUs go back instead of training on past
+// the goal. The checkpoint that reached the targets is complete already.
+func (d *decider) cancelOnDone() {
+	j := d.next.Job
+	if !d.in.Spec.CancelOnDone || d.next.Phase != PhaseDone || j == nil || j.Handled {
+		return
+	}
+	if !j.CancelSent.IsZero() && d.in.Now.Sub(j.CancelSent) < cancelRetry {
+		return
+	}
+	if j.CancelSent.IsZero() {
+		d.event(EventJobCancelled, FieldJobID, j.ID, FieldReason, ReasonOnDoneCancel, FieldNewestStep, d.next.NewestStep)
+	}
+	j.CancelSent = d.in.Now
+	d.dirty = true
+	d.actions = append(d.actions, Cancel{JobID: j.ID, Reason: ReasonOnDoneCancel})
+	d.recheckIn(shortRecheck * 6)
 }
 
 // needsSacct reports whether this run's decision depends on sacct.

@@ -33,6 +33,7 @@ const (
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
 	EventJobStuckPending   = "job_stuck_pending"
+	EventJobCancelled      = "job_cancelled"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

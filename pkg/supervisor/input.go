@@ -38,6 +38,9 @@ type RunSpec struct {
 	Targets trainer.Targets
 	Policy  Policy
 	Paused  bool
+	// CancelOnDone cancels a live job once the targets are reached
+	// (on_done: cancel), so that its GPUs go back.
+	CancelOnDone bool
 	// PollInterval bounds how long a waiting plan sleeps.
 	PollInterval time.Duration
 }
@@ -154,6 +157,12 @@ type Wait struct {
 	Reason string
 }
 
+// Cancel runs scancel on a job of a run that is done (on_done: cancel).
+type Cancel struct {
+	JobID  string
+	Reason string
+}
+
 // Complete marks the run done.
 type Complete struct{ Reason string }
 
@@ -164,6 +173,7 @@ func (Submit) action() string   { return "submit" }
 func (Adopt) action() string    { return "adopt" }
 func (Wait) action() string     { return "wait" }
 func (Complete) action() string { return "complete" }
+func (Cancel) action() string   { return "cancel" }
 func (Stop) action() string     { return "stop" }
 
 // Plan is Decide's answer: the new state, what to do, what to log.

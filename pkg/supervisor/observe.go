@@ -14,6 +14,7 @@ type SlurmAPI interface {
 	SacctWindow(ctx context.Context, since, until time.Time, names []string) ([]slurm.Job, error)
 	Squeue(ctx context.Context) ([]slurm.QueueEntry, error)
 	Sbatch(ctx context.Context, req slurm.SubmitRequest) (string, error)
+	Scancel(ctx context.Context, jobID string) error
 }
 
 // adoptLookback is how far back an ended job is looked for when a run

@@ -71,4 +71,7 @@ const (
 	// ReasonTargetsRaised: the run was done, then its targets were raised
 	// beyond what it reached; it waits for resume.
 	ReasonTargetsRaised = "targets_raised"
+	// ReasonOnDoneCancel: the job was cancelled because the run is done
+	// and says on_done: cancel.
+	ReasonOnDoneCancel = "on_done_cancel"
 )

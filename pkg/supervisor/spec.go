@@ -68,6 +68,7 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 			StuckPendingAfter:          r.Policy.StuckPendingAfter,
 		},
 		Paused:       r.Paused,
+		CancelOnDone: r.OnDone == config.OnDoneCancel,
 		PollInterval: cfg.PollInterval,
 	}
 }

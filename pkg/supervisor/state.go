@@ -124,6 +124,9 @@ type JobRecord struct {
 	PendingReason string    `json:"pending_reason,omitempty"`
 	PendingSince  time.Time `json:"pending_since,omitzero"`
 	StuckReported bool      `json:"stuck_reported,omitempty"`
+	// CancelSent is when scancel was last sent for the job (on_done:
+	// cancel); it is sent again only after cancelRetry.
+	CancelSent time.Time `json:"cancel_sent,omitzero"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 }

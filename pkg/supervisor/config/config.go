@@ -20,6 +20,17 @@ const (
 	StartWait StartMode = "wait"
 )
 
+// OnDone says what happens to a run's job when its targets are reached.
+type OnDone string
+
+const (
+	// OnDoneFinish lets the job run to its end (it may train on, and its
+	// checkpoints are kept): the default.
+	OnDoneFinish OnDone = "finish"
+	// OnDoneCancel cancels the job (scancel) so its GPUs go back at once.
+	OnDoneCancel OnDone = "cancel"
+)
+
 // Defaults, named so documentation, example and code cannot drift apart.
 const (
 	DefaultPollInterval   = 2 * time.Minute
@@ -87,6 +98,7 @@ type Run struct {
 	// workdir", which LogPath resolves. "" = Slurm's default slurm-%j.out.
 	Log     string
 	Start   StartMode
+	OnDone  OnDone
 	Targets Targets
 	Policy  Policy
 	Paused  bool

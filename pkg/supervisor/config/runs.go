@@ -13,6 +13,7 @@ import (
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
+	"on_done",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -29,6 +30,8 @@ var runElsewhere = map[string]string{
 var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
+
+var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
 
 // runs decodes the runs mapping; prune is the global retention policy runs
 // refine.
@@ -73,7 +76,7 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	f.owner = key
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt,
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
 			StuckPendingAfter: DefaultStuckPendingAfter},
@@ -187,6 +190,14 @@ func (p *parser) submission(f fields, r *Run) {
 				p.errorf(v, join(f.path, "start"), "must be one of %s, got %q", joinWords(startModes), s)
 			}
 			r.Start = StartMode(s)
+		}
+	}
+	if v := f.get("on_done"); v != nil {
+		if s, ok := p.str(v, join(f.path, "on_done")); ok {
+			if !slices.Contains(onDoneModes, s) {
+				p.errorf(v, join(f.path, "on_done"), "must be one of %s, got %q", joinWords(onDoneModes), s)
+			}
+			r.OnDone = OnDone(s)
 		}
 	}
 }
