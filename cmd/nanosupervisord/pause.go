@@ -40,7 +40,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeRuns,
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfigQuiet(path, c.ErrOrStderr())
+			cfg, err := loadConfig(path, c.ErrOrStderr())
 			if err != nil {
 				return err
 			}
