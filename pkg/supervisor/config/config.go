@@ -149,11 +149,26 @@ type Prune struct {
 
 // Notify says where to tell the user about events that need them.
 type Notify struct {
-	Webhook string        // http(s) URL receiving a JSON POST; "" = none
-	Command []string      // program and arguments run per event; nil = none
-	Events  []string      // event names that notify
-	Timeout time.Duration // per delivery attempt
+	Webhook string // http(s) URL receiving a POST; "" = none
+	// WebhookFormat is the payload's shape: WebhookJSON (the daemon's own
+	// document) or a chat service's (Slack, Discord, ntfy, Matrix).
+	WebhookFormat string
+	Command       []string      // program and arguments run per event; nil = none
+	Events        []string      // event names that notify
+	Timeout       time.Duration // per delivery attempt
 }
+
+// Webhook payload formats (notify.webhook.format).
+const (
+	WebhookJSON    = "json"
+	WebhookSlack   = "slack"
+	WebhookDiscord = "discord"
+	WebhookNtfy    = "ntfy"
+	WebhookMatrix  = "matrix"
+)
+
+// WebhookFormats lists the values notify.webhook.format takes.
+var WebhookFormats = []string{WebhookJSON, WebhookSlack, WebhookDiscord, WebhookNtfy, WebhookMatrix}
 
 // DefaultNotifyEvents are the events that notify when events is not set.
 var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",

@@ -231,3 +231,36 @@ runs:
 	check(t, "Start (from a later merge)", r.Start, StartWait)
 	check(t, "Paused (nested merge)", r.Paused, true)
 }
+
+func TestNotifyWebhookFormat(t *testing.T) {
+	const head = "runs:\n  d20:\n    script: /s.sh\n    checkpoint_dir: /c\n    targets: {val_bpb: 0.8}\nnotify:\n  webhook: "
+	tests := []struct {
+		webhook     string
+		url, format string
+		wantErr     string
+	}{
+		{webhook: "https://h.example.org/x", url: "https://h.example.org/x", format: WebhookJSON},
+		{webhook: "{url: https://hooks.slack.com/services/T/B/X, format: slack}", url: "https://hooks.slack.com/services/T/B/X", format: WebhookSlack},
+		{webhook: "{url: https://ntfy.sh/$TOPIC, format: ntfy}", url: "https://ntfy.sh/runs", format: WebhookNtfy},
+		{webhook: "{url: https://h.example.org/x}", url: "https://h.example.org/x", format: WebhookJSON},
+		{webhook: "{url: https://h.example.org/x, format: teams}", wantErr: `c.yaml:7:51: notify.webhook.format: must be one of json, slack, discord, ntfy or matrix, got "teams"`},
+		{webhook: "{format: slack}", wantErr: "notify.webhook.url: required"},
+		{webhook: "{url: ftp://x, format: slack}", wantErr: `notify.webhook.url: expected an http:// or https:// URL, got "ftp://x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.webhook, func(t *testing.T) {
+			c, err := ParseWithEnv([]byte(head+tt.webhook+"\n"), "c.yaml", envOf(map[string]string{"HOME": "/h", "TOPIC": "runs"}))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, "Webhook", c.Notify.Webhook, tt.url)
+			check(t, "WebhookFormat", c.Notify.WebhookFormat, tt.format)
+		})
+	}
+}

@@ -87,7 +87,8 @@ func (l *errorLog) all() []error {
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newTestNotifier(cfg *config.Notify, errs *errorLog, opts ...Option) *Notifier {
-	base := []Option{WithOnError(errs.add), WithRetry(3, time.Millisecond), WithClock(func() time.Time { return epoch }), WithHost("login1")}
+	base := []Option{WithOnError(errs.add), WithRetry(3, time.Millisecond), WithClock(func() time.Time { return epoch }), WithHost("login1"),
+		WithMinInterval(0)}
 	return New(cfg, append(base, opts...)...)
 }
 
