@@ -30,6 +30,9 @@ from. --dry-run lists what would go and what stays, and why.`,
 			if err != nil {
 				return err
 			}
+			if _, err := lookupRun(cfg, a[0]); err != nil {
+				return err
+			}
 			log := newLogger(c.ErrOrStderr(), logFormat)
 			var sup *supervisor.Supervisor
 			s, err := openSession(cfg, log)
