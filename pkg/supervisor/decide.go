@@ -103,8 +103,8 @@ func (d *decider) decide() {
 	switch {
 	case d.next.Phase.Terminal():
 		// Paused or not: a run that is over stays over.
-		d.followLastJob()
 		d.recheckTargets()
+		d.followLastJob()
 		return
 	case in.Spec.Paused || d.next.Paused:
 		// Observed, never acted upon: the job's record stays true to

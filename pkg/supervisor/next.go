@@ -38,10 +38,19 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 			// (recheckTargets); say so already.
 			return stoppedNext(ReasonTargetsRaised, spec)
 		}
+		text := "nothing: targets reached"
 		if st.Reason == ReasonTrainingFinished {
-			return Next{Text: "nothing: training finished"}
+			text = "nothing: training finished"
 		}
-		return Next{Text: "nothing: targets reached"}
+		if j := st.Job; j != nil && !j.Handled {
+			// Its GPUs are still in use: say why.
+			if spec.CancelOnDone {
+				text += fmt.Sprintf("; cancelling job %s (on_done: cancel)", j.ID)
+			} else {
+				text += fmt.Sprintf("; job %s runs to its end (on_done: finish)", j.ID)
+			}
+		}
+		return Next{Text: text}
 	case PhaseStopped:
 		return stoppedNext(st.Reason, spec)
 	}

@@ -25,6 +25,16 @@ func TestNextAction(t *testing.T) {
 			"nothing until resumed (targets_raised): nanosupervisord resume d20", time.Time{}},
 		{"done, a CORE target added since", reached, func(s *RunSpec) { s.Targets.CoreMetric = f(0.25) },
 			"nothing until resumed (targets_raised): nanosupervisord resume d20", time.Time{}},
+		{"done, its job still running", func() RunState { s := reached.Clone(); s.Job = &JobRecord{ID: "7", State: "RUNNING"}; return s }(), nil,
+			"nothing: targets reached; job 7 runs to its end (on_done: finish)", time.Time{}},
+		{"done, its job being cancelled", func() RunState { s := reached.Clone(); s.Job = &JobRecord{ID: "7", State: "RUNNING"}; return s }(),
+			func(s *RunSpec) { s.CancelOnDone = true }, "nothing: targets reached; cancelling job 7 (on_done: cancel)", time.Time{}},
+		{"done, its job ended", func() RunState {
+			s := reached.Clone()
+			s.Job = &JobRecord{ID: "7", State: "COMPLETED", Handled: true}
+			return s
+		}(), nil,
+			"nothing: targets reached", time.Time{}},
 		{"stopped", RunState{Phase: PhaseStopped, Reason: ReasonCrashLoop}, nil,
 			"nothing until resumed (crash_loop): nanosupervisord resume d20", time.Time{}},
 		{"paused in the config", RunState{Phase: PhaseRunning}, func(s *RunSpec) { s.Paused = true }, "nothing: paused", time.Time{}},
