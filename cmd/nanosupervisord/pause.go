@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 func newPauseCmd() *cobra.Command {
@@ -50,12 +48,8 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			}
 			now := time.Now()
 			req := supervisor.Request{ID: fmt.Sprintf("%s-%s-%d", kind, run.Name, now.UnixNano()), Kind: kind, Run: run.Name, At: now}
-			s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
-			var held *lease.HeldError
-			if errors.As(err, &held) {
-				return handToDaemon(c, cfg.StateDir, req, held.Holder)
-			}
-			if err != nil {
+			s, err := openOrHand(c, cfg, logFormat, req)
+			if s == nil {
 				return err
 			}
 			defer s.Close()

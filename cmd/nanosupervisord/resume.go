@@ -69,12 +69,8 @@ a job found live is followed again, never twinned.`,
 			if dryRun {
 				return dryResume(c, cfg, run, req)
 			}
-			s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
-			var held *lease.HeldError
-			if errors.As(err, &held) {
-				return handToDaemon(c, cfg.StateDir, req, held.Holder)
-			}
-			if err != nil {
+			s, err := openOrHand(c, cfg, logFormat, req)
+			if s == nil {
 				return err
 			}
 			defer s.Close()
@@ -145,6 +141,18 @@ func acceptedWords(kind string) string {
 		return "the run is unpaused from this pass on"
 	}
 	return "the daemon submits on this pass"
+}
+
+// openOrHand opens a session to apply req in this process. When a daemon
+// holds the lease, req is handed to it instead: the session is nil and
+// the error is the daemon's answer (nil: accepted).
+func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req supervisor.Request) (*session, error) {
+	s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
+	var held *lease.HeldError
+	if errors.As(err, &held) {
+		return nil, handToDaemon(c, cfg.StateDir, req, held.Holder)
+	}
+	return s, err
 }
 
 // handToDaemon leaves the request for the running daemon, wakes it when it

@@ -122,21 +122,30 @@ func (s *Supervisor) Apply(now time.Time, r Request) error {
 // submits, from r.Step when given. A run with a job that may be live is
 // refused: never two jobs.
 func (s *Supervisor) Resume(now time.Time, r Request) error {
-	s.mu.Lock()
-	rc, ok := s.runs[r.Run]
-	st, known := s.states[r.Run]
-	s.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("no run %q in the configuration", r.Run)
-	}
-	if !known {
-		st = NewRunState(r.Run)
+	rc, st, err := s.requested(r)
+	if err != nil {
+		return err
 	}
 	next, ev, err := resumeState(st, rc.spec, r, now)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", r.Run, err)
 	}
 	return s.commit(now, next, []Event{ev})
+}
+
+// requested is the configured run a request names, and its state.
+func (s *Supervisor) requested(r Request) (runConfig, RunState, error) {
+	s.mu.Lock()
+	rc, ok := s.runs[r.Run]
+	st, known := s.states[r.Run]
+	s.mu.Unlock()
+	if !ok {
+		return rc, st, fmt.Errorf("no run %q in the configuration", r.Run)
+	}
+	if !known {
+		st = NewRunState(r.Run)
+	}
+	return rc, st, nil
 }
 
 func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState, Event, error) {
@@ -196,15 +205,9 @@ func pausedError(st RunState, spec RunSpec) error {
 // stopped run stays as it is. Unpausing a run that the configuration
 // pauses is refused: it would change nothing.
 func (s *Supervisor) setPaused(now time.Time, r Request) error {
-	s.mu.Lock()
-	rc, ok := s.runs[r.Run]
-	st, known := s.states[r.Run]
-	s.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("no run %q in the configuration", r.Run)
-	}
-	if !known {
-		st = NewRunState(r.Run)
+	rc, st, err := s.requested(r)
+	if err != nil {
+		return err
 	}
 	pause := r.Kind == RequestPause
 	if !pause && rc.spec.Paused {

@@ -2,19 +2,15 @@ package notify
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
-// request is what a service's webhook endpoint received.
+// request is one request a hook received.
 type request struct {
 	method, uri string
 	header      http.Header
@@ -22,36 +18,15 @@ type request struct {
 	at          time.Time
 }
 
-// service records requests and answers with the statuses given in turn
-// (the last one repeats; none: 200).
-type service struct {
-	*httptest.Server
-	mu       sync.Mutex
-	got      []request
-	statuses []int
-}
-
-func newService(t *testing.T, statuses ...int) *service {
-	s := &service{statuses: statuses}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.got = append(s.got, request{r.Method, r.RequestURI, r.Header.Clone(), body, time.Now()})
-		status := http.StatusOK
-		if len(s.statuses) > 0 {
-			status = s.statuses[min(len(s.got), len(s.statuses))-1]
-		}
-		s.mu.Unlock()
-		w.WriteHeader(status)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *service) requests() []request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.got)
+func (h *hook) requestList() []request {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]request, len(h.bodies))
+	for i := range h.bodies {
+		method, uri, _ := strings.Cut(h.methods[i], " ")
+		out[i] = request{method, uri, h.headers[i], h.bodies[i], h.times[i]}
+	}
+	return out
 }
 
 var stoppedFields = map[string]any{"run": "d20", "job_id": "4907", "reason": "crash_loop", "attempt": 3, "state": "FAILED"}
@@ -60,7 +35,7 @@ const stoppedText = "nanosupervisord: run d20: run_stopped (crash_loop), job 490
 
 // send delivers one run_stopped notification in format to the service
 // (at path) and returns what the service received.
-func send(t *testing.T, s *service, path, format string) []request {
+func send(t *testing.T, s *hook, path, format string) []request {
 	t.Helper()
 	var errs errorLog
 	n := newTestNotifier(&config.Notify{Webhook: s.URL + path, WebhookFormat: format, Events: []string{"run_stopped"}, Timeout: 5 * time.Second}, &errs)
@@ -69,7 +44,7 @@ func send(t *testing.T, s *service, path, format string) []request {
 	if e := errs.all(); len(e) > 0 {
 		t.Fatalf("delivery errors: %v", e)
 	}
-	return s.requests()
+	return s.requestList()
 }
 
 // jsonObject decodes a body that must be a JSON object of strings.
@@ -87,7 +62,7 @@ func jsonObject(t *testing.T, r request) map[string]string {
 
 // TestSlackPayload: Slack incoming webhooks take a POST of {"text": ...}.
 func TestSlackPayload(t *testing.T) {
-	s := newService(t)
+	s := newHook(t)
 	got := send(t, s, "/services/T000/B000/XXXX", config.WebhookSlack)
 	if len(got) != 1 || got[0].method != http.MethodPost || got[0].uri != "/services/T000/B000/XXXX" {
 		t.Fatalf("requests = %+v; want one POST to the hook", got)
@@ -100,7 +75,7 @@ func TestSlackPayload(t *testing.T) {
 // TestDiscordPayload: Discord webhooks take a POST of {"content": ...}
 // (at most 2000 characters) with an optional username.
 func TestDiscordPayload(t *testing.T) {
-	s := newService(t)
+	s := newHook(t)
 	got := send(t, s, "/api/webhooks/123/token", config.WebhookDiscord)
 	if len(got) != 1 || got[0].method != http.MethodPost {
 		t.Fatalf("requests = %+v; want one POST", got)
@@ -121,7 +96,7 @@ func TestDiscordPayload(t *testing.T) {
 // TestNtfyPayload: ntfy publishes a plain-text POST body to the topic URL;
 // Title, Tags and Priority are headers.
 func TestNtfyPayload(t *testing.T) {
-	s := newService(t)
+	s := newHook(t)
 	got := send(t, s, "/nanochat-runs", config.WebhookNtfy)
 	if len(got) != 1 || got[0].method != http.MethodPost || got[0].uri != "/nanochat-runs" {
 		t.Fatalf("requests = %+v; want one POST to the topic", got)
@@ -142,7 +117,7 @@ func TestNtfyPayload(t *testing.T) {
 // with PUT .../send/m.room.message/{txnId}; a retry reuses the txnId, so
 // the server posts the message once.
 func TestMatrixPayload(t *testing.T) {
-	s := newService(t, http.StatusBadGateway, http.StatusOK)
+	s := newHook(t, http.StatusBadGateway, http.StatusOK)
 	const room = "/_matrix/client/v3/rooms/%21abc:example.org/send/m.room.message"
 	got := send(t, s, room+"?access_token=tok", config.WebhookMatrix)
 	if len(got) != 2 {
@@ -166,7 +141,7 @@ func TestMatrixPayload(t *testing.T) {
 // TestWebhookPaced: one message per notified decision, spaced by the
 // minimum interval, never a burst.
 func TestWebhookPaced(t *testing.T) {
-	s := newService(t)
+	s := newHook(t)
 	var errs errorLog
 	const gap = 80 * time.Millisecond
 	n := newTestNotifier(&config.Notify{Webhook: s.URL, WebhookFormat: config.WebhookSlack, Events: []string{"run_stopped"}, Timeout: 5 * time.Second},
@@ -175,7 +150,7 @@ func TestWebhookPaced(t *testing.T) {
 		n.Handle("d20", "run_stopped", stoppedFields)
 	}
 	closeNow(t, n)
-	got := s.requests()
+	got := s.requestList()
 	if len(got) != 3 {
 		t.Fatalf("%d requests for 3 notifications; want one each", len(got))
 	}

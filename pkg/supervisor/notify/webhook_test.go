@@ -23,6 +23,8 @@ type hook struct {
 	mu       sync.Mutex
 	bodies   [][]byte
 	headers  []http.Header
+	methods  []string    // with the request URI: "PUT /path?query"
+	times    []time.Time // when each request arrived
 	statuses []int
 }
 
@@ -33,6 +35,8 @@ func newHook(t *testing.T, statuses ...int) *hook {
 		h.mu.Lock()
 		h.bodies = append(h.bodies, body)
 		h.headers = append(h.headers, r.Header.Clone())
+		h.methods = append(h.methods, r.Method+" "+r.RequestURI)
+		h.times = append(h.times, time.Now())
 		status := http.StatusOK
 		if len(h.statuses) > 0 {
 			status = h.statuses[min(len(h.bodies), len(h.statuses))-1]
