@@ -47,7 +47,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 				return err
 			}
 			now := time.Now()
-			req := supervisor.Request{ID: fmt.Sprintf("%s-%s-%d", kind, run.Name, now.UnixNano()), Kind: kind, Run: run.Name, At: now}
+			req := supervisor.NewRequest(kind, run.Name, now)
 			s, err := openOrHand(c, cfg, logFormat, req)
 			if s == nil {
 				return err

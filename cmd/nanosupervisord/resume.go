@@ -50,7 +50,8 @@ a job found live is followed again, never twinned.`,
 			if err != nil {
 				return err
 			}
-			req := supervisor.Request{ID: fmt.Sprintf("resume-%s-%d", run.Name, time.Now().UnixNano()), Kind: supervisor.RequestResume, Run: run.Name, At: time.Now(), Force: force}
+			req := supervisor.NewRequest(supervisor.RequestResume, run.Name, time.Now())
+			req.Force = force
 			if c.Flags().Changed("step") {
 				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
 				if err != nil {

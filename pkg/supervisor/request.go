@@ -46,6 +46,12 @@ const (
 
 const requestDir = "requests"
 
+// NewRequest is a request of this kind for run, made now, with an id no
+// other request shares.
+func NewRequest(kind, run string, now time.Time) Request {
+	return Request{ID: fmt.Sprintf("%s-%s-%d", kind, run, now.UnixNano()), Kind: kind, Run: run, At: now}
+}
+
 // WriteRequest leaves r for the daemon in stateDir and returns its path.
 func WriteRequest(stateDir string, r Request) (string, error) {
 	dir := filepath.Join(stateDir, requestDir)
