@@ -251,7 +251,7 @@ func eventLevel(e Event) zapcore.Level {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel
-	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError:
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventJobStuckPending:
 		return zapcore.WarnLevel
 	case EventRunStopped:
 		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget || r == ReasonTargetsRaised {
