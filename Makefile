@@ -49,11 +49,43 @@ bench: ## Go benchmarks, then bench/run.sh: discovery vs the baselines, Slurm lo
 demo: slurm-up build ## a simulated d20 run on the local Slurm: times out, crashes, is resumed, reaches its targets
 	deploy/demo/run.sh
 
+# Where install puts things; all under the user's home, no root needed.
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+CONFIGHOME  ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)
+GOOS        ?= $(shell $(GO) env GOOS)
+GOARCH      ?= $(shell $(GO) env GOARCH)
+DIST        := dist/nanosupervisord-$(VERSION)-$(GOOS)-$(GOARCH)
+
+# A static binary: it runs on any login node of the cluster, whatever its
+# C library.
+.PHONY: static
+static:
+	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/static/nanosupervisord ./cmd/nanosupervisord
+
 .PHONY: install
-install: ## install the binary in ~/.local/bin and the systemd user unit (no root)
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(PREFIX)/bin/nanosupervisord ./cmd/nanosupervisord
-	install -D -m 0644 deploy/systemd/nanosupervisord.service $(HOME)/.config/systemd/user/nanosupervisord.service
-	@cfg=$${XDG_CONFIG_HOME:-$(HOME)/.config}/nanosupervisord/config.yaml; \
+install: static ## install a static binary in ~/.local/bin, shell completions and the systemd user unit (no root)
+	install -D -m 0755 $(BIN)/static/nanosupervisord $(BINDIR)/nanosupervisord
+	@echo "installed $(BINDIR)/nanosupervisord"
+	@case ":$$PATH:" in *":$(BINDIR):"*) echo "$(BINDIR) is on your PATH";; \
+	  *) echo "$(BINDIR) is NOT on your PATH: add  export PATH=\"$(BINDIR):\$$PATH\"  to ~/.bashrc";; esac
+	@mkdir -p $(DATADIR)/bash-completion/completions $(DATADIR)/zsh/site-functions $(CONFIGHOME)/fish/completions
+	$(BINDIR)/nanosupervisord completion bash > $(DATADIR)/bash-completion/completions/nanosupervisord
+	$(BINDIR)/nanosupervisord completion zsh > $(DATADIR)/zsh/site-functions/_nanosupervisord
+	$(BINDIR)/nanosupervisord completion fish > $(CONFIGHOME)/fish/completions/nanosupervisord.fish
+	@echo "zsh: add  fpath=($(DATADIR)/zsh/site-functions \$$fpath)  before compinit in ~/.zshrc"
+	install -D -m 0644 deploy/systemd/nanosupervisord.service $(CONFIGHOME)/systemd/user/nanosupervisord.service
+	@cfg=$${NSV_CONFIG:-$(CONFIGHOME)/nanosupervisord/config.yaml}; \
 	if [ ! -e "$$cfg" ]; then install -D -m 0600 config.example.yaml "$$cfg"; echo "wrote $$cfg: edit it, then check it with: nanosupervisord check-config"; fi
 	@echo "start: systemctl --user daemon-reload && systemctl --user enable --now nanosupervisord"
-	@echo "to keep it running after you log out: loginctl enable-linger $$USER"
+	@echo "to keep it running after you log out: loginctl enable-linger $$USER (or tmux / scrontab: see README)"
+
+.PHONY: dist
+dist: static ## a tarball in dist/: static binary, systemd unit, example config, completions, README
+	rm -rf $(DIST) && mkdir -p $(DIST)/completions
+	cp $(BIN)/static/nanosupervisord deploy/systemd/nanosupervisord.service config.example.yaml README.md $(DIST)/
+	$(BIN)/static/nanosupervisord completion bash > $(DIST)/completions/nanosupervisord.bash
+	$(BIN)/static/nanosupervisord completion zsh > $(DIST)/completions/_nanosupervisord
+	$(BIN)/static/nanosupervisord completion fish > $(DIST)/completions/nanosupervisord.fish
+	tar -C $(dir $(DIST)) -czf $(DIST).tar.gz $(notdir $(DIST))
+	@echo "wrote $(DIST).tar.gz"

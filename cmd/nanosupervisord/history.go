@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -17,9 +20,10 @@ func newHistoryCmd() *cobra.Command {
 	var path string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "history RUN",
-		Short: "Print a run's decision journal",
-		Args:  args(cobra.ExactArgs(1)),
+		Use:               "history RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Print a run's decision journal",
+		Args:              args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
 			cfg, err := loadConfig(path, c.ErrOrStderr())
 			if err != nil {
@@ -43,7 +47,7 @@ func newHistoryCmd() *cobra.Command {
 			}
 			if len(recs) == 0 {
 				if _, known := cfg.Runs[run]; !known {
-					return withCode(exitError, fmt.Errorf("no run %q in %s and none in the journal", run, cfg.Path))
+					return withCode(exitError, fmt.Errorf("no run %q in %s and none in the journal; %s", run, configOrigin(cfg.Path), runList(cfg)))
 				}
 			}
 			if asJSON {
@@ -66,6 +70,8 @@ func newHistoryCmd() *cobra.Command {
 }
 
 // printRecord prints one journal record as "time event key=value ...".
+// A run's first submission (job_resubmitted with no job before it) reads
+// "job_submitted"; numbers have at most 4 significant digits.
 func printRecord(w io.Writer, r ledger.Record) {
 	keys := make([]string, 0, len(r.Fields))
 	for k := range r.Fields {
@@ -76,7 +82,31 @@ func printRecord(w io.Writer, r ledger.Record) {
 	sort.Strings(keys)
 	var b strings.Builder
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%s", printable(k), printable(fmt.Sprint(r.Fields[k])))
+		fmt.Fprintf(&b, " %s=%s", printable(k), printable(fieldText(r.Fields[k])))
 	}
-	fmt.Fprintf(w, "%s  %-22s%s\n", r.Time.Local().Format(time.DateTime), printable(r.Event), b.String())
+	event := r.Event
+	if _, before := r.Fields[supervisor.FieldJobID]; event == supervisor.EventJobResubmitted && !before {
+		event = "job_submitted"
+	}
+	fmt.Fprintf(w, "%s  %-22s%s\n", r.Time.Local().Format(time.DateTime), printable(event), b.String())
+}
+
+// fieldText prints a field value; floats (JSON numbers) with at most 4
+// significant digits, whole numbers whole.
+func fieldText(v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	s := strconv.FormatFloat(f, 'g', 4, 64)
+	if strings.ContainsAny(s, "e") {
+		// 'g' switches to an exponent for very small or large values;
+		// keep the digits readable instead.
+		r, _ := strconv.ParseFloat(s, 64)
+		s = strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return s
 }

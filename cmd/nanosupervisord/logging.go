@@ -15,7 +15,7 @@ import (
 
 // Values of --log-format.
 const (
-	logAuto    = "auto"    // the journal when systemd connected stderr to it, else json
+	logAuto    = "auto"    // the journal when systemd connected stderr to it, console on a terminal, else json
 	logJSON    = "json"    // one JSON line per event on stderr
 	logConsole = "console" // a layout for people at a terminal
 	logJournal = "journal" // native journal records, whatever stderr is
@@ -27,7 +27,7 @@ var logFormats = []string{logAuto, logJSON, logConsole, logJournal}
 // before the verb runs.
 func logFlag(c *cobra.Command, format *string) {
 	c.Flags().StringVar(format, "log-format", logAuto,
-		"log format: auto (the systemd journal when stderr is connected to it, else json), json, console or journal")
+		"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
 	prev := c.PreRunE
 	c.PreRunE = func(c *cobra.Command, a []string) error {
 		if !slices.Contains(logFormats, *format) {
@@ -42,19 +42,29 @@ func logFlag(c *cobra.Command, format *string) {
 
 // newLogger writes events to w: JSON lines by default (one per decision,
 // the message is the event name), a console layout for humans, or native
-// journal records. "auto" picks the journal only when w is the process's
-// own stderr and systemd connected that to the journal; tests and
-// redirected runs get JSON.
+// journal records. "auto" looks at w only when it is the process's own
+// stderr: the journal when systemd connected it to the journal, the
+// console layout on a terminal; tests and redirected runs get JSON.
 func newLogger(w io.Writer, format string) *zap.Logger {
-	switch format {
-	case logJournal:
+	if format == logAuto && w == io.Writer(os.Stderr) {
+		format = autoFormat(journalWanted(), isTerminal(os.Stderr))
+	}
+	if format == logJournal {
 		return newJournalLogger(w, journal.Send)
-	case logAuto:
-		if w == io.Writer(os.Stderr) && journalWanted() {
-			return newJournalLogger(w, journal.Send)
-		}
 	}
 	return zap.New(streamCore(w, format))
+}
+
+// autoFormat is what --log-format auto means for a stderr connected to the
+// journal, or to a terminal, or to neither (a file, a pipe: JSON).
+func autoFormat(toJournal, toTerminal bool) string {
+	switch {
+	case toJournal:
+		return logJournal
+	case toTerminal:
+		return logConsole
+	}
+	return logJSON
 }
 
 // streamCore encodes entries onto a stream: console layout when asked,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,19 +19,33 @@ import (
 
 func newPlotCmd() *cobra.Command {
 	var path, out string
+	var asCSV, asJSON bool
 	c := &cobra.Command{
-		Use:   "plot RUN -o FILE.svg",
-		Short: "Draw a run's val_bpb and CORE over steps as an SVG image",
+		Use:               "plot RUN -o FILE.svg | --csv | --json",
+		ValidArgsFunction: completeRuns,
+		Short:             "Draw a run's val_bpb and CORE over steps as an SVG image",
 		Long: `plot reads the daemon's state (it needs no running daemon and changes
 nothing) and draws the run's val_bpb and CORE evaluations against the
 training step: one colour band per Slurm job over the steps it trained, a
 line at every resubmission labelled with the new job and why the previous
-one ended, and the targets as dashed lines. -o - writes to standard output.`,
-		Example: "  nanosupervisord plot d20 -o d20.svg && xdg-open d20.svg",
-		Args:    args(cobra.ExactArgs(1)),
+one ended, and the targets as dashed lines. -o - writes to standard output.
+
+The image is SVG only. --csv or --json exports every evaluation instead,
+with the job that made it (to standard output, or to -o FILE).`,
+		Example: `  nanosupervisord plot d20 -o d20.svg && xdg-open d20.svg
+  nanosupervisord plot d20 -o d20.svg && rsvg-convert d20.svg -o d20.png
+  nanosupervisord plot d20 --csv > d20.csv`,
+		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			if out == "" {
-				return usageError{errors.New("plot needs -o FILE.svg (or -o - for standard output)")}
+			export := asCSV || asJSON
+			switch {
+			case asCSV && asJSON:
+				return usageError{errors.New("plot: --csv or --json, not both")}
+			case out == "" && !export:
+				return usageError{errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json")}
+			case !export && out != "-" && !strings.EqualFold(filepath.Ext(out), ".svg"):
+				return usageError{fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
+					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out)}
 			}
 			cfg, err := loadConfig(path, c.ErrOrStderr())
 			if err != nil {
@@ -44,7 +59,7 @@ one ended, and the targets as dashed lines. -o - writes to standard output.`,
 			st, known := states[run]
 			rc, configured := cfg.Runs[run]
 			if !known && !configured {
-				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s", run, cfg.Path, cfg.StateDir))
+				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", run, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
 			}
 			if !known {
 				st = supervisor.NewRunState(run)
@@ -55,10 +70,19 @@ one ended, and the targets as dashed lines. -o - writes to standard output.`,
 			}
 			d := plotData(st, targets)
 			var b bytes.Buffer
-			if err := plot.SVG(&b, d); err != nil {
-				return err
+			var err2 error
+			switch {
+			case asCSV:
+				err2 = writeEvaluationsCSV(&b, evaluations(d))
+			case asJSON:
+				err2 = writeEvaluationsJSON(&b, evaluations(d))
+			default:
+				err2 = plot.SVG(&b, d)
 			}
-			if out == "-" {
+			if err2 != nil {
+				return err2
+			}
+			if out == "-" || (export && out == "") {
 				_, err := c.OutOrStdout().Write(b.Bytes())
 				return err
 			}
@@ -67,13 +91,19 @@ one ended, and the targets as dashed lines. -o - writes to standard output.`,
 			if err := renameio.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("plot %s: %w", run, err)
 			}
+			if export {
+				fmt.Fprintf(c.ErrOrStderr(), "wrote %s: %d evaluations\n", out, len(d.ValBPB)+len(d.Core))
+				return nil
+			}
 			fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
 				printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			return nil
 		},
 	}
 	configFlag(c, &path)
-	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output (required)")
+	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output")
+	c.Flags().BoolVar(&asCSV, "csv", false, "export every evaluation, with its job, as CSV")
+	c.Flags().BoolVar(&asJSON, "json", false, "export every evaluation, with its job, as JSON")
 	return c
 }
 

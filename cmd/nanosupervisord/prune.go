@@ -16,8 +16,9 @@ func newPruneCmd() *cobra.Command {
 	var path, logFormat string
 	var dryRun, asJSON bool
 	c := &cobra.Command{
-		Use:   "prune RUN",
-		Short: "Apply the run's checkpoint retention policy now",
+		Use:               "prune RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Apply the run's checkpoint retention policy now",
 		Long: `prune deletes the checkpoints of RUN that its retention policy (prune: in the
 configuration) does not keep, as whole steps, model first and meta last. It
 always keeps the newest complete step, the best val_bpb step, steps that may
@@ -27,6 +28,9 @@ from. --dry-run lists what would go and what stays, and why.`,
 		RunE: func(c *cobra.Command, a []string) error {
 			cfg, err := loadConfig(path, c.ErrOrStderr())
 			if err != nil {
+				return err
+			}
+			if _, err := lookupRun(cfg, a[0]); err != nil {
 				return err
 			}
 			log := newLogger(c.ErrOrStderr(), logFormat)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
@@ -26,8 +28,9 @@ func newResumeCmd() *cobra.Command {
 	var step int
 	var dryRun, force bool
 	c := &cobra.Command{
-		Use:   "resume RUN",
-		Short: "Resubmit a run now, from the newest complete checkpoint (or --step)",
+		Use:               "resume RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Resubmit a run now, from the newest complete checkpoint (or --step)",
 		Long: `resume resubmits RUN once, now: a stopped run (crash loop, cancelled,
 completed below target) or one waiting for a job. The failure counters are
 reset. With --step N it resumes from step N, which must be complete.
@@ -43,12 +46,12 @@ a job found live is followed again, never twinned.`,
 			if err != nil {
 				return err
 			}
-			run, ok := cfg.Runs[a[0]]
-			if !ok {
-				return withCode(exitError, fmt.Errorf("no run %q in %s", a[0], cfg.Path))
+			run, err := lookupRun(cfg, a[0])
+			if err != nil {
+				return err
 			}
-			req := supervisor.Request{ID: fmt.Sprintf("resume-%s-%d", run.Name, time.Now().UnixNano()), Kind: supervisor.RequestResume, Run: run.Name, At: time.Now(), Force: force}
-			from := supervisor.NoStep
+			req := supervisor.NewRequest(supervisor.RequestResume, run.Name, time.Now())
+			req.Force = force
 			if c.Flags().Changed("step") {
 				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
 				if err != nil {
@@ -62,24 +65,13 @@ a job found live is followed again, never twinned.`,
 					}
 					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, run.CheckpointDir, why))
 				}
-				req.Step, from = &step, step
-			} else if rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks}); err == nil {
-				if s, ok := rep.NewestComplete(); ok {
-					from = s.Step
-				}
+				req.Step = &step
 			}
-			sub := supervisor.SubmitRequestFor(run, from, "nsv:"+run.Name+":N:…")
-			fmt.Fprintf(c.OutOrStdout(), "in %s: sbatch %s\n", printable(sub.Dir), printable(strings.Join(slurm.SbatchArgs(sub), " ")))
 			if dryRun {
-				fmt.Fprintln(c.OutOrStdout(), "dry run: nothing submitted")
-				return nil
+				return dryResume(c, cfg, run, req)
 			}
-			s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
-			var held *lease.HeldError
-			if errors.As(err, &held) {
-				return handToDaemon(c, cfg.StateDir, req, held.Holder)
-			}
-			if err != nil {
+			s, err := openOrHand(c, cfg, logFormat, req)
+			if s == nil {
 				return err
 			}
 			defer s.Close()
@@ -108,6 +100,62 @@ a job found live is followed again, never twinned.`,
 	return c
 }
 
+// dryResume makes every check the real resume makes, on the state the
+// daemon recorded, and the pass that would follow, without writing or
+// submitting anything: the request is applied to a dry-run supervisor
+// (plan's), whose pass then says what the daemon would do.
+func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req supervisor.Request) error {
+	sup, err := supervisor.New(supervisor.Options{
+		Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
+		Logger: newLogger(io.Discard, "json"),
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := sup.Resume(now, req); err != nil {
+		return withCode(exitError, err)
+	}
+	res := sup.Tick(context.WithoutCancel(c.Context()))
+	if err := res.Errors[run.Name]; err != nil {
+		return withCode(exitError, err)
+	}
+	out := c.OutOrStdout()
+	plan := res.Plans[run.Name]
+	if sub, ok := plan.Submission(); ok {
+		r := supervisor.SubmitRequestFor(run, sub.FromStep, fmt.Sprintf("nsv:%s:%d:…", run.Name, sub.Attempt))
+		fmt.Fprintf(out, "in %s: sbatch %s\n", printable(r.Dir), printable(strings.Join(slurm.SbatchArgs(r), " ")))
+	} else {
+		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", run.Name, plan.Next.Phase, plan.Next.Reason,
+			supervisor.NextAction(plan.Next, supervisor.SpecOf(cfg, run), now).Text)
+	}
+	fmt.Fprintln(out, "dry run: nothing submitted")
+	return nil
+}
+
+// acceptedWords says what the daemon does with an accepted request.
+func acceptedWords(kind string) string {
+	switch kind {
+	case supervisor.RequestPause:
+		return "the run is paused from this pass on"
+	case supervisor.RequestUnpause:
+		return "the run is unpaused from this pass on"
+	}
+	return "the daemon submits on this pass"
+}
+
+// openOrHand opens a session to apply req in this process. When a daemon
+// holds the lease, req is handed to it instead: the session is nil and
+// the error is the daemon's answer (nil: accepted).
+func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req supervisor.Request) (*session, error) {
+	s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
+	var held *lease.HeldError
+	if errors.As(err, &held) {
+		return nil, handToDaemon(c, cfg.StateDir, req, held.Holder)
+	}
+	return s, err
+}
+
 // handToDaemon leaves the request for the running daemon, wakes it when it
 // runs on this host, and waits for its answer.
 func handToDaemon(c *cobra.Command, stateDir string, req supervisor.Request, holder lease.Holder) error {
@@ -127,7 +175,7 @@ func handToDaemon(c *cobra.Command, stateDir string, req supervisor.Request, hol
 			if msg, bad := strings.CutPrefix(answer, "error: "); bad {
 				return withCode(exitError, errors.New(msg))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "accepted; the daemon submits on this pass: nanosupervisord history %s\n", req.Run)
+			fmt.Fprintf(c.OutOrStdout(), "accepted; %s: nanosupervisord history %s\n", acceptedWords(req.Kind), req.Run)
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)

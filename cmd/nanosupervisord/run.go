@@ -107,12 +107,12 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 
 	s.log.Info("daemon_started", zap.String("config", s.cfg.Path), zap.String("state_dir", s.cfg.StateDir),
 		zap.Strings("runs", s.cfg.RunNames()), zap.String("version", currentVersion().Version))
-	ready := false
+	// Ready before the first pass: the daemon is up once it holds the
+	// lease and has read its state. A first pass that waits on a hung
+	// Slurm (up to slurm.command_timeout per call) must not be taken by
+	// systemd for a failed start.
+	daemon.SdNotify(false, daemon.SdNotifyReady+"\nSTATUS=first pass")
 	err = s.sup.Loop(ctx, wake, func(res supervisor.PassResult) {
-		if !ready {
-			daemon.SdNotify(false, daemon.SdNotifyReady)
-			ready = true
-		}
 		lastPass.Store(time.Now().UnixNano())
 		if activity != nil {
 			activity.Sync(s.sup.ActivityDirs())

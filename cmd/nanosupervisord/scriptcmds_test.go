@@ -271,6 +271,8 @@ func scriptBuiltins() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"exits":   builtinExits,
 		"sleep":   builtinSleep,
 		"waitfor": builtinWaitfor,
+		// notifysocket: notifysock_test.go
+		"notifysocket": builtinNotifySocket,
 	}
 	for name, run := range fixtureCommands {
 		cmds[name] = func(ts *testscript.TestScript, neg bool, args []string) {

@@ -37,26 +37,18 @@ func configPath(flag string) string {
 	return config.DefaultPath()
 }
 
-// loadConfig loads and validates the configuration, printing every problem
-// and its warnings.
+// loadConfig loads and validates the configuration, printing every
+// problem. Its warnings are not printed: check-config prints them, and the
+// verbs that act (run, tick) log them as config_warning events; a status
+// or history should not repeat them at every call.
 func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
-	cfg, err := loadConfigQuiet(flag, stderr)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range cfg.Warnings {
-		fmt.Fprintln(stderr, "warning:", printable(w))
-	}
-	return cfg, nil
-}
-
-// loadConfigQuiet is loadConfig for verbs that log: their warnings go to
-// the log as config_warning events (logConfigWarnings), so that a JSON or
-// journald consumer sees them as events rather than stray text.
-func loadConfigQuiet(flag string, stderr io.Writer) (*config.Config, error) {
-	cfg, err := config.Load(configPath(flag))
+	path := configPath(flag)
+	cfg, err := config.Load(path)
 	if err != nil {
 		printLines(stderr, err.Error())
+		if where := configOrigin(path); where != path {
+			fmt.Fprintln(stderr, "configuration:", printable(where))
+		}
 		return nil, withCode(exitError, errSilent)
 	}
 	return cfg, nil
@@ -78,7 +70,7 @@ func slurmClient(cfg *config.Config) *slurm.Client {
 // closes everything.
 func withSession(path, logFormat *string, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
-		cfg, err := loadConfigQuiet(*path, c.ErrOrStderr())
+		cfg, err := loadConfig(*path, c.ErrOrStderr())
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,11 @@ latest val_bpb and CORE against the targets, attempts, and what comes next.`,
 			if err != nil {
 				return err
 			}
-			rows := statusRows(cfg, states, time.Now())
+			observed, err := supervisor.LoadObserved(cfg.StateDir)
+			if err != nil {
+				return err
+			}
+			rows := statusRows(cfg, states, observed, time.Now())
 			if asJSON {
 				enc := json.NewEncoder(c.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -71,30 +75,37 @@ func loadStates(dir string) (map[string]supervisor.RunState, error) {
 }
 
 type statusRow struct {
-	Run        string               `json:"run"`
-	Phase      supervisor.Phase     `json:"phase"`
-	Reason     string               `json:"reason,omitempty"`
-	JobID      string               `json:"job_id,omitempty"`
-	SlurmState string               `json:"slurm_state,omitempty"`
-	ResumeStep *int                 `json:"resume_step,omitempty"`
-	NewestStep *int                 `json:"newest_step,omitempty"`
-	ValBPB     *trainer.Point       `json:"val_bpb,omitempty"`
-	Core       *trainer.Point       `json:"core_metric,omitempty"`
-	Targets    config.Targets       `json:"targets"`
-	Attempts   int                  `json:"attempts"`
-	MaxAttempt int                  `json:"max_attempts"`
-	Elapsed    string               `json:"elapsed,omitempty"`
-	TimeLimit  string               `json:"time_limit,omitempty"`
-	Suspect    []int                `json:"suspect_steps,omitempty"`
-	CkptBytes  int64                `json:"checkpoint_bytes"`
-	FreeBytes  *int64               `json:"free_bytes,omitempty"`
-	Next       string               `json:"next"`
-	ETASeconds *int64               `json:"eta_seconds,omitempty"`
-	NextAt     *time.Time           `json:"next_at,omitempty"`
+	Run        string           `json:"run"`
+	Phase      supervisor.Phase `json:"phase"`
+	Reason     string           `json:"reason,omitempty"`
+	JobID      string           `json:"job_id,omitempty"`
+	SlurmState string           `json:"slurm_state,omitempty"`
+	// PendingReason is squeue's reason while the job pends.
+	PendingReason string         `json:"pending_reason,omitempty"`
+	PendingSince  *time.Time     `json:"pending_since,omitempty"`
+	ResumeStep    *int           `json:"resume_step,omitempty"`
+	NewestStep    *int           `json:"newest_step,omitempty"`
+	ValBPB        *trainer.Point `json:"val_bpb,omitempty"`
+	Core          *trainer.Point `json:"core_metric,omitempty"`
+	Targets       config.Targets `json:"targets"`
+	Attempts      int            `json:"attempts"`
+	MaxAttempt    int            `json:"max_attempts"`
+	Elapsed       string         `json:"elapsed,omitempty"`
+	TimeLimit     string         `json:"time_limit,omitempty"`
+	Suspect       []int          `json:"suspect_steps,omitempty"`
+	CkptBytes     int64          `json:"checkpoint_bytes"`
+	FreeBytes     *int64         `json:"free_bytes,omitempty"`
+	Next          string         `json:"next"`
+	ETASeconds    *int64         `json:"eta_seconds,omitempty"`
+	NextAt        *time.Time     `json:"next_at,omitempty"`
+	// ObservedAt is when the daemon last saw Slurm answer for the run:
+	// everything in the row is at least this old.
+	ObservedAt *time.Time           `json:"observed_at,omitempty"`
+	AgeSeconds *int64               `json:"age_seconds,omitempty"`
 	State      *supervisor.RunState `json:"-"`
 }
 
-func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now time.Time) []statusRow {
+func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
 	var rows []statusRow
 	for _, name := range cfg.RunNames() {
 		run := cfg.Runs[name]
@@ -104,17 +115,23 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		}
 		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: run.Targets,
 			Attempts: st.Attempts, MaxAttempt: run.Policy.MaxAttempts}
-		if run.Paused {
+		if (run.Paused || st.Paused) && !st.Phase.Terminal() {
 			r.Phase = supervisor.PhasePaused
 		}
 		if j := st.Job; j != nil {
 			r.JobID, r.SlurmState = j.ID, j.State
+			if j.PendingReason != "" {
+				r.PendingReason = j.PendingReason
+				if !j.PendingSince.IsZero() {
+					r.PendingSince = &j.PendingSince
+				}
+			}
 			if j.ResumeStep != supervisor.UnknownStep {
 				r.ResumeStep = &j.ResumeStep
 			}
-			if !st.Phase.Terminal() || !j.End.IsZero() {
-				// A done or stopped run's job is no longer watched: its
-				// time would be a guess.
+			if !j.Handled || !j.End.IsZero() {
+				// A job whose end was handled without an end time is no
+				// longer watched: its time would be a guess.
 				r.Elapsed, r.TimeLimit = jobTimes(j, now)
 			}
 		}
@@ -126,54 +143,34 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		for _, sus := range st.Suspect {
 			r.Suspect = append(r.Suspect, sus.Step)
 		}
+		if t, ok := observed[name]; ok {
+			age := int64(max(now.Sub(t), 0) / time.Second)
+			r.ObservedAt, r.AgeSeconds = &t, &age
+		}
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
-		r.Next, r.NextAt = nextAction(st, r.Phase, now)
-		if eta, ok := targetsETA(st, run.Targets, now); ok && r.Phase == supervisor.PhaseRunning {
-			secs := int64(eta / time.Second)
+		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
+		r.Next = next.Text
+		if !next.At.IsZero() {
+			r.NextAt = &next.At
+		}
+		if next.ETA > 0 && r.Phase == supervisor.PhaseRunning {
+			secs := int64(next.ETA / time.Second)
 			r.ETASeconds = &secs
-			r.Next += "; targets in ~" + shortDuration(eta)
+			r.Next += "; targets in ~" + shortDuration(next.ETA)
 		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// nextAction says in words what the daemon will do next for the run.
-func nextAction(st supervisor.RunState, phase supervisor.Phase, now time.Time) (string, *time.Time) {
-	switch phase {
-	case supervisor.PhaseDone:
-		return "nothing: targets reached", nil
-	case supervisor.PhaseStopped:
-		return "nothing until resumed (" + st.Reason + ")", nil
-	case supervisor.PhasePaused:
-		return "nothing: paused", nil
-	case supervisor.PhaseBackoff:
-		at := st.BackoffUntil
-		if at.After(now) {
-			return "resubmit in " + at.Sub(now).Round(time.Second).String(), &at
-		}
-		return "resubmit now", nil
-	case supervisor.PhaseSubmitting:
-		return "confirm submission", nil
-	case supervisor.PhaseRunning:
-		return "wait for the job", nil
-	case supervisor.PhaseUnknown:
-		return "retry Slurm", nil
-	}
-	if st.Reason == "" {
-		return "wait for a job", nil
-	}
-	return "wait for a job (" + st.Reason + ")", nil
-}
-
 func printStatus(w io.Writer, rows []statusRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tNEXT")
+	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", printable(r.Run), r.Phase, printable(dash(r.JobID)),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(r.JobID)),
 			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
-			r.Attempts, r.MaxAttempt, printable(r.Next))
+			r.Attempts, r.MaxAttempt, age(r.AgeSeconds), printable(r.Next))
 	}
 	tw.Flush()
 	for _, r := range rows {
@@ -186,6 +183,15 @@ func printStatus(w io.Writer, rows []statusRow) {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", printable(r.Run), r.Suspect)
 		}
 	}
+}
+
+// age is how old a row's information is; "-" when the daemon never
+// observed the run.
+func age(secs *int64) string {
+	if secs == nil {
+		return "-"
+	}
+	return shortDuration(time.Duration(*secs) * time.Second)
 }
 
 func dash(s string) string {

@@ -1,16 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 func newTickCmd() *cobra.Command {
@@ -52,7 +55,7 @@ func newPlanCmd() *cobra.Command {
 				return err
 			}
 			res := sup.Tick(context.WithoutCancel(c.Context()))
-			return printPlans(c.OutOrStdout(), res, asJSON)
+			return printPlans(c.OutOrStdout(), cfg, res, time.Now(), asJSON)
 		},
 	}
 	configFlag(c, &path)
@@ -66,11 +69,14 @@ type planJSON struct {
 	Reason  string               `json:"reason,omitempty"`
 	Actions []map[string]any     `json:"actions"`
 	Events  []supervisor.Event   `json:"events,omitempty"`
+	Next    string               `json:"next,omitempty"`
 	Error   string               `json:"error,omitempty"`
 	State   *supervisor.RunState `json:"state,omitempty"`
 }
 
-func printPlans(w io.Writer, res supervisor.PassResult, asJSON bool) error {
+// printPlans prints each run's plan; what follows it is said by
+// supervisor.NextAction, in the same words as status.
+func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now time.Time, asJSON bool) error {
 	names := make([]string, 0, len(res.Plans)+len(res.Errors))
 	for n := range res.Plans {
 		names = append(names, n)
@@ -87,6 +93,9 @@ func printPlans(w io.Writer, res supervisor.PassResult, asJSON bool) error {
 		}
 		p := res.Plans[n]
 		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}}
+		if run, ok := cfg.Runs[n]; ok {
+			pj.Next = supervisor.NextAction(p.Next, supervisor.SpecOf(cfg, run), now).Text
+		}
 		for _, a := range p.Actions {
 			pj.Actions = append(pj.Actions, describeAction(a))
 		}
@@ -104,10 +113,13 @@ func printPlans(w io.Writer, res supervisor.PassResult, asJSON bool) error {
 		}
 		var acts []string
 		for _, a := range p.Actions {
+			if a["action"] != "submit" && a["action"] != "adopt" && a["action"] != "cancel" {
+				continue
+			}
 			acts = append(acts, formatAction(a))
 		}
 		if len(acts) == 0 {
-			acts = []string{"nothing"}
+			acts = []string{cmp.Or(p.Next, "nothing")}
 		}
 		fmt.Fprintf(w, "%s: %s (%s): %s\n", printable(p.Run), p.Phase, printable(p.Reason), printable(strings.Join(acts, "; ")))
 	}
@@ -126,6 +138,8 @@ func describeAction(a supervisor.Action) map[string]any {
 			m["until"] = a.Until
 		}
 		return m
+	case supervisor.Cancel:
+		return map[string]any{"action": "cancel", "job_id": a.JobID, "reason": a.Reason}
 	case supervisor.Complete:
 		return map[string]any{"action": "complete", "reason": a.Reason}
 	case supervisor.Stop:
@@ -141,10 +155,8 @@ func formatAction(m map[string]any) string {
 			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
 		}
 		return fmt.Sprintf("would submit attempt %v resuming from step %v", m["attempt"], m["from_step"])
-	case "adopt":
-		return fmt.Sprintf("would adopt job %v", m["job_id"])
-	case "wait":
-		return "wait"
+	case "cancel":
+		return fmt.Sprintf("would cancel job %v (%v)", m["job_id"], m["reason"])
 	}
-	return fmt.Sprintf("%v (%v)", m["action"], m["reason"])
+	return fmt.Sprintf("would adopt job %v", m["job_id"])
 }

@@ -46,15 +46,29 @@ func TestUnitSettings(t *testing.T) {
 		"Service.Restart":                  "on-failure",
 		"Service.RestartPreventExitStatus": "3",
 		"Install.WantedBy":                 "default.target",
+		// Hardening that needs no namespaces, so it works in user units.
+		"Service.NoNewPrivileges":         "yes",
+		"Service.LockPersonality":         "yes",
+		"Service.RestrictRealtime":        "yes",
+		"Service.RestrictSUIDSGID":        "yes",
+		"Service.SystemCallArchitectures": "native",
+		"Service.MemoryDenyWriteExecute":  "yes",
 	}
 	for k, v := range want {
 		if s[k] != v {
 			t.Errorf("%s = %q; want %q", k, s[k], v)
 		}
 	}
-	for _, k := range []string{"Service.WatchdogSec", "Unit.StartLimitIntervalSec", "Unit.StartLimitBurst"} {
+	for _, k := range []string{"Service.WatchdogSec", "Service.TimeoutStartSec", "Unit.StartLimitIntervalSec", "Unit.StartLimitBurst"} {
 		if s[k] == "" {
 			t.Errorf("%s is missing", k)
+		}
+	}
+	// A user manager has no network-online.target: ordering after it
+	// does nothing there and suggests otherwise.
+	for _, k := range []string{"Unit.After", "Unit.Wants", "Unit.Requires"} {
+		if strings.Contains(s[k], "network-online.target") {
+			t.Errorf("%s = %q; a user unit cannot wait for network-online.target", k, s[k])
 		}
 	}
 }

@@ -12,6 +12,7 @@ Jobs:
   set ID STATE [EXITCODE]   end or move a job: set 3 TIMEOUT, set 4 FAILED 1:0,
                             set 5 "CANCELLED by 1000" (CANCELLED alone: by the caller's uid)
   run ID                    make a job RUNNING with start time now
+  pending ID REASON         keep a job PENDING with squeue reason REASON (JobHeldUser, ...)
   hide ID | show ID         remove / restore the job's sacct row (show also ends "allocation")
   allocation ID             sacct shows JobName "allocation", empty WorkDir and Comment
   purge                     drop ended jobs from squeue (slurmctld forgot them)
@@ -49,6 +50,8 @@ func (e *env) control(args []string) int {
 		err = e.controlSet(rest)
 	case "run":
 		err = e.controlJob(rest, e.runJob)
+	case "pending":
+		err = e.controlPending(rest)
 	case "hide", "show", "allocation":
 		err = e.controlJob(rest, func(j *Job) error { setVisibility(j, cmd); return nil })
 	case "purge":
@@ -75,6 +78,20 @@ func (e *env) control(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// controlPending keeps a pending job pending, for the given reason.
+func (e *env) controlPending(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: pending ID REASON")
+	}
+	return e.withJob(args[0], func(j *Job) error {
+		if j.State != statePending {
+			return fmt.Errorf("job %d is %s, not %s", j.ID, j.State, statePending)
+		}
+		j.PendingReason, j.AutoRun, j.Outcome = args[1], false, nil
+		return nil
+	})
 }
 
 // controlJob applies fn to the job named by the single argument.

@@ -26,6 +26,9 @@ type Job struct {
 	Start        int64    `json:"start,omitempty"`
 	End          int64    `json:"end,omitempty"`
 
+	// PendingReason is squeue's %r while the job pends ("" prints None).
+	PendingReason string `json:"pending_reason,omitempty"`
+
 	// Hidden jobs have no sacct row yet (the 0.2-1.8 s after submission).
 	Hidden bool `json:"hidden,omitempty"`
 	// SacctLag is how many more sacct calls see no row for this job.

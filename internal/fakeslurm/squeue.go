@@ -180,8 +180,12 @@ func (e *env) squeueRow(j *Job, sep string) string {
 	if comment == "" {
 		comment = "(null)" // squeue printf()s the NULL string
 	}
+	reason := squeueReason(j.State)
+	if j.State == statePending && j.PendingReason != "" {
+		reason = j.PendingReason
+	}
 	fields := []string{
-		strconv.Itoa(j.ID), j.Name, baseState(j.State), squeueReason(j.State),
+		strconv.Itoa(j.ID), j.Name, baseState(j.State), reason,
 		squeueTime(j.Submit, e.loc), squeueTime(start, e.loc),
 		squeueTimelimit(j.TimeLimitMin), squeueSecs(used), j.WorkDir, comment,
 	}

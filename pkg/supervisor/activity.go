@@ -58,7 +58,7 @@ func (s *Supervisor) ActivityDirs() []string {
 	var dirs []string
 	for name, rc := range s.runs {
 		st := s.states[name]
-		if rc.Paused || st.Phase.Terminal() {
+		if rc.paused(st) || st.Phase.Terminal() {
 			continue
 		}
 		dirs = append(dirs, rc.CheckpointDir)

@@ -31,6 +31,7 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 	if err := s.commit(now, next, plan.Events); err != nil {
 		return plan.Next, fmt.Errorf("run %s: record decision: %w (nothing submitted)", rc.spec.Name, err)
 	}
+	s.applyCancels(ctx, rc, plan, now)
 	sub, ok := plan.Submission()
 	if !ok {
 		return next, nil
@@ -63,6 +64,21 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, jobID, cerr)
 	}
 	return next, nil
+}
+
+// applyCancels runs scancel for the plan's Cancel actions. A failure is
+// logged; the decision stands, and the next pass sends scancel again
+// after cancelRetry if the job is still live.
+func (s *Supervisor) applyCancels(ctx context.Context, rc runConfig, plan Plan, now time.Time) {
+	for _, a := range plan.Actions {
+		c, ok := a.(Cancel)
+		if !ok {
+			continue
+		}
+		if err := s.slurm.Scancel(ctx, c.JobID); err != nil {
+			s.emitAndJournal(now, newEvent(EventRunError, rc.spec.Name, FieldJobID, c.JobID, FieldReason, c.Reason, FieldError, err.Error()))
+		}
+	}
 }
 
 // submitRequest is the sbatch call for a submission: the user's flags, the
@@ -250,10 +266,10 @@ func eventLevel(e Event) zapcore.Level {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel
-	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped:
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped, EventJobStuckPending:
 		return zapcore.WarnLevel
 	case EventRunStopped:
-		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {
+		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget || r == ReasonTargetsRaised {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel

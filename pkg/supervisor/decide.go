@@ -46,6 +46,9 @@ type decider struct {
 	actions []Action
 	events  []Event
 	recheck time.Duration
+	// dirty marks a change of the state that no event, action or phase
+	// shows (a job's pending reason), so that it is recorded.
+	dirty bool
 }
 
 func (d *decider) event(name string, kv ...any) {
@@ -53,7 +56,7 @@ func (d *decider) event(name string, kv ...any) {
 }
 
 func (d *decider) changed() bool {
-	return len(d.events) > 0 || len(d.actions) > 1 || d.next.Phase != d.in.State.Phase || d.next.Reason != d.in.State.Reason
+	return d.dirty || len(d.events) > 0 || len(d.actions) > 1 || d.next.Phase != d.in.State.Phase || d.next.Reason != d.in.State.Reason
 }
 
 // observe folds this pass's observations into the state: evaluations from
@@ -97,16 +100,23 @@ func (d *decider) observe() {
 func (d *decider) decide() {
 	in := d.in
 	switch {
-	case in.Spec.Paused:
+	case d.next.Phase.Terminal():
+		// Paused or not: a run that is over stays over.
+		d.recheckTargets()
+		d.followLastJob()
+		return
+	case in.Spec.Paused || d.next.Paused:
+		// Observed, never acted upon: the job's record stays true to
+		// sacct, but its end is left for after the pause.
+		d.trackJob()
 		d.setPhase(PhasePaused, ReasonPaused)
 		return
 	case d.next.Phase == PhasePaused:
 		// Unpaused: decide afresh below.
 		d.setPhase(PhaseWaiting, ReasonNoJob)
-	case d.next.Phase.Terminal():
-		return
 	}
 	if d.targetsReached() {
+		d.followLastJob()
 		return
 	}
 	if in.Slurm.SacctErr != nil && d.needsSacct() {

@@ -149,6 +149,7 @@ func (d *decider) followJob() {
 	}
 	queued, inQueue := queueEntry(in.Slurm.Queue, job.ID)
 	live := inQueue && !queued.State.Terminal()
+	d.notePending(queued, inQueue)
 	switch {
 	case row == nil && live:
 		d.wait(PhaseRunning, ReasonJobLive, 0)
@@ -212,6 +213,40 @@ func (d *decider) untilExpectedEnd(row *slurm.Job) time.Duration {
 		return delay
 	}
 	return 0
+}
+
+// notePending records why a pending job waits (squeue's %r) and since
+// when, and reports a job that has waited policy.stuck_pending_after for a
+// reason that will not clear by itself, once per job: nothing is
+// cancelled, but somebody has to act.
+func (d *decider) notePending(e slurm.QueueEntry, inQueue bool) {
+	in, job := d.in, d.next.Job
+	if !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil {
+		return // not asked this pass: what was known stands
+	}
+	reason := ""
+	if inQueue && e.State.Name == slurm.StatePending {
+		reason = e.Reason
+	}
+	if reason != job.PendingReason {
+		job.PendingReason, job.PendingSince = reason, in.Now
+		if reason == "" {
+			job.PendingSince = time.Time{}
+		}
+		d.dirty = true
+	}
+	after := in.Spec.Policy.StuckPendingAfter
+	if reason == "" || after <= 0 || job.StuckReported || !slurm.PendingStuck(reason) {
+		return
+	}
+	waited := in.Now.Sub(job.PendingSince)
+	if waited < after {
+		d.recheckIn(after - waited)
+		return
+	}
+	job.StuckReported = true
+	d.event(EventJobStuckPending, FieldJobID, job.ID, FieldReason, reason, FieldSince, job.PendingSince,
+		"pending_for", waited.Round(time.Second).String(), FieldAttempt, job.Attempt)
 }
 
 // stallFactor: a running job that has produced no new complete checkpoint

@@ -25,6 +25,8 @@ const (
 	EventRunDone           = "run_done"
 	EventJobMissing        = "job_missing"
 	EventOperatorResume    = "operator_resume"
+	EventOperatorPause     = "operator_pause"
+	EventOperatorUnpause   = "operator_unpause"
 	EventCheckpointSuspect = "checkpoint_suspect"
 	EventRunStalled        = "run_stalled"
 	EventNotifyFailed      = "notify_failed"
@@ -34,6 +36,8 @@ const (
 	// read and was left out; the other rows were used.
 	EventSlurmRowSkipped = "slurm_row_skipped"
 	EventLeaseUnproven   = "lease_unproven"
+	EventJobStuckPending = "job_stuck_pending"
+	EventJobCancelled    = "job_cancelled"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -60,6 +64,9 @@ const (
 	FieldBytes      = "bytes"
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
+	FieldMissing    = "missing"
+	FieldPhase      = "phase"
+	FieldSince      = "since"
 )
 
 // Event is one decision or observation worth a log line and a journal

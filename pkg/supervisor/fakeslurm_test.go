@@ -184,3 +184,14 @@ var errSocketTimeout = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
 
 var errInvalidPartition = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
 	Stderr: "sbatch: error: Batch job submission failed: Invalid partition name specified", Err: errors.New("exit status 1")}
+
+func (m *memSlurm) Scancel(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["scancel"]++
+	if j, ok := m.jobs[id]; ok && !j.State.Terminal() {
+		j.State = slurm.ParseState("CANCELLED by 1000")
+		j.End = m.now()
+	}
+	return nil
+}

@@ -27,6 +27,7 @@ type Policy struct {
 	Backoff                    time.Duration
 	MaxBackoff                 time.Duration
 	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
+	StuckPendingAfter          time.Duration // report a job pending for a stuck reason this long (0: never)
 }
 
 // RunSpec is what Decide needs of a run's configuration.
@@ -37,6 +38,9 @@ type RunSpec struct {
 	Targets trainer.Targets
 	Policy  Policy
 	Paused  bool
+	// CancelOnDone cancels a live job once the targets are reached
+	// (on_done: cancel), so that its GPUs go back.
+	CancelOnDone bool
 	// PollInterval bounds how long a waiting plan sleeps.
 	PollInterval time.Duration
 }
@@ -153,6 +157,12 @@ type Wait struct {
 	Reason string
 }
 
+// Cancel runs scancel on a job of a run that is done (on_done: cancel).
+type Cancel struct {
+	JobID  string
+	Reason string
+}
+
 // Complete marks the run done.
 type Complete struct{ Reason string }
 
@@ -163,6 +173,7 @@ func (Submit) action() string   { return "submit" }
 func (Adopt) action() string    { return "adopt" }
 func (Wait) action() string     { return "wait" }
 func (Complete) action() string { return "complete" }
+func (Cancel) action() string   { return "cancel" }
 func (Stop) action() string     { return "stop" }
 
 // Plan is Decide's answer: the new state, what to do, what to log.

@@ -14,6 +14,7 @@ type SlurmAPI interface {
 	SacctWindow(ctx context.Context, since, until time.Time, names []string) ([]slurm.Job, error)
 	Squeue(ctx context.Context) ([]slurm.QueueEntry, error)
 	Sbatch(ctx context.Context, req slurm.SubmitRequest) (string, error)
+	Scancel(ctx context.Context, jobID string) error
 }
 
 // adoptLookback is how far back an ended job is looked for when a run
@@ -81,7 +82,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 // needs a windowed sacct (zero: not at all). squeue is skipped while every
 // job is plainly running, so a quiet pass costs one sacct call.
 func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue bool, since time.Time) {
-	if rc.spec.Paused || st.Phase.Terminal() {
+	if rc.paused(st) || st.Phase.Terminal() {
 		return false, time.Time{}
 	}
 	if st.Intent != nil {
@@ -101,7 +102,8 @@ func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue 
 		return !now.Before(st.BackoffUntil), time.Time{}
 	}
 	row, ok := snap.jobs[j.ID]
-	return !ok || row.State.Terminal(), time.Time{}
+	// A pending job's reason is squeue's (sacct says "None").
+	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending, time.Time{}
 }
 
 // slurmView cuts the pass's snapshot down to one run.

@@ -139,11 +139,7 @@ func (ps *PruneSchedule) Reschedule() {
 			continue
 		}
 		run := name
-		if _, err := c.AddFunc(pol.Schedule, func() {
-			if _, err := s.Prune(run, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
-				s.emit(newEvent(EventRunError, run, FieldError, err.Error(), FieldReason, "prune"))
-			}
-		}); err != nil {
+		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(run) }); err != nil {
 			s.log.Warn(EventConfigRejected, zap.String(FieldRun, run), zap.String(FieldError, "prune.schedule: "+err.Error()))
 		}
 	}
@@ -156,6 +152,27 @@ func (ps *PruneSchedule) Reschedule() {
 		old.Stop()
 	}
 	c.Start()
+}
+
+// scheduledPrune applies the retention policy to a run at its scheduled
+// time, unless the run is paused: a paused run is never acted upon, and
+// deleting checkpoints is acting (prune RUN still does it on request).
+func (s *Supervisor) scheduledPrune(run string) {
+	if s.paused(run) {
+		return
+	}
+	if _, err := s.Prune(run, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
+		s.emit(newEvent(EventRunError, run, FieldError, err.Error(), FieldReason, "prune"))
+	}
+}
+
+// paused reports whether the run is paused now, by the configuration or
+// the operator.
+func (s *Supervisor) paused(run string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc, ok := s.runs[run]
+	return ok && rc.paused(s.states[run])
 }
 
 func (ps *PruneSchedule) stop() {

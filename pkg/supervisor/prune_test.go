@@ -81,3 +81,36 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestScheduledPruneSkipsPausedRun: a paused run is never acted upon, and
+// the schedule deleting its checkpoints would be acting; unpaused, the
+// schedule applies again.
+func TestScheduledPruneSkipsPausedRun(t *testing.T) {
+	r := newRig(t, "d20")
+	r.cfg.Prune = &config.Prune{KeepLast: 1}
+	r.restart()
+	for _, step := range []int{100, 200, 300} {
+		r.checkpoint("d20", step, 0.9)
+	}
+	complete := func() []int {
+		rep, err := ckpt.ScanDir(r.cfg.Runs["d20"].CheckpointDir, ckpt.Options{Ranks: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.CompleteSteps()
+	}
+	if err := r.sup.Apply(r.now, NewRequest(RequestPause, "d20", r.now)); err != nil {
+		t.Fatal(err)
+	}
+	r.sup.scheduledPrune("d20")
+	if got := complete(); !equalInts(got, []int{100, 200, 300}) {
+		t.Fatalf("paused: complete steps %v after the scheduled prune; want all kept", got)
+	}
+	if err := r.sup.Apply(r.now, NewRequest(RequestUnpause, "d20", r.now)); err != nil {
+		t.Fatal(err)
+	}
+	r.sup.scheduledPrune("d20")
+	if got := complete(); !equalInts(got, []int{300}) {
+		t.Errorf("unpaused: complete steps %v after the scheduled prune; want [300]", got)
+	}
+}

@@ -70,4 +70,10 @@ const (
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
 	ReasonRestartRequired      = "restart_required"
 	ReasonLeaseUnproven        = "lease_unproven"
+	// ReasonTargetsRaised: the run was done, then its targets were raised
+	// beyond what it reached; it waits for resume.
+	ReasonTargetsRaised = "targets_raised"
+	// ReasonOnDoneCancel: the job was cancelled because the run is done
+	// and says on_done: cancel.
+	ReasonOnDoneCancel = "on_done_cancel"
 )

@@ -21,7 +21,7 @@ import (
 // of the state and the only submitter.
 type Request struct {
 	ID   string    `json:"id"`
-	Kind string    `json:"kind"` // RequestResume
+	Kind string    `json:"kind"` // RequestResume, RequestPause, RequestUnpause
 	Run  string    `json:"run"`
 	At   time.Time `json:"at"`
 	// Step, when set, is the step to resume from instead of the newest
@@ -33,10 +33,24 @@ type Request struct {
 	Force bool `json:"force,omitempty"`
 }
 
-// RequestResume asks for a resubmission of a run that is not running.
-const RequestResume = "resume"
+// Request kinds.
+const (
+	// RequestResume asks for a resubmission of a run that is not running.
+	RequestResume = "resume"
+	// RequestPause asks the daemon to stop acting on a run: it is still
+	// observed, its job left alone, nothing submitted.
+	RequestPause = "pause"
+	// RequestUnpause undoes RequestPause.
+	RequestUnpause = "unpause"
+)
 
 const requestDir = "requests"
+
+// NewRequest is a request of this kind for run, made now, with an id no
+// other request shares.
+func NewRequest(kind, run string, now time.Time) Request {
+	return Request{ID: fmt.Sprintf("%s-%s-%d", kind, run, now.UnixNano()), Kind: kind, Run: run, At: now}
+}
 
 // WriteRequest leaves r for the daemon in stateDir and returns its path.
 func WriteRequest(stateDir string, r Request) (string, error) {
@@ -90,7 +104,7 @@ func (s *Supervisor) applyRequests(now time.Time) {
 		outcome := "ok"
 		if err := json.Unmarshal(data, &r); err != nil {
 			outcome = fmt.Sprintf("error: unreadable request %s: %v", name, err)
-		} else if err := s.Resume(now, r); err != nil {
+		} else if err := s.Apply(now, r); err != nil {
 			outcome = "error: " + err.Error()
 		}
 		os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".json")+".result"), []byte(outcome+"\n"), 0o600)
@@ -98,20 +112,25 @@ func (s *Supervisor) applyRequests(now time.Time) {
 	}
 }
 
+// Apply applies an operator's request of any kind.
+func (s *Supervisor) Apply(now time.Time, r Request) error {
+	switch r.Kind {
+	case RequestResume, "":
+		return s.Resume(now, r)
+	case RequestPause, RequestUnpause:
+		return s.setPaused(now, r)
+	}
+	return fmt.Errorf("unknown request kind %q", r.Kind)
+}
+
 // Resume applies an operator's resume request to a run: the run leaves
 // stopped (or waiting), its failure counters are reset, and the next pass
 // submits, from r.Step when given. A run with a job that may be live is
 // refused: never two jobs.
 func (s *Supervisor) Resume(now time.Time, r Request) error {
-	s.mu.Lock()
-	rc, ok := s.runs[r.Run]
-	st, known := s.states[r.Run]
-	s.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("no run %q in the configuration", r.Run)
-	}
-	if !known {
-		st = NewRunState(r.Run)
+	rc, st, err := s.requested(r)
+	if err != nil {
+		return err
 	}
 	next, ev, err := resumeState(st, rc.spec, r, now)
 	if err != nil {
@@ -120,7 +139,25 @@ func (s *Supervisor) Resume(now time.Time, r Request) error {
 	return s.commit(now, next, []Event{ev})
 }
 
+// requested is the configured run a request names, and its state.
+func (s *Supervisor) requested(r Request) (runConfig, RunState, error) {
+	s.mu.Lock()
+	rc, ok := s.runs[r.Run]
+	st, known := s.states[r.Run]
+	s.mu.Unlock()
+	if !ok {
+		return rc, st, fmt.Errorf("no run %q in the configuration", r.Run)
+	}
+	if !known {
+		st = NewRunState(r.Run)
+	}
+	return rc, st, nil
+}
+
 func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState, Event, error) {
+	if err := pausedError(st, spec); err != nil {
+		return st, Event{}, err
+	}
 	switch st.Phase {
 	case PhaseRunning, PhaseUnknown:
 		if r.Force {
@@ -156,4 +193,41 @@ func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState,
 		kv = append(kv, FieldResumeStep, *r.Step)
 	}
 	return st, newEvent(EventOperatorResume, spec.Name, kv...), nil
+}
+
+// pausedError says why a paused run cannot be resumed, and how to unpause.
+func pausedError(st RunState, spec RunSpec) error {
+	switch {
+	case spec.Paused:
+		return fmt.Errorf("it is paused in the configuration (runs.%s.paused: true); remove that first", spec.Name)
+	case st.Paused:
+		return fmt.Errorf("it is paused; first: nanosupervisord unpause %s", spec.Name)
+	}
+	return nil
+}
+
+// setPaused applies pause or unpause. Pausing leaves the phase to the next
+// pass (Decide), which observes the run but acts on nothing; a done or
+// stopped run stays as it is. Unpausing a run that the configuration
+// pauses is refused: it would change nothing.
+func (s *Supervisor) setPaused(now time.Time, r Request) error {
+	rc, st, err := s.requested(r)
+	if err != nil {
+		return err
+	}
+	pause := r.Kind == RequestPause
+	if !pause && rc.spec.Paused {
+		return fmt.Errorf("run %s: it is paused in the configuration (runs.%s.paused: true); remove that to unpause", r.Run, r.Run)
+	}
+	if st.Paused == pause {
+		return nil
+	}
+	st = st.Clone()
+	st.Paused = pause
+	st.Updated = now
+	name := EventOperatorUnpause
+	if pause {
+		name = EventOperatorPause
+	}
+	return s.commit(now, st, []Event{newEvent(name, r.Run, FieldPhase, st.Phase)})
 }

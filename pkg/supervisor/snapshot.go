@@ -36,7 +36,13 @@ func (s *Supervisor) endPass(now time.Time) {
 	s.inPass = false
 	dirty := s.snapDirty
 	s.mu.Unlock()
-	if !dirty || s.ledger == nil || s.dryRun {
+	if s.ledger == nil || s.dryRun {
+		return
+	}
+	if err := s.saveObserved(); err != nil {
+		s.log.Error(EventRunError, zap.String(FieldReason, "save_observed"), zap.String(FieldError, err.Error()))
+	}
+	if !dirty {
 		return
 	}
 	if err := s.saveSnapshot(now); err != nil {

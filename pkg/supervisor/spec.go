@@ -38,27 +38,40 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 			continue
 		}
 		byJobName[jobName] = name
-		runs[name] = runConfig{Run: r, spec: RunSpec{
-			Name:    name,
-			JobName: jobName,
-			Start:   StartMode(r.Start),
-			Targets: trainer.Targets{ValBPB: r.Targets.ValBPB, CoreMetric: r.Targets.CoreMetric},
-			Policy: Policy{
-				MaxAttempts:                r.Policy.MaxAttempts,
-				MaxFailuresWithoutProgress: r.Policy.MaxFailuresWithoutProgress,
-				Backoff:                    r.Policy.Backoff,
-				MaxBackoff:                 r.Policy.MaxBackoff,
-				RetryAfterProgress:         r.Policy.RetryAfterProgress,
-			},
-			Paused:       r.Paused,
-			PollInterval: cfg.PollInterval,
-		}}
+		spec := SpecOf(cfg, r)
+		spec.JobName = jobName
+		runs[name] = runConfig{Run: r, spec: spec}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return runs, nil
+}
+
+// paused reports whether the run is paused, by the configuration or by
+// the operator (pause RUN): either suffices.
+func (rc runConfig) paused(st RunState) bool { return rc.spec.Paused || st.Paused }
+
+// SpecOf is what Decide and NextAction need of run r of cfg, less the
+// Slurm job name (which takes reading the script; buildRuns fills it in).
+func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
+	return RunSpec{
+		Name:    r.Name,
+		Start:   StartMode(r.Start),
+		Targets: trainer.Targets{ValBPB: r.Targets.ValBPB, CoreMetric: r.Targets.CoreMetric},
+		Policy: Policy{
+			MaxAttempts:                r.Policy.MaxAttempts,
+			MaxFailuresWithoutProgress: r.Policy.MaxFailuresWithoutProgress,
+			Backoff:                    r.Policy.Backoff,
+			MaxBackoff:                 r.Policy.MaxBackoff,
+			RetryAfterProgress:         r.Policy.RetryAfterProgress,
+			StuckPendingAfter:          r.Policy.StuckPendingAfter,
+		},
+		Paused:       r.Paused,
+		CancelOnDone: r.OnDone == config.OnDoneCancel,
+		PollInterval: cfg.PollInterval,
+	}
 }
 
 // belongs reports whether a Slurm job with this name and comment is one of

@@ -63,6 +63,12 @@ type RunState struct {
 	// choosing where to resume, until rewritten. Nothing is deleted.
 	Suspect []SuspectStep `json:"suspect,omitempty"`
 
+	// Paused is set by the operator's pause RUN and cleared by unpause
+	// RUN. The run is paused while this or the config's paused: is true
+	// (RunSpec.Paused); either alone suffices, and unpause clears only
+	// this one.
+	Paused bool `json:"paused,omitempty"`
+
 	// ResumeOverride is the step an operator asked the next submission to
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
@@ -128,6 +134,15 @@ type JobRecord struct {
 	// Outcome is the reason given when the end was handled.
 	Outcome string   `json:"outcome,omitempty"`
 	Hints   []string `json:"hints,omitempty"`
+	// PendingReason is squeue's reason (%r) while the job pends, and
+	// PendingSince when that reason was first seen; StuckReported is set
+	// once job_stuck_pending was logged for the job.
+	PendingReason string    `json:"pending_reason,omitempty"`
+	PendingSince  time.Time `json:"pending_since,omitzero"`
+	StuckReported bool      `json:"stuck_reported,omitempty"`
+	// CancelSent is when scancel was last sent for the job (on_done:
+	// cancel); it is sent again only after cancelRetry.
+	CancelSent time.Time `json:"cancel_sent,omitzero"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 }

@@ -63,6 +63,8 @@ type Supervisor struct {
 	slurmDown time.Time
 	logs      logCache
 	ckpts     ckptCache
+	// observed is when each run was last observed (observed.go).
+	observed map[string]time.Time
 
 	// skippedRows are the unreadable Slurm rows already logged (skipped.go).
 	skippedRows map[string]bool

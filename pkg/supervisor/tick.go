@@ -83,7 +83,10 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 		Now: now, Spec: rc.spec, State: st, Slurm: snap.view(rc, st),
 		UID: s.uid, Nonce: s.nonce(), Rand: s.random(),
 	}
-	if !rc.spec.Paused && !st.Phase.Terminal() {
+	// A done or stopped run whose last job still runs is observed too: the
+	// job keeps saving checkpoints and status should show them.
+	following := st.Job != nil && !st.Job.Handled
+	if !rc.paused(st) && (!st.Phase.Terminal() || following) {
 		settle := settleTime
 		if snap.jobGone(st.Job) {
 			settle = 0
@@ -94,6 +97,9 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 		in.Ckpt = CkptView{Newest: st.NewestStep}
 	}
 	plan = Decide(in)
+	if v := in.Slurm; v.SacctErr == nil && v.QueueErr == nil && v.WindowErr == nil {
+		s.noteObserved(rc.spec.Name, now)
+	}
 	if _, submits := plan.Submission(); submits && !s.dryRun {
 		if err := s.proveLease(); err != nil {
 			return s.fenced(now, st, err), nil

@@ -20,6 +20,17 @@ const (
 	StartWait StartMode = "wait"
 )
 
+// OnDone says what happens to a run's job when its targets are reached.
+type OnDone string
+
+const (
+	// OnDoneFinish lets the job run to its end (it may train on, and its
+	// checkpoints are kept): the default.
+	OnDoneFinish OnDone = "finish"
+	// OnDoneCancel cancels the job (scancel) so its GPUs go back at once.
+	OnDoneCancel OnDone = "cancel"
+)
+
 // Defaults, named so documentation, example and code cannot drift apart.
 const (
 	DefaultPollInterval   = 2 * time.Minute
@@ -32,8 +43,11 @@ const (
 	// DefaultRetryAfterProgress caps the delay after a failure that followed
 	// a new checkpoint (see Policy.RetryAfterProgress).
 	DefaultRetryAfterProgress = 10 * time.Second
-	DefaultKeepLast           = 2
-	DefaultNotifyTimeout      = 10 * time.Second
+	// DefaultStuckPendingAfter is how long a job may pend for a reason
+	// that does not clear by itself before job_stuck_pending is logged.
+	DefaultStuckPendingAfter = time.Hour
+	DefaultKeepLast          = 2
+	DefaultNotifyTimeout     = 10 * time.Second
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -84,6 +98,7 @@ type Run struct {
 	// workdir", which LogPath resolves. "" = Slurm's default slurm-%j.out.
 	Log     string
 	Start   StartMode
+	OnDone  OnDone
 	Targets Targets
 	Policy  Policy
 	Paused  bool
@@ -119,6 +134,10 @@ type Policy struct {
 	// is most likely transient and every minute idle is allocation lost.
 	// 0 resubmits at once. Failures without progress back off from Backoff.
 	RetryAfterProgress time.Duration
+	// StuckPendingAfter: a job pending this long for a reason that does
+	// not clear by itself (JobHeldUser, AssocGrpBillingMinutes, ...) is
+	// reported once as job_stuck_pending. 0 never reports.
+	StuckPendingAfter time.Duration
 }
 
 // Prune is a checkpoint retention policy.
@@ -130,14 +149,31 @@ type Prune struct {
 
 // Notify says where to tell the user about events that need them.
 type Notify struct {
-	Webhook string        // http(s) URL receiving a JSON POST; "" = none
-	Command []string      // program and arguments run per event; nil = none
-	Events  []string      // event names that notify
-	Timeout time.Duration // per delivery attempt
+	Webhook string // http(s) URL receiving a POST; "" = none
+	// WebhookFormat is the payload's shape: WebhookJSON (the daemon's own
+	// document) or a chat service's (Slack, Discord, ntfy, Matrix).
+	WebhookFormat string
+	Command       []string      // program and arguments run per event; nil = none
+	Events        []string      // event names that notify
+	Timeout       time.Duration // per delivery attempt
 }
 
+// Webhook payload formats (notify.webhook.format).
+const (
+	WebhookJSON    = "json"
+	WebhookSlack   = "slack"
+	WebhookDiscord = "discord"
+	WebhookNtfy    = "ntfy"
+	WebhookMatrix  = "matrix"
+)
+
+// WebhookFormats lists the values notify.webhook.format takes.
+var WebhookFormats = []string{WebhookJSON, WebhookSlack, WebhookDiscord, WebhookNtfy, WebhookMatrix}
+
 // DefaultNotifyEvents are the events that notify when events is not set.
-var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall"}
+var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",
+	"job_stuck_pending",
+}
 
 // notifyEvents are the event names notify.events may list: the events of
 // DESIGN.md plus "stall" (a run that makes no progress for too long).
@@ -146,4 +182,5 @@ var notifyEvents = []string{
 	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",
 	"run_backoff", "slurm_unavailable", "config_reloaded", "config_rejected",
 	"checkpoint_pruned", "stall",
+	"job_stuck_pending",
 }

@@ -29,7 +29,8 @@ func TestExampleConfigParses(t *testing.T) {
 	check(t, "PollInterval", c.PollInterval, DefaultPollInterval)
 	check(t, "StateDir", c.StateDir, "/home/u/.local/state/nanosupervisord")
 	check(t, "Slurm", c.Slurm, Slurm{CommandTimeout: DefaultCommandTimeout})
-	check(t, "Prune", *c.Prune, Prune{Schedule: "0 3 * * *", KeepLast: 2, KeepEvery: 5})
+	// Nothing is deleted unless the user uncomments prune:.
+	check(t, "Prune == nil", c.Prune == nil, true)
 	check(t, "Notify == nil", c.Notify == nil, true)
 
 	d20 := c.Runs["d20"]
@@ -41,12 +42,40 @@ func TestExampleConfigParses(t *testing.T) {
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
 	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
-		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress})
+		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter})
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), c.Prune)
 
 	d24 := c.Runs["d24"]
 	check(t, "d24.CheckpointDir", d24.CheckpointDir, "/home/u/.cache/nanochat/base_checkpoints/d24")
-	check(t, "d24.Prune", *d24.Prune, Prune{Schedule: "0 3 * * *", KeepLast: 3, KeepEvery: 5})
+	check(t, "d24.Prune == nil", d24.Prune == nil, true)
+	// The d24 goals of the nanochat speedrun guide.
+	check(t, "*d24.Targets.ValBPB", *d24.Targets.ValBPB, 0.74)
+	check(t, "*d24.Targets.CoreMetric", *d24.Targets.CoreMetric, 0.256)
+}
+
+// TestExamplePruneParses uncomments the retention policy (the global
+// section and d24's own), so the documented but disabled keys are checked.
+func TestExamplePruneParses(t *testing.T) {
+	data, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	text = strings.Replace(text, "    # prune:\n    #   keep_last: 3", "    prune:\n      keep_last: 3", 1)
+	i, j := strings.Index(text, "\n# prune:\n")+1, strings.Index(text, "# Notifications.")
+	if i <= 0 || j < i {
+		t.Fatal("config.example.yaml has no commented-out prune section before notify")
+	}
+	section := regexp.MustCompile(`(?m)^# ?`).ReplaceAllString(text[i:j], "")
+	c, err := ParseWithEnv([]byte(text[:i]+section+text[j:]), "config.example.yaml", envOf(map[string]string{"HOME": "/home/u"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Prune == nil || c.Runs["d24"].Prune == nil {
+		t.Fatalf("Prune = %v, d24.Prune = %v; want both set", c.Prune, c.Runs["d24"].Prune)
+	}
+	check(t, "Prune", *c.Prune, Prune{Schedule: "0 3 * * *", KeepLast: 2, KeepEvery: 5})
+	check(t, "d24.Prune", *c.Runs["d24"].Prune, Prune{Schedule: "0 3 * * *", KeepLast: 3, KeepEvery: 5})
 }
 
 // TestExampleNotifyParses uncomments the notify section, so the documented

@@ -66,7 +66,7 @@ func TestParseMinimalAppliesDefaults(t *testing.T) {
 	check(t, "Start", r.Start, StartAdopt)
 	check(t, "Targets.ValBPB == nil", r.Targets.ValBPB == nil, true)
 	check(t, "Targets.CoreMetric == nil", r.Targets.CoreMetric == nil, true)
-	check(t, "Policy", r.Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second})
+	check(t, "Policy", r.Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
 	check(t, "Paused", r.Paused, false)
 	check(t, "Prune == nil", r.Prune == nil, true)
 	// No targets is legal but can never end as done: the user is told.
@@ -105,7 +105,7 @@ func TestParseFull(t *testing.T) {
 	check(t, "d20.Start", d20.Start, StartSubmit)
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
-	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second})
+	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
 	check(t, "d20.Paused", d20.Paused, true)
 	check(t, "d20.Prune", *d20.Prune, Prune{Schedule: "@daily", KeepLast: 3, KeepEvery: 10})
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), d20.Prune)
@@ -119,7 +119,7 @@ func TestParseFull(t *testing.T) {
 	check(t, "d24.Targets.ValBPB == nil", d24.Targets.ValBPB == nil, true)
 	check(t, "*d24.Targets.CoreMetric", *d24.Targets.CoreMetric, 0.0)
 	// Merged policy keeps the merged keys and the defaults for the rest.
-	check(t, "d24.Policy", d24.Policy, Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second})
+	check(t, "d24.Policy", d24.Policy, Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
 	check(t, "d24.Paused", d24.Paused, false)
 	// schedule: "" switches scheduled pruning off but keeps the retention.
 	check(t, "d24.Prune", *d24.Prune, Prune{Schedule: "", KeepLast: 3, KeepEvery: 5})
@@ -175,7 +175,7 @@ func TestBackoffAboveDefaultCapRaisesCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "Policy", c.Runs["d20"].Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour, RetryAfterProgress: 10 * time.Second})
+	check(t, "Policy", c.Runs["d20"].Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
 }
 
 func TestRetryAfterProgress(t *testing.T) {
@@ -230,4 +230,37 @@ runs:
 	check(t, "Ranks (first merge wins)", r.Ranks, 2)
 	check(t, "Start (from a later merge)", r.Start, StartWait)
 	check(t, "Paused (nested merge)", r.Paused, true)
+}
+
+func TestNotifyWebhookFormat(t *testing.T) {
+	const head = "runs:\n  d20:\n    script: /s.sh\n    checkpoint_dir: /c\n    targets: {val_bpb: 0.8}\nnotify:\n  webhook: "
+	tests := []struct {
+		webhook     string
+		url, format string
+		wantErr     string
+	}{
+		{webhook: "https://h.example.org/x", url: "https://h.example.org/x", format: WebhookJSON},
+		{webhook: "{url: https://hooks.slack.com/services/T/B/X, format: slack}", url: "https://hooks.slack.com/services/T/B/X", format: WebhookSlack},
+		{webhook: "{url: https://ntfy.sh/$TOPIC, format: ntfy}", url: "https://ntfy.sh/runs", format: WebhookNtfy},
+		{webhook: "{url: https://h.example.org/x}", url: "https://h.example.org/x", format: WebhookJSON},
+		{webhook: "{url: https://h.example.org/x, format: teams}", wantErr: `c.yaml:7:51: notify.webhook.format: must be one of json, slack, discord, ntfy or matrix, got "teams"`},
+		{webhook: "{format: slack}", wantErr: "notify.webhook.url: required"},
+		{webhook: "{url: ftp://x, format: slack}", wantErr: `notify.webhook.url: expected an http:// or https:// URL, got "ftp://x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.webhook, func(t *testing.T) {
+			c, err := ParseWithEnv([]byte(head+tt.webhook+"\n"), "c.yaml", envOf(map[string]string{"HOME": "/h", "TOPIC": "runs"}))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, "Webhook", c.Notify.Webhook, tt.url)
+			check(t, "WebhookFormat", c.Notify.WebhookFormat, tt.format)
+		})
+	}
 }

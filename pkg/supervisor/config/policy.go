@@ -40,7 +40,9 @@ func (p *parser) targets(run fields) Targets {
 	return t
 }
 
-var policyKeys = []string{"max_attempts", "max_failures_without_progress", "backoff", "max_backoff", "retry_after_progress"}
+var policyKeys = []string{"max_attempts", "max_failures_without_progress", "backoff", "max_backoff", "retry_after_progress",
+	"stuck_pending_after",
+}
 
 // policy decodes the resubmission policy over the defaults in def. When only
 // backoff is given and it exceeds the default cap, the cap rises to it: the
@@ -59,6 +61,7 @@ func (p *parser) policy(run fields, def Policy) Policy {
 	p.intAtLeast(f, "max_failures_without_progress", &out.MaxFailuresWithoutProgress, 1)
 	p.durationAtLeast(f, "backoff", &out.Backoff, time.Nanosecond)
 	p.durationAtLeast(f, "retry_after_progress", &out.RetryAfterProgress, 0)
+	p.durationAtLeast(f, "stuck_pending_after", &out.StuckPendingAfter, 0)
 	if f.get("max_backoff") == nil {
 		out.MaxBackoff = max(out.MaxBackoff, out.Backoff)
 		return out

@@ -13,6 +13,7 @@ import (
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
+	"on_done",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -20,7 +21,8 @@ var runElsewhere = map[string]string{
 	"val_bpb": "targets", "core_metric": "targets",
 	"max_attempts": "policy", "max_failures_without_progress": "policy",
 	"backoff": "policy", "max_backoff": "policy", "retry_after_progress": "policy",
-	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
+	"stuck_pending_after": "policy",
+	"schedule":            "prune", "keep_last": "prune", "keep_every": "prune",
 }
 
 // runName is what a run may be called: it appears in file names, journal
@@ -28,6 +30,8 @@ var runElsewhere = map[string]string{
 var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
+
+var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
 
 // runs decodes the runs mapping; prune is the global retention policy runs
 // refine.
@@ -72,9 +76,10 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	f.owner = key
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt,
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
-			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress},
+			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
+			StuckPendingAfter: DefaultStuckPendingAfter},
 	}
 	p.runPaths(f, r)
 	p.intAtLeast(f, "ranks", &r.Ranks, 1)
@@ -203,6 +208,14 @@ func (p *parser) submission(f fields, r *Run) {
 				p.errorf(v, join(f.path, "start"), "must be one of %s, got %q", joinWords(startModes), s)
 			}
 			r.Start = StartMode(s)
+		}
+	}
+	if v := f.get("on_done"); v != nil {
+		if s, ok := p.str(v, join(f.path, "on_done")); ok {
+			if !slices.Contains(onDoneModes, s) {
+				p.errorf(v, join(f.path, "on_done"), "must be one of %s, got %q", joinWords(onDoneModes), s)
+			}
+			r.OnDone = OnDone(s)
 		}
 	}
 }

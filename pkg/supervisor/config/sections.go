@@ -139,13 +139,13 @@ func (p *parser) notify(top fields) *Notify {
 	if n == nil {
 		return nil
 	}
-	out := &Notify{Events: slices.Clone(DefaultNotifyEvents), Timeout: DefaultNotifyTimeout}
+	out := &Notify{WebhookFormat: WebhookJSON, Events: slices.Clone(DefaultNotifyEvents), Timeout: DefaultNotifyTimeout}
 	f, ok := p.mapping(n, "notify", notifyKeys, nil)
 	if !ok {
 		return out
 	}
 	f.owner = top.keys["notify"]
-	out.Webhook = p.webhook(f)
+	out.Webhook, out.WebhookFormat = p.webhook(f)
 	if v := f.get("command"); v != nil {
 		out.Command = p.command(v)
 	}
@@ -159,28 +159,49 @@ func (p *parser) notify(top fields) *Notify {
 	return out
 }
 
-// webhook reads notify.webhook. $VARS expand so a secret URL can stay in
-// the environment instead of the file.
-func (p *parser) webhook(f fields) string {
+// webhook reads notify.webhook: a URL, or a mapping with url and format.
+// $VARS expand so a secret URL can stay in the environment instead of the
+// file.
+func (p *parser) webhook(f fields) (string, string) {
 	v := f.get("webhook")
 	if v == nil {
-		return ""
+		return "", WebhookJSON
 	}
-	s, ok := p.str(v, "notify.webhook")
+	format, key := WebhookJSON, "notify.webhook"
+	if resolve(v).Kind == yaml.MappingNode {
+		w, ok := p.mapping(v, key, []string{"url", "format"}, nil)
+		if !ok {
+			return "", format
+		}
+		w.owner = f.keys["webhook"]
+		if fv := w.get("format"); fv != nil {
+			if s, ok := p.str(fv, "notify.webhook.format"); ok {
+				if !slices.Contains(WebhookFormats, s) {
+					p.errorf(fv, "notify.webhook.format", "must be one of %s, got %q", joinWords(WebhookFormats), s)
+				}
+				format = s
+			}
+		}
+		if v, key = w.get("url"), "notify.webhook.url"; v == nil {
+			p.errorf(w.where("url"), key, "required: the URL to POST to")
+			return "", format
+		}
+	}
+	s, ok := p.str(v, key)
 	if !ok {
-		return ""
+		return "", format
 	}
 	s, err := expandVars(s, p.getenv)
 	if err != nil {
-		p.errorf(v, "notify.webhook", "%v", err)
-		return ""
+		p.errorf(v, key, "%v", err)
+		return "", format
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.errorf(v, "notify.webhook", "expected an http:// or https:// URL, got %q", s)
-		return ""
+		p.errorf(v, key, "expected an http:// or https:// URL, got %q", s)
+		return "", format
 	}
-	return s
+	return s, format
 }
 
 // command reads notify.command; the program (first item) may use ~ and $VARS.

@@ -20,6 +20,10 @@ const (
 	DefaultQueueSize = 64
 	DefaultTries     = 3
 	DefaultBackoff   = 2 * time.Second
+	// DefaultMinInterval spaces webhook deliveries: chat services limit
+	// incoming webhooks to about one message a second (Slack, Discord)
+	// and answer 429 beyond.
+	DefaultMinInterval = time.Second
 )
 
 // Notifier delivers notifications in the background. The zero value is
@@ -27,6 +31,7 @@ const (
 // event. All methods are safe for concurrent use.
 type Notifier struct {
 	webhook string
+	format  string
 	command []string
 	timeout time.Duration
 	events  map[string]bool
@@ -38,8 +43,13 @@ type Notifier struct {
 	queueSize int
 	tries     int
 	backoff   time.Duration
+	minGap    time.Duration
+	lastPost  time.Time // worker only
 
-	mu       sync.Mutex // guards queue, closed, dropped
+	started time.Time // makes delivery ids unique across restarts
+
+	mu       sync.Mutex // guards queue, closed, dropped, seq
+	seq      uint64
 	queue    []delivery
 	closed   bool
 	dropped  uint64
@@ -70,6 +80,9 @@ func WithRetry(tries int, backoff time.Duration) Option {
 	return func(n *Notifier) { n.tries, n.backoff = max(tries, 1), backoff }
 }
 
+// WithMinInterval sets the least time between two webhook deliveries.
+func WithMinInterval(d time.Duration) Option { return func(n *Notifier) { n.minGap = max(d, 0) } }
+
 // WithClock sets the clock stamping payloads.
 func WithClock(now func() time.Time) Option { return func(n *Notifier) { n.now = now } }
 
@@ -81,19 +94,21 @@ func WithHost(host string) Option { return func(n *Notifier) { n.host = host } }
 func New(cfg *config.Notify, opts ...Option) *Notifier {
 	n := &Notifier{
 		client: http.DefaultClient, onError: func(error) {}, now: time.Now,
-		queueSize: DefaultQueueSize, tries: DefaultTries, backoff: DefaultBackoff,
+		queueSize: DefaultQueueSize, tries: DefaultTries, backoff: DefaultBackoff, minGap: DefaultMinInterval,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	n.host, _ = os.Hostname()
 	for _, o := range opts {
 		o(n)
 	}
+	n.started = n.now()
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if cfg == nil || (cfg.Webhook == "" && len(cfg.Command) == 0) {
 		close(n.done)
 		return n
 	}
 	n.webhook, n.command, n.timeout = cfg.Webhook, slices.Clone(cfg.Command), cfg.Timeout
+	n.format = cfg.WebhookFormat
 	if n.timeout <= 0 {
 		n.timeout = config.DefaultNotifyTimeout
 	}
@@ -123,6 +138,8 @@ func (n *Notifier) Handle(run, event string, fields map[string]any) {
 	}
 	d := newDelivery(run, event, fields, n.now(), n.host)
 	n.mu.Lock()
+	n.seq++
+	d.id = fmt.Sprintf("nsv-%d-%d", n.started.UnixNano(), n.seq)
 	if n.closed {
 		n.dropped++
 		n.mu.Unlock()
@@ -223,13 +240,30 @@ func (n *Notifier) reportDrops() {
 
 func (n *Notifier) deliver(ctx context.Context, d delivery) {
 	if n.webhook != "" {
+		n.pace(ctx)
 		if err := n.post(ctx, d); err != nil {
 			n.onError(err)
 		}
+		n.lastPost = time.Now()
 	}
 	if len(n.command) > 0 {
 		if err := n.runCommand(ctx, d); err != nil {
 			n.onError(err)
 		}
+	}
+}
+
+// pace waits until minGap has passed since the last webhook delivery: one
+// message per decision, never a burst a service would refuse.
+func (n *Notifier) pace(ctx context.Context) {
+	wait := time.Until(n.lastPost.Add(n.minGap))
+	if n.lastPost.IsZero() || wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }

@@ -22,6 +22,10 @@ type Payload struct {
 type delivery struct {
 	event, run, reason, jobID string
 	body                      []byte
+	payload                   Payload // body, decoded (its fields are copies)
+	// id is unique per notification of this process: a Matrix transaction
+	// id, the same on every retry.
+	id string
 }
 
 func newDelivery(run, event string, fields map[string]any, now time.Time, host string) delivery {
@@ -36,7 +40,7 @@ func newDelivery(run, event string, fields map[string]any, now time.Time, host s
 		p.Fields = nil
 		body, _ = json.Marshal(p)
 	}
-	return delivery{event: event, run: run, reason: text(fields["reason"]), jobID: text(fields["job_id"]), body: body}
+	return delivery{event: event, run: run, reason: text(fields["reason"]), jobID: text(fields["job_id"]), body: body, payload: p}
 }
 
 // encodeValue encodes one field; what JSON cannot hold (NaN, +Inf) goes as

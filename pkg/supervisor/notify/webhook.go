@@ -54,11 +54,15 @@ func (n *Notifier) post(ctx context.Context, d delivery) error {
 func (n *Notifier) postOnce(ctx context.Context, d delivery) (retry bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, n.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.webhook, bytes.NewReader(d.body))
+	wr := requestFor(n.format, n.webhook, d)
+	req, err := http.NewRequestWithContext(ctx, wr.method, wr.url, bytes.NewReader(wr.body))
 	if err != nil {
 		return false, errors.New("invalid URL")
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", wr.contentType)
+	for k, v := range wr.header {
+		req.Header.Set(k, v)
+	}
 	req.Header.Set("User-Agent", "nanosupervisord")
 	resp, err := n.client.Do(req)
 	if err != nil {

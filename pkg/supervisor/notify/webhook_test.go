@@ -23,6 +23,8 @@ type hook struct {
 	mu       sync.Mutex
 	bodies   [][]byte
 	headers  []http.Header
+	methods  []string    // with the request URI: "PUT /path?query"
+	times    []time.Time // when each request arrived
 	statuses []int
 }
 
@@ -33,6 +35,8 @@ func newHook(t *testing.T, statuses ...int) *hook {
 		h.mu.Lock()
 		h.bodies = append(h.bodies, body)
 		h.headers = append(h.headers, r.Header.Clone())
+		h.methods = append(h.methods, r.Method+" "+r.RequestURI)
+		h.times = append(h.times, time.Now())
 		status := http.StatusOK
 		if len(h.statuses) > 0 {
 			status = h.statuses[min(len(h.bodies), len(h.statuses))-1]
@@ -87,7 +91,8 @@ func (l *errorLog) all() []error {
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newTestNotifier(cfg *config.Notify, errs *errorLog, opts ...Option) *Notifier {
-	base := []Option{WithOnError(errs.add), WithRetry(3, time.Millisecond), WithClock(func() time.Time { return epoch }), WithHost("login1")}
+	base := []Option{WithOnError(errs.add), WithRetry(3, time.Millisecond), WithClock(func() time.Time { return epoch }), WithHost("login1"),
+		WithMinInterval(0)}
 	return New(cfg, append(base, opts...)...)
 }
 

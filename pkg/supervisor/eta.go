@@ -1,24 +1,22 @@
-package main
+package supervisor
 
 import (
 	"time"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 // etaPoints is how many recent evaluations the trend is drawn through.
 const etaPoints = 4
 
-// targetsETA estimates when a running run reaches its targets: each unmet
+// TargetsETA estimates when a running run reaches its targets: each unmet
 // metric's recent trend (a straight line through its last evaluations)
 // gives the steps still needed, and the current job's pace turns steps
 // into time. No estimate when a trend points the wrong way or the pace is
 // unknown: a guess would mislead more than help.
-func targetsETA(st supervisor.RunState, t config.Targets, now time.Time) (time.Duration, bool) {
+func TargetsETA(st RunState, t trainer.Targets, now time.Time) (time.Duration, bool) {
 	j := st.Job
-	if st.Phase != supervisor.PhaseRunning || j == nil || j.Start.IsZero() || j.ResumeStep == supervisor.UnknownStep {
+	if st.Phase != PhaseRunning || j == nil || j.Start.IsZero() || j.ResumeStep == UnknownStep {
 		return 0, false
 	}
 	from := max(j.ResumeStep, 0)

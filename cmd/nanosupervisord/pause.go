@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+)
+
+func newPauseCmd() *cobra.Command {
+	return pauseCmd(supervisor.RequestPause, "Stop acting on a run: observe it, submit nothing, leave its job alone",
+		`pause RUN makes the daemon leave RUN alone: its job is still followed in
+sacct and shown by status, but nothing is submitted, adopted or resubmitted,
+whatever happens to it. A job running now keeps running: pause is not
+scancel. unpause RUN undoes it; an end the job reached meanwhile is then
+handled as usual.
+
+A run is paused while pause RUN or the configuration's runs.RUN.paused: true
+says so; unpause undoes only the former. A done or stopped run stays done or
+stopped.`)
+}
+
+func newUnpauseCmd() *cobra.Command {
+	return pauseCmd(supervisor.RequestUnpause, "Undo pause RUN: the daemon acts on the run again",
+		`unpause RUN undoes pause RUN: at its next pass the daemon decides afresh,
+handling an end the job reached while paused. A run paused in the
+configuration (runs.RUN.paused: true) stays paused until that is removed.`)
+}
+
+func pauseCmd(kind, short, long string) *cobra.Command {
+	var path, logFormat string
+	c := &cobra.Command{
+		Use:               kind + " RUN",
+		Short:             short,
+		Long:              long,
+		Args:              args(cobra.ExactArgs(1)),
+		ValidArgsFunction: completeRuns,
+		RunE: func(c *cobra.Command, a []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			run, err := lookupRun(cfg, a[0])
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			req := supervisor.NewRequest(kind, run.Name, now)
+			s, err := openOrHand(c, cfg, logFormat, req)
+			if s == nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.sup.Apply(now, req); err != nil {
+				return withCode(exitError, err)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", run.Name, pausedWords(kind))
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	logFlag(c, &logFormat)
+	return c
+}
+
+func pausedWords(kind string) string {
+	if kind == supervisor.RequestPause {
+		return "paused: observed, never acted upon"
+	}
+	return "unpaused: the next pass decides afresh"
+}

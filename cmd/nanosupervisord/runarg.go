@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+)
+
+// lookupRun finds a run named on the command line; the error lists the
+// runs that do exist, and where the configuration was found.
+func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
+	if r, ok := cfg.Runs[name]; ok {
+		return r, nil
+	}
+	return nil, withCode(exitError, fmt.Errorf("no run %q in %s; %s", name, configOrigin(cfg.Path), runList(cfg)))
+}
+
+// runList says which runs the configuration has.
+func runList(cfg *config.Config) string {
+	names := cfg.RunNames()
+	if len(names) == 0 {
+		return "it has no runs"
+	}
+	return "its runs: " + strings.Join(names, ", ")
+}
+
+// configOrigin names the configuration file and why that one was read, so
+// that an error about it can be acted upon: "config.yaml (from
+// $NSV_CONFIG)".
+func configOrigin(path string) string {
+	switch {
+	case os.Getenv("NSV_CONFIG") == path:
+		return path + " (from $NSV_CONFIG)"
+	case path == config.DefaultPath():
+		return path + " (the default)"
+	}
+	return path
+}
+
+// completeRuns completes a RUN argument with the runs of the
+// configuration (--config, $NSV_CONFIG or the default), quietly: a shell
+// completing a word is no place for configuration problems.
+func completeRuns(c *cobra.Command, a []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(a) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	flag, _ := c.Flags().GetString("config")
+	cfg, err := config.Load(configPath(flag))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, name := range cfg.RunNames() {
+		if strings.HasPrefix(name, toComplete) {
+			out = append(out, name)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
