@@ -75,6 +75,12 @@ func (s *Supervisor) applyCancels(ctx context.Context, rc runConfig, plan Plan, 
 		if !ok {
 			continue
 		}
+		// scancel is an action on the run like sbatch: an instance that
+		// cannot prove its lease may have been replaced already.
+		if err := s.proveLease(); err != nil {
+			s.logUnproven(rc.spec.Name, err)
+			return
+		}
 		if err := s.slurm.Scancel(ctx, c.JobID); err != nil {
 			s.emitAndJournal(now, newEvent(EventRunError, rc.spec.Name, FieldJobID, c.JobID, FieldReason, c.Reason, FieldError, err.Error()))
 		}

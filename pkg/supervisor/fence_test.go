@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -98,5 +99,27 @@ func TestNoSubmissionWhenLeaseLapsesAfterIntent(t *testing.T) {
 	}
 	if n := r.slurm.count("sbatch"); n != 1 {
 		t.Errorf("sbatch ran %d times once the intent's grace ended; want 1", n)
+	}
+}
+
+// scancel is fenced like sbatch: a plan that cancels a job (on_done:
+// cancel) sends nothing while the lease cannot be proven.
+func TestNoCancelWithoutProvenLease(t *testing.T) {
+	r := newRig(t, "d20")
+	r.restart()
+	r.sup.fence = func(time.Time) error { return errors.New("lease renewal failed") }
+	rc := r.sup.runs["d20"]
+	plan := Plan{Actions: []Action{Cancel{JobID: "7", Reason: ReasonOnDoneCancel}}}
+	r.sup.applyCancels(context.Background(), rc, plan, r.now)
+	if n := r.slurm.count("scancel"); n != 0 {
+		t.Fatalf("scancel ran %d times with an unproven lease; want 0", n)
+	}
+	if got := r.logs.FilterMessage(EventLeaseUnproven).Len(); got != 1 {
+		t.Errorf("lease_unproven logged %d times; want 1", got)
+	}
+	r.sup.fence = func(time.Time) error { return nil }
+	r.sup.applyCancels(context.Background(), rc, plan, r.now)
+	if n := r.slurm.count("scancel"); n != 1 {
+		t.Fatalf("scancel ran %d times with a proven lease; want 1", n)
 	}
 }
