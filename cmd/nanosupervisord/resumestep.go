@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+)
+
+// exitHold is resume-step's answer when the run is on hold: its checkpoint
+// directory is missing or its newest complete step went backwards. The
+// job must not start, neither afresh nor from an older step.
+const exitHold = 4
+
+func newResumeStepCmd() *cobra.Command {
+	var path string
+	c := &cobra.Command{
+		Use:               "resume-step RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Print the step a job of RUN starting now must resume from (nothing: fresh start)",
+		Long: `resume-step prints the step a job of RUN starting now must resume from: the
+newest complete checkpoint, verified as the daemon verifies it (with the
+run's ranks), skipping steps the daemon found poisoned. It prints nothing
+when there is no complete checkpoint: a fresh start.
+
+It is meant for the first lines of the training script, on the compute
+node, in place of a "ls model_*.pt | sort | tail" guess:
+
+    STEP=$(nanosupervisord resume-step d20) || exit 1
+    python -m scripts.base_train ... ${STEP:+--resume-from-step=$STEP}
+
+It reads the configuration and the checkpoint directory (and the daemon's
+state, when readable, for poisoned steps and to notice a regression). It
+takes no lock and writes nothing.
+
+Exit codes: 0 the step (or nothing) was printed; 1 an error (configuration,
+unknown run, unreadable directory); 4 the run is on hold: the checkpoint
+directory is missing or its newest complete step went backwards. The job
+must not train then: starting afresh would overwrite the run.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			run, err := lookupRun(cfg, a[0])
+			if err != nil {
+				return err
+			}
+			st := supervisor.NewRunState(run.Name)
+			states, err := loadStates(cfg.StateDir)
+			if err != nil {
+				// A compute node may not see the state directory: the
+				// checkpoint directory alone decides then.
+				fmt.Fprintf(c.ErrOrStderr(), "nanosupervisord: state not read, judging the checkpoint directory alone: %s\n", printable(err.Error()))
+			} else if s, ok := states[run.Name]; ok {
+				st = s
+			}
+			step, err := supervisor.ResumeStepFor(run, st, time.Now())
+			if errors.Is(err, supervisor.ErrCheckpointDirMissing) || errors.Is(err, supervisor.ErrCheckpointRegressed) {
+				return withCode(exitHold, fmt.Errorf("%w; not starting (resume-step prints nothing only for a fresh start)", err))
+			}
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if step != supervisor.NoStep {
+				fmt.Fprintln(c.OutOrStdout(), step)
+			}
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	return c
+}
