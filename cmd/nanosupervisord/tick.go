@@ -129,7 +129,11 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 func describeAction(a supervisor.Action) map[string]any {
 	switch a := a.(type) {
 	case supervisor.Submit:
-		return map[string]any{"action": "submit", "attempt": a.Attempt, "from_step": a.FromStep, "tag": a.Tag}
+		m := map[string]any{"action": "submit", "attempt": a.Attempt, "from_step": a.FromStep, "tag": a.Tag}
+		if a.After != "" {
+			m["after"] = a.After
+		}
+		return m
 	case supervisor.Adopt:
 		return map[string]any{"action": "adopt", "job_id": a.JobID, "reason": a.Reason}
 	case supervisor.Wait:
@@ -151,6 +155,9 @@ func describeAction(a supervisor.Action) map[string]any {
 func formatAction(m map[string]any) string {
 	switch m["action"] {
 	case "submit":
+		if after, ok := m["after"]; ok {
+			return fmt.Sprintf("would queue attempt %v behind job %v", m["attempt"], after)
+		}
 		if m["from_step"] == supervisor.NoStep {
 			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
 		}

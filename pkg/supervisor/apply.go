@@ -96,8 +96,13 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 		flags = append(flags, "--job-name="+rc.JobName)
 	}
 	flags = append(flags, "--comment="+sub.Tag)
+	if sub.After != "" {
+		// A queued successor: its step is the script's to ask
+		// (resume-step) when it starts, so it gets no resume arguments.
+		flags = append(flags, "--dependency=afterany:"+sub.After)
+	}
 	args := trainer.FreshArgs(rc.ResumeArgs)
-	if sub.FromStep != NoStep {
+	if sub.FromStep >= 0 && sub.After == "" {
 		args = trainer.ResumeArgs(rc.ResumeArgs, sub.FromStep)
 	}
 	env := make([]string, 0, len(rc.Env))
@@ -113,6 +118,9 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 // resolved by looking for the tag; any other error gives the attempt back
 // and backs off.
 func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error, now time.Time, r float64) (RunState, []Event) {
+	if sub.After != "" {
+		return afterSuccessorSbatch(st, rc, sub, jobID, err, now, r)
+	}
 	name := rc.spec.Name
 	prev := ""
 	if st.Job != nil {

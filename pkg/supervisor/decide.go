@@ -99,6 +99,9 @@ func (d *decider) observe() {
 
 func (d *decider) decide() {
 	in := d.in
+	if d.next.isSuccessorIntent() {
+		d.resolveSuccessorIntent()
+	}
 	switch {
 	case d.next.Phase.Terminal():
 		// Paused or not: a run that is over stays over.
@@ -109,6 +112,7 @@ func (d *decider) decide() {
 		// Observed, never acted upon: the job's record stays true to
 		// sacct, but its end is left for after the pause.
 		d.trackJob()
+		d.cancelSuccessor(ReasonPaused)
 		d.setPhase(PhasePaused, ReasonPaused)
 		return
 	case d.next.Phase == PhasePaused:
@@ -124,7 +128,7 @@ func (d *decider) decide() {
 		return
 	}
 	d.next.UnknownSince = time.Time{}
-	if d.next.Intent != nil && !d.resolveIntent() {
+	if d.next.Intent != nil && !d.next.isSuccessorIntent() && !d.resolveIntent() {
 		return
 	}
 	if d.next.Job == nil {

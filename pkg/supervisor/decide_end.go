@@ -87,6 +87,7 @@ func (d *decider) stop(reason string, base []any) {
 	d.setPhase(PhaseStopped, reason)
 	d.actions = append(d.actions, Stop{Reason: reason})
 	d.event(EventRunStopped, append(base, FieldReason, reason)...)
+	d.cancelSuccessor(reason)
 }
 
 func (d *decider) finish(base []any) {
@@ -94,6 +95,7 @@ func (d *decider) finish(base []any) {
 	d.setPhase(PhaseDone, ReasonTrainingFinished)
 	d.actions = append(d.actions, Complete{Reason: ReasonTrainingFinished})
 	d.event(EventRunDone, append(base, FieldReason, ReasonTrainingFinished)...)
+	d.cancelSuccessor(ReasonTrainingFinished)
 }
 
 // failed applies the restart policy to a job that ended without finishing.
@@ -145,6 +147,9 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 
 // afterEnd submits the next attempt once the backoff has passed.
 func (d *decider) afterEnd() {
+	if d.promoteSuccessor() {
+		return
+	}
 	if until := d.next.BackoffUntil; d.in.Now.Before(until) {
 		d.wait(PhaseBackoff, ReasonBackoff, until.Sub(d.in.Now))
 		return

@@ -162,6 +162,7 @@ func (d *decider) followJob() {
 		d.wait(PhaseRunning, ReasonJobMissing, 0)
 	case !row.State.Terminal():
 		d.checkStall(row)
+		d.queueAhead(row)
 		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be

@@ -29,6 +29,7 @@ func (d *decider) trackJob() bool {
 // until the job ends too. Its end needs no decision; marking it handled
 // stops the polling.
 func (d *decider) followLastJob() {
+	d.cancelSuccessor(d.next.Reason)
 	if d.trackJob() {
 		d.next.Job.Handled = true
 		d.next.Job.Outcome = cmp.Or(d.next.Job.Outcome, d.next.Reason)

@@ -38,6 +38,9 @@ const (
 	EventLeaseUnproven   = "lease_unproven"
 	EventJobStuckPending = "job_stuck_pending"
 	EventJobCancelled    = "job_cancelled"
+	// EventJobQueued: a successor was queued behind the run's running job
+	// (queue_ahead: true).
+	EventJobQueued = "job_queued"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -67,6 +70,8 @@ const (
 	FieldMissing    = "missing"
 	FieldPhase      = "phase"
 	FieldSince      = "since"
+	FieldAfter      = "after"
+	FieldSuccessor  = "successor"
 )
 
 // Event is one decision or observation worth a log line and a journal

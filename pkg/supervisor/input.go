@@ -41,6 +41,9 @@ type RunSpec struct {
 	// CancelOnDone cancels a live job once the targets are reached
 	// (on_done: cancel), so that its GPUs go back.
 	CancelOnDone bool
+	// QueueAhead keeps the next attempt queued behind the running job
+	// (queue_ahead: true; decide_queue.go).
+	QueueAhead bool
 	// PollInterval bounds how long a waiting plan sleeps.
 	PollInterval time.Duration
 }
@@ -140,6 +143,10 @@ type Submit struct {
 	Attempt  int
 	FromStep int
 	Tag      string
+	// After, when set, queues the job behind that job
+	// (--dependency=afterany): a successor whose resume step the script
+	// asks resume-step for when it starts.
+	After string
 	// PruneFirst applies the retention policy before sbatch: the last job
 	// died of a full disk or quota.
 	PruneFirst bool

@@ -82,8 +82,12 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 // needs a windowed sacct (zero: not at all). squeue is skipped while every
 // job is plainly running, so a quiet pass costs one sacct call.
 func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue bool, since time.Time) {
+	if st.isSuccessorIntent() {
+		return true, st.Intent.At.Add(-time.Minute)
+	}
 	if rc.paused(st) || st.Phase.Terminal() {
-		return false, time.Time{}
+		// A successor being cancelled is followed in squeue until gone.
+		return st.Successor != nil, time.Time{}
 	}
 	if st.Intent != nil {
 		return true, st.Intent.At.Add(-time.Minute)
@@ -102,8 +106,10 @@ func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue 
 		return !now.Before(st.BackoffUntil), time.Time{}
 	}
 	row, ok := snap.jobs[j.ID]
-	// A pending job's reason is squeue's (sacct says "None").
-	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending, time.Time{}
+	// A pending job's reason is squeue's (sacct says "None"). A run that
+	// queues ahead rules out a twin in squeue before queueing.
+	queueing := rc.spec.QueueAhead && st.Successor == nil && ok && row.State.Name == slurm.StateRunning
+	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing, time.Time{}
 }
 
 // slurmView cuts the pass's snapshot down to one run.

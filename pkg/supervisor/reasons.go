@@ -76,4 +76,9 @@ const (
 	// ReasonOnDoneCancel: the job was cancelled because the run is done
 	// and says on_done: cancel.
 	ReasonOnDoneCancel = "on_done_cancel"
+	// ReasonQueuedSuccessor: the run's job ended and the successor queued
+	// behind it (queue_ahead: true) took over as the run's job.
+	ReasonQueuedSuccessor = "queued_successor"
+	// ReasonQueueAhead: a successor is queued behind the running job.
+	ReasonQueueAhead = "queue_ahead"
 )

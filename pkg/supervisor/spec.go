@@ -70,6 +70,7 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 		},
 		Paused:       r.Paused,
 		CancelOnDone: r.OnDone == config.OnDoneCancel,
+		QueueAhead:   r.QueueAhead,
 		PollInterval: cfg.PollInterval,
 	}
 }

@@ -27,6 +27,10 @@ type RunState struct {
 	// Intent is a submission recorded before sbatch whose job id is not
 	// known yet.
 	Intent *Intent `json:"intent,omitempty"`
+	// Successor is the next attempt, queued behind Job with
+	// --dependency=afterany (queue_ahead: true); it becomes Job when Job
+	// ends (decide_queue.go).
+	Successor *JobRecord `json:"successor,omitempty"`
 
 	// Attempts counts submissions made by the daemon (max_attempts).
 	Attempts int `json:"attempts"`
@@ -162,6 +166,8 @@ type Intent struct {
 	Attempt  int       `json:"attempt"`
 	FromStep int       `json:"from_step"`
 	At       time.Time `json:"at"`
+	// After is set for a queued successor: the job it waits for.
+	After string `json:"after,omitempty"`
 }
 
 // NewRunState is the state of a run the daemon has never seen.
@@ -175,6 +181,10 @@ func (s RunState) Clone() RunState {
 	if s.Job != nil {
 		j := s.Job.clone()
 		c.Job = &j
+	}
+	if s.Successor != nil {
+		j := s.Successor.clone()
+		c.Successor = &j
 	}
 	if s.Intent != nil {
 		i := *s.Intent

@@ -102,6 +102,10 @@ type Run struct {
 	Targets Targets
 	Policy  Policy
 	Paused  bool
+	// QueueAhead keeps the running job's successor queued behind it
+	// (--dependency=afterany), so that it starts the moment the job ends;
+	// the script must take its step from resume-step.
+	QueueAhead bool
 	// Prune is the run's own retention policy, already merged over the global
 	// one field by field; nil means the global policy applies unchanged.
 	Prune *Prune

@@ -13,7 +13,7 @@ import (
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
-	"on_done",
+	"on_done", "queue_ahead",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -86,6 +86,9 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	p.submission(f, r)
 	if v := f.get("paused"); v != nil {
 		r.Paused, _ = p.boolean(v, join(path, "paused"))
+	}
+	if v := f.get("queue_ahead"); v != nil {
+		r.QueueAhead, _ = p.boolean(v, join(path, "queue_ahead"))
 	}
 	r.Targets = p.targets(f)
 	r.Policy = p.policy(f, r.Policy)
