@@ -7,6 +7,7 @@ package fakeslurm
 func (e *env) reap(w *world) {
 	now := e.unix()
 	for _, j := range w.Jobs {
+		e.releaseDependency(w, j, now)
 		if j.State == stateRunning && j.Exec != nil {
 			e.reapExec(j, now)
 		}
@@ -31,7 +32,7 @@ func (e *env) observe(j *Job, bySacct bool) {
 	}
 	now := e.unix()
 	if j.State == statePending && j.End == 0 {
-		if j.Outcome != nil && j.Outcome.State == statePending {
+		if j.Outcome != nil && j.Outcome.State == statePending || j.PendingReason == reasonDependency {
 			return
 		}
 		j.State, j.Start = stateRunning, now

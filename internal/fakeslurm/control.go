@@ -163,6 +163,9 @@ func (e *env) controlSet(args []string) error {
 // runJob starts a job now; a scripted job keeps its outcome and starts its
 // countdown.
 func (e *env) runJob(j *Job) error {
+	if j.State == statePending && j.PendingReason == reasonDependency {
+		return fmt.Errorf("job %d waits for job %d to end (Dependency)", j.ID, j.AfterAny)
+	}
 	j.State, j.Start, j.End, j.ExitCode = stateRunning, e.unix(), 0, "0:0"
 	if j.Outcome != nil {
 		j.Countdown = j.Outcome.After

@@ -28,6 +28,11 @@ type Job struct {
 
 	// PendingReason is squeue's %r while the job pends ("" prints None).
 	PendingReason string `json:"pending_reason,omitempty"`
+	// AfterAny is the job this one waits for (--dependency=afterany:N);
+	// HeldScript is its batch script in exec mode, started when N ends
+	// (dependency.go).
+	AfterAny   int    `json:"after_any,omitempty"`
+	HeldScript []byte `json:"held_script,omitempty"`
 
 	// Hidden jobs have no sacct row yet (the 0.2-1.8 s after submission).
 	Hidden bool `json:"hidden,omitempty"`

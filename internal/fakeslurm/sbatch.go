@@ -32,9 +32,17 @@ func (e *env) sbatch(args []string, out *bytes.Buffer, f *Fault) int {
 	}
 	var created *Job
 	err := e.update(func(w *world) error {
+		if d := sub.job.AfterAny; d != 0 && w.job(d) == nil {
+			return errDependency
+		}
 		created = e.createJob(w, sub)
 		return nil
 	})
+	if err == errDependency {
+		e.logSbatch(args, "", 1)
+		fmt.Fprint(e.stderr, dependencyStderr)
+		return 1
+	}
 	if err != nil {
 		e.logSbatch(args, "", 1)
 		return e.internalError(err)
@@ -137,6 +145,13 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 		sub.parsable = true
 	case "clusters", "cluster":
 		sub.cluster = o.value
+	case "dependency":
+		id, err := parseAfterAny(o.value)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "fakeslurm: sbatch: %v\n", err)
+			return 1
+		}
+		j.AfterAny = id
 	case "time":
 		mins, err := parseTimeLimit(o.value)
 		if err != nil {
@@ -187,7 +202,14 @@ func (e *env) createJob(w *world, sub submission) *Job {
 	j.ID = w.NextID
 	j.State, j.ExitCode, j.Submit = statePending, "0:0", e.unix()
 	j.SacctLag = e.intEnv(EnvSacctLag, 0)
-	if e.getenv(EnvExec) == "1" {
+	if j.AfterAny != 0 && dependencyLive(w, &j) {
+		// Held until the job it waits for ends (dependency.go); in exec
+		// mode its script starts then.
+		j.PendingReason = reasonDependency
+		if e.getenv(EnvExec) == "1" {
+			j.HeldScript = sub.content
+		}
+	} else if e.getenv(EnvExec) == "1" {
 		j.State, j.Start = stateRunning, e.unix()
 		if err := e.startJob(&j, sub.content); err != nil {
 			// As with slurmstepd failing to open the output file or exec
