@@ -9,7 +9,10 @@
 # (no GPU, no data, seconds instead of hours).
 #
 # Usage: sbatch [sbatch options] train_d20_sim.sh [resume_step]
-#   An empty or missing resume_step starts a fresh run.
+#   An empty or missing resume_step starts a fresh run, unless NSV_RUN names
+#   the run: then the step is asked for when the job starts (`nanosupervisord
+#   resume-step`), as a run with queue_ahead: true needs, since its queued
+#   successor is submitted before its step is known.
 #   sbatch options on the command line (e.g. --time=1) override the #SBATCH
 #   lines above.
 #
@@ -33,6 +36,11 @@ set -uo pipefail
 
 SIMTRAIN="${NSV_SIMTRAIN:-nsv-simtrain}"
 RESUME_STEP="${1:-}"
+if [[ $# -eq 0 && -n "${NSV_RUN:-}" ]]; then
+    # Exit status 4: the checkpoint directory is missing or went backwards;
+    # starting afresh would overwrite the run.
+    RESUME_STEP="$("${NANOSUPERVISORD:-nanosupervisord}" resume-step "$NSV_RUN")" || exit 1
+fi
 
 echo "=== nanochat depth=20 training with checkpointing (simulated) ==="
 echo "Job ID: ${SLURM_JOB_ID:-none (not under Slurm)}"

@@ -24,6 +24,9 @@ type runOptions struct {
 	// SlowSbatch, when set, gives the daemon a slurm.bin_dir of its own
 	// whose sbatch is slowed down (slowsbatch_test.go).
 	SlowSbatch *slowSbatch
+	// QueueAhead sets queue_ahead: true; the script then asks resume-step
+	// for its step (NSV_RUN, NSV_CONFIG and NANOSUPERVISORD are added).
+	QueueAhead bool
 	// Subdir, when set, is the name of the scenario's directory (the
 	// run's workdir) inside the test's temporary directory.
 	Subdir string
@@ -102,6 +105,9 @@ func (s *scenario) config(opt runOptions) string {
 	for k, v := range opt.Env {
 		env[k] = strings.ReplaceAll(v, "{dir}", s.dir)
 	}
+	if opt.QueueAhead {
+		env["NSV_RUN"], env["NSV_CONFIG"], env["NANOSUPERVISORD"] = s.jobName, s.configPath, suite.daemonBin
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "poll_interval: 2s\nstate_dir: %s\n", strconv.Quote(s.stateDir))
 	b.WriteString("slurm:\n  command_timeout: 30s\n")
@@ -116,6 +122,9 @@ func (s *scenario) config(opt runOptions) string {
 	fmt.Fprintf(&b, "    job_name: %s\n", strconv.Quote(s.jobName))
 	fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
 	fmt.Fprintf(&b, "    start: %s\n", opt.Start)
+	if opt.QueueAhead {
+		b.WriteString("    queue_ahead: true\n")
+	}
 	quoted := make([]string, len(opt.SbatchArgs))
 	for i, a := range opt.SbatchArgs {
 		quoted[i] = strconv.Quote(a)
