@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"cmp"
+	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
@@ -116,6 +117,9 @@ func (d *decider) promoteSuccessor() bool {
 	st.Successor = nil
 	succ.ResumeStep = d.newestUsable()
 	if prev != nil {
+		succ.ResumeStep = d.usableAt(prev.End)
+	}
+	if prev != nil {
 		d.archive(*prev)
 	}
 	st.Job = succ
@@ -128,6 +132,29 @@ func (d *decider) promoteSuccessor() bool {
 		FieldResumeStep, succ.ResumeStep, FieldReason, reason, FieldSuccessor, true)
 	d.wait(PhaseRunning, ReasonQueuedSuccessor, soon)
 	return true
+}
+
+// usableAt is the newest usable step written before end: what resume-step
+// told a successor that started when its predecessor ended, even if the
+// successor has saved a newer step since. sacct's End has whole seconds,
+// so a step written within the second of the end still counts; a
+// successor cannot start, load and save within that second. Steps known
+// by name only (no ModTime) are old.
+func (d *decider) usableAt(end time.Time) int {
+	c := d.in.Ckpt
+	if end.IsZero() || len(c.Complete) == 0 {
+		return d.newestUsable()
+	}
+	for i := len(c.Complete) - 1; i >= 0; i-- {
+		s := c.Complete[i]
+		if d.isSuspect(s.Step, s.ModTime) {
+			continue
+		}
+		if s.ModTime.IsZero() || s.ModTime.Before(end.Add(time.Second)) {
+			return s.Step
+		}
+	}
+	return NoStep
 }
 
 func jobID(j *JobRecord) any {

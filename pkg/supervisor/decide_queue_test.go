@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"reflect"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func TestDecideQueueAhead(t *testing.T) {
 		succ     string   // the successor afterwards ("" none)
 		attempts int
 		event    string
+		resume   int // the promoted successor's resume step (0: the newest complete)
 	}{
 		{
 			name:  "off by default: nothing queued",
@@ -125,6 +127,19 @@ func TestDecideQueueAhead(t *testing.T) {
 				in.Ckpt.Newest = 2000
 			},
 			phase: PhaseRunning, job: "101", attempts: 2, event: EventJobResubmitted,
+		},
+		{
+			name: "the successor saved a step before the daemon saw the end: it resumed from the step before",
+			edit: func(in *Input) {
+				withSuccessor(in)
+				in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0")
+				in.Slurm.Queue = []slurm.QueueEntry{queued("101", "RUNNING", "nsv:d20:2:qbeef")}
+				end := in.Slurm.Job.End
+				in.Ckpt.Newest = 2100
+				in.Ckpt.Complete = []CompleteStep{{Step: 1000}, {Step: 2000, ModTime: end.Add(-time.Minute)},
+					{Step: 2100, ModTime: end.Add(20 * time.Second)}}
+			},
+			phase: PhaseRunning, job: "101", resume: 2000, attempts: 2, event: EventJobResubmitted,
 		},
 		{
 			name: "job fails without progress: the successor takes over despite the backoff",
@@ -223,8 +238,9 @@ func TestDecideQueueAhead(t *testing.T) {
 			if got := p.Next.Job.ID; got != tt.job {
 				t.Errorf("job = %s, want %s", got, tt.job)
 			}
-			if j := p.Next.Job; j.ID == "101" && j.ResumeStep != in.Ckpt.Newest {
-				t.Errorf("promoted successor resumes from %d, want the newest complete step %d", j.ResumeStep, in.Ckpt.Newest)
+			wantResume := cmp.Or(tt.resume, in.Ckpt.Newest)
+			if j := p.Next.Job; j.ID == "101" && j.ResumeStep != wantResume {
+				t.Errorf("promoted successor resumes from %d, want %d", j.ResumeStep, wantResume)
 			}
 			gotSucc := ""
 			if p.Next.Successor != nil {
