@@ -76,6 +76,7 @@ func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 			p.errorf(nodes.script, key+".script", "%s is not a regular file", r.Script)
 		default:
 			scriptOK = true
+			p.checkQueueAheadScript(r)
 		}
 	}
 	if r.Workdir != "" && nodes.workdir != nil {
