@@ -1,8 +1,10 @@
 package fakeslurm
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A job submitted with --dependency=afterany:N pends with reason Dependency
@@ -41,5 +43,28 @@ func TestDependencyRefusals(t *testing.T) {
 	}
 	if _, stderr, rc := f.run("sbatch", "--parsable", "--dependency=afterok:1", "t.sh"); rc == 0 || !strings.Contains(stderr, "only afterany") {
 		t.Errorf("afterok: rc %d, stderr %q; want a refusal", rc, stderr)
+	}
+}
+
+// In exec mode the held job's script starts when the job it waits for
+// ends, not at submission.
+func TestDependencyExecStartsAfterTheEnd(t *testing.T) {
+	f := newExecFake(t)
+	f.script("first.sh", "#!/bin/bash\nsleep 30\n")
+	f.script("second.sh", "#!/bin/bash\necho started >second.out\n")
+	first := f.submitScript("first.sh")
+	second := f.submitScript("second.sh", "--dependency=afterany:"+first)
+	time.Sleep(200 * time.Millisecond)
+	if fileExists(filepath.Join(f.work, "second.out")) {
+		t.Fatal("the held job's script ran while the job it waits for was running")
+	}
+	if got := f.world().job(2); got.State != statePending || got.Exec != nil {
+		t.Fatalf("held job: state %s, exec %v; want PENDING, not started", got.State, got.Exec)
+	}
+	f.must("scancel", first)
+	f.squeueAll()
+	waitFor(t, "the held job's script to run", func() bool { return fileExists(filepath.Join(f.work, "second.out")) })
+	if got := f.world().job(2); got.Start == 0 || got.HeldScript != nil {
+		t.Errorf("released job %s: start %d, held script kept %v; want started, script dropped", second, got.Start, got.HeldScript != nil)
 	}
 }

@@ -25,7 +25,8 @@
 // command says so (nsv-fakeslurm set/run), when a queued outcome script
 // advances them on sacct/squeue calls, when scancel cancels them, or, with
 // FAKESLURM_EXEC=1, when the real process started for them exits or
-// overruns its time limit. Faults (errors, hangs, garbage output, a job
+// overruns its time limit. A job submitted with --dependency=afterany:N
+// pends with reason Dependency until N ends (dependency.go). Faults (errors, hangs, garbage output, a job
 // created by a failing sbatch) are injected with nsv-fakeslurm fault.
 //
 // Entry point: Main, dispatching on the program's base name.
