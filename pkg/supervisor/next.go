@@ -77,6 +77,9 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 		case j != nil && j.PendingReason != "" && j.PendingReason != "None":
 			n.Text = fmt.Sprintf("wait for the job (pending: %s)", j.PendingReason)
 		}
+		if s := st.Successor; s != nil && s.CancelSent.IsZero() {
+			n.Text += fmt.Sprintf("; job %s queued behind it", s.ID)
+		}
 		if eta, ok := TargetsETA(st, spec.Targets, now); ok {
 			n.ETA = eta
 		}
