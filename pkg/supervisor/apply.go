@@ -151,11 +151,7 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
 	default:
-		st.Intent = nil
-		st.Attempts = max(0, st.Attempts-1)
-		st.SubmitFailures++
-		delay := backoffDelay(rc.spec.Policy.Backoff, rc.spec.Policy.MaxBackoff, st.SubmitFailures, r)
-		st.BackoffUntil = now.Add(delay)
+		delay := giveBack(&st, rc, now, r)
 		st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
 		st.Updated = now
 		if st.Job != nil {

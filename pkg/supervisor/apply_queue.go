@@ -26,13 +26,21 @@ func afterSuccessorSbatch(st RunState, rc runConfig, sub Submit, jobID string, e
 		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, sub.After, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag, FieldSuccessor, true)}
 	default:
-		st.Intent = nil
-		st.Attempts = max(0, st.Attempts-1)
-		st.SubmitFailures++
-		delay := backoffDelay(rc.spec.Policy.Backoff, rc.spec.Policy.MaxBackoff, st.SubmitFailures, r)
-		st.BackoffUntil = now.Add(delay)
+		delay := giveBack(&st, rc, now, r)
 		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, sub.After, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil,
 			FieldSuccessor, true)}
 	}
+}
+
+// giveBack undoes a submission that sbatch refused for sure: the intent
+// ends, the attempt is given back, and the next try waits out a backoff
+// that grows with the refusals in a row. It returns that backoff.
+func giveBack(st *RunState, rc runConfig, now time.Time, r float64) time.Duration {
+	st.Intent = nil
+	st.Attempts = max(0, st.Attempts-1)
+	st.SubmitFailures++
+	delay := backoffDelay(rc.spec.Policy.Backoff, rc.spec.Policy.MaxBackoff, st.SubmitFailures, r)
+	st.BackoffUntil = now.Add(delay)
+	return delay
 }

@@ -1,0 +1,74 @@
+package supervisor
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+)
+
+// sbatch's answer for a queued successor never touches the run's own job
+// or phase: the job is still running.
+func TestAfterSuccessorSbatch(t *testing.T) {
+	rc := runConfig{Run: &config.Run{Name: "d20"}, spec: RunSpec{Name: "d20", JobName: "d20-ckpt",
+		Policy: Policy{Backoff: time.Minute, MaxBackoff: 30 * time.Minute}}}
+	sub := Submit{Attempt: 2, FromStep: UnknownStep, Tag: "nsv:d20:2:qbeef", After: "100"}
+	before := running()
+	before.Attempts = 2
+	before.Intent = &Intent{Tag: sub.Tag, Attempt: 2, FromStep: UnknownStep, At: t0, After: "100"}
+	tests := []struct {
+		name       string
+		jobID      string
+		err        error
+		successor  string
+		intentKept bool
+		attempts   int
+		backoff    bool
+		event      string
+	}{
+		{"created", "101", nil, "101", false, 2, false, EventJobQueued},
+		{"reply lost, the job may exist", "", errSocketTimeout, "", true, 2, false, EventResubmitFailed},
+		{"refused", "", errInvalidPartition, "", false, 1, true, EventResubmitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, events := afterSbatch(before.Clone(), rc, sub, tt.jobID, tt.err, t0, 0.5)
+			if st.Job.ID != "100" || st.Phase != PhaseRunning || st.Job.Handled {
+				t.Errorf("run's job %s phase %s handled %v; want job 100 running, untouched", st.Job.ID, st.Phase, st.Job.Handled)
+			}
+			got := ""
+			if st.Successor != nil {
+				got = st.Successor.ID
+			}
+			if got != tt.successor {
+				t.Errorf("successor = %q, want %q", got, tt.successor)
+			}
+			if (st.Intent != nil) != tt.intentKept {
+				t.Errorf("intent kept = %v, want %v", st.Intent != nil, tt.intentKept)
+			}
+			if st.Attempts != tt.attempts {
+				t.Errorf("attempts = %d, want %d", st.Attempts, tt.attempts)
+			}
+			if st.BackoffUntil.After(t0) != tt.backoff {
+				t.Errorf("backoff until %v, want a backoff: %v", st.BackoffUntil, tt.backoff)
+			}
+			if len(events) != 1 || events[0].Name != tt.event {
+				t.Errorf("events = %v, want one %s", events, tt.event)
+			}
+		})
+	}
+}
+
+// A successor goes behind its predecessor and gets no resume arguments:
+// the script asks resume-step when it starts.
+func TestSubmitRequestOfSuccessor(t *testing.T) {
+	rc := runConfig{Run: &config.Run{Name: "d20", Script: "/s.sh", ResumeArgs: []string{"{step}"}}}
+	req := submitRequest(rc, Submit{Attempt: 2, FromStep: UnknownStep, Tag: "nsv:d20:2:qbeef", After: "100"})
+	if got, want := req.Flags, []string{"--comment=nsv:d20:2:qbeef", "--dependency=afterany:100"}; !slices.Equal(got, want) {
+		t.Errorf("flags = %q, want %q", got, want)
+	}
+	if len(req.ScriptArgs) != 0 {
+		t.Errorf("script args = %q, want none", req.ScriptArgs)
+	}
+}
