@@ -103,9 +103,14 @@ func (d *decider) promoteSuccessor() bool {
 	if succ == nil {
 		return false
 	}
+	if prev := st.Job; prev != nil && prev.Outcome == ReasonSuspectFallback && succ.CancelSent.IsZero() {
+		// The successor asked resume-step before the step it resumes
+		// from was found poisoned: replace it by a job that skips it.
+		d.cancelSuccessor(ReasonSuspectFallback)
+	}
 	if !succ.CancelSent.IsZero() {
-		// Cancelled while the run was paused: see it gone first, then
-		// submit afresh.
+		// Cancelled (while the run was paused, or just above): see it
+		// gone first, then submit afresh.
 		d.cancelSuccessor(succ.Outcome)
 		if st.Successor == nil {
 			return false

@@ -142,6 +142,33 @@ func TestDecideQueueAhead(t *testing.T) {
 			phase: PhaseRunning, job: "101", resume: 2000, attempts: 2, event: EventJobResubmitted,
 		},
 		{
+			name: "second failure from the same step: poisoned, the successor (which would resume from it) cancelled",
+			edit: func(in *Input) {
+				withSuccessor(in)
+				in.State.FailuresWithoutProgress = 1
+				in.State.History = []JobRecord{{ID: "90", ResumeStep: 1000, Handled: true, NewestStepAtEnd: 1000, Outcome: ReasonAppFailure}}
+				in.Slurm.Job = sacctRow("100", "FAILED", "1:0")
+				in.Ckpt.Complete = []CompleteStep{{Step: 500, ModTime: t0.Add(-20 * time.Hour)}, {Step: 1000, ModTime: t0.Add(-20 * time.Hour)}}
+				in.Slurm.Queue = in.Slurm.Queue[1:]
+			},
+			phase: PhaseBackoff, cancel: []string{"101"}, job: "100", succ: "101", attempts: 1, event: EventCheckpointSuspect,
+		},
+		{
+			name: "the cancelled successor is gone: resubmitted from the step before the poisoned one",
+			edit: func(in *Input) {
+				withSuccessor(in)
+				in.State.Attempts = 1
+				in.State.Phase, in.State.Reason = PhaseBackoff, ReasonSuspectFallback
+				in.State.Job.Handled, in.State.Job.Outcome = true, ReasonSuspectFallback
+				in.State.Successor.CancelSent = t0.Add(-time.Minute)
+				in.State.Suspect = []SuspectStep{{Step: 1000, ModTime: t0.Add(-20 * time.Hour), At: t0.Add(-time.Minute)}}
+				in.Slurm.Queue = nil
+				in.Ckpt.Complete = []CompleteStep{{Step: 500, ModTime: t0.Add(-20 * time.Hour)}, {Step: 1000, ModTime: t0.Add(-20 * time.Hour)}}
+			},
+			phase: PhaseSubmitting, submit: &Submit{Attempt: 2, FromStep: 500, Tag: "nsv:d20:2:beef"}, job: "100", attempts: 2,
+			event: EventSubmitIntent,
+		},
+		{
 			name: "job fails without progress: the successor takes over despite the backoff",
 			edit: func(in *Input) {
 				withSuccessor(in)
