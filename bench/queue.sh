@@ -20,7 +20,9 @@ if ! "$root/deploy/slurm-local/status.sh" >/dev/null 2>&1; then
 fi
 
 # scenario MODE REP: one daemon, one job that times out, the next one.
-# Appends "MODE JOB1 END START GAP" to gaps.tsv.
+# Appends "MODE JOB1 END START GAP" to gaps.tsv. The run is named like its
+# jobs: a run adopts any live job tagged with its name, and the jobs of the
+# previous repetition may still be leaving the queue.
 scenario() {
 	local mode=$1 rep=$2 dir=$BENCH_WORK/queue/$1-$2 name="nsvbench-q$1-$2-$$"
 	rm -rf "$dir" && mkdir -p "$dir/ckpt" "$dir/state" && chmod 755 "$dir"
@@ -28,7 +30,7 @@ scenario() {
 poll_interval: 2m
 state_dir: $dir/state
 runs:
-  bench:
+  $name:
     script: $root/deploy/demo/train_d20_sim.sh
     workdir: $dir
     checkpoint_dir: $dir/ckpt
@@ -40,7 +42,7 @@ runs:
     targets: {val_bpb: 0.01, core_metric: 0.99}
     policy: {backoff: 1s, max_backoff: 2s}
     env:
-      NSV_RUN: bench
+      NSV_RUN: $name
       NSV_CONFIG: $dir/config.yaml
       NANOSUPERVISORD: $BENCH_BIN/nanosupervisord
       NSV_SIMTRAIN: $BENCH_BIN/nsv-simtrain

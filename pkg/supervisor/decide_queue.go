@@ -7,8 +7,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// Queue ahead (queue_ahead: true). While the run's job N is RUNNING, the
-// next attempt is kept queued behind it with --dependency=afterany:N, so
+// Queue ahead (queue_ahead: true). While the run's job N is PENDING or
+// RUNNING, the next attempt is kept queued behind it with --dependency=afterany:N, so
 // that it starts the moment N ends instead of after the daemon's next pass
 // and a trip through the queue. Its resume step cannot be known when it is
 // submitted: the user's script asks `nanosupervisord resume-step RUN` when
@@ -33,14 +33,18 @@ func (st *RunState) isSuccessorIntent() bool {
 	return st.Intent != nil && st.Intent.After != ""
 }
 
-// queueAhead records the intent of a successor behind the run's running
-// job, when the run wants one and has none.
+// queueAhead records the intent of a successor behind the run's live job,
+// when the run wants one and has none. It does not wait for the job to
+// run: sacct says PENDING for seconds after a job started, and a job that
+// pends is followed only at the poll interval, so waiting for RUNNING
+// would often queue the successor after the job had ended. A successor
+// behind a pending job holds nothing either.
 func (d *decider) queueAhead(row *slurm.Job) {
 	in, st := d.in, &d.next
 	switch {
 	case !in.Spec.QueueAhead || st.Successor != nil || st.Intent != nil:
 		return
-	case row.State.Name != slurm.StateRunning || in.Now.Before(st.BackoffUntil):
+	case (row.State.Name != slurm.StateRunning && row.State.Name != slurm.StatePending) || in.Now.Before(st.BackoffUntil):
 		return
 	case st.Attempts >= in.Spec.Policy.MaxAttempts:
 		return

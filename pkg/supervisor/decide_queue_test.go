@@ -66,8 +66,13 @@ func TestDecideQueueAhead(t *testing.T) {
 			phase: PhaseRunning, submit: &succ, job: "100", attempts: 2, event: EventSubmitIntent,
 		},
 		{
-			name:  "pending job: nothing queued yet",
+			name:  "pending job: its successor is queued behind it too",
 			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "PENDING", "0:0") },
+			phase: PhaseRunning, submit: &succ, job: "100", attempts: 2, event: EventSubmitIntent,
+		},
+		{
+			name:  "requeued job: nothing queued until it is back",
+			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "REQUEUED", "0:0") },
 			phase: PhaseRunning, job: "100", attempts: 1,
 		},
 		{

@@ -108,7 +108,7 @@ func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue 
 	row, ok := snap.jobs[j.ID]
 	// A pending job's reason is squeue's (sacct says "None"). A run that
 	// queues ahead rules out a twin in squeue before queueing.
-	queueing := rc.spec.QueueAhead && st.Successor == nil && ok && row.State.Name == slurm.StateRunning
+	queueing := rc.spec.QueueAhead && st.Successor == nil && ok && !row.State.Terminal()
 	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing, time.Time{}
 }
 
