@@ -223,6 +223,11 @@ func (d *decider) submit(reason string) {
 	d.setPhase(PhaseSubmitting, reason)
 	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
 	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst})
+	if in.Spec.QueueAhead {
+		// Look again soon to queue the successor behind this job: its
+		// start wakes nothing, and the poll interval may be long.
+		d.recheckIn(shortRecheck)
+	}
 	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason)
 }
 

@@ -152,6 +152,8 @@ func (d *decider) followJob() {
 	d.notePending(queued, inQueue)
 	switch {
 	case row == nil && live:
+		// Not in sacct yet (it lags sbatch and start), but squeue has it.
+		d.queueAhead(queued.State)
 		d.wait(PhaseRunning, ReasonJobLive, 0)
 	case row == nil && in.Now.Sub(job.Submitted) < sacctGrace:
 		d.wait(PhaseRunning, ReasonJobNotInSacct, shortRecheck)
@@ -162,7 +164,7 @@ func (d *decider) followJob() {
 		d.wait(PhaseRunning, ReasonJobMissing, 0)
 	case !row.State.Terminal():
 		d.checkStall(row)
-		d.queueAhead(row)
+		d.queueAhead(row.State)
 		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be

@@ -39,12 +39,12 @@ func (st *RunState) isSuccessorIntent() bool {
 // pends is followed only at the poll interval, so waiting for RUNNING
 // would often queue the successor after the job had ended. A successor
 // behind a pending job holds nothing either.
-func (d *decider) queueAhead(row *slurm.Job) {
+func (d *decider) queueAhead(state slurm.State) {
 	in, st := d.in, &d.next
 	switch {
 	case !in.Spec.QueueAhead || st.Successor != nil || st.Intent != nil:
 		return
-	case (row.State.Name != slurm.StateRunning && row.State.Name != slurm.StatePending) || in.Now.Before(st.BackoffUntil):
+	case (state.Name != slurm.StateRunning && state.Name != slurm.StatePending) || in.Now.Before(st.BackoffUntil):
 		return
 	case st.Attempts >= in.Spec.Policy.MaxAttempts:
 		return

@@ -71,6 +71,14 @@ func TestDecideQueueAhead(t *testing.T) {
 			phase: PhaseRunning, submit: &succ, job: "100", attempts: 2, event: EventSubmitIntent,
 		},
 		{
+			name: "job not in sacct yet, live in squeue: queued behind it",
+			edit: func(in *Input) {
+				in.Slurm.Job = nil
+				in.Slurm.Queue = []slurm.QueueEntry{queued("100", "PENDING", "nsv:d20:1:aa")}
+			},
+			phase: PhaseRunning, submit: &succ, job: "100", attempts: 2, event: EventSubmitIntent,
+		},
+		{
 			name:  "requeued job: nothing queued until it is back",
 			edit:  func(in *Input) { in.Slurm.Job = sacctRow("100", "REQUEUED", "0:0") },
 			phase: PhaseRunning, job: "100", attempts: 1,
@@ -288,5 +296,24 @@ func TestDecideQueueAhead(t *testing.T) {
 				t.Errorf("events %v, want %s", eventNames(p), tt.event)
 			}
 		})
+	}
+}
+
+// A submission of a run that queues ahead asks for a pass soon, to queue
+// the successor behind the new job: nothing else wakes the daemon then.
+func TestDecideQueueAheadLooksAgainAfterSubmitting(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		in := queueing()
+		in.Spec.QueueAhead = on
+		in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0")
+		in.Slurm.Queue = nil
+		in.Ckpt.Newest = 2000
+		p := Decide(in)
+		if _, ok := p.Submission(); !ok {
+			t.Fatalf("queue_ahead %v: no submission", on)
+		}
+		if soon := p.RecheckAfter > 0 && p.RecheckAfter <= shortRecheck; soon != on {
+			t.Errorf("queue_ahead %v: recheck after %v", on, p.RecheckAfter)
+		}
 	}
 }
