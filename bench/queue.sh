@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 15 (goodput), queue ahead: the idle gap between a job's end and its
-# successor's start on the real local Slurm (idle node), with queue_ahead
+# successor's start on the real local Slurm (meant for an idle node; other jobs on it make the gap without queue ahead longer), with queue_ahead
 # false (the daemon resubmits after it sees the end) and true (the
 # successor waits in the queue behind the job, --dependency=afterany).
 # The job times out (--time=1); the gap is sacct's Start of the next job
@@ -94,7 +94,7 @@ done
 median() { awk -v k="$1" '$1 == k { print $5 }' "$out/gaps.tsv" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 all() { awk -v k="$1" '$1 == k { printf "%s%s", sep, $5; sep = ", " }' "$out/gaps.tsv"; }
 n_of() { awk -v k="$1" '$1 == k' "$out/gaps.tsv" | wc -l; }
-g="15. Gap, real Slurm, idle node, poll 2m: sacct End of a TIMEOUT job → Start of the next"
+g="15. Gap, real local Slurm (1 node, 2 CPUs, shared with other jobs), poll 2m: sacct End of a TIMEOUT job → Start of the next"
 if [[ $(n_of off) -gt 0 && $(n_of on) -gt 0 ]]; then
 	row "$g, queue_ahead: true, median of $(n_of on)" "queue_ahead: false: $(median off) s (each: $(all off) s)" \
 		"$(median on) s (each: $(all on) s)" "goal ≤ 2 s"
