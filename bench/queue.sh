@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Issue 15 (goodput), queue ahead: the idle gap between a job's end and its
-# successor's start on the real local Slurm (meant for an idle node; other jobs on it make the gap without queue ahead longer), with queue_ahead
-# false (the daemon resubmits after it sees the end) and true (the
-# successor waits in the queue behind the job, --dependency=afterany).
-# The job times out (--time=1); the gap is sacct's Start of the next job
-# minus End of the first, in Slurm's whole seconds. QUEUE_REPS repetitions
-# of each (default 3), one at a time, poll 2m (the default); median
-# reported. Skipped when the cluster is down.
+# successor's start on the real local Slurm, with queue_ahead false (the
+# daemon resubmits after it sees the end) and true (the successor waits in
+# the queue behind the job, --dependency=afterany). Meant for an idle node:
+# other jobs on it lengthen the gap without queue ahead (the new job queues
+# behind them). The job times out (--time=1); the gap is sacct's Start of
+# the next job minus End of the first, in Slurm's whole seconds. QUEUE_REPS
+# repetitions of each (default 3), one at a time, poll 2m (the default);
+# median reported. Skipped when the cluster is down.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
