@@ -30,6 +30,12 @@ const (
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
+
+	// A run's checkpoints went missing, unreadable or backwards (the
+	// first two are contract additions of DESIGN.md), and came back.
+	EventCheckpointDirMissing   = "checkpoint_dir_missing"
+	EventCheckpointRegressed    = "checkpoint_regressed"
+	EventCheckpointHoldReleased = "checkpoint_hold_released"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -56,6 +62,9 @@ const (
 	FieldBytes      = "bytes"
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
+	FieldKnownStep  = "known_step"
+	FieldCount      = "count"
+	FieldSteps      = "steps"
 )
 
 // Event is one decision or observation worth a log line and a journal
