@@ -30,7 +30,13 @@ func newResumeCmd() *cobra.Command {
 		Short: "Resubmit a run now, from the newest complete checkpoint (or --step)",
 		Long: `resume resubmits RUN once, now: a stopped run (crash loop, cancelled,
 completed below target) or one waiting for a job. The failure counters are
-reset. With --step N it resumes from step N, which must be complete.
+reset. With --step N it resumes from step N, which must be complete;
+--step 0 starts from scratch (no resume arguments).
+
+A run whose checkpoint directory is missing or unreadable, or whose newest
+complete step went backwards, holds: it submits nothing and carries on by
+itself once the checkpoints are back. Only an explicit --step resumes it
+from what is there now (--step 0: from scratch, into the same directory).
 
 When the daemon is running, resume hands it the request (the daemon stays
 the only one that submits) and waits for the answer; otherwise it does the
@@ -49,7 +55,9 @@ a job found live is followed again, never twinned.`,
 			}
 			req := supervisor.Request{ID: fmt.Sprintf("resume-%s-%d", run.Name, time.Now().UnixNano()), Kind: supervisor.RequestResume, Run: run.Name, At: time.Now(), Force: force}
 			from := supervisor.NoStep
-			if c.Flags().Changed("step") {
+			if c.Flags().Changed("step") && step == 0 {
+				req.Step = &step // from scratch: nothing to look for
+			} else if c.Flags().Changed("step") {
 				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
 				if err != nil {
 					return err
@@ -102,7 +110,7 @@ a job found live is followed again, never twinned.`,
 	}
 	configFlag(c, &path)
 	logFlag(c, &logFormat)
-	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest")
+	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest; 0 starts from scratch")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
 	return c

@@ -92,6 +92,10 @@ type statusRow struct {
 	ETASeconds *int64               `json:"eta_seconds,omitempty"`
 	NextAt     *time.Time           `json:"next_at,omitempty"`
 	State      *supervisor.RunState `json:"-"`
+
+	// Hold says why nothing is submitted while the checkpoints are
+	// missing, unreadable or went backwards; nil when they are fine.
+	Hold *supervisor.CheckpointHold `json:"hold,omitempty"`
 }
 
 func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now time.Time) []statusRow {
@@ -126,6 +130,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, now t
 		for _, sus := range st.Suspect {
 			r.Suspect = append(r.Suspect, sus.Step)
 		}
+		r.Hold = st.Hold
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
 		r.Next, r.NextAt = nextAction(st, r.Phase, now)
 		if eta, ok := targetsETA(st, run.Targets, now); ok && r.Phase == supervisor.PhaseRunning {
@@ -159,6 +164,8 @@ func nextAction(st supervisor.RunState, phase supervisor.Phase, now time.Time) (
 		return "wait for the job", nil
 	case supervisor.PhaseUnknown:
 		return "retry Slurm", nil
+	case supervisor.PhaseHeld:
+		return "hold (" + st.Reason + ")", nil
 	}
 	if st.Reason == "" {
 		return "wait for a job", nil
@@ -184,6 +191,10 @@ func printStatus(w io.Writer, rows []statusRow) {
 		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", r.Run, humanBytes(r.CkptBytes), free)
 		if len(r.Suspect) > 0 {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", r.Run, r.Suspect)
+		}
+		if h := r.Hold; h != nil {
+			fmt.Fprintf(w, "%s: %s, since %s: nothing is submitted until the checkpoints are back, or: nanosupervisord resume %s --step N (0: from scratch)\n",
+				r.Run, h.Describe(), h.Since.Local().Format(time.DateTime), r.Run)
 		}
 	}
 }

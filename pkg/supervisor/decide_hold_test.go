@@ -29,27 +29,27 @@ func TestDecideCheckpointHold(t *testing.T) {
 		from   *int   // the submission's step; nil: no submission
 	}{
 		{
-			name: "job ends while the directory is missing: hold, judge nothing",
-			in:   ended("TIMEOUT"),
-			edit: func(in *Input) { in.Ckpt = CkptView{Newest: NoStep, FreeBytes: -1, Missing: true} },
+			name:  "job ends while the directory is missing: hold, judge nothing",
+			in:    ended("TIMEOUT"),
+			edit:  func(in *Input) { in.Ckpt = CkptView{Newest: NoStep, FreeBytes: -1, Missing: true} },
 			phase: PhaseHeld, reason: ReasonCheckpointDirMissing, event: EventCheckpointDirMissing,
 		},
 		{
-			name: "job ends with the directory emptied (unmounted): hold",
-			in:   ended("FAILED"),
-			edit: func(in *Input) { in.Ckpt = CkptView{Newest: NoStep, FreeBytes: -1} },
+			name:  "job ends with the directory emptied (unmounted): hold",
+			in:    ended("FAILED"),
+			edit:  func(in *Input) { in.Ckpt = CkptView{Newest: NoStep, FreeBytes: -1} },
 			phase: PhaseHeld, reason: ReasonCheckpointRegressed, event: EventCheckpointRegressed,
 		},
 		{
-			name: "job ends with the newest step older than the one it resumed from: hold",
-			in:   ended("TIMEOUT"),
-			edit: func(in *Input) { in.Ckpt.Newest = 500 },
+			name:  "job ends with the newest step older than the one it resumed from: hold",
+			in:    ended("TIMEOUT"),
+			edit:  func(in *Input) { in.Ckpt.Newest = 500 },
 			phase: PhaseHeld, reason: ReasonCheckpointRegressed, event: EventCheckpointRegressed,
 		},
 		{
-			name: "job ends with the directory unreadable: hold, with the error",
-			in:   ended("TIMEOUT"),
-			edit: func(in *Input) { in.Ckpt = CkptView{Newest: NoStep, FreeBytes: -1, Err: gone} },
+			name:  "job ends with the directory unreadable: hold, with the error",
+			in:    ended("TIMEOUT"),
+			edit:  func(in *Input) { in.Ckpt = CkptView{Newest: NoStep, FreeBytes: -1, Err: gone} },
 			phase: PhaseHeld, reason: ReasonCheckpointError, event: EventCheckpointDirMissing,
 		},
 		{
@@ -267,36 +267,4 @@ func afterSubmit(st RunState, id string) RunState {
 	st.Job = &JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: t0}
 	st.Intent, st.Phase = nil, PhaseRunning
 	return st
-}
-
-func TestDecideIncompleteStepsAggregated(t *testing.T) {
-	in := input(running())
-	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
-	for step := 1001; step <= 34000; step++ {
-		in.Ckpt.Incomplete = append(in.Ckpt.Incomplete, IncompleteStep{Step: step, Reason: "no optimizer shard"})
-	}
-	p := Decide(in)
-	var got []Event
-	for _, e := range p.Events {
-		if e.Name == EventCheckpointIncomplete {
-			got = append(got, e)
-		}
-	}
-	if len(got) != 1 {
-		t.Fatalf("%d checkpoint_incomplete events for 33,000 torn steps; want 1", len(got))
-	}
-	f := got[0].Fields
-	if f[FieldStep] != 34000 || f[FieldCount] != 33000 || !slices.Equal(f[FieldSteps].([]int), []int{34000, 33999, 33998, 33997, 33996}) {
-		t.Errorf("fields %v; want step 34000, count 33000, the newest five steps", f)
-	}
-	if p.Next.ReportedIncomplete != 34000 {
-		t.Errorf("reported up to %d; want 34000", p.Next.ReportedIncomplete)
-	}
-
-	in.State = p.Next
-	in.Ckpt.Incomplete = append(in.Ckpt.Incomplete, IncompleteStep{Step: 34100, Reason: "truncated"})
-	p = Decide(in)
-	if len(p.Events) != 1 || p.Events[0].Fields[FieldCount] != 1 || p.Events[0].Fields[FieldStep] != 34100 {
-		t.Errorf("events %v; want one checkpoint_incomplete for the one new torn step", p.Events)
-	}
 }
