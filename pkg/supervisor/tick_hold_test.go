@@ -11,17 +11,7 @@ import (
 // once, and once the directory is back the run resumes from its newest
 // step.
 func TestTickHoldsWhileCheckpointDirMissing(t *testing.T) {
-	r := newRig(t, "d20")
-	dir := r.cfg.Runs["d20"].CheckpointDir
-	id := r.slurm.add("d20-ckpt", "RUNNING", "")
-	r.tick()
-	r.checkpoint("d20", 1000, 0.9)
-	r.now = r.now.Add(time.Hour)
-	r.tick()
-
-	if err := os.Rename(dir, dir+".away"); err != nil {
-		t.Fatal(err)
-	}
+	r, dir, id := rigWithCheckpointMovedAway(t)
 	r.slurm.set(id, "TIMEOUT", "0:0")
 	for range 3 {
 		r.now = r.now.Add(2 * time.Minute)
@@ -61,16 +51,7 @@ func TestTickHoldsWhileCheckpointDirMissing(t *testing.T) {
 // it is not reported as "resubmit now" forever. (Tests run as root, so
 // unreadable is a file where the directory was.)
 func TestTickHoldsWhileCheckpointDirUnreadable(t *testing.T) {
-	r := newRig(t, "d20")
-	dir := r.cfg.Runs["d20"].CheckpointDir
-	id := r.slurm.add("d20-ckpt", "RUNNING", "")
-	r.tick()
-	r.checkpoint("d20", 1000, 0.9)
-	r.now = r.now.Add(time.Hour)
-	r.tick()
-	if err := os.Rename(dir, dir+".away"); err != nil {
-		t.Fatal(err)
-	}
+	r, dir, id := rigWithCheckpointMovedAway(t)
 	if err := os.WriteFile(dir, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -86,4 +67,20 @@ func TestTickHoldsWhileCheckpointDirUnreadable(t *testing.T) {
 	if st := r.state("d20"); st.Phase != PhaseHeld || st.Reason != ReasonCheckpointError || len(r.slurm.submit) != 0 {
 		t.Errorf("phase %s, reason %s, %d submissions; want held, checkpoint_unreadable, none", st.Phase, st.Reason, len(r.slurm.submit))
 	}
+}
+
+// rigWithCheckpointMovedAway is a run whose adopted job wrote step 1000
+// and still runs, with its checkpoint directory just moved to DIR.away.
+func rigWithCheckpointMovedAway(t *testing.T) (r *rig, dir, jobID string) {
+	r = newRig(t, "d20")
+	dir = r.cfg.Runs["d20"].CheckpointDir
+	jobID = r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	r.checkpoint("d20", 1000, 0.9)
+	r.now = r.now.Add(time.Hour)
+	r.tick()
+	if err := os.Rename(dir, dir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	return r, dir, jobID
 }
