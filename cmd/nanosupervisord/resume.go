@@ -56,7 +56,8 @@ a job found live is followed again, never twinned.`,
 			req := supervisor.Request{ID: fmt.Sprintf("resume-%s-%d", run.Name, time.Now().UnixNano()), Kind: supervisor.RequestResume, Run: run.Name, At: time.Now(), Force: force}
 			from := supervisor.NoStep
 			if c.Flags().Changed("step") && step == 0 {
-				req.Step = &step // from scratch: nothing to look for
+				req.Step = &step
+				warnOldCheckpoints(c, run.CheckpointDir, run.Ranks)
 			} else if c.Flags().Changed("step") {
 				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
 				if err != nil {
@@ -114,6 +115,19 @@ a job found live is followed again, never twinned.`,
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
 	return c
+}
+
+// warnOldCheckpoints warns a fresh start about complete steps still in the
+// directory: the fresh run's first resubmission would resume from the
+// newest of them, not from its own.
+func warnOldCheckpoints(c *cobra.Command, dir string, ranks int) {
+	rep, err := ckpt.ScanDir(dir, ckpt.Options{Ranks: ranks})
+	if err != nil {
+		return
+	}
+	if s, ok := rep.NewestComplete(); ok {
+		fmt.Fprintf(c.ErrOrStderr(), "warning: %s still holds complete steps up to %d: after the fresh start, a resubmission would resume from the newest step there; move them away to start over cleanly\n", dir, s.Step)
+	}
 }
 
 // handToDaemon leaves the request for the running daemon, wakes it when it
