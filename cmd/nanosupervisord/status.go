@@ -103,6 +103,10 @@ type statusRow struct {
 	ObservedAt *time.Time           `json:"observed_at,omitempty"`
 	AgeSeconds *int64               `json:"age_seconds,omitempty"`
 	State      *supervisor.RunState `json:"-"`
+
+	// Hold says why nothing is submitted while the checkpoints are
+	// missing, unreadable or went backwards; nil when they are fine.
+	Hold *supervisor.CheckpointHold `json:"hold,omitempty"`
 }
 
 func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
@@ -147,6 +151,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 			age := int64(max(now.Sub(t), 0) / time.Second)
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
+		r.Hold = st.Hold
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
 		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
 		r.Next = next.Text
@@ -181,6 +186,10 @@ func printStatus(w io.Writer, rows []statusRow) {
 		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", printable(r.Run), humanBytes(r.CkptBytes), free)
 		if len(r.Suspect) > 0 {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", printable(r.Run), r.Suspect)
+		}
+		if h := r.Hold; h != nil {
+			fmt.Fprintf(w, "%s: %s, since %s: nothing is submitted until the checkpoints are back, or: nanosupervisord resume %s --step N (0: from scratch)\n",
+				printable(r.Run), printable(h.Describe()), h.Since.Local().Format(time.DateTime), printable(r.Run))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -74,6 +75,11 @@ func (d *decider) observe() {
 			d.next.TrainingFinished = true
 		}
 	}
+	if in.Spec.Paused || d.next.Phase.Terminal() {
+		// Not observed in this pass (passRun): nothing to compare.
+		return
+	}
+	d.observeHold()
 	if in.Ckpt.Err != nil {
 		return
 	}
@@ -89,12 +95,38 @@ func (d *decider) observe() {
 		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)
 	}
 	d.observeStorage()
-	for _, s := range in.Ckpt.Incomplete {
-		if s.Step > d.next.ReportedIncomplete && !in.Ckpt.Settling {
-			d.next.ReportedIncomplete = s.Step
-			d.event(EventCheckpointIncomplete, FieldStep, s.Step, FieldReason, s.Reason, FieldNewestStep, in.Ckpt.Newest)
+	d.observeIncomplete()
+}
+
+// listedIncomplete bounds the steps one checkpoint_incomplete event names.
+const listedIncomplete = 5
+
+// observeIncomplete logs the torn steps not reported yet in one event: the
+// newest with its reason, how many there are, and the newest few. A
+// directory of 33,000 torn steps is one line, not 33,000.
+func (d *decider) observeIncomplete() {
+	c := d.in.Ckpt
+	if c.Settling {
+		return
+	}
+	var fresh []IncompleteStep
+	for _, s := range c.Incomplete {
+		if s.Step > d.next.ReportedIncomplete {
+			fresh = append(fresh, s)
 		}
 	}
+	if len(fresh) == 0 {
+		return
+	}
+	slices.SortFunc(fresh, func(a, b IncompleteStep) int { return b.Step - a.Step })
+	steps := make([]int, 0, listedIncomplete)
+	for _, s := range fresh[:min(len(fresh), listedIncomplete)] {
+		steps = append(steps, s.Step)
+	}
+	newest := fresh[0]
+	d.next.ReportedIncomplete = newest.Step
+	d.event(EventCheckpointIncomplete, FieldStep, newest.Step, FieldReason, newest.Reason, FieldNewestStep, c.Newest,
+		FieldCount, len(fresh), FieldSteps, steps)
 }
 
 func (d *decider) decide() {

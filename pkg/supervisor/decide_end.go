@@ -178,8 +178,7 @@ func (d *decider) submit(reason string) {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
 		return
-	case in.Ckpt.Err != nil:
-		d.wait(PhaseBackoff, ReasonCheckpointError, shortRecheck*6)
+	case d.held():
 		return
 	case in.Ckpt.Settling:
 		d.wait(PhaseBackoff, ReasonCheckpointSettling, shortRecheck)

@@ -169,6 +169,9 @@ func (d *decider) followJob() {
 		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
 	case live:
 		d.wait(PhaseRunning, ReasonJobEnding, shortRecheck)
+	case d.held():
+		// The end is judged once the checkpoints are back: progress and
+		// the step to resume from depend on them.
 	default:
 		d.handleEnd(row)
 	}

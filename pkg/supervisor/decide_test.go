@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -608,6 +609,38 @@ func TestDecideCheckpointEvents(t *testing.T) {
 	again.Ckpt = in.Ckpt
 	if p2 := Decide(again); len(p2.Events) != 0 {
 		t.Errorf("events %v on an unchanged pass; want none", eventNames(p2))
+	}
+}
+
+func TestDecideIncompleteStepsAggregated(t *testing.T) {
+	in := input(running())
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	for step := 1001; step <= 34000; step++ {
+		in.Ckpt.Incomplete = append(in.Ckpt.Incomplete, IncompleteStep{Step: step, Reason: "no optimizer shard"})
+	}
+	p := Decide(in)
+	var got []Event
+	for _, e := range p.Events {
+		if e.Name == EventCheckpointIncomplete {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d checkpoint_incomplete events for 33,000 torn steps; want 1", len(got))
+	}
+	f := got[0].Fields
+	if f[FieldStep] != 34000 || f[FieldCount] != 33000 || !slices.Equal(f[FieldSteps].([]int), []int{34000, 33999, 33998, 33997, 33996}) {
+		t.Errorf("fields %v; want step 34000, count 33000, the newest five steps", f)
+	}
+	if p.Next.ReportedIncomplete != 34000 {
+		t.Errorf("reported up to %d; want 34000", p.Next.ReportedIncomplete)
+	}
+
+	in.State = p.Next
+	in.Ckpt.Incomplete = append(in.Ckpt.Incomplete, IncompleteStep{Step: 34100, Reason: "truncated"})
+	p = Decide(in)
+	if len(p.Events) != 1 || p.Events[0].Fields[FieldCount] != 1 || p.Events[0].Fields[FieldStep] != 34100 {
+		t.Errorf("events %v; want one checkpoint_incomplete for the one new torn step", p.Events)
 	}
 }
 

@@ -38,6 +38,12 @@ const (
 	EventLeaseUnproven   = "lease_unproven"
 	EventJobStuckPending = "job_stuck_pending"
 	EventJobCancelled    = "job_cancelled"
+
+	// A run's checkpoints went missing, unreadable or backwards (the
+	// first two are contract additions of DESIGN.md), and came back.
+	EventCheckpointDirMissing   = "checkpoint_dir_missing"
+	EventCheckpointRegressed    = "checkpoint_regressed"
+	EventCheckpointHoldReleased = "checkpoint_hold_released"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -67,6 +73,9 @@ const (
 	FieldMissing    = "missing"
 	FieldPhase      = "phase"
 	FieldSince      = "since"
+	FieldKnownStep  = "known_step"
+	FieldCount      = "count"
+	FieldSteps      = "steps"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -72,7 +72,10 @@ type SlurmView struct {
 
 // CkptView is what the checkpoint directory showed in this pass.
 type CkptView struct {
+	// Err is set when the directory could not be read or judged.
 	Err error
+	// Missing is set when the directory does not exist.
+	Missing bool
 	// Newest is the newest complete step, NoStep if none.
 	Newest int
 	// NewestValBPB is val_bpb from the newest complete step's meta.

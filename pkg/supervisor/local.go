@@ -66,7 +66,7 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 	dir := rc.CheckpointDir
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return CkptView{Newest: NoStep, FreeBytes: -1}
+		return CkptView{Newest: NoStep, FreeBytes: -1, Missing: true}
 	}
 	if err != nil {
 		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}

@@ -67,6 +67,8 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 		return Next{Text: "confirm submission"}
 	case PhaseUnknown:
 		return Next{Text: "retry Slurm"}
+	case PhaseHeld:
+		return Next{Text: "hold (" + st.Reason + "): nothing is submitted until the checkpoints are back"}
 	case PhaseRunning:
 		n := Next{Text: "wait for the job"}
 		switch j := st.Job; {

@@ -56,6 +56,8 @@ func TestNextAction(t *testing.T) {
 		{"pending for a reason that does not clear", RunState{Phase: PhaseRunning, Job: &JobRecord{ID: "7", PendingReason: "JobHeldUser"}}, nil,
 			"wait: job 7 pends (JobHeldUser) and will not start by itself", time.Time{}},
 		{"running", RunState{Phase: PhaseRunning, Reason: ReasonJobLive}, nil, "wait for the job", time.Time{}},
+		{"held", RunState{Phase: PhaseHeld, Reason: ReasonCheckpointDirMissing}, nil,
+			"hold (checkpoint_dir_missing): nothing is submitted until the checkpoints are back", time.Time{}},
 		{"no checkpoint", RunState{Phase: PhaseWaiting, Reason: ReasonNoCheckpoint}, nil,
 			"wait for a complete checkpoint (or start: submit)", time.Time{}},
 	}

@@ -25,6 +25,10 @@ const (
 	PhaseStopped Phase = "stopped"
 	// PhasePaused: paused in the config; observed but never acted upon.
 	PhasePaused Phase = "paused"
+	// PhaseHeld: the checkpoint directory is missing or unreadable, or
+	// its newest complete step went backwards; nothing is submitted until
+	// it is back or the operator says otherwise (decide_hold.go).
+	PhaseHeld Phase = "held"
 )
 
 // Terminal reports whether the daemon will never submit for the run again
@@ -49,6 +53,8 @@ const (
 	ReasonSlurmUnavailable     = "slurm_unavailable"
 	ReasonCheckpointError      = "checkpoint_unreadable"
 	ReasonCheckpointSettling   = "checkpoint_being_written"
+	ReasonCheckpointDirMissing = "checkpoint_dir_missing"
+	ReasonCheckpointRegressed  = "checkpoint_regressed"
 	ReasonNoJob                = "no_job"
 	ReasonNoCheckpoint         = "no_complete_checkpoint"
 	ReasonAdoptedLive          = "adopted_live_job"

@@ -84,6 +84,11 @@ type RunState struct {
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
 
+	// Hold is set while the run's checkpoints cannot be trusted: nothing
+	// is submitted and no job's end is judged until it clears
+	// (decide_hold.go).
+	Hold *CheckpointHold `json:"hold,omitempty"`
+
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
 	// History holds the ended jobs, oldest first (bounded).
@@ -183,6 +188,10 @@ func (s RunState) Clone() RunState {
 	if s.ResumeOverride != nil {
 		v := *s.ResumeOverride
 		c.ResumeOverride = &v
+	}
+	if s.Hold != nil {
+		h := *s.Hold
+		c.Hold = &h
 	}
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {

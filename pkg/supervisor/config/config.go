@@ -170,17 +170,21 @@ const (
 // WebhookFormats lists the values notify.webhook.format takes.
 var WebhookFormats = []string{WebhookJSON, WebhookSlack, WebhookDiscord, WebhookNtfy, WebhookMatrix}
 
-// DefaultNotifyEvents are the events that notify when events is not set.
+// DefaultNotifyEvents are the events that notify when events is not set:
+// the run is over, or stuck until the user looks (a stall, a job that will
+// not leave the queue, checkpoints gone missing or backwards).
 var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",
-	"job_stuck_pending",
-}
+	"job_stuck_pending", "checkpoint_dir_missing", "checkpoint_regressed"}
 
 // notifyEvents are the event names notify.events may list: the events of
-// DESIGN.md plus "stall" (a run that makes no progress for too long).
+// DESIGN.md plus "stall" (a run that makes no progress for too long) and
+// the end of a checkpoint hold.
 var notifyEvents = []string{
 	"run_adopted", "job_state_changed", "checkpoint_complete", "checkpoint_incomplete",
 	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",
 	"run_backoff", "slurm_unavailable", "config_reloaded", "config_rejected",
 	"checkpoint_pruned", "stall",
-	"job_stuck_pending",
+	"checkpoint_dir_missing", "checkpoint_regressed", "checkpoint_hold_released",
+	"job_stuck_pending", "job_requeued", "log_missing", "slurm_missing",
+	"sbatch_rejected", "storage_low", "config_warning",
 }

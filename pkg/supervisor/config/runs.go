@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 )
 
 var runKeys = []string{
@@ -83,6 +85,12 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	p.runPaths(f, r)
 	p.intAtLeast(f, "ranks", &r.Ranks, 1)
+	if r.Ranks > ckpt.MaxRank {
+		// The ckpt verb and the daemon's scans refuse more: the run could
+		// never be judged, so never resubmitted.
+		p.errorf(f.get("ranks"), join(f.path, "ranks"), "must be at most %d, got %d", ckpt.MaxRank, r.Ranks)
+		r.Ranks = DefaultRanks
+	}
 	p.submission(f, r)
 	if v := f.get("paused"); v != nil {
 		r.Paused, _ = p.boolean(v, join(path, "paused"))
