@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Refresh the multi-cluster captures in pkg/slurm/testdata/real/ (cluster_*):
+# what sbatch, sacct, squeue and scancel print when a job goes to the second
+# cluster of up.sh (LAB_CLUSTERS, snowy by default) with -M. Like
+# capture-testdata.sh, the job directory is written as /home/alice/nanochat.
+#
+#   sudo deploy/slurm-local/capture-clusters.sh [OUTDIR]
+#
+# Takes about half a minute. Disturbs only the second cluster: it stops its
+# slurmctld once (by PID) and brings it back with up.sh.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOG_TAG=capture-clusters
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+
+OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real}")
+SACCT_FORMAT=JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment
+SQUEUE_FORMAT='%i|%j|%T|%r|%V|%S|%l|%M|%Z|%k'
+PUBLIC_WD=/home/alice/nanochat
+
+[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+((${#CLUSTERS[@]} >= 2)) || die "LAB_CLUSTERS=$LAB_CLUSTERS has no second cluster"
+C2=${CLUSTERS[1]}
+"$HERE/status.sh" || die "clusters not up; run $HERE/up.sh first"
+[[ -z $(squeue -h -M "$C2" -t pending,running,completing) ]] || die "cluster $C2 has jobs; run this when it is idle"
+mkdir -p "$OUT"
+WD=$(mktemp -d /tmp/slurm-capture.XXXXXX)
+trap 'rm -rf "$WD"' EXIT
+cd "$WD"
+
+cat >exit.sh <<'EOF'
+#!/bin/bash
+#SBATCH -J exit-script
+# exit.sh CODE SECONDS: sleep, then exit with CODE.
+sleep "${2:-1}"
+exit "${1:-0}"
+EOF
+cat >directive.sh <<EOF
+#!/bin/bash
+#SBATCH -J directive
+#SBATCH --clusters=$C2
+sleep 1
+EOF
+
+save() {
+	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
+	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
+}
+sacct_rows() { sacct --parsable2 --noheader -X -M "$C2" -j "$1" --format="$SACCT_FORMAT"; }
+settled() {
+	local row
+	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
+	[[ $row == *"|$WD|"* ]] || return 1
+	case $(cut -d'|' -f4 <<<"$row") in
+	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
+	esac
+}
+running_on() { [[ $(squeue -h -M "$C2" -j "$1" -o %T 2>/dev/null) == RUNNING ]]; }
+stderr_of() {
+	local name=$1 rc=0
+	shift
+	"$@" >"$WD/stdout" 2>"$WD/stderr" || rc=$?
+	save "$name" <"$WD/stderr"
+	log "$name: rc=$rc, stdout: $(head -c 200 "$WD/stdout")"
+}
+
+sbatch --parsable -M "$C2" -J d20 --comment=nsv:d20:1:abc123 exit.sh 0 6 >"$WD/sbatch.out"
+save cluster_submit.sbatch <"$WD/sbatch.out"
+J=$(cut -d';' -f1 "$WD/sbatch.out")
+sbatch --parsable directive.sh >"$WD/sbatch.out"
+save cluster_directive.sbatch <"$WD/sbatch.out"
+D=$(cut -d';' -f1 "$WD/sbatch.out")
+wait_for 30 running_on "$J" || die "job $J;$C2 did not start"
+squeue --noheader --me --states=all -M "$C2" --format="$SQUEUE_FORMAT" | save cluster_noheader.squeue
+squeue --me --states=all -M "$C2" --format="$SQUEUE_FORMAT" | save cluster_header.squeue
+wait_for 60 settled "$J" || die "job $J;$C2 did not end"
+wait_for 60 settled "$D" || die "job $D;$C2 did not end"
+sacct_rows "$J,$D" | save cluster.sacct
+stderr_of sbatch_unknown_cluster.stderr sbatch --parsable -M nosuchcluster exit.sh
+
+stop_daemon "slurmctld@$C2" 60
+stderr_of sbatch_cluster_ctld_down.stderr sbatch --parsable -M "$C2" exit.sh
+stderr_of squeue_cluster_ctld_down.stderr squeue --noheader --me --states=all -M "$C2" --format="$SQUEUE_FORMAT"
+"$HERE/up.sh" >/dev/null
+log "done in $((SECONDS - LOG_T0))s"
