@@ -75,7 +75,7 @@ save cluster_directive.sbatch <"$WD/sbatch.out"
 D=$(cut -d';' -f1 "$WD/sbatch.out")
 wait_for 30 running_on "$J" || die "job $J;$C2 did not start"
 squeue --noheader --me --states=all -M "$C2" --format="$SQUEUE_FORMAT" | save cluster_noheader.squeue
-squeue --me --states=all -M "$C2" --format="$SQUEUE_FORMAT" | save cluster_header.squeue
+squeue --me --states=all -M "$C2" --format="$SQUEUE_FORMAT" | save cluster_header.out
 wait_for 60 settled "$J" || die "job $J;$C2 did not end"
 wait_for 60 settled "$D" || die "job $D;$C2 did not end"
 sacct_rows "$J,$D" | save cluster.sacct

@@ -44,7 +44,8 @@ type SqueueParser struct {
 	Location *time.Location
 }
 
-// ParseSqueue reads output made with SqueueArgs, in the local zone. Empty
+// ParseSqueue reads output made with SqueueArgs, in the local zone, also
+// with -M in front (OnCluster): a "CLUSTER: name" line is skipped. Empty
 // output is zero jobs; a row that cannot be read fails the whole parse
 // with an error naming the line.
 func ParseSqueue(out []byte) ([]QueueEntry, error) { return SqueueParser{}.Parse(out) }
@@ -62,7 +63,7 @@ func (p SqueueParser) Parse(out []byte) ([]QueueEntry, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	return parseRows(out, l, loc)
+	return parseRows(dropClusterHeaders(out), l, loc)
 }
 
 var defaultSqueueLayout = mustLayout(squeueLayout(SqueueFormat))
