@@ -48,20 +48,29 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 			s.emitAndJournal(now, newEvent(EventStorageLow, rc.spec.Name, FieldReason, "pruned_before_resubmit", FieldBytes, res.Freed))
 		}
 	}
-	jobID, err := s.slurm.Sbatch(ctx, submitRequest(rc, sub))
+	job, err := s.slurm.Submit(ctx, submitRequest(rc, sub))
 	var events []Event
-	next, events = afterSbatch(next, rc, sub, jobID, err, now, s.random())
+	next, events = afterSbatch(next, rc, sub, job, err, now, s.random())
 	if cerr := s.commit(now, next, events); cerr != nil {
-		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, jobID, cerr)
+		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, job, cerr)
 	}
 	return next, nil
 }
 
-// submitRequest is the sbatch call for a submission: the user's flags, the
-// job name when configured, the tag, then the user's script and its resume
-// arguments, from the run's workdir with the run's environment.
+// submitRequest is the sbatch call for a submission: the run's cluster
+// (-M), --no-requeue unless the run lets Slurm requeue, the user's flags,
+// the job name when configured, the tag, then the user's script and its
+// resume arguments, from the run's workdir with the run's environment.
+//
+// --no-requeue comes before the user's flags so that a --requeue among
+// them still wins (sbatch takes the last). A job Slurm requeues restarts
+// with the resume step it was submitted with, which is stale by then.
 func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
-	flags := append([]string(nil), rc.SbatchArgs...)
+	var flags []string
+	if !rc.Requeue {
+		flags = append(flags, "--no-requeue")
+	}
+	flags = append(flags, rc.SbatchArgs...)
 	if rc.JobName != "" {
 		flags = append(flags, "--job-name="+rc.JobName)
 	}
@@ -75,14 +84,15 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
-	return slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
+	return slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env,
+		Cluster: rc.spec.Cluster}
 }
 
 // afterSbatch folds sbatch's answer into the state. A job id ends the
 // intent. An error after which the job may exist keeps the intent, to be
 // resolved by looking for the tag; any other error gives the attempt back
 // and backs off.
-func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error, now time.Time, r float64) (RunState, []Event) {
+func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err error, now time.Time, r float64) (RunState, []Event) {
 	name := rc.spec.Name
 	prev := ""
 	if st.Job != nil {
@@ -96,7 +106,7 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 				st.History = st.History[n-maxHistory:]
 			}
 		}
-		st.Job = &JobRecord{ID: jobID, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
+		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
 		st.Intent = nil
 		st.SubmitFailures = 0
 		st.Phase = PhaseRunning
@@ -105,7 +115,7 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
 			hints = st.History[n-1].Hints
 		}
-		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, jobID,
+		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
 			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints)}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
@@ -250,5 +260,9 @@ func eventLevel(e Event) zapcore.Level {
 // from step (NoStep: a fresh start) with the given tag; resume --dry-run
 // shows it.
 func SubmitRequestFor(r *config.Run, step int, tag string) slurm.SubmitRequest {
-	return submitRequest(runConfig{Run: r}, Submit{FromStep: step, Tag: tag})
+	rc := runConfig{Run: r}
+	// An unreadable script leaves the cluster to sbatch, which will
+	// report the script itself.
+	_, rc.spec.Cluster, _ = fromScript(r)
+	return submitRequest(rc, Submit{FromStep: step, Tag: tag})
 }

@@ -73,14 +73,17 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 func (d *decider) adoptJob(j JobRecord, reason string) {
-	if d.next.Job != nil && d.next.Job.ID != j.ID {
+	// Every job adopted here was found in this pass's queue or window,
+	// which are those of the view's cluster.
+	j.Cluster = d.in.Slurm.Cluster
+	if d.next.Job != nil && !d.next.Job.Is(j.ID, j.Cluster) {
 		d.archive(*d.next.Job)
 	}
 	j.Name = d.in.Spec.JobName
 	d.next.Job = &j
 	d.next.FailuresWithoutProgress = min(d.next.FailuresWithoutProgress, d.in.Spec.Policy.MaxFailuresWithoutProgress)
 	d.actions = append(d.actions, Adopt{JobID: j.ID, Reason: reason})
-	d.event(EventRunAdopted, FieldJobID, j.ID, FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
+	d.event(EventRunAdopted, FieldJobID, j.ID, FieldCluster, nonEmpty(j.Cluster), FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
 	// Look again at once: this pass had no log or sacct row for the job.
 	d.wait(PhaseRunning, reason, soon)
 }

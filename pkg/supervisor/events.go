@@ -56,6 +56,9 @@ const (
 	FieldBytes      = "bytes"
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
+	// FieldCluster is the cluster of job_id/new_job_id when it is not the
+	// local one.
+	FieldCluster = "cluster"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -24,6 +24,9 @@ type memSlurm struct {
 	order  []string
 	calls  map[string]int
 	submit []slurm.SubmitRequest
+	// cluster holds each job's cluster ("" = local); ids are unique across
+	// clusters here, but every call only sees its own cluster's jobs.
+	cluster map[string]string
 
 	sacctErr, squeueErr error
 	// sbatchErr, when set, is returned by the next sbatch; with
@@ -36,7 +39,7 @@ type memSlurm struct {
 }
 
 func newMemSlurm(now func() time.Time) *memSlurm {
-	return &memSlurm{now: now, next: 100, jobs: map[string]*slurm.Job{}, calls: map[string]int{}}
+	return &memSlurm{now: now, next: 100, jobs: map[string]*slurm.Job{}, calls: map[string]int{}, cluster: map[string]string{}}
 }
 
 func (m *memSlurm) add(name, state, comment string) string {
@@ -81,33 +84,41 @@ func (m *memSlurm) live(name string) []string {
 	return ids
 }
 
-func (m *memSlurm) Sacct(_ context.Context, ids []string) ([]slurm.Job, error) {
+// called counts a call, also per cluster as "name@cluster".
+func (m *memSlurm) called(name, cluster string) {
+	m.calls[name]++
+	if cluster != "" {
+		m.calls[name+"@"+cluster]++
+	}
+}
+
+func (m *memSlurm) SacctOn(_ context.Context, cluster string, ids []string) ([]slurm.Job, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["sacct"]++
+	m.called("sacct", cluster)
 	if m.sacctErr != nil {
 		return nil, m.sacctErr
 	}
 	var out []slurm.Job
 	for _, id := range ids {
-		if j, ok := m.jobs[id]; ok {
+		if j, ok := m.jobs[id]; ok && m.cluster[id] == cluster {
 			out = append(out, *j)
 		}
 	}
 	return out, nil
 }
 
-func (m *memSlurm) SacctWindow(_ context.Context, since, until time.Time, names []string) ([]slurm.Job, error) {
+func (m *memSlurm) SacctWindowOn(_ context.Context, cluster string, since, until time.Time, names []string) ([]slurm.Job, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["sacct_window"]++
+	m.called("sacct_window", cluster)
 	if m.sacctErr != nil {
 		return nil, m.sacctErr
 	}
 	var out []slurm.Job
 	for _, id := range m.order {
 		j := m.jobs[id]
-		if !j.Submit.Before(since) && !j.Submit.After(until) {
+		if m.cluster[id] == cluster && !j.Submit.Before(since) && !j.Submit.After(until) {
 			c := *j
 			if !c.State.Terminal() {
 				c.Comment = "" // like Slurm: the comment shows in sacct only after the end
@@ -118,17 +129,17 @@ func (m *memSlurm) SacctWindow(_ context.Context, since, until time.Time, names 
 	return out, nil
 }
 
-func (m *memSlurm) Squeue(context.Context) ([]slurm.QueueEntry, error) {
+func (m *memSlurm) SqueueOn(_ context.Context, cluster string) ([]slurm.QueueEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["squeue"]++
+	m.called("squeue", cluster)
 	if m.squeueErr != nil {
 		return nil, m.squeueErr
 	}
 	var out []slurm.QueueEntry
 	for _, id := range m.order {
 		j := m.jobs[id]
-		if j.State.Terminal() {
+		if j.State.Terminal() || m.cluster[id] != cluster {
 			continue
 		}
 		out = append(out, slurm.QueueEntry{ID: j.ID, Name: j.Name, State: j.State, Submit: j.Submit, Comment: j.Comment})
@@ -137,10 +148,10 @@ func (m *memSlurm) Squeue(context.Context) ([]slurm.QueueEntry, error) {
 	return out, nil
 }
 
-func (m *memSlurm) Sbatch(_ context.Context, req slurm.SubmitRequest) (string, error) {
+func (m *memSlurm) Submit(_ context.Context, req slurm.SubmitRequest) (slurm.JobRef, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["sbatch"]++
+	m.called("sbatch", req.Cluster)
 	if m.panicOn != "" && req.Script == m.panicOn {
 		panic("sbatch exploded")
 	}
@@ -161,11 +172,13 @@ func (m *memSlurm) Sbatch(_ context.Context, req slurm.SubmitRequest) (string, e
 		m.sbatchErr = nil
 		if m.createAnyway {
 			m.createAnyway = false
-			m.addLocked(name, "PENDING", comment)
+			m.cluster[m.addLocked(name, "PENDING", comment)] = req.Cluster
 		}
-		return "", err
+		return slurm.JobRef{}, err
 	}
-	return m.addLocked(name, "PENDING", comment), nil
+	id := m.addLocked(name, "PENDING", comment)
+	m.cluster[id] = req.Cluster
+	return slurm.JobRef{ID: id, Cluster: req.Cluster}, nil
 }
 
 var errSocketTimeout = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,

@@ -33,6 +33,9 @@ type Policy struct {
 type RunSpec struct {
 	Name    string
 	JobName string // effective Slurm job name
+	// Cluster is where the run's jobs are submitted (sbatch -M), from the
+	// cluster key, -M in sbatch_args or the script; "" = the local cluster.
+	Cluster string
 	Start   StartMode
 	Targets trainer.Targets
 	Policy  Policy
@@ -43,6 +46,9 @@ type RunSpec struct {
 
 // SlurmView is what Slurm said about a run in this pass.
 type SlurmView struct {
+	// Cluster is the cluster Queue and Window come from, and so where a job
+	// adopted from them runs ("" = the local cluster).
+	Cluster string
 	// SacctErr is set when sacct failed or timed out: the job's state is
 	// unknown and nothing may be decided from it.
 	SacctErr error

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -27,7 +28,7 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		jobName, err := effectiveJobName(r)
+		jobName, cluster, err := fromScript(r)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("run %s: %v", name, err))
 			continue
@@ -40,6 +41,7 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 		runs[name] = runConfig{Run: r, spec: RunSpec{
 			Name:    name,
 			JobName: jobName,
+			Cluster: cluster,
 			Start:   StartMode(r.Start),
 			Targets: trainer.Targets{ValBPB: r.Targets.ValBPB, CoreMetric: r.Targets.CoreMetric},
 			Policy: Policy{
@@ -60,21 +62,38 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	return runs, nil
 }
 
-// effectiveJobName is what Slurm will call the run's jobs: job_name, else
-// the script's #SBATCH --job-name, else the script's file name (Slurm's
-// own default).
-func effectiveJobName(r *config.Run) (string, error) {
-	if r.JobName != "" {
-		return r.JobName, nil
+// fromScript reads the script once for what the run's settings leave to
+// it. jobName is what Slurm will call the run's jobs: job_name, else the
+// script's #SBATCH --job-name, else the script's file name (Slurm's own
+// default). cluster is where they run: the cluster key, else -M in
+// sbatch_args, else the script's #SBATCH -M/--clusters, else "" (the local
+// cluster); it must be one cluster, because sacct and squeue cannot tell
+// the rows of several apart.
+func fromScript(r *config.Run) (jobName, cluster string, err error) {
+	var data []byte
+	if r.JobName == "" || (r.Cluster == "" && trainer.FlagsCluster(r.SbatchArgs) == "") {
+		if data, err = os.ReadFile(r.Script); err != nil {
+			return "", "", fmt.Errorf("read script: %w", err)
+		}
 	}
-	data, err := os.ReadFile(r.Script)
-	if err != nil {
-		return "", fmt.Errorf("read script: %w", err)
+	jobName = r.JobName
+	if jobName == "" {
+		jobName = trainer.ScriptJobName(data)
 	}
-	if n := trainer.ScriptJobName(data); n != "" {
-		return n, nil
+	if jobName == "" {
+		jobName = filepath.Base(r.Script)
 	}
-	return filepath.Base(r.Script), nil
+	cluster = r.Cluster
+	if cluster == "" {
+		cluster = trainer.FlagsCluster(r.SbatchArgs)
+	}
+	if cluster == "" {
+		cluster = trainer.ScriptCluster(data)
+	}
+	if err := slurm.CheckCluster(cluster); err != nil {
+		return "", "", fmt.Errorf("cluster: %w; name one cluster with the cluster key", err)
+	}
+	return jobName, cluster, nil
 }
 
 // belongs reports whether a Slurm job with this name and comment is one of

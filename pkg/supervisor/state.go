@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -91,7 +92,11 @@ const maxHistory = 200
 
 // JobRecord is one Slurm job of a run.
 type JobRecord struct {
-	ID      string `json:"id"`
+	ID string `json:"id"`
+	// Cluster is the cluster the job runs on, as sbatch printed it after
+	// ';' ("" = the local one, also in state written before clusters
+	// were supported). Job ids of different clusters overlap.
+	Cluster string `json:"cluster,omitempty"`
 	Attempt int    `json:"attempt"` // 0 for a job the daemon adopted
 	// ResumeStep is the step the job resumed from: NoStep for a fresh
 	// start, UnknownStep when not known.
@@ -127,7 +132,9 @@ type SuspectStep struct {
 
 // Intent is a submission written to the ledger before sbatch runs.
 type Intent struct {
-	Tag      string    `json:"tag"`
+	Tag string `json:"tag"`
+	// Cluster is where the submission goes ("" = the local cluster).
+	Cluster  string    `json:"cluster,omitempty"`
 	Attempt  int       `json:"attempt"`
 	FromStep int       `json:"from_step"`
 	At       time.Time `json:"at"`
@@ -167,6 +174,14 @@ func (s RunState) Clone() RunState {
 		c.History = nil
 	}
 	return c
+}
+
+// Ref names the job with its cluster.
+func (j JobRecord) Ref() slurm.JobRef { return slurm.JobRef{ID: j.ID, Cluster: j.Cluster} }
+
+// Is reports whether the record is the job id on cluster.
+func (j *JobRecord) Is(id, cluster string) bool {
+	return j != nil && j.ID == id && j.Cluster == cluster
 }
 
 func (j JobRecord) clone() JobRecord {

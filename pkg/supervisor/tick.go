@@ -117,14 +117,7 @@ func (s *Supervisor) random() float64 {
 // noteSlurmHealth logs slurm_unavailable once when Slurm stops answering
 // and once when it answers again, not on every pass.
 func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
-	err := snap.sacctErr
-	if err == nil {
-		err = snap.queueErr
-	}
-	if err == nil {
-		err = snap.windowErr
-	}
-	asked := len(snap.jobs) > 0 || snap.sacctErr != nil || snap.queueAsked || snap.windowAsked
+	err, asked := snap.firstErr()
 	var ev *Event
 	s.mu.Lock()
 	switch {
