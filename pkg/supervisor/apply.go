@@ -109,6 +109,7 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err er
 		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
 		st.Intent = nil
 		st.SubmitFailures = 0
+		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
 		st.Updated = now
 		var hints any
@@ -134,9 +135,42 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err er
 			// The ended job stays the current one; its end is handled.
 			st.Job.Handled = true
 		}
-		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		events := []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
+		return noteRejection(st, name, err, events)
 	}
+}
+
+// maxRejections is how many identical permanent refusals by sbatch in a
+// row stop a run. One could be a passing misconfiguration of the site
+// (a partition being renamed); three with the same words will not go away
+// by themselves, and retrying for ever only fills the log.
+const maxRejections = 3
+
+// noteRejection counts sbatch's permanent refusals with the same words
+// (Invalid account, partition or QOS, an unreadable script, a job that
+// violates limits) and stops the run at maxRejections, with Slurm's words
+// as evidence: the user must fix the configuration or the script, then
+// resume the run. Transient failures keep backing off and leave the count
+// alone.
+func noteRejection(st RunState, name string, err error, events []Event) (RunState, []Event) {
+	evidence, ok := slurm.Rejection(err)
+	if !ok {
+		return st, events
+	}
+	if evidence == st.Rejection {
+		st.Rejections++
+	} else {
+		st.Rejections, st.Rejection = 1, evidence
+	}
+	if st.Rejections < maxRejections {
+		return st, events
+	}
+	st.Phase, st.Reason = PhaseStopped, ReasonSbatchRejected
+	st.BackoffUntil = time.Time{}
+	return st, append(events,
+		newEvent(EventSbatchRejected, name, FieldReason, ReasonSbatchRejected, FieldError, evidence, "times", st.Rejections),
+		newEvent(EventRunStopped, name, FieldReason, ReasonSbatchRejected, FieldError, evidence))
 }
 
 func nonEmpty(s string) any {
@@ -245,8 +279,10 @@ func eventLevel(e Event) zapcore.Level {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel
-	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError:
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventJobRequeued:
 		return zapcore.WarnLevel
+	case EventSbatchRejected, EventSlurmMissing:
+		return zapcore.ErrorLevel
 	case EventRunStopped:
 		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {
 			return zapcore.InfoLevel

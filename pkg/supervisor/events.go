@@ -30,6 +30,9 @@ const (
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
+	EventSbatchRejected    = "sbatch_rejected"
+	EventSlurmMissing      = "slurm_missing"
+	EventJobRequeued       = "job_requeued"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

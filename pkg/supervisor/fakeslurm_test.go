@@ -34,6 +34,8 @@ type memSlurm struct {
 	// slurmctld accepted it).
 	sbatchErr    error
 	createAnyway bool
+	// rejectWith, when set, fails every sbatch with it (a config error).
+	rejectWith error
 	// panicOn makes sbatch panic for this script.
 	panicOn string
 }
@@ -167,6 +169,9 @@ func (m *memSlurm) Submit(_ context.Context, req slurm.SubmitRequest) (slurm.Job
 		if v, ok := strings.CutPrefix(f, "--comment="); ok {
 			comment = v
 		}
+	}
+	if m.rejectWith != nil {
+		return slurm.JobRef{}, m.rejectWith
 	}
 	if err := m.sbatchErr; err != nil {
 		m.sbatchErr = nil

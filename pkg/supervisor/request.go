@@ -146,6 +146,7 @@ func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState,
 	st.Phase, st.Reason = PhaseBackoff, ReasonOperatorResume
 	st.BackoffUntil = now
 	st.FailuresWithoutProgress, st.InfraFailures, st.SubmitFailures = 0, 0, 0
+	st.Rejections, st.Rejection = 0, ""
 	st.ResumeOverride = r.Step
 	if st.Job != nil {
 		st.Job.Handled = true

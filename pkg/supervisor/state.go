@@ -39,6 +39,10 @@ type RunState struct {
 	InfraFailures int `json:"infra_failures"`
 	// SubmitFailures counts consecutive sbatch errors.
 	SubmitFailures int `json:"submit_failures"`
+	// Rejections counts sbatch's permanent refusals in a row with the same
+	// words, Rejection (Slurm's stderr): at maxRejections the run stops.
+	Rejections int    `json:"rejections,omitempty"`
+	Rejection  string `json:"rejection,omitempty"`
 	// BackoffUntil is when the next submission may happen.
 	BackoffUntil time.Time `json:"backoff_until,omitzero"`
 

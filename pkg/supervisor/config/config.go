@@ -152,5 +152,5 @@ var notifyEvents = []string{
 	"run_adopted", "job_state_changed", "checkpoint_complete", "checkpoint_incomplete",
 	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",
 	"run_backoff", "slurm_unavailable", "config_reloaded", "config_rejected",
-	"checkpoint_pruned", "stall",
+	"checkpoint_pruned", "stall", "sbatch_rejected", "slurm_missing", "job_requeued",
 }
