@@ -112,9 +112,7 @@ func Rejection(err error) (evidence string, ok bool) {
 	return evidence, evidence != ""
 }
 
-// NotFound reports whether err is a Slurm program that could not be found
-// or started (not in the configured directory or PATH, not executable).
-func NotFound(err error) bool {
-	var cmdErr *CommandError
-	return errors.As(err, &cmdErr) && notStarted(cmdErr)
-}
+// NotFound reports whether err is a Slurm program that is not where the
+// runner looks for it (ExecRunner.BinDir, or PATH): Slurm is not installed
+// there, which is a configuration error rather than an outage.
+func NotFound(err error) bool { return errors.Is(err, ErrNotFound) }

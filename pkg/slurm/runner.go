@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,7 +64,7 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 	cmdErr := &CommandError{Cmd: c.Name, Args: slices.Clone(c.Args), ExitCode: -1}
 	path, err := r.resolve(c.Name)
 	if err != nil {
-		cmdErr.Err = err
+		cmdErr.Err = fmt.Errorf("%w (%w)", ErrNotFound, err)
 		return nil, nil, cmdErr
 	}
 	if r.Timeout >= 0 {

@@ -281,7 +281,12 @@ func eventLevel(e Event) zapcore.Level {
 		return zapcore.WarnLevel
 	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventJobRequeued:
 		return zapcore.WarnLevel
-	case EventSbatchRejected, EventSlurmMissing:
+	case EventSlurmMissing:
+		if e.Fields[FieldState] == "found" {
+			return zapcore.InfoLevel
+		}
+		return zapcore.ErrorLevel
+	case EventSbatchRejected:
 		return zapcore.ErrorLevel
 	case EventRunStopped:
 		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {

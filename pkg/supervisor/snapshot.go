@@ -62,7 +62,8 @@ func (s *Supervisor) snapshotNow(next RunState) bool {
 // file or the new one, so the later Updated of the two is remembered.
 func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.mu.Lock()
-	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown}
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown,
+		SlurmMissingSince: s.missing.since}
 	for k, v := range s.states {
 		snap.Runs[k] = v
 	}

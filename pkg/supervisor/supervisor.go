@@ -54,6 +54,8 @@ type Supervisor struct {
 	states    map[string]RunState
 	rnd       *rand.Rand
 	slurmDown time.Time
+	// missing is set while the Slurm programs cannot be found (missing.go).
+	missing slurmMissing
 	logs      logCache
 	ckpts     ckptCache
 
@@ -105,6 +107,9 @@ type snapshot struct {
 	// SlurmDownSince is when Slurm stopped answering (zero: it answers),
 	// so that one-shot ticks log the outage once each way too.
 	SlurmDownSince time.Time `json:"slurm_down_since,omitzero"`
+	// SlurmMissingSince is when the Slurm programs were last found
+	// missing (zero: found), so that one-shot ticks say so once too.
+	SlurmMissingSince time.Time `json:"slurm_missing_since,omitzero"`
 }
 
 const snapshotVersion = 1
@@ -122,6 +127,7 @@ func (s *Supervisor) restore(dir string) error {
 			s.snapped[name] = st.Updated
 		}
 		s.slurmDown = snap.SlurmDownSince
+		s.missing.since = snap.SlurmMissingSince
 		// State taken from the journal goes into state.json at the end of
 		// the first pass, even if that pass changes nothing.
 		s.snapDirty = s.preferNewerJournal(dir)

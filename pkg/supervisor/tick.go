@@ -30,6 +30,11 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.beginPass()
 	defer s.endPass(now)
 	s.applyRequests(now)
+	if wait, skip := s.missingWait(now); skip {
+		// Nothing can be decided without Slurm, and looking for it on
+		// every pass would only repeat the same message.
+		return PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}, RecheckAfter: wait}
+	}
 
 	s.mu.Lock()
 	names := make([]string, 0, len(s.runs))
@@ -118,6 +123,9 @@ func (s *Supervisor) random() float64 {
 // and once when it answers again, not on every pass.
 func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	err, asked := snap.firstErr()
+	if s.noteSlurmMissing(now, err, asked) {
+		return
+	}
 	var ev *Event
 	s.mu.Lock()
 	switch {
