@@ -56,8 +56,8 @@ type Supervisor struct {
 	slurmDown time.Time
 	// missing is set while the Slurm programs cannot be found (missing.go).
 	missing slurmMissing
-	logs      logCache
-	ckpts     ckptCache
+	logs    logCache
+	ckpts   ckptCache
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal, snapped
