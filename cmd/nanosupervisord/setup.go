@@ -127,7 +127,8 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
-		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) }})
+		OnEvent:     func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
+		StripJobEnv: os.Getenv("SLURM_JOB_ID") != ""})
 	if err != nil {
 		s.notifier.Load().Close(context.Background())
 		led.Close()

@@ -95,7 +95,7 @@ func (c *Client) Submit(ctx context.Context, req SubmitRequest) (JobRef, error) 
 	if err := CheckCluster(req.Cluster); err != nil {
 		return JobRef{}, fmt.Errorf("sbatch %s: %w", req.Script, err)
 	}
-	cmd := Command{Name: "sbatch", Args: SbatchArgs(req), Dir: req.Dir, Env: req.Env}
+	cmd := Command{Name: "sbatch", Args: SbatchArgs(req), Dir: req.Dir, Env: req.Env, Drop: req.DropEnv}
 	stdout, _, err := c.runner().Run(ctx, cmd)
 	if err != nil {
 		return JobRef{}, fmt.Errorf("sbatch %s: %w", req.Script, err)

@@ -25,6 +25,9 @@ type Command struct {
 	// Env holds extra KEY=VALUE entries appended to the daemon's
 	// environment (later entries win, as in os/exec).
 	Env []string
+	// Drop removes variables inherited from the daemon's environment (not
+	// those of Env): a name, or a prefix ending in '*' ("SLURM_*").
+	Drop []string
 }
 
 // Runner runs one Command and returns what it printed. A non-nil error
@@ -79,8 +82,8 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 
 	cmd := exec.CommandContext(ctx, path, c.Args...)
 	cmd.Dir = c.Dir
-	if len(c.Env) > 0 {
-		cmd.Env = append(os.Environ(), c.Env...)
+	if len(c.Env) > 0 || len(c.Drop) > 0 {
+		cmd.Env = append(dropEnv(os.Environ(), c.Drop), c.Env...)
 	}
 	var outBuf bytes.Buffer
 	errBuf := &cappedBuffer{max: maxStderr}

@@ -14,6 +14,9 @@ type SubmitRequest struct {
 	Env        []string // extra KEY=VALUE for sbatch (exported to the job)
 	// Cluster, when set, is passed as -M: the cluster to submit to.
 	Cluster string
+	// DropEnv removes inherited variables before sbatch runs (see
+	// Command.Drop); Env is kept.
+	DropEnv []string
 }
 
 // SbatchArgs builds ["--parsable", "-M", Cluster, Flags..., Script,

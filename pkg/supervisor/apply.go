@@ -48,7 +48,11 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 			s.emitAndJournal(now, newEvent(EventStorageLow, rc.spec.Name, FieldReason, "pruned_before_resubmit", FieldBytes, res.Freed))
 		}
 	}
-	job, err := s.slurm.Submit(ctx, submitRequest(rc, sub))
+	req := submitRequest(rc, sub)
+	if s.stripJobEnv {
+		req.DropEnv = slurm.JobEnv
+	}
+	job, err := s.slurm.Submit(ctx, req)
 	var events []Event
 	next, events = afterSbatch(next, rc, sub, job, err, now, s.random())
 	if cerr := s.commit(now, next, events); cerr != nil {

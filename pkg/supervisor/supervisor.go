@@ -33,6 +33,12 @@ type Options struct {
 	// OnEvent, if set, is called with every event after it is logged
 	// (notifications). It must not block.
 	OnEvent func(run string, e Event)
+	// StripJobEnv removes the SLURM_* and SBATCH_* variables the daemon
+	// inherited (slurm.JobEnv) from sbatch's environment: set when the
+	// daemon itself runs inside a Slurm job (tick under scrontab), whose
+	// id, name and limits must not leak into the jobs it submits. A run's
+	// env: entries are still passed.
+	StripJobEnv bool
 }
 
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
@@ -45,6 +51,8 @@ type Supervisor struct {
 	now    func() time.Time
 	uid    string
 	onEv   func(run string, e Event)
+	// stripJobEnv: see Options.StripJobEnv.
+	stripJobEnv bool
 
 	pass sync.Mutex // one pass at a time
 
@@ -78,7 +86,7 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent,
+		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, stripJobEnv: opt.StripJobEnv,
 		cfg: opt.Config, runs: runs, states: map[string]RunState{},
 	}
 	if s.now == nil {
