@@ -118,6 +118,8 @@ type JobRecord struct {
 	// Handled is set once the job's end was acted upon, so that a
 	// level-triggered pass never counts the same failure twice.
 	Handled bool `json:"handled,omitempty"`
+	// Requeues counts the times Slurm requeued the job itself.
+	Requeues int `json:"requeues,omitempty"`
 	// Outcome is the reason given when the end was handled.
 	Outcome string   `json:"outcome,omitempty"`
 	Hints   []string `json:"hints,omitempty"`
