@@ -24,6 +24,8 @@ type runOptions struct {
 	// SlowSbatch, when set, gives the daemon a slurm.bin_dir of its own
 	// whose sbatch is slowed down (slowsbatch_test.go).
 	SlowSbatch *slowSbatch
+	// Cluster, when set, is the run's cluster key (sbatch -M).
+	Cluster string
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -107,6 +109,9 @@ func (s *scenario) config(opt runOptions) string {
 	fmt.Fprintf(&b, "    job_name: %s\n", strconv.Quote(s.jobName))
 	fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
 	fmt.Fprintf(&b, "    start: %s\n", opt.Start)
+	if opt.Cluster != "" {
+		fmt.Fprintf(&b, "    cluster: %s\n", strconv.Quote(opt.Cluster))
+	}
 	quoted := make([]string, len(opt.SbatchArgs))
 	for i, a := range opt.SbatchArgs {
 		quoted[i] = strconv.Quote(a)
