@@ -149,3 +149,29 @@ func TestSubmitNoRequeueByDefault(t *testing.T) {
 		t.Errorf("requeue: true flags %q; want no --no-requeue", req.Flags)
 	}
 }
+
+// TestClusterChangedWhileJobRuns: the job stays on the cluster it was
+// submitted to; after cluster: snowy is set, its end is still read from the
+// local cluster, and the next submission goes to snowy.
+func TestClusterChangedWhileJobRuns(t *testing.T) {
+	r := newRig(t, "d20")
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	r.cfg.Runs["d20"].Cluster = "snowy"
+	if err := r.sup.Reload(r.cfg); err != nil {
+		t.Fatal(err)
+	}
+	r.checkpoint("d20", 1000, 0.9)
+	r.now = r.now.Add(time.Hour)
+	r.slurm.set(id, "TIMEOUT", "0:0")
+	r.tick()
+	if len(r.slurm.submit) != 1 || r.slurm.submit[0].Cluster != "snowy" {
+		t.Fatalf("submissions %+v; want one, to snowy", r.slurm.submit)
+	}
+	if r.slurm.count("squeue@snowy") != 0 {
+		t.Errorf("squeue asked snowy %d times about a local job's end", r.slurm.count("squeue@snowy"))
+	}
+	if st := r.state("d20"); st.Job == nil || st.Job.Cluster != "snowy" || st.History[len(st.History)-1].Cluster != "" {
+		t.Errorf("job %+v history %+v; want the new job on snowy, the old one local", st.Job, st.History)
+	}
+}

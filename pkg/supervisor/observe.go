@@ -61,10 +61,15 @@ func (snap slurmSnapshot) add(name string) *clusterSnapshot {
 }
 
 // observeCluster is the cluster where a run's queue and window are looked
-// at: that of a submission still being resolved, else the configured one.
+// at: that of a submission still being resolved, else that of the job
+// being followed (the configured cluster may have changed since it was
+// submitted), else the configured one.
 func observeCluster(rc runConfig, st RunState) string {
-	if st.Intent != nil {
+	switch {
+	case st.Intent != nil:
 		return st.Intent.Cluster
+	case st.Job != nil && !st.Job.Handled:
+		return st.Job.Cluster
 	}
 	return rc.spec.Cluster
 }
