@@ -3,8 +3,6 @@ package supervisor
 import (
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -62,13 +60,7 @@ func (s *Supervisor) noteSlurmMissing(now time.Time, err error, asked bool) bool
 	}
 	s.mu.Unlock()
 	if ev != nil {
-		s.journal(now, *ev, nil)
-		s.emit(*ev)
-		if s.ledger != nil && !s.dryRun {
-			if err := s.saveSnapshot(now); err != nil {
-				s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
-			}
-		}
+		s.recordHealth(now, *ev)
 	}
 	return missing
 }

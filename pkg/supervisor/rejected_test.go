@@ -8,16 +8,23 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// TestSbatchRejectedStopsAfterIdenticalRefusals: sbatch refusing for good
-// with the same words stops the run at the third refusal with
-// sbatch_rejected and the evidence; resume starts it again; a transient
-// failure never stops it.
-func TestSbatchRejectedStopsAfterIdenticalRefusals(t *testing.T) {
+// timedOutRig is run d20 whose adopted job timed out after step 1000: the
+// next pass submits.
+func timedOutRig(t *testing.T) *rig {
 	r := newRig(t, "d20")
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()
 	r.checkpoint("d20", 1000, 0.9)
 	r.slurm.set(id, "TIMEOUT", "0:0")
+	return r
+}
+
+// TestSbatchRejectedStopsAfterIdenticalRefusals: sbatch refusing for good
+// with the same words stops the run at the third refusal with
+// sbatch_rejected and the evidence; resume starts it again; a transient
+// failure never stops it.
+func TestSbatchRejectedStopsAfterIdenticalRefusals(t *testing.T) {
+	r := timedOutRig(t)
 	r.slurm.rejectWith = errInvalidPartition
 	for i := 1; i <= maxRejections; i++ {
 		r.tick()
@@ -61,11 +68,7 @@ func TestSbatchRejectedStopsAfterIdenticalRefusals(t *testing.T) {
 }
 
 func TestSbatchTransientFailuresNeverStop(t *testing.T) {
-	r := newRig(t, "d20")
-	id := r.slurm.add("d20-ckpt", "RUNNING", "")
-	r.tick()
-	r.checkpoint("d20", 1000, 0.9)
-	r.slurm.set(id, "TIMEOUT", "0:0")
+	r := timedOutRig(t)
 	r.slurm.rejectWith = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1, Err: errors.New("exit status 1"),
 		Stderr: "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)"}
 	for i := 0; i < 2*maxRejections; i++ {

@@ -139,12 +139,18 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	}
 	s.mu.Unlock()
 	if ev != nil {
-		s.journal(now, *ev, nil)
-		s.emit(*ev)
-		if s.ledger != nil && !s.dryRun {
-			if err := s.saveSnapshot(now); err != nil {
-				s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
-			}
+		s.recordHealth(now, *ev)
+	}
+}
+
+// recordHealth journals and logs an event about Slurm as a whole, and
+// writes the snapshot, which remembers Slurm's health for the next tick.
+func (s *Supervisor) recordHealth(now time.Time, ev Event) {
+	s.journal(now, ev, nil)
+	s.emit(ev)
+	if s.ledger != nil && !s.dryRun {
+		if err := s.saveSnapshot(now); err != nil {
+			s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
 		}
 	}
 }

@@ -26,6 +26,8 @@ type runOptions struct {
 	SlowSbatch *slowSbatch
 	// Cluster, when set, is the run's cluster key (sbatch -M).
 	Cluster string
+	// Requeue sets the run's requeue key to true.
+	Requeue bool
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -111,6 +113,9 @@ func (s *scenario) config(opt runOptions) string {
 	fmt.Fprintf(&b, "    start: %s\n", opt.Start)
 	if opt.Cluster != "" {
 		fmt.Fprintf(&b, "    cluster: %s\n", strconv.Quote(opt.Cluster))
+	}
+	if opt.Requeue {
+		b.WriteString("    requeue: true\n")
 	}
 	quoted := make([]string, len(opt.SbatchArgs))
 	for i, a := range opt.SbatchArgs {
