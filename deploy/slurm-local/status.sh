@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Exit 0 if the local cluster is up: all five daemons alive per their PID
-# files, slurmctld answers, the node can take jobs and sacct answers.
+# Exit 0 if the local clusters are up: every daemon alive per its PID
+# file, each cluster's slurmctld answers, its node can take jobs, and sacct answers.
 # Non-zero otherwise, with the first problem on stderr. Installs nothing,
 # starts nothing, needs no root, takes well under a second when all is well.
 #

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Bring up (or check) a one-node Slurm cluster with accounting on this host:
-# munged, MariaDB, slurmdbd, slurmctld and slurmd, all on loopback, started
-# without systemd and tracked by PID files. Installs Debian's packages if they
-# are missing. Safe to rerun: when everything is up it changes nothing.
+# Bring up (or check) one-node Slurm clusters with accounting on this host:
+# munged, MariaDB, slurmdbd, and a slurmctld and a slurmd per cluster of
+# LAB_CLUSTERS (default lab,snowy: a second cluster reached with -M, as on
+# UPPMAX), all on loopback, started without systemd and tracked by PID files.
+# Installs Debian's packages if they are missing. Safe to rerun: when
+# everything is up it changes nothing.
 #
 #   sudo deploy/slurm-local/up.sh           # bring up, or repair, the cluster
 #   deploy/slurm-local/up.sh --check        # same as status.sh: exit 0 if up
