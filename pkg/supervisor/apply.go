@@ -88,8 +88,13 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
-	return slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env,
-		Cluster: rc.spec.Cluster}
+	req := slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
+	if trainer.FlagsCluster(rc.SbatchArgs) == "" {
+		// A -M among the user's flags already says it (the same cluster:
+		// the config refuses a different one).
+		req.Cluster = rc.spec.Cluster
+	}
+	return req
 }
 
 // afterSbatch folds sbatch's answer into the state. A job id ends the

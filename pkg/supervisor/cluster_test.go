@@ -175,3 +175,19 @@ func TestClusterChangedWhileJobRuns(t *testing.T) {
 		t.Errorf("job %+v history %+v; want the new job on snowy, the old one local", st.Job, st.History)
 	}
 }
+
+// TestClusterFromSbatchArgsNotRepeated: -M in sbatch_args sends the jobs
+// there and is not given twice.
+func TestClusterFromSbatchArgsNotRepeated(t *testing.T) {
+	r := newRig(t, "d20")
+	r.cfg.Runs["d20"].SbatchArgs = []string{"-M", "snowy"}
+	r.restart()
+	rc := r.sup.runs["d20"]
+	if rc.spec.Cluster != "snowy" {
+		t.Fatalf("spec cluster %q; want snowy from sbatch_args", rc.spec.Cluster)
+	}
+	req := submitRequest(rc, Submit{FromStep: 100, Tag: "t"})
+	if req.Cluster != "" || strings.Count(strings.Join(slurm.SbatchArgs(req), " "), "-M snowy") != 1 {
+		t.Errorf("sbatch %q; want -M snowy once", slurm.SbatchArgs(req))
+	}
+}

@@ -153,7 +153,15 @@ func (m *memSlurm) SqueueOn(_ context.Context, cluster string) ([]slurm.QueueEnt
 func (m *memSlurm) Submit(_ context.Context, req slurm.SubmitRequest) (slurm.JobRef, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.called("sbatch", req.Cluster)
+	// Like sbatch: -M on the command line, else in the script.
+	cluster := req.Cluster
+	if cluster == "" {
+		cluster = trainer.FlagsCluster(req.Flags)
+	}
+	if data, err := os.ReadFile(req.Script); err == nil && cluster == "" {
+		cluster = trainer.ScriptCluster(data)
+	}
+	m.called("sbatch", cluster)
 	if m.panicOn != "" && req.Script == m.panicOn {
 		panic("sbatch exploded")
 	}
@@ -177,13 +185,13 @@ func (m *memSlurm) Submit(_ context.Context, req slurm.SubmitRequest) (slurm.Job
 		m.sbatchErr = nil
 		if m.createAnyway {
 			m.createAnyway = false
-			m.cluster[m.addLocked(name, "PENDING", comment)] = req.Cluster
+			m.cluster[m.addLocked(name, "PENDING", comment)] = cluster
 		}
 		return slurm.JobRef{}, err
 	}
 	id := m.addLocked(name, "PENDING", comment)
-	m.cluster[id] = req.Cluster
-	return slurm.JobRef{ID: id, Cluster: req.Cluster}, nil
+	m.cluster[id] = cluster
+	return slurm.JobRef{ID: id, Cluster: cluster}, nil
 }
 
 var errSocketTimeout = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
