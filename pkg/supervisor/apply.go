@@ -20,7 +20,7 @@ import (
 // apply makes a plan real: it records the plan (events and new state)
 // durably, and only then runs sbatch for a Submit, recording the outcome
 // again afterwards. It returns the state now in force for the run.
-func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now time.Time) (RunState, error) {
+func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan Plan, now time.Time) (RunState, error) {
 	next := plan.Next
 	if s.dryRun {
 		for _, e := range plan.Events {
@@ -52,7 +52,7 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 	if s.stripJobEnv {
 		req.DropEnv = slurm.JobEnv
 	}
-	job, err := s.slurm.Submit(ctx, req)
+	job, err := api.Submit(ctx, req)
 	var events []Event
 	next, events = afterSbatch(next, rc, sub, job, err, now, s.random())
 	if cerr := s.commit(now, next, events); cerr != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 // TestSlurmMissingSaidOnceCheckedSlowly: sacct not found is logged once as
@@ -60,5 +61,42 @@ func TestSlurmMissingSaidOnceCheckedSlowly(t *testing.T) {
 	r.tick()
 	if r.slurm.count("sacct") == calls {
 		t.Error("after the programs came back, passes still skip Slurm")
+	}
+}
+
+// TestSlurmBinDirFixedLive: setting slurm.bin_dir after slurm_missing
+// takes effect with the reload, at once, without a restart.
+func TestSlurmBinDirFixedLive(t *testing.T) {
+	r := newRig(t, "d20")
+	r.slurm.add("d20-ckpt", "RUNNING", "")
+	broken := newMemSlurm(func() time.Time { return r.now })
+	notFound := &slurm.CommandError{Cmd: "squeue", ExitCode: -1, Err: slurm.ErrNotFound}
+	broken.sacctErr, broken.squeueErr = notFound, notFound
+	var built []config.Slurm
+	r.sup.slurm = broken
+	r.sup.slurmFor = func(c config.Slurm) SlurmAPI {
+		built = append(built, c)
+		return r.slurm
+	}
+	r.tick()
+	if n := len(r.events(EventSlurmMissing)); n != 1 {
+		t.Fatalf("slurm_missing logged %d times; want 1", n)
+	}
+	cfg := *r.cfg
+	cfg.Slurm.BinDir = "/opt/slurm/bin"
+	if err := r.sup.Reload(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	r.now = r.now.Add(time.Second) // well within missingRecheck
+	r.tick()
+	if len(built) != 1 || built[0].BinDir != "/opt/slurm/bin" {
+		t.Errorf("clients built %+v; want one for /opt/slurm/bin", built)
+	}
+	ev := r.events(EventSlurmMissing)
+	if len(ev) != 2 || ev[1].ContextMap()[FieldState] != "found" {
+		t.Errorf("slurm_missing events %v; want the second saying found", ev)
+	}
+	if st := r.state("d20"); st.Job == nil {
+		t.Errorf("no job adopted after the fix")
 	}
 }

@@ -77,7 +77,7 @@ func observeCluster(rc runConfig, st RunState) string {
 // observeSlurm asks Slurm what the given runs need, in as few calls as
 // possible: one sacct per cluster with tracked jobs, then squeue and a
 // windowed sacct only on the clusters where some run needs them.
-func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []runConfig, states map[string]RunState) slurmSnapshot {
+func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}
 	var clusters []string
@@ -91,7 +91,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 	}
 	for _, cl := range clusters {
 		c := snap.add(cl)
-		jobs, err := s.slurm.SacctOn(ctx, cl, ids[cl])
+		jobs, err := api.SacctOn(ctx, cl, ids[cl])
 		c.sacctErr = err
 		for _, j := range jobs {
 			c.jobs[j.ID] = j
@@ -122,11 +122,11 @@ func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []run
 		c := snap.add(cl)
 		if needQueue[cl] {
 			c.queueAsked = true
-			c.queue, c.queueErr = s.slurm.SqueueOn(ctx, cl)
+			c.queue, c.queueErr = api.SqueueOn(ctx, cl)
 		}
 		if w := since[cl]; !w.IsZero() {
 			c.windowAsked = true
-			c.window, c.windowErr = s.slurm.SacctWindowOn(ctx, cl, w, now, nil)
+			c.window, c.windowErr = api.SacctWindowOn(ctx, cl, w, now, nil)
 		}
 	}
 	return snap

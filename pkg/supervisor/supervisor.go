@@ -33,6 +33,10 @@ type Options struct {
 	// OnEvent, if set, is called with every event after it is logged
 	// (notifications). It must not block.
 	OnEvent func(run string, e Event)
+	// SlurmFor, if set, builds the Slurm client for a configuration's
+	// slurm section; Reload then swaps the client when that section
+	// changes (a user setting slurm.bin_dir after slurm_missing).
+	SlurmFor func(config.Slurm) SlurmAPI
 	// StripJobEnv removes the SLURM_* and SBATCH_* variables the daemon
 	// inherited (slurm.JobEnv) from sbatch's environment: set when the
 	// daemon itself runs inside a Slurm job (tick under scrontab), whose
@@ -53,6 +57,7 @@ type Supervisor struct {
 	onEv   func(run string, e Event)
 	// stripJobEnv: see Options.StripJobEnv.
 	stripJobEnv bool
+	slurmFor    func(config.Slurm) SlurmAPI
 
 	pass sync.Mutex // one pass at a time
 
@@ -87,7 +92,8 @@ func New(opt Options) (*Supervisor, error) {
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
 		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, stripJobEnv: opt.StripJobEnv,
-		cfg: opt.Config, runs: runs, states: map[string]RunState{},
+		slurmFor: opt.SlurmFor,
+		cfg:      opt.Config, runs: runs, states: map[string]RunState{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -197,6 +203,11 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	old := s.cfg
 	s.cfg, s.runs = cfg, runs
+	if s.slurmFor != nil && old != nil && cfg.Slurm != old.Slurm {
+		// New programs or timeout: look for the programs at once.
+		s.slurm = s.slurmFor(cfg.Slurm)
+		s.missing.next = time.Time{}
+	}
 	s.mu.Unlock()
 	added, removed, changed := cfg.Diff(old)
 	s.log.Info(EventConfigReloaded, zap.String("path", cfg.Path),

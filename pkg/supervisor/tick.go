@@ -52,14 +52,16 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 		}
 		states[name] = st
 	}
+	// The whole pass uses one client: Reload may swap it meanwhile.
+	api := s.slurm
 	s.mu.Unlock()
 
-	snap := s.observeSlurm(ctx, now, runs, states)
+	snap := s.observeSlurm(ctx, api, now, runs, states)
 	s.noteSlurmHealth(now, snap)
 
 	res := PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}}
 	for _, rc := range runs {
-		plan, err := s.passRun(ctx, now, rc, states[rc.spec.Name], snap)
+		plan, err := s.passRun(ctx, api, now, rc, states[rc.spec.Name], snap)
 		if err != nil {
 			res.Errors[rc.spec.Name] = err
 			s.log.Error(EventRunError, zap.String(FieldRun, rc.spec.Name), zap.String(FieldError, err.Error()))
@@ -78,7 +80,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 
 // passRun decides and applies for one run. A panic is caught here: one
 // run's trouble never stops the others.
-func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, st RunState, snap slurmSnapshot) (plan Plan, err error) {
+func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, rc runConfig, st RunState, snap slurmSnapshot) (plan Plan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("run %s: panic: %v\n%s", rc.spec.Name, r, debug.Stack())
@@ -99,7 +101,7 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 		in.Ckpt = CkptView{Newest: st.NewestStep}
 	}
 	plan = Decide(in)
-	next, err := s.apply(ctx, rc, plan, now)
+	next, err := s.apply(ctx, api, rc, plan, now)
 	plan.Next = next
 	return plan, err
 }
