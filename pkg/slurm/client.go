@@ -103,7 +103,9 @@ func (c *Client) squeue(ctx context.Context, cluster string) ([]QueueEntry, erro
 }
 
 // Sbatch submits req and returns the new job's id. After an error, ask
-// SubmitMayHaveCreatedJob before submitting again.
+// SubmitMayHaveCreatedJob before submitting again. The cluster sbatch
+// prints after the id is dropped: use Submit for the JobRef wherever -M may
+// be in play (a cluster key, -M in the flags or in the script).
 func (c *Client) Sbatch(ctx context.Context, req SubmitRequest) (jobID string, err error) {
 	job, err := c.Submit(ctx, req)
 	return job.ID, err
