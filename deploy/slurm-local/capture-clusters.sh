@@ -16,28 +16,13 @@ LOG_TAG=capture-clusters
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real}")
-SACCT_FORMAT=JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment
-SQUEUE_FORMAT='%i|%j|%T|%r|%V|%S|%l|%M|%Z|%k'
-PUBLIC_WD=/home/alice/nanochat
-
-[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+# shellcheck source=capture-lib.sh
+source "$HERE/capture-lib.sh"
 ((${#CLUSTERS[@]} >= 2)) || die "LAB_CLUSTERS=$LAB_CLUSTERS has no second cluster"
 C2=${CLUSTERS[1]}
-"$HERE/status.sh" || die "clusters not up; run $HERE/up.sh first"
+capture_begin "${1:-}"
 [[ -z $(squeue -h -M "$C2" -t pending,running,completing) ]] || die "cluster $C2 has jobs; run this when it is idle"
-mkdir -p "$OUT"
-WD=$(mktemp -d /tmp/slurm-capture.XXXXXX)
-trap 'rm -rf "$WD"' EXIT
-cd "$WD"
 
-cat >exit.sh <<'EOF'
-#!/bin/bash
-#SBATCH -J exit-script
-# exit.sh CODE SECONDS: sleep, then exit with CODE.
-sleep "${2:-1}"
-exit "${1:-0}"
-EOF
 cat >directive.sh <<EOF
 #!/bin/bash
 #SBATCH -J directive
@@ -45,10 +30,6 @@ cat >directive.sh <<EOF
 sleep 1
 EOF
 
-save() {
-	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
-	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
-}
 sacct_rows() { sacct --parsable2 --noheader -X -M "$C2" -j "$1" --format="$SACCT_FORMAT"; }
 settled() {
 	local row
@@ -59,13 +40,6 @@ settled() {
 	esac
 }
 running_on() { [[ $(squeue -h -M "$C2" -j "$1" -o %T 2>/dev/null) == RUNNING ]]; }
-stderr_of() {
-	local name=$1 rc=0
-	shift
-	"$@" >"$WD/stdout" 2>"$WD/stderr" || rc=$?
-	save "$name" <"$WD/stderr"
-	log "$name: rc=$rc, stdout: $(head -c 200 "$WD/stdout")"
-}
 
 sbatch --parsable -M "$C2" -J d20 --comment=nsv:d20:1:abc123 exit.sh 0 6 >"$WD/sbatch.out"
 save cluster_submit.sbatch <"$WD/sbatch.out"
