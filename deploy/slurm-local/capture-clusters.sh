@@ -31,14 +31,6 @@ sleep 1
 EOF
 
 sacct_rows() { sacct --parsable2 --noheader -X -M "$C2" -j "$1" --format="$SACCT_FORMAT"; }
-settled() {
-	local row
-	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
-	[[ $row == *"|$WD|"* ]] || return 1
-	case $(cut -d'|' -f4 <<<"$row") in
-	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
-	esac
-}
 running_on() { [[ $(squeue -h -M "$C2" -j "$1" -o %T 2>/dev/null) == RUNNING ]]; }
 
 sbatch --parsable -M "$C2" -J d20 --comment=nsv:d20:1:abc123 exit.sh 0 6 >"$WD/sbatch.out"

@@ -26,6 +26,18 @@ exit "${1:-0}"
 EOF
 }
 
+# settled ID: the job ended and its row is complete. JobName and WorkDir can
+# read "allocation" and "" for a few seconds after the final state is set.
+# The script defines sacct_rows ID (on its cluster).
+settled() {
+	local row
+	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
+	[[ $row == *"|$WD|"* ]] || return 1
+	case $(cut -d'|' -f4 <<<"$row") in
+	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
+	esac
+}
+
 # save NAME.EXT: stdin to OUT/NAME.EXT with the work directory made public
 # (also that of an earlier run, whose jobs squeue may still list).
 save() {

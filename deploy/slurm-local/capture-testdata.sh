@@ -37,16 +37,6 @@ sacct_rows() { sacct --parsable2 --noheader -X -j "$1" --format="$SACCT_FORMAT";
 squeue_rows() { squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"; }
 field() { sacct --parsable2 --noheader -X -j "$1" --format="$2" 2>/dev/null | head -n 1; }
 
-# settled ID: the job ended and its row is complete. JobName and WorkDir can
-# read "allocation" and "" for a few seconds after the final state is set.
-settled() {
-	local row
-	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
-	[[ $row == *"|$WD|"* ]] || return 1
-	case $(cut -d'|' -f4 <<<"$row") in
-	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
-	esac
-}
 state_is() { [[ $(field "$1" State) == "$2" ]]; }
 queue_state_is() { [[ $(squeue -h -j "$1" -o %T 2>/dev/null) == "$2" ]]; }
 await() {
