@@ -20,7 +20,7 @@ build: ## build nanosupervisord and the simulated trainer into bin/
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/nanosupervisord ./cmd/nsv-simtrain
 
 .PHONY: slurm-up
-slurm-up: ## bring up the local one-node Slurm cluster (root or sudo; idempotent)
+slurm-up: ## bring up the local Slurm clusters, lab and snowy (root or sudo; idempotent)
 	@deploy/slurm-local/status.sh >/dev/null 2>&1 || $(SUDO) deploy/slurm-local/up.sh
 
 .PHONY: slurm-down

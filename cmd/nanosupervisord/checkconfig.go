@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -15,8 +17,12 @@ func newCheckConfigCmd() *cobra.Command {
 		Long: `check-config validates FILE (default: the configuration path) offline: every
 key, type and value, that each run's script and workdir exist, that no two
 runs' jobs get one Slurm job name, and that the state directory can be
-created: whatever run and tick would refuse. It prints every problem with
-file:line:column and exits 1, or prints a summary and exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
+created: whatever run and tick would refuse. It also looks for sbatch,
+sacct, squeue and scancel where the daemon will (slurm.bin_dir, else PATH)
+and prints where it found them; a missing one is a problem (set
+slurm.bin_dir: a systemd user unit does not see the login shell's PATH or
+modules). It prints every problem with file:line:column and exits 1, or
+prints a summary and exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
 else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
@@ -40,7 +46,34 @@ else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 				fmt.Fprint(c.OutOrStdout(), name)
 			}
 			fmt.Fprintln(c.OutOrStdout())
+			if !reportSlurmPrograms(c.OutOrStdout(), c.ErrOrStderr(), cfg.Slurm.BinDir) {
+				return withCode(exitError, errSilent)
+			}
 			return nil
 		},
 	}
+}
+
+// reportSlurmPrograms prints where each Slurm program was found, or why
+// not and what to do, and reports whether all were found.
+func reportSlurmPrograms(out, errOut io.Writer, binDir string) bool {
+	where := "PATH"
+	if binDir != "" {
+		where = "slurm.bin_dir " + binDir
+	}
+	ok := true
+	for _, l := range (&slurm.ExecRunner{BinDir: binDir}).Locate() {
+		if l.Err != nil {
+			fmt.Fprintf(errOut, "slurm: %s: not found in %s: %v\n", l.Name, where, l.Err)
+			ok = false
+			continue
+		}
+		fmt.Fprintf(out, "slurm: %s: %s\n", l.Name, l.Path)
+	}
+	if !ok {
+		fmt.Fprintln(errOut, "slurm: set slurm.bin_dir to the directory of sbatch, sacct, squeue and scancel "+
+			"(command -v sbatch in a login shell, after any module load); "+
+			"under systemd the daemon does not see the login shell's PATH")
+	}
+	return ok
 }

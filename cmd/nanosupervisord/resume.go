@@ -93,8 +93,8 @@ a job found live is followed again, never twinned.`,
 				return withCode(exitError, err)
 			}
 			st := s.sup.States()[run.Name]
-			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.ID != st.Job.ID) {
-				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.ID), st.Job.Attempt)
+			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
+				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.Ref().String()), st.Job.Attempt)
 				return nil
 			}
 			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", run.Name, st.Phase, printable(st.Reason), run.Name)

@@ -79,6 +79,7 @@ type statusRow struct {
 	Phase      supervisor.Phase `json:"phase"`
 	Reason     string           `json:"reason,omitempty"`
 	JobID      string           `json:"job_id,omitempty"`
+	Cluster    string           `json:"cluster,omitempty"` // the job's cluster when not the local one
 	SlurmState string           `json:"slurm_state,omitempty"`
 	// PendingReason is squeue's reason while the job pends.
 	PendingReason string         `json:"pending_reason,omitempty"`
@@ -123,7 +124,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 			r.Phase = supervisor.PhasePaused
 		}
 		if j := st.Job; j != nil {
-			r.JobID, r.SlurmState = j.ID, j.State
+			r.JobID, r.Cluster, r.SlurmState = j.ID, j.Cluster, j.State
 			if j.PendingReason != "" {
 				r.PendingReason = j.PendingReason
 				if !j.PendingSince.IsZero() {
@@ -172,7 +173,7 @@ func printStatus(w io.Writer, rows []statusRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(r.JobID)),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(jobLabel(r))),
 			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
 			r.Attempts, r.MaxAttempt, age(r.AgeSeconds), printable(r.Next))
@@ -315,4 +316,13 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return fmt.Sprintf("%ds", d/time.Second)
+}
+
+// jobLabel is the job as sbatch --parsable prints it: "41", or "41;snowy"
+// on another cluster, whose ids overlap with the local one's.
+func jobLabel(r statusRow) string {
+	if r.JobID == "" || r.Cluster == "" {
+		return r.JobID
+	}
+	return r.JobID + ";" + r.Cluster
 }

@@ -33,27 +33,11 @@ if [[ ${1:-} == --odd-names ]]; then
 	ONLY=odd-names
 	shift
 fi
-OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real/unitsep}")
-US=$'\x1f' # pkg/slurm's Delimiter
-SACCT_FORMAT=JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment
-SQUEUE_FORMAT="%i$US%j$US%T$US%r$US%V$US%S$US%l$US%M$US%Z$US%k"
-PUBLIC_WD=/home/alice/nanochat
-
-[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
-"$HERE/status.sh" || die "cluster not up; run $HERE/up.sh first"
+# shellcheck source=capture-lib.sh
+source "$HERE/capture-lib.sh"
+capture_begin "${1:-$HERE/../../pkg/slurm/testdata/real/unitsep}"
 [[ -n $ONLY || -z $(squeue -h -t pending,running,completing) ]] || die "the cluster has jobs; run this on an idle cluster"
-mkdir -p "$OUT"
-WD=$(mktemp -d /tmp/slurm-capture.XXXXXX)
-trap 'rm -rf "$WD"' EXIT
-cd "$WD"
 
-cat >exit.sh <<'EOF'
-#!/bin/bash
-#SBATCH -J exit-script
-# exit.sh CODE SECONDS: sleep, then exit with CODE.
-sleep "${2:-1}"
-exit "${1:-0}"
-EOF
 cat >hang.sh <<'EOF'
 #!/bin/bash
 #SBATCH -J hang
@@ -63,30 +47,9 @@ trap '' TERM
 sleep 300
 EOF
 
-# save NAME.EXT: stdin to OUT/NAME.EXT with the work directory made public
-# (also that of an earlier run, whose jobs squeue may still list).
-save() {
-	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
-	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
-	# squeue --me lists every job of root: someone else's would leak their path.
-	if grep -q "$US/" "$OUT/$1" && grep "$US/" "$OUT/$1" | grep -qv "$US$PUBLIC_WD"; then
-		log "WARNING: $1 lists jobs from another directory; check it before committing"
-	fi
-}
 sacct_rows() { sacct --parsable2 --noheader -X --delimiter="$US" -j "$1" --format="$SACCT_FORMAT"; }
 squeue_rows() { squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"; }
 field() { sacct --parsable2 --noheader -X -j "$1" --format="$2" 2>/dev/null | head -n 1; }
-
-# settled ID: the job ended and its row is complete. JobName and WorkDir can
-# read "allocation" and "" for a few seconds after the final state is set.
-settled() {
-	local row
-	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
-	[[ $row == *"$US$WD"* ]] || return 1
-	case $(cut -d"$US" -f4 <<<"$row") in
-	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
-	esac
-}
 state_is() { [[ $(field "$1" State) == "$2" ]]; }
 queue_state_is() { [[ $(squeue -h -j "$1" -o %T 2>/dev/null) == "$2" ]]; }
 await() {
@@ -95,15 +58,6 @@ await() {
 	wait_for "$secs" "$@" || die "timed out after ${secs}s: $*"
 }
 
-# stderr_of NAME COMMAND...: save COMMAND's stderr, and note its exit code.
-stderr_of() {
-	local name=$1 rc=0
-	shift
-	"$@" >"$WD/stdout" 2>"$WD/stderr" || rc=$?
-	save "$name" <"$WD/stderr"
-	[[ ! -s $WD/stdout ]] || log "note: $* also printed to stdout: $(head -c 200 "$WD/stdout")"
-	log "$name: rc=$rc"
-}
 
 # capture_odd_names: a job named x|y with a comment holding '|' and a run's
 # job, both in a directory whose name holds '|'; then, in unreadable/, a

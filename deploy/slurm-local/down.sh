@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Stop the local cluster's five daemons: TERM to the PID in each PID file,
+# Stop the local clusters' daemons (LAB_CLUSTERS), last started first: TERM to the PID in each PID file,
 # after checking that /proc/PID/exe is that daemon's binary, then wait until
 # it has exited (KILL after LAB_STOP_WAIT seconds). Never signals by name.
 # Idempotent: a daemon that is not running is skipped. Jobs' slurmstepd

@@ -23,6 +23,7 @@ type sacctQuery struct {
 	ids                              map[int]bool // nil: no -j
 	start, end                       string       // -S, -E as given
 	names                            map[string]bool
+	cluster                          string // -M; "" = the local cluster
 }
 
 // sacct prints the allocation rows of the jobs the query selects.
@@ -35,6 +36,10 @@ func (e *env) sacct(args []string, out *bytes.Buffer) int {
 		fmt.Fprintf(e.stderr, "sacct: error: %v\n", err)
 		return 1
 	}
+	if q.cluster != "" && !e.knownCluster(q.cluster) {
+		return 0 // measured: sacct -M of an unknown cluster prints nothing, exit 0
+	}
+	q.cluster = e.jobCluster(q.cluster)
 	since, until, err := e.sacctWindow(q)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sacct: error: %v\n", err)
@@ -95,7 +100,7 @@ func parseSacctArgs(args []string) (sacctQuery, error) {
 var sacctValueOpts = map[string]string{
 	"-j": "jobs", "--jobs": "jobs", "-o": "format", "--format": "format",
 	"-S": "starttime", "--starttime": "starttime", "-E": "endtime", "--endtime": "endtime",
-	"--name": "name", "--delimiter": "delimiter",
+	"--name": "name", "--delimiter": "delimiter", "-M": "clusters", "--clusters": "clusters",
 }
 
 func (q *sacctQuery) set(name, value string) error {
@@ -119,6 +124,8 @@ func (q *sacctQuery) set(name, value string) error {
 		q.start = value
 	case "endtime":
 		q.end = value
+	case "clusters":
+		q.cluster = value
 	case "name":
 		q.names = map[string]bool{}
 		for _, n := range strings.Split(value, ",") {
@@ -165,7 +172,7 @@ func (e *env) sacctWindow(q sacctQuery) (since, until int64, err error) {
 // and matches -j. --name is matched by the caller against the name
 // slurmdbd has right now (which may still be "allocation").
 func (q sacctQuery) selects(j *Job, since, until int64) bool {
-	if q.ids != nil && !q.ids[j.ID] {
+	if (q.ids != nil && !q.ids[j.ID]) || j.Cluster != q.cluster {
 		return false
 	}
 	return j.Submit <= until && (j.End == 0 || j.End >= since)

@@ -136,7 +136,8 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 	case "parsable":
 		sub.parsable = true
 	case "clusters", "cluster":
-		sub.cluster = o.value
+		sub.cluster, j.Cluster = o.value, e.jobCluster(o.value)
+		return e.checkCluster("sbatch", o.value)
 	case "time":
 		mins, err := parseTimeLimit(o.value)
 		if err != nil {

@@ -156,6 +156,9 @@ func TestClassifyRealStderr(t *testing.T) {
 		{"sbatch_invalid_account.stderr", ClassPermanent, false},
 		{"sbatch_invalid_partition.stderr", ClassPermanent, false},
 		{"sbatch_no_script.stderr", ClassPermanent, false},
+		{"unitsep/sbatch_unknown_cluster.stderr", ClassPermanent, false},
+		{"unitsep/sbatch_cluster_ctld_down.stderr", ClassTransient, false},
+		{"unitsep/squeue_cluster_ctld_down.stderr", ClassTransient, false},
 	}
 	for _, tt := range tests {
 		err := cmdErr("sbatch", 1, string(readTestdata(t, filepath.Join("real", tt.file))))

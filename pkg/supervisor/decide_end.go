@@ -185,7 +185,7 @@ func (d *decider) submit(reason string) {
 		return
 	}
 	if e, ok := liveQueueEntry(in.Slurm.Queue, ""); ok {
-		if st.Job != nil && e.ID == st.Job.ID {
+		if st.Job.Is(e.ID, in.Slurm.Cluster) {
 			// The job thought over is live after all (an operator's
 			// forced resume on stale state): follow it again.
 			st.Job.Handled = false
@@ -213,7 +213,7 @@ func (d *decider) submit(reason string) {
 	attempt := st.Attempts + 1
 	tag := makeTag(in.Spec.Name, attempt, in.Nonce)
 	st.Attempts = attempt
-	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now}
+	st.Intent = &Intent{Tag: tag, Cluster: in.Spec.Cluster, Attempt: attempt, FromStep: from, At: in.Now}
 	d.setPhase(PhaseSubmitting, reason)
 	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
 	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst})

@@ -73,14 +73,17 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 func (d *decider) adoptJob(j JobRecord, reason string) {
-	if d.next.Job != nil && d.next.Job.ID != j.ID {
+	// Every job adopted here was found in this pass's queue or window,
+	// which are those of the view's cluster.
+	j.Cluster = d.in.Slurm.Cluster
+	if d.next.Job != nil && !d.next.Job.Is(j.ID, j.Cluster) {
 		d.archive(*d.next.Job)
 	}
 	j.Name = d.in.Spec.JobName
 	d.next.Job = &j
 	d.next.FailuresWithoutProgress = min(d.next.FailuresWithoutProgress, d.in.Spec.Policy.MaxFailuresWithoutProgress)
 	d.actions = append(d.actions, Adopt{JobID: j.ID, Reason: reason})
-	d.event(EventRunAdopted, FieldJobID, j.ID, FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
+	d.event(EventRunAdopted, FieldJobID, j.ID, FieldCluster, nonEmpty(j.Cluster), FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
 	// Look again at once: this pass had no log or sacct row for the job.
 	d.wait(PhaseRunning, reason, soon)
 }
@@ -189,6 +192,15 @@ func queueEntry(q []slurm.QueueEntry, id string) (slurm.QueueEntry, bool) {
 func (d *decider) updateJob(row *slurm.Job) {
 	job := d.next.Job
 	state := row.State.String()
+	if requeued(job, row) {
+		// Slurm restarts the job itself, with the resume arguments it was
+		// submitted with: the newest complete step says what it should
+		// resume from instead.
+		job.Requeues++
+		d.event(EventJobRequeued, FieldJobID, job.ID, FieldCluster, nonEmpty(job.Cluster), FieldPrevState, nonEmpty(job.State),
+			FieldState, state, FieldResumeStep, job.ResumeStep, FieldNewestStep, d.next.NewestStep, "requeues", job.Requeues,
+			FieldAttempt, job.Attempt)
+	}
 	if state != job.State {
 		d.event(EventJobStateChanged, FieldJobID, job.ID, FieldPrevState, nonEmpty(job.State), FieldState, state,
 			FieldExitCode, row.ExitCode.String(), FieldAttempt, job.Attempt)
@@ -199,6 +211,23 @@ func (d *decider) updateJob(row *slurm.Job) {
 	if job.Submitted.IsZero() {
 		job.Submitted = row.Submit
 	}
+}
+
+// requeued reports whether the job's sacct row shows that Slurm requeued
+// it since the last pass: REQUEUED (seen only for a few seconds), or the
+// newest instance PENDING again without a start after the job had started
+// (sacct without -D shows only the newest instance; NODE_FAIL and
+// PREEMPTED can come first). Each requeue is reported once: the record's
+// state moves on with the row.
+func requeued(job *JobRecord, row *slurm.Job) bool {
+	switch row.State.Name {
+	case slurm.StateRequeued:
+		return job.State != string(slurm.StateRequeued)
+	case slurm.StatePending:
+		return row.Start.IsZero() && !job.Start.IsZero() &&
+			job.State != string(slurm.StateRequeued) && job.State != string(slurm.StatePending)
+	}
+	return false
 }
 
 // untilExpectedEnd is the delay until a running job's time limit plus

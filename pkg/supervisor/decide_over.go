@@ -57,7 +57,7 @@ func (d *decider) cancelOnDone() {
 	}
 	j.CancelSent = d.in.Now
 	d.dirty = true
-	d.actions = append(d.actions, Cancel{JobID: j.ID, Reason: ReasonOnDoneCancel})
+	d.actions = append(d.actions, Cancel{JobID: j.ID, Cluster: j.Cluster, Reason: ReasonOnDoneCancel})
 	d.recheckIn(shortRecheck * 6)
 }
 

@@ -44,6 +44,10 @@ const (
 	EventCheckpointDirMissing   = "checkpoint_dir_missing"
 	EventCheckpointRegressed    = "checkpoint_regressed"
 	EventCheckpointHoldReleased = "checkpoint_hold_released"
+
+	EventSbatchRejected = "sbatch_rejected"
+	EventSlurmMissing   = "slurm_missing"
+	EventJobRequeued    = "job_requeued"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -76,6 +80,9 @@ const (
 	FieldKnownStep  = "known_step"
 	FieldCount      = "count"
 	FieldSteps      = "steps"
+	// FieldCluster is the cluster of job_id/new_job_id when it is not the
+	// local one.
+	FieldCluster = "cluster"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -34,6 +34,9 @@ type Policy struct {
 type RunSpec struct {
 	Name    string
 	JobName string // effective Slurm job name
+	// Cluster is where the run's jobs are submitted (sbatch -M), from the
+	// cluster key, -M in sbatch_args or the script; "" = the local cluster.
+	Cluster string
 	Start   StartMode
 	Targets trainer.Targets
 	Policy  Policy
@@ -47,6 +50,9 @@ type RunSpec struct {
 
 // SlurmView is what Slurm said about a run in this pass.
 type SlurmView struct {
+	// Cluster is the cluster Queue and Window come from, and so where a job
+	// adopted from them runs ("" = the local cluster).
+	Cluster string
 	// SacctErr is set when sacct failed or timed out: the job's state is
 	// unknown and nothing may be decided from it.
 	SacctErr error
@@ -162,8 +168,9 @@ type Wait struct {
 
 // Cancel runs scancel on a job of a run that is done (on_done: cancel).
 type Cancel struct {
-	JobID  string
-	Reason string
+	JobID   string
+	Cluster string // the job's cluster; "" = the local one
+	Reason  string
 }
 
 // Complete marks the run done.

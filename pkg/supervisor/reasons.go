@@ -71,6 +71,7 @@ const (
 	ReasonBackoff              = "backoff"
 	ReasonSbatchFailed         = "sbatch_failed"
 	ReasonSbatchAmbiguous      = "sbatch_ambiguous"
+	ReasonSbatchRejected       = "sbatch_rejected"
 	ReasonOperatorResume       = "operator_resume"
 	ReasonRunError             = "run_error"
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"

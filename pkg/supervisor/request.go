@@ -187,6 +187,7 @@ func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState,
 	st.Phase, st.Reason = PhaseBackoff, ReasonOperatorResume
 	st.BackoffUntil = now
 	st.FailuresWithoutProgress, st.InfraFailures, st.SubmitFailures = 0, 0, 0
+	st.Rejections, st.Rejection = 0, ""
 	st.ResumeOverride = r.Step
 	if r.Step != nil && *r.Step == 0 {
 		// nanochat never saves step 0: it means a fresh start.

@@ -2,9 +2,11 @@ package supervisor
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -28,7 +30,7 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		jobName, err := config.EffectiveJobName(r)
+		jobName, cluster, err := fromScript(r)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("run %s: %v", name, err))
 			continue
@@ -39,7 +41,7 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 		}
 		byJobName[jobName] = name
 		spec := SpecOf(cfg, r)
-		spec.JobName = jobName
+		spec.JobName, spec.Cluster = jobName, cluster
 		runs[name] = runConfig{Run: r, spec: spec}
 	}
 	if len(problems) > 0 {
@@ -72,6 +74,34 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 		CancelOnDone: r.OnDone == config.OnDoneCancel,
 		PollInterval: cfg.PollInterval,
 	}
+}
+
+// fromScript works out what the run's settings leave to its script.
+// jobName is what Slurm will call the run's jobs (config.EffectiveJobName:
+// job_name, -J in sbatch_args, the script's #SBATCH --job-name, the
+// script's file name). cluster is where they run: the cluster key, else -M
+// in sbatch_args, else the script's #SBATCH -M/--clusters, else "" (the
+// local cluster); it must be one cluster, because sacct and squeue cannot
+// tell the rows of several apart.
+func fromScript(r *config.Run) (jobName, cluster string, err error) {
+	if jobName, err = config.EffectiveJobName(r); err != nil {
+		return "", "", err
+	}
+	cluster = r.Cluster
+	if cluster == "" {
+		cluster = trainer.FlagsCluster(r.SbatchArgs)
+	}
+	if cluster == "" {
+		data, err := os.ReadFile(r.Script)
+		if err != nil {
+			return "", "", fmt.Errorf("read script: %w", err)
+		}
+		cluster = trainer.ScriptCluster(data)
+	}
+	if err := slurm.CheckCluster(cluster); err != nil {
+		return "", "", fmt.Errorf("cluster: %w; name one cluster with the cluster key", err)
+	}
+	return jobName, cluster, nil
 }
 
 // belongs reports whether a Slurm job with this name and comment is one of

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -38,6 +39,10 @@ type RunState struct {
 	InfraFailures int `json:"infra_failures"`
 	// SubmitFailures counts consecutive sbatch errors.
 	SubmitFailures int `json:"submit_failures"`
+	// Rejections counts sbatch's permanent refusals in a row with the same
+	// words, Rejection (Slurm's stderr): at maxRejections the run stops.
+	Rejections int    `json:"rejections,omitempty"`
+	Rejection  string `json:"rejection,omitempty"`
 	// BackoffUntil is when the next submission may happen.
 	BackoffUntil time.Time `json:"backoff_until,omitzero"`
 
@@ -118,7 +123,11 @@ const maxHistory = 200
 
 // JobRecord is one Slurm job of a run.
 type JobRecord struct {
-	ID      string `json:"id"`
+	ID string `json:"id"`
+	// Cluster is the cluster the job runs on, as sbatch printed it after
+	// ';' ("" = the local one, also in state written before clusters
+	// were supported). Job ids of different clusters overlap.
+	Cluster string `json:"cluster,omitempty"`
 	Attempt int    `json:"attempt"` // 0 for a job the daemon adopted
 	// ResumeStep is the step the job resumed from: NoStep for a fresh
 	// start, UnknownStep when not known.
@@ -136,6 +145,8 @@ type JobRecord struct {
 	// Handled is set once the job's end was acted upon, so that a
 	// level-triggered pass never counts the same failure twice.
 	Handled bool `json:"handled,omitempty"`
+	// Requeues counts the times Slurm requeued the job itself.
+	Requeues int `json:"requeues,omitempty"`
 	// Outcome is the reason given when the end was handled.
 	Outcome string   `json:"outcome,omitempty"`
 	Hints   []string `json:"hints,omitempty"`
@@ -163,7 +174,9 @@ type SuspectStep struct {
 
 // Intent is a submission written to the ledger before sbatch runs.
 type Intent struct {
-	Tag      string    `json:"tag"`
+	Tag string `json:"tag"`
+	// Cluster is where the submission goes ("" = the local cluster).
+	Cluster  string    `json:"cluster,omitempty"`
 	Attempt  int       `json:"attempt"`
 	FromStep int       `json:"from_step"`
 	At       time.Time `json:"at"`
@@ -207,6 +220,14 @@ func (s RunState) Clone() RunState {
 		c.History = nil
 	}
 	return c
+}
+
+// Ref names the job with its cluster.
+func (j JobRecord) Ref() slurm.JobRef { return slurm.JobRef{ID: j.ID, Cluster: j.Cluster} }
+
+// Is reports whether the record is the job id on cluster.
+func (j *JobRecord) Is(id, cluster string) bool {
+	return j != nil && j.ID == id && j.Cluster == cluster
 }
 
 func (j JobRecord) clone() JobRecord {

@@ -113,6 +113,24 @@ func ArgsJobName(args []string) string {
 	return v
 }
 
+// ScriptCluster returns the cluster a batch script sends itself to with
+// "#SBATCH -M name" or "--clusters=name" (or sbatch's alias --cluster), or
+// "" when it names none.
+func ScriptCluster(script []byte) string {
+	args, _ := ScriptDirectives(script)
+	return FlagsCluster(args)
+}
+
+// FlagsCluster returns the cluster sbatch flags name with -M, --clusters or
+// --cluster (the last one wins), or "".
+func FlagsCluster(args []string) string {
+	v, _ := optionValue(args, 'M', "clusters")
+	if alias, ok := optionValue(args, 0, "cluster"); ok {
+		v = alias
+	}
+	return v
+}
+
 // ScriptOutput returns the script's --output (-o) filename pattern, or ""
 // when it sets none (Slurm then writes DefaultLogPattern).
 func ScriptOutput(script []byte) string {

@@ -27,6 +27,10 @@ type runOptions struct {
 	// Subdir, when set, is the name of the scenario's directory (the
 	// run's workdir) inside the test's temporary directory.
 	Subdir string
+	// Cluster, when set, is the run's cluster key (sbatch -M).
+	Cluster string
+	// Requeue sets the run's requeue key to true.
+	Requeue bool
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -116,6 +120,12 @@ func (s *scenario) config(opt runOptions) string {
 	fmt.Fprintf(&b, "    job_name: %s\n", strconv.Quote(s.jobName))
 	fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
 	fmt.Fprintf(&b, "    start: %s\n", opt.Start)
+	if opt.Cluster != "" {
+		fmt.Fprintf(&b, "    cluster: %s\n", strconv.Quote(opt.Cluster))
+	}
+	if opt.Requeue {
+		b.WriteString("    requeue: true\n")
+	}
 	quoted := make([]string, len(opt.SbatchArgs))
 	for i, a := range opt.SbatchArgs {
 		quoted[i] = strconv.Quote(a)

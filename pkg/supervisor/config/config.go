@@ -92,6 +92,13 @@ type Run struct {
 	ResumeArgs    []string // appended after the script; {step} = resume step
 	SbatchArgs    []string // extra sbatch flags, before the script
 	Env           map[string]string
+	// Cluster is the Slurm cluster the jobs go to (sbatch -M); "" = the
+	// one named by -M in SbatchArgs or the script, else the local one.
+	Cluster string
+	// Requeue lets Slurm requeue the jobs (NODE_FAIL, preemption); by
+	// default they are submitted with --no-requeue, so that the daemon, not
+	// Slurm, chooses the step a new job resumes from.
+	Requeue bool
 	// Log is the training log pattern as written after ~ and $VAR expansion:
 	// %j (job id), %x (job name) and %% are left for trainer.LogPath, and a
 	// relative pattern stays relative because it means "relative to the

@@ -107,6 +107,8 @@ func TestParseFull(t *testing.T) {
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
 	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
 	check(t, "d20.Paused", d20.Paused, true)
+	check(t, "d20.Cluster", d20.Cluster, "snowy")
+	check(t, "d20.Requeue", d20.Requeue, true)
 	check(t, "d20.Prune", *d20.Prune, Prune{Schedule: "@daily", KeepLast: 3, KeepEvery: 10})
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), d20.Prune)
 

@@ -15,7 +15,7 @@ import (
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
-	"on_done",
+	"on_done", "cluster", "requeue",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -30,6 +30,10 @@ var runElsewhere = map[string]string{
 // runName is what a run may be called: it appears in file names, journal
 // fields (RUN=d20) and command lines, so no spaces, slashes or leading dots.
 var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// clusterName is one Slurm cluster name for -M; lists ("a,b") are refused
+// because sacct and squeue print rows of several clusters indistinguishably.
+var clusterName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
 
@@ -210,6 +214,19 @@ func (p *parser) submission(f fields, r *Run) {
 	if v := f.get("env"); v != nil {
 		r.Env = p.env(v, join(f.path, "env"))
 	}
+	if v := f.get("cluster"); v != nil {
+		if s, ok := p.str(v, join(f.path, "cluster")); ok {
+			if s != "" && !clusterName.MatchString(s) {
+				p.errorf(v, join(f.path, "cluster"), "%q is not one Slurm cluster name (letters, digits, _ . -; no lists)", s)
+			} else if m, set := sbatchArgsCluster(r.SbatchArgs); set && s != "" && m != s {
+				p.errorf(v, join(f.path, "cluster"), "%q, but sbatch_args send the jobs to %q with -M/--clusters", s, m)
+			}
+			r.Cluster = s
+		}
+	}
+	if v := f.get("requeue"); v != nil {
+		r.Requeue, _ = p.boolean(v, join(f.path, "requeue"))
+	}
 	if v := f.get("start"); v != nil {
 		if s, ok := p.str(v, join(f.path, "start")); ok {
 			if !slices.Contains(startModes, s) {
@@ -244,4 +261,23 @@ func quietEntries(n *yaml.Node) []pair {
 	var quiet report
 	ps, _ := quiet.entries(n, "")
 	return ps
+}
+
+// sbatchArgsCluster finds -M/--clusters among sbatch flags ("-M x", "-Mx",
+// "--clusters=x", "--clusters x", and sbatch's alias --cluster).
+func sbatchArgsCluster(args []string) (cluster string, found bool) {
+	for i, a := range args {
+		switch {
+		case a == "-M" || a == "--clusters" || a == "--cluster":
+			if i+1 < len(args) {
+				cluster, found = args[i+1], true
+			}
+		case strings.HasPrefix(a, "--clusters="), strings.HasPrefix(a, "--cluster="):
+			_, cluster, _ = strings.Cut(a, "=")
+			found = true
+		case strings.HasPrefix(a, "-M"):
+			cluster, found = a[2:], true
+		}
+	}
+	return cluster, found
 }
