@@ -45,12 +45,16 @@ func Load(path string) (*Config, error) {
 	c := p.parse(data)
 	for _, name := range p.order {
 		p.checkFiles(c.Runs[name])
+		p.lintScript(c.Runs[name])
 	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
 	c.Path = abs
 	c.Warnings = p.warningStrings()
+	for _, w := range p.scriptWarnings {
+		c.Warnings = append(c.Warnings, w.Error())
+	}
 	return c, nil
 }
 
