@@ -30,6 +30,9 @@ const (
 	EventNotifyFailed      = "notify_failed"
 	EventStorageLow        = "storage_low"
 	EventConfigWarning     = "config_warning"
+	EventLogMissing        = "log_missing"
+	EventLogUnreadable     = "log_unreadable"
+	EventPassOverrun       = "pass_overrun"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -56,6 +59,7 @@ const (
 	FieldBytes      = "bytes"
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
+	FieldPath       = "path"
 )
 
 // Event is one decision or observation worth a log line and a journal

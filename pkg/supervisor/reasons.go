@@ -68,4 +68,10 @@ const (
 	ReasonOperatorResume       = "operator_resume"
 	ReasonRunError             = "run_error"
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
+
+	// Why a job's log could not be read (log_unreadable, log_missing).
+	ReasonLogMissing     = "log_missing"
+	ReasonLogNotRegular  = "log_not_regular_file"
+	ReasonLogReadTimeout = "log_read_timeout"
+	ReasonLogError       = "log_read_error"
 )

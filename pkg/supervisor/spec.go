@@ -3,9 +3,11 @@ package supervisor
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -16,6 +18,7 @@ import (
 type runConfig struct {
 	*config.Run
 	spec RunSpec
+	logs trainer.LogSources // where the run's jobs write stdout and stderr
 }
 
 // buildRuns derives every run's spec. The script is read here, once per
@@ -27,17 +30,18 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		jobName, err := effectiveJobName(r)
+		script, err := os.ReadFile(r.Script)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("run %s: %v", name, err))
+			problems = append(problems, fmt.Sprintf("run %s: read script: %v", name, err))
 			continue
 		}
+		jobName := effectiveJobName(r, script)
 		if other, dup := byJobName[jobName]; dup {
 			problems = append(problems, fmt.Sprintf("runs %s and %s both use Slurm job name %q: set job_name on one of them", other, name, jobName))
 			continue
 		}
 		byJobName[jobName] = name
-		runs[name] = runConfig{Run: r, spec: RunSpec{
+		runs[name] = runConfig{Run: r, logs: logSources(r, script), spec: RunSpec{
 			Name:    name,
 			JobName: jobName,
 			Start:   StartMode(r.Start),
@@ -63,19 +67,53 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 // effectiveJobName is what Slurm will call the run's jobs: job_name, else
 // the script's #SBATCH --job-name, else the script's file name (Slurm's
 // own default).
-func effectiveJobName(r *config.Run) (string, error) {
+func effectiveJobName(r *config.Run, script []byte) string {
 	if r.JobName != "" {
-		return r.JobName, nil
+		return r.JobName
 	}
-	data, err := os.ReadFile(r.Script)
-	if err != nil {
-		return "", fmt.Errorf("read script: %w", err)
+	if n := trainer.ScriptJobName(script); n != "" {
+		return n
 	}
-	if n := trainer.ScriptJobName(data); n != "" {
-		return n, nil
-	}
-	return filepath.Base(r.Script), nil
+	return filepath.Base(r.Script)
 }
+
+func logSources(r *config.Run, script []byte) trainer.LogSources {
+	return trainer.ResolveLogSources(trainer.LogSourceInput{Script: script, SbatchArgs: r.SbatchArgs, Env: r.Env, Log: r.Log})
+}
+
+// LogSources says which files a run's jobs write their output and errors
+// to, as sbatch will resolve them: the log key, else -o/-e in sbatch_args,
+// the env or the script's #SBATCH lines, else Slurm's default.
+func LogSources(r *config.Run) (trainer.LogSources, error) {
+	script, err := os.ReadFile(r.Script)
+	if err != nil {
+		return trainer.LogSources{}, fmt.Errorf("read script: %w", err)
+	}
+	return logSources(r, script), nil
+}
+
+// jobLogPaths are the files the job writes its training log and its
+// stderr to; equal when stderr goes to the log. A %N (the node's name)
+// stays in the path for the reader to resolve.
+func (rc runConfig) jobLogPaths(job *JobRecord) (log, errs string) {
+	dir := rc.logs.JobDir(rc.Workdir)
+	name := rc.spec.JobName
+	if job.Name != "" {
+		name = job.Name
+	}
+	v := trainer.LogPathVars{JobID: job.ID, JobName: name, User: currentUser()}
+	log = trainer.ExpandLogPath(rc.logs.Log.Pattern, dir, v)
+	errs = trainer.ExpandLogPath(rc.logs.Error.Pattern, dir, v)
+	return log, errs
+}
+
+// currentUser is the daemon's user name, which is the jobs' (%u).
+var currentUser = sync.OnceValue(func() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+})
 
 // belongs reports whether a Slurm job with this name and comment is one of
 // the run's: its job name, or a tag the daemon gave it.

@@ -77,6 +77,9 @@ type RunState struct {
 	StorageLow bool `json:"storage_low,omitempty"`
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
+	// LogMissingReported names the job whose log was reported missing
+	// (once per job).
+	LogMissingReported string `json:"log_missing_reported,omitempty"`
 
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`

@@ -56,6 +56,8 @@ type Supervisor struct {
 	slurmDown time.Time
 	logs      logCache
 	ckpts     ckptCache
+	// overrunAfter overrides passBudget (tests).
+	overrunAfter time.Duration
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal, snapped

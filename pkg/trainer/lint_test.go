@@ -51,7 +51,9 @@ func TestLintScript(t *testing.T) {
 		}, LintInput{Ranks: 1, ResumeArgs: []string{"{step}"}}, 4, "--gpus-per-node=4"},
 		{"ntasks-per-node disagrees", func(s string) string { return strings.Replace(s, "#SBATCH -p gpu", "#SBATCH --ntasks-per-node=8", 1) },
 			LintInput{Ranks: 1, ResumeArgs: []string{"{step}"}}, 3, "--ntasks-per-node=8"},
-		{"dependency", func(s string) string { return strings.Replace(s, "#SBATCH -p gpu", "#SBATCH --dependency=afterany:12", 1) },
+		{"dependency", func(s string) string {
+			return strings.Replace(s, "#SBATCH -p gpu", "#SBATCH --dependency=afterany:12", 1)
+		},
 			LintInput{Ranks: 1, ResumeArgs: []string{"{step}"}}, 3, "--dependency"},
 		{"requeue", func(s string) string { return strings.Replace(s, "#SBATCH -p gpu", "#SBATCH --requeue", 1) },
 			LintInput{Ranks: 1, ResumeArgs: []string{"{step}"}}, 3, "--requeue"},
