@@ -243,22 +243,27 @@ func (d *decider) checkStall(row *slurm.Job) {
 const logMissingGrace = 2 * time.Minute
 
 // checkLogMissing reports, once per job, a job that has run for a while
-// (or ended) with no log file where the daemon looks for it, naming the
-// path looked at.
+// (still running or ended) with no log file where the daemon looks for it,
+// naming the path looked at.
 func (d *decider) checkLogMissing(row *slurm.Job) {
 	st, job := &d.next, d.next.Job
 	if !d.in.Log.Missing || st.LogMissingReported == job.ID || row.Start.IsZero() {
 		return
 	}
-	if !row.State.Terminal() && d.in.Now.Sub(row.Start) < logMissingGrace {
-		d.recheckIn(logMissingGrace - d.in.Now.Sub(row.Start))
-		return
-	}
-	st.LogMissingReported = job.ID
 	ran := d.in.Now.Sub(row.Start)
 	if row.State.Terminal() {
 		ran = row.Elapsed
+		if !row.End.IsZero() {
+			ran = row.End.Sub(row.Start)
+		}
 	}
+	if ran < logMissingGrace {
+		if !row.State.Terminal() {
+			d.recheckIn(logMissingGrace - ran)
+		}
+		return
+	}
+	st.LogMissingReported = job.ID
 	d.event(EventLogMissing, FieldJobID, job.ID, FieldPath, d.in.Log.Path, FieldState, row.State.String(),
 		FieldReason, ReasonLogMissing, "ran_for", ran.Round(time.Second).String())
 }
