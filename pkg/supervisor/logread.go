@@ -35,8 +35,9 @@ var errNotRegular = errors.New("not a regular file")
 type logCache struct {
 	mu      sync.Mutex
 	entries map[string]*logEntry // by run name and stream
-	// timeout overrides logReadTimeout (tests).
+	// timeout and limit override logReadTimeout and logReadBytes (tests).
 	timeout time.Duration
+	limit   int64
 	// open overrides openRegular (tests stand in a file that hangs).
 	open func(path string) (logFile, fs.FileInfo, error)
 }
@@ -93,8 +94,11 @@ func (c *logCache) readStream(key, path string) streamRead {
 		return r
 	}
 	e.busy, e.busyFrom = true, time.Now()
-	timeout, open := c.timeout, c.open
+	timeout, open, limit := c.timeout, c.open, c.limit
 	c.mu.Unlock()
+	if limit <= 0 {
+		limit = logReadBytes
+	}
 	if timeout <= 0 {
 		timeout = logReadTimeout
 	}
@@ -104,7 +108,7 @@ func (c *logCache) readStream(key, path string) streamRead {
 
 	done := make(chan streamRead, 1)
 	go func() {
-		r := readLogOnce(e, path, open)
+		r := readLogOnce(e, path, open, limit)
 		c.mu.Lock()
 		e.busy = false
 		c.mu.Unlock()
@@ -143,7 +147,7 @@ func (e *logEntry) summary() *trainer.LogSummary {
 
 // readLogOnce does the reading for readStream. It owns e's tail while
 // e.busy is set.
-func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileInfo, error)) streamRead {
+func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileInfo, error), limit int64) streamRead {
 	r := streamRead{Path: path}
 	if strings.Contains(path, "%N") {
 		found, err := globNode(path)
@@ -174,9 +178,9 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 	}
 	upto := fi.Size()
 	if upto >= e.tail.Offset() {
-		upto = min(upto, e.tail.Offset()+logReadBytes)
+		upto = min(upto, e.tail.Offset()+limit)
 	} else {
-		upto = min(upto, logReadBytes)
+		upto = min(upto, limit)
 	}
 	err = e.tail.Update(f, upto)
 	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
