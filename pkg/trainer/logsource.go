@@ -72,13 +72,14 @@ func ResolveLogSources(in LogSourceInput) LogSources {
 }
 
 func streamPattern(dirs []Directive, in LogSourceInput, short byte, long, envName string) StreamPattern {
-	if v, ok := optionValue(in.SbatchArgs, short, long); ok {
+	// An empty name sets nothing: Slurm then uses its default.
+	if v, ok := optionValue(in.SbatchArgs, short, long); ok && v != "" {
 		return StreamPattern{Pattern: v, Source: SourceSbatchArgs}
 	}
 	if v, ok := in.Env[envName]; ok && v != "" {
 		return StreamPattern{Pattern: v, Source: SourceEnv}
 	}
-	if v, line, ok := DirectiveOption(dirs, short, long); ok {
+	if v, line, ok := DirectiveOption(dirs, short, long); ok && v != "" {
 		return StreamPattern{Pattern: v, Source: SourceScript, Line: line}
 	}
 	return StreamPattern{}

@@ -140,14 +140,6 @@ func ScriptJobName(script []byte) string {
 	return v
 }
 
-// ScriptOutput returns the script's --output (-o) filename pattern, or ""
-// when it sets none (Slurm then writes DefaultLogPattern).
-func ScriptOutput(script []byte) string {
-	args, _ := ScriptDirectives(script)
-	v, _ := optionValue(args, 'o', "output")
-	return v
-}
-
 // ScriptTimeLimit returns the time limit a batch script asks for with
 // "#SBATCH -t" or "--time", as Slurm enforces it (ParseTimeLimit). ok is
 // false when the script sets no limit, an unlimited one or an invalid one.
