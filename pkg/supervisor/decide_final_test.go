@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -70,20 +71,11 @@ func TestDecideFinalStep(t *testing.T) {
 			if p.Next.Phase != tt.phase || p.Next.Reason != tt.reason {
 				t.Errorf("phase %s (%s); want %s (%s)", p.Next.Phase, p.Next.Reason, tt.phase, tt.reason)
 			}
-			if sub, ok := findSubmit(p); ok && tt.phase != PhaseSubmitting {
+			if sub, ok := p.Submission(); ok && tt.phase != PhaseSubmitting {
 				t.Errorf("submitted %+v; want no submission", sub)
 			}
 		})
 	}
-}
-
-func findSubmit(p Plan) (Submit, bool) {
-	for _, a := range p.Actions {
-		if s, ok := a.(Submit); ok {
-			return s, true
-		}
-	}
-	return Submit{}, false
 }
 
 // TestDecideMetaValBPBStep: meta's val_bpb is nanochat's most recent
@@ -119,21 +111,9 @@ func TestDecideMetaValBPBStep(t *testing.T) {
 			in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 			tt.edit(&in)
 			p := Decide(in)
-			if got := p.Next.ValBPB; !equalPoints(got, tt.want) {
+			if got := p.Next.ValBPB; !slices.Equal(got, tt.want) {
 				t.Errorf("val_bpb points %v; want %v", got, tt.want)
 			}
 		})
 	}
-}
-
-func equalPoints(a, b []trainer.Point) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
