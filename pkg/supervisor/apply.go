@@ -235,7 +235,8 @@ func eventLevel(e Event) zapcore.Level {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel
-	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError:
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError,
+		EventLogMissing, EventLogUnreadable, EventPassOverrun:
 		return zapcore.WarnLevel
 	case EventRunStopped:
 		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget {
