@@ -23,6 +23,11 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	if len(job.Hints) > 0 {
 		base = append(base, FieldHints, job.Hints)
 	}
+	if tail := in.Log.ErrLastLines; len(tail) > 0 && row.State.Name != slurm.StateCompleted {
+		// What the job last said on stderr (a traceback's last lines) is
+		// the evidence a user wants first when a job dies.
+		base = append(base, FieldStderrTail, slices.Clone(tail[max(0, len(tail)-stderrTailLines):]))
+	}
 
 	if row.State.Name != slurm.StateCancelled && d.finalCheckpoint() {
 		// The final checkpoint is written: whatever killed the job
@@ -57,6 +62,10 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		d.failed(classApp, ReasonAppFailure, progress, base)
 	}
 }
+
+// stderrTailLines is how many of the error file's last lines a job's end
+// event carries.
+const stderrTailLines = 3
 
 // progress: the newest complete step is newer than the step the attempt
 // resumed from. An adopted job whose start step is unknown is given the

@@ -60,6 +60,7 @@ const (
 	FieldProgress   = "progress"
 	FieldWarning    = "warning"
 	FieldPath       = "path"
+	FieldStderrTail = "stderr_tail"
 )
 
 // Event is one decision or observation worth a log line and a journal
