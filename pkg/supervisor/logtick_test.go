@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -91,5 +92,44 @@ func TestTickLogMissingOnce(t *testing.T) {
 	want := filepath.Join(r.cfg.Runs["d20"].Workdir, "slurm-"+id+".out")
 	if len(ev) != 1 || ev[0].ContextMap()[FieldPath] != want || ev[0].ContextMap()[FieldJobID] != id {
 		t.Errorf("log_missing events %v; want one for job %s naming %s", ev, id, want)
+	}
+}
+
+// TestTickScriptNamedLogs: with no log key the job's log and error file
+// are the ones the script's #SBATCH -o/-e name (relative to the workdir,
+// %x the job name); a crash's hints come from the error file.
+func TestTickScriptNamedLogs(t *testing.T) {
+	r := newRig(t, "d20")
+	run := r.cfg.Runs["d20"]
+	script := "#!/bin/bash\n#SBATCH -J d20-ckpt\n#SBATCH -o logs/%x-%j.out\n#SBATCH --error=logs/%x-%j.err\nexec train \"$@\"\n"
+	if err := os.WriteFile(run.Script, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(run.Workdir, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.restart()
+	id := r.slurm.add("d20-ckpt", "RUNNING", "")
+	r.tick()
+	logPath, errPath := r.sup.runs["d20"].jobLogPaths(r.state("d20").Job)
+	if want := filepath.Join(run.Workdir, "logs", "d20-ckpt-"+id+".out"); logPath != want {
+		t.Errorf("log path %s; want %s", logPath, want)
+	}
+	if want := filepath.Join(run.Workdir, "logs", "d20-ckpt-"+id+".err"); errPath != want {
+		t.Errorf("error path %s; want %s", errPath, want)
+	}
+	write := func(path, text string) {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(logPath, "step 01001/21400 (4.68%) | loss: 2.9\n")
+	write(errPath, "Traceback (most recent call last):\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n")
+	r.now = r.now.Add(time.Hour)
+	r.slurm.set(id, "FAILED", "1:0")
+	r.tick()
+	job := r.state("d20").Job
+	if job == nil || job.ID != id || !slices.Contains(job.Hints, "cuda_oom") {
+		t.Errorf("job after its end %+v; want job %s with the cuda_oom hint from the error file", job, id)
 	}
 }
