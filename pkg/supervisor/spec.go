@@ -22,7 +22,7 @@ type runConfig struct {
 }
 
 // buildRuns derives every run's spec. The script is read here, once per
-// load, to learn its #SBATCH job name. Two runs that would carry the same
+// load, to learn its #SBATCH job name and log files. Two runs that would carry the same
 // job name are rejected: adoption by name would be ambiguous.
 func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	runs := make(map[string]runConfig, len(cfg.Runs))
@@ -30,8 +30,10 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
+		// The script names the jobs (unless job_name does) and their log
+		// files; config.Load has checked it exists.
 		script, err := os.ReadFile(r.Script)
-		if err != nil {
+		if err != nil && r.JobName == "" {
 			problems = append(problems, fmt.Sprintf("run %s: read script: %v", name, err))
 			continue
 		}
