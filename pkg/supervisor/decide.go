@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -275,9 +276,13 @@ func metaEvaluation(c CkptView, have []trainer.Point, planned int) (trainer.Poin
 		p.Step = c.Newest - c.Newest%every
 	}
 	for _, h := range have {
-		if h.Step == p.Step || (c.NewestEvalEvery == 0 && h.Step <= c.Newest && h.Value == p.Value) {
+		if h.Step == p.Step {
 			return trainer.Point{}, false
 		}
+	}
+	// The log prints val_bpb with 6 decimals; meta keeps every digit.
+	if last := trainer.MetricsAtOrBefore(have, nil, c.Newest).ValBPB; c.NewestEvalEvery == 0 && last != nil && math.Abs(last.Value-p.Value) <= 5e-7 {
+		return trainer.Point{}, false
 	}
 	return p, true
 }

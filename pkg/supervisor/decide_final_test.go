@@ -94,10 +94,10 @@ func TestDecideMetaValBPBStep(t *testing.T) {
 			in.Ckpt.Newest, in.Ckpt.NewestValBPB, in.Ckpt.NewestEvalEvery = 2000, fp(0.81), 300
 			in.Log.Summary = &trainer.LogSummary{ValBPB: []trainer.Point{{Step: 1800, Value: 0.8123}}, LastStep: 2000, ResumedFrom: -1}
 		}, []trainer.Point{{Step: 1800, Value: 0.8123}}},
-		{"eval_every unknown, the log shows the value earlier: not again", func(in *Input) {
-			in.Ckpt.Newest, in.Ckpt.NewestValBPB = 2000, fp(0.81)
-			in.Log.Summary = &trainer.LogSummary{ValBPB: []trainer.Point{{Step: 1800, Value: 0.81}}, LastStep: 2000, ResumedFrom: -1}
-		}, []trainer.Point{{Step: 1800, Value: 0.81}}},
+		{"eval_every unknown, the log shows the value earlier (to 6 decimals): not again", func(in *Input) {
+			in.Ckpt.Newest, in.Ckpt.NewestValBPB = 2000, fp(0.81234512)
+			in.Log.Summary = &trainer.LogSummary{ValBPB: []trainer.Point{{Step: 1800, Value: 0.812345}}, LastStep: 2000, ResumedFrom: -1}
+		}, []trainer.Point{{Step: 1800, Value: 0.812345}}},
 		{"no log: at the checkpoint's step, as the best that is known", func(in *Input) {
 			in.Ckpt.Newest, in.Ckpt.NewestValBPB = 2000, fp(0.81)
 		}, []trainer.Point{{Step: 2000, Value: 0.81}}},
