@@ -7,7 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 func newCheckConfigCmd() *cobra.Command {
@@ -21,7 +23,9 @@ created: whatever run and tick would refuse. It also looks for sbatch,
 sacct, squeue and scancel where the daemon will (slurm.bin_dir, else PATH)
 and prints where it found them; a missing one is a problem (set
 slurm.bin_dir: a systemd user unit does not see the login shell's PATH or
-modules). It prints every problem with file:line:column and exits 1, or
+modules). Warnings (also about the batch scripts, with their file:line)
+go to stderr; for each run it prints which log and error file it will
+read. It prints every problem with file:line:column and exits 1, or
 prints a summary and exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
 else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 		Args: args(cobra.MaximumNArgs(1)),
@@ -46,6 +50,9 @@ else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 				fmt.Fprint(c.OutOrStdout(), name)
 			}
 			fmt.Fprintln(c.OutOrStdout())
+			for _, name := range cfg.RunNames() {
+				printLogSources(c.OutOrStdout(), name, cfg.Runs[name])
+			}
 			if !reportSlurmPrograms(c.OutOrStdout(), c.ErrOrStderr(), cfg.Slurm.BinDir) {
 				return withCode(exitError, errSilent)
 			}
@@ -76,4 +83,18 @@ func reportSlurmPrograms(out, errOut io.Writer, binDir string) bool {
 			"under systemd the daemon does not see the login shell's PATH")
 	}
 	return ok
+}
+
+// printLogSources says which files the daemon will read for a run's jobs,
+// and where that choice came from.
+func printLogSources(w io.Writer, name string, r *config.Run) {
+	src, err := supervisor.LogSources(r)
+	if err != nil {
+		return // already reported as a problem of the script
+	}
+	dir := src.JobDir(r.Workdir)
+	fmt.Fprintf(w, "run %s: log %s from %s\n", name, trainer.ExpandLogPath(src.Log.Pattern, dir, trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}), src.Log)
+	if !src.SameFile() || src.Log.Source == trainer.SourceConfig {
+		fmt.Fprintf(w, "run %s: errors %s from %s\n", name, trainer.ExpandLogPath(src.Error.Pattern, dir, trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}), src.Error)
+	}
 }

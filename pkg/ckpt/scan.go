@@ -45,6 +45,10 @@ type Step struct {
 	ValBPB *float64 `json:"val_bpb"`
 	// SaveEvery is user_config.save_every from the meta file, 0 if unknown.
 	SaveEvery int `json:"save_every,omitempty"`
+	// NumIterations and EvalEvery are user_config.num_iterations and
+	// eval_every from the meta file, 0 if unknown (Meta.NumIterations).
+	NumIterations int `json:"num_iterations,omitempty"`
+	EvalEvery     int `json:"eval_every,omitempty"`
 }
 
 // Report is the verdict on every step of a checkpoint directory.

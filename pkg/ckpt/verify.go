@@ -187,6 +187,7 @@ func (c *checker) checkMeta(v *verdict, f File) {
 		v.problem("%s says step %d", f.Name, m.Step)
 	}
 	v.step.SaveEvery = m.SaveEvery()
+	v.step.NumIterations, v.step.EvalEvery = m.NumIterations(), m.EvalEvery()
 	switch {
 	case m.ValBPB == nil:
 	case math.IsNaN(*m.ValBPB) || math.IsInf(*m.ValBPB, 0):

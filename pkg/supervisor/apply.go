@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -325,7 +326,8 @@ func eventLevel(e Event) zapcore.Level {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel
-	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped, EventJobStuckPending, EventJobRequeued:
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped, EventJobStuckPending, EventJobRequeued,
+		EventLogMissing, EventLogUnreadable, EventPassOverrun:
 		return zapcore.WarnLevel
 	case EventSlurmMissing:
 		if e.Fields[FieldState] == "found" {
@@ -350,6 +352,7 @@ func SubmitRequestFor(r *config.Run, step int, tag string) slurm.SubmitRequest {
 	rc := runConfig{Run: r}
 	// An unreadable script leaves the cluster to sbatch, which will
 	// report the script itself.
-	_, rc.spec.Cluster, _ = fromScript(r)
+	script, _ := os.ReadFile(r.Script)
+	_, rc.spec.Cluster, _ = fromScript(r, script)
 	return submitRequest(rc, Submit{FromStep: step, Tag: tag})
 }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -83,8 +84,11 @@ func (d *decider) observe() {
 	if in.Ckpt.Err != nil {
 		return
 	}
-	if in.Ckpt.Newest != NoStep && in.Ckpt.NewestValBPB != nil {
-		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{{Step: in.Ckpt.Newest, Value: *in.Ckpt.NewestValBPB}})
+	if d.next.PlannedTotal == 0 && in.Ckpt.NewestNumIterations > 0 {
+		d.next.PlannedTotal = in.Ckpt.NewestNumIterations
+	}
+	if p, ok := metaEvaluation(in.Ckpt, d.next.ValBPB, d.next.PlannedTotal); ok {
+		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{p})
 	}
 	if in.Ckpt.Newest > d.next.NewestStep {
 		if !d.next.LastNewStepAt.IsZero() && d.next.NewestStep != NoStep {
@@ -297,4 +301,30 @@ func (d *decider) observeStorage() {
 		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest)
 	}
 	d.next.StorageLow = low
+}
+
+// metaEvaluation is the evaluation a checkpoint's meta records, placed at
+// the step it was made at. meta's val_bpb is nanochat's most recent
+// evaluation, made every eval_every steps and at the last step, so it may
+// be older than the checkpoint. The log's own line is the real record: an
+// evaluation the log already holds is never recorded again, nor is a
+// meta value the log shows at an earlier step when eval_every is unknown.
+func metaEvaluation(c CkptView, have []trainer.Point, planned int) (trainer.Point, bool) {
+	if c.Newest == NoStep || c.NewestValBPB == nil {
+		return trainer.Point{}, false
+	}
+	p := trainer.Point{Step: c.Newest, Value: *c.NewestValBPB}
+	if every := c.NewestEvalEvery; every > 0 && c.Newest != planned {
+		p.Step = c.Newest - c.Newest%every
+	}
+	for _, h := range have {
+		if h.Step == p.Step {
+			return trainer.Point{}, false
+		}
+	}
+	// The log prints val_bpb with 6 decimals; meta keeps every digit.
+	if last := trainer.MetricsAtOrBefore(have, nil, c.Newest).ValBPB; c.NewestEvalEvery == 0 && last != nil && math.Abs(last.Value-p.Value) <= 5e-7 {
+		return trainer.Point{}, false
+	}
+	return p, true
 }

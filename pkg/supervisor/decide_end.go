@@ -13,6 +13,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	in, job := d.in, d.next.Job
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
+	d.checkLogMissing(row)
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
@@ -22,7 +23,19 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	if len(job.Hints) > 0 {
 		base = append(base, FieldHints, job.Hints)
 	}
+	if tail := in.Log.ErrLastLines; len(tail) > 0 && row.State.Name != slurm.StateCompleted {
+		// What the job last said on stderr (a traceback's last lines) is
+		// the evidence a user wants first when a job dies.
+		base = append(base, FieldStderrTail, slices.Clone(tail[max(0, len(tail)-stderrTailLines):]))
+	}
 
+	if row.State.Name != slurm.StateCancelled && d.finalCheckpoint() {
+		// The final checkpoint is written: whatever killed the job
+		// afterwards (a time limit during the last evaluation, a crash
+		// in sampling), resuming from it would only rewrite it.
+		d.trainingOver(base)
+		return
+	}
 	switch row.State.Name {
 	case slurm.StateCancelled:
 		reason := ReasonCancelledByOther
@@ -33,11 +46,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		return
 	case slurm.StateCompleted:
 		if d.trainingFinished() {
-			if in.Spec.Targets.ValBPB == nil && in.Spec.Targets.CoreMetric == nil {
-				d.finish(base)
-			} else {
-				d.stop(ReasonCompletedBelowTarget, base)
-			}
+			d.trainingOver(base)
 			return
 		}
 		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
@@ -53,6 +62,10 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		d.failed(classApp, ReasonAppFailure, progress, base)
 	}
 }
+
+// stderrTailLines is how many of the error file's last lines a job's end
+// event carries.
+const stderrTailLines = 3
 
 // progress: the newest complete step is newer than the step the attempt
 // resumed from. An adopted job whose start step is unknown is given the
@@ -82,15 +95,36 @@ func (d *decider) trainingFinished() bool {
 	return d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal
 }
 
+// finalCheckpoint: the newest complete checkpoint is the planned final
+// step (from the log's "step N/T" or meta's num_iterations).
+func (d *decider) finalCheckpoint() bool {
+	return d.next.PlannedTotal > 0 && d.newestUsable() >= d.next.PlannedTotal
+}
+
+// trainingOver ends a run whose training is finished: done when it has no
+// targets (the schedule was the goal), else stopped below target (met
+// targets were caught before the job's end was looked at).
+func (d *decider) trainingOver(base []any) {
+	if t := d.in.Spec.Targets; t.ValBPB == nil && t.CoreMetric == nil {
+		d.finish(base)
+		return
+	}
+	d.stop(ReasonCompletedBelowTarget, base)
+}
+
 func (d *decider) stop(reason string, base []any) {
-	d.next.Job.Outcome = reason
+	if d.next.Job != nil {
+		d.next.Job.Outcome = reason
+	}
 	d.setPhase(PhaseStopped, reason)
 	d.actions = append(d.actions, Stop{Reason: reason})
 	d.event(EventRunStopped, append(base, FieldReason, reason)...)
 }
 
 func (d *decider) finish(base []any) {
-	d.next.Job.Outcome = ReasonTrainingFinished
+	if d.next.Job != nil {
+		d.next.Job.Outcome = ReasonTrainingFinished
+	}
 	d.setPhase(PhaseDone, ReasonTrainingFinished)
 	d.actions = append(d.actions, Complete{Reason: ReasonTrainingFinished})
 	d.event(EventRunDone, append(base, FieldReason, ReasonTrainingFinished)...)
@@ -205,6 +239,15 @@ func (d *decider) submit(reason string) {
 	if o := st.ResumeOverride; o != nil {
 		from = *o
 		st.ResumeOverride = nil
+	} else if d.finalCheckpoint() {
+		// Never resubmit from the final step: nanochat would only
+		// rewrite that checkpoint in place.
+		base := []any{FieldNewestStep, from}
+		if st.Job != nil {
+			base = append(base, FieldJobID, st.Job.ID)
+		}
+		d.trainingOver(base)
+		return
 	}
 	if from == NoStep && in.Spec.Start != StartSubmit && reason != ReasonOperatorResume {
 		d.wait(PhaseWaiting, ReasonNoCheckpoint, 0)

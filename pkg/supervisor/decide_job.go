@@ -165,6 +165,7 @@ func (d *decider) followJob() {
 		d.wait(PhaseRunning, ReasonJobMissing, 0)
 	case !row.State.Terminal():
 		d.checkStall(row)
+		d.checkLogMissing(row)
 		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be
@@ -301,4 +302,35 @@ func (d *decider) checkStall(row *slurm.Job) {
 	st.StallReported = job.ID
 	d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
 		"quiet_for", d.in.Now.Sub(since).Round(time.Second).String(), "expected_every", st.CheckpointGap.Round(time.Second).String())
+}
+
+// logMissingGrace: slurmstepd creates the output file as the batch step
+// starts, so a job that has run this long without one writes somewhere the
+// daemon does not look, and no metric of it will ever be seen.
+const logMissingGrace = 2 * time.Minute
+
+// checkLogMissing reports, once per job, a job that has run for a while
+// (still running or ended) with no log file where the daemon looks for it,
+// naming the path looked at.
+func (d *decider) checkLogMissing(row *slurm.Job) {
+	st, job := &d.next, d.next.Job
+	if !d.in.Log.Missing || st.LogMissingReported == job.ID || row.Start.IsZero() {
+		return
+	}
+	ran := d.in.Now.Sub(row.Start)
+	if row.State.Terminal() {
+		ran = row.Elapsed
+		if !row.End.IsZero() {
+			ran = row.End.Sub(row.Start)
+		}
+	}
+	if ran < logMissingGrace {
+		if !row.State.Terminal() {
+			d.recheckIn(logMissingGrace - ran)
+		}
+		return
+	}
+	st.LogMissingReported = job.ID
+	d.event(EventLogMissing, FieldJobID, job.ID, FieldPath, d.in.Log.Path, FieldState, row.State.String(),
+		FieldReason, ReasonLogMissing, "ran_for", ran.Round(time.Second).String())
 }

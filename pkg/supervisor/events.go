@@ -48,6 +48,10 @@ const (
 	EventSbatchRejected = "sbatch_rejected"
 	EventSlurmMissing   = "slurm_missing"
 	EventJobRequeued    = "job_requeued"
+
+	EventLogMissing    = "log_missing"
+	EventLogUnreadable = "log_unreadable"
+	EventPassOverrun   = "pass_overrun"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use
@@ -82,7 +86,9 @@ const (
 	FieldSteps      = "steps"
 	// FieldCluster is the cluster of job_id/new_job_id when it is not the
 	// local one.
-	FieldCluster = "cluster"
+	FieldCluster    = "cluster"
+	FieldPath       = "path"
+	FieldStderrTail = "stderr_tail"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -84,8 +84,12 @@ type CkptView struct {
 	Missing bool
 	// Newest is the newest complete step, NoStep if none.
 	Newest int
-	// NewestValBPB is val_bpb from the newest complete step's meta.
+	// NewestValBPB is val_bpb from the newest complete step's meta: the
+	// most recent evaluation, which may be older than the step.
 	NewestValBPB *float64
+	// NewestNumIterations and NewestEvalEvery come from the newest
+	// complete step's meta (user_config), 0 when unknown.
+	NewestNumIterations, NewestEvalEvery int
 	// Complete lists every complete step, ascending, with the newest
 	// modification time of its files (to tell a rewritten step apart).
 	// Empty means only Newest is known.
@@ -118,8 +122,13 @@ type IncompleteStep struct {
 // LogView is the current job's training log, parsed.
 type LogView struct {
 	Path    string
-	Summary *trainer.LogSummary // nil when there is no log (yet)
+	Summary *trainer.LogSummary // nil when there is no log (yet); hints include the error file's
+	Missing bool                // no file at Path (yet)
 	Err     error
+	// ErrPath is the job's stderr file when Slurm writes it apart from the
+	// log ("" otherwise); ErrLastLines its last lines, as evidence.
+	ErrPath      string
+	ErrLastLines []string
 }
 
 // Input is everything Decide may look at. It holds no handles: Decide is a

@@ -83,4 +83,10 @@ const (
 	// ReasonOnDoneCancel: the job was cancelled because the run is done
 	// and says on_done: cancel.
 	ReasonOnDoneCancel = "on_done_cancel"
+
+	// Why a job's log could not be read (log_unreadable, log_missing).
+	ReasonLogMissing     = "log_missing"
+	ReasonLogNotRegular  = "log_not_regular_file"
+	ReasonLogReadTimeout = "log_read_timeout"
+	ReasonLogError       = "log_read_error"
 )

@@ -88,6 +88,9 @@ type RunState struct {
 	StorageLow bool `json:"storage_low,omitempty"`
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
+	// LogMissingReported names the job whose log was reported missing
+	// (once per job).
+	LogMissingReported string `json:"log_missing_reported,omitempty"`
 
 	// Hold is set while the run's checkpoints cannot be trusted: nothing
 	// is submitted and no job's end is judged until it clears

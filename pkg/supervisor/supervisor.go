@@ -83,6 +83,8 @@ type Supervisor struct {
 	skippedRows map[string]bool
 	// missing is set while the Slurm programs cannot be found (missing.go).
 	missing slurmMissing
+	// overrunAfter overrides passBudget (tests).
+	overrunAfter time.Duration
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal,

@@ -27,6 +27,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.pass.Lock()
 	defer s.pass.Unlock()
 	now := s.now()
+	defer s.watchPass()()
 	s.beginPass()
 	defer s.endPass(now)
 	s.applyRequests(now)

@@ -83,15 +83,15 @@ func TestScriptDirectivesUnmatchedQuote(t *testing.T) {
 	}
 }
 
-func TestScriptOutput(t *testing.T) {
+func TestScriptOutputSource(t *testing.T) {
 	tests := []struct{ script, want string }{
 		{uppmaxScript, "/proj/logs/nanochat-d20-ckpt-%j.out"},
 		{"#SBATCH -o logs/%x-%j.out\n", "logs/%x-%j.out"},
-		{"#SBATCH -J x\n", ""},
+		{"#SBATCH -J x\n", DefaultLogPattern},
 	}
 	for _, tt := range tests {
-		if got := ScriptOutput([]byte(tt.script)); got != tt.want {
-			t.Errorf("ScriptOutput(%q) = %q, want %q", tt.script, got, tt.want)
+		if got := ResolveLogSources(LogSourceInput{Script: []byte(tt.script)}).Log.Pattern; got != tt.want {
+			t.Errorf("log pattern of %q = %q, want %q", tt.script, got, tt.want)
 		}
 	}
 }

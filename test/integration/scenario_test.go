@@ -31,6 +31,12 @@ type runOptions struct {
 	Cluster string
 	// Requeue sets the run's requeue key to true.
 	Requeue bool
+	// Directives, when set, are #SBATCH lines ("{dir}" is the scenario's
+	// directory) added to a copy of the demo script, which the run then
+	// submits; NoLogKey leaves the run's log key out, so the daemon must
+	// find the log from the script itself.
+	Directives []string
+	NoLogKey   bool
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -43,6 +49,7 @@ type scenario struct {
 	stateDir   string
 	configPath string
 	jobName    string // also the run's name in the config
+	script     string // the batch script the run submits
 	events     *eventLog
 	daemon     *daemonProc // the newest
 	daemons    int
@@ -75,6 +82,10 @@ func newScenario(t *testing.T, short string, opt runOptions) *scenario {
 	s.configPath = filepath.Join(dir, "config.yaml")
 	if err := os.Mkdir(s.ckptDir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	s.script = suite.script
+	if len(opt.Directives) > 0 {
+		s.script = s.scriptWith(opt.Directives)
 	}
 	if err := os.WriteFile(s.configPath, []byte(s.config(opt)), 0o644); err != nil {
 		t.Fatal(err)
@@ -114,11 +125,13 @@ func (s *scenario) config(opt runOptions) string {
 	}
 	b.WriteString("runs:\n")
 	fmt.Fprintf(&b, "  %s:\n", s.jobName)
-	fmt.Fprintf(&b, "    script: %s\n", strconv.Quote(suite.script))
+	fmt.Fprintf(&b, "    script: %s\n", strconv.Quote(s.script))
 	fmt.Fprintf(&b, "    workdir: %s\n", strconv.Quote(s.dir))
 	fmt.Fprintf(&b, "    checkpoint_dir: %s\n", strconv.Quote(s.ckptDir))
 	fmt.Fprintf(&b, "    job_name: %s\n", strconv.Quote(s.jobName))
-	fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
+	if !opt.NoLogKey {
+		fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
+	}
 	fmt.Fprintf(&b, "    start: %s\n", opt.Start)
 	if opt.Cluster != "" {
 		fmt.Fprintf(&b, "    cluster: %s\n", strconv.Quote(opt.Cluster))
@@ -151,6 +164,28 @@ func (s *scenario) config(opt runOptions) string {
 		fmt.Fprintf(&b, "      %s: %s\n", k, strconv.Quote(env[k]))
 	}
 	return b.String()
+}
+
+// scriptWith writes a copy of the demo script with extra #SBATCH lines
+// after its first line and returns its path.
+func (s *scenario) scriptWith(directives []string) string {
+	s.t.Helper()
+	data, err := os.ReadFile(suite.script)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	first, rest, _ := strings.Cut(string(data), "\n")
+	var b strings.Builder
+	b.WriteString(first + "\n")
+	for _, d := range directives {
+		b.WriteString("#SBATCH " + strings.ReplaceAll(d, "{dir}", s.dir) + "\n")
+	}
+	b.WriteString(rest)
+	path := filepath.Join(s.dir, "train_d20_checkpoint.sh")
+	if err := os.WriteFile(path, []byte(b.String()), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	return path
 }
 
 func sortedKeys(m map[string]string) []string {

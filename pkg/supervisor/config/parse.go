@@ -44,7 +44,10 @@ type parser struct {
 	baseDir  string
 	getenv   func(string) string
 	runNodes map[string]runNodes
-	order    []string // run names in file order, for messages that compare runs
+	// scriptWarnings are remarks on the runs' batch scripts, located in
+	// the scripts; they follow the config file's own warnings.
+	scriptWarnings []Problem
+	order          []string // run names in file order, for messages that compare runs
 	// stateDir is where state_dir was written; nil when it was derived
 	// from the environment.
 	stateDirNode *yaml.Node
