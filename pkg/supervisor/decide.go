@@ -74,6 +74,7 @@ func (d *decider) observe() {
 			d.next.TrainingFinished = true
 		}
 	}
+	d.noteSteps()
 	if in.Ckpt.Err != nil {
 		return
 	}
@@ -86,6 +87,7 @@ func (d *decider) observe() {
 		}
 		d.next.LastNewStepAt = in.Now
 		d.next.NewestStep = in.Ckpt.Newest
+		d.noteSave(in.Ckpt.Newest)
 		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)
 	}
 	d.observeStorage()

@@ -16,6 +16,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
+	d.accountEnded(job)
 	progress := d.progress()
 	base := []any{FieldJobID, job.ID, FieldState, row.State.String(), FieldExitCode, row.ExitCode.String(),
 		FieldAttempt, job.Attempt, FieldNewestStep, in.Ckpt.Newest, FieldProgress, progress}

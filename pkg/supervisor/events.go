@@ -38,6 +38,9 @@ const (
 	EventLeaseUnproven   = "lease_unproven"
 	EventJobStuckPending = "job_stuck_pending"
 	EventJobCancelled    = "job_cancelled"
+	// EventJobAccounted: a job ended; its hours, steps banked and lost
+	// (pkg/goodput), recorded once.
+	EventJobAccounted = "job_accounted"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -110,7 +111,9 @@ type IncompleteStep struct {
 type LogView struct {
 	Path    string
 	Summary *trainer.LogSummary // nil when there is no log (yet)
-	Err     error
+	// Steps measures the log's training steps; nil with Summary.
+	Steps *goodput.StepStats
+	Err   error
 }
 
 // Input is everything Decide may look at. It holds no handles: Decide is a

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -154,6 +156,7 @@ type logEntry struct {
 	size    int64
 	mod     time.Time
 	summary trainer.LogSummary
+	steps   goodput.StepStats
 }
 
 // logPath is where the job's training log is, by the run's log pattern.
@@ -179,23 +182,26 @@ func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
 	e, ok := c.entries[rc.spec.Name]
 	c.mu.Unlock()
 	if ok && e.path == path && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
-		sum := e.summary
-		return LogView{Path: path, Summary: &sum}
+		sum, steps := e.summary, e.steps
+		return LogView{Path: path, Summary: &sum, Steps: &steps}
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return LogView{Path: path, Err: err}
 	}
 	defer f.Close()
-	sum, err := trainer.ParseLog(f)
+	// One read serves both parsers.
+	var meter goodput.StepMeter
+	sum, err := trainer.ParseLog(io.TeeReader(f, &meter))
 	if err != nil {
 		return LogView{Path: path, Err: err}
 	}
+	steps := meter.Stats()
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]logEntry{}
 	}
-	c.entries[rc.spec.Name] = logEntry{path: path, size: fi.Size(), mod: fi.ModTime(), summary: sum}
+	c.entries[rc.spec.Name] = logEntry{path: path, size: fi.Size(), mod: fi.ModTime(), summary: sum, steps: steps}
 	c.mu.Unlock()
-	return LogView{Path: path, Summary: &sum}
+	return LogView{Path: path, Summary: &sum, Steps: &steps}
 }
