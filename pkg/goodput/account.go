@@ -158,8 +158,10 @@ func accountJob(j Job, now time.Time, runStep time.Duration) JobAccount {
 	case !j.Ended && !j.Submit.IsZero():
 		a.QueueWait = max(0, now.Sub(j.Submit))
 	}
-	if !j.Start.IsZero() && !j.FirstStepAt.IsZero() {
-		a.Restart = max(0, j.FirstStepAt.Sub(j.Start))
+	// A first step outside the job's run time was timed by another
+	// clock (or another job writing the same log): no restart is known.
+	if r := j.FirstStepAt.Sub(j.Start); !j.Start.IsZero() && !j.FirstStepAt.IsZero() && r >= 0 && (ran <= 0 || r <= ran) {
+		a.Restart = r
 	}
 	a.Goodput = ratio(a.BankedHours, a.AllocHours, a.StepTime)
 	return a

@@ -105,6 +105,16 @@ func TestAccountJob(t *testing.T) {
 				StepTime: 400 * time.Millisecond, QueueWait: 10 * time.Minute, Restart: 3 * time.Minute},
 		},
 		{
+			name: "first step seen after the job's end: no restart time",
+			job: func() Job {
+				j := gpuJob
+				j.ResumeStep, j.NewestStep = 2000, 2000
+				j.FirstStepAt = j.End.Add(time.Hour)
+				return j
+			},
+			want: JobAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2, QueueWait: 10 * time.Minute},
+		},
+		{
 			name: "fresh start, no checkpoint yet: everything lost",
 			job: func() Job {
 				j := gpuJob
