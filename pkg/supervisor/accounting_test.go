@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"testing"
@@ -103,4 +104,24 @@ func endedJob(st RunState, id string) *JobRecord {
 		}
 	}
 	return nil
+}
+
+// TestStateWithoutAccountingReadable: a state written before accounting
+// existed still loads, and its jobs are reported with what is known.
+func TestStateWithoutAccountingReadable(t *testing.T) {
+	old := []byte(`{"name":"d20","phase":"running","attempts":2,"newest_step":1500,
+		"job":{"id":"7","attempt":2,"resume_step":1000,"state":"RUNNING","start":"2026-11-28T10:00:00Z","time_limit":86400000000000},
+		"history":[{"id":"6","attempt":1,"resume_step":500,"state":"TIMEOUT","start":"2026-11-27T10:00:00Z",
+			"end":"2026-11-28T09:00:00Z","handled":true,"newest_step_at_end":1000}]}`)
+	var st RunState
+	if err := json.Unmarshal(old, &st); err != nil {
+		t.Fatal(err)
+	}
+	a := AccountRun(st, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	if len(a.Jobs) != 2 || a.Jobs[0].BankedSteps != 500 || a.Jobs[1].BankedSteps != 500 || a.AllocHours != 0 || a.Goodput != nil {
+		t.Errorf("got %+v; want jobs 6 and 7 with 500 steps banked each, no hours (no AllocTRES), no goodput", a)
+	}
+	if _, ok := AdviseSaveEvery(st, a); ok {
+		t.Errorf("advice without a step time")
+	}
 }
