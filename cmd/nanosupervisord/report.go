@@ -65,37 +65,24 @@ the checkpoint interval and the time limit are known it advises a
 
 // runReport is report's JSON: hours in Unit-hours, durations in seconds.
 type runReport struct {
-	Run         string      `json:"run"`
-	Unit        string      `json:"unit,omitempty"`
-	AllocHours  float64     `json:"alloc_hours"`
-	GPUHours    *float64    `json:"gpu_hours,omitempty"`
-	BankedSteps int         `json:"banked_steps"`
-	BankedHours float64     `json:"banked_hours"`
-	LostSteps   int         `json:"lost_steps"`
-	LostHours   float64     `json:"lost_hours"`
-	QueueWait   float64     `json:"queue_wait_seconds"`
-	StepTime    float64     `json:"step_time_seconds,omitempty"`
-	Goodput     *float64    `json:"goodput,omitempty"`
-	Jobs        []reportJob `json:"jobs"`
-	Advice      *advice     `json:"advice,omitempty"`
+	Run  string `json:"run"`
+	Unit string `json:"unit,omitempty"`
+	goodput.Tally
+	QueueWait float64     `json:"queue_wait_seconds"`
+	StepTime  float64     `json:"step_time_seconds,omitempty"`
+	Jobs      []reportJob `json:"jobs"`
+	Advice    *advice     `json:"advice,omitempty"`
 }
 
 type reportJob struct {
-	JobID       string   `json:"job_id"`
-	State       string   `json:"state,omitempty"`
-	Unit        string   `json:"unit,omitempty"`
-	Units       int      `json:"units"`
-	AllocHours  float64  `json:"alloc_hours"`
-	GPUHours    *float64 `json:"gpu_hours,omitempty"`
-	BankedSteps int      `json:"banked_steps"`
-	BankedHours float64  `json:"banked_hours"`
-	LostSteps   int      `json:"lost_steps"`
-	LostHours   float64  `json:"lost_hours"`
-	StepTime    float64  `json:"step_time_seconds,omitempty"`
-	QueueWait   float64  `json:"queue_wait_seconds"`
-	Restart     *float64 `json:"restart_seconds,omitempty"`
-	Reaction    *float64 `json:"reaction_seconds,omitempty"`
-	Goodput     *float64 `json:"goodput,omitempty"`
+	JobID string `json:"job_id"`
+	State string `json:"state,omitempty"`
+	goodput.Alloc
+	goodput.Tally
+	StepTime  float64  `json:"step_time_seconds,omitempty"`
+	QueueWait float64  `json:"queue_wait_seconds"`
+	Restart   *float64 `json:"restart_seconds,omitempty"`
+	Reaction  *float64 `json:"reaction_seconds,omitempty"`
 }
 
 type advice struct {
@@ -113,14 +100,12 @@ type advice struct {
 
 func newRunReport(st supervisor.RunState, now time.Time) runReport {
 	a := supervisor.AccountRun(st, now)
-	r := runReport{Run: st.Name, Unit: a.Unit, AllocHours: a.AllocHours, GPUHours: a.GPUHours,
-		BankedSteps: a.BankedSteps, BankedHours: a.BankedHours, LostSteps: a.LostSteps, LostHours: a.LostHours,
-		QueueWait: a.QueueWait.Seconds(), StepTime: a.StepTime.Seconds(), Goodput: a.Goodput, Jobs: []reportJob{}}
+	r := runReport{Run: st.Name, Unit: a.Unit, Tally: a.Tally, QueueWait: a.QueueWait.Seconds(),
+		StepTime: a.StepTime.Seconds(), Jobs: []reportJob{}}
 	for _, j := range a.Jobs {
-		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, Unit: j.Unit, Units: j.Count,
-			AllocHours: j.AllocHours, GPUHours: j.GPUHours, BankedSteps: j.BankedSteps, BankedHours: j.BankedHours,
-			LostSteps: j.LostSteps, LostHours: j.LostHours, StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
-			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction), Goodput: j.Goodput})
+		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, Alloc: j.Alloc, Tally: j.Tally,
+			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
+			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
 	}
 	if adv, ok := supervisor.AdviseSaveEvery(st, a); ok {
 		r.Advice = &advice{SaveEvery: adv.SaveEvery, Current: adv.Current, SavesPerJob: adv.SavesPerJob,
@@ -151,8 +136,8 @@ func printReport(w io.Writer, r runReport) {
 		fmt.Fprintln(tw, "JOB\tSTATE\tALLOC\tHOURS\tBANKED\tBANKED_H\tLOST\tLOST_H\tSTEP\tQUEUE\tRESTART\tREACTION\tGOODPUT")
 		for _, j := range r.Jobs {
 			alloc := "-"
-			if j.Units > 0 {
-				alloc = strconv.Itoa(j.Units) + " " + j.Unit
+			if j.Count > 0 {
+				alloc = strconv.Itoa(j.Count) + " " + j.Unit
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(j.JobID),
 				printable(dash(shortState(j.State))), printable(alloc), hours(j.AllocHours), j.BankedSteps,

@@ -38,53 +38,50 @@ type Job struct {
 	FirstStepAt time.Time
 }
 
-// JobAccount is one job's line of the report. Durations are zero when
-// they cannot be told.
-type JobAccount struct {
-	JobID string `json:"job_id"`
-	State string `json:"state,omitempty"`
-	Alloc
-	// AllocHours is Count × run time, in Unit-hours. GPUHours repeats it
-	// when the unit is GPUs, and is absent otherwise.
+// Tally is what jobs cost and what they bought, in Unit-hours.
+type Tally struct {
+	// AllocHours is units × run time. GPUHours repeats it when the unit
+	// is GPUs, and is absent otherwise.
 	AllocHours float64  `json:"alloc_hours"`
 	GPUHours   *float64 `json:"gpu_hours,omitempty"`
-
-	// BankedSteps were trained and saved in a complete checkpoint during
-	// the job; BankedHours is their cost at the measured step time.
+	// BankedSteps were trained and saved in a complete checkpoint;
+	// BankedHours is their cost at the measured step time.
 	BankedSteps int     `json:"banked_steps"`
 	BankedHours float64 `json:"banked_hours"`
 	// LostSteps were trained after the last complete checkpoint and died
-	// with the job; LostHours is their cost. Zero while the job runs.
+	// with their job; LostHours is their cost. Zero while a job runs.
 	LostSteps int     `json:"lost_steps"`
 	LostHours float64 `json:"lost_hours"`
-
-	StepTime time.Duration `json:"step_time,omitempty"`
-	// QueueWait is submit → start (→ now while pending), Restart start →
-	// first training step, Reaction this job's end → the next job's
-	// submission.
-	QueueWait time.Duration `json:"queue_wait,omitempty"`
-	Restart   time.Duration `json:"restart,omitempty"`
-	Reaction  time.Duration `json:"reaction,omitempty"`
 	// Goodput is BankedHours / AllocHours; nil when nothing was allocated
 	// or the step time is unknown.
 	Goodput *float64 `json:"goodput,omitempty"`
 }
 
+// JobAccount is one job's line of the report. Durations are zero when
+// they cannot be told.
+type JobAccount struct {
+	JobID string
+	State string
+	Alloc
+	Tally
+	StepTime time.Duration
+	// QueueWait is submit → start (→ now while pending), Restart start →
+	// first training step, Reaction this job's end → the next job's
+	// submission.
+	QueueWait time.Duration
+	Restart   time.Duration
+	Reaction  time.Duration
+}
+
 // RunAccount is the report of a whole run: its jobs, oldest first, and
 // their totals.
 type RunAccount struct {
-	Jobs []JobAccount `json:"jobs"`
+	Jobs []JobAccount
 	// Unit is the unit of every job's hours, or "mixed".
-	Unit        string        `json:"unit,omitempty"`
-	AllocHours  float64       `json:"alloc_hours"`
-	GPUHours    *float64      `json:"gpu_hours,omitempty"`
-	BankedHours float64       `json:"banked_hours"`
-	LostHours   float64       `json:"lost_hours"`
-	BankedSteps int           `json:"banked_steps"`
-	LostSteps   int           `json:"lost_steps"`
-	QueueWait   time.Duration `json:"queue_wait,omitempty"`
-	StepTime    time.Duration `json:"step_time,omitempty"`
-	Goodput     *float64      `json:"goodput,omitempty"`
+	Unit string
+	Tally
+	QueueWait time.Duration
+	StepTime  time.Duration
 }
 
 // Account accounts for a run's jobs, oldest first, as of now. A job

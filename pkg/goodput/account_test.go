@@ -73,6 +73,15 @@ func fromRow(r slurm.Job) Job {
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
+// wantAccount is a JobAccount written flat.
+type wantAccount struct {
+	JobID, State                           string
+	Alloc                                  Alloc
+	AllocHours, BankedHours, LostHours     float64
+	BankedSteps, LostSteps                 int
+	StepTime, QueueWait, Restart, Reaction time.Duration
+}
+
 func TestAccountJob(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	timeout := fromRow(realRow(t, "timeout.sacct")) // TIMEOUT, Elapsed 00:01:27, cpu=1
@@ -83,12 +92,12 @@ func TestAccountJob(t *testing.T) {
 	tests := []struct {
 		name string
 		job  func() Job
-		want JobAccount
+		want wantAccount
 	}{
 		{
 			name: "real TIMEOUT on the lab cluster: CPU-hours, nothing trained",
 			job:  func() Job { j := timeout; j.ResumeStep, j.NewestStep = 2000, 2000; return j },
-			want: JobAccount{JobID: "118", State: "TIMEOUT", Alloc: Alloc{1, UnitCPU}, AllocHours: 87.0 / 3600,
+			want: wantAccount{JobID: "118", State: "TIMEOUT", Alloc: Alloc{1, UnitCPU}, AllocHours: 87.0 / 3600,
 				QueueWait: 7 * time.Second},
 		},
 		{
@@ -100,7 +109,7 @@ func TestAccountJob(t *testing.T) {
 				j.FirstStepAt = j.Start.Add(3 * time.Minute)
 				return j
 			},
-			want: JobAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
+			want: wantAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
 				BankedSteps: 250, BankedHours: 250 * 0.4 * 2 / 3600, LostSteps: 250, LostHours: 250 * 0.4 * 2 / 3600,
 				StepTime: 400 * time.Millisecond, QueueWait: 10 * time.Minute, Restart: 3 * time.Minute},
 		},
@@ -112,7 +121,7 @@ func TestAccountJob(t *testing.T) {
 				j.FirstStepAt = j.End.Add(time.Hour)
 				return j
 			},
-			want: JobAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2, QueueWait: 10 * time.Minute},
+			want: wantAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2, QueueWait: 10 * time.Minute},
 		},
 		{
 			name: "fresh start, no checkpoint yet: everything lost",
@@ -122,7 +131,7 @@ func TestAccountJob(t *testing.T) {
 				j.Steps = stats(t, progressLog(0, 100, "400.00ms"))
 				return j
 			},
-			want: JobAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
+			want: wantAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
 				LostSteps: 100, LostHours: 100 * 0.4 * 2 / 3600, StepTime: 400 * time.Millisecond, QueueWait: 10 * time.Minute},
 		},
 		{
@@ -133,7 +142,7 @@ func TestAccountJob(t *testing.T) {
 				j.Steps = stats(t, progressLog(21000, 21400, "400.00ms"))
 				return j
 			},
-			want: JobAccount{JobID: "41", State: "COMPLETED", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
+			want: wantAccount{JobID: "41", State: "COMPLETED", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
 				BankedSteps: 400, BankedHours: 400 * 0.4 * 2 / 3600, StepTime: 400 * time.Millisecond, QueueWait: 10 * time.Minute},
 		},
 		{
@@ -144,7 +153,7 @@ func TestAccountJob(t *testing.T) {
 				j.Steps = stats(t, progressLog(1000, 1600, "400.00ms"))
 				return j
 			},
-			want: JobAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
+			want: wantAccount{JobID: "41", State: "TIMEOUT", Alloc: Alloc{2, UnitGPU}, AllocHours: 2,
 				BankedSteps: 500, BankedHours: 500 * 0.4 * 2 / 3600, LostSteps: 100, LostHours: 100 * 0.4 * 2 / 3600,
 				StepTime: 400 * time.Millisecond, QueueWait: 10 * time.Minute},
 		},
@@ -157,7 +166,7 @@ func TestAccountJob(t *testing.T) {
 				j.Steps = stats(t, progressLog(2000, 2400, "400.00ms"))
 				return j
 			},
-			want: JobAccount{JobID: "41", State: "RUNNING", Alloc: Alloc{2, UnitGPU}, AllocHours: 1,
+			want: wantAccount{JobID: "41", State: "RUNNING", Alloc: Alloc{2, UnitGPU}, AllocHours: 1,
 				BankedSteps: 250, BankedHours: 250 * 0.4 * 2 / 3600, StepTime: 400 * time.Millisecond, QueueWait: 10 * time.Minute},
 		},
 	}
@@ -173,8 +182,8 @@ func TestAccountJob(t *testing.T) {
 				got.QueueWait != w.QueueWait || got.Restart != w.Restart || got.Reaction != w.Reaction {
 				t.Errorf("got  %+v\nwant %+v", got, w)
 			}
-			if (got.GPUHours != nil) != (w.Unit == UnitGPU) {
-				t.Errorf("gpu_hours %v for unit %s", got.GPUHours, w.Unit)
+			if (got.GPUHours != nil) != (w.Alloc.Unit == UnitGPU) {
+				t.Errorf("gpu_hours %v for unit %s", got.GPUHours, w.Alloc.Unit)
 			}
 			if w.StepTime > 0 && (got.Goodput == nil || !near(*got.Goodput, w.BankedHours/w.AllocHours)) {
 				t.Errorf("goodput %v, want %v", got.Goodput, w.BankedHours/w.AllocHours)
