@@ -66,7 +66,10 @@ func Advise(in AdviceInput) (Advice, bool) {
 	if t <= 0 || in.TimeLimit <= 0 || r <= 0 {
 		return Advice{}, false
 	}
-	margin := max(r/100, 5*t, time.Minute)
+	// The margin absorbs jitter in step and save times and Slurm's 0-30 s
+	// late check of the limit: 1% of the job, five steps, and a minute,
+	// but never more than a tenth of a short job.
+	margin := max(r/100, 5*t, min(time.Minute, r/10))
 	a := Advice{Current: in.Current, Margin: margin}
 	n := 0
 	switch {

@@ -55,6 +55,17 @@ func TestAdvise(t *testing.T) {
 			in:   func() AdviceInput { in := d20; in.Current = 989; return in },
 			ok:   true,
 		},
+		{
+			name: "a one-minute lab job: the margin is a tenth of it",
+			in: func() AdviceInput {
+				return AdviceInput{StepTime: 100 * time.Millisecond, SaveCost: time.Second, TimeLimit: time.Minute, Current: 130}
+			},
+			ok: true,
+			// R = 60 s, P = 14 s, n = 4, loss 4 s < margin 6 s: at risk, 18 s.
+			// k = ⌊(60 - 6 - 4) / 0.4⌋ = 125, loss 60 - 4·13.5 = 6 s.
+			want: Advice{SaveEvery: 125, Current: 130, SavesPerJob: 4, LossNow: 18 * time.Second, LossNowSteps: 180,
+				LossAdvised: 6 * time.Second, LossAdvisedSteps: 60, Margin: 6 * time.Second, AtRisk: true},
+		},
 		{name: "no step time", in: func() AdviceInput { in := d20; in.StepTime = 0; return in }},
 		{name: "no time limit", in: func() AdviceInput { in := d20; in.TimeLimit = 0; return in }},
 		{name: "restart longer than the limit", in: func() AdviceInput { in := d20; in.Restart = 25 * time.Hour; return in }},

@@ -15,7 +15,8 @@ import (
 // account for it as sacct does: hours allocated = Elapsed × the CPUs of
 // AllocTRES (the lab has no GPUs, so the unit is "cpu", and no gpu_hours),
 // steps banked = the step the next job resumes from, steps lost = the
-// steps its log printed after that, queue wait = Start - Submit.
+// steps its log printed after that, queue wait = Start - Submit; and the
+// --save-every advice must have measured the interval the trainer used.
 func TestReportAccountsTimeoutLikeSacct(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "goodput", runOptions{
@@ -55,6 +56,11 @@ func TestReportAccountsTimeoutLikeSacct(t *testing.T) {
 			QueueWait   float64  `json:"queue_wait_seconds"`
 			Restart     *float64 `json:"restart_seconds"`
 		} `json:"jobs"`
+		Advice *struct {
+			SaveEvery int    `json:"save_every"`
+			Current   int    `json:"current_save_every"`
+			Text      string `json:"text"`
+		} `json:"advice"`
 	}
 	if jerr := json.Unmarshal(out, &rep); jerr != nil || len(rep.Jobs) == 0 {
 		t.Fatalf("report --json: %v (exit: %v): %s", jerr, err, out)
@@ -95,6 +101,13 @@ func TestReportAccountsTimeoutLikeSacct(t *testing.T) {
 	}
 	if got.Restart == nil || *got.Restart > elapsed {
 		t.Errorf("restart_seconds = %v, want a value within the job's %v s", got.Restart, elapsed)
+	}
+	// The interval between saves is measured on the checkpoint files'
+	// times: 130 steps, as SIMTRAIN_SAVE_EVERY says.
+	if a := rep.Advice; a == nil || a.Current != 130 || a.SaveEvery <= 0 {
+		t.Errorf("advice = %+v, want one measured from --save-every 130", a)
+	} else {
+		s.logf("advice: %s", a.Text)
 	}
 }
 
