@@ -75,8 +75,9 @@ type runReport struct {
 }
 
 type reportJob struct {
-	JobID string `json:"job_id"`
-	State string `json:"state,omitempty"`
+	JobID    string `json:"job_id"`
+	State    string `json:"state,omitempty"`
+	NodeList string `json:"node_list,omitempty"`
 	goodput.Alloc
 	goodput.Tally
 	StepTime  float64  `json:"step_time_seconds,omitempty"`
@@ -103,7 +104,7 @@ func newRunReport(st supervisor.RunState, now time.Time) runReport {
 	r := runReport{Run: st.Name, Unit: a.Unit, Tally: a.Tally, QueueWait: a.QueueWait.Seconds(),
 		StepTime: a.StepTime.Seconds(), Jobs: []reportJob{}}
 	for _, j := range a.Jobs {
-		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, Alloc: j.Alloc, Tally: j.Tally,
+		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, NodeList: j.NodeList, Alloc: j.Alloc, Tally: j.Tally,
 			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
 			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
 	}
@@ -133,14 +134,14 @@ func printReport(w io.Writer, r runReport) {
 		printable(unit), r.LostSteps)
 	if len(r.Jobs) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "JOB\tSTATE\tALLOC\tHOURS\tBANKED\tBANKED_H\tLOST\tLOST_H\tSTEP\tQUEUE\tRESTART\tREACTION\tGOODPUT")
+		fmt.Fprintln(tw, "JOB\tSTATE\tNODES\tALLOC\tHOURS\tBANKED\tBANKED_H\tLOST\tLOST_H\tSTEP\tQUEUE\tRESTART\tREACTION\tGOODPUT")
 		for _, j := range r.Jobs {
 			alloc := "-"
 			if j.Count > 0 {
 				alloc = strconv.Itoa(j.Count) + " " + j.Unit
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(j.JobID),
-				printable(dash(shortState(j.State))), printable(alloc), hours(j.AllocHours), j.BankedSteps,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(j.JobID),
+				printable(dash(shortState(j.State))), printable(dash(j.NodeList)), printable(alloc), hours(j.AllocHours), j.BankedSteps,
 				hours(j.BankedHours), j.LostSteps, hours(j.LostHours), stepTime(j.StepTime),
 				secondsText(&j.QueueWait), secondsText(j.Restart), secondsText(j.Reaction), percent(j.Goodput))
 		}

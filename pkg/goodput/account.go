@@ -24,6 +24,7 @@ type Job struct {
 	Submit, Start, End time.Time
 	Elapsed            time.Duration // sacct's; Now - Start is used while it runs
 	AllocTRES          string
+	NodeList           string // as sacct prints it, for the reader
 
 	// ResumeStep is the step the job resumed from: FreshStart, or below
 	// that when unknown (then the log's first step is used).
@@ -60,8 +61,9 @@ type Tally struct {
 // JobAccount is one job's line of the report. Durations are zero when
 // they cannot be told.
 type JobAccount struct {
-	JobID string
-	State string
+	JobID    string
+	State    string
+	NodeList string
 	Alloc
 	Tally
 	StepTime time.Duration
@@ -124,7 +126,7 @@ func (r *RunAccount) add(a JobAccount) {
 }
 
 func accountJob(j Job, now time.Time, runStep time.Duration) JobAccount {
-	a := JobAccount{JobID: j.ID, State: j.State, Alloc: ParseAllocTRES(j.AllocTRES)}
+	a := JobAccount{JobID: j.ID, State: j.State, NodeList: j.NodeList, Alloc: ParseAllocTRES(j.AllocTRES)}
 	ran := j.Elapsed
 	if !j.Ended && !j.Start.IsZero() && now.After(j.Start) {
 		ran = now.Sub(j.Start)

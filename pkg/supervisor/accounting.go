@@ -69,7 +69,7 @@ func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 // newest complete step at the job's end, or now while it runs.
 func accountingJob(j JobRecord, ended bool, newest int) goodput.Job {
 	g := goodput.Job{ID: j.ID, State: j.State, Ended: ended, Submit: j.SlurmSubmit, Start: j.Start, End: j.End,
-		Elapsed: j.Elapsed, AllocTRES: j.AllocTRES, ResumeStep: j.ResumeStep, NewestStep: newest,
+		Elapsed: j.Elapsed, AllocTRES: j.AllocTRES, NodeList: j.NodeList, ResumeStep: j.ResumeStep, NewestStep: newest,
 		FirstStepAt: j.FirstStepAt, Steps: goodput.StepStats{FirstStep: -1, LastStep: -1}}
 	if g.Submit.IsZero() {
 		g.Submit = j.Submitted
