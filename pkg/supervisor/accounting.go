@@ -11,10 +11,11 @@ import (
 // steps, for the accounting (pkg/goodput). The first time a step line is
 // seen, the moment it was printed is estimated from the steps since,
 // kept within the job's run time: a log shared by several jobs counts
-// their steps too.
+// their steps too. Nothing is taken from a log before its job is known
+// to have started: a shared log then holds only earlier jobs' steps.
 func (d *decider) noteSteps() {
 	job, steps := d.next.Job, d.in.Log.Steps
-	if job == nil || job.Handled || steps == nil || steps.Lines == 0 {
+	if job == nil || job.Handled || job.Start.IsZero() || steps == nil || steps.Lines == 0 {
 		return
 	}
 	s := *steps
@@ -23,7 +24,7 @@ func (d *decider) noteSteps() {
 		return
 	}
 	at := d.in.Now.Add(-time.Duration(s.LastStep-s.FirstStep) * s.StepTime)
-	if !job.Start.IsZero() && at.Before(job.Start) {
+	if at.Before(job.Start) {
 		at = job.Start
 	}
 	job.FirstStepAt = at

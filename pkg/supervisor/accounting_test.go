@@ -15,6 +15,7 @@ import (
 // is accounted in a job_accounted event.
 func TestDecideRecordsAccounting(t *testing.T) {
 	st := running()
+	st.Job.Start = t0.Add(-time.Hour) // seen running by an earlier pass
 	in := input(st)
 	row := sacctRow("100", "RUNNING", "0:0")
 	row.Start, row.End = t0.Add(-time.Hour), time.Time{}
@@ -123,5 +124,34 @@ func TestStateWithoutAccountingReadable(t *testing.T) {
 	}
 	if _, ok := AdviseSaveEvery(st, a); ok {
 		t.Errorf("advice without a step time")
+	}
+}
+
+// TestDecideStepsOnlyOnceStarted: a log read before the job is known to
+// have started is not the job's (a log shared by several jobs); a job
+// that started and ended between two passes still gets its log's steps.
+func TestDecideStepsOnlyOnceStarted(t *testing.T) {
+	st := running()
+	in := input(st)
+	in.Slurm.Job = sacctRow("100", "PENDING", "0:0")
+	in.Slurm.Job.Start = time.Time{}
+	in.Log.Steps = &goodput.StepStats{FirstStep: 0, LastStep: 499, Lines: 500, StepTime: time.Second}
+	p := Decide(in)
+	if j := p.Next.Job; j.Steps != nil || !j.FirstStepAt.IsZero() {
+		t.Errorf("pending job: steps %+v first step at %v; want none", j.Steps, j.FirstStepAt)
+	}
+
+	in = input(p.Next)
+	in.Slurm.Job = sacctRow("100", "FAILED", "1:0") // started and ended since
+	in.Log.Steps = &goodput.StepStats{FirstStep: 1000, LastStep: 1099, Lines: 100, StepTime: time.Second}
+	p = Decide(in)
+	j := endedJob(p.Next, "100")
+	if j == nil || j.Steps == nil || j.Steps.LastStep != 1099 {
+		t.Fatalf("ended job: %+v; want the log's steps", j)
+	}
+	for _, e := range p.Events {
+		if e.Name == EventJobAccounted && e.Fields["lost_steps"] != 100 {
+			t.Errorf("job_accounted lost_steps = %v, want 100", e.Fields["lost_steps"])
+		}
 	}
 }

@@ -11,6 +11,9 @@ import (
 // squeue). It runs once per job: the verdict is stored in the job record.
 func (d *decider) handleEnd(row *slurm.Job) {
 	in, job := d.in, d.next.Job
+	// A job that started and ended between two passes is seen started
+	// only now: its log's steps are taken before its end is handled.
+	d.noteSteps()
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
 	if s := in.Log.Summary; s != nil {
