@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +26,8 @@ and prints where it found them; a missing one is a problem (set
 slurm.bin_dir: a systemd user unit does not see the login shell's PATH or
 modules). Warnings (also about the batch scripts, with their file:line)
 go to stderr; for each run it prints which log and error file it will
-read. It prints every problem with file:line:column and exits 1, or
+read. When the state directory holds a run's history, it also advises
+the run's --save-every (see report). It prints every problem with file:line:column and exits 1, or
 prints a summary and exits 0. Without FILE it checks the file the other verbs read: $NSV_CONFIG,
 else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 		Args: args(cobra.MaximumNArgs(1)),
@@ -53,6 +55,7 @@ else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 			for _, name := range cfg.RunNames() {
 				printLogSources(c.OutOrStdout(), name, cfg.Runs[name])
 			}
+			printSaveAdvice(c.OutOrStdout(), cfg.RunNames(), cfg.StateDir)
 			if !reportSlurmPrograms(c.OutOrStdout(), c.ErrOrStderr(), cfg.Slurm.BinDir) {
 				return withCode(exitError, errSilent)
 			}
@@ -96,5 +99,25 @@ func printLogSources(w io.Writer, name string, r *config.Run) {
 	fmt.Fprintf(w, "run %s: log %s from %s\n", name, trainer.ExpandLogPath(src.Log.Pattern, dir, trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}), src.Log)
 	if !src.SameFile() || src.Log.Source == trainer.SourceConfig {
 		fmt.Fprintf(w, "run %s: errors %s from %s\n", name, trainer.ExpandLogPath(src.Error.Pattern, dir, trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}), src.Error)
+	}
+}
+
+// printSaveAdvice prints the --save-every advice of every run whose history
+// in stateDir allows one. A state directory that cannot be read gives no
+// advice: check-config judges the file, not the daemon's state.
+func printSaveAdvice(w io.Writer, runs []string, stateDir string) {
+	states, err := loadStates(stateDir)
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	for _, name := range runs {
+		st, ok := states[name]
+		if !ok {
+			continue
+		}
+		if adv, ok := supervisor.AdviseSaveEvery(st, supervisor.AccountRun(st, now)); ok {
+			fmt.Fprintf(w, "%s: %s\n", printable(name), adv)
+		}
 	}
 }

@@ -108,6 +108,11 @@ type statusRow struct {
 	// Hold says why nothing is submitted while the checkpoints are
 	// missing, unreadable or went backwards; nil when they are fine.
 	Hold *supervisor.CheckpointHold `json:"hold,omitempty"`
+	// Goodput and hours of the run's jobs (report RUN has them per job).
+	Unit       string   `json:"unit,omitempty"`
+	AllocHours float64  `json:"alloc_hours"`
+	LostHours  float64  `json:"lost_hours"`
+	Goodput    *float64 `json:"goodput,omitempty"`
 }
 
 func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
@@ -154,6 +159,8 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 		}
 		r.Hold = st.Hold
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
+		acct := supervisor.AccountRun(st, now)
+		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
 		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
@@ -185,6 +192,10 @@ func printStatus(w io.Writer, rows []statusRow) {
 			free = humanBytes(*r.FreeBytes)
 		}
 		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", printable(r.Run), humanBytes(r.CkptBytes), free)
+		if r.Unit != "" {
+			fmt.Fprintf(w, "%s: goodput %s of %s %s-hours; %s %s-hours of training lost\n", printable(r.Run),
+				percent(r.Goodput), hours(r.AllocHours), printable(r.Unit), hours(r.LostHours), printable(r.Unit))
+		}
 		if len(r.Suspect) > 0 {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", printable(r.Run), r.Suspect)
 		}

@@ -8,6 +8,7 @@
 #
 #   sudo deploy/slurm-local/capture-testdata.sh [OUTDIR]
 #   sudo deploy/slurm-local/capture-testdata.sh --odd-names [OUTDIR]
+#   sudo deploy/slurm-local/capture-testdata.sh --accounting [OUTDIR]
 #
 # Takes about three minutes (a real --time=1 TIMEOUT). Disturbs the cluster:
 # it stops slurmdbd and slurmctld once each (by PID) and brings them back with
@@ -17,6 +18,11 @@
 # --odd-names captures only the jobs whose free text holds '|' or the field
 # delimiter itself (odd_names.*, unreadable/*). It disturbs nothing and may
 # run beside other jobs: it lists its own jobs by id, not with --me.
+#
+# --accounting captures, with the accounting fields (AllocTRES, NodeList)
+# at the end of the format, a completed, a TIMEOUT, a running, a pending and
+# a cancelled-while-pending job (accounting/*). It disturbs nothing and may
+# run beside other jobs; it takes about 90 s (the TIMEOUT).
 #
 # Fields are separated by 0x1F, as pkg/slurm asks (slurm.Delimiter). The
 # captures directly in testdata/real were made with '|' by an earlier
@@ -29,12 +35,16 @@ LOG_TAG=capture
 source "$HERE/lib.sh"
 
 ONLY=
-if [[ ${1:-} == --odd-names ]]; then
-	ONLY=odd-names
+case ${1:-} in
+--odd-names | --accounting)
+	ONLY=${1#--}
 	shift
-fi
+	;;
+esac
 # shellcheck source=capture-lib.sh
 source "$HERE/capture-lib.sh"
+# The format pkg/slurm asks for since it accounts for GPU-hours.
+SACCT_FORMAT_ACCOUNTING=$SACCT_FORMAT,AllocTRES,NodeList
 capture_begin "${1:-$HERE/../../pkg/slurm/testdata/real/unitsep}"
 [[ -n $ONLY || -z $(squeue -h -t pending,running,completing) ]] || die "the cluster has jobs; run this on an idle cluster"
 
@@ -83,6 +93,34 @@ capture_odd_names() {
 	sacct_rows "$c,$d" | save unreadable/mixed.sacct
 	log "odd names: jobs $ids"
 }
+# capture_accounting: rows in the accounting format, in accounting/.
+capture_accounting() {
+	local c t p x
+	mkdir -p "$OUT/accounting"
+	acct_rows() { sacct --parsable2 --noheader -X --delimiter="$US" -j "$1" --format="$SACCT_FORMAT_ACCOUNTING"; }
+	t=$(sbatch --parsable --time=1 -J timeout exit.sh 0 300)
+	c=$(sbatch --parsable -J d20 --comment=nsv:d20:1:abc123 exit.sh 0 5)
+	p=$(sbatch --parsable --begin=now+1hour -J later exit.sh 0 1)
+	x=$(sbatch --parsable --begin=now+1hour -J dropped exit.sh 0 1)
+	await 60 queue_state_is "$c" RUNNING
+	await 30 state_is "$c" RUNNING
+	await 30 state_is "$p" PENDING
+	acct_rows "$c,$p" | save accounting/running_pending.sacct
+	scancel "$x"
+	await 60 settled "$c"
+	await 60 settled "$x"
+	acct_rows "$c" | save accounting/completed.sacct
+	acct_rows "$x" | save accounting/cancelled_pending.sacct
+	scancel "$p"
+	await 200 settled "$t"
+	acct_rows "$t" | save accounting/timeout.sacct
+	log "accounting: jobs $t,$c,$p,$x"
+}
+if [[ $ONLY == accounting ]]; then
+	capture_accounting
+	log "done in $((SECONDS - LOG_T0))s"
+	exit 0
+fi
 if [[ $ONLY == odd-names ]]; then
 	capture_odd_names
 	log "done in $((SECONDS - LOG_T0))s"

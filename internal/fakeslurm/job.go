@@ -24,6 +24,7 @@ type Job struct {
 	ErrorPath    string `json:"error,omitempty"`  // --error pattern as given
 	TimeLimitMin int    `json:"time_limit_min"`   // 0 = UNLIMITED
 	TimeLimitSet bool   `json:"time_limit_set"`   // --time given (else the partition's)
+	GPUs         int    `json:"gpus,omitempty"`   // --gres=gpu:N or --gpus=N
 	State        string `json:"state"`            // sacct text, e.g. "CANCELLED by 1000"
 	ExitCode     string `json:"exit_code"`        // "code:signal"
 	Submit       int64  `json:"submit"`

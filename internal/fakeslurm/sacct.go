@@ -13,7 +13,15 @@ import (
 // pkg/slurm.SacctFormat (a test checks that). Like sacct, it separates the
 // fields with --delimiter, '|' when none is given, and prints names,
 // working directories and comments as they are, '|' and all.
-const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment,AllocTRES,NodeList"
+
+// LegacySacctFormat is the format pkg/slurm asked for before it accounted
+// for GPU-hours; the fake prints it too, so that captures made with it
+// can be replayed.
+const LegacySacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+
+// fakeNode is the one node of the fake cluster.
+const fakeNode = "vm"
 
 // sacctQuery is a parsed sacct command line.
 type sacctQuery struct {
@@ -59,7 +67,7 @@ func (e *env) sacct(args []string, out *bytes.Buffer) int {
 				continue
 			}
 			e.observe(j, true)
-			out.WriteString(e.sacctRow(j, cmp.Or(q.delimiter, "|")))
+			out.WriteString(e.sacctRow(j, cmp.Or(q.delimiter, "|"), strings.EqualFold(q.format, LegacySacctFormat)))
 		}
 		return nil
 	})
@@ -141,7 +149,7 @@ func (q sacctQuery) check() error {
 		return fmt.Errorf("fakeslurm prints only --parsable2 --noheader -X output; got parsable2=%t noheader=%t -X=%t",
 			q.parsable2, q.noheader, q.allocations)
 	}
-	if !strings.EqualFold(q.format, SacctFormat) {
+	if !strings.EqualFold(q.format, SacctFormat) && !strings.EqualFold(q.format, LegacySacctFormat) {
 		return fmt.Errorf("fakeslurm prints only --format=%s; got --format=%q", SacctFormat, q.format)
 	}
 	return nil
@@ -186,9 +194,9 @@ func (e *env) sacctName(j *Job) string {
 	return j.Name
 }
 
-// sacctRow renders one allocation row in SacctFormat order, the fields
-// separated by sep.
-func (e *env) sacctRow(j *Job, sep string) string {
+// sacctRow renders one allocation row in SacctFormat order (or
+// LegacySacctFormat's), the fields separated by sep.
+func (e *env) sacctRow(j *Job, sep string, legacy bool) string {
 	workdir, comment := j.WorkDir, ""
 	if !j.Live() {
 		comment = j.Comment // slurmdbd gets the comment when the job ends
@@ -201,9 +209,34 @@ func (e *env) sacctRow(j *Job, sep string) string {
 		id, id, e.sacctName(j), j.State, j.ExitCode,
 		formatTime(j.Submit, e.loc), e.sacctStart(j), e.sacctEnd(j),
 		sacctElapsed(e.elapsed(j)), sacctJobTimelimit(j),
-		workdir, "None", comment,
+		workdir, "None", comment, sacctAllocTRES(j), sacctNodeList(j),
+	}
+	if legacy {
+		fields = fields[:len(fields)-2]
 	}
 	return strings.Join(fields, sep) + "\n"
+}
+
+// sacctAllocTRES is what the job was allocated, empty until it started
+// (measured on 22.05): one CPU and 1G per job, and the GPUs asked for
+// with --gres=gpu[:type]:N or --gpus.
+func sacctAllocTRES(j *Job) string {
+	if j.Start == 0 {
+		return ""
+	}
+	gpus := ""
+	if j.GPUs > 0 {
+		gpus = "gres/gpu=" + strconv.Itoa(j.GPUs) + ","
+	}
+	return "billing=1,cpu=1," + gpus + "mem=1G,node=1"
+}
+
+// sacctNodeList is "None assigned" until the job started.
+func sacctNodeList(j *Job) string {
+	if j.Start == 0 {
+		return "None assigned"
+	}
+	return fakeNode
 }
 
 // sacctJobTimelimit is the Timelimit slurmdbd has for the job. Without

@@ -145,8 +145,29 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 			return 1
 		}
 		j.TimeLimitMin, j.TimeLimitSet = mins, true
+	case "gres", "gpus":
+		j.GPUs = gpuCount(o.name, o.value)
 	}
 	return 0
+}
+
+// gpuCount reads the GPUs of --gres=gpu[:type]:N (N defaults to 1) or
+// --gpus=[type:]N; anything else counts none.
+func gpuCount(name, value string) int {
+	parts := strings.Split(value, ":")
+	if name == "gres" {
+		if parts[0] != "gpu" {
+			return 0
+		}
+		if len(parts) == 1 {
+			return 1
+		}
+	}
+	n, err := strconv.Atoi(parts[len(parts)-1])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // checkAssociation rejects partitions and accounts outside the configured

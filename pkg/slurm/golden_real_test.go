@@ -18,11 +18,13 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/real/*.want.json from the .sacct captures")
 
 // captureDirs are the directories of captures from a live cluster, by the
-// field delimiter they were made with: testdata/real holds those made
-// before this package asked for Delimiter, with sacct's and squeue's '|'.
-var captureDirs = []struct{ dir, delimiter string }{
-	{filepath.Join("testdata", "real"), "|"},
-	{filepath.Join("testdata", "real", "unitsep"), Delimiter},
+// field delimiter and sacct format they were made with: testdata/real
+// holds those made before this package asked for Delimiter, with sacct's
+// and squeue's '|'; only accounting/ has the accounting fields.
+var captureDirs = []struct{ dir, delimiter, format string }{
+	{filepath.Join("testdata", "real"), "|", LegacySacctFormat},
+	{filepath.Join("testdata", "real", "unitsep"), Delimiter, LegacySacctFormat},
+	{filepath.Join("testdata", "real", "unitsep", "accounting"), Delimiter, SacctFormat},
 }
 
 // TestRealCaptures checks every sacct capture from a live cluster in
@@ -37,7 +39,7 @@ func TestRealCaptures(t *testing.T) {
 			t.Fatal(err)
 		}
 		found += len(captures)
-		p := SacctParser{Delimiter: d.delimiter, Location: time.UTC}
+		p := SacctParser{Format: d.format, Delimiter: d.delimiter, Location: time.UTC}
 		for _, path := range captures {
 			t.Run(path, func(t *testing.T) {
 				if err := checkCapture(p, path, *update); err != nil {
@@ -196,7 +198,7 @@ func TestRealUnreadableRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, sacctErr := SacctParser{Location: time.UTC}.Parse(sacctOut)
+	jobs, sacctErr := SacctParser{Format: LegacySacctFormat, Location: time.UTC}.Parse(sacctOut)
 	entries, squeueErr := SqueueParser{Location: time.UTC}.Parse(squeueOut)
 	if len(jobs) != 1 || jobs[0].ID != "21" || jobs[0].Name != "plain" || jobs[0].State.Name != StateCompleted {
 		t.Errorf("sacct: got %+v, want job 21 plain COMPLETED", jobs)

@@ -9,7 +9,14 @@ import (
 
 // SacctFormat is the field list every sacct call of this package asks
 // for, printed with fields separated by Delimiter.
-const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+// AllocTRES and NodeList come last: output captured before they were
+// asked for is the same rows without them (LegacySacctFormat).
+const SacctFormat = LegacySacctFormat + ",AllocTRES,NodeList"
+
+// LegacySacctFormat is the field list asked for before the daemon
+// accounted for allocated GPU-hours; captures made with it still parse
+// (SacctParser.Format).
+const LegacySacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
 
 // Job is one job (allocation) row of sacct. Times are zero when sacct
 // prints Unknown or None; TimeLimit is 0 for UNLIMITED and Partition_Limit.
@@ -30,6 +37,11 @@ type Job struct {
 	WorkDir   string
 	Reason    string
 	Comment   string
+	// AllocTRES is what the job was allocated, as sacct prints it
+	// ("billing=2,cpu=2,gres/gpu=1,mem=8G,node=1"); empty until it starts.
+	AllocTRES string
+	// NodeList names the job's nodes ("None assigned" while pending).
+	NodeList string
 }
 
 // sacctBaseArgs are the flags of every sacct call: machine-readable rows,
@@ -145,6 +157,8 @@ var sacctFields = map[string]field[Job]{
 	"workdir":   func(j *Job, s string, _ *time.Location) error { j.WorkDir = s; return nil },
 	"reason":    func(j *Job, s string, _ *time.Location) error { j.Reason = s; return nil },
 	"comment":   func(j *Job, s string, _ *time.Location) error { j.Comment = s; return nil },
+	"alloctres": func(j *Job, s string, _ *time.Location) error { j.AllocTRES = s; return nil },
+	"nodelist":  func(j *Job, s string, _ *time.Location) error { j.NodeList = s; return nil },
 }
 
 func checkOptionalJobID(s string) error {

@@ -76,6 +76,7 @@ func (d *decider) observe() {
 			d.next.TrainingFinished = true
 		}
 	}
+	d.noteSteps()
 	if in.Spec.Paused || d.next.Phase.Terminal() {
 		// Not observed in this pass (passRun): nothing to compare.
 		return
@@ -96,6 +97,7 @@ func (d *decider) observe() {
 		}
 		d.next.LastNewStepAt = in.Now
 		d.next.NewestStep = in.Ckpt.Newest
+		d.noteSave(in.Ckpt.Newest)
 		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)
 	}
 	d.observeStorage()

@@ -11,12 +11,16 @@ import (
 // squeue). It runs once per job: the verdict is stored in the job record.
 func (d *decider) handleEnd(row *slurm.Job) {
 	in, job := d.in, d.next.Job
+	// A job that started and ended between two passes is seen started
+	// only now: its log's steps are taken before its end is handled.
+	d.noteSteps()
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
 	d.checkLogMissing(row)
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
+	d.accountEnded(job)
 	progress := d.progress()
 	base := []any{FieldJobID, job.ID, FieldState, row.State.String(), FieldExitCode, row.ExitCode.String(),
 		FieldAttempt, job.Attempt, FieldNewestStep, in.Ckpt.Newest, FieldProgress, progress}

@@ -209,6 +209,7 @@ func (d *decider) updateJob(row *slurm.Job) {
 	job.State = state
 	job.ExitCode = row.ExitCode.String()
 	job.Start, job.End, job.TimeLimit = row.Start, row.End, row.TimeLimit
+	job.SlurmSubmit, job.Elapsed, job.AllocTRES, job.NodeList = row.Submit, row.Elapsed, row.AllocTRES, row.NodeList
 	if job.Submitted.IsZero() {
 		job.Submitted = row.Submit
 	}

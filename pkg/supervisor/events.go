@@ -52,6 +52,10 @@ const (
 	EventLogMissing    = "log_missing"
 	EventLogUnreadable = "log_unreadable"
 	EventPassOverrun   = "pass_overrun"
+
+	// EventJobAccounted: a job ended; its hours, steps banked and lost
+	// (pkg/goodput), recorded once.
+	EventJobAccounted = "job_accounted"
 )
 
 // Field keys of events. Stable: journalctl filters and external tests use

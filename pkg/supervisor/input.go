@@ -3,6 +3,7 @@ package supervisor
 import (
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -123,7 +124,9 @@ type IncompleteStep struct {
 type LogView struct {
 	Path    string
 	Summary *trainer.LogSummary // nil when there is no log (yet); hints include the error file's
-	Missing bool                // no file at Path (yet)
+	// Steps measures the log's training steps; nil with Summary.
+	Steps   *goodput.StepStats
+	Missing bool // no file at Path (yet)
 	Err     error
 	// ErrPath is the job's stderr file when Slurm writes it apart from the
 	// log ("" otherwise); ErrLastLines its last lines, as evidence.

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -51,7 +52,8 @@ type logFile interface {
 type logEntry struct {
 	path     string // the expanded pattern (may still hold %N)
 	tail     *trainer.LogTail
-	size     int64 // bytes parsed, as of the last read
+	meter    *goodput.StepMeter // fed by tail: the steps of the same bytes
+	size     int64              // bytes parsed, as of the last read
 	mod      time.Time
 	have     bool // the file was read at least once
 	busy     bool // a read is under way (perhaps abandoned)
@@ -63,7 +65,8 @@ type logEntry struct {
 type streamRead struct {
 	Path      string // the file read (%N resolved)
 	Summary   *trainer.LogSummary
-	Missing   bool // no such file (yet)
+	Steps     *goodput.StepStats // with Summary
+	Missing   bool               // no such file (yet)
 	Err       error
 	Abandoned bool // the read did not return in time
 	report    bool // Err is news for this path: log it once
@@ -84,12 +87,14 @@ func (c *logCache) readStream(key, path string) streamRead {
 		} else {
 			e = &logEntry{}
 		}
-		e.path, e.tail = path, &trainer.LogTail{}
+		e.meter = &goodput.StepMeter{}
+		e.path, e.tail = path, &trainer.LogTail{Also: e.meter}
 		c.entries[key] = e
 	}
 	if e.busy {
-		r := streamRead{Path: path, Summary: e.summary(),
+		r := streamRead{Path: path,
 			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}
+		e.snapshot(&r)
 		c.mu.Unlock()
 		return r
 	}
@@ -121,8 +126,9 @@ func (c *logCache) readStream(key, path string) streamRead {
 	case r = <-done:
 	case <-t.C:
 		c.mu.Lock()
-		r = streamRead{Path: path, Summary: e.summary(), Abandoned: true,
+		r = streamRead{Path: path, Abandoned: true,
 			Err: fmt.Errorf("read of %s did not return within %s; abandoned", path, timeout)}
+		e.snapshot(&r)
 		c.mu.Unlock()
 	}
 	if r.Err != nil {
@@ -135,14 +141,20 @@ func (c *logCache) readStream(key, path string) streamRead {
 	return r
 }
 
-// summary returns a copy of what was parsed so far, nil if nothing was.
-// The caller holds the cache's lock and the entry is not being read.
-func (e *logEntry) summary() *trainer.LogSummary {
+// snapshot puts a copy of what was parsed so far into r, nothing if
+// nothing was. The caller holds the cache's lock and the entry is not
+// being read.
+func (e *logEntry) snapshot(r *streamRead) {
 	if e.busy || !e.have {
-		return nil
+		return
 	}
-	s := e.tail.Summary()
-	return &s
+	e.fill(r)
+}
+
+// fill puts a copy of what the tail parsed and the meter measured into r.
+func (e *logEntry) fill(r *streamRead) {
+	s, st := e.tail.Summary(), e.meter.Stats()
+	r.Summary, r.Steps = &s, &st
 }
 
 // readLogOnce does the reading for readStream. It owns e's tail while
@@ -172,8 +184,7 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 	}
 	defer f.Close()
 	if e.have && fi.Size() == e.size && fi.ModTime().Equal(e.mod) {
-		s := e.tail.Summary()
-		r.Summary = &s
+		e.fill(&r)
 		return r
 	}
 	upto := fi.Size()
@@ -184,8 +195,7 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 	}
 	err = e.tail.Update(f, upto)
 	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
-	s := e.tail.Summary()
-	r.Summary = &s
+	e.fill(&r)
 	if err != nil {
 		r.Err = err
 	}

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -126,5 +127,32 @@ func TestReadStreamMissingAndNodeGlob(t *testing.T) {
 	r := readWithin(t, &c, "d20/node", filepath.Join(dir, "d20-7-%N.out"), 5*time.Second)
 	if r.Path != filepath.Join(dir, "d20-7-gpu04.out") || r.Summary == nil || r.Summary.PlannedTotal != 100 {
 		t.Errorf("%%N pattern: path %q, summary %+v; want the node's file read", r.Path, r.Summary)
+	}
+}
+
+// The steps and their time are measured from the same bounded, incremental
+// read as the summary: what the accounting of a job's lost work reads.
+func TestReadStreamMeasuresSteps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d20-7.out")
+	line := func(step int) string {
+		return fmt.Sprintf("step %05d/21400 (1.00%%) | loss: 2.9 | lrm: 1.00 | dt: 400.00ms | tok/sec: 1,000\n", step)
+	}
+	if err := os.WriteFile(path, []byte(line(10)+line(11)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var c logCache
+	r := readWithin(t, &c, "d20/log", path, 5*time.Second)
+	if r.Steps == nil || r.Steps.FirstStep != 10 || r.Steps.LastStep != 11 {
+		t.Fatalf("first read: steps %+v; want 10 to 11", r.Steps)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(line(12))
+	f.Close()
+	r = readWithin(t, &c, "d20/log", path, 5*time.Second)
+	if r.Steps == nil || r.Steps.FirstStep != 10 || r.Steps.LastStep != 12 || r.Steps.Lines != 3 || r.Steps.StepTime != 400*time.Millisecond {
+		t.Errorf("after an append: steps %+v; want 10 to 12 over 3 lines at 400ms", r.Steps)
 	}
 }

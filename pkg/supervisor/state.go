@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -97,6 +98,10 @@ type RunState struct {
 	// (decide_hold.go).
 	Hold *CheckpointHold `json:"hold,omitempty"`
 
+	// Saves are the newest complete checkpoints as they appeared, with
+	// their files' time (bounded): the save interval is measured on them.
+	Saves []SaveRecord `json:"saves,omitempty"`
+
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
 	// History holds the ended jobs, oldest first (bounded).
@@ -164,7 +169,30 @@ type JobRecord struct {
 	CancelSent time.Time `json:"cancel_sent,omitzero"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
+
+	// Accounting (pkg/goodput), from sacct and the job's log: absent in
+	// records written before it was kept.
+	SlurmSubmit time.Time     `json:"slurm_submit,omitzero"`
+	Elapsed     time.Duration `json:"elapsed,omitempty"`
+	AllocTRES   string        `json:"alloc_tres,omitempty"`
+	NodeList    string        `json:"node_list,omitempty"`
+	// Steps is what the job's log showed of training steps; FirstStepAt
+	// is when its first step was printed, estimated when the daemon first
+	// saw a step line as that moment less the steps since at the measured
+	// step time.
+	Steps       *goodput.StepStats `json:"steps,omitempty"`
+	FirstStepAt time.Time          `json:"first_step_at,omitzero"`
 }
+
+// SaveRecord is a complete checkpoint step and when its files were
+// written.
+type SaveRecord struct {
+	Step    int       `json:"step"`
+	ModTime time.Time `json:"mod_time"`
+}
+
+// maxSaves bounds RunState.Saves.
+const maxSaves = 32
 
 // SuspectStep is a checkpoint step not to resume from, as its files were
 // when it was judged.
@@ -214,6 +242,7 @@ func (s RunState) Clone() RunState {
 		c.Suspect[i].Jobs = slices.Clone(s.Suspect[i].Jobs)
 	}
 	c.ValBPB = slices.Clone(s.ValBPB)
+	c.Saves = slices.Clone(s.Saves)
 	c.Core = slices.Clone(s.Core)
 	c.History = make([]JobRecord, len(s.History))
 	for i, h := range s.History {
@@ -235,6 +264,10 @@ func (j *JobRecord) Is(id, cluster string) bool {
 
 func (j JobRecord) clone() JobRecord {
 	j.Hints = slices.Clone(j.Hints)
+	if j.Steps != nil {
+		s := *j.Steps
+		j.Steps = &s
+	}
 	return j
 }
 
