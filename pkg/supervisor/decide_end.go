@@ -13,6 +13,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	in, job := d.in, d.next.Job
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
+	d.keepCadence()
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
@@ -25,6 +26,12 @@ func (d *decider) handleEnd(row *slurm.Job) {
 
 	switch row.State.Name {
 	case slurm.StateCancelled:
+		if job.CancelReason == ReasonStallCancel {
+			// The daemon's own scancel of a hung job: not the user's
+			// wish, not the code's fault.
+			d.failed(classInfra, ReasonStalled, progress, base)
+			return
+		}
 		reason := ReasonCancelledByOther
 		if row.State.By == in.UID {
 			reason = ReasonCancelledByUser
@@ -131,7 +138,8 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 	st.BackoffUntil = d.in.Now
 	if n > 0 {
 		delay := backoffDelay(p.Backoff, p.MaxBackoff, n, d.in.Rand)
-		if class == classApp && progress {
+		if progress && (class == classApp || reason == ReasonStalled) {
+			// The run was working: every minute idle is allocation lost.
 			delay = min(delay, p.RetryAfterProgress)
 		}
 		st.BackoffUntil = d.in.Now.Add(delay)

@@ -28,6 +28,7 @@ type Policy struct {
 	MaxBackoff                 time.Duration
 	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
 	StuckPendingAfter          time.Duration // report a job pending for a stuck reason this long (0: never)
+	StallAfterIntervals        int           // save intervals of silence that make a running job stalled (0: stallFactor)
 }
 
 // RunSpec is what Decide needs of a run's configuration.
@@ -41,6 +42,9 @@ type RunSpec struct {
 	// CancelOnDone cancels a live job once the targets are reached
 	// (on_done: cancel), so that its GPUs go back.
 	CancelOnDone bool
+	// CancelOnStall cancels a stalled job and resubmits the run
+	// (on_stall: cancel) instead of only reporting it.
+	CancelOnStall bool
 	// PollInterval bounds how long a waiting plan sleeps.
 	PollInterval time.Duration
 }
@@ -110,6 +114,9 @@ type IncompleteStep struct {
 type LogView struct {
 	Path    string
 	Summary *trainer.LogSummary // nil when there is no log (yet)
+	// ModTime is when the log last grew: a running job that is still
+	// training writes to it every few steps.
+	ModTime time.Time
 	Err     error
 }
 
@@ -157,7 +164,8 @@ type Wait struct {
 	Reason string
 }
 
-// Cancel runs scancel on a job of a run that is done (on_done: cancel).
+// Cancel runs scancel on a job of a run that is done (on_done: cancel) or
+// on a stalled job (on_stall: cancel).
 type Cancel struct {
 	JobID  string
 	Reason string

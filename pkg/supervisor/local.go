@@ -180,7 +180,7 @@ func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
 	c.mu.Unlock()
 	if ok && e.path == path && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
 		sum := e.summary
-		return LogView{Path: path, Summary: &sum}
+		return LogView{Path: path, Summary: &sum, ModTime: fi.ModTime()}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -197,5 +197,5 @@ func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
 	}
 	c.entries[rc.spec.Name] = logEntry{path: path, size: fi.Size(), mod: fi.ModTime(), summary: sum}
 	c.mu.Unlock()
-	return LogView{Path: path, Summary: &sum}
+	return LogView{Path: path, Summary: &sum, ModTime: fi.ModTime()}
 }

@@ -76,4 +76,13 @@ const (
 	// ReasonOnDoneCancel: the job was cancelled because the run is done
 	// and says on_done: cancel.
 	ReasonOnDoneCancel = "on_done_cancel"
+	// ReasonJobStalled: the running job's log and checkpoints have been
+	// still for policy.stall_after_intervals save intervals.
+	ReasonJobStalled = "job_stalled"
+	// ReasonStallCancel: the job was cancelled because it stalled and the
+	// run says on_stall: cancel.
+	ReasonStallCancel = "stall_cancel"
+	// ReasonStalled: a job cancelled for stalling has ended; the run is
+	// resubmitted as after an infrastructure failure.
+	ReasonStalled = "stalled"
 )

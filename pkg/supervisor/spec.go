@@ -67,10 +67,12 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 			MaxBackoff:                 r.Policy.MaxBackoff,
 			RetryAfterProgress:         r.Policy.RetryAfterProgress,
 			StuckPendingAfter:          r.Policy.StuckPendingAfter,
+			StallAfterIntervals:        r.Policy.StallAfterIntervals,
 		},
-		Paused:       r.Paused,
-		CancelOnDone: r.OnDone == config.OnDoneCancel,
-		PollInterval: cfg.PollInterval,
+		Paused:        r.Paused,
+		CancelOnDone:  r.OnDone == config.OnDoneCancel,
+		CancelOnStall: r.OnStall == config.OnStallCancel,
+		PollInterval:  cfg.PollInterval,
 	}
 }
 

@@ -83,6 +83,9 @@ type RunState struct {
 	StorageLow bool `json:"storage_low,omitempty"`
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
+	// Cadence is the run's pace as the last job that saved twice showed
+	// it (cadence.go); nil until then.
+	Cadence *Cadence `json:"cadence,omitempty"`
 
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
@@ -143,6 +146,11 @@ type JobRecord struct {
 	// CancelSent is when scancel was last sent for the job (on_done:
 	// cancel); it is sent again only after cancelRetry.
 	CancelSent time.Time `json:"cancel_sent,omitzero"`
+	// CancelReason is why the daemon cancelled the job (on_done_cancel,
+	// stall_cancel), so that its end is not taken for the user's scancel.
+	CancelReason string `json:"cancel_reason,omitempty"`
+	// Saves follows the new checkpoints the job wrote (cadence.go).
+	Saves *SaveTrack `json:"saves,omitempty"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 }
@@ -184,6 +192,10 @@ func (s RunState) Clone() RunState {
 		v := *s.ResumeOverride
 		c.ResumeOverride = &v
 	}
+	if s.Cadence != nil {
+		v := *s.Cadence
+		c.Cadence = &v
+	}
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {
 		c.Suspect[i].Jobs = slices.Clone(s.Suspect[i].Jobs)
@@ -202,6 +214,10 @@ func (s RunState) Clone() RunState {
 
 func (j JobRecord) clone() JobRecord {
 	j.Hints = slices.Clone(j.Hints)
+	if j.Saves != nil {
+		v := *j.Saves
+		j.Saves = &v
+	}
 	return j
 }
 

@@ -31,6 +31,19 @@ const (
 	OnDoneCancel OnDone = "cancel"
 )
 
+// OnStall says what happens to a running job whose log and checkpoints
+// have stopped moving (a hung NCCL collective, a dead filesystem).
+type OnStall string
+
+const (
+	// OnStallAlert reports the stall (run_stalled, notified by default) and
+	// leaves the job alone: the default.
+	OnStallAlert OnStall = "alert"
+	// OnStallCancel also cancels the job and resubmits the run from its
+	// newest complete checkpoint, as after an infrastructure failure.
+	OnStallCancel OnStall = "cancel"
+)
+
 // Defaults, named so documentation, example and code cannot drift apart.
 const (
 	DefaultPollInterval   = 2 * time.Minute
@@ -46,8 +59,11 @@ const (
 	// DefaultStuckPendingAfter is how long a job may pend for a reason
 	// that does not clear by itself before job_stuck_pending is logged.
 	DefaultStuckPendingAfter = time.Hour
-	DefaultKeepLast          = 2
-	DefaultNotifyTimeout     = 10 * time.Second
+	// DefaultStallAfterIntervals: a running job is stalled when its log
+	// and checkpoints have been still for this many save intervals.
+	DefaultStallAfterIntervals = 3
+	DefaultKeepLast            = 2
+	DefaultNotifyTimeout       = 10 * time.Second
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -99,6 +115,7 @@ type Run struct {
 	Log     string
 	Start   StartMode
 	OnDone  OnDone
+	OnStall OnStall
 	Targets Targets
 	Policy  Policy
 	Paused  bool
@@ -138,6 +155,9 @@ type Policy struct {
 	// not clear by itself (JobHeldUser, AssocGrpBillingMinutes, ...) is
 	// reported once as job_stuck_pending. 0 never reports.
 	StuckPendingAfter time.Duration
+	// StallAfterIntervals: a running job whose log and checkpoints have
+	// been still for this many checkpoint intervals is stalled.
+	StallAfterIntervals int
 }
 
 // Prune is a checkpoint retention policy.
