@@ -70,12 +70,7 @@ func (d *decider) noteSave() {
 	if job == nil || job.Handled || newest <= d.in.State.NewestStep || (job.ResumeStep >= 0 && newest <= job.ResumeStep) {
 		return
 	}
-	at := d.in.Now
-	for _, c := range d.in.Ckpt.Complete {
-		if c.Step == newest && !c.ModTime.IsZero() {
-			at = c.ModTime
-		}
-	}
+	at := d.newestSavedAt()
 	if (!job.Start.IsZero() && at.Before(job.Start)) || (!job.Submitted.IsZero() && at.Before(job.Submitted)) {
 		return
 	}
@@ -89,6 +84,17 @@ func (d *decider) noteSave() {
 	}
 	t.LastStep, t.LastAt = newest, at
 	t.Count++
+}
+
+// newestSavedAt is when the newest complete step was written: the
+// modification time of its files when the scan has it, else now.
+func (d *decider) newestSavedAt() time.Time {
+	for _, c := range d.in.Ckpt.Complete {
+		if c.Step == d.in.Ckpt.Newest && !c.ModTime.IsZero() {
+			return c.ModTime
+		}
+	}
+	return d.in.Now
 }
 
 // saveInterval is the time expected between two saves of the current job:

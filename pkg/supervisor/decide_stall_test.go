@@ -209,6 +209,11 @@ func TestDecideTracksSaves(t *testing.T) {
 	if p.Next.Job.Saves == nil || *p.Next.Job.Saves != want {
 		t.Fatalf("saves %+v, want %+v", p.Next.Job.Saves, want)
 	}
+	// A save seen late (a Slurm outage, a slow poll) counts from when it
+	// was written: the stall alarm must not start late.
+	if !p.Next.LastNewStepAt.Equal(want.LastAt) {
+		t.Errorf("LastNewStepAt %v, want the save's mtime %v", p.Next.LastNewStepAt, want.LastAt)
+	}
 	in.State, in.Now = p.Next, t0.Add(time.Minute)
 	in.Ckpt = CkptView{Newest: 1200, Complete: []CompleteStep{{Step: 1100}, {Step: 1200, ModTime: t0.Add(-20 * time.Minute)}}}
 	in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0")
