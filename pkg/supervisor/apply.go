@@ -95,6 +95,10 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 	if rc.JobName != "" {
 		flags = append(flags, "--job-name="+rc.JobName)
 	}
+	if sub.TimeLimit > 0 {
+		// After the user's flags: sbatch takes the last --time given.
+		flags = append(flags, timeFlag(sub.TimeLimit))
+	}
 	flags = append(flags, "--comment="+sub.Tag)
 	args := trainer.FreshArgs(rc.ResumeArgs)
 	if sub.FromStep != NoStep {
@@ -126,7 +130,8 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 				st.History = st.History[n-maxHistory:]
 			}
 		}
-		st.Job = &JobRecord{ID: jobID, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
+		st.Job = &JobRecord{ID: jobID, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName,
+			FittedLimit: sub.TimeLimit}
 		st.Intent = nil
 		st.SubmitFailures = 0
 		st.Phase = PhaseRunning
@@ -136,7 +141,8 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 			hints = st.History[n-1].Hints
 		}
 		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, jobID,
-			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints)}
+			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
+			FieldTimeLimit, fittedField(sub.TimeLimit))}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
 		st.Updated = now
@@ -157,6 +163,15 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
 	}
+}
+
+// fittedField is a fitted time limit for an event, nil (left out) when the
+// job keeps its own.
+func fittedField(d time.Duration) any {
+	if d <= 0 {
+		return nil
+	}
+	return d.String()
 }
 
 func nonEmpty(s string) any {

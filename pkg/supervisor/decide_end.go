@@ -49,6 +49,11 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		}
 		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
 	case slurm.StateTimeout:
+		if !progress && job.FittedLimit > 0 {
+			// The fitted limit was too tight, not the code at fault.
+			d.failed(classInfra, ReasonFitTooShort, false, base)
+			return
+		}
 		if progress {
 			d.failed(classProgressTimeout, ReasonTimeout, true, base)
 		} else {
@@ -222,11 +227,12 @@ func (d *decider) submit(reason string) {
 	attempt := st.Attempts + 1
 	tag := makeTag(in.Spec.Name, attempt, in.Nonce)
 	st.Attempts = attempt
-	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now}
+	limit, fitKV := d.fittedLimit()
+	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now, TimeLimit: limit}
 	d.setPhase(PhaseSubmitting, reason)
 	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
-	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst})
-	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason)
+	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst, TimeLimit: limit})
+	d.event(EventSubmitIntent, append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)...)
 }
 
 func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {

@@ -12,7 +12,7 @@ import (
 func (d *decider) resolveIntent() bool {
 	in, it := d.in, d.next.Intent
 	if id, ok := d.findTagged(it.Tag); ok {
-		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At}, ReasonAdoptedTagged)
+		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
 		d.next.Intent = nil
 		return false
 	}

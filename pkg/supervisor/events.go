@@ -67,6 +67,7 @@ const (
 	FieldMissing    = "missing"
 	FieldPhase      = "phase"
 	FieldSince      = "since"
+	FieldTimeLimit  = "time_limit"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -45,6 +45,11 @@ type RunSpec struct {
 	// CancelOnStall cancels a stalled job and resubmits the run
 	// (on_stall: cancel) instead of only reporting it.
 	CancelOnStall bool
+	// FitTimeLimit gives resubmissions a --time fitted to the run's saves
+	// (time_limit: fit); TimeLimit is the user's own limit to fit into (0:
+	// not set by sbatch_args or the script).
+	FitTimeLimit bool
+	TimeLimit    time.Duration
 	// PollInterval bounds how long a waiting plan sleeps.
 	PollInterval time.Duration
 }
@@ -150,6 +155,8 @@ type Submit struct {
 	// PruneFirst applies the retention policy before sbatch: the last job
 	// died of a full disk or quota.
 	PruneFirst bool
+	// TimeLimit, when set, is passed as --time (time_limit: fit).
+	TimeLimit time.Duration
 }
 
 // Adopt takes JobID as the run's current job.

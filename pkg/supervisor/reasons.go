@@ -85,4 +85,7 @@ const (
 	// ReasonStalled: a job cancelled for stalling has ended; the run is
 	// resubmitted as after an infrastructure failure.
 	ReasonStalled = "stalled"
+	// ReasonFitTooShort: a job given a fitted time limit (time_limit: fit)
+	// timed out before its first save; the next job keeps the full limit.
+	ReasonFitTooShort = "fitted_time_limit_too_short"
 )

@@ -40,6 +40,9 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 		byJobName[jobName] = name
 		spec := SpecOf(cfg, r)
 		spec.JobName = jobName
+		if r.TimeLimit == config.TimeLimitFit {
+			spec.TimeLimit, _ = config.UserTimeLimit(r)
+		}
 		runs[name] = runConfig{Run: r, spec: spec}
 	}
 	if len(problems) > 0 {
@@ -72,6 +75,7 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 		Paused:        r.Paused,
 		CancelOnDone:  r.OnDone == config.OnDoneCancel,
 		CancelOnStall: r.OnStall == config.OnStallCancel,
+		FitTimeLimit:  r.TimeLimit == config.TimeLimitFit,
 		PollInterval:  cfg.PollInterval,
 	}
 }

@@ -73,9 +73,10 @@ type RunState struct {
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
 
-	// LastNewStepAt is when a newer complete checkpoint was last seen, and
+	// LastNewStepAt is when the newest complete checkpoint was written (its
+	// files' modification time, else when it was first seen), and
 	// CheckpointGap the time between the last two: the expected interval
-	// of the stall alarm.
+	// of the stall alarm until the run's cadence is measured.
 	LastNewStepAt time.Time     `json:"last_new_step_at,omitzero"`
 	CheckpointGap time.Duration `json:"checkpoint_gap,omitempty"`
 	// StorageLow is set while the checkpoint filesystem has less room than
@@ -131,6 +132,9 @@ type JobRecord struct {
 	Start     time.Time     `json:"start,omitzero"`
 	End       time.Time     `json:"end,omitzero"`
 	TimeLimit time.Duration `json:"time_limit,omitempty"`
+	// FittedLimit is the --time the daemon gave the job (time_limit: fit);
+	// 0 when the job got the user's own limit.
+	FittedLimit time.Duration `json:"fitted_limit,omitempty"`
 	// Handled is set once the job's end was acted upon, so that a
 	// level-triggered pass never counts the same failure twice.
 	Handled bool `json:"handled,omitempty"`
@@ -170,6 +174,8 @@ type Intent struct {
 	Attempt  int       `json:"attempt"`
 	FromStep int       `json:"from_step"`
 	At       time.Time `json:"at"`
+	// TimeLimit is the fitted --time given to sbatch (0: none).
+	TimeLimit time.Duration `json:"time_limit,omitempty"`
 }
 
 // NewRunState is the state of a run the daemon has never seen.

@@ -126,6 +126,13 @@ func ScriptOutput(script []byte) string {
 // false when the script sets no limit, an unlimited one or an invalid one.
 func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 	args, _ := ScriptDirectives(script)
+	return ArgsTimeLimit(args)
+}
+
+// ArgsTimeLimit returns the time limit sbatch arguments ask for with -t or
+// --time (the last one wins), as Slurm enforces it; ok is false when they
+// set no limit, an unlimited one or an invalid one.
+func ArgsTimeLimit(args []string) (limit time.Duration, ok bool) {
 	v, found := optionValue(args, 't', "time")
 	if !found {
 		return 0, false

@@ -44,6 +44,19 @@ const (
 	OnStallCancel OnStall = "cancel"
 )
 
+// TimeLimitMode says which --time a resubmitted job gets.
+type TimeLimitMode string
+
+const (
+	// TimeLimitKeep leaves the job's time limit to the script and
+	// sbatch_args: the default.
+	TimeLimitKeep TimeLimitMode = "keep"
+	// TimeLimitFit gives a resubmitted job a --time that ends just after
+	// the last save it can finish within its own limit, measured from the
+	// run's earlier jobs, instead of training on into a tail that is lost.
+	TimeLimitFit TimeLimitMode = "fit"
+)
+
 // Defaults, named so documentation, example and code cannot drift apart.
 const (
 	DefaultPollInterval   = 2 * time.Minute
@@ -116,9 +129,11 @@ type Run struct {
 	Start   StartMode
 	OnDone  OnDone
 	OnStall OnStall
-	Targets Targets
-	Policy  Policy
-	Paused  bool
+	// TimeLimit: keep the job's own time limit, or fit it to its saves.
+	TimeLimit TimeLimitMode
+	Targets   Targets
+	Policy    Policy
+	Paused    bool
 	// Prune is the run's own retention policy, already merged over the global
 	// one field by field; nil means the global policy applies unchanged.
 	Prune *Prune

@@ -45,6 +45,7 @@ func TestExampleConfigParses(t *testing.T) {
 		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter,
 		StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "d20.OnStall", d20.OnStall, OnStallAlert)
+	check(t, "d20.TimeLimit", d20.TimeLimit, TimeLimitKeep)
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), c.Prune)
 
 	d24 := c.Runs["d24"]

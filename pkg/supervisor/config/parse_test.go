@@ -107,6 +107,7 @@ func TestParseFull(t *testing.T) {
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
 	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: 2})
 	check(t, "d20.OnStall", d20.OnStall, OnStallCancel)
+	check(t, "d20.TimeLimit", d20.TimeLimit, TimeLimitFit)
 	check(t, "d20.Paused", d20.Paused, true)
 	check(t, "d20.Prune", *d20.Prune, Prune{Schedule: "@daily", KeepLast: 3, KeepEvery: 10})
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), d20.Prune)
@@ -120,6 +121,7 @@ func TestParseFull(t *testing.T) {
 	check(t, "d24.Targets.ValBPB == nil", d24.Targets.ValBPB == nil, true)
 	check(t, "*d24.Targets.CoreMetric", *d24.Targets.CoreMetric, 0.0)
 	// Merged policy keeps the merged keys and the defaults for the rest.
+	check(t, "d24.TimeLimit", d24.TimeLimit, TimeLimitKeep)
 	check(t, "d24.Policy", d24.Policy, Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "d24.Paused", d24.Paused, false)
 	// schedule: "" switches scheduled pruning off but keeps the retention.

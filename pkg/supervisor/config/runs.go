@@ -13,7 +13,7 @@ import (
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
-	"on_done", "on_stall",
+	"on_done", "on_stall", "time_limit",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -34,6 +34,8 @@ var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartW
 var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
 
 var onStallModes = []string{string(OnStallAlert), string(OnStallCancel)}
+
+var timeLimitModes = []string{string(TimeLimitKeep), string(TimeLimitFit)}
 
 // runs decodes the runs mapping; prune is the global retention policy runs
 // refine.
@@ -78,7 +80,7 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	f.owner = key
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert,
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
 			StuckPendingAfter: DefaultStuckPendingAfter, StallAfterIntervals: DefaultStallAfterIntervals},
@@ -217,6 +219,9 @@ func (p *parser) submission(f fields, r *Run) {
 	}
 	if s, ok := p.oneOf(f, "on_stall", onStallModes); ok {
 		r.OnStall = OnStall(s)
+	}
+	if s, ok := p.oneOf(f, "time_limit", timeLimitModes); ok {
+		r.TimeLimit = TimeLimitMode(s)
 	}
 }
 
