@@ -116,7 +116,7 @@ func TestKilledCallersLeaveAWholeState(t *testing.T) {
 	for i := range 40 {
 		prog, args := "sbatch", []string{"--parsable", "train.sh"}
 		if i%3 == 2 {
-			prog, args = "sacct", []string{"-P", "-n", "-X", "--format=" + SacctFormat, "-j", "1,2,3"}
+			prog, args = "sacct", []string{"-P", "-n", "-X", "--format=" + captureSacctFormat, "-j", "1,2,3"}
 		}
 		cmd := exec.Command(exe, args...)
 		cmd.Env = append(os.Environ(), "FAKESLURM_TEST_PROG="+prog)

@@ -33,7 +33,7 @@ func TestParseFault(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	sacctArgs := []string{"-P", "-n", "-X", "--format=" + SacctFormat, "-j", "1"}
+	sacctArgs := []string{"-P", "-n", "-X", "--format=" + captureSacctFormat, "-j", "1"}
 	sqArgs := []string{"--noheader", "--me", "--states=all", "--format=" + pipeSqueueFormat}
 	tests := []struct {
 		name       string
@@ -103,7 +103,7 @@ func TestFaultTimesAndClear(t *testing.T) {
 	f.must(ControlProgram, "fault", "sacct", "--times", "2")
 	f.must(ControlProgram, "fault", "squeue", "--times", "0")
 	for call := 1; call <= 3; call++ {
-		_, _, rc := f.run("sacct", "-P", "-n", "-X", "--format="+SacctFormat, "-j", "1")
+		_, _, rc := f.run("sacct", "-P", "-n", "-X", "--format="+captureSacctFormat, "-j", "1")
 		if want := map[bool]int{true: 1, false: 0}[call <= 2]; rc != want {
 			t.Errorf("sacct call %d: rc %d, want %d", call, rc, want)
 		}

@@ -108,13 +108,13 @@ func TestSacctRefusesOtherInvocations(t *testing.T) {
 	f := newFake(t)
 	f.submit()
 	tests := [][]string{
-		{"--parsable2", "--noheader", "--format=" + SacctFormat, "-j", "1"},
-		{"--parsable2", "-X", "--format=" + SacctFormat, "-j", "1"},
-		{"--noheader", "-X", "--format=" + SacctFormat, "-j", "1"},
-		{"-P", "-n", "-X", "--format=JobID,State", "-j", "1"},
-		{"-P", "-n", "-X", "--format=" + SacctFormat, "-s", "TIMEOUT"},
-		{"-P", "-n", "-X", "--format=" + SacctFormat, "-j", "1_2"},
-		{"-P", "-n", "-X", "--format=" + SacctFormat, "-S", "tomorrow"},
+		{"--parsable2", "--noheader", "--format=" + captureSacctFormat, "-j", "1"},
+		{"--parsable2", "-X", "--format=" + captureSacctFormat, "-j", "1"},
+		{"--noheader", "-X", "--format=" + captureSacctFormat, "-j", "1"},
+		{"-P", "-n", "-X", "--format=JobID,MaxRSS", "-j", "1"},
+		{"-P", "-n", "-X", "--format=" + captureSacctFormat, "-s", "TIMEOUT"},
+		{"-P", "-n", "-X", "--format=" + captureSacctFormat, "-j", "1_2"},
+		{"-P", "-n", "-X", "--format=" + captureSacctFormat, "-S", "tomorrow"},
 	}
 	for _, args := range tests {
 		out, errOut, rc := f.run("sacct", args...)
@@ -124,8 +124,8 @@ func TestSacctRefusesOtherInvocations(t *testing.T) {
 	}
 	// The spellings the daemon might use are all accepted.
 	for _, args := range [][]string{
-		{"-P", "-n", "-X", "-o", SacctFormat, "-j1"},
-		{"--parsable2", "--noheader", "--allocations", "--format", strings.ToLower(SacctFormat), "--jobs=1"},
+		{"-P", "-n", "-X", "-o", captureSacctFormat, "-j1"},
+		{"--parsable2", "--noheader", "--allocations", "--format", strings.ToLower(captureSacctFormat), "--jobs=1"},
 	} {
 		if out := f.must("sacct", args...); !strings.HasPrefix(out, "1|1|") {
 			t.Errorf("sacct %q printed %q, want job 1's row", args, out)
@@ -143,7 +143,7 @@ func TestSacctWindow(t *testing.T) {
 	f.submit("-J", "today")
 	f.submit("-J", "other")
 	f.at(t0)
-	base := []string{"-P", "-n", "-X", "--format=" + SacctFormat}
+	base := []string{"-P", "-n", "-X", "--format=" + captureSacctFormat}
 	tests := []struct {
 		args []string
 		want string // job names, in order

@@ -75,7 +75,7 @@ func TestPkgSlurmReadsTheFake(t *testing.T) {
 	f.must(ControlProgram, "set", id, "TIMEOUT")
 	jobs, err = c.Sacct(ctx, []string{id})
 	want.State, want.Start, want.End = slurm.ParseState("TIMEOUT"), t0, sec(90)
-	want.Elapsed, want.Comment = 90*time.Second, "nsv|d20|1"
+	want.Elapsed, want.Comment, want.NodeList = 90*time.Second, "nsv|d20|1", FakeNode
 	if err != nil || len(jobs) != 1 || !reflect.DeepEqual(jobs[0], want) || !jobs[0].State.Terminal() {
 		t.Errorf("ended: Sacct = %+v, %v; want %+v", jobs, err, want)
 	}

@@ -32,7 +32,7 @@ func sacctEcho(c Command) ([]byte, []byte, error) {
 	ids := strings.Split(c.Args[len(c.Args)-1], ",")
 	var b strings.Builder
 	for _, id := range ids {
-		fmt.Fprintf(&b, rows("%s|%s|job|COMPLETED|0:0|Unknown|Unknown|Unknown|00:00:00|UNLIMITED|/w|None|\n"), id, id)
+		fmt.Fprintf(&b, rows("%s|%s|job|COMPLETED|0:0|Unknown|Unknown|Unknown|00:00:00|UNLIMITED|/w|None||\n"), id, id)
 	}
 	return []byte(b.String()), nil, nil
 }
@@ -99,9 +99,9 @@ func TestClientSacctMergesOverlappingChunks(t *testing.T) {
 	// "12" expands to all tasks; "12_1" in another chunk prints one again.
 	f := &fakeRunner{answer: func(c Command) ([]byte, []byte, error) {
 		if strings.HasSuffix(c.Args[len(c.Args)-1], "12") {
-			return []byte(rows("12_0|13|arr|COMPLETED|0:0|||||||None|\n12_1|14|arr|RUNNING|0:0|||||||None|\n")), nil, nil
+			return []byte(rows("12_0|13|arr|COMPLETED|0:0|||||||None||\n12_1|14|arr|RUNNING|0:0|||||||None||\n")), nil, nil
 		}
-		return []byte(rows("12_1|14|arr|FAILED|1:0|||||||None|\n")), nil, nil
+		return []byte(rows("12_1|14|arr|FAILED|1:0|||||||None||\n")), nil, nil
 	}}
 	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 1}).Sacct(context.Background(), []string{"12", "12_1"})
 	if err != nil {
@@ -166,7 +166,7 @@ func TestClientSacctSkippedRows(t *testing.T) {
 
 func TestClientSacctWindow(t *testing.T) {
 	f := &fakeRunner{answer: func(Command) ([]byte, []byte, error) {
-		return []byte(rows("7|7|d20|TIMEOUT|0:0|||||||None|\n")), nil, nil
+		return []byte(rows("7|7|d20|TIMEOUT|0:0|||||||None||\n")), nil, nil
 	}}
 	c := &Client{Runner: f}
 	since := at(t, "2026-11-26T17:55:10")

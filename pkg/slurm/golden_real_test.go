@@ -25,6 +25,10 @@ var captureDirs = []struct{ dir, delimiter string }{
 	{filepath.Join("testdata", "real", "unitsep"), Delimiter},
 }
 
+// captureFormat is the field list the captures were made with, before
+// NodeList was asked for.
+const captureFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+
 // TestRealCaptures checks every sacct capture from a live cluster in
 // captureDirs: NAME.sacct (output in SacctFormat) against NAME.want.json
 // (the expected []Job, times read as UTC). New captures are picked up
@@ -37,7 +41,7 @@ func TestRealCaptures(t *testing.T) {
 			t.Fatal(err)
 		}
 		found += len(captures)
-		p := SacctParser{Delimiter: d.delimiter, Location: time.UTC}
+		p := SacctParser{Format: captureFormat, Delimiter: d.delimiter, Location: time.UTC}
 		for _, path := range captures {
 			t.Run(path, func(t *testing.T) {
 				if err := checkCapture(p, path, *update); err != nil {
@@ -108,7 +112,7 @@ func TestCheckCapture(t *testing.T) {
 	capture := filepath.Join(dir, "timeout.sacct")
 	want := filepath.Join(dir, "timeout.want.json")
 	row := rows("3|3|siglog|TIMEOUT|0:0|2026-11-28T17:42:06|2026-11-28T17:42:07|2026-11-28T17:43:33|00:01:26|00:01:00|/w|None|\n")
-	p := SacctParser{Location: time.UTC}
+	p := SacctParser{Format: captureFormat, Location: time.UTC}
 	if err := os.WriteFile(capture, []byte(row), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +200,7 @@ func TestRealUnreadableRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, sacctErr := SacctParser{Location: time.UTC}.Parse(sacctOut)
+	jobs, sacctErr := SacctParser{Format: captureFormat, Location: time.UTC}.Parse(sacctOut)
 	entries, squeueErr := SqueueParser{Location: time.UTC}.Parse(squeueOut)
 	if len(jobs) != 1 || jobs[0].ID != "21" || jobs[0].Name != "plain" || jobs[0].State.Name != StateCompleted {
 		t.Errorf("sacct: got %+v, want job 21 plain COMPLETED", jobs)

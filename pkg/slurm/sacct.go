@@ -9,7 +9,7 @@ import (
 
 // SacctFormat is the field list every sacct call of this package asks
 // for, printed with fields separated by Delimiter.
-const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment,NodeList"
 
 // Job is one job (allocation) row of sacct. Times are zero when sacct
 // prints Unknown or None; TimeLimit is 0 for UNLIMITED and Partition_Limit.
@@ -30,6 +30,9 @@ type Job struct {
 	WorkDir   string
 	Reason    string
 	Comment   string
+	// NodeList is the job's nodes as a Slurm hostlist ("vm",
+	// "gpu[01-03]"); "" until the job has nodes (sacct: "None assigned").
+	NodeList string `json:",omitempty"`
 }
 
 // sacctBaseArgs are the flags of every sacct call: machine-readable rows,
@@ -145,6 +148,15 @@ var sacctFields = map[string]field[Job]{
 	"workdir":   func(j *Job, s string, _ *time.Location) error { j.WorkDir = s; return nil },
 	"reason":    func(j *Job, s string, _ *time.Location) error { j.Reason = s; return nil },
 	"comment":   func(j *Job, s string, _ *time.Location) error { j.Comment = s; return nil },
+	"nodelist":  func(j *Job, s string, _ *time.Location) error { j.NodeList = nodeList(s); return nil },
+}
+
+// nodeList drops what sacct prints for a job without nodes.
+func nodeList(s string) string {
+	if s == "None assigned" || s == "(null)" {
+		return ""
+	}
+	return s
 }
 
 func checkOptionalJobID(s string) error {

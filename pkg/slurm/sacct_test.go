@@ -122,7 +122,7 @@ func jobIDs(jobs []Job) []string {
 }
 
 func TestParseSacctOwnFormat(t *testing.T) {
-	got, err := SacctParser{Location: time.UTC}.Parse(readTestdata(t, "sacct_format.txt"))
+	got, err := SacctParser{Format: captureFormat, Location: time.UTC}.Parse(readTestdata(t, "sacct_format.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestParseSacctEmpty(t *testing.T) {
 }
 
 func TestParseSacctSkipsStepsWithoutX(t *testing.T) {
-	out := rows("15|15|steps|COMPLETED|0:0|||||||None|\n" +
+	out := rows("15|15|steps|COMPLETED|0:0|||||||None||\n" +
 		"15.batch|15.batch|batch|COMPLETED|0:0||||||||\n" +
 		"15.extern|15.extern|extern|COMPLETED|0:0||||||||\n" +
 		"15.0|15.0|true|COMPLETED|0:0||||||||\n" +
@@ -198,9 +198,9 @@ func TestParseSacctSkipsStepsWithoutX(t *testing.T) {
 }
 
 func TestParseSacctKeepsLastInstance(t *testing.T) {
-	out := rows("22|22|j|REQUEUED|0:0|||||||None|\n" +
-		"30|30|k|RUNNING|0:0|||||||None|\n" +
-		"22|22|j|RUNNING|0:0|||||||None|\n")
+	out := rows("22|22|j|REQUEUED|0:0|||||||None||\n" +
+		"30|30|k|RUNNING|0:0|||||||None||\n" +
+		"22|22|j|RUNNING|0:0|||||||None||vm\n")
 	got, err := ParseSacct([]byte(out))
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestParseSacctKeepsLastInstance(t *testing.T) {
 }
 
 func TestParseSacctErrors(t *testing.T) {
-	good := "7|7|x|COMPLETED|0:0|" + slurmTimestamp + "|" + slurmTimestamp + "|" + slurmTimestamp + "|00:00:02|UNLIMITED|/w|None|"
+	good := "7|7|x|COMPLETED|0:0|" + slurmTimestamp + "|" + slurmTimestamp + "|" + slurmTimestamp + "|00:00:02|UNLIMITED|/w|None||vm"
 	long := "9|9|" + strings.Repeat("n", 500) + "|BOGUSFIELDS"
 	tests := []struct {
 		name     string
@@ -223,8 +223,8 @@ func TestParseSacctErrors(t *testing.T) {
 		wantText string // must be quoted in the message
 		wantMsg  string
 	}{
-		{"too few fields", good + "\n8|8|x|FAILED|3:0\n", 2, `"8|8|x|FAILED|3:0"`, "has 5 fields, want 13"},
-		{"header line", "JobID|JobIDRaw|JobName|State|ExitCode|Submit|Start|End|Elapsed|Timelimit|WorkDir|Reason|Comment\n", 1, `"JobID|JobIDRaw`, `"JobID" is not a job id`},
+		{"too few fields", good + "\n8|8|x|FAILED|3:0\n", 2, `"8|8|x|FAILED|3:0"`, "has 5 fields, want 14"},
+		{"header line", "JobID|JobIDRaw|JobName|State|ExitCode|Submit|Start|End|Elapsed|Timelimit|WorkDir|Reason|Comment|NodeList\n", 1, `"JobID|JobIDRaw`, `"JobID" is not a job id`},
 		{"bad time", strings.Replace(good, "|"+slurmTimestamp, "|yesterday", 1), 1, `"7|7|x|COMPLETED|0:0|yesterday`, "Submit: time \"yesterday\""},
 		{"bad exit code", strings.Replace(good, "0:0", "zero", 1), 1, `|zero|`, "ExitCode: exit code \"zero\""},
 		{"bad duration", strings.Replace(good, "00:00:02", "2 s", 1), 1, `2 s`, "Elapsed: duration"},
@@ -265,7 +265,7 @@ func TestSacctParserFormatWithoutJobID(t *testing.T) {
 }
 
 func TestParseSacctUsesLocalTime(t *testing.T) {
-	out := rows("7|7|x|COMPLETED|0:0|" + slurmTimestamp + "|Unknown|None||INVALID|||\n")
+	out := rows("7|7|x|COMPLETED|0:0|" + slurmTimestamp + "|Unknown|None||INVALID||||\n")
 	got, err := ParseSacct([]byte(out))
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +313,7 @@ func TestSacctWindowArgs(t *testing.T) {
 func TestParseSacctOddRowsHideNothing(t *testing.T) {
 	row := func(id, name, comment string) string {
 		return strings.Join([]string{id, id, name, "TIMEOUT", "0:0", "Unknown", "Unknown", "Unknown",
-			"00:00:00", "UNLIMITED", "/home/a|b", "None", comment}, Delimiter) + "\n"
+			"00:00:00", "UNLIMITED", "/home/a|b", "None", comment, "None assigned"}, Delimiter) + "\n"
 	}
 	out := row("7", "d20|ckpt", "nsv:d20:1:ab") + row("8", "x|y", "c|d") +
 		row("9", "u"+Delimiter+"v", "") + // one field too many
@@ -336,7 +336,7 @@ func TestParseSacctOddRowsHideNothing(t *testing.T) {
 	if ids := sk.JobIDs(); !reflect.DeepEqual(ids, []string{"9", "10"}) || len(sk.Rows) != 3 {
 		t.Errorf("skipped rows name jobs %v in %d rows, want [9 10] in 3 (the second half of job 10's names none)", ids, len(sk.Rows))
 	}
-	for _, want := range []string{"line 3 (job 9): has 14 fields", "line 4 (job 10): has 3 fields", "line 5: "} {
+	for _, want := range []string{"line 3 (job 9): has 15 fields", "line 4 (job 10): has 3 fields", "line 5: "} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
