@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -95,3 +96,11 @@ func IsTransient(err error) bool { return judge(err).class == ClassTransient }
 // slurmctld could not be contacted at all, or slurmctld answered with a
 // rejection.
 func SubmitMayHaveCreatedJob(err error) bool { return judge(err).mayExist }
+
+// NodesUnavailable reports whether sbatch refused a job because no node can
+// satisfy it, as when --exclude names every node of the partition
+// (measured: "Requested node configuration is not available").
+func NodesUnavailable(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.Stderr), "requested node configuration is not available")
+}

@@ -99,6 +99,9 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 		// After the user's flags: sbatch takes the last --time given.
 		flags = append(flags, timeFlag(sub.TimeLimit))
 	}
+	if sub.Exclude != "" {
+		flags = append(flags, excludeFlag(sub.Exclude, rc.SbatchArgs))
+	}
 	flags = append(flags, "--comment="+sub.Tag)
 	args := trainer.FreshArgs(rc.ResumeArgs)
 	if sub.FromStep != NoStep {
@@ -142,7 +145,22 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 		}
 		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, jobID,
 			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
-			FieldTimeLimit, fittedField(sub.TimeLimit))}
+			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
+	case sub.Exclude != "" && slurm.NodesUnavailable(err):
+		// The bad nodes were all the nodes there are (a one-node
+		// partition): a job excluding them could never start. Forget them
+		// and submit again at once, without --exclude.
+		st.Intent = nil
+		st.Attempts = max(0, st.Attempts-1)
+		st.BadNodes = nil
+		st.BackoffUntil = now
+		st.Phase, st.Reason = PhaseBackoff, ReasonExcludeUnsatisfiable
+		st.Updated = now
+		if st.Job != nil {
+			st.Job.Handled = true
+		}
+		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
 		st.Updated = now

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -23,6 +24,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	if len(job.Hints) > 0 {
 		base = append(base, FieldHints, job.Hints)
 	}
+	d.noteBadNodes(row, progress)
 
 	switch row.State.Name {
 	case slurm.StateCancelled:
@@ -228,11 +230,13 @@ func (d *decider) submit(reason string) {
 	tag := makeTag(in.Spec.Name, attempt, in.Nonce)
 	st.Attempts = attempt
 	limit, fitKV := d.fittedLimit()
+	exclude, excludeKV := d.excludedNodes()
 	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now, TimeLimit: limit}
 	d.setPhase(PhaseSubmitting, reason)
 	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
-	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst, TimeLimit: limit})
-	d.event(EventSubmitIntent, append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)...)
+	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst, TimeLimit: limit, Exclude: strings.Join(exclude, ",")})
+	kv := append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)
+	d.event(EventSubmitIntent, append(kv, excludeKV...)...)
 }
 
 func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {

@@ -197,6 +197,9 @@ func (d *decider) updateJob(row *slurm.Job) {
 	job.State = state
 	job.ExitCode = row.ExitCode.String()
 	job.Start, job.End, job.TimeLimit = row.Start, row.End, row.TimeLimit
+	if row.NodeList != "" {
+		job.Nodes = row.NodeList
+	}
 	if job.Submitted.IsZero() {
 		job.Submitted = row.Submit
 	}

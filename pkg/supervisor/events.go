@@ -68,6 +68,7 @@ const (
 	FieldPhase      = "phase"
 	FieldSince      = "since"
 	FieldTimeLimit  = "time_limit"
+	FieldExclude    = "exclude"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -157,6 +157,9 @@ type Submit struct {
 	PruneFirst bool
 	// TimeLimit, when set, is passed as --time (time_limit: fit).
 	TimeLimit time.Duration
+	// Exclude lists the run's bad nodes, comma-separated, passed as
+	// --exclude (a string keeps Submit comparable).
+	Exclude string
 }
 
 // Adopt takes JobID as the run's current job.

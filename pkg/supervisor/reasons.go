@@ -88,4 +88,8 @@ const (
 	// ReasonFitTooShort: a job given a fitted time limit (time_limit: fit)
 	// timed out before its first save; the next job keeps the full limit.
 	ReasonFitTooShort = "fitted_time_limit_too_short"
+	// ReasonExcludeUnsatisfiable: sbatch refused a submission that
+	// excluded the run's bad nodes (no node left to run on); the bad nodes
+	// are forgotten and the run is submitted without them.
+	ReasonExcludeUnsatisfiable = "exclude_unsatisfiable"
 )

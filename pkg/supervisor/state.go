@@ -87,6 +87,8 @@ type RunState struct {
 	// Cadence is the run's pace as the last job that saved twice showed
 	// it (cadence.go); nil until then.
 	Cadence *Cadence `json:"cadence,omitempty"`
+	// BadNodes are the nodes the run's next jobs exclude (badnodes.go).
+	BadNodes []BadNode `json:"bad_nodes,omitempty"`
 
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
@@ -153,6 +155,8 @@ type JobRecord struct {
 	// CancelReason is why the daemon cancelled the job (on_done_cancel,
 	// stall_cancel), so that its end is not taken for the user's scancel.
 	CancelReason string `json:"cancel_reason,omitempty"`
+	// Nodes is the job's NodeList in sacct (a Slurm hostlist).
+	Nodes string `json:"nodes,omitempty"`
 	// Saves follows the new checkpoints the job wrote (cadence.go).
 	Saves *SaveTrack `json:"saves,omitempty"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
@@ -202,6 +206,7 @@ func (s RunState) Clone() RunState {
 		v := *s.Cadence
 		c.Cadence = &v
 	}
+	c.BadNodes = slices.Clone(s.BadNodes)
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {
 		c.Suspect[i].Jobs = slices.Clone(s.Suspect[i].Jobs)

@@ -144,6 +144,13 @@ func ArgsTimeLimit(args []string) (limit time.Duration, ok bool) {
 	return d, true
 }
 
+// ArgsExclude returns the nodes sbatch arguments exclude with -x or
+// --exclude (the last one wins), as written, or "".
+func ArgsExclude(args []string) string {
+	v, _ := optionValue(args, 'x', "exclude")
+	return v
+}
+
 // flagOnly lists sbatch's short options that take no argument (or only an
 // attached optional one), so "-vJname" is read as -v -J name.
 const flagOnly = "hHOQsuvVW"

@@ -138,6 +138,15 @@ func TestArgsTimeLimit(t *testing.T) {
 	}
 }
 
+func TestArgsExclude(t *testing.T) {
+	if got := ArgsExclude([]string{"--gpus=1", "-x", "gpu03", "--exclude=gpu[01-02]"}); got != "gpu[01-02]" {
+		t.Errorf("ArgsExclude = %q, want the last one, gpu[01-02]", got)
+	}
+	if got := ArgsExclude([]string{"--gpus=1"}); got != "" {
+		t.Errorf("ArgsExclude without one = %q, want empty", got)
+	}
+}
+
 func TestParseTimeLimit(t *testing.T) {
 	const (
 		m = time.Minute
