@@ -36,6 +36,9 @@ func TestTimeLimitFitShortensTheResubmittedJob(t *testing.T) {
 	if got := first.str("time_limit"); got != "" {
 		t.Errorf("first job: time_limit = %q, want none (nothing measured yet: the user's limit)", got)
 	}
+	// Two saves of ~125 s and the crash take about 4.5 minutes, after
+	// however long the shared cluster keeps the job pending.
+	s.waitFor("job_state_changed", both(field("job_id", job1), field("state", "FAILED")), 8*time.Minute)
 	resub := s.waitResubmission(job1, "FAILED", 200)
 	job2 := resub.str("new_job_id")
 	intent := s.waitFor("submit_intent", field("attempt", "2"), time.Second)
