@@ -57,18 +57,24 @@ func TestTimeLimitFitShortensTheResubmittedJob(t *testing.T) {
 	}
 }
 
-// sacctTimelimit is the Timelimit sacct shows for a job.
+// sacctTimelimit is the Timelimit sacct shows for a job, waiting for its
+// row: right after sbatch, sacct has none for a second or two.
 func sacctTimelimit(t *testing.T, id string) string {
 	t.Helper()
-	out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,Timelimit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if f := strings.Split(line, "|"); len(f) == 2 && f[0] == id {
-			return f[1]
+	end := time.Now().Add(30 * time.Second)
+	for {
+		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,Timelimit")
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if f := strings.Split(line, "|"); len(f) == 2 && f[0] == id {
+				return f[1]
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("sacct has no Timelimit for job %s: %q", id, out)
+		}
+		time.Sleep(time.Second)
 	}
-	t.Fatalf("sacct has no Timelimit for job %s: %q", id, out)
-	return ""
 }
