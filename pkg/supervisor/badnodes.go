@@ -9,8 +9,9 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
-// Bad nodes. A job that ended in NODE_FAIL, or failed without progress with
-// a GPU or NCCL error in its log, most likely met a broken node; the next
+// Bad nodes. A job that ended in NODE_FAIL, or failed without progress
+// (FAILED, TIMEOUT, cancelled for a stall) with a GPU or NCCL error in its
+// log, most likely met a broken node; the next
 // job Slurm starts for the run could land there again. The run's next
 // submissions exclude such nodes (--exclude) for a while. Excluding every
 // node of a partition would leave the job pending for ever: sbatch refuses
@@ -45,7 +46,9 @@ func (d *decider) badNodeReason(row *slurm.Job, progress bool) string {
 	if row.State.Name == slurm.StateNodeFail {
 		return "node_fail"
 	}
-	if progress || (row.State.Name == slurm.StateCancelled && job.CancelReason != ReasonStallCancel) {
+	failed := row.State.Name == slurm.StateFailed || row.State.Name == slurm.StateTimeout ||
+		(row.State.Name == slurm.StateCancelled && job.CancelReason == ReasonStallCancel)
+	if progress || !failed {
 		return ""
 	}
 	for _, h := range []string{trainer.HintNCCLError, trainer.HintCUDAError} {
