@@ -20,8 +20,10 @@ const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elap
 // can be replayed.
 const LegacySacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
 
-// fakeNode is the one node of the fake cluster.
-const fakeNode = "vm"
+// FakeNode is the name of the fake cluster's only node, as on the
+// measured one-node cluster. Real sbatch refuses to exclude every node of
+// the partition; so does the fake.
+const FakeNode = "vm"
 
 // sacctQuery is a parsed sacct command line.
 type sacctQuery struct {
@@ -236,7 +238,7 @@ func sacctNodeList(j *Job) string {
 	if j.Start == 0 {
 		return "None assigned"
 	}
-	return fakeNode
+	return FakeNode
 }
 
 // sacctJobTimelimit is the Timelimit slurmdbd has for the job. Without

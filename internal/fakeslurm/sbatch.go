@@ -147,6 +147,12 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 		j.TimeLimitMin, j.TimeLimitSet = mins, true
 	case "gres", "gpus":
 		j.GPUs = gpuCount(o.name, o.value)
+	case "exclude":
+		if inList(o.value, FakeNode) {
+			// Measured: excluding the partition's only node.
+			fmt.Fprint(e.stderr, "sbatch: error: Batch job submission failed: Requested node configuration is not available\n")
+			return 1
+		}
 	}
 	return 0
 }

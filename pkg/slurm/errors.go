@@ -116,3 +116,11 @@ func Rejection(err error) (evidence string, ok bool) {
 // runner looks for it (ExecRunner.BinDir, or PATH): Slurm is not installed
 // there, which is a configuration error rather than an outage.
 func NotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// NodesUnavailable reports whether sbatch refused a job because no node can
+// satisfy it, as when --exclude names every node of the partition
+// (measured: "Requested node configuration is not available").
+func NodesUnavailable(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.Stderr), "requested node configuration is not available")
+}

@@ -170,3 +170,12 @@ func TestClassifyRealStderr(t *testing.T) {
 		}
 	}
 }
+
+func TestNodesUnavailable(t *testing.T) {
+	refused := &CommandError{Cmd: "sbatch", ExitCode: 1,
+		Stderr: "sbatch: error: Batch job submission failed: Requested node configuration is not available\n"}
+	other := &CommandError{Cmd: "sbatch", ExitCode: 1, Stderr: "sbatch: error: invalid partition specified: nopart\n"}
+	if !NodesUnavailable(fmt.Errorf("run d20: %w", refused)) || NodesUnavailable(other) || NodesUnavailable(nil) {
+		t.Errorf("NodesUnavailable: want true only for the node configuration refusal")
+	}
+}

@@ -40,7 +40,8 @@ type Job struct {
 	// AllocTRES is what the job was allocated, as sacct prints it
 	// ("billing=2,cpu=2,gres/gpu=1,mem=8G,node=1"); empty until it starts.
 	AllocTRES string
-	// NodeList names the job's nodes ("None assigned" while pending).
+	// NodeList is the job's nodes as a Slurm hostlist ("vm",
+	// "gpu[01-03]"); "" until the job has nodes (sacct: "None assigned").
 	NodeList string
 }
 
@@ -158,7 +159,15 @@ var sacctFields = map[string]field[Job]{
 	"reason":    func(j *Job, s string, _ *time.Location) error { j.Reason = s; return nil },
 	"comment":   func(j *Job, s string, _ *time.Location) error { j.Comment = s; return nil },
 	"alloctres": func(j *Job, s string, _ *time.Location) error { j.AllocTRES = s; return nil },
-	"nodelist":  func(j *Job, s string, _ *time.Location) error { j.NodeList = s; return nil },
+	"nodelist":  func(j *Job, s string, _ *time.Location) error { j.NodeList = nodeList(s); return nil },
+}
+
+// nodeList drops what sacct prints for a job without nodes.
+func nodeList(s string) string {
+	if s == "None assigned" || s == "(null)" {
+		return ""
+	}
+	return s
 }
 
 func checkOptionalJobID(s string) error {

@@ -109,6 +109,13 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 	if rc.JobName != "" {
 		flags = append(flags, "--job-name="+rc.JobName)
 	}
+	if sub.TimeLimit > 0 {
+		// After the user's flags: sbatch takes the last --time given.
+		flags = append(flags, timeFlag(sub.TimeLimit))
+	}
+	if sub.Exclude != "" {
+		flags = append(flags, excludeFlag(sub.Exclude, rc.SbatchArgs))
+	}
 	flags = append(flags, "--comment="+sub.Tag)
 	args := trainer.FreshArgs(rc.ResumeArgs)
 	if sub.FromStep != NoStep {
@@ -146,7 +153,8 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err er
 				st.History = st.History[n-maxHistory:]
 			}
 		}
-		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
+		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName,
+			FittedLimit: sub.TimeLimit}
 		st.Intent = nil
 		st.SubmitFailures = 0
 		st.Rejections, st.Rejection = 0, ""
@@ -157,7 +165,23 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err er
 			hints = st.History[n-1].Hints
 		}
 		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
-			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints)}
+			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
+			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
+	case sub.Exclude != "" && slurm.NodesUnavailable(err):
+		// The bad nodes were all the nodes there are (a one-node
+		// partition): a job excluding them could never start. Forget them
+		// and submit again at once, without --exclude.
+		st.Intent = nil
+		st.Attempts = max(0, st.Attempts-1)
+		st.BadNodes = nil
+		st.BackoffUntil = now
+		st.Phase, st.Reason = PhaseBackoff, ReasonExcludeUnsatisfiable
+		st.Updated = now
+		if st.Job != nil {
+			st.Job.Handled = true
+		}
+		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
 		st.Updated = now
@@ -211,6 +235,15 @@ func noteRejection(st RunState, name string, err error, events []Event) (RunStat
 	return st, append(events,
 		newEvent(EventSbatchRejected, name, FieldReason, ReasonSbatchRejected, FieldError, evidence, "times", st.Rejections),
 		newEvent(EventRunStopped, name, FieldReason, ReasonSbatchRejected, FieldError, evidence))
+}
+
+// fittedField is a fitted time limit for an event, nil (left out) when the
+// job keeps its own.
+func fittedField(d time.Duration) any {
+	if d <= 0 {
+		return nil
+	}
+	return d.String()
 }
 
 func nonEmpty(s string) any {

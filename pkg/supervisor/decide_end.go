@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -17,6 +18,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
 	d.checkLogMissing(row)
+	d.keepCadence()
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
@@ -32,6 +34,7 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		// the evidence a user wants first when a job dies.
 		base = append(base, FieldStderrTail, slices.Clone(tail[max(0, len(tail)-stderrTailLines):]))
 	}
+	d.noteBadNodes(row, progress)
 
 	if row.State.Name != slurm.StateCancelled && d.finalCheckpoint() {
 		// The final checkpoint is written: whatever killed the job
@@ -42,6 +45,12 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	}
 	switch row.State.Name {
 	case slurm.StateCancelled:
+		if job.CancelReason == ReasonStallCancel {
+			// The daemon's own scancel of a hung job: not the user's
+			// wish, not the code's fault.
+			d.failed(classInfra, ReasonStalled, progress, base)
+			return
+		}
 		reason := ReasonCancelledByOther
 		if row.State.By == in.UID {
 			reason = ReasonCancelledByUser
@@ -55,6 +64,11 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		}
 		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
 	case slurm.StateTimeout:
+		if !progress && job.FittedLimit > 0 {
+			// The fitted limit was too tight, not the code at fault.
+			d.failed(classInfra, ReasonFitTooShort, false, base)
+			return
+		}
 		if progress {
 			d.failed(classProgressTimeout, ReasonTimeout, true, base)
 		} else {
@@ -169,7 +183,8 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 	st.BackoffUntil = d.in.Now
 	if n > 0 {
 		delay := backoffDelay(p.Backoff, p.MaxBackoff, n, d.in.Rand)
-		if class == classApp && progress {
+		if progress && (class == classApp || reason == ReasonStalled) {
+			// The run was working: every minute idle is allocation lost.
 			delay = min(delay, p.RetryAfterProgress)
 		}
 		st.BackoffUntil = d.in.Now.Add(delay)
@@ -260,11 +275,14 @@ func (d *decider) submit(reason string) {
 	attempt := st.Attempts + 1
 	tag := makeTag(in.Spec.Name, attempt, in.Nonce)
 	st.Attempts = attempt
-	st.Intent = &Intent{Tag: tag, Cluster: in.Spec.Cluster, Attempt: attempt, FromStep: from, At: in.Now}
+	limit, fitKV := d.fittedLimit()
+	exclude, excludeKV := d.excludedNodes()
+	st.Intent = &Intent{Tag: tag, Cluster: in.Spec.Cluster, Attempt: attempt, FromStep: from, At: in.Now, TimeLimit: limit}
 	d.setPhase(PhaseSubmitting, reason)
 	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
-	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst})
-	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason)
+	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst, TimeLimit: limit, Exclude: strings.Join(exclude, ",")})
+	kv := append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)
+	d.event(EventSubmitIntent, append(kv, excludeKV...)...)
 }
 
 func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -12,7 +13,7 @@ import (
 func (d *decider) resolveIntent() bool {
 	in, it := d.in, d.next.Intent
 	if id, ok := d.findTagged(it.Tag); ok {
-		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At}, ReasonAdoptedTagged)
+		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
 		d.next.Intent = nil
 		return false
 	}
@@ -150,6 +151,7 @@ func (d *decider) followJob() {
 	if row != nil {
 		d.updateJob(row)
 	}
+	d.noteJobSave()
 	queued, inQueue := queueEntry(in.Slurm.Queue, job.ID)
 	live := inQueue && !queued.State.Terminal()
 	d.notePending(queued, inQueue)
@@ -164,9 +166,12 @@ func (d *decider) followJob() {
 		}
 		d.wait(PhaseRunning, ReasonJobMissing, 0)
 	case !row.State.Terminal():
-		d.checkStall(row)
+		reason := ReasonJobLive
+		if d.checkStall(row) {
+			reason = ReasonJobStalled
+		}
 		d.checkLogMissing(row)
-		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
+		d.wait(PhaseRunning, reason, d.untilExpectedEnd(row))
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be
 		// COMPLETING, and a twin must be ruled out) before acting.
@@ -209,7 +214,11 @@ func (d *decider) updateJob(row *slurm.Job) {
 	job.State = state
 	job.ExitCode = row.ExitCode.String()
 	job.Start, job.End, job.TimeLimit = row.Start, row.End, row.TimeLimit
-	job.SlurmSubmit, job.Elapsed, job.AllocTRES, job.NodeList = row.Submit, row.Elapsed, row.AllocTRES, row.NodeList
+	job.SlurmSubmit, job.Elapsed, job.AllocTRES = row.Submit, row.Elapsed, row.AllocTRES
+	if row.NodeList != "" {
+		// Kept once known: a row of a requeued job has no nodes again.
+		job.NodeList = row.NodeList
+	}
 	if job.Submitted.IsZero() {
 		job.Submitted = row.Submit
 	}
@@ -283,26 +292,65 @@ func (d *decider) notePending(e slurm.QueueEntry, inQueue bool) {
 		"pending_for", waited.Round(time.Second).String(), FieldAttempt, job.Attempt)
 }
 
-// stallFactor: a running job that has produced no new complete checkpoint
-// for this many times the last interval between checkpoints is stalled
-// (hung NCCL, a dead filesystem): worth telling the user, once per job.
-const stallFactor = 3
+// stallFactor is the default of policy.stall_after_intervals: a running job
+// whose log and checkpoints have been still for this many save intervals
+// is stalled (hung NCCL, a dead filesystem).
+const stallFactor = config.DefaultStallAfterIntervals
 
-func (d *decider) checkStall(row *slurm.Job) {
+// checkStall reports a running job whose training log and checkpoints have
+// both been still for stall_after_intervals save intervals, once per job,
+// and with on_stall: cancel cancels it (its end is then handled as an
+// infrastructure failure). It reports whether the job is stalled.
+func (d *decider) checkStall(row *slurm.Job) bool {
 	st, job := &d.next, d.next.Job
-	if row.State.Name != slurm.StateRunning || st.CheckpointGap <= 0 || st.StallReported == job.ID {
-		return
+	interval := d.saveInterval()
+	if row.State.Name != slurm.StateRunning || interval <= 0 {
+		return false
 	}
-	since := st.LastNewStepAt
-	if row.Start.After(since) {
-		since = row.Start
+	since := latest(st.LastNewStepAt, row.Start, d.in.Log.ModTime)
+	if since.IsZero() {
+		return false
 	}
-	if since.IsZero() || d.in.Now.Sub(since) < stallFactor*st.CheckpointGap {
-		return
+	factor := d.in.Spec.Policy.StallAfterIntervals
+	if factor <= 0 {
+		factor = stallFactor
 	}
-	st.StallReported = job.ID
-	d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
-		"quiet_for", d.in.Now.Sub(since).Round(time.Second).String(), "expected_every", st.CheckpointGap.Round(time.Second).String())
+	after := time.Duration(factor) * interval
+	if job.Saves == nil && st.Cadence != nil {
+		// No save yet in this job: loading and compiling come first.
+		after += st.Cadence.Restart
+	}
+	quiet := d.in.Now.Sub(since)
+	if quiet < after {
+		d.recheckIn(after - quiet)
+		return false
+	}
+	if st.StallReported != job.ID {
+		st.StallReported = job.ID
+		onStall := "alert"
+		if d.in.Spec.CancelOnStall {
+			onStall = "cancel"
+		}
+		d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
+			"quiet_for", quiet.Round(time.Second).String(), "expected_every", interval.Round(time.Second).String(),
+			FieldSince, since, "on_stall", onStall)
+	}
+	if d.in.Spec.CancelOnStall {
+		d.cancelJob(ReasonStallCancel)
+		d.recheckIn(shortRecheck)
+	}
+	return true
+}
+
+// latest is the latest of the times given.
+func latest(ts ...time.Time) time.Time {
+	var l time.Time
+	for _, t := range ts {
+		if t.After(l) {
+			l = t
+		}
+	}
+	return l
 }
 
 // logMissingGrace: slurmstepd creates the output file as the batch step

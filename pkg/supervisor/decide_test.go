@@ -785,11 +785,11 @@ func TestDecideStallAlarm(t *testing.T) {
 		t.Errorf("stall reported twice for one job")
 	}
 	fresh := running()
-	fresh.LastNewStepAt, fresh.CheckpointGap = t0.Add(-2*time.Hour), time.Hour
+	fresh.LastNewStepAt, fresh.CheckpointGap = t0.Add(-90*time.Minute), time.Hour
 	in = input(fresh)
 	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 	if hasEvent(Decide(in), EventRunStalled) {
-		t.Errorf("stall reported after 2h at a 1h interval; the factor is %d", stallFactor)
+		t.Errorf("stall reported after 1h30m at a 1h interval; the factor is %d", stallFactor)
 	}
 }
 

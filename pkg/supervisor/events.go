@@ -93,6 +93,8 @@ const (
 	FieldCluster    = "cluster"
 	FieldPath       = "path"
 	FieldStderrTail = "stderr_tail"
+	FieldTimeLimit  = "time_limit"
+	FieldExclude    = "exclude"
 )
 
 // Event is one decision or observation worth a log line and a journal

@@ -29,6 +29,7 @@ type Policy struct {
 	MaxBackoff                 time.Duration
 	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
 	StuckPendingAfter          time.Duration // report a job pending for a stuck reason this long (0: never)
+	StallAfterIntervals        int           // save intervals of silence that make a running job stalled (0: stallFactor)
 }
 
 // RunSpec is what Decide needs of a run's configuration.
@@ -45,6 +46,14 @@ type RunSpec struct {
 	// CancelOnDone cancels a live job once the targets are reached
 	// (on_done: cancel), so that its GPUs go back.
 	CancelOnDone bool
+	// CancelOnStall cancels a stalled job and resubmits the run
+	// (on_stall: cancel) instead of only reporting it.
+	CancelOnStall bool
+	// FitTimeLimit gives resubmissions a --time fitted to the run's saves
+	// (time_limit: fit); TimeLimit is the user's own limit to fit into (0:
+	// not set by sbatch_args or the script).
+	FitTimeLimit bool
+	TimeLimit    time.Duration
 	// PollInterval bounds how long a waiting plan sleeps.
 	PollInterval time.Duration
 }
@@ -127,6 +136,9 @@ type LogView struct {
 	// Steps measures the log's training steps; nil with Summary.
 	Steps   *goodput.StepStats
 	Missing bool // no file at Path (yet)
+	// ModTime is when the log last grew: a running job that is still
+	// training writes to it every few steps.
+	ModTime time.Time
 	Err     error
 	// ErrPath is the job's stderr file when Slurm writes it apart from the
 	// log ("" otherwise); ErrLastLines its last lines, as evidence.
@@ -164,6 +176,11 @@ type Submit struct {
 	// PruneFirst applies the retention policy before sbatch: the last job
 	// died of a full disk or quota.
 	PruneFirst bool
+	// TimeLimit, when set, is passed as --time (time_limit: fit).
+	TimeLimit time.Duration
+	// Exclude lists the run's bad nodes, comma-separated, passed as
+	// --exclude (a string keeps Submit comparable).
+	Exclude string
 }
 
 // Adopt takes JobID as the run's current job.
@@ -178,7 +195,8 @@ type Wait struct {
 	Reason string
 }
 
-// Cancel runs scancel on a job of a run that is done (on_done: cancel).
+// Cancel runs scancel on a job of a run that is done (on_done: cancel) or
+// on a stalled job (on_stall: cancel).
 type Cancel struct {
 	JobID   string
 	Cluster string // the job's cluster; "" = the local one

@@ -16,7 +16,7 @@ func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
 	}
 	logPath, errPath := rc.jobLogPaths(st.Job)
 	r := s.logs.readStream(rc.spec.Name+"/log", logPath)
-	v := LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, Missing: r.Missing, Err: r.Err}
+	v := LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err}
 	reads := []streamRead{r}
 	if errPath != logPath {
 		er := s.logs.readStream(rc.spec.Name+"/err", errPath)

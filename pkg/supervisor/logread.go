@@ -66,6 +66,7 @@ type streamRead struct {
 	Path      string // the file read (%N resolved)
 	Summary   *trainer.LogSummary
 	Steps     *goodput.StepStats // with Summary
+	ModTime   time.Time          // the file's modification time, with Summary
 	Missing   bool               // no such file (yet)
 	Err       error
 	Abandoned bool // the read did not return in time
@@ -154,7 +155,7 @@ func (e *logEntry) snapshot(r *streamRead) {
 // fill puts a copy of what the tail parsed and the meter measured into r.
 func (e *logEntry) fill(r *streamRead) {
 	s, st := e.tail.Summary(), e.meter.Stats()
-	r.Summary, r.Steps = &s, &st
+	r.Summary, r.Steps, r.ModTime = &s, &st, e.mod
 }
 
 // readLogOnce does the reading for readStream. It owns e's tail while

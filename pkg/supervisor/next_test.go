@@ -35,6 +35,10 @@ func TestNextAction(t *testing.T) {
 			return s
 		}(), nil,
 			"nothing: targets reached", time.Time{}},
+		{"stalled, on_stall: alert", RunState{Phase: PhaseRunning, Reason: ReasonJobStalled, Job: &JobRecord{ID: "7", State: "RUNNING"}}, nil,
+			"wait: job 7 has stalled (on_stall: alert)", time.Time{}},
+		{"stalled, on_stall: cancel", RunState{Phase: PhaseRunning, Reason: ReasonJobStalled, Job: &JobRecord{ID: "7", State: "RUNNING"}},
+			func(s *RunSpec) { s.CancelOnStall = true }, "cancel job 7, stalled, and resubmit (on_stall: cancel)", time.Time{}},
 		{"stopped", RunState{Phase: PhaseStopped, Reason: ReasonCrashLoop}, nil,
 			"nothing until resumed (crash_loop): nanosupervisord resume d20", time.Time{}},
 		{"paused in the config", RunState{Phase: PhaseRunning}, func(s *RunSpec) { s.Paused = true }, "nothing: paused", time.Time{}},

@@ -89,4 +89,20 @@ const (
 	ReasonLogNotRegular  = "log_not_regular_file"
 	ReasonLogReadTimeout = "log_read_timeout"
 	ReasonLogError       = "log_read_error"
+	// ReasonJobStalled: the running job's log and checkpoints have been
+	// still for policy.stall_after_intervals save intervals.
+	ReasonJobStalled = "job_stalled"
+	// ReasonStallCancel: the job was cancelled because it stalled and the
+	// run says on_stall: cancel.
+	ReasonStallCancel = "stall_cancel"
+	// ReasonStalled: a job cancelled for stalling has ended; the run is
+	// resubmitted as after an infrastructure failure.
+	ReasonStalled = "stalled"
+	// ReasonFitTooShort: a job given a fitted time limit (time_limit: fit)
+	// timed out before its first save; the next job keeps the full limit.
+	ReasonFitTooShort = "fitted_time_limit_too_short"
+	// ReasonExcludeUnsatisfiable: sbatch refused a submission that
+	// excluded the run's bad nodes (no node left to run on); the bad nodes
+	// are forgotten and the run is submitted without them.
+	ReasonExcludeUnsatisfiable = "exclude_unsatisfiable"
 )

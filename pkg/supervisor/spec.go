@@ -52,6 +52,9 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 		byJobName[jobName] = name
 		spec := SpecOf(cfg, r)
 		spec.JobName, spec.Cluster = jobName, cluster
+		if r.TimeLimit == config.TimeLimitFit {
+			spec.TimeLimit, _ = config.UserTimeLimit(r)
+		}
 		runs[name] = runConfig{Run: r, logs: logSources(r, script), spec: spec}
 	}
 	if len(problems) > 0 {
@@ -79,10 +82,13 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 			MaxBackoff:                 r.Policy.MaxBackoff,
 			RetryAfterProgress:         r.Policy.RetryAfterProgress,
 			StuckPendingAfter:          r.Policy.StuckPendingAfter,
+			StallAfterIntervals:        r.Policy.StallAfterIntervals,
 		},
-		Paused:       r.Paused,
-		CancelOnDone: r.OnDone == config.OnDoneCancel,
-		PollInterval: cfg.PollInterval,
+		Paused:        r.Paused,
+		CancelOnDone:  r.OnDone == config.OnDoneCancel,
+		CancelOnStall: r.OnStall == config.OnStallCancel,
+		FitTimeLimit:  r.TimeLimit == config.TimeLimitFit,
+		PollInterval:  cfg.PollInterval,
 	}
 }
 

@@ -79,9 +79,10 @@ type RunState struct {
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
 
-	// LastNewStepAt is when a newer complete checkpoint was last seen, and
+	// LastNewStepAt is when the newest complete checkpoint was written (its
+	// files' modification time, else when it was first seen), and
 	// CheckpointGap the time between the last two: the expected interval
-	// of the stall alarm.
+	// of the stall alarm until the run's cadence is measured.
 	LastNewStepAt time.Time     `json:"last_new_step_at,omitzero"`
 	CheckpointGap time.Duration `json:"checkpoint_gap,omitempty"`
 	// StorageLow is set while the checkpoint filesystem has less room than
@@ -101,6 +102,12 @@ type RunState struct {
 	// Saves are the newest complete checkpoints as they appeared, with
 	// their files' time (bounded): the save interval is measured on them.
 	Saves []SaveRecord `json:"saves,omitempty"`
+
+	// Cadence is the run's pace as the last job that saved twice showed
+	// it (cadence.go); nil until then.
+	Cadence *Cadence `json:"cadence,omitempty"`
+	// BadNodes are the nodes the run's next jobs exclude (badnodes.go).
+	BadNodes []BadNode `json:"bad_nodes,omitempty"`
 
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
@@ -150,6 +157,9 @@ type JobRecord struct {
 	Start     time.Time     `json:"start,omitzero"`
 	End       time.Time     `json:"end,omitzero"`
 	TimeLimit time.Duration `json:"time_limit,omitempty"`
+	// FittedLimit is the --time the daemon gave the job (time_limit: fit);
+	// 0 when the job got the user's own limit.
+	FittedLimit time.Duration `json:"fitted_limit,omitempty"`
 	// Handled is set once the job's end was acted upon, so that a
 	// level-triggered pass never counts the same failure twice.
 	Handled bool `json:"handled,omitempty"`
@@ -167,6 +177,11 @@ type JobRecord struct {
 	// CancelSent is when scancel was last sent for the job (on_done:
 	// cancel); it is sent again only after cancelRetry.
 	CancelSent time.Time `json:"cancel_sent,omitzero"`
+	// CancelReason is why the daemon cancelled the job (on_done_cancel,
+	// stall_cancel), so that its end is not taken for the user's scancel.
+	CancelReason string `json:"cancel_reason,omitempty"`
+	// Saves follows the new checkpoints the job wrote (cadence.go).
+	Saves *SaveTrack `json:"saves,omitempty"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 
@@ -211,6 +226,8 @@ type Intent struct {
 	Attempt  int       `json:"attempt"`
 	FromStep int       `json:"from_step"`
 	At       time.Time `json:"at"`
+	// TimeLimit is the fitted --time given to sbatch (0: none).
+	TimeLimit time.Duration `json:"time_limit,omitempty"`
 }
 
 // NewRunState is the state of a run the daemon has never seen.
@@ -237,6 +254,11 @@ func (s RunState) Clone() RunState {
 		h := *s.Hold
 		c.Hold = &h
 	}
+	if s.Cadence != nil {
+		v := *s.Cadence
+		c.Cadence = &v
+	}
+	c.BadNodes = slices.Clone(s.BadNodes)
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {
 		c.Suspect[i].Jobs = slices.Clone(s.Suspect[i].Jobs)
@@ -267,6 +289,10 @@ func (j JobRecord) clone() JobRecord {
 	if j.Steps != nil {
 		s := *j.Steps
 		j.Steps = &s
+	}
+	if j.Saves != nil {
+		v := *j.Saves
+		j.Saves = &v
 	}
 	return j
 }

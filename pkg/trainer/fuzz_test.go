@@ -12,7 +12,7 @@ import (
 
 var knownHints = []string{
 	HintCUDAOOM, HintNCCLError, HintPythonTraceback, HintDiskQuota,
-	HintTimeLimit, HintNodeFailure, HintKilledOOM, HintPreempted,
+	HintTimeLimit, HintNodeFailure, HintKilledOOM, HintPreempted, HintCUDAError,
 }
 
 func addFixtureSeeds(f *testing.F, add func(data []byte)) {

@@ -169,6 +169,13 @@ func FlagsCluster(args []string) string {
 // false when the script sets no limit, an unlimited one or an invalid one.
 func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 	args, _ := ScriptDirectives(script)
+	return ArgsTimeLimit(args)
+}
+
+// ArgsTimeLimit returns the time limit sbatch arguments ask for with -t or
+// --time (the last one wins), as Slurm enforces it; ok is false when they
+// set no limit, an unlimited one or an invalid one.
+func ArgsTimeLimit(args []string) (limit time.Duration, ok bool) {
 	v, found := optionValue(args, 't', "time")
 	if !found {
 		return 0, false
@@ -178,6 +185,13 @@ func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 		return 0, false
 	}
 	return d, true
+}
+
+// ArgsExclude returns the nodes sbatch arguments exclude with -x or
+// --exclude (the last one wins), as written, or "".
+func ArgsExclude(args []string) string {
+	v, _ := optionValue(args, 'x', "exclude")
+	return v
 }
 
 // flagOnly lists sbatch's short options that take no argument (or only an

@@ -21,6 +21,9 @@ type runOptions struct {
 	ValBPB float64           // target; 0: none
 	Core   float64           // target; 0: none
 	Policy map[string]string // policy key -> YAML value
+	// RunKeys are further keys of the run (on_stall, time_limit, ...) ->
+	// YAML value.
+	RunKeys map[string]string
 	// SlowSbatch, when set, gives the daemon a slurm.bin_dir of its own
 	// whose sbatch is slowed down (slowsbatch_test.go).
 	SlowSbatch *slowSbatch
@@ -152,6 +155,9 @@ func (s *scenario) config(opt runOptions) string {
 		if opt.Core > 0 {
 			fmt.Fprintf(&b, "      core_metric: %g\n", opt.Core)
 		}
+	}
+	for _, k := range sortedKeys(opt.RunKeys) {
+		fmt.Fprintf(&b, "    %s: %s\n", k, opt.RunKeys[k])
 	}
 	if len(opt.Policy) > 0 {
 		b.WriteString("    policy:\n")

@@ -31,6 +31,32 @@ const (
 	OnDoneCancel OnDone = "cancel"
 )
 
+// OnStall says what happens to a running job whose log and checkpoints
+// have stopped moving (a hung NCCL collective, a dead filesystem).
+type OnStall string
+
+const (
+	// OnStallAlert reports the stall (run_stalled, notified by default) and
+	// leaves the job alone: the default.
+	OnStallAlert OnStall = "alert"
+	// OnStallCancel also cancels the job and resubmits the run from its
+	// newest complete checkpoint, as after an infrastructure failure.
+	OnStallCancel OnStall = "cancel"
+)
+
+// TimeLimitMode says which --time a resubmitted job gets.
+type TimeLimitMode string
+
+const (
+	// TimeLimitKeep leaves the job's time limit to the script and
+	// sbatch_args: the default.
+	TimeLimitKeep TimeLimitMode = "keep"
+	// TimeLimitFit gives a resubmitted job a --time that ends just after
+	// the last save it can finish within its own limit, measured from the
+	// run's earlier jobs, instead of training on into a tail that is lost.
+	TimeLimitFit TimeLimitMode = "fit"
+)
+
 // Defaults, named so documentation, example and code cannot drift apart.
 const (
 	DefaultPollInterval   = 2 * time.Minute
@@ -46,8 +72,14 @@ const (
 	// DefaultStuckPendingAfter is how long a job may pend for a reason
 	// that does not clear by itself before job_stuck_pending is logged.
 	DefaultStuckPendingAfter = time.Hour
-	DefaultKeepLast          = 2
-	DefaultNotifyTimeout     = 10 * time.Second
+	// DefaultStallAfterIntervals: a running job is stalled when its log
+	// and checkpoints have been still for this many save intervals. Two:
+	// a training job writes its log every few steps, so two intervals of
+	// silence is a hang, and with on_stall: cancel the resubmission then
+	// comes within three intervals of the hang (measured: 2.2).
+	DefaultStallAfterIntervals = 2
+	DefaultKeepLast            = 2
+	DefaultNotifyTimeout       = 10 * time.Second
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -106,9 +138,12 @@ type Run struct {
 	Log     string
 	Start   StartMode
 	OnDone  OnDone
-	Targets Targets
-	Policy  Policy
-	Paused  bool
+	OnStall OnStall
+	// TimeLimit: keep the job's own time limit, or fit it to its saves.
+	TimeLimit TimeLimitMode
+	Targets   Targets
+	Policy    Policy
+	Paused    bool
 	// Prune is the run's own retention policy, already merged over the global
 	// one field by field; nil means the global policy applies unchanged.
 	Prune *Prune
@@ -145,6 +180,9 @@ type Policy struct {
 	// not clear by itself (JobHeldUser, AssocGrpBillingMinutes, ...) is
 	// reported once as job_stuck_pending. 0 never reports.
 	StuckPendingAfter time.Duration
+	// StallAfterIntervals: a running job whose log and checkpoints have
+	// been still for this many checkpoint intervals is stalled.
+	StallAfterIntervals int
 }
 
 // Prune is a checkpoint retention policy.

@@ -42,7 +42,10 @@ func TestExampleConfigParses(t *testing.T) {
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
 	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
-		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter})
+		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter,
+		StallAfterIntervals: DefaultStallAfterIntervals})
+	check(t, "d20.OnStall", d20.OnStall, OnStallAlert)
+	check(t, "d20.TimeLimit", d20.TimeLimit, TimeLimitKeep)
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), c.Prune)
 
 	d24 := c.Runs["d24"]

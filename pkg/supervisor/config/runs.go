@@ -15,7 +15,7 @@ import (
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
-	"on_done", "cluster", "requeue",
+	"on_done", "cluster", "requeue", "on_stall", "time_limit",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -23,8 +23,8 @@ var runElsewhere = map[string]string{
 	"val_bpb": "targets", "core_metric": "targets",
 	"max_attempts": "policy", "max_failures_without_progress": "policy",
 	"backoff": "policy", "max_backoff": "policy", "retry_after_progress": "policy",
-	"stuck_pending_after": "policy",
-	"schedule":            "prune", "keep_last": "prune", "keep_every": "prune",
+	"stuck_pending_after": "policy", "stall_after_intervals": "policy",
+	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
 }
 
 // runName is what a run may be called: it appears in file names, journal
@@ -38,6 +38,10 @@ var clusterName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
 
 var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
+
+var onStallModes = []string{string(OnStallAlert), string(OnStallCancel)}
+
+var timeLimitModes = []string{string(TimeLimitKeep), string(TimeLimitFit)}
 
 // runs decodes the runs mapping; prune is the global retention policy runs
 // refine.
@@ -82,10 +86,10 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	f.owner = key
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish,
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
-			StuckPendingAfter: DefaultStuckPendingAfter},
+			StuckPendingAfter: DefaultStuckPendingAfter, StallAfterIntervals: DefaultStallAfterIntervals},
 	}
 	p.runPaths(f, r)
 	p.intAtLeast(f, "ranks", &r.Ranks, 1)
@@ -235,14 +239,29 @@ func (p *parser) submission(f fields, r *Run) {
 			r.Start = StartMode(s)
 		}
 	}
-	if v := f.get("on_done"); v != nil {
-		if s, ok := p.str(v, join(f.path, "on_done")); ok {
-			if !slices.Contains(onDoneModes, s) {
-				p.errorf(v, join(f.path, "on_done"), "must be one of %s, got %q", joinWords(onDoneModes), s)
-			}
-			r.OnDone = OnDone(s)
-		}
+	if s, ok := p.oneOf(f, "on_done", onDoneModes); ok {
+		r.OnDone = OnDone(s)
 	}
+	if s, ok := p.oneOf(f, "on_stall", onStallModes); ok {
+		r.OnStall = OnStall(s)
+	}
+	if s, ok := p.oneOf(f, "time_limit", timeLimitModes); ok {
+		r.TimeLimit = TimeLimitMode(s)
+	}
+}
+
+// oneOf decodes key as one of the words in modes; ok is false when the key
+// is absent or not a string. A word not in modes is reported.
+func (p *parser) oneOf(f fields, key string, modes []string) (string, bool) {
+	v := f.get(key)
+	if v == nil {
+		return "", false
+	}
+	s, ok := p.str(v, join(f.path, key))
+	if ok && !slices.Contains(modes, s) {
+		p.errorf(v, join(f.path, key), "must be one of %s, got %q", joinWords(modes), s)
+	}
+	return s, ok
 }
 
 func (p *parser) env(v *yaml.Node, key string) map[string]string {
