@@ -44,7 +44,8 @@ make_root() {
 
 # prepare_root writes what the root needs besides packages: no service may
 # start from a package script (policy-rc.d, kept for good), and the host
-# name must resolve to loopback inside.
+# name must resolve to loopback inside: to 127.0.0.1, because slurmdbd records
+# a cluster's controller as 127.0.0.1 and sbatch -M connects there.
 prepare_root() {
 	if [[ ! -e $ROOT/usr/sbin/policy-rc.d ]]; then
 		printf '#!/bin/sh\n# deploy/slurm24: daemons are started by up.sh, never by packages\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
@@ -52,7 +53,7 @@ prepare_root() {
 	fi
 	local host want
 	host=$(node_name)
-	want=$(printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$host")
+	want=$(printf '127.0.0.1\tlocalhost %s\n' "$host")
 	[[ -e $ROOT/etc/hosts && $(<"$ROOT/etc/hosts") == "$want" ]] || printf '%s\n' "$want" >"$ROOT/etc/hosts"
 	cp -f /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
 }
