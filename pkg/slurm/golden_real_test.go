@@ -21,11 +21,19 @@ var update = flag.Bool("update", false, "rewrite testdata/real/*.want.json from 
 // field delimiter and sacct format they were made with: testdata/real
 // holds those made before this package asked for Delimiter, with sacct's
 // and squeue's '|'; only accounting/ has the accounting fields.
+// testdata/real-24.11 holds the same cases from Slurm 24.11
+// (docs/SLURM-VERSIONS.md).
 var captureDirs = []struct{ dir, delimiter, format string }{
 	{filepath.Join("testdata", "real"), "|", LegacySacctFormat},
 	{filepath.Join("testdata", "real", "unitsep"), Delimiter, LegacySacctFormat},
 	{filepath.Join("testdata", "real", "unitsep", "accounting"), Delimiter, SacctFormat},
+	{filepath.Join("testdata", versionDirs[1]), "|", LegacySacctFormat},
 }
+
+// versionDirs are the capture directories under testdata of each Slurm
+// version, made by the same capture script: 22.05 and 24.11. The tests
+// that read the script's captures by name run over all of them.
+var versionDirs = []string{"real", "real-24.11"}
 
 // TestRealCaptures checks every sacct capture from a live cluster in
 // captureDirs: NAME.sacct (output in SacctFormat) against NAME.want.json
