@@ -10,4 +10,6 @@ LOG_TAG=slurm24-exec
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 (($# > 0)) || die "usage: $0 COMMAND [ARG...]"
 [[ $EUID -eq 0 ]] || die "run as root: entering the namespaces needs it"
-in_root "$@"
+enter_command
+# exec: whoever started this (a daemon's command timeout) signals nsenter itself.
+exec "${ENTER[@]}" "$@"

@@ -38,13 +38,20 @@ holder_pid() {
 	HOLDER=$pid
 }
 
-# in_root COMMAND...: run COMMAND in the holder's network, mount and PID
-# namespaces, chrooted into ROOT, in the caller's directory when the root
-# has it (the shared directories) and in / otherwise.
-in_root() {
+# enter_command sets ENTER to the command line that runs a command in the
+# holder's network, mount and PID namespaces, chrooted into ROOT, in the
+# caller's directory when the root has it (the shared directories) and in /
+# otherwise.
+enter_command() {
 	holder_pid || die "the 24.11 cluster is not up (no holder in $HOLDER_PIDFILE); run make slurm24-up"
 	local wd=/
 	[[ -d /proc/$HOLDER/root$PWD ]] && wd=$PWD
-	nsenter --target "$HOLDER" --net --mount --pid --root --wdns="$wd" -- "$@"
+	ENTER=(nsenter --target "$HOLDER" --net --mount --pid --root --wdns="$wd" --)
+}
+
+# in_root COMMAND...: run COMMAND inside (see enter_command).
+in_root() {
+	enter_command
+	"${ENTER[@]}" "$@"
 }
 holder_gone() { ! holder_pid; }
