@@ -163,9 +163,6 @@ func TestClassifyRealStderr(t *testing.T) {
 	}
 	for _, dir := range versionDirs {
 		for _, tt := range tests {
-			if dir != versionDirs[0] && strings.HasPrefix(tt.file, "unitsep/") {
-				continue // the multi-cluster captures exist for 22.05 only
-			}
 			file := filepath.Join(dir, tt.file)
 			err := cmdErr("sbatch", 1, string(readTestdata(t, file)))
 			if got := Classify(err); got != tt.wantClass {
