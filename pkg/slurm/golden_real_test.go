@@ -29,6 +29,7 @@ var captureDirs = []struct{ dir, delimiter, format string }{
 	{filepath.Join("testdata", "real", "unitsep", "accounting"), Delimiter, SacctFormat},
 	{filepath.Join("testdata", versionDirs[1]), "|", LegacySacctFormat},
 	{filepath.Join("testdata", versionDirs[1], "unitsep"), Delimiter, LegacySacctFormat},
+	{filepath.Join("testdata", versionDirs[1], "unitsep", "accounting"), Delimiter, SacctFormat},
 }
 
 // versionDirs are the capture directories under testdata of each Slurm
