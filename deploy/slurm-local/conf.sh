@@ -138,9 +138,30 @@ PartitionName=urgent Nodes=${C_NODE} Default=NO MaxTime=INFINITE State=UP Priori
 EOF
 }
 
-# Read only with LAB_CGROUP=1 (proctrack/cgroup, task/cgroup): cgroup v1, so
-# that a job over its --mem ends as OUT_OF_MEMORY.
+# slurm_major prints the installed Slurm's major version (22 for 22.05).
+slurm_major() {
+	local v
+	v=$(slurmd -V 2>/dev/null) || v=""
+	v=${v##* }
+	echo "${v%%.*}"
+}
+
+# cgroup_conf_needed: LAB_CGROUP=1 needs cgroup.conf; so does Slurm 24.11
+# without it, because its slurmd initialises the cgroup plugin whatever the
+# proctrack and task plugins are, and fails where /sys/fs/cgroup is not
+# mounted (the namespaces of deploy/slurm24) unless told it is disabled.
+cgroup_conf_needed() {
+	[[ $LAB_CGROUP == 1 ]] || (($(slurm_major) >= 24))
+}
+
+# With LAB_CGROUP=1 (proctrack/cgroup, task/cgroup): cgroup v1, so that a job
+# over its --mem ends as OUT_OF_MEMORY. Otherwise (Slurm 24 and later only):
+# no cgroups at all.
 render_cgroup_conf() {
+	if [[ $LAB_CGROUP != 1 ]]; then
+		printf '# Written by deploy/slurm-local/up.sh: no cgroups (LAB_CGROUP=0).\nCgroupPlugin=disabled\n'
+		return
+	fi
 	cat <<EOF
 # Written by deploy/slurm-local/up.sh (used when LAB_CGROUP=1).
 CgroupPlugin=cgroup/v1

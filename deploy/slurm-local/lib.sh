@@ -19,6 +19,9 @@ LAB_CLUSTER=${CLUSTERS[0]}
 
 # The daemons in start order; down.sh stops them in reverse.
 DAEMONS=(munged mariadbd slurmdbd slurmctld slurmd)
+# The Debian packages that provide them (up.sh installs the missing ones;
+# deploy/slurm24 installs the same into its Debian 13 root).
+PACKAGES=(munge mariadb-server slurmctld slurmd slurmdbd slurm-client)
 # Everything the daemons print before they detach goes here, so that a caller
 # that captures our output through a pipe never waits on a daemon's open stdout.
 START_LOG=$SLURM_LOG_DIR/slurm-local-start.log

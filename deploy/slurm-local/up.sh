@@ -31,7 +31,6 @@ LAB_WAIT=${LAB_WAIT:-60}
 LAB_MAP_HOSTNAME=${LAB_MAP_HOSTNAME:-0}
 LAB_DB_BUFFER_POOL=${LAB_DB_BUFFER_POOL:-512M}
 
-PACKAGES=(munge mariadb-server slurmctld slurmd slurmdbd slurm-client)
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
 APT_LOG=/var/log/slurm-local-apt.log
@@ -175,7 +174,7 @@ write_configs() {
 			SLURM_CHANGED[$c]=1
 			log "wrote $dir/slurm.conf"
 		fi
-		if [[ $LAB_CGROUP == 1 ]] && render_cgroup_conf | write_if_changed "$dir/cgroup.conf" 644 root:root; then
+		if cgroup_conf_needed && render_cgroup_conf | write_if_changed "$dir/cgroup.conf" 644 root:root; then
 			SLURM_CHANGED[$c]=1
 			log "wrote $dir/cgroup.conf"
 		fi

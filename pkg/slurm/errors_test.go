@@ -143,7 +143,8 @@ func TestClassString(t *testing.T) {
 }
 
 // TestClassifyRealStderr uses the stderr captured by the live-cluster
-// capture script (testdata/real), next to the hand-made records above.
+// capture script (testdata/real*, every Slurm version), next to the
+// hand-made records above.
 func TestClassifyRealStderr(t *testing.T) {
 	tests := []struct {
 		file         string
@@ -160,13 +161,16 @@ func TestClassifyRealStderr(t *testing.T) {
 		{"unitsep/sbatch_cluster_ctld_down.stderr", ClassTransient, false},
 		{"unitsep/squeue_cluster_ctld_down.stderr", ClassTransient, false},
 	}
-	for _, tt := range tests {
-		err := cmdErr("sbatch", 1, string(readTestdata(t, filepath.Join("real", tt.file))))
-		if got := Classify(err); got != tt.wantClass {
-			t.Errorf("%s: Classify = %v, want %v", tt.file, got, tt.wantClass)
-		}
-		if got := SubmitMayHaveCreatedJob(err); got != tt.wantMayExist {
-			t.Errorf("%s: SubmitMayHaveCreatedJob = %v, want %v", tt.file, got, tt.wantMayExist)
+	for _, dir := range versionDirs {
+		for _, tt := range tests {
+			file := filepath.Join(dir, tt.file)
+			err := cmdErr("sbatch", 1, string(readTestdata(t, file)))
+			if got := Classify(err); got != tt.wantClass {
+				t.Errorf("%s: Classify = %v, want %v", file, got, tt.wantClass)
+			}
+			if got := SubmitMayHaveCreatedJob(err); got != tt.wantMayExist {
+				t.Errorf("%s: SubmitMayHaveCreatedJob = %v, want %v", file, got, tt.wantMayExist)
+			}
 		}
 	}
 }

@@ -360,7 +360,7 @@ func eventLevel(e Event) zapcore.Level {
 		}
 		return zapcore.WarnLevel
 	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped, EventJobStuckPending, EventJobRequeued,
-		EventLogMissing, EventLogUnreadable, EventPassOverrun:
+		EventLogMissing, EventLogUnreadable, EventPassOverrun, EventConfigWarning:
 		return zapcore.WarnLevel
 	case EventSlurmMissing:
 		if e.Fields[FieldState] == "found" {

@@ -301,7 +301,11 @@ func (d *decider) observeStorage() {
 	}
 	low := float64(c.FreeBytes) < storageMargin*float64(c.NewestBytes)
 	if low && !d.next.StorageLow {
-		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest)
+		var from any
+		if c.FreeFrom != "" {
+			from = c.FreeFrom
+		}
+		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest, "free_from", from)
 	}
 	d.next.StorageLow = low
 }

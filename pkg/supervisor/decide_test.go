@@ -811,3 +811,19 @@ func TestDecideStorageLow(t *testing.T) {
 		t.Errorf("still low with 100 GiB free")
 	}
 }
+
+// storage_low says when the quota, not the filesystem, was the bound.
+func TestDecideStorageLowFromQuota(t *testing.T) {
+	in := input(running())
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	in.Ckpt.NewestBytes, in.Ckpt.FreeBytes, in.Ckpt.FreeFrom = 10<<30, 1<<30, FreeFromQuota
+	for _, e := range Decide(in).Events {
+		if e.Name == EventStorageLow {
+			if got := e.Fields["free_from"]; got != FreeFromQuota {
+				t.Errorf("free_from = %v, want %q", got, FreeFromQuota)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s with 1 GiB left under the quota for 10 GiB checkpoints", EventStorageLow)
+}

@@ -115,7 +115,13 @@ type CkptView struct {
 	// FreeBytes is the space left for the user on the checkpoint
 	// filesystem; -1 when unknown.
 	FreeBytes int64
+	// FreeFrom says where FreeBytes came from: FreeFromQuota when the
+	// storage.quota_command's answer was the smaller, else "" (statfs).
+	FreeFrom string
 }
+
+// FreeFromQuota marks FreeBytes as the quota command's answer.
+const FreeFromQuota = "quota"
 
 // CompleteStep is a complete checkpoint step.
 type CompleteStep struct {

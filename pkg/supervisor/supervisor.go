@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
@@ -85,6 +86,9 @@ type Supervisor struct {
 	missing slurmMissing
 	// overrunAfter overrides passBudget (tests).
 	overrunAfter time.Duration
+	// quotas caches the storage.quota_command answers (quota.go).
+	quotas     quotaCache
+	queryQuota queryQuota // quota.Query; tests replace it
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal,
@@ -109,6 +113,7 @@ func New(opt Options) (*Supervisor, error) {
 		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
 		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
 		cfg: opt.Config, runs: runs, states: map[string]RunState{},
+		queryQuota: quota.Query,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -99,7 +99,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 		if snap.jobGone(st.Job) {
 			settle = 0
 		}
-		in.Ckpt = s.observeCkpt(rc, now, settle)
+		in.Ckpt = s.withQuota(ctx, now, rc, s.observeCkpt(rc, now, settle))
 		in.Log = s.observeLog(rc, st)
 	} else {
 		in.Ckpt = CkptView{Newest: st.NewestStep}

@@ -7,15 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// slurmdbdPIDFile is where deploy/slurm-local keeps slurmdbd's PID.
-const slurmdbdPIDFile = "/run/slurm/slurmdbd.pid"
 
 // slurmdbd goes away while the run's job is running, and the job crashes
 // (at step 290, last complete checkpoint 250) while it is away. sacct then
@@ -29,8 +24,8 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("stopping slurmdbd needs root (run the suite as root, as CI does)")
 	}
-	if _, err := os.Stat(slurmdbdPIDFile); err != nil {
-		t.Skipf("not the local cluster of deploy/slurm-local (%v)", err)
+	if _, err := os.Stat(filepath.Join(suite.deploy, "down.sh")); err != nil {
+		t.Skipf("no script to stop slurmdbd with (%v)", err)
 	}
 	lockOutages(t)
 	s := newScenario(t, "dbd", runOptions{
@@ -176,43 +171,26 @@ func lockOutages(t *testing.T) {
 	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
 
-// stopSlurmdbd stops slurmdbd by its PID file, after checking that the PID
-// really is slurmdbd, and waits until it is gone.
+// stopSlurmdbd stops slurmdbd with the cluster's down.sh, which checks
+// that the PID in slurmdbd's PID file really is slurmdbd, sends TERM and
+// waits until it is gone (KILL after 60 s).
 func stopSlurmdbd(t *testing.T) {
 	t.Helper()
-	raw, err := os.ReadFile(slurmdbdPIDFile)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || pid <= 1 {
-		t.Fatalf("%s: bad PID %q", slurmdbdPIDFile, raw)
-	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil || filepath.Base(exe) != "slurmdbd" {
-		t.Fatalf("PID %d from %s is not slurmdbd (exe %q, %v)", pid, slurmdbdPIDFile, exe, err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatalf("kill -TERM %d (slurmdbd): %v", pid, err)
-	}
-	end := time.Now().Add(60 * time.Second)
-	for {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("slurmdbd (PID %d) still running 60s after SIGTERM", pid)
-		}
-		time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(suite.deploy, "down.sh"), "slurmdbd")
+	cmd.Env = append(os.Environ(), "LAB_STOP_WAIT=60")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("down.sh slurmdbd: %v\n%s", err, out)
 	}
 }
 
-// clusterUp runs the local cluster's up.sh, which starts whatever is not
+// clusterUp runs the cluster's up.sh, which starts whatever is not
 // running and is a fast no-op otherwise.
 func clusterUp() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(suite.repoRoot, "deploy", "slurm-local", "up.sh"))
+	cmd := exec.CommandContext(ctx, filepath.Join(suite.deploy, "up.sh"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("up.sh: %w\n%s", err, out)

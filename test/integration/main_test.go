@@ -15,8 +15,9 @@ import (
 // suite is decided once in TestMain and read by every test.
 var suite struct {
 	repoRoot  string
-	slurmErr  error // why Slurm is unusable; nil when it answers
-	require   bool  // NSV_REQUIRE_SLURM=1: a missing cluster is a failure
+	deploy    string // the cluster's scripts: up.sh, down.sh, status.sh (NSV_SLURM_DEPLOY)
+	slurmErr  error  // why Slurm is unusable; nil when it answers
+	require   bool   // NSV_REQUIRE_SLURM=1: a missing cluster is a failure
 	buildErr  error
 	binDir    string
 	daemonBin string
@@ -37,6 +38,10 @@ func runSuite(m *testing.M) int {
 	suite.repoRoot = root
 	suite.script = filepath.Join(root, "deploy", "demo", "train_d20_sim.sh")
 	suite.require = os.Getenv("NSV_REQUIRE_SLURM") == "1"
+	if err := chooseCluster(root, os.Getenv("NSV_SLURM_DEPLOY")); err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
+	}
 	suite.slurmErr = missingTools()
 	if suite.slurmErr == nil {
 		suite.slurmErr = probeSlurm(root)
@@ -59,6 +64,30 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
+// chooseCluster sets suite.deploy from NSV_SLURM_DEPLOY (a directory of
+// the repository, such as deploy/slurm24, or an absolute path; default
+// deploy/slurm-local). A cluster whose directory has a bin/ of Slurm
+// command wrappers (deploy/slurm24 runs in its own namespaces) gets that
+// directory first on PATH, so the daemon, the jobs' submitter and the
+// tests' own checks all talk to it.
+func chooseCluster(root, dir string) error {
+	if dir == "" {
+		dir = filepath.Join("deploy", "slurm-local")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "status.sh")); err != nil {
+		return fmt.Errorf("NSV_SLURM_DEPLOY: %w", err)
+	}
+	suite.deploy = dir
+	bin := filepath.Join(dir, "bin")
+	if fi, err := os.Stat(bin); err == nil && fi.IsDir() {
+		return os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	return nil
+}
+
 // missingTools names the first Slurm client program not on PATH.
 func missingTools() error {
 	for _, prog := range []string{"sinfo", "sacct", "squeue", "sbatch", "scancel"} {
@@ -75,7 +104,7 @@ func missingTools() error {
 func probeSlurm(root string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	status := exec.CommandContext(ctx, filepath.Join(root, "deploy", "slurm-local", "status.sh"))
+	status := exec.CommandContext(ctx, filepath.Join(suite.deploy, "status.sh"))
 	statusErr := status.Run()
 	if statusErr == nil {
 		return nil
@@ -84,8 +113,8 @@ func probeSlurm(root string) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("deploy/slurm-local/status.sh: %v; sacct -n -X -S now-1minutes: %v: %s",
-		statusErr, err, strings.TrimSpace(string(out)))
+	return fmt.Errorf("%s/status.sh: %v; sacct -n -X -S now-1minutes: %v: %s",
+		suite.deploy, statusErr, err, strings.TrimSpace(string(out)))
 }
 
 // buildBinaries builds the daemon and the simulated trainer once. The
@@ -104,6 +133,16 @@ func buildBinaries(root, dir string) error {
 	}{
 		{suite.daemonBin, "./cmd/nanosupervisord", raceEnabled},
 		{suite.simBin, "./cmd/nsv-simtrain", false},
+	}
+	// The jobs' script goes beside them: sbatch must read it, and a cluster
+	// in its own root (deploy/slurm24) sees only the shared temp directory.
+	script, err := os.ReadFile(suite.script)
+	if err != nil {
+		return err
+	}
+	suite.script = filepath.Join(dir, filepath.Base(suite.script))
+	if err := os.WriteFile(suite.script, script, 0o755); err != nil {
+		return err
 	}
 	var errs []error
 	for _, b := range builds {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -80,6 +81,10 @@ const (
 	DefaultStallAfterIntervals = 2
 	DefaultKeepLast            = 2
 	DefaultNotifyTimeout       = 10 * time.Second
+	DefaultQuotaTimeout        = 10 * time.Second
+	// DirPlaceholder is replaced by the run's checkpoint directory in
+	// storage.quota_command.
+	DirPlaceholder = "{dir}"
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -91,6 +96,7 @@ type Config struct {
 	PollInterval time.Duration // how often sacct is asked, once for all runs
 	StateDir     string        // absolute: state snapshot, journal, lock
 	Slurm        Slurm
+	Storage      Storage
 	Runs         map[string]*Run
 	Prune        *Prune   // nil: no global retention policy
 	Notify       *Notify  // nil: no notifications
@@ -111,6 +117,41 @@ func (c *Config) RunNames() []string {
 type Slurm struct {
 	BinDir         string        // directory of sacct, sbatch, squeue, scancel; "" = PATH
 	CommandTimeout time.Duration // per command; a hung slurmctld must not hang the loop
+}
+
+// Storage says how to learn the room left for checkpoints beyond the
+// filesystem's free space.
+type Storage struct {
+	// QuotaCommand is the program and arguments that print the user's quota
+	// (storage.quota_command as a list); nil = none. {dir} in an item is
+	// replaced by the run's checkpoint directory.
+	QuotaCommand []string
+	// QuotaShell is storage.quota_command written as one string, run by
+	// /bin/sh -c; {dir} is replaced by the directory quoted for the shell.
+	// At most one of QuotaCommand and QuotaShell is set.
+	QuotaShell   string
+	QuotaTimeout time.Duration // per run of the command
+}
+
+// Argv returns the quota command for a run whose checkpoints are in dir,
+// ready to execute, or nil when no quota command is configured.
+func (s Storage) Argv(dir string) []string {
+	switch {
+	case s.QuotaShell != "":
+		return []string{"/bin/sh", "-c", strings.ReplaceAll(s.QuotaShell, DirPlaceholder, shellQuote(dir))}
+	case len(s.QuotaCommand) > 0:
+		argv := make([]string, len(s.QuotaCommand))
+		for i, a := range s.QuotaCommand {
+			argv[i] = strings.ReplaceAll(a, DirPlaceholder, dir)
+		}
+		return argv
+	}
+	return nil
+}
+
+// shellQuote makes s one word for /bin/sh, whatever it contains.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Run is one supervised training run.
