@@ -38,12 +38,19 @@ REAL_LIMIT_S = 24 * 3600
 
 
 def schedule(seed, iterations, limit_min):
-    """A crash in the fifth tenth of the run and a hang in the seventh; a
-    noticing delay per job end: by day 1-4 h, at night (one end in three)
-    6-10 h, scaled by the same factor as the time limit (24 h → limit)."""
+    """A crash at 52-60 % of the run and a hang at 70-76 %; a noticing
+    delay per job end: by day 1-4 h, at night (one end in three) 6-10 h,
+    scaled by the same factor as the time limit (24 h → limit).
+
+    With the default settings a job trains about half the run, so the
+    windows put the crash inside the second job and the hang inside the
+    third in every regime. A fault that falls on a job's kill (a first
+    version drew the crash from 40-50 %, and it fired within a second of
+    one regime's first TIMEOUT) is hidden by the limit in one regime and
+    not in another: then the regimes no longer share a schedule."""
     rng = random.Random(seed)
-    crash = rng.randint(iterations * 4 // 10, iterations * 5 // 10)
-    hang = rng.randint(iterations * 6 // 10, iterations * 7 // 10)
+    crash = rng.randint(iterations * 52 // 100, iterations * 60 // 100)
+    hang = rng.randint(iterations * 70 // 100, iterations * 76 // 100)
     scale = REAL_LIMIT_S / (limit_min * 60)
     delays = []
     for _ in range(12):
@@ -277,13 +284,19 @@ def analyse(argv):
             gap = 100 * (r["goodput"] - 0.97)
             ratio = f"goal ≥ 97 %: {'met' if gap >= 0 else f'missed by {-gap:.1f} points'}"
         rows.append((f"5. Goodput campaign, {TITLES.get(s, s)}", "—", measured, ratio))
-        h = r["hang"]
-        if s == "c" and h and h["interval"] and h["to_resubmit"]:
-            n = h["to_resubmit"] / h["interval"]
-            rows.append(("5. Goodput campaign, (c): hang → cancelled and resubmitted", "(b): runs to TIMEOUT",
-                         f"cancelled {h['to_end']:.0f} s, resubmitted {h['to_resubmit']:.0f} s after the hang "
-                         f"({n:.2f} save intervals of {h['interval']:.1f} s)",
-                         f"goal ≤ 3 intervals: {'met' if n <= 3 else 'missed'}"))
+    hangs = {r["scenario"]: r["hang"] for r in res if r["hang"] and r["hang"]["interval"] and r["hang"]["to_resubmit"]}
+    if "c" in hangs:
+        h = hangs["c"]
+        n = h["to_resubmit"] / h["interval"]
+        base = "—"
+        if "b" in hangs:
+            b = hangs["b"]
+            base = (f"(b): {b['state']} {b['to_end']:.0f} s, resubmitted {b['to_resubmit']:.0f} s after the hang "
+                    f"({b['to_resubmit'] / b['interval']:.2f} intervals)")
+        rows.append(("5. Goodput campaign, (c): hang → cancelled and resubmitted", base,
+                     f"{h['state']} {h['to_end']:.0f} s, resubmitted {h['to_resubmit']:.0f} s after the hang "
+                     f"({n:.2f} save intervals of {h['interval']:.1f} s)",
+                     f"goal ≤ 3 intervals: {'met' if n <= 3 else f'missed by {n - 3:.2f}'}"))
     with open(a.table, "a") as f:
         for row in rows:
             f.write("\t".join(row) + "\n")

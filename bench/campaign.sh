@@ -131,6 +131,7 @@ for s in $scenarios; do
 	a)
 		# The human's environment holds what the daemon's env: holds.
 		sim_env "$dir" "$save_every" | sed -E 's/^ *([A-Z_]+): "?([^"]*)"?$/export \1=\2/' >"$dir/env.sh"
+		# shellcheck source=/dev/null
 		( source "$dir/env.sh" && exec "$here/campaign_human.sh" "$dir" "${names[-1]}" "$limit" "${delays//,/ }" ) \
 			2>"$dir/human.log" &
 		pids+=($!)
@@ -147,9 +148,13 @@ for s in $scenarios; do
 done
 
 say "campaign: running ${scenarios// /, } side by side (2 CPUs: one waits in the queue at times)"
+# Other suites share the cluster: the most of their jobs seen at once.
+others=0
 for p in "${pids[@]}"; do
 	while kill -0 "$p" 2>/dev/null; do
 		(( $(date +%s) < deadline )) || die "campaign: not done within ${CAMPAIGN_DEADLINE:-1500} s (see $BENCH_WORK/campaign)"
+		n=$(squeue -h -o %j 2>/dev/null | grep -vc '^nsvgp-' || true)
+		(( n > others )) && others=$n
 		sleep 2
 	done
 	wait "$p" || true
@@ -159,10 +164,13 @@ for n in "${names[@]}"; do
 	while [[ -n $(squeue -h --name="$n" -o %i 2>/dev/null) ]]; do sleep 2; done
 done
 pids=()
+say "campaign: at most $others other job(s) on the cluster at once during the campaign"
 
 for s in $scenarios; do
 	dir=$BENCH_WORK/campaign/$s
 	[[ $s == a ]] || "$BENCH_BIN/nanosupervisord" report "$(run_of "$s")" --config "$dir/config.yaml" --json >"$dir/report.json"
 done
+dirs=()
+for s in $scenarios; do dirs+=("$s=$BENCH_WORK/campaign/$s"); done
 "$py" "$here/campaign.py" analyse --iterations "$iters" --save-seconds "$save_seconds" --out "$out" \
-	--table "$BENCH_RESULTS/table.tsv" --schedule "$crash $hang $delays" $(for s in $scenarios; do echo "$s=$BENCH_WORK/campaign/$s"; done)
+	--table "$BENCH_RESULTS/table.tsv" --schedule "$crash $hang $delays" "${dirs[@]}"

@@ -29,7 +29,7 @@ resume_latest() {
 
 submit() {
 	local step=$1 id
-	id=$(cd "$dir" && sbatch --parsable -J "$name" --time="$limit" "$script" $step) || die "human: sbatch failed"
+	id=$(cd "$dir" && sbatch --parsable -J "$name" --time="$limit" "$script" ${step:+"$step"}) || die "human: sbatch failed"
 	echo "$id" >>"$dir/jobs"
 	echo "$id"
 }
