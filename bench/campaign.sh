@@ -33,11 +33,7 @@ deadline=$(( $(date +%s) + ${CAMPAIGN_DEADLINE:-1500} ))
 py=$(python_bin)
 out=$BENCH_RESULTS/campaign
 mkdir -p "$out"
-if ! "$root/deploy/slurm-local/status.sh" >/dev/null 2>&1; then
-	say "campaign: the local Slurm cluster is not up (make slurm-up): skipped"
-	row "5. goodput campaign (real Slurm)" "—" "not measured: cluster down" "—"
-	exit 0
-fi
+skip_unless_slurm campaign "5. goodput campaign (real Slurm)"
 
 # The fault schedule and the human's noticing delays, from the seed.
 read -r crash hang delays < <("$py" "$here/campaign.py" schedule "$seed" "$iters" "$limit")
