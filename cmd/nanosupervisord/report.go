@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -50,9 +49,7 @@ the checkpoint interval and the time limit are known it advises a
 			}
 			rep := newRunReport(st, time.Now())
 			if asJSON {
-				enc := json.NewEncoder(c.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(c.OutOrStdout(), rep)
 			}
 			printReport(c.OutOrStdout(), rep)
 			return nil

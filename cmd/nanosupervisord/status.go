@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -46,9 +45,7 @@ latest val_bpb and CORE against the targets, attempts, and what comes next.`,
 			}
 			rows := statusRows(cfg, states, observed, time.Now())
 			if asJSON {
-				enc := json.NewEncoder(c.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return writeJSON(c.OutOrStdout(), rows)
 			}
 			printStatus(c.OutOrStdout(), rows)
 			return nil
