@@ -1,17 +1,17 @@
 package integration
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // slurmdbdPIDFile is where deploy/slurm-local keeps slurmdbd's PID.
@@ -32,7 +32,7 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	if _, err := os.Stat(slurmdbdPIDFile); err != nil {
 		t.Skipf("not the local cluster of deploy/slurm-local (%v)", err)
 	}
-	lockOutages(t)
+	slurmlab.LockOutages(t)
 	s := newScenario(t, "dbd", runOptions{
 		Start:      "submit",
 		SbatchArgs: []string{"--time=5"},
@@ -58,7 +58,7 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	time.Sleep(8 * time.Second) // four passes at poll_interval 2s
 
 	upStart := time.Now()
-	if err := clusterUp(); err != nil {
+	if err := suite.lab.ClusterUp(); err != nil {
 		t.Fatalf("bringing slurmdbd back: %v", err)
 	}
 	s.logf("up.sh took %.1fs", time.Since(upStart).Seconds())
@@ -109,7 +109,7 @@ func (s *scenario) crashDuringOutage(job string) (down event, gone time.Time) {
 	s.t.Helper()
 	crashed := filepath.Join(s.dir, "crashed-once")
 	s.t.Cleanup(func() {
-		if err := clusterUp(); err != nil {
+		if err := suite.lab.ClusterUp(); err != nil {
 			s.t.Errorf("bringing slurmdbd back: %v", err)
 		}
 	})
@@ -148,34 +148,6 @@ func (s *scenario) assertNoDecisionBetween(from, to time.Time, job string) {
 	}
 }
 
-// lockOutages serialises this scenario across every copy of the suite
-// running on the machine (a `go test ./...` of a colleague, CI): two of
-// them stopping and restarting slurmdbd at once would spoil both.
-func lockOutages(t *testing.T) {
-	t.Helper()
-	path := filepath.Join(os.TempDir(), "nsv-integration-outage.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
-	if err != nil {
-		t.Fatalf("outage lock: %v", err)
-	}
-	start := time.Now()
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Since(start) > 5*time.Minute {
-			f.Close()
-			t.Fatalf("outage lock %s: %v (waited %v)", path, err, time.Since(start).Round(time.Second))
-		}
-		time.Sleep(time.Second)
-	}
-	if waited := time.Since(start); waited > time.Second {
-		t.Logf("waited %v for another run of this suite to finish its outage", waited.Round(time.Second))
-	}
-	t.Cleanup(func() { f.Close() }) // closing releases the lock
-}
-
 // stopSlurmdbd stops slurmdbd by its PID file, after checking that the PID
 // really is slurmdbd, and waits until it is gone.
 func stopSlurmdbd(t *testing.T) {
@@ -205,17 +177,4 @@ func stopSlurmdbd(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// clusterUp runs the local cluster's up.sh, which starts whatever is not
-// running and is a fast no-op otherwise.
-func clusterUp() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(suite.repoRoot, "deploy", "slurm-local", "up.sh"))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("up.sh: %w\n%s", err, out)
-	}
-	return nil
 }
