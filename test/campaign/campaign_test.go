@@ -1,0 +1,293 @@
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
+)
+
+func TestFaultCampaign(t *testing.T) {
+	lab.Need(t)
+	if testing.Short() && !lab.Require {
+		t.Skip("-short: the fault campaign takes minutes on a real cluster")
+	}
+	k := readKnobs(t)
+	t.Logf("NSV_CAMPAIGN_SEED=%d NSV_CAMPAIGN_DURATION=%s (dir away: %v, Slurm daemon faults: %v, daemon race detector: %v)",
+		k.seed, k.duration, k.dirAway, k.slurmFaults, raceEnabled)
+	c := newCampaign(t, k)
+	reported := false
+	t.Cleanup(func() {
+		if t.Failed() && !reported {
+			t.Logf("%s\n%s\nreproduce: %s", c.fig.summary(k.seed), c.fig.table(), k.reproduce())
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { c.watchCheckpoints(ctx); close(watched) }()
+	t.Cleanup(func() { cancel(); <-watched })
+
+	c.logf("%d runs of %d steps; faults for %s", len(c.runs), c.steps, k.duration)
+	c.startDaemon()
+	c.faultPhase()
+	c.settle()
+	c.finalChecks()
+
+	t.Logf("%s\n%s", c.fig.summary(k.seed), c.fig.table())
+	reported = true
+	if n := c.fig.get("violations"); n > 0 {
+		t.Errorf("%d violations; reproduce the schedule with:\n  %s", n, k.reproduce())
+	}
+}
+
+// faultPhase injects one fault after another, drawn from the seeded
+// schedule, and checks the invariants after each, until the duration is
+// spent.
+func (c *campaign) faultPhase() {
+	end := time.Now().Add(c.k.duration)
+	for step := 1; time.Now().Before(end); step++ {
+		c.ensureDaemon()
+		k := c.draw()
+		ok, why := k.inject(c)
+		if ok {
+			c.fig.injected(k.name)
+			c.logf("step %d: %s", step, k.name)
+		} else {
+			c.fig.skipped(k.name, why)
+			c.logf("step %d: %s skipped: %s", step, k.name, why)
+		}
+		c.ensureDaemon()
+		c.sleep(c.between(time.Second, 4*time.Second))
+		c.check(fmt.Sprintf("step %d (%s)", step, k.name))
+		if c.t.Failed() && c.fig.get("violations") > 3 {
+			c.logf("stopping the fault phase: enough evidence")
+			break
+		}
+	}
+}
+
+// ensureDaemon starts a new life when the daemon has ended on its own; an
+// end that neither the campaign nor a full state disk explains is a
+// violation.
+func (c *campaign) ensureDaemon() {
+	d := c.daemon
+	if d.alive() {
+		return
+	}
+	if err := d.exit(); err != nil {
+		c.violate(fmt.Sprintf("exit:%d", d.n), "daemon life %d ended on its own: %v", d.n, err)
+	}
+	c.startDaemon()
+}
+
+// settle stops the faults and lets a last life of the daemon, started
+// with --exit-when-done, take every run to its targets.
+func (c *campaign) settle() {
+	for _, name := range []string{armHang, armError} {
+		if err := os.Remove(filepath.Join(c.controlDir, name)); err == nil {
+			c.fig.add("armed_never_fired", 1)
+		}
+	}
+	c.ensureDaemon()
+	if err := c.daemon.stop(); err != nil {
+		c.violate("stop", "daemon life %d on SIGTERM: %v", c.daemon.n, err)
+	}
+	last := c.startDaemon("--exit-when-done")
+	bound := max(3*time.Minute, c.k.duration)
+	c.logf("settling: faults off; the runs have %s to reach their targets", bound)
+	deadline := time.After(bound)
+	for {
+		select {
+		case <-last.done:
+			if err := last.exit(); err != nil {
+				c.violate("final-exit", "the last daemon life ended with %v, want exit 0 (every run done)", err)
+			}
+			c.logf("the last daemon life exited: every run is done")
+			return
+		case <-deadline:
+			c.violate("unreached", "runs still not at their targets %s after the faults stopped: %s", bound, c.statusLine())
+			return
+		case <-time.After(10 * time.Second):
+			c.check("settling")
+		}
+	}
+}
+
+// statusLine is `status --json` in one line: run=phase/reason.
+func (c *campaign) statusLine() string {
+	rows, err := c.status()
+	if err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for _, r := range rows {
+		parts = append(parts, fmt.Sprintf("%s=%s/%s", r.Run, r.Phase, r.Reason))
+	}
+	return strings.Join(parts, " ")
+}
+
+type statusRow struct {
+	Run    string `json:"run"`
+	Phase  string `json:"phase"`
+	Reason string `json:"reason"`
+}
+
+func (c *campaign) status() ([]statusRow, error) {
+	out, err := exec.Command(lab.DaemonBin, "status", "--json", "--config", c.configPath).Output()
+	var rows []statusRow
+	if jerr := json.Unmarshal(out, &rows); jerr != nil {
+		return nil, fmt.Errorf("status --json: %v (exit: %v): %s", jerr, err, out)
+	}
+	return rows, nil
+}
+
+// finalChecks: every run done at its targets; no two jobs of a run ever
+// alive at once; every job Slurm ran is in the journal as submitted or
+// adopted, and every job the journal submitted is in Slurm; nothing
+// submitted after a run reached its targets.
+func (c *campaign) finalChecks() {
+	c.waitJobsEnded()
+	c.check("the end")
+	rows, err := c.status()
+	if err != nil {
+		c.violate("status", "%v", err)
+	}
+	for _, r := range rows {
+		if r.Phase != "done" || r.Reason != "target_reached" {
+			c.violate("phase:"+r.Run, "run %s ends %s/%s, want done/target_reached", r.Run, r.Phase, r.Reason)
+		}
+	}
+	jobs, err := c.slurmJobs(slurmlab.Retry)
+	if err != nil {
+		c.t.Fatalf("final sacct: %v", err)
+	}
+	c.noteJobs(jobs)
+	for _, r := range c.runs {
+		jr, err := c.readJournal(r)
+		if err != nil {
+			c.violate("journal-final:"+r.name, "%v", err)
+			continue
+		}
+		c.checkAccounted(r, jr, jobs)
+		c.checkLifetimes(r, jobs)
+		c.checkNothingAfterDone(r, jr)
+	}
+	c.fig.add("sbatch_faults_fired", len(readLines(filepath.Join(c.controlDir, firedLog))))
+	c.fig.add("slurm_unavailable_events", c.events.count("slurm_unavailable"))
+	c.fig.add("config_rejected_events", c.events.count("config_rejected"))
+	c.fig.add("run_adopted_events", c.events.count("run_adopted"))
+	c.fig.add("job_resubmitted_events", c.events.count("job_resubmitted"))
+}
+
+// waitJobsEnded gives the runs' last jobs (which train on to their last
+// step after the targets are reached) time to end, then cancels any left.
+func (c *campaign) waitJobsEnded() {
+	for end := time.Now().Add(90 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Second) {
+		jobs, err := c.slurmJobs(slurmlab.Cmd)
+		if err != nil {
+			continue
+		}
+		live := 0
+		for _, j := range jobs {
+			if j.Live {
+				live++
+			}
+		}
+		if live == 0 {
+			// sacct names a job "allocation", with no comment, for a few
+			// seconds after it ends (SLURM-FACTS.md).
+			time.Sleep(6 * time.Second)
+			return
+		}
+	}
+	c.logf("jobs still live 90s after the last daemon exited; cancelling them")
+	for _, r := range c.runs {
+		_, _ = slurmlab.Cmd("scancel", "--name="+r.name)
+	}
+}
+
+func (c *campaign) checkAccounted(r *run, jr journal, jobs map[string]*slurmJob) {
+	for _, j := range jobs {
+		if _, submitted := jr.submitted[j.ID]; j.Run == r.name && !submitted && !jr.adopted[j.ID] {
+			c.violate("unjournaled:"+j.ID, "job %s of %s (%s, tag %q) is in Slurm but neither submitted nor adopted in the journal",
+				j.ID, r.name, j.State, j.Comment)
+		}
+	}
+	for id := range jr.submitted {
+		if j, ok := jobs[id]; !ok || j.Run != r.name {
+			c.violate("phantom:"+id, "the journal of %s submitted job %s, which Slurm does not list for it", r.name, id)
+		}
+	}
+	for id, step := range jr.submitted {
+		text, err := os.ReadFile(filepath.Join(r.dir, "slurm-"+id+".out"))
+		if err != nil {
+			continue
+		}
+		got := "-1"
+		if m := resumeLine.FindStringSubmatch(string(text)); m != nil {
+			got = m[1]
+		}
+		if got != step {
+			c.violate("resume-step:"+id, "job %s of %s: the journal says resume_step %s, its log resumed from %s", id, r.name, step, got)
+		}
+	}
+}
+
+// checkLifetimes: no two jobs of a run were ever alive at once, from
+// sacct's submit and end times (whole seconds; the daemon submits only
+// after it has seen the previous job end, so a successor submitted in the
+// second its predecessor ended does not overlap it).
+func (c *campaign) checkLifetimes(r *run, jobs map[string]*slurmJob) {
+	var mine []*slurmJob
+	for _, j := range jobs {
+		if j.Run == r.name && !j.Submit.IsZero() {
+			mine = append(mine, j)
+		}
+	}
+	sort.Slice(mine, func(a, b int) bool { return mine[a].Submit.Before(mine[b].Submit) })
+	for i := 1; i < len(mine); i++ {
+		prev, next := mine[i-1], mine[i]
+		if prev.End.IsZero() || next.Submit.Before(prev.End) {
+			c.violate("overlap:"+prev.ID+","+next.ID, "%s: job %s submitted %s while job %s (submitted %s, ended %s) was alive",
+				r.name, next.ID, next.Submit.Format("15:04:05"), prev.ID, prev.Submit.Format("15:04:05"), fmtEnd(prev.End))
+		}
+	}
+}
+
+func fmtEnd(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Format("15:04:05")
+}
+
+// checkNothingAfterDone: once a run has reached its targets it is never
+// submitted again.
+func (c *campaign) checkNothingAfterDone(r *run, jr journal) {
+	done := false
+	for _, rec := range jr.records {
+		switch {
+		case rec.Event == "run_target_reached":
+			done = true
+		case done && (rec.Event == "submit_intent" || rec.Event == "job_resubmitted"):
+			c.violate("after-done:"+r.name, "%s: %s at %s after run_target_reached", r.name, rec.Event, rec.Time.Format("15:04:05.000"))
+		}
+	}
+}
+
+func readLines(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}

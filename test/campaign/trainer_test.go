@@ -1,0 +1,151 @@
+package campaign
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// ckptFile matches the three files of a nanochat checkpoint (one rank).
+var ckptFile = regexp.MustCompile(`^(model|meta|optim)_(\d{6})(_rank0)?\.(pt|json)$`)
+
+// stepFiles groups a checkpoint directory's files by step.
+func stepFiles(dir string) map[int][]string {
+	entries, _ := os.ReadDir(dir)
+	steps := map[int][]string{}
+	for _, e := range entries {
+		m := ckptFile.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		steps[n] = append(steps[n], e.Name())
+	}
+	return steps
+}
+
+// complete is the test's own judgement, independent of the daemon's: the
+// model and the optimizer shard open as zip archives and the meta file is
+// JSON.
+func complete(dir string, step int) bool {
+	for _, name := range []string{fmt.Sprintf("model_%06d.pt", step), fmt.Sprintf("optim_%06d_rank0.pt", step)} {
+		zr, err := zip.OpenReader(filepath.Join(dir, name))
+		if err != nil {
+			return false
+		}
+		zr.Close()
+	}
+	b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("meta_%06d.json", step)))
+	return err == nil && json.Valid(b)
+}
+
+// watchCheckpoints notes, for every run, when a complete checkpoint first
+// appears: from then on no job of the run may start from scratch.
+func (c *campaign) watchCheckpoints(ctx context.Context) {
+	for {
+		pending := false
+		for _, r := range c.runs {
+			c.mu.Lock()
+			seen := !r.firstComplete.IsZero()
+			c.mu.Unlock()
+			if seen {
+				continue
+			}
+			pending = true
+			for step := range stepFiles(r.ckpt) {
+				if complete(r.ckpt, step) {
+					c.mu.Lock()
+					r.firstComplete = time.Now()
+					c.mu.Unlock()
+					c.logf("%s: first complete checkpoint, step %d", r.name, step)
+					break
+				}
+			}
+		}
+		if !pending {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// trainerPID finds the simulated trainer writing into dir, 0 if none.
+func trainerPID(dir string) int {
+	procs, _ := filepath.Glob("/proc/[0-9]*/comm")
+	want := []byte("\x00SIMTRAIN_CHECKPOINT_DIR=" + dir + "\x00")
+	for _, p := range procs {
+		comm, err := os.ReadFile(p)
+		if err != nil || string(bytes.TrimSpace(comm)) != "nsv-simtrain" {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join(filepath.Dir(p), "environ"))
+		if err != nil || !bytes.Contains(append([]byte{0}, env...), want) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		return pid
+	}
+	return 0
+}
+
+// tornSave kills a run's trainer with SIGKILL in the middle of a save, as
+// a node failure would, leaving the step's files torn under their final
+// names. The job then fails; the run must resume from an older step.
+func (c *campaign) tornSave() (bool, string) {
+	order := c.rng.Perm(len(c.runs))
+	for _, i := range order {
+		r := c.runs[i]
+		pid := trainerPID(r.ckpt)
+		if pid == 0 {
+			continue
+		}
+		// Steps torn earlier stay torn; only a step that is not yet
+		// whole and was not torn before is being saved now.
+		tornBefore := map[int]bool{}
+		for step, files := range stepFiles(r.ckpt) {
+			tornBefore[step] = len(files) < 3
+		}
+		// A save starts every saveEvery steps and takes half a second.
+		for end := time.Now().Add(3 * saveEvery * time.Duration(stepTime*float64(time.Second))); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			for step, files := range stepFiles(r.ckpt) {
+				if len(files) == 3 || tornBefore[step] {
+					continue
+				}
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+					return false, fmt.Sprintf("the trainer (PID %d) ended before the kill: %v", pid, err)
+				}
+				c.logf("%s: trainer killed in the save of step %d (files then: %v)", r.name, step, files)
+				return true, ""
+			}
+			if syscall.Kill(pid, 0) != nil {
+				break // the job ended meanwhile
+			}
+		}
+	}
+	return false, "no trainer in a save"
+}
+
+// provokeSubmission kills one running trainer (the job fails, with
+// progress), so that the daemon has a resubmission to make.
+func (c *campaign) provokeSubmission() {
+	for _, i := range c.rng.Perm(len(c.runs)) {
+		r := c.runs[i]
+		if pid := trainerPID(r.ckpt); pid != 0 && syscall.Kill(pid, syscall.SIGKILL) == nil {
+			c.logf("%s: trainer killed to provoke a resubmission", r.name)
+			c.fig.add("trainer_kills", 1)
+			return
+		}
+	}
+}
