@@ -163,6 +163,7 @@ func (c *campaign) stateDiskFull() (bool, string) {
 		return false, "no tmpfs for the state directory (needs root)"
 	}
 	filler := filepath.Join(c.stateFS, "filler")
+	from := time.Now()
 	f, err := os.Create(filler)
 	if err != nil {
 		return false, err.Error()
@@ -182,6 +183,9 @@ func (c *campaign) stateDiskFull() (bool, string) {
 	if err := os.Remove(filler); err != nil {
 		c.t.Fatal(err)
 	}
+	c.mu.Lock()
+	c.fullWindows = append(c.fullWindows, [2]time.Time{from, time.Now()})
+	c.mu.Unlock()
 	if !c.daemon.alive() {
 		c.logf("daemon life %d ended while the state disk was full: %v", c.daemon.n, c.daemon.exit())
 		c.fig.add("daemon_exits_disk_full", 1)

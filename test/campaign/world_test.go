@@ -56,6 +56,8 @@ type campaign struct {
 	// again at the next pass is counted once.
 	seen   map[string]bool
 	jobIDs map[string]bool // every job of the campaign seen so far
+	// fullWindows are the spans during which the state disk was full.
+	fullWindows [][2]time.Time
 }
 
 // Training shape: 0.1 s a step, a save (taking half a second, so that it
