@@ -27,6 +27,10 @@ func TestFaultCampaign(t *testing.T) {
 	c := newCampaign(t, k)
 	reported := false
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the daemon's last log lines (all of them in events.log with NSV_CAMPAIGN_KEEP):\n%s",
+				strings.Join(tailLines(readLines(filepath.Join(c.dir, "events.log")), 80), "\n"))
+		}
 		if t.Failed() && !reported {
 			t.Logf("%s\n%s\nreproduce: %s", c.fig.summary(k.seed), c.fig.table(), k.reproduce())
 		}
@@ -290,4 +294,8 @@ func readLines(path string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func tailLines(lines []string, n int) []string {
+	return lines[max(0, len(lines)-n):]
 }

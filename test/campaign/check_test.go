@@ -161,9 +161,11 @@ func (c *campaign) judgeJournalProblem(r *run, problem string) {
 	if m != nil {
 		at, _ = time.Parse(time.RFC3339Nano, m[1])
 	}
-	key := r.name + ":" + problem
+	// Every run's history reads the one journal: key by the line, torn
+	// at the end of the file or not.
+	key := "journal:" + problem
 	if m != nil {
-		key = r.name + ":" + m[1] // the same line, torn at the end or not
+		key = "journal:" + m[1]
 	}
 	c.mu.Lock()
 	expected := false

@@ -133,6 +133,7 @@ func (c *campaign) startDaemon(extra ...string) *daemonLife {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 64<<10), 4<<20)
 		for sc.Scan() {
+			c.transcribe(d.n, sc.Text())
 			e, ok := parseLine(sc.Text(), d.n)
 			if !ok {
 				d.keep(sc.Text())
@@ -211,4 +212,15 @@ func (d *daemonLife) exit() error {
 		return nil
 	}
 	return fmt.Errorf("%v; last lines:\n%s", d.waitErr, strings.Join(d.tail, "\n"))
+}
+
+// transcribe appends a line of a daemon's stderr to the campaign's
+// transcript, events.log, for the post-mortem of a failure.
+func (c *campaign) transcribe(life int, line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.transcript == nil {
+		return
+	}
+	fmt.Fprintf(c.transcript, "[%d] %s\n", life, line)
 }

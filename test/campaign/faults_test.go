@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -37,14 +38,15 @@ func allKinds() []kind {
 	}
 }
 
-// draw picks the next fault kind, by weight.
+// draw picks the next fault kind, by weight, and reseeds the details.
 func (c *campaign) draw() kind {
+	c.rng = rand.New(rand.NewPCG(c.k.seed, c.sched.Uint64()))
 	kinds := allKinds()
 	total := 0
 	for _, k := range kinds {
 		total += k.weight
 	}
-	n := c.rng.IntN(total)
+	n := c.sched.IntN(total)
 	for _, k := range kinds {
 		if n -= k.weight; n < 0 {
 			return k
@@ -97,6 +99,16 @@ func (c *campaign) armSbatch(name string) (bool, string) {
 	}
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		c.t.Fatal(err)
+	}
+	// Give the daemon a submission to make, and the wrapper a chance to
+	// fire before the next fault; unfired, it stays armed.
+	fired := len(readLines(filepath.Join(c.controlDir, firedLog)))
+	c.provokeSubmission()
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		if len(readLines(filepath.Join(c.controlDir, firedLog))) > fired {
+			c.logf("sbatch wrapper fired: %s", name)
+			break
+		}
 	}
 	return true, ""
 }

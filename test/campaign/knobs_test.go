@@ -13,6 +13,7 @@ type knobs struct {
 	duration    time.Duration // how long faults are injected
 	dirAway     bool          // inject checkpoint_dir_away
 	slurmFaults bool          // may stop slurmdbd and slurmctld
+	keep        string        // NSV_CAMPAIGN_KEEP: a directory to keep the campaign in
 }
 
 const defaultDuration = 2 * time.Minute
@@ -34,6 +35,7 @@ func readKnobs(t *testing.T) knobs {
 		}
 		k.duration = d
 	}
+	k.keep = os.Getenv("NSV_CAMPAIGN_KEEP")
 	k.dirAway = os.Getenv("NSV_CAMPAIGN_DIR_AWAY") == "1"
 	k.slurmFaults = os.Getenv("NSV_CAMPAIGN_SLURM_FAULTS") != "0"
 	return k

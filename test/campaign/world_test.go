@@ -29,10 +29,13 @@ type run struct {
 // campaign is the world of one TestFaultCampaign: the runs, the daemon's
 // config and state, the sbatch wrapper's control directory, the figures.
 type campaign struct {
-	t       *testing.T
-	k       knobs
-	rng     *rand.Rand
-	started time.Time
+	t *testing.T
+	k knobs
+	// sched draws the fault kinds; rng, seeded afresh from sched at every
+	// step, draws the faults' details. So the sequence of kinds follows
+	// from the seed alone, whatever each fault met.
+	sched, rng *rand.Rand
+	started    time.Time
 
 	dir        string
 	configPath string
@@ -54,8 +57,9 @@ type campaign struct {
 	fig figures
 	// seen holds every violation already reported, so that one found
 	// again at the next pass is counted once.
-	seen   map[string]bool
-	jobIDs map[string]bool // every job of the campaign seen so far
+	seen       map[string]bool
+	jobIDs     map[string]bool // every job of the campaign seen so far
+	transcript *os.File        // events.log: every life's stderr
 	// fullWindows are the spans during which the state disk was full.
 	fullWindows [][2]time.Time
 }
@@ -71,11 +75,19 @@ const (
 func newCampaign(t *testing.T, k knobs) *campaign {
 	t.Helper()
 	dir := t.TempDir()
+	if k.keep != "" {
+		// Kept after the test, for a post-mortem.
+		dir = filepath.Join(k.keep, fmt.Sprintf("seed-%d-%s", k.seed, time.Now().Format("150405")))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("NSV_CAMPAIGN_KEEP: keeping the runs, logs and transcript in %s", dir)
+	}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	c := &campaign{
-		t: t, k: k, rng: rand.New(rand.NewPCG(k.seed, 0xca3a)), started: time.Now(),
+		t: t, k: k, sched: rand.New(rand.NewPCG(k.seed, 0x5c4e)), started: time.Now(),
 		dir:        dir,
 		configPath: filepath.Join(dir, "config.yaml"),
 		binDir:     filepath.Join(dir, "slurm-bin"),
@@ -89,6 +101,17 @@ func newCampaign(t *testing.T, k knobs) *campaign {
 	// the end (see targets).
 	c.steps = max(300, int(k.duration.Seconds()/2/stepTime)/saveEvery*saveEvery)
 	c.stateDir = c.mountStateFS()
+	tr, err := os.Create(filepath.Join(dir, "events.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.transcript = tr
+	t.Cleanup(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.transcript.Close()
+		c.transcript = nil
+	})
 	for _, d := range []string{c.binDir, c.controlDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -105,7 +128,8 @@ func newCampaign(t *testing.T, k knobs) *campaign {
 		c.runs = append(c.runs, r)
 		t.Cleanup(func() { _, _ = slurmlab.Cmd("scancel", "--name="+r.name) })
 	}
-	c.cfg = configVariant{poll: "2s", maxBackoff: "4s"}
+	c.rng = rand.New(rand.NewPCG(k.seed, 0))
+	c.cfg = goodVariants[0]
 	c.writeConfig(c.cfg.text(c))
 	return c
 }
@@ -129,6 +153,11 @@ func (c *campaign) mountStateFS() string {
 	}
 	c.stateFS = fs
 	c.t.Cleanup(func() {
+		if c.k.keep != "" {
+			if out, err := exec.Command("cp", "-a", state, filepath.Join(c.dir, "state")).CombinedOutput(); err != nil {
+				c.t.Logf("keeping the state directory: %v: %s", err, out)
+			}
+		}
 		if err := syscall.Unmount(fs, syscall.MNT_DETACH); err != nil {
 			c.t.Errorf("unmount %s: %v", fs, err)
 		}
