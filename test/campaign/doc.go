@@ -30,7 +30,7 @@
 // fault is deferred and counted as such.
 //
 // Knobs: NSV_CAMPAIGN_SEED (default: from the clock; printed),
-// NSV_CAMPAIGN_DURATION (how long faults are injected; default 2m),
+// NSV_CAMPAIGN_DURATION (how long faults are injected; default 90s),
 // NSV_CAMPAIGN_DIR_AWAY=1, NSV_CAMPAIGN_SLURM_FAULTS=0 (never stop a Slurm
 // daemon), NSV_CAMPAIGN_KEEP=DIR (keep the runs' directories, the daemon's
 // state and its log transcript, events.log, under DIR). The test skips when no cluster answers and fails instead when

@@ -16,7 +16,7 @@ type knobs struct {
 	keep        string        // NSV_CAMPAIGN_KEEP: a directory to keep the campaign in
 }
 
-const defaultDuration = 2 * time.Minute
+const defaultDuration = 90 * time.Second
 
 func readKnobs(t *testing.T) knobs {
 	t.Helper()
