@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // event is one JSON log line of the daemon: its name (the message) and
@@ -23,44 +24,14 @@ type event struct {
 	Fields map[string]any
 }
 
-// str is a field as text; whole numbers print without a decimal point.
-func (e event) str(key string) string {
-	switch v := e.Fields[key].(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case float64:
-		if v == float64(int64(v)) {
-			return fmt.Sprint(int64(v))
-		}
-		return fmt.Sprint(v)
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-}
+func (e event) str(key string) string { return slurmlab.FieldText(e.Fields[key]) }
 
 func parseLine(line string, life int) (event, bool) {
-	var m map[string]any
-	if err := json.Unmarshal([]byte(line), &m); err != nil {
+	l, err := slurmlab.ParseLogLine(line)
+	if err != nil || l.Event == "" {
 		return event{}, false
 	}
-	e := event{Life: life, Fields: map[string]any{}}
-	for k, v := range m {
-		switch k {
-		case "event":
-			e.Name, _ = v.(string)
-		case "level":
-			e.Level, _ = v.(string)
-		case "ts":
-			s, _ := v.(string)
-			e.Time, _ = time.Parse("2006-01-02T15:04:05.000Z0700", s)
-		default:
-			e.Fields[k] = v
-		}
-	}
-	return e, e.Name != ""
+	return event{Life: life, Time: l.Time, Name: l.Event, Level: l.Level, Fields: l.Fields}, true
 }
 
 // eventLog holds the events of every life of the daemon, in order.
