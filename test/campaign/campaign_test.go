@@ -70,7 +70,7 @@ func (c *campaign) faultPhase() {
 			c.logf("step %d: %s skipped: %s", step, k.name, why)
 		}
 		c.ensureDaemon()
-		c.sleep(c.between(time.Second, 4*time.Second))
+		time.Sleep(c.between(time.Second, 4*time.Second))
 		c.check(fmt.Sprintf("step %d (%s)", step, k.name))
 		if c.t.Failed() && c.fig.get("violations") > 3 {
 			c.logf("stopping the fault phase: enough evidence")

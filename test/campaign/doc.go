@@ -24,10 +24,19 @@
 // injected: the daemon reads the host's clock and has no offset knob, and
 // stepping the host clock would disturb everything else on the machine.
 //
-// Stopping a Slurm daemon disturbs every other test on the cluster, so it
+// Stopping a Slurm daemon disturbs every other user of the cluster, so it
 // happens only while no suite that cannot stand it holds the cluster (see
-// test/internal/slurmlab) and no other outage is under way; otherwise that
-// fault is deferred and counted as such.
+// test/internal/slurmlab), no other outage is under way and no job but the
+// campaign's is queued; otherwise that fault is deferred and counted as
+// such. The daemon is started again from its own command line and
+// environment, whatever started it. The campaign's jobs are niced, so that
+// they give way to other tests' jobs.
+//
+// After the fault phase the faults stop, and a last life of the daemon
+// (with --exit-when-done) must take every run to its targets within three
+// minutes (the fault phase's length if longer), more while a run's job is
+// queued behind other users' jobs, twelve at the most. Then the final
+// checks compare the journal with everything Slurm ran.
 //
 // Knobs: NSV_CAMPAIGN_SEED (default: from the clock; printed),
 // NSV_CAMPAIGN_DURATION (how long faults are injected; default 90s),

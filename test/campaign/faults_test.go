@@ -58,11 +58,11 @@ func (c *campaign) draw() kind {
 // daemonKill kills the daemon at a random instant and restarts it after
 // a short while, as systemd's Restart= or a user would.
 func (c *campaign) daemonKill() (bool, string) {
-	c.sleep(c.between(0, 2*time.Second))
+	time.Sleep(c.between(0, 2*time.Second))
 	d := c.daemon
 	d.kill()
 	<-d.done
-	c.sleep(c.between(0, 3*time.Second))
+	time.Sleep(c.between(0, 3*time.Second))
 	c.startDaemon()
 	return true, ""
 }
@@ -85,7 +85,7 @@ func (c *campaign) daemonKillOnIntent() (bool, string) {
 		}
 		return false, "no submission within 20s"
 	}
-	c.sleep(c.between(0, 2*time.Second))
+	time.Sleep(c.between(0, 2*time.Second))
 	c.startDaemon()
 	return true, ""
 }
@@ -145,7 +145,7 @@ func (c *campaign) configBadEdit() (bool, string) {
 	if !c.waitEvent(from, "config_rejected", 20*time.Second) {
 		c.violate("reject:"+fmt.Sprint(from), "a bad config edit (%s) was not rejected within 20s", edit.name)
 	}
-	c.sleep(c.between(time.Second, 4*time.Second))
+	time.Sleep(c.between(time.Second, 4*time.Second))
 	if !c.daemon.alive() {
 		c.violate("badcfg-exit:"+fmt.Sprint(c.daemon.n), "daemon life %d ended while the config was bad (%s): %v",
 			c.daemon.n, edit.name, c.daemon.exit())
@@ -191,7 +191,7 @@ func (c *campaign) stateDiskFull() (bool, string) {
 		c.t.Fatalf("filling %s: %v", c.stateFS, werr)
 	}
 	c.diskFull = true
-	c.sleep(c.between(3*time.Second, 8*time.Second))
+	time.Sleep(c.between(3*time.Second, 8*time.Second))
 	if err := os.Remove(filler); err != nil {
 		c.t.Fatal(err)
 	}
@@ -199,8 +199,12 @@ func (c *campaign) stateDiskFull() (bool, string) {
 	c.fullWindows = append(c.fullWindows, [2]time.Time{from, time.Now()})
 	c.mu.Unlock()
 	if !c.daemon.alive() {
+		// Not a violation: a daemon that cannot write its state may stop,
+		// as long as it decided nothing it could not record; the checks
+		// see to that. Its service manager starts it again.
 		c.logf("daemon life %d ended while the state disk was full: %v", c.daemon.n, c.daemon.exit())
 		c.fig.add("daemon_exits_disk_full", 1)
+		c.startDaemon()
 	}
 	c.diskFull = false
 	return true, ""
@@ -219,7 +223,7 @@ func (c *campaign) ckptDirAway() (bool, string) {
 		c.t.Fatalf("moving %s away: %v", r.ckpt, err)
 	}
 	c.logf("%s: checkpoint directory away", r.name)
-	c.sleep(c.between(3*time.Second, 8*time.Second))
+	time.Sleep(c.between(3*time.Second, 8*time.Second))
 	c.bringBack(r.ckpt, away)
 	return true, ""
 }

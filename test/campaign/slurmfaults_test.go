@@ -53,7 +53,7 @@ func (c *campaign) slurmRestart(name string) (bool, string) {
 	}
 	hold := c.between(2*time.Second, 6*time.Second)
 	c.logf("%s stopped; back in %.1fs", name, hold.Seconds())
-	c.sleep(hold)
+	time.Sleep(hold)
 	start := time.Now()
 	if err := p.start(); err != nil {
 		c.t.Fatalf("starting %s again: %v", name, err)

@@ -239,9 +239,6 @@ func (c *campaign) logf(format string, args ...any) {
 	c.t.Logf("+%6.1fs %s", time.Since(c.started).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// sleep waits for d; the faults' holds and gaps go through it.
-func (c *campaign) sleep(d time.Duration) { time.Sleep(d) }
-
 // between is a duration drawn uniformly from [lo, hi].
 func (c *campaign) between(lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(c.rng.Int64N(int64(hi-lo)+1))
