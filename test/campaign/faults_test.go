@@ -32,6 +32,7 @@ func allKinds() []kind {
 		{"config_good_edit", 1, (*campaign).configGoodEdit},
 		{"config_bad_edit", 1, (*campaign).configBadEdit},
 		{"state_disk_full", 1, (*campaign).stateDiskFull},
+		{"checkpoint_clock_ahead", 1, (*campaign).checkpointClockAhead},
 		{"clock_step", 1, func(*campaign) (bool, string) {
 			return false, "not injectable: the daemon reads the host clock and has no offset knob"
 		}},
@@ -41,7 +42,12 @@ func allKinds() []kind {
 // draw picks the next fault kind, by weight, and reseeds the details.
 func (c *campaign) draw() kind {
 	c.rng = rand.New(rand.NewPCG(c.k.seed, c.sched.Uint64()))
-	kinds := allKinds()
+	var kinds []kind
+	for _, k := range allKinds() {
+		if c.k.kinds == nil || c.k.kinds[k.name] {
+			kinds = append(kinds, k)
+		}
+	}
 	total := 0
 	for _, k := range kinds {
 		total += k.weight

@@ -1,8 +1,11 @@
 package campaign
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,10 +13,11 @@ import (
 // knobs are the campaign's environment settings.
 type knobs struct {
 	seed        uint64
-	duration    time.Duration // how long faults are injected
-	dirAway     bool          // inject checkpoint_dir_away
-	slurmFaults bool          // may stop slurmdbd and slurmctld
-	keep        string        // NSV_CAMPAIGN_KEEP: a directory to keep the campaign in
+	duration    time.Duration   // how long faults are injected
+	dirAway     bool            // inject checkpoint_dir_away
+	slurmFaults bool            // may stop slurmdbd and slurmctld
+	keep        string          // NSV_CAMPAIGN_KEEP: a directory to keep the campaign in
+	kinds       map[string]bool // NSV_CAMPAIGN_KINDS: draw only these; nil: all
 }
 
 const defaultDuration = 90 * time.Second
@@ -36,6 +40,19 @@ func readKnobs(t *testing.T) knobs {
 		k.duration = d
 	}
 	k.keep = os.Getenv("NSV_CAMPAIGN_KEEP")
+	if v := os.Getenv("NSV_CAMPAIGN_KINDS"); v != "" {
+		k.kinds = map[string]bool{}
+		known := map[string]bool{}
+		for _, kd := range allKinds() {
+			known[kd.name] = true
+		}
+		for _, name := range strings.Split(v, ",") {
+			if !known[name] {
+				t.Fatalf("NSV_CAMPAIGN_KINDS: no fault kind %q", name)
+			}
+			k.kinds[name] = true
+		}
+	}
 	k.dirAway = os.Getenv("NSV_CAMPAIGN_DIR_AWAY") == "1"
 	k.slurmFaults = os.Getenv("NSV_CAMPAIGN_SLURM_FAULTS") != "0"
 	return k
@@ -52,6 +69,9 @@ func (k knobs) reproduce() string {
 	}
 	if !k.slurmFaults {
 		s += " NSV_CAMPAIGN_SLURM_FAULTS=0"
+	}
+	if k.kinds != nil {
+		s += " NSV_CAMPAIGN_KINDS=" + strings.Join(slices.Sorted(maps.Keys(k.kinds)), ",")
 	}
 	return s + " NSV_REQUIRE_SLURM=1 go test -count=1 -run TestFaultCampaign -v ./test/campaign/"
 }

@@ -149,3 +149,45 @@ func (c *campaign) provokeSubmission() {
 		}
 	}
 }
+
+// clockAhead is how far ahead of the daemon's clock a trainer node's clock
+// runs in checkpoint_clock_ahead.
+const clockAhead = 10 * time.Minute
+
+// checkpointClockAhead plays a training node whose clock runs ahead of the
+// daemon's (a clock step on the node, or on the file server): the next
+// checkpoint it saves is stamped ten minutes in the future, and then the
+// job dies. The step is complete; the daemon must not hold the run until
+// the stamp is in the past.
+func (c *campaign) checkpointClockAhead() (bool, string) {
+	for _, i := range c.rng.Perm(len(c.runs)) {
+		r := c.runs[i]
+		pid := trainerPID(r.ckpt)
+		if pid == 0 {
+			continue
+		}
+		before := stepFiles(r.ckpt)
+		for end := time.Now().Add(3 * saveEvery * time.Duration(stepTime*float64(time.Second))); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			for step := range stepFiles(r.ckpt) {
+				if _, old := before[step]; old || !complete(r.ckpt, step) {
+					continue
+				}
+				future := time.Now().Add(clockAhead)
+				for _, name := range stepFiles(r.ckpt)[step] {
+					if err := os.Chtimes(filepath.Join(r.ckpt, name), future, future); err != nil {
+						c.t.Fatal(err)
+					}
+				}
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+					return false, fmt.Sprintf("the trainer (PID %d) ended before the kill: %v", pid, err)
+				}
+				c.logf("%s: step %d stamped %s ahead, then its trainer killed", r.name, step, clockAhead)
+				return true, ""
+			}
+			if syscall.Kill(pid, 0) != nil {
+				break
+			}
+		}
+	}
+	return false, "no trainer saved a checkpoint"
+}
