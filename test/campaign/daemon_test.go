@@ -108,6 +108,10 @@ func (c *campaign) startDaemon(extra ...string) *daemonLife {
 			e, ok := parseLine(sc.Text(), d.n)
 			if !ok {
 				d.keep(sc.Text())
+				if strings.Contains(sc.Text(), "WARNING: DATA RACE") {
+					// The report follows in the transcript.
+					c.violate(fmt.Sprintf("race:%d", d.n), "daemon life %d (built with -race) reports a data race", d.n)
+				}
 				continue
 			}
 			if e.Name == "submit_intent" && d.killOnIntent.CompareAndSwap(true, false) {
