@@ -58,6 +58,10 @@ func TestFaultCampaign(t *testing.T) {
 // spent.
 func (c *campaign) faultPhase() {
 	end := time.Now().Add(c.k.duration)
+	if left := c.timeLeft() - 5*time.Minute; left < c.k.duration {
+		c.t.Fatalf("go test -timeout leaves %s; the campaign needs its %s of faults and minutes to settle: raise -timeout",
+			c.timeLeft().Round(time.Second), c.k.duration)
+	}
 	for step := 1; time.Now().Before(end); step++ {
 		c.ensureDaemon()
 		k := c.draw()
@@ -121,7 +125,7 @@ func (c *campaign) settle() {
 		case <-deadline:
 			// On a shared cluster other users' jobs may hold every CPU:
 			// a run whose job is queued is waiting for Slurm, not stuck.
-			if pending := c.pendingJob(); pending != "" && time.Since(start) < maxSettle {
+			if pending := c.pendingJob(); pending != "" && time.Since(start) < maxSettle && c.timeLeft() > time.Minute {
 				c.logf("job %s is pending: the runs get 30s more", pending)
 				deadline = time.After(30 * time.Second)
 				continue
@@ -137,6 +141,15 @@ func (c *campaign) settle() {
 
 // maxSettle bounds the settling, however busy the cluster.
 const maxSettle = 12 * time.Minute
+
+// timeLeft is the time until go test's -timeout ends the test binary
+// (which skips every cleanup: jobs, mounts); long if there is none.
+func (c *campaign) timeLeft() time.Duration {
+	if d, ok := c.t.Deadline(); ok {
+		return time.Until(d)
+	}
+	return time.Hour
+}
 
 // pendingJob names a job of the campaign that squeue lists as pending.
 func (c *campaign) pendingJob() string {

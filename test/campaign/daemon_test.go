@@ -92,6 +92,8 @@ func (c *campaign) startDaemon(extra ...string) *daemonLife {
 	d.cmd = exec.Command(lab.DaemonBin, args...)
 	d.cmd.Dir = c.dir
 	d.cmd.WaitDelay = 5 * time.Second
+	// A test binary that dies (go test's -timeout) takes the daemon along.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		c.t.Fatalf("daemon stderr: %v", err)
