@@ -40,7 +40,7 @@ func TestFaultCampaign(t *testing.T) {
 	go func() { c.watchCheckpoints(ctx); close(watched) }()
 	t.Cleanup(func() { cancel(); <-watched })
 
-	c.logf("%d runs of %d steps; faults for %s", len(c.runs), c.steps, k.duration)
+	c.logf("%d runs of %d steps at a time; faults for %s", runsInPlay, trainSteps, k.duration)
 	c.startDaemon()
 	c.faultPhase()
 	c.settle()
@@ -64,6 +64,7 @@ func (c *campaign) faultPhase() {
 	}
 	for step := 1; time.Now().Before(end); step++ {
 		c.ensureDaemon()
+		c.replaceDone()
 		k := c.draw()
 		ok, why := k.inject(c)
 		if ok {
@@ -80,6 +81,34 @@ func (c *campaign) faultPhase() {
 			c.logf("stopping the fault phase: enough evidence")
 			break
 		}
+	}
+}
+
+// replaceDone takes the runs that are done out of the config and puts new
+// ones in, as a user starting the next model does: a good config edit.
+func (c *campaign) replaceDone() {
+	rows, err := c.status()
+	if err != nil {
+		return // a pass will say why
+	}
+	done := map[string]bool{}
+	for _, r := range rows {
+		done[r.Run] = r.Phase == "done"
+	}
+	replaced := 0
+	for _, r := range c.active() {
+		if done[r.name] {
+			c.mu.Lock()
+			r.retired = true
+			c.mu.Unlock()
+			c.newRun()
+			replaced++
+		}
+	}
+	if replaced > 0 {
+		c.writeConfig(c.cfg.text(c))
+		c.fig.add("runs_replaced", replaced)
+		c.logf("%d done runs replaced by new ones", replaced)
 	}
 }
 
@@ -111,7 +140,7 @@ func (c *campaign) settle() {
 	}
 	last := c.startDaemon("--exit-when-done")
 	start := time.Now()
-	bound := max(3*time.Minute, c.k.duration)
+	bound := 3 * time.Minute
 	c.logf("settling: faults off; the runs have %s to reach their targets, more while their jobs wait for the cluster", bound)
 	deadline := time.After(bound)
 	for {
@@ -214,11 +243,14 @@ func (c *campaign) finalChecks() {
 		c.t.Fatalf("final sacct: %v", err)
 	}
 	c.noteJobs(jobs)
-	for _, r := range c.runs {
+	for _, r := range c.allRuns() {
 		jr, err := c.readJournal(r)
 		if err != nil {
 			c.violate("journal-final:"+r.name, "%v", err)
 			continue
+		}
+		if r.retired && !jr.reached() {
+			c.violate("retired:"+r.name, "run %s was retired as done, but its journal has no run_target_reached", r.name)
 		}
 		c.checkAccounted(r, jr, jobs)
 		c.checkLifetimes(r, jobs)
@@ -253,7 +285,7 @@ func (c *campaign) waitJobsEnded() {
 		}
 	}
 	c.logf("jobs still live 90s after the last daemon exited; cancelling them")
-	for _, r := range c.runs {
+	for _, r := range c.allRuns() {
 		_, _ = slurmlab.Cmd("scancel", "--name="+r.name)
 	}
 }

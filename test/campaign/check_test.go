@@ -29,7 +29,7 @@ var liveStates = map[string]bool{"PENDING": true, "RUNNING": true, "REQUEUED": t
 
 // runOf names the campaign run a job belongs to by its name or its tag.
 func (c *campaign) runOf(name, comment string) *run {
-	for _, r := range c.runs {
+	for _, r := range c.allRuns() {
 		if name == r.name || strings.HasPrefix(comment, "nsv:"+r.name+":") {
 			return r
 		}
@@ -110,6 +110,16 @@ type record struct {
 	Time   time.Time      `json:"time"`
 	Event  string         `json:"event"`
 	Fields map[string]any `json:"fields"`
+}
+
+// reached reports whether the journal says the run reached its targets.
+func (j journal) reached() bool {
+	for _, rec := range j.records {
+		if rec.Event == "run_target_reached" {
+			return true
+		}
+	}
+	return false
 }
 
 func (r record) str(key string) string { return event{Fields: r.Fields}.str(key) }
@@ -201,7 +211,7 @@ func (c *campaign) check(label string) {
 	}
 	c.noteJobs(jobs)
 	journals := map[string]journal{}
-	for _, r := range c.runs {
+	for _, r := range c.allRuns() {
 		j, err := c.readJournal(r)
 		if err != nil {
 			c.violate("journal:"+err.Error(), "after %s: journal of %s unreadable: %v", label, r.name, err)

@@ -36,7 +36,7 @@ func (v configVariant) text(c *campaign) string {
 	fmt.Fprintf(&b, "poll_interval: %s\nstate_dir: %s\n", v.poll, strconv.Quote(c.stateDir))
 	fmt.Fprintf(&b, "slurm:\n  bin_dir: %s\n  command_timeout: %s\n", strconv.Quote(c.binDir), commandTimeout)
 	b.WriteString("runs:\n")
-	for _, r := range c.runs {
+	for _, r := range c.active() {
 		fmt.Fprintf(&b, "  %s:\n", r.name)
 		fmt.Fprintf(&b, "    script: %s\n", strconv.Quote(lab.RepoRoot+"/deploy/demo/train_d20_sim.sh"))
 		fmt.Fprintf(&b, "    workdir: %s\n", strconv.Quote(r.dir))
@@ -52,7 +52,7 @@ func (v configVariant) text(c *campaign) string {
 		env := map[string]string{
 			"NSV_SIMTRAIN":               lab.SimBin,
 			"SIMTRAIN_CHECKPOINT_DIR":    r.ckpt,
-			"SIMTRAIN_NUM_ITERATIONS":    strconv.Itoa(c.steps),
+			"SIMTRAIN_NUM_ITERATIONS":    strconv.Itoa(trainSteps),
 			"SIMTRAIN_STEP_TIME":         fmt.Sprint(stepTime),
 			"SIMTRAIN_SAVE_EVERY":        strconv.Itoa(saveEvery),
 			"SIMTRAIN_SAVE_SECONDS":      "0.5",

@@ -32,10 +32,13 @@
 // environment, whatever started it. The campaign's jobs are niced, so that
 // they give way to other tests' jobs.
 //
-// After the fault phase the faults stop, and a last life of the daemon
-// (with --exit-when-done) must take every run to its targets within three
-// minutes (the fault phase's length if longer), more while a run's job is
-// queued behind other users' jobs, twelve at the most. Then the final
+// Three runs are in the config at a time, each a minute of training when
+// undisturbed; a run that is done is replaced by a new one (a good config
+// edit, as a user starting the next model makes), so a long campaign keeps
+// training. After the fault phase the faults stop, and a last life of the
+// daemon (with --exit-when-done) must take every run to its targets within
+// three minutes, more while a run's job is queued behind other users'
+// jobs, twelve at the most. Then the final
 // checks compare the journal with everything Slurm ran.
 //
 // Knobs: NSV_CAMPAIGN_SEED (default: from the clock; printed),

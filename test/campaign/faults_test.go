@@ -223,7 +223,8 @@ func (c *campaign) ckptDirAway() (bool, string) {
 	if !c.k.dirAway {
 		return false, "off (NSV_CAMPAIGN_DIR_AWAY=1 turns it on)"
 	}
-	r := c.runs[c.rng.IntN(len(c.runs))]
+	runs := c.active()
+	r := runs[c.rng.IntN(len(runs))]
 	away := r.ckpt + ".away"
 	if err := os.Rename(r.ckpt, away); err != nil {
 		c.t.Fatalf("moving %s away: %v", r.ckpt, err)

@@ -51,15 +51,13 @@ func complete(dir string, step int) bool {
 // appears: from then on no job of the run may start from scratch.
 func (c *campaign) watchCheckpoints(ctx context.Context) {
 	for {
-		pending := false
-		for _, r := range c.runs {
+		for _, r := range c.allRuns() {
 			c.mu.Lock()
 			seen := !r.firstComplete.IsZero()
 			c.mu.Unlock()
 			if seen {
 				continue
 			}
-			pending = true
 			for step := range stepFiles(r.ckpt) {
 				if complete(r.ckpt, step) {
 					c.mu.Lock()
@@ -69,9 +67,6 @@ func (c *campaign) watchCheckpoints(ctx context.Context) {
 					break
 				}
 			}
-		}
-		if !pending {
-			return
 		}
 		select {
 		case <-ctx.Done():
@@ -104,9 +99,9 @@ func trainerPID(dir string) int {
 // a node failure would, leaving the step's files torn under their final
 // names. The job then fails; the run must resume from an older step.
 func (c *campaign) tornSave() (bool, string) {
-	order := c.rng.Perm(len(c.runs))
-	for _, i := range order {
-		r := c.runs[i]
+	runs := c.active()
+	for _, i := range c.rng.Perm(len(runs)) {
+		r := runs[i]
 		pid := trainerPID(r.ckpt)
 		if pid == 0 {
 			continue
@@ -140,8 +135,9 @@ func (c *campaign) tornSave() (bool, string) {
 // provokeSubmission kills one running trainer (the job fails, with
 // progress), so that the daemon has a resubmission to make.
 func (c *campaign) provokeSubmission() {
-	for _, i := range c.rng.Perm(len(c.runs)) {
-		r := c.runs[i]
+	runs := c.active()
+	for _, i := range c.rng.Perm(len(runs)) {
+		r := runs[i]
 		if pid := trainerPID(r.ckpt); pid != 0 && syscall.Kill(pid, syscall.SIGKILL) == nil {
 			c.logf("%s: trainer killed to provoke a resubmission", r.name)
 			c.fig.add("trainer_kills", 1)
@@ -160,8 +156,9 @@ const clockAhead = 10 * time.Minute
 // job dies. The step is complete; the daemon must not hold the run until
 // the stamp is in the past.
 func (c *campaign) checkpointClockAhead() (bool, string) {
-	for _, i := range c.rng.Perm(len(c.runs)) {
-		r := c.runs[i]
+	runs := c.active()
+	for _, i := range c.rng.Perm(len(runs)) {
+		r := runs[i]
 		pid := trainerPID(r.ckpt)
 		if pid == 0 {
 			continue

@@ -19,8 +19,11 @@ import (
 // run is one supervised training run of the campaign.
 type run struct {
 	name string // run name in the config, also its job name
-	dir  string // workdir: slurm-<id>.out land here
-	ckpt string
+	// retired: done, and taken out of the config to make room for a new
+	// run, so that a long campaign always has runs in training.
+	retired bool
+	dir     string // workdir: slurm-<id>.out land here
+	ckpt    string
 	// firstComplete is when the test first saw a complete checkpoint in
 	// ckpt; a job submitted after it must resume.
 	firstComplete time.Time
@@ -43,8 +46,7 @@ type campaign struct {
 	stateFS    string // tmpfs mount holding stateDir; "" when not root
 	binDir     string // slurm.bin_dir: real tools and the sbatch wrapper
 	controlDir string // files that arm the wrapper's faults
-	runs       []*run
-	steps      int // training steps of every run
+	runs       []*run // guarded by mu: the checkpoint watcher reads it
 
 	cfg      configVariant // the config on disk when it is a good one
 	events   *eventLog
@@ -64,9 +66,12 @@ type campaign struct {
 	fullWindows [][2]time.Time
 }
 
-// Training shape: 0.1 s a step, a save (taking half a second, so that it
-// can be torn) and an evaluation every 50 steps.
+// Training shape: 500 steps of 0.1 s, a save (taking half a second, so
+// that it can be torn) and an evaluation every 50 steps. A run reaches its
+// targets in its last evaluations (see targetValBPB). runsInPlay runs are
+// in the config at any time; a long campaign replaces those that are done.
 const (
+	trainSteps = 500
 	stepTime   = 0.1
 	saveEvery  = 50
 	runsInPlay = 3
@@ -96,10 +101,6 @@ func newCampaign(t *testing.T, k knobs) *campaign {
 		seen:       map[string]bool{},
 		fig:        newFigures(),
 	}
-	// Every run trains for about half the fault phase when undisturbed,
-	// so faults meet runs in every state, and reaches its targets near
-	// the end (see targets).
-	c.steps = max(300, int(k.duration.Seconds()/2/stepTime)/saveEvery*saveEvery)
 	c.stateDir = c.mountStateFS()
 	tr, err := os.Create(filepath.Join(dir, "events.log"))
 	if err != nil {
@@ -118,20 +119,46 @@ func newCampaign(t *testing.T, k knobs) *campaign {
 		}
 	}
 	c.writeWrappers()
-	for i := range runsInPlay {
-		r := &run{name: fmt.Sprintf("nsvc-%d-r%d", os.Getpid(), i+1)}
-		r.dir = filepath.Join(dir, "runs", r.name)
-		r.ckpt = filepath.Join(r.dir, "ckpt")
-		if err := os.MkdirAll(r.ckpt, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		c.runs = append(c.runs, r)
-		t.Cleanup(func() { _, _ = slurmlab.Cmd("scancel", "--name="+r.name) })
+	for range runsInPlay {
+		c.newRun()
 	}
 	c.rng = rand.New(rand.NewPCG(k.seed, 0))
 	c.cfg = goodVariants[0]
 	c.writeConfig(c.cfg.text(c))
 	return c
+}
+
+// newRun adds a run to the campaign (the config is written by the caller).
+func (c *campaign) newRun() *run {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := &run{name: fmt.Sprintf("nsvc-%d-r%d", os.Getpid(), len(c.runs)+1)}
+	r.dir = filepath.Join(c.dir, "runs", r.name)
+	r.ckpt = filepath.Join(r.dir, "ckpt")
+	if err := os.MkdirAll(r.ckpt, 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	c.runs = append(c.runs, r)
+	c.t.Cleanup(func() { _, _ = slurmlab.Cmd("scancel", "--name="+r.name) })
+	return r
+}
+
+// allRuns is every run of the campaign, retired ones included.
+func (c *campaign) allRuns() []*run {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*run(nil), c.runs...)
+}
+
+// active is the runs in the config.
+func (c *campaign) active() []*run {
+	var list []*run
+	for _, r := range c.allRuns() {
+		if !r.retired {
+			list = append(list, r)
+		}
+	}
+	return list
 }
 
 // mountStateFS puts the state directory on a tmpfs of its own, so that
