@@ -20,9 +20,11 @@
 // trainer killed in the middle of a checkpoint save (a torn save); config
 // edits, good and bad; the state directory's file system filled up (a small
 // tmpfs, when the test runs as root); the checkpoint directory moved away
-// and back (off unless NSV_CAMPAIGN_DIR_AWAY=1). Clock steps are not
-// injected: the daemon reads the host's clock and has no offset knob, and
-// stepping the host clock would disturb everything else on the machine.
+// and back (off unless NSV_CAMPAIGN_DIR_AWAY=1); a training node whose
+// clock runs ahead, stamping a checkpoint ten minutes in the future before
+// its job dies. The daemon's own clock is not stepped: the daemon reads the
+// host's clock and has no offset knob, and stepping the host clock would
+// disturb everything else on the machine (the table says so).
 //
 // Stopping a Slurm daemon disturbs every other user of the cluster, so it
 // happens only while no suite that cannot stand it holds the cluster (see
@@ -37,17 +39,19 @@
 // edit, as a user starting the next model makes), so a long campaign keeps
 // training. After the fault phase the faults stop, and a last life of the
 // daemon (with --exit-when-done) must take every run to its targets within
-// three minutes, more while a run's job is queued behind other users'
-// jobs, twelve at the most. Then the final
-// checks compare the journal with everything Slurm ran.
+// three minutes, more while a run's job is queued behind other users' jobs,
+// twelve at the most. Then the final checks compare the journal with
+// everything Slurm ran.
 //
 // Knobs: NSV_CAMPAIGN_SEED (default: from the clock; printed),
 // NSV_CAMPAIGN_DURATION (how long faults are injected; default 90s),
-// NSV_CAMPAIGN_DIR_AWAY=1, NSV_CAMPAIGN_SLURM_FAULTS=0 (never stop a Slurm
-// daemon), NSV_CAMPAIGN_KEEP=DIR (keep the runs' directories, the daemon's
-// state and its log transcript, events.log, under DIR). The test skips when no cluster answers and fails instead when
-// NSV_REQUIRE_SLURM=1, as test/integration does. A failure message says how
-// to replay the schedule from its seed.
+// NSV_CAMPAIGN_DIR_AWAY=1, NSV_CAMPAIGN_KINDS=kind,kind (draw only these
+// kinds, by the names of the table), NSV_CAMPAIGN_SLURM_FAULTS=0 (never stop
+// a Slurm daemon), NSV_CAMPAIGN_KEEP=DIR (keep the runs' directories, the
+// daemon's state and its log transcript, events.log, under DIR). The test
+// skips when no cluster answers and fails instead when NSV_REQUIRE_SLURM=1,
+// as test/integration does. A failure message says how to replay the
+// schedule from its seed.
 //
 // Nothing here may import the daemon's packages: the test sees the daemon
 // only as its users do, through its command line, its JSON log lines, its
