@@ -95,10 +95,20 @@ func trainerPID(dir string) int {
 	return 0
 }
 
-// tornSave kills a run's trainer with SIGKILL in the middle of a save, as
-// a node failure would, leaving the step's files torn under their final
-// names. The job then fails; the run must resume from an older step.
-func (c *campaign) tornSave() (bool, string) {
+// saveMoment is a step of a run caught at a chosen moment of its save,
+// with the trainer writing it.
+type saveMoment struct {
+	run   *run
+	pid   int
+	step  int
+	files []string // the step's files at that moment
+}
+
+// catchSave watches the checkpoint directories of the runs that have a
+// trainer, in a random order, each for up to three save intervals, until
+// at reports that a step has reached the wanted moment of its save; before
+// is the run's steps when the watch began.
+func (c *campaign) catchSave(at func(r *run, before map[int][]string, step int, files []string) bool) (saveMoment, bool) {
 	runs := c.active()
 	for _, i := range c.rng.Perm(len(runs)) {
 		r := runs[i]
@@ -106,30 +116,47 @@ func (c *campaign) tornSave() (bool, string) {
 		if pid == 0 {
 			continue
 		}
-		// Steps torn earlier stay torn; only a step that is not yet
-		// whole and was not torn before is being saved now.
-		tornBefore := map[int]bool{}
-		for step, files := range stepFiles(r.ckpt) {
-			tornBefore[step] = len(files) < 3
-		}
-		// A save starts every saveEvery steps and takes half a second.
+		before := stepFiles(r.ckpt)
 		for end := time.Now().Add(3 * saveEvery * time.Duration(stepTime*float64(time.Second))); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 			for step, files := range stepFiles(r.ckpt) {
-				if len(files) == 3 || tornBefore[step] {
-					continue
+				if at(r, before, step, files) {
+					return saveMoment{run: r, pid: pid, step: step, files: files}, true
 				}
-				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-					return false, fmt.Sprintf("the trainer (PID %d) ended before the kill: %v", pid, err)
-				}
-				c.logf("%s: trainer killed in the save of step %d (files then: %v)", r.name, step, files)
-				return true, ""
 			}
 			if syscall.Kill(pid, 0) != nil {
 				break // the job ended meanwhile
 			}
 		}
 	}
-	return false, "no trainer in a save"
+	return saveMoment{}, false
+}
+
+// kill ends the trainer with SIGKILL, as a node failure would.
+func (m saveMoment) kill() error {
+	if err := syscall.Kill(m.pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("the trainer (PID %d) ended before the kill: %v", m.pid, err)
+	}
+	return nil
+}
+
+// tornSave kills a run's trainer in the middle of a save, leaving the
+// step's files torn under their final names. The job then fails; the run
+// must resume from an older step.
+func (c *campaign) tornSave() (bool, string) {
+	m, ok := c.catchSave(func(_ *run, before map[int][]string, step int, files []string) bool {
+		// Steps torn earlier stay torn; only a step that is not yet
+		// whole and was not torn before is being saved now.
+		old, seen := before[step]
+		return len(files) < 3 && !(seen && len(old) < 3)
+	})
+	if !ok {
+		return false, "no trainer in a save"
+	}
+	if err := m.kill(); err != nil {
+		return false, err.Error()
+	}
+	c.logf("%s: trainer killed in the save of step %d (files then: %v)", m.run.name, m.step, m.files)
+	return true, ""
 }
 
 // provokeSubmission kills one running trainer (the job fails, with
@@ -154,37 +181,24 @@ const clockAhead = 10 * time.Minute
 // daemon's (a clock step on the node, or on the file server): the next
 // checkpoint it saves is stamped ten minutes in the future, and then the
 // job dies. The step is complete; the daemon must not hold the run until
-// the stamp is in the past.
+// the stamp is in the past, nor take the step for a torn one.
 func (c *campaign) checkpointClockAhead() (bool, string) {
-	runs := c.active()
-	for _, i := range c.rng.Perm(len(runs)) {
-		r := runs[i]
-		pid := trainerPID(r.ckpt)
-		if pid == 0 {
-			continue
-		}
-		before := stepFiles(r.ckpt)
-		for end := time.Now().Add(3 * saveEvery * time.Duration(stepTime*float64(time.Second))); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-			for step := range stepFiles(r.ckpt) {
-				if _, old := before[step]; old || !complete(r.ckpt, step) {
-					continue
-				}
-				future := time.Now().Add(clockAhead)
-				for _, name := range stepFiles(r.ckpt)[step] {
-					if err := os.Chtimes(filepath.Join(r.ckpt, name), future, future); err != nil {
-						c.t.Fatal(err)
-					}
-				}
-				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-					return false, fmt.Sprintf("the trainer (PID %d) ended before the kill: %v", pid, err)
-				}
-				c.logf("%s: step %d stamped %s ahead, then its trainer killed", r.name, step, clockAhead)
-				return true, ""
-			}
-			if syscall.Kill(pid, 0) != nil {
-				break
-			}
+	m, ok := c.catchSave(func(r *run, before map[int][]string, step int, _ []string) bool {
+		_, old := before[step]
+		return !old && complete(r.ckpt, step)
+	})
+	if !ok {
+		return false, "no trainer saved a checkpoint"
+	}
+	future := time.Now().Add(clockAhead)
+	for _, name := range stepFiles(m.run.ckpt)[m.step] {
+		if err := os.Chtimes(filepath.Join(m.run.ckpt, name), future, future); err != nil {
+			c.t.Fatal(err)
 		}
 	}
-	return false, "no trainer saved a checkpoint"
+	if err := m.kill(); err != nil {
+		return false, err.Error()
+	}
+	c.logf("%s: step %d stamped %s ahead, then its trainer killed", m.run.name, m.step, clockAhead)
+	return true, ""
 }
