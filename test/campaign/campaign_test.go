@@ -141,7 +141,7 @@ func (c *campaign) settle() {
 	last := c.startDaemon("--exit-when-done")
 	start := time.Now()
 	bound := 3 * time.Minute
-	c.logf("settling: faults off; the runs have %s to reach their targets, more while their jobs wait for the cluster", bound)
+	c.logf("settling: faults off; the runs have %s to reach their targets, more while their jobs are live", bound)
 	deadline := time.After(bound)
 	for {
 		select {
@@ -153,9 +153,10 @@ func (c *campaign) settle() {
 			return
 		case <-deadline:
 			// On a shared cluster other users' jobs may hold every CPU:
-			// a run whose job is queued is waiting for Slurm, not stuck.
-			if pending := c.pendingJob(); pending != "" && time.Since(start) < maxSettle && c.timeLeft() > time.Minute {
-				c.logf("job %s is pending: the runs get 30s more", pending)
+			// a run whose job is queued, or running late, is waiting for
+			// Slurm, not stuck. A run with no job at all is stuck.
+			if live := c.liveJob(); live != "" && time.Since(start) < maxSettle && c.timeLeft() > time.Minute {
+				c.logf("job %s is live: the runs get 30s more", live)
 				deadline = time.After(30 * time.Second)
 				continue
 			}
@@ -180,15 +181,23 @@ func (c *campaign) timeLeft() time.Duration {
 	return time.Hour
 }
 
-// pendingJob names a job of the campaign that squeue lists as pending.
-func (c *campaign) pendingJob() string {
+// liveJob names a live job of a run that is not done yet, "" if none.
+func (c *campaign) liveJob() string {
+	rows, err := c.status()
+	if err != nil {
+		return ""
+	}
+	done := map[string]bool{}
+	for _, r := range rows {
+		done[r.Run] = r.Phase == "done"
+	}
 	jobs, err := c.slurmJobs(slurmlab.Cmd)
 	if err != nil {
 		return ""
 	}
 	for _, j := range jobs {
-		if j.Live && j.State == "PENDING" {
-			return j.ID
+		if j.Live && !done[j.Run] {
+			return j.ID + " (" + j.State + ")"
 		}
 	}
 	return ""

@@ -39,8 +39,8 @@
 // edit, as a user starting the next model makes), so a long campaign keeps
 // training. After the fault phase the faults stop, and a last life of the
 // daemon (with --exit-when-done) must take every run to its targets within
-// three minutes, more while a run's job is queued behind other users' jobs,
-// twelve at the most. Then the final checks compare the journal with
+// three minutes, more while a run's job is live (queued behind other users'
+// jobs, or running late), twelve at the most. Then the final checks compare the journal with
 // everything Slurm ran.
 //
 // Knobs: NSV_CAMPAIGN_SEED (default: from the clock; printed),
