@@ -217,19 +217,39 @@ func (c *campaign) stateDiskFull() (bool, string) {
 }
 
 // ckptDirAway moves a run's checkpoint directory away (an unmounted
-// network file system) and back. Off by default: a daemon that does not
-// hold such a run restarts it from scratch.
+// network file system), ends its job meanwhile, and brings the directory
+// back. Off by default: a daemon that does not hold such a run restarts
+// it from scratch.
 func (c *campaign) ckptDirAway() (bool, string) {
 	if !c.k.dirAway {
 		return false, "off (NSV_CAMPAIGN_DIR_AWAY=1 turns it on)"
 	}
-	runs := c.active()
-	r := runs[c.rng.IntN(len(runs))]
+	// A run with a complete checkpoint, whose job ends while the
+	// directory is away: the moment a daemon that does not hold the run
+	// would start it over from scratch.
+	var candidates []*run
+	for _, r := range c.active() {
+		c.mu.Lock()
+		ok := !r.firstComplete.IsZero()
+		c.mu.Unlock()
+		if ok {
+			candidates = append(candidates, r)
+		}
+	}
+	if len(candidates) == 0 {
+		return false, "no run has a complete checkpoint yet"
+	}
+	r := candidates[c.rng.IntN(len(candidates))]
+	pid := trainerPID(r.ckpt)
 	away := r.ckpt + ".away"
 	if err := os.Rename(r.ckpt, away); err != nil {
 		c.t.Fatalf("moving %s away: %v", r.ckpt, err)
 	}
-	c.logf("%s: checkpoint directory away", r.name)
+	ended := ""
+	if pid != 0 && syscall.Kill(pid, syscall.SIGKILL) == nil {
+		ended = ", its trainer killed"
+	}
+	c.logf("%s: checkpoint directory away%s", r.name, ended)
 	time.Sleep(c.between(3*time.Second, 8*time.Second))
 	c.bringBack(r.ckpt, away)
 	return true, ""
