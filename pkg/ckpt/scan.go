@@ -14,9 +14,10 @@ type Options struct {
 	// Ranks is the number of optimizer shards a step needs; 0 infers it
 	// from the file names (see Report.Ranks).
 	Ranks int
-	// Now and SettleTime: files modified within SettleTime before Now are
-	// still being written, and their step is not complete. With a zero Now
-	// no step is considered to be still being written.
+	// Now and SettleTime: files modified within SettleTime before Now, or
+	// after Now, are still being written, and their step is not complete.
+	// With a zero Now or a zero SettleTime (the writer is known to be
+	// gone) no step is considered to be still being written.
 	Now        time.Time
 	SettleTime time.Duration
 }

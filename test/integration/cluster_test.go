@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // secondCluster is the cluster the multi-cluster test sends its jobs to:
@@ -17,9 +19,9 @@ func secondCluster(t *testing.T) string {
 	if name == "" {
 		name = "snowy"
 	}
-	if _, err := slurmRetry("squeue", "-h", "-M", name, "-o", "%i"); err != nil {
+	if _, err := slurmlab.Retry("squeue", "-h", "-M", name, "-o", "%i"); err != nil {
 		msg := "no second cluster " + name + " (deploy/slurm-local/up.sh brings up snowy beside lab): " + err.Error()
-		if suite.require {
+		if suite.lab.Require {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
@@ -48,7 +50,7 @@ func TestSecondClusterTimeoutResumesThere(t *testing.T) {
 			"SIMTRAIN_EVAL_EVERY":     "100",
 		},
 	})
-	t.Cleanup(func() { _, _ = slurmCmd("scancel", "-M", cluster, "--name="+s.jobName) })
+	t.Cleanup(func() { _, _ = slurmlab.Cmd("scancel", "-M", cluster, "--name="+s.jobName) })
 	s.start()
 
 	first := s.waitFor("job_resubmitted", nil, 30*time.Second)
@@ -95,7 +97,7 @@ func TestSecondClusterTimeoutResumesThere(t *testing.T) {
 		t.Errorf("status: job %s cluster %q, want %s on %s", rows[0].JobID, rows[0].Cluster, job2, cluster)
 	}
 	// Nothing of the run on the local cluster.
-	local, _ := slurmRetry("sacct", "-X", "-n", "--parsable2", "--name="+s.jobName, "-S", "now-1hour", "-E", "now", "-o", "JobID")
+	local, _ := slurmlab.Retry("sacct", "-X", "-n", "--parsable2", "--name="+s.jobName, "-S", "now-1hour", "-E", "now", "-o", "JobID")
 	if strings.TrimSpace(local) != "" {
 		t.Errorf("the local cluster has jobs of the run: %q", local)
 	}
@@ -106,7 +108,7 @@ func TestSecondClusterTimeoutResumesThere(t *testing.T) {
 // row for it.
 func sacctOn(t *testing.T, cluster, id string) string {
 	t.Helper()
-	out, err := slurmRetry("sacct", "-M", cluster, "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,State")
+	out, err := slurmlab.Retry("sacct", "-M", cluster, "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,State")
 	if err != nil {
 		t.Fatalf("%v", err)
 	}

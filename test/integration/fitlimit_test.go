@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // time_limit: fit on the real cluster. The user's limit is 6 minutes; the
@@ -64,7 +66,7 @@ func sacctTimelimit(t *testing.T, id string) string {
 	t.Helper()
 	end := time.Now().Add(30 * time.Second)
 	for {
-		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,Timelimit")
+		out, err := slurmlab.Retry("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,Timelimit")
 		if err != nil {
 			t.Fatal(err)
 		}

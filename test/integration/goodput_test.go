@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // A job hits its one-minute limit on the real cluster; report --json must
@@ -68,7 +70,7 @@ func TestReportAccountsTimeoutLikeSacct(t *testing.T) {
 	got := rep.Jobs[0]
 	s.logf("report --json, job %s: %+v", job1, got)
 
-	row, err := slurmRetry("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-j", job1, "-o", "Elapsed,AllocTRES,Submit,Start")
+	row, err := slurmlab.Retry("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-j", job1, "-o", "Elapsed,AllocTRES,Submit,Start")
 	if err != nil {
 		t.Fatal(err)
 	}

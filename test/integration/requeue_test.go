@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // requeueScenario starts a long run and waits until the daemon has seen
@@ -33,7 +35,7 @@ func requeueScenario(t *testing.T, short string, requeue bool) (*scenario, strin
 func TestNoRequeueByDefault(t *testing.T) {
 	t.Parallel()
 	s, job := requeueScenario(t, "norequeue", false)
-	_, err := slurmCmd("scontrol", "requeue", job)
+	_, err := slurmlab.Cmd("scontrol", "requeue", job)
 	if err == nil || !strings.Contains(err.Error(), "presently disabled") {
 		t.Errorf("scontrol requeue %s: %v; want Slurm to refuse (the job was submitted with --no-requeue)", job, err)
 	}
@@ -52,7 +54,7 @@ func TestRequeuedJobIsReported(t *testing.T) {
 	t.Parallel()
 	s, job := requeueScenario(t, "requeue", true)
 	s.waitUntil("a complete checkpoint", 90*time.Second, func() bool { return s.ckptVerb().NewestComplete != nil })
-	if _, err := slurmCmd("scontrol", "requeue", job); err != nil {
+	if _, err := slurmlab.Cmd("scontrol", "requeue", job); err != nil {
 		t.Fatalf("%v", err)
 	}
 	ev := s.waitFor("job_requeued", field("job_id", job), 30*time.Second)
