@@ -13,19 +13,31 @@ SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## build nanosupervisord and the simulated trainer into bin/
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/nanosupervisord ./cmd/nsv-simtrain
 
 .PHONY: slurm-up
-slurm-up: ## bring up the local one-node Slurm cluster (root or sudo; idempotent)
+slurm-up: ## bring up the local Slurm clusters, lab and snowy (root or sudo; idempotent)
 	@deploy/slurm-local/status.sh >/dev/null 2>&1 || $(SUDO) deploy/slurm-local/up.sh
 
 .PHONY: slurm-down
 slurm-down: ## stop the local Slurm cluster
 	$(SUDO) deploy/slurm-local/down.sh
+
+.PHONY: slurm24-up
+slurm24-up: ## bring up a second cluster, Slurm 24.11 in a Debian 13 root and its own namespaces (root or sudo; idempotent)
+	$(SUDO) deploy/slurm24/up.sh
+
+.PHONY: slurm24-down
+slurm24-down: ## stop the Slurm 24.11 cluster (the root stays)
+	$(SUDO) deploy/slurm24/down.sh
+
+.PHONY: test-slurm24
+test-slurm24: slurm24-up ## the real-Slurm integration tests against the Slurm 24.11 cluster
+	NSV_REQUIRE_SLURM=1 NSV_SLURM_DEPLOY=deploy/slurm24 $(GO) test -count=1 -v -timeout 40m ./test/integration/
 
 .PHONY: test
 test: slurm-up ## every test, real Slurm included (brings the local cluster up first)

@@ -27,6 +27,15 @@ wait_for() {
 	done
 }
 
+# skip_unless_slurm SECTION GOAL: ends the section, with a "not measured"
+# row for GOAL, when the local Slurm cluster is down.
+skip_unless_slurm() {
+	"$root/deploy/slurm-local/status.sh" >/dev/null 2>&1 && return 0
+	say "$1: the local Slurm cluster is not up (make slurm-up): skipped"
+	row "$2" "—" "not measured: cluster down" "—"
+	exit 0
+}
+
 # count_in FILE PATTERN: how many lines match (0 if none or no file).
 count_in() { grep -cE -- "$2" "$1" 2>/dev/null || true; }
 

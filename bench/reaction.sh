@@ -11,11 +11,7 @@ reps=${REACTION_REPS:-3}
 py=$(python_bin)
 out=$BENCH_RESULTS/reaction
 mkdir -p "$out"
-if ! "$root/deploy/slurm-local/status.sh" >/dev/null 2>&1; then
-	say "reaction: the local Slurm cluster is not up (make slurm-up): skipped"
-	row "3. reaction time (real Slurm)" "—" "not measured: cluster down" "—"
-	exit 0
-fi
+skip_unless_slurm reaction "3. reaction time (real Slurm)"
 
 # scenario KIND REP: one daemon, one job that ends, its replacement.
 # Appends "KIND END→ENDED END→BACKOFF END→RESUBMITTED" to times.tsv.

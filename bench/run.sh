@@ -12,18 +12,21 @@
 #   reaction   job end → resubmission on the local Slurm (skipped if down)
 #   queue      job end → next job's start, queue_ahead false and true, on
 #              the local Slurm (issue 15; skipped if down)
+#   campaign   issue 15: goodput of a scaled-down d20 campaign on the local
+#              Slurm, by hand vs the daemon's defaults vs its opt-ins
+#              (skipped if down; CAMPAIGN_* settings in bench/campaign.sh)
 #
 # Settings (environment): BENCH_SECTIONS (default: all six, in that
 # order), BENCH_WORK (scratch directory; default a new temporary one,
 # removed afterwards unless BENCH_KEEP=1), DISCOVERY_RUNS (30),
 # LOAD_SECONDS (60), LOAD_POLL (1s), FOOTPRINT_SECONDS (600),
 # FOOTPRINT_RUNS (100), REACTION_REPS (3), QUEUE_REPS (3). The whole run takes about
-# 25 minutes, most of it the footprint window and the Slurm jobs.
+# 45 minutes, most of it the footprint window and the Slurm jobs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-sections=${BENCH_SECTIONS:-discovery load tick footprint reaction queue}
+sections=${BENCH_SECTIONS:-discovery load tick footprint reaction queue campaign}
 if [[ -z ${BENCH_WORK:-} ]]; then
 	BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/nsv-bench.XXXXXX")
 	[[ ${BENCH_KEEP:-0} == 1 ]] || trap 'rm -rf "$BENCH_WORK"' EXIT

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -47,9 +46,7 @@ older steps; those are counted by name, unopened.`,
 				if ok {
 					out.NewestComplete = &newest.Step
 				}
-				enc := json.NewEncoder(c.OutOrStdout())
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(out); err != nil {
+				if err := writeJSON(c.OutOrStdout(), out); err != nil {
 					return err
 				}
 			} else {

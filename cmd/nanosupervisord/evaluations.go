@@ -86,7 +86,5 @@ func writeEvaluationsJSON(w io.Writer, evals []evaluation) error {
 	if evals == nil {
 		evals = []evaluation{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(evals)
+	return writeJSON(w, evals)
 }

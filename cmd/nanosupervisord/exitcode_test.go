@@ -28,6 +28,14 @@ func TestMainExitCodes(t *testing.T) {
 		}
 		return p
 	}
+	// check-config looks for the Slurm programs on PATH: give it stubs, so
+	// that the test does not depend on Slurm being installed here.
+	for _, prog := range []string{"sbatch", "sacct", "squeue", "scancel"} {
+		if err := os.Chmod(write("bin/"+prog, "#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", filepath.Join(dir, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	write("train.sh", "#!/bin/sh\n#SBATCH -J d20-ckpt\n")
 	good := write("good.yaml", "runs:\n  d20:\n    script: train.sh\n    checkpoint_dir: ckpt\n")
 	bad := write("bad.yaml", "runs:\n  d20:\n    script: train.sh\n    checkpoint_dir: ckpt\n    ranks: 0\n")

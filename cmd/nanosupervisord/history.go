@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -54,9 +53,7 @@ func newHistoryCmd() *cobra.Command {
 				if recs == nil {
 					recs = []ledger.Record{}
 				}
-				enc := json.NewEncoder(c.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(recs)
+				return writeJSON(c.OutOrStdout(), recs)
 			}
 			for _, r := range recs {
 				printRecord(c.OutOrStdout(), r)

@@ -86,7 +86,7 @@ Configuration: ` + "`$XDG_CONFIG_HOME/nanosupervisord/config.yaml`" + ` (see con
 	root.AddCommand(
 		newRunCmd(), newTickCmd(), newPlanCmd(), newCheckConfigCmd(), newStatusCmd(),
 		newHistoryCmd(), newCkptCmd(), newResumeCmd(), newPruneCmd(), newVersionCmd(),
-		newPlotCmd(), newPauseCmd(), newUnpauseCmd(), newResumeStepCmd(),
+		newPlotCmd(), newPauseCmd(), newUnpauseCmd(), newReportCmd(), newResumeStepCmd(),
 	)
 	return root
 }

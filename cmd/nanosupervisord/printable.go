@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -49,4 +50,12 @@ func printLines(w io.Writer, text string) {
 	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		fmt.Fprintln(w, printable(line))
 	}
+}
+
+// writeJSON prints v as the --json output of a read verb: indented, exact
+// (no escaping of outside text beyond JSON's own).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -33,7 +33,13 @@ func newResumeCmd() *cobra.Command {
 		Short:             "Resubmit a run now, from the newest complete checkpoint (or --step)",
 		Long: `resume resubmits RUN once, now: a stopped run (crash loop, cancelled,
 completed below target) or one waiting for a job. The failure counters are
-reset. With --step N it resumes from step N, which must be complete.
+reset. With --step N it resumes from step N, which must be complete;
+--step 0 starts from scratch (no resume arguments).
+
+A run whose checkpoint directory is missing or unreadable, or whose newest
+complete step went backwards, holds: it submits nothing and carries on by
+itself once the checkpoints are back. Only an explicit --step resumes it
+from what is there now (--step 0: from scratch, into the same directory).
 
 When the daemon is running, resume hands it the request (the daemon stays
 the only one that submits) and waits for the answer; otherwise it does the
@@ -52,7 +58,10 @@ a job found live is followed again, never twinned.`,
 			}
 			req := supervisor.NewRequest(supervisor.RequestResume, run.Name, time.Now())
 			req.Force = force
-			if c.Flags().Changed("step") {
+			if c.Flags().Changed("step") && step == 0 {
+				req.Step = &step
+				warnOldCheckpoints(c, run.CheckpointDir, run.Ranks)
+			} else if c.Flags().Changed("step") {
 				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
 				if err != nil {
 					return err
@@ -84,8 +93,8 @@ a job found live is followed again, never twinned.`,
 				return withCode(exitError, err)
 			}
 			st := s.sup.States()[run.Name]
-			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.ID != st.Job.ID) {
-				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.ID), st.Job.Attempt)
+			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
+				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.Ref().String()), st.Job.Attempt)
 				return nil
 			}
 			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", run.Name, st.Phase, printable(st.Reason), run.Name)
@@ -94,7 +103,7 @@ a job found live is followed again, never twinned.`,
 	}
 	configFlag(c, &path)
 	logFlag(c, &logFormat)
-	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest")
+	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest; 0 starts from scratch")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
 	return c
@@ -154,6 +163,19 @@ func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req supe
 		return nil, handToDaemon(c, cfg.StateDir, req, held.Holder)
 	}
 	return s, err
+}
+
+// warnOldCheckpoints warns a fresh start about complete steps still in the
+// directory: the fresh run's first resubmission would resume from the
+// newest of them, not from its own.
+func warnOldCheckpoints(c *cobra.Command, dir string, ranks int) {
+	rep, err := ckpt.ScanDir(dir, ckpt.Options{Ranks: ranks})
+	if err != nil {
+		return
+	}
+	if s, ok := rep.NewestComplete(); ok {
+		fmt.Fprintf(c.ErrOrStderr(), "warning: %s still holds complete steps up to %d: after the fresh start, a resubmission would resume from the newest step there; move them away to start over cleanly\n", printable(dir), s.Step)
+	}
 }
 
 // handToDaemon leaves the request for the running daemon, wakes it when it

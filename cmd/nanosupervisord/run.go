@@ -175,7 +175,7 @@ func statusLine(sup *supervisor.Supervisor) string {
 		}
 		line += name + " " + string(phase)
 		if ok && st.Job != nil && phase == supervisor.PhaseRunning {
-			line += " (job " + st.Job.ID + ")"
+			line += " (job " + st.Job.Ref().String() + ")"
 		}
 	}
 	return line

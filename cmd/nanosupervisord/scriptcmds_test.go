@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -259,6 +260,15 @@ func cmdSbatchlog(e scriptEnv, args []string) int {
 			job = "-"
 		}
 		fmt.Fprintf(stdout, "rc=%d job=%s argv: %s\n", c.RC, job, argv)
+		// With FAKESLURM_RECORD_ENV, the variables sbatch saw, sorted.
+		names := make([]string, 0, len(c.Env))
+		for k := range c.Env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(stdout, "  env %s=%s\n", k, c.Env[k])
+		}
 	}
 	return 0
 }

@@ -61,8 +61,12 @@ func logConfigWarnings(log *zap.Logger, cfg *config.Config) {
 	}
 }
 
-func slurmClient(cfg *config.Config) *slurm.Client {
-	return &slurm.Client{Runner: &slurm.ExecRunner{BinDir: cfg.Slurm.BinDir, Timeout: cfg.Slurm.CommandTimeout}}
+func slurmClient(cfg *config.Config) *slurm.Client { return slurmClientFor(cfg.Slurm) }
+
+// slurmClientFor is the client for a slurm section; a reload that changes
+// the section gets a new one (supervisor.Options.SlurmFor).
+func slurmClientFor(c config.Slurm) *slurm.Client {
+	return &slurm.Client{Runner: &slurm.ExecRunner{BinDir: c.BinDir, Timeout: c.CommandTimeout}}
 }
 
 // withSession is the RunE of a verb that acts: it loads the configuration,
@@ -124,8 +128,10 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
-		OnEvent: func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
-		Fence:   l.HoldUntil})
+		OnEvent:     func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
+		Fence:       l.HoldUntil,
+		StripJobEnv: os.Getenv("SLURM_JOB_ID") != "",
+		SlurmFor:    func(c config.Slurm) supervisor.SlurmAPI { return slurmClientFor(c) }})
 	if err != nil {
 		s.notifier.Load().Close(context.Background())
 		led.Close()

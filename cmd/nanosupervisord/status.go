@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -46,9 +45,7 @@ latest val_bpb and CORE against the targets, attempts, and what comes next.`,
 			}
 			rows := statusRows(cfg, states, observed, time.Now())
 			if asJSON {
-				enc := json.NewEncoder(c.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return writeJSON(c.OutOrStdout(), rows)
 			}
 			printStatus(c.OutOrStdout(), rows)
 			return nil
@@ -79,6 +76,7 @@ type statusRow struct {
 	Phase      supervisor.Phase `json:"phase"`
 	Reason     string           `json:"reason,omitempty"`
 	JobID      string           `json:"job_id,omitempty"`
+	Cluster    string           `json:"cluster,omitempty"` // the job's cluster when not the local one
 	SlurmState string           `json:"slurm_state,omitempty"`
 	// PendingReason is squeue's reason while the job pends.
 	PendingReason string         `json:"pending_reason,omitempty"`
@@ -103,6 +101,15 @@ type statusRow struct {
 	ObservedAt *time.Time           `json:"observed_at,omitempty"`
 	AgeSeconds *int64               `json:"age_seconds,omitempty"`
 	State      *supervisor.RunState `json:"-"`
+
+	// Hold says why nothing is submitted while the checkpoints are
+	// missing, unreadable or went backwards; nil when they are fine.
+	Hold *supervisor.CheckpointHold `json:"hold,omitempty"`
+	// Goodput and hours of the run's jobs (report RUN has them per job).
+	Unit       string   `json:"unit,omitempty"`
+	AllocHours float64  `json:"alloc_hours"`
+	LostHours  float64  `json:"lost_hours"`
+	Goodput    *float64 `json:"goodput,omitempty"`
 }
 
 func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
@@ -119,7 +126,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 			r.Phase = supervisor.PhasePaused
 		}
 		if j := st.Job; j != nil {
-			r.JobID, r.SlurmState = j.ID, j.State
+			r.JobID, r.Cluster, r.SlurmState = j.ID, j.Cluster, j.State
 			if j.PendingReason != "" {
 				r.PendingReason = j.PendingReason
 				if !j.PendingSince.IsZero() {
@@ -147,7 +154,10 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 			age := int64(max(now.Sub(t), 0) / time.Second)
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
+		r.Hold = st.Hold
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
+		acct := supervisor.AccountRun(st, now)
+		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
 		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
@@ -167,7 +177,7 @@ func printStatus(w io.Writer, rows []statusRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(r.JobID)),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(jobLabel(r))),
 			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
 			r.Attempts, r.MaxAttempt, age(r.AgeSeconds), printable(r.Next))
@@ -179,8 +189,16 @@ func printStatus(w io.Writer, rows []statusRow) {
 			free = humanBytes(*r.FreeBytes)
 		}
 		fmt.Fprintf(w, "%s: %s in checkpoints, %s free there\n", printable(r.Run), humanBytes(r.CkptBytes), free)
+		if r.Unit != "" {
+			fmt.Fprintf(w, "%s: goodput %s of %s %s-hours; %s %s-hours of training lost\n", printable(r.Run),
+				percent(r.Goodput), hours(r.AllocHours), printable(r.Unit), hours(r.LostHours), printable(r.Unit))
+		}
 		if len(r.Suspect) > 0 {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", printable(r.Run), r.Suspect)
+		}
+		if h := r.Hold; h != nil {
+			fmt.Fprintf(w, "%s: %s, since %s: nothing is submitted until the checkpoints are back, or: nanosupervisord resume %s --step N (0: from scratch)\n",
+				printable(r.Run), printable(h.Describe()), h.Since.Local().Format(time.DateTime), printable(r.Run))
 		}
 	}
 }
@@ -306,4 +324,13 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return fmt.Sprintf("%ds", d/time.Second)
+}
+
+// jobLabel is the job as sbatch --parsable prints it: "41", or "41;snowy"
+// on another cluster, whose ids overlap with the local one's.
+func jobLabel(r statusRow) string {
+	if r.JobID == "" || r.Cluster == "" {
+		return r.JobID
+	}
+	return r.JobID + ";" + r.Cluster
 }

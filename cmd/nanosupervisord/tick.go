@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -102,9 +101,7 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		out = append(out, pj)
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(w, out)
 	}
 	for _, p := range out {
 		if p.Error != "" {

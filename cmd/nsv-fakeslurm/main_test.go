@@ -70,7 +70,7 @@ func TestBinaryAnswersToItsNames(t *testing.T) {
 	}{
 		{"sbatch", []string{"--parsable", "-J", "d20", "--comment=tag", "train.sh"}, result{"1\n", "", 0}},
 		{"nsv-fakeslurm", []string{"sbatch", "--parsable", "train.sh"}, result{"2\n", "", 0}},
-		{"sacct", sacctArgs, result{"1|1|d20|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|Partition_Limit|" + work + "|None|\n", "", 0}},
+		{"sacct", sacctArgs, result{"1|1|d20|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|Partition_Limit|" + work + "|None|||None assigned\n", "", 0}},
 		{"scancel", []string{"1"}, result{"", "", 0}},
 		{"squeue", []string{"--noheader", "--me", "--states=all", "--format=" + strings.ReplaceAll(fakeslurm.SqueueFormat, "\x1f", "|")}, result{
 			"1|d20|CANCELLED|None|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|" + work + "|tag\n" +

@@ -8,6 +8,7 @@
 #
 #   sudo deploy/slurm-local/capture-testdata.sh [OUTDIR]
 #   sudo deploy/slurm-local/capture-testdata.sh --odd-names [OUTDIR]
+#   sudo deploy/slurm-local/capture-testdata.sh --accounting [OUTDIR]
 #
 # Takes about three minutes (a real --time=1 TIMEOUT). Disturbs the cluster:
 # it stops slurmdbd and slurmctld once each (by PID) and brings them back with
@@ -17,6 +18,11 @@
 # --odd-names captures only the jobs whose free text holds '|' or the field
 # delimiter itself (odd_names.*, unreadable/*). It disturbs nothing and may
 # run beside other jobs: it lists its own jobs by id, not with --me.
+#
+# --accounting captures, with the accounting fields (AllocTRES, NodeList)
+# at the end of the format, a completed, a TIMEOUT, a running, a pending and
+# a cancelled-while-pending job (accounting/*). It disturbs nothing and may
+# run beside other jobs; it takes about 90 s (the TIMEOUT).
 #
 # Fields are separated by 0x1F, as pkg/slurm asks (slurm.Delimiter). The
 # captures directly in testdata/real were made with '|' by an earlier
@@ -29,31 +35,19 @@ LOG_TAG=capture
 source "$HERE/lib.sh"
 
 ONLY=
-if [[ ${1:-} == --odd-names ]]; then
-	ONLY=odd-names
+case ${1:-} in
+--odd-names | --accounting)
+	ONLY=${1#--}
 	shift
-fi
-OUT=$(realpath -m "${1:-$HERE/../../pkg/slurm/testdata/real/unitsep}")
-US=$'\x1f' # pkg/slurm's Delimiter
-SACCT_FORMAT=JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment
-SQUEUE_FORMAT="%i$US%j$US%T$US%r$US%V$US%S$US%l$US%M$US%Z$US%k"
-PUBLIC_WD=/home/alice/nanochat
-
-[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
-"$HERE/status.sh" || die "cluster not up; run $HERE/up.sh first"
+	;;
+esac
+# shellcheck source=capture-lib.sh
+source "$HERE/capture-lib.sh"
+# The format pkg/slurm asks for since it accounts for GPU-hours.
+SACCT_FORMAT_ACCOUNTING=$SACCT_FORMAT,AllocTRES,NodeList
+capture_begin "${1:-$HERE/../../pkg/slurm/testdata/real/unitsep}"
 [[ -n $ONLY || -z $(squeue -h -t pending,running,completing) ]] || die "the cluster has jobs; run this on an idle cluster"
-mkdir -p "$OUT"
-WD=$(mktemp -d /tmp/slurm-capture.XXXXXX)
-trap 'rm -rf "$WD"' EXIT
-cd "$WD"
 
-cat >exit.sh <<'EOF'
-#!/bin/bash
-#SBATCH -J exit-script
-# exit.sh CODE SECONDS: sleep, then exit with CODE.
-sleep "${2:-1}"
-exit "${1:-0}"
-EOF
 cat >hang.sh <<'EOF'
 #!/bin/bash
 #SBATCH -J hang
@@ -63,30 +57,9 @@ trap '' TERM
 sleep 300
 EOF
 
-# save NAME.EXT: stdin to OUT/NAME.EXT with the work directory made public
-# (also that of an earlier run, whose jobs squeue may still list).
-save() {
-	sed -E "s#/tmp/slurm-capture\.[A-Za-z0-9]{6}#$PUBLIC_WD#g" >"$OUT/$1"
-	log "wrote $1 ($(wc -l <"$OUT/$1") lines)"
-	# squeue --me lists every job of root: someone else's would leak their path.
-	if grep -q "$US/" "$OUT/$1" && grep "$US/" "$OUT/$1" | grep -qv "$US$PUBLIC_WD"; then
-		log "WARNING: $1 lists jobs from another directory; check it before committing"
-	fi
-}
 sacct_rows() { sacct --parsable2 --noheader -X --delimiter="$US" -j "$1" --format="$SACCT_FORMAT"; }
 squeue_rows() { squeue --noheader --me --states=all --format="$SQUEUE_FORMAT"; }
 field() { sacct --parsable2 --noheader -X -j "$1" --format="$2" 2>/dev/null | head -n 1; }
-
-# settled ID: the job ended and its row is complete. JobName and WorkDir can
-# read "allocation" and "" for a few seconds after the final state is set.
-settled() {
-	local row
-	row=$(sacct_rows "$1" 2>/dev/null | head -n 1)
-	[[ $row == *"$US$WD"* ]] || return 1
-	case $(cut -d"$US" -f4 <<<"$row") in
-	PENDING | RUNNING | REQUEUED | SUSPENDED | "") return 1 ;;
-	esac
-}
 state_is() { [[ $(field "$1" State) == "$2" ]]; }
 queue_state_is() { [[ $(squeue -h -j "$1" -o %T 2>/dev/null) == "$2" ]]; }
 await() {
@@ -95,15 +68,6 @@ await() {
 	wait_for "$secs" "$@" || die "timed out after ${secs}s: $*"
 }
 
-# stderr_of NAME COMMAND...: save COMMAND's stderr, and note its exit code.
-stderr_of() {
-	local name=$1 rc=0
-	shift
-	"$@" >"$WD/stdout" 2>"$WD/stderr" || rc=$?
-	save "$name" <"$WD/stderr"
-	[[ ! -s $WD/stdout ]] || log "note: $* also printed to stdout: $(head -c 200 "$WD/stdout")"
-	log "$name: rc=$rc"
-}
 
 # capture_odd_names: a job named x|y with a comment holding '|' and a run's
 # job, both in a directory whose name holds '|'; then, in unreadable/, a
@@ -129,6 +93,34 @@ capture_odd_names() {
 	sacct_rows "$c,$d" | save unreadable/mixed.sacct
 	log "odd names: jobs $ids"
 }
+# capture_accounting: rows in the accounting format, in accounting/.
+capture_accounting() {
+	local c t p x
+	mkdir -p "$OUT/accounting"
+	acct_rows() { sacct --parsable2 --noheader -X --delimiter="$US" -j "$1" --format="$SACCT_FORMAT_ACCOUNTING"; }
+	t=$(sbatch --parsable --time=1 -J timeout exit.sh 0 300)
+	c=$(sbatch --parsable -J d20 --comment=nsv:d20:1:abc123 exit.sh 0 5)
+	p=$(sbatch --parsable --begin=now+1hour -J later exit.sh 0 1)
+	x=$(sbatch --parsable --begin=now+1hour -J dropped exit.sh 0 1)
+	await 60 queue_state_is "$c" RUNNING
+	await 30 state_is "$c" RUNNING
+	await 30 state_is "$p" PENDING
+	acct_rows "$c,$p" | save accounting/running_pending.sacct
+	scancel "$x"
+	await 60 settled "$c"
+	await 60 settled "$x"
+	acct_rows "$c" | save accounting/completed.sacct
+	acct_rows "$x" | save accounting/cancelled_pending.sacct
+	scancel "$p"
+	await 200 settled "$t"
+	acct_rows "$t" | save accounting/timeout.sacct
+	log "accounting: jobs $t,$c,$p,$x"
+}
+if [[ $ONLY == accounting ]]; then
+	capture_accounting
+	log "done in $((SECONDS - LOG_T0))s"
+	exit 0
+fi
 if [[ $ONLY == odd-names ]]; then
 	capture_odd_names
 	log "done in $((SECONDS - LOG_T0))s"

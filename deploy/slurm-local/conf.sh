@@ -9,9 +9,7 @@
 # 127/8), DB_PASS, and the LAB_* knobs.
 
 MARIADB_CNF=/etc/mysql/mariadb.conf.d/99-slurm-local.cnf
-SLURM_CONF=/etc/slurm/slurm.conf
 SLURMDBD_CONF=/etc/slurm/slurmdbd.conf
-CGROUP_CONF=/etc/slurm/cgroup.conf
 DB_NAME=slurm_acct_db
 DB_USER=slurm
 
@@ -53,22 +51,38 @@ EOF
 # node_line prints the NodeName line: all CPUs as cores of one socket, and 90%
 # of the memory so that slurmd's own report never falls below it.
 node_line() {
-	local cpus mem_mb
+	local cpus mem_mb node=$1
 	cpus=$(nproc)
 	mem_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 * 0.9 }' /proc/meminfo)
-	echo "NodeName=${HOST} NodeAddr=${ADDR} NodeHostname=${HOST} CPUs=${cpus} Boards=1" \
+	echo "NodeName=${node} NodeAddr=${ADDR} NodeHostname=${HOST} CPUs=${cpus} Boards=1" \
 		"SocketsPerBoard=1 CoresPerSocket=${cpus} ThreadsPerCore=1 RealMemory=${mem_mb} State=UNKNOWN"
 }
 
+# cluster_paths CLUSTER sets C_NODE, C_PORT, C_STATE, C_SPOOL, C_RUN and C_LOG:
+# the first cluster keeps the plain names, every other one gets its own.
+cluster_paths() {
+	local c=$1
+	C_PORT=${CLUSTER_CTLD_PORT[$c]}
+	if [[ $c == "$LAB_CLUSTER" ]]; then
+		C_NODE=$HOST C_STATE=/var/lib/slurm/slurmctld C_SPOOL=/var/lib/slurm/slurmd
+		C_RUN=$SLURM_RUN_DIR C_LOG=$SLURM_LOG_DIR
+	else
+		C_NODE=$HOST-$c C_STATE=/var/lib/slurm/$c/slurmctld C_SPOOL=/var/lib/slurm/$c/slurmd
+		C_RUN=$SLURM_RUN_DIR/$c C_LOG=$SLURM_LOG_DIR/$c
+	fi
+}
+
+# render_slurm_conf CLUSTER prints CLUSTER's slurm.conf.
 render_slurm_conf() {
 	local proctrack=proctrack/linuxproc task=task/none
 	if [[ $LAB_CGROUP == 1 ]]; then
 		proctrack=proctrack/cgroup
 		task=task/cgroup
 	fi
+	cluster_paths "$1"
 	cat <<EOF
 # Written by deploy/slurm-local/up.sh: a one-node cluster bound to loopback.
-ClusterName=${LAB_CLUSTER}
+ClusterName=${1}
 SlurmctldHost=${HOST}(${ADDR})
 # NoCtldInAddrAny is the flag slurmctld itself checks in 22.05; both make the
 # daemons bind the address the host name resolves to instead of 0.0.0.0.
@@ -77,14 +91,14 @@ AuthType=auth/munge
 CredType=cred/munge
 SlurmUser=slurm
 SlurmdUser=root
-SlurmctldPort=6817
-SlurmdPort=6818
-StateSaveLocation=/var/lib/slurm/slurmctld
-SlurmdSpoolDir=/var/lib/slurm/slurmd
-SlurmctldPidFile=${SLURM_RUN_DIR}/slurmctld.pid
-SlurmdPidFile=${SLURM_RUN_DIR}/slurmd.pid
-SlurmctldLogFile=${SLURM_LOG_DIR}/slurmctld.log
-SlurmdLogFile=${SLURM_LOG_DIR}/slurmd.log
+SlurmctldPort=${C_PORT}
+SlurmdPort=$((C_PORT + 1))
+StateSaveLocation=${C_STATE}
+SlurmdSpoolDir=${C_SPOOL}
+SlurmctldPidFile=${C_RUN}/slurmctld.pid
+SlurmdPidFile=${C_RUN}/slurmd.pid
+SlurmctldLogFile=${C_LOG}/slurmctld.log
+SlurmdLogFile=${C_LOG}/slurmd.log
 MpiDefault=none
 MailProg=/bin/true
 # Contain gives every job the .extern step that production clusters show.
@@ -115,18 +129,39 @@ AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=task=5
 JobCompType=jobcomp/none
-$(node_line)
-PartitionName=debug Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+$(node_line "$C_NODE")
+PartitionName=debug Nodes=${C_NODE} Default=YES MaxTime=INFINITE State=UP PriorityTier=1
 # cancelme and urgent exist to produce PREEMPTED on demand: a job in urgent
 # cancels a job in cancelme that holds the CPUs it needs.
-PartitionName=cancelme Nodes=${HOST} Default=NO MaxTime=INFINITE State=UP PriorityTier=1 PreemptMode=CANCEL
-PartitionName=urgent Nodes=${HOST} Default=NO MaxTime=INFINITE State=UP PriorityTier=10 PreemptMode=OFF
+PartitionName=cancelme Nodes=${C_NODE} Default=NO MaxTime=INFINITE State=UP PriorityTier=1 PreemptMode=CANCEL
+PartitionName=urgent Nodes=${C_NODE} Default=NO MaxTime=INFINITE State=UP PriorityTier=10 PreemptMode=OFF
 EOF
 }
 
-# Read only with LAB_CGROUP=1 (proctrack/cgroup, task/cgroup): cgroup v1, so
-# that a job over its --mem ends as OUT_OF_MEMORY.
+# slurm_major prints the installed Slurm's major version (22 for 22.05).
+slurm_major() {
+	local v
+	v=$(slurmd -V 2>/dev/null) || v=""
+	v=${v##* }
+	echo "${v%%.*}"
+}
+
+# cgroup_conf_needed: LAB_CGROUP=1 needs cgroup.conf; so does Slurm 24.11
+# without it, because its slurmd initialises the cgroup plugin whatever the
+# proctrack and task plugins are, and fails where /sys/fs/cgroup is not
+# mounted (the namespaces of deploy/slurm24) unless told it is disabled.
+cgroup_conf_needed() {
+	[[ $LAB_CGROUP == 1 ]] || (($(slurm_major) >= 24))
+}
+
+# With LAB_CGROUP=1 (proctrack/cgroup, task/cgroup): cgroup v1, so that a job
+# over its --mem ends as OUT_OF_MEMORY. Otherwise (Slurm 24 and later only):
+# no cgroups at all.
 render_cgroup_conf() {
+	if [[ $LAB_CGROUP != 1 ]]; then
+		printf '# Written by deploy/slurm-local/up.sh: no cgroups (LAB_CGROUP=0).\nCgroupPlugin=disabled\n'
+		return
+	fi
 	cat <<EOF
 # Written by deploy/slurm-local/up.sh (used when LAB_CGROUP=1).
 CgroupPlugin=cgroup/v1

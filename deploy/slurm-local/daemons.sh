@@ -108,78 +108,97 @@ list_assocs() {
 has_row() { [[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]]; }
 
 ensure_associations() {
-	local user assocs
+	local user assocs c
 	assocs=$(list_assocs)
-	if [[ $'\n'$assocs != *$'\n'"${LAB_CLUSTER}|"* ]]; then
-		sacctmgr -i add cluster "$LAB_CLUSTER" >/dev/null
-		log "added cluster $LAB_CLUSTER"
-	fi
-	if ! has_row "$assocs" "${LAB_CLUSTER}|${LAB_ACCOUNT}|"; then
-		sacctmgr -i add account "$LAB_ACCOUNT" cluster="$LAB_CLUSTER" \
-			description="local test account" organization=lab >/dev/null
-		log "added account $LAB_ACCOUNT"
-	fi
-	for user in $(lab_users); do
-		has_row "$assocs" "${LAB_CLUSTER}|${LAB_ACCOUNT}|${user}" && continue
-		id -u "$user" >/dev/null 2>&1 || die "LAB_USERS: no such user $user"
-		sacctmgr -i add user "$user" account="$LAB_ACCOUNT" cluster="$LAB_CLUSTER" >/dev/null
-		log "added user $user to account $LAB_ACCOUNT"
+	for c in "${CLUSTERS[@]}"; do
+		if [[ $'\n'$assocs != *$'\n'"${c}|"* ]]; then
+			sacctmgr -i add cluster "$c" >/dev/null
+			log "added cluster $c"
+		fi
+		if ! has_row "$assocs" "${c}|${LAB_ACCOUNT}|"; then
+			sacctmgr -i add account "$LAB_ACCOUNT" cluster="$c" \
+				description="local test account" organization=lab >/dev/null
+			log "added account $LAB_ACCOUNT on $c"
+		fi
+		for user in $(lab_users); do
+			has_row "$assocs" "${c}|${LAB_ACCOUNT}|${user}" && continue
+			id -u "$user" >/dev/null 2>&1 || die "LAB_USERS: no such user $user"
+			sacctmgr -i add user "$user" account="$LAB_ACCOUNT" cluster="$c" >/dev/null
+			log "added user $user to account $LAB_ACCOUNT on $c"
+		done
 	done
 }
 
-ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
-
-ensure_slurmctld() {
-	if running slurmctld && [[ $SLURM_CHANGED == 1 ]]; then
-		stop_daemon slurmctld "$LAB_WAIT"
-	fi
-	daemon_pid slurmctld || launch slurmctld "${DAEMON_BIN[slurmctld]}"
-	wait_for "$LAB_WAIT" ctld_up || die "scontrol ping does not say UP; see $SLURM_LOG_DIR/slurmctld.log"
+# on_cluster CLUSTER COMMAND...: run a Slurm command with CLUSTER's own
+# slurm.conf, as its daemons read it.
+on_cluster() {
+	local c=$1
+	shift
+	SLURM_CONF=${CLUSTER_CONF_DIR[$c]}/slurm.conf "$@"
 }
 
-# slurmd_registered_since EPOCH: slurmctld has heard from a slurmd started at
-# or after EPOCH. (scontrol show slurmd asks slurmd itself and hung when the
-# host name mapped to 127.0.1.1, so ask slurmctld instead.)
+ctld_up() { on_cluster "$1" scontrol ping 2>/dev/null | grep -q 'is UP'; }
+
+# ensure_slurmctld CLUSTER
+ensure_slurmctld() {
+	local c=$1 name
+	name=$(ctld_name "$c")
+	if running "$name" && [[ ${SLURM_CHANGED[$c]} == 1 ]]; then
+		stop_daemon "$name" "$LAB_WAIT"
+	fi
+	cluster_paths "$c"
+	daemon_pid "$name" || launch "$name" on_cluster "$c" "${DAEMON_BIN[$name]}"
+	wait_for "$LAB_WAIT" ctld_up "$c" || die "scontrol ping does not say UP for $c; see $C_LOG/slurmctld.log"
+}
+
+# slurmd_registered_since CLUSTER NODE EPOCH: slurmctld has heard from a slurmd
+# started at or after EPOCH. (scontrol show slurmd asks slurmd itself and hung
+# when the host name mapped to 127.0.1.1, so ask slurmctld instead.)
 slurmd_registered_since() {
 	local t
-	t=$(scontrol show node "$HOST" 2>/dev/null | sed -n 's/.*SlurmdStartTime=\([^ ]*\).*/\1/p')
+	t=$(on_cluster "$1" scontrol show node "$2" 2>/dev/null | sed -n 's/.*SlurmdStartTime=\([^ ]*\).*/\1/p')
 	[[ -n $t && $t != None ]] || return 1
-	(($(date -d "$t" +%s) >= $1))
+	(($(date -d "$t" +%s) >= $3))
 }
 
+# ensure_slurmd CLUSTER
 ensure_slurmd() {
-	local since
-	if running slurmd && [[ $SLURM_CHANGED == 1 ]]; then
-		stop_daemon slurmd "$LAB_WAIT"
+	local c=$1 since name
+	name=$(slurmd_name "$c")
+	if running "$name" && [[ ${SLURM_CHANGED[$c]} == 1 ]]; then
+		stop_daemon "$name" "$LAB_WAIT"
 	fi
-	daemon_pid slurmd && return
+	daemon_pid "$name" && return
+	cluster_paths "$c"
 	since=$(date +%s)
-	launch slurmd "${DAEMON_BIN[slurmd]}" -N "$HOST"
-	wait_for "$LAB_WAIT" slurmd_registered_since "$since" ||
-		die "slurmd did not register with slurmctld; see $SLURM_LOG_DIR/slurmd.log"
+	launch "$name" on_cluster "$c" "${DAEMON_BIN[$name]}" -N "$C_NODE"
+	wait_for "$LAB_WAIT" slurmd_registered_since "$c" "$C_NODE" "$since" ||
+		die "slurmd of $c did not register with its slurmctld; see $C_LOG/slurmd.log"
 }
 
-# wait_node_ready waits until the node can run jobs, resuming it if it is down
-# or drained (a restart can leave it so; ReturnToService=2 covers most cases).
+# wait_node_ready CLUSTER waits until the cluster's node can run jobs,
+# resuming it if it is down or drained (a restart can leave it so;
+# ReturnToService=2 covers most cases).
 wait_node_ready() {
-	local state deadline=$((SECONDS + LAB_WAIT)) next_resume=0
+	local c=$1 state deadline=$((SECONDS + LAB_WAIT)) next_resume=0
+	cluster_paths "$c"
 	while :; do
-		state=$(timeout 10 sinfo -h -n "$HOST" -o %T 2>/dev/null | head -n 1) || state=""
+		state=$(on_cluster "$c" timeout 10 sinfo -h -n "$C_NODE" -o %T 2>/dev/null | head -n 1) || state=""
 		case $state in
 		idle | mixed | allocated | completing | planned)
-			log "node $HOST: $state"
+			log "node $C_NODE ($c): $state"
 			return
 			;;
 		down* | drain* | fail*)
 			if ((SECONDS >= next_resume)); then
-				log "node $HOST: $state; resuming it"
-				scontrol update nodename="$HOST" state=resume >/dev/null 2>&1 || true
+				log "node $C_NODE ($c): $state; resuming it"
+				on_cluster "$c" scontrol update nodename="$C_NODE" state=resume >/dev/null 2>&1 || true
 				next_resume=$((SECONDS + 3))
 			fi
 			;;
 		esac
 		((SECONDS < deadline)) ||
-			die "node $HOST not ready after ${LAB_WAIT}s: $(sinfo -h -n "$HOST" -o '%T %E' 2>&1)"
+			die "node $C_NODE ($c) not ready after ${LAB_WAIT}s: $(on_cluster "$c" sinfo -h -n "$C_NODE" -o '%T %E' 2>&1)"
 		sleep 0.2
 	done
 }

@@ -4,11 +4,24 @@
 # files, how to tell whether the process a PID file names really is that daemon,
 # and how to stop one. Sourced, never run.
 
-# The daemons in start order; down.sh stops them in reverse.
-DAEMONS=(munged mariadbd slurmdbd slurmctld slurmd)
-
 SLURM_RUN_DIR=/run/slurm
 SLURM_LOG_DIR=/var/log/slurm
+
+# LAB_CLUSTERS lists the clusters, all on this one host and one slurmdbd. The
+# first is the local one (/etc/slurm, ports 6817-6818), which every client
+# reaches without -M. Each further cluster (say snowy, as on UPPMAX) has its
+# own slurmctld and slurmd, named slurmctld@snowy and slurmd@snowy here, with
+# their own ports, state, PID files and conf dir (/etc/slurm-snowy, passed to
+# them in SLURM_CONF); clients reach it with -M snowy through slurmdbd.
+LAB_CLUSTERS=${LAB_CLUSTERS:-${LAB_CLUSTER:-lab},snowy}
+IFS=, read -r -a CLUSTERS <<<"$LAB_CLUSTERS"
+LAB_CLUSTER=${CLUSTERS[0]}
+
+# The daemons in start order; down.sh stops them in reverse.
+DAEMONS=(munged mariadbd slurmdbd slurmctld slurmd)
+# The Debian packages that provide them (up.sh installs the missing ones;
+# deploy/slurm24 installs the same into its Debian 13 root).
+PACKAGES=(munge mariadb-server slurmctld slurmd slurmdbd slurm-client)
 # Everything the daemons print before they detach goes here, so that a caller
 # that captures our output through a pipe never waits on a daemon's open stdout.
 START_LOG=$SLURM_LOG_DIR/slurm-local-start.log
@@ -38,6 +51,26 @@ declare -A DAEMON_PIDFILE=(
 	[slurmctld]=$SLURM_RUN_DIR/slurmctld.pid
 	[slurmd]=$SLURM_RUN_DIR/slurmd.pid
 )
+
+# Per-cluster settings of the clusters after the first: cluster i (from 1)
+# uses ports 6817+10i and 6818+10i.
+declare -A CLUSTER_CONF_DIR=([$LAB_CLUSTER]=/etc/slurm)
+declare -A CLUSTER_CTLD_PORT=([$LAB_CLUSTER]=6817)
+for ((i = 1; i < ${#CLUSTERS[@]}; i++)); do
+	c=${CLUSTERS[i]}
+	CLUSTER_CONF_DIR[$c]=/etc/slurm-$c
+	CLUSTER_CTLD_PORT[$c]=$((6817 + 10 * i))
+	DAEMONS+=("slurmctld@$c" "slurmd@$c")
+	DAEMON_BIN[slurmctld@$c]=/usr/sbin/slurmctld
+	DAEMON_BIN[slurmd@$c]=/usr/sbin/slurmd
+	DAEMON_PIDFILE[slurmctld@$c]=$SLURM_RUN_DIR/$c/slurmctld.pid
+	DAEMON_PIDFILE[slurmd@$c]=$SLURM_RUN_DIR/$c/slurmd.pid
+done
+unset i c
+
+# ctld_name CLUSTER / slurmd_name CLUSTER print the daemon names of CLUSTER.
+ctld_name() { if [[ $1 == "$LAB_CLUSTER" ]]; then echo slurmctld; else echo "slurmctld@$1"; fi; }
+slurmd_name() { if [[ $1 == "$LAB_CLUSTER" ]]; then echo slurmd; else echo "slurmd@$1"; fi; }
 
 # DAEMON_EXE[NAME] is the file the kernel reports as /proc/PID/exe for that
 # daemon. Debian installs /usr/sbin/slurmctld and /usr/sbin/slurmd as
@@ -104,9 +137,35 @@ daemon_orphans() {
 		[[ $exe -ef $want ]] || continue
 		pid=${exe#/proc/}
 		pid=${pid%/exe}
-		pid_is_daemon "$1" "$pid" && echo "$pid"
+		pid_is_daemon "$1" "$pid" || continue
+		# slurmctld runs a helper, slurmscriptd, from its own binary: a
+		# child of the same binary is part of its parent, not an orphan.
+		child_of_same "$pid" "$want" && continue
+		# The same binary serves every cluster: a PID another cluster's
+		# PID file claims is not an orphan of this one.
+		claimed_by_other "$1" "$pid" || echo "$pid"
 	done
 	return 0
+}
+
+# child_of_same PID EXE: PID's parent runs EXE too.
+child_of_same() {
+	local stat ppid
+	stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+	stat=${stat##*) }
+	read -r _ ppid _ <<<"$stat"
+	[[ /proc/$ppid/exe -ef $2 ]]
+}
+
+# claimed_by_other NAME PID: another daemon's PID file names PID.
+claimed_by_other() {
+	local other pid
+	for other in "${DAEMONS[@]}"; do
+		[[ $other != "$1" && -r ${DAEMON_PIDFILE[$other]} ]] || continue
+		read -r pid <"${DAEMON_PIDFILE[$other]}" 2>/dev/null || continue
+		[[ $pid == "$2" ]] && return 0
+	done
+	return 1
 }
 
 # stop_daemon NAME TIMEOUT: TERM the process named by NAME's PID file (after

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Exit 0 if the local cluster is up: all five daemons alive per their PID
-# files, slurmctld answers, the node can take jobs and sacct answers.
+# Exit 0 if the local clusters are up: every daemon alive per its PID
+# file, each cluster's slurmctld answers, its node can take jobs, and sacct answers.
 # Non-zero otherwise, with the first problem on stderr. Installs nothing,
 # starts nothing, needs no root, takes well under a second when all is well.
 #
@@ -40,12 +40,18 @@ for name in "${DAEMONS[@]}"; do
 done
 
 host=$(node_name)
-timeout 10 scontrol ping 2>/dev/null | grep -q 'is UP' || down "slurmctld does not answer scontrol ping"
-ok "slurmctld answers"
-state=$(timeout 10 sinfo -h -n "$host" -o %T 2>/dev/null | head -n 1) || state=""
-case $state in
-idle | mixed | allocated | completing | planned) ok "node $host: $state" ;;
-*) down "node $host is '${state:-unknown}', not ready for jobs" ;;
-esac
+for c in "${CLUSTERS[@]}"; do
+	node=$host
+	[[ $c == "$LAB_CLUSTER" ]] || node=$host-$c
+	conf=${CLUSTER_CONF_DIR[$c]}/slurm.conf
+	SLURM_CONF=$conf timeout 10 scontrol ping 2>/dev/null | grep -q 'is UP' ||
+		down "slurmctld of $c does not answer scontrol ping"
+	ok "slurmctld of $c answers"
+	state=$(SLURM_CONF=$conf timeout 10 sinfo -h -n "$node" -o %T 2>/dev/null | head -n 1) || state=""
+	case $state in
+	idle | mixed | allocated | completing | planned) ok "node $node ($c): $state" ;;
+	*) down "node $node ($c) is '${state:-unknown}', not ready for jobs" ;;
+	esac
+done
 timeout 10 sacct -n -X -S now-1minutes >/dev/null 2>&1 || down "sacct does not answer (slurmdbd or MariaDB)"
 ok "sacct answers"

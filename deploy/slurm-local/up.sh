@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Bring up (or check) a one-node Slurm cluster with accounting on this host:
-# munged, MariaDB, slurmdbd, slurmctld and slurmd, all on loopback, started
-# without systemd and tracked by PID files. Installs Debian's packages if they
-# are missing. Safe to rerun: when everything is up it changes nothing.
+# Bring up (or check) one-node Slurm clusters with accounting on this host:
+# munged, MariaDB, slurmdbd, and a slurmctld and a slurmd per cluster of
+# LAB_CLUSTERS (default lab,snowy: a second cluster reached with -M, as on
+# UPPMAX), all on loopback, started without systemd and tracked by PID files.
+# Installs Debian's packages if they are missing. Safe to rerun: when
+# everything is up it changes nothing.
 #
 #   sudo deploy/slurm-local/up.sh           # bring up, or repair, the cluster
 #   deploy/slurm-local/up.sh --check        # same as status.sh: exit 0 if up
@@ -20,7 +22,6 @@ source "$HERE/conf.sh"
 # shellcheck source=daemons.sh
 source "$HERE/daemons.sh"
 
-LAB_CLUSTER=${LAB_CLUSTER:-lab}
 LAB_ACCOUNT=${LAB_ACCOUNT:-lab}
 LAB_USERS=${LAB_USERS:-}
 LAB_MINJOBAGE=${LAB_MINJOBAGE:-10}
@@ -30,13 +31,18 @@ LAB_WAIT=${LAB_WAIT:-60}
 LAB_MAP_HOSTNAME=${LAB_MAP_HOSTNAME:-0}
 LAB_DB_BUFFER_POOL=${LAB_DB_BUFFER_POOL:-512M}
 
-PACKAGES=(munge mariadb-server slurmctld slurmd slurmdbd slurm-client)
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
 APT_LOG=/var/log/slurm-local-apt.log
 
 check_knobs() {
-	[[ $LAB_CLUSTER =~ ^[a-z0-9_-]+$ ]] || die "LAB_CLUSTER=$LAB_CLUSTER: use lower-case letters, digits, _ and -"
+	local c
+	((${#CLUSTERS[@]} >= 1 && ${#CLUSTERS[@]} <= 5)) || die "LAB_CLUSTERS=$LAB_CLUSTERS: want one to five names"
+	for c in "${CLUSTERS[@]}"; do
+		[[ $c =~ ^[a-z0-9_-]+$ ]] || die "LAB_CLUSTERS=$LAB_CLUSTERS: use lower-case letters, digits, _ and -"
+	done
+	[[ $(printf '%s\n' "${CLUSTERS[@]}" | sort -u | wc -l) == "${#CLUSTERS[@]}" ]] ||
+		die "LAB_CLUSTERS=$LAB_CLUSTERS: a name is repeated"
 	[[ $LAB_ACCOUNT =~ ^[a-z0-9_-]+$ ]] || die "LAB_ACCOUNT=$LAB_ACCOUNT: use lower-case letters, digits, _ and -"
 	local k
 	for k in LAB_MINJOBAGE LAB_KILLWAIT LAB_WAIT; do
@@ -129,6 +135,12 @@ make_dirs() {
 	install -d -o munge -g munge -m 755 /run/munge
 	install -d -o mysql -g mysql -m 755 /run/mysqld
 	[[ -d /var/log/mysql ]] || install -d -o mysql -g adm -m 2750 /var/log/mysql
+	local c
+	for c in "${CLUSTERS[@]:1}"; do
+		install -d -o slurm -g slurm -m 755 "$SLURM_RUN_DIR/$c" "$SLURM_LOG_DIR/$c" /var/lib/slurm/$c \
+			/var/lib/slurm/$c/slurmctld
+		install -d -o root -g root -m 755 /var/lib/slurm/$c/slurmd "${CLUSTER_CONF_DIR[$c]}"
+	done
 	if [[ ! -s /etc/munge/munge.key ]]; then
 		log "creating /etc/munge/munge.key"
 		install -d -o munge -g munge -m 700 /etc/munge
@@ -138,12 +150,15 @@ make_dirs() {
 	fi
 }
 
-# write_configs sets MARIADB_CHANGED, DBD_CHANGED and SLURM_CHANGED to 1 for
-# each file whose content changed, so that only the daemons reading it restart.
+# write_configs sets MARIADB_CHANGED, DBD_CHANGED and SLURM_CHANGED[CLUSTER]
+# to 1 for each file whose content changed, so that only the daemons reading it
+# restart.
 write_configs() {
+	local c dir
 	DB_PASS=$(existing_db_pass)
 	[[ -n $DB_PASS ]] || DB_PASS=$(new_db_pass)
-	MARIADB_CHANGED=0 DBD_CHANGED=0 SLURM_CHANGED=0
+	MARIADB_CHANGED=0 DBD_CHANGED=0
+	declare -gA SLURM_CHANGED=()
 	if render_mariadb_cnf | write_if_changed "$MARIADB_CNF" 644 root:root; then
 		MARIADB_CHANGED=1
 		log "wrote $MARIADB_CNF"
@@ -152,14 +167,18 @@ write_configs() {
 		DBD_CHANGED=1
 		log "wrote $SLURMDBD_CONF"
 	fi
-	if render_slurm_conf | write_if_changed "$SLURM_CONF" 644 root:root; then
-		SLURM_CHANGED=1
-		log "wrote $SLURM_CONF"
-	fi
-	if [[ $LAB_CGROUP == 1 ]] && render_cgroup_conf | write_if_changed "$CGROUP_CONF" 644 root:root; then
-		SLURM_CHANGED=1
-		log "wrote $CGROUP_CONF"
-	fi
+	for c in "${CLUSTERS[@]}"; do
+		dir=${CLUSTER_CONF_DIR[$c]}
+		SLURM_CHANGED[$c]=0
+		if render_slurm_conf "$c" | write_if_changed "$dir/slurm.conf" 644 root:root; then
+			SLURM_CHANGED[$c]=1
+			log "wrote $dir/slurm.conf"
+		fi
+		if cgroup_conf_needed && render_cgroup_conf | write_if_changed "$dir/cgroup.conf" 644 root:root; then
+			SLURM_CHANGED[$c]=1
+			log "wrote $dir/cgroup.conf"
+		fi
+	done
 }
 
 # lab_users prints root, the sudo caller and LAB_USERS (comma or space
@@ -194,6 +213,7 @@ audit_listeners() {
 }
 
 main() {
+	local c
 	case ${1:-} in
 	--check) shift && exec "$HERE/status.sh" "$@" ;;
 	-h | --help) sed -n '3,10s/^# \{0,1\}//p' "$0" && exit 0 ;;
@@ -215,13 +235,19 @@ main() {
 	ensure_database
 	ensure_slurmdbd
 	ensure_associations
-	ensure_slurmctld
-	ensure_slurmd
-	wait_node_ready
+	for c in "${CLUSTERS[@]}"; do
+		ensure_slurmctld "$c"
+		ensure_slurmd "$c"
+	done
+	for c in "${CLUSTERS[@]}"; do
+		wait_node_ready "$c"
+	done
 	wait_for "$LAB_WAIT" timeout 10 sacct -n -X -S now-1minutes ||
 		die "sacct does not answer after ${LAB_WAIT}s; see $SLURM_LOG_DIR/slurmdbd.log"
 	audit_listeners
-	log "cluster up: $(sinfo -h -o '%P %a %D %T %N' | tr '\n' ';')"
+	for c in "${CLUSTERS[@]}"; do
+		log "cluster $c up: $(sinfo -h -M "$c" -o '%P %a %D %T %N' | grep -v '^CLUSTER' | tr '\n' ';')"
+	done
 	log "done in $((SECONDS - LOG_T0))s"
 }
 

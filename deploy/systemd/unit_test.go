@@ -73,6 +73,24 @@ func TestUnitSettings(t *testing.T) {
 	}
 }
 
+// TestUnitEnvironmentFile: the unit shows how to give the daemon an
+// environment (the user manager's is not the login shell's), with the
+// leading '-' that keeps a missing file from failing the start.
+func TestUnitEnvironmentFile(t *testing.T) {
+	data, err := os.ReadFile(unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "#EnvironmentFile=-%h/.config/nanosupervisord/env"
+	if !strings.Contains(string(data), "\n"+want+"\n") {
+		t.Errorf("%s has no line %q", unit, want)
+	}
+	// Uncommented, it must still verify (see TestUnitVerifies).
+	if s := strings.TrimPrefix(want, "#"); !strings.HasPrefix(s, "EnvironmentFile=-") {
+		t.Errorf("example %q is not an optional EnvironmentFile", s)
+	}
+}
+
 // TestUnitVerifies runs systemd-analyze verify on the unit (with ExecStart
 // pointing at a binary that exists here); any complaint fails the test.
 func TestUnitVerifies(t *testing.T) {
@@ -85,6 +103,8 @@ func TestUnitVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.ReplaceAll(string(data), "%h/.local/bin/nanosupervisord", "/bin/true")
+	// Verify the unit with the example environment file in force too.
+	text = strings.ReplaceAll(text, "#EnvironmentFile=", "EnvironmentFile=")
 	path := filepath.Join(t.TempDir(), unit)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,11 @@
 // unset comment in squeue (glibc printing a NULL string), Partition_Limit
 // as the sacct Timelimit of a job without --time that never started, and a
 // silent exit 0 from scancel for an id that is unknown or already ended.
+// Several clusters: -M/--clusters (or an #SBATCH line) sends a job to
+// another cluster; sbatch --parsable then prints "id;cluster", and sacct,
+// squeue and scancel see it only when given the same -M (ids stay unique
+// across clusters here, unlike on a real site). FAKESLURM_CLUSTERS limits
+// the clusters -M may name, with Slurm's own refusal for others.
 // testdata/real holds output captured from the project's real cluster that
 // the tests replay byte for byte.
 //

@@ -39,7 +39,7 @@ type fake struct {
 // allEnv are every variable the fake reads; newFake clears them so the
 // developer's environment cannot leak into tests.
 var allEnv = []string{EnvDir, EnvFirstID, EnvRecordEnv, EnvMinJobAge, EnvExec, EnvKillWait,
-	EnvSacctLag, EnvNow, EnvUID, EnvPartitions, EnvAccounts}
+	EnvSacctLag, EnvNow, EnvUID, EnvPartitions, EnvAccounts, EnvClusters, EnvCluster}
 
 func newFake(t *testing.T) *fake {
 	t.Helper()

@@ -8,23 +8,28 @@ import (
 // Job is one job as the fake slurmctld and slurmdbd know it. Times are Unix
 // seconds (Slurm keeps whole seconds); 0 means unset.
 type Job struct {
-	ID           int      `json:"id"`
-	Name         string   `json:"name"`
-	Script       string   `json:"script"` // as given to sbatch
-	Args         []string `json:"args,omitempty"`
-	WorkDir      string   `json:"workdir"`
-	Comment      string   `json:"comment,omitempty"`
-	Partition    string   `json:"partition,omitempty"`
-	Account      string   `json:"account,omitempty"`
-	Output       string   `json:"output,omitempty"` // --output pattern as given
-	ErrorPath    string   `json:"error,omitempty"`  // --error pattern as given
-	TimeLimitMin int      `json:"time_limit_min"`   // 0 = UNLIMITED
-	TimeLimitSet bool     `json:"time_limit_set"`   // --time given (else the partition's)
-	State        string   `json:"state"`            // sacct text, e.g. "CANCELLED by 1000"
-	ExitCode     string   `json:"exit_code"`        // "code:signal"
-	Submit       int64    `json:"submit"`
-	Start        int64    `json:"start,omitempty"`
-	End          int64    `json:"end,omitempty"`
+	ID        int      `json:"id"`
+	Name      string   `json:"name"`
+	Script    string   `json:"script"` // as given to sbatch
+	Args      []string `json:"args,omitempty"`
+	WorkDir   string   `json:"workdir"`
+	Comment   string   `json:"comment,omitempty"`
+	Partition string   `json:"partition,omitempty"`
+	Account   string   `json:"account,omitempty"`
+	// Cluster is the cluster named with -M ("" = the local one). Ids are
+	// unique across clusters here, but each command sees only the jobs of
+	// the cluster it names.
+	Cluster      string `json:"cluster,omitempty"`
+	Output       string `json:"output,omitempty"` // --output pattern as given
+	ErrorPath    string `json:"error,omitempty"`  // --error pattern as given
+	TimeLimitMin int    `json:"time_limit_min"`   // 0 = UNLIMITED
+	TimeLimitSet bool   `json:"time_limit_set"`   // --time given (else the partition's)
+	GPUs         int    `json:"gpus,omitempty"`   // --gres=gpu:N or --gpus=N
+	State        string `json:"state"`            // sacct text, e.g. "CANCELLED by 1000"
+	ExitCode     string `json:"exit_code"`        // "code:signal"
+	Submit       int64  `json:"submit"`
+	Start        int64  `json:"start,omitempty"`
+	End          int64  `json:"end,omitempty"`
 
 	// PendingReason is squeue's %r while the job pends ("" prints None).
 	PendingReason string `json:"pending_reason,omitempty"`

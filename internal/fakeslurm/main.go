@@ -23,6 +23,12 @@ const (
 	EnvUID        = "FAKESLURM_UID"        // uid in "CANCELLED by UID" (default: the real uid)
 	EnvPartitions = "FAKESLURM_PARTITIONS" // if set, sbatch rejects other partitions
 	EnvAccounts   = "FAKESLURM_ACCOUNTS"   // if set, sbatch rejects other accounts
+	// EnvClusters lists the other clusters -M may name (default: any); an
+	// unknown one fails with Slurm's "No cluster ... known by database".
+	EnvClusters = "FAKESLURM_CLUSTERS"
+	// EnvCluster is the local cluster's name (default lab): -M naming it
+	// means the local cluster, as with real Slurm.
+	EnvCluster = "FAKESLURM_CLUSTER"
 )
 
 // ControlProgram is the name under which Main runs control commands.

@@ -104,7 +104,7 @@ func TestReplayRealCaptures(t *testing.T) {
 	t.Setenv(EnvUID, "0") // the captures were made by root
 	f.script("exit.sh", "#!/bin/bash\n#SBATCH -J exit-script\nsleep \"${2:-0}\"\nexit \"${1:-0}\"\n")
 	sacct := func(ids string) string {
-		return f.must("sacct", "--parsable2", "--noheader", "-X", "-j", ids, "--format="+SacctFormat)
+		return f.must("sacct", "--parsable2", "--noheader", "-X", "-j", ids, "--format="+LegacySacctFormat)
 	}
 
 	f.replay(untilRunningSqueue)
@@ -143,7 +143,7 @@ func TestReplayRealSbatchOutput(t *testing.T) {
 }
 
 func TestReplayRealStderr(t *testing.T) {
-	sacctArgs := []string{"--parsable2", "--noheader", "-X", "-j", "1", "--format=" + SacctFormat}
+	sacctArgs := []string{"--parsable2", "--noheader", "-X", "-j", "1", "--format=" + LegacySacctFormat}
 	tests := []struct {
 		capture string
 		env     map[string]string
@@ -215,7 +215,7 @@ func TestReplayRealOddNames(t *testing.T) {
 	}
 	at("09:42:51")
 	f.must(ControlProgram, "set", "19", "FAILED", "3:0")
-	sacct := f.must("sacct", "--parsable2", "--noheader", "-X", "--delimiter=\x1f", "-j", "18,19", "--format="+SacctFormat)
+	sacct := f.must("sacct", "--parsable2", "--noheader", "-X", "--delimiter=\x1f", "-j", "18,19", "--format="+LegacySacctFormat)
 	if want := realCapture(t, "unitsep/odd_names.sacct", f.work); sacct != want {
 		t.Errorf("sacct =\n%q\nwant (odd_names.sacct)\n%q", sacct, want)
 	}

@@ -13,7 +13,17 @@ import (
 // pkg/slurm.SacctFormat (a test checks that). Like sacct, it separates the
 // fields with --delimiter, '|' when none is given, and prints names,
 // working directories and comments as they are, '|' and all.
-const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment,AllocTRES,NodeList"
+
+// LegacySacctFormat is the format pkg/slurm asked for before it accounted
+// for GPU-hours; the fake prints it too, so that captures made with it
+// can be replayed.
+const LegacySacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+
+// FakeNode is the name of the fake cluster's only node, as on the
+// measured one-node cluster. Real sbatch refuses to exclude every node of
+// the partition; so does the fake.
+const FakeNode = "vm"
 
 // sacctQuery is a parsed sacct command line.
 type sacctQuery struct {
@@ -23,6 +33,7 @@ type sacctQuery struct {
 	ids                              map[int]bool // nil: no -j
 	start, end                       string       // -S, -E as given
 	names                            map[string]bool
+	cluster                          string // -M; "" = the local cluster
 }
 
 // sacct prints the allocation rows of the jobs the query selects.
@@ -35,6 +46,10 @@ func (e *env) sacct(args []string, out *bytes.Buffer) int {
 		fmt.Fprintf(e.stderr, "sacct: error: %v\n", err)
 		return 1
 	}
+	if q.cluster != "" && !e.knownCluster(q.cluster) {
+		return 0 // measured: sacct -M of an unknown cluster prints nothing, exit 0
+	}
+	q.cluster = e.jobCluster(q.cluster)
 	since, until, err := e.sacctWindow(q)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sacct: error: %v\n", err)
@@ -54,7 +69,7 @@ func (e *env) sacct(args []string, out *bytes.Buffer) int {
 				continue
 			}
 			e.observe(j, true)
-			out.WriteString(e.sacctRow(j, cmp.Or(q.delimiter, "|")))
+			out.WriteString(e.sacctRow(j, cmp.Or(q.delimiter, "|"), strings.EqualFold(q.format, LegacySacctFormat)))
 		}
 		return nil
 	})
@@ -95,7 +110,7 @@ func parseSacctArgs(args []string) (sacctQuery, error) {
 var sacctValueOpts = map[string]string{
 	"-j": "jobs", "--jobs": "jobs", "-o": "format", "--format": "format",
 	"-S": "starttime", "--starttime": "starttime", "-E": "endtime", "--endtime": "endtime",
-	"--name": "name", "--delimiter": "delimiter",
+	"--name": "name", "--delimiter": "delimiter", "-M": "clusters", "--clusters": "clusters",
 }
 
 func (q *sacctQuery) set(name, value string) error {
@@ -119,6 +134,8 @@ func (q *sacctQuery) set(name, value string) error {
 		q.start = value
 	case "endtime":
 		q.end = value
+	case "clusters":
+		q.cluster = value
 	case "name":
 		q.names = map[string]bool{}
 		for _, n := range strings.Split(value, ",") {
@@ -134,7 +151,7 @@ func (q sacctQuery) check() error {
 		return fmt.Errorf("fakeslurm prints only --parsable2 --noheader -X output; got parsable2=%t noheader=%t -X=%t",
 			q.parsable2, q.noheader, q.allocations)
 	}
-	if !strings.EqualFold(q.format, SacctFormat) {
+	if !strings.EqualFold(q.format, SacctFormat) && !strings.EqualFold(q.format, LegacySacctFormat) {
 		return fmt.Errorf("fakeslurm prints only --format=%s; got --format=%q", SacctFormat, q.format)
 	}
 	return nil
@@ -165,7 +182,7 @@ func (e *env) sacctWindow(q sacctQuery) (since, until int64, err error) {
 // and matches -j. --name is matched by the caller against the name
 // slurmdbd has right now (which may still be "allocation").
 func (q sacctQuery) selects(j *Job, since, until int64) bool {
-	if q.ids != nil && !q.ids[j.ID] {
+	if (q.ids != nil && !q.ids[j.ID]) || j.Cluster != q.cluster {
 		return false
 	}
 	return j.Submit <= until && (j.End == 0 || j.End >= since)
@@ -179,9 +196,9 @@ func (e *env) sacctName(j *Job) string {
 	return j.Name
 }
 
-// sacctRow renders one allocation row in SacctFormat order, the fields
-// separated by sep.
-func (e *env) sacctRow(j *Job, sep string) string {
+// sacctRow renders one allocation row in SacctFormat order (or
+// LegacySacctFormat's), the fields separated by sep.
+func (e *env) sacctRow(j *Job, sep string, legacy bool) string {
 	workdir, comment := j.WorkDir, ""
 	if !j.Live() {
 		comment = j.Comment // slurmdbd gets the comment when the job ends
@@ -194,9 +211,34 @@ func (e *env) sacctRow(j *Job, sep string) string {
 		id, id, e.sacctName(j), j.State, j.ExitCode,
 		formatTime(j.Submit, e.loc), e.sacctStart(j), e.sacctEnd(j),
 		sacctElapsed(e.elapsed(j)), sacctJobTimelimit(j),
-		workdir, "None", comment,
+		workdir, "None", comment, sacctAllocTRES(j), sacctNodeList(j),
+	}
+	if legacy {
+		fields = fields[:len(fields)-2]
 	}
 	return strings.Join(fields, sep) + "\n"
+}
+
+// sacctAllocTRES is what the job was allocated, empty until it started
+// (measured on 22.05): one CPU and 1G per job, and the GPUs asked for
+// with --gres=gpu[:type]:N or --gpus.
+func sacctAllocTRES(j *Job) string {
+	if j.Start == 0 {
+		return ""
+	}
+	gpus := ""
+	if j.GPUs > 0 {
+		gpus = "gres/gpu=" + strconv.Itoa(j.GPUs) + ","
+	}
+	return "billing=1,cpu=1," + gpus + "mem=1G,node=1"
+}
+
+// sacctNodeList is "None assigned" until the job started.
+func sacctNodeList(j *Job) string {
+	if j.Start == 0 {
+		return "None assigned"
+	}
+	return FakeNode
 }
 
 // sacctJobTimelimit is the Timelimit slurmdbd has for the job. Without

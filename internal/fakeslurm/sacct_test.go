@@ -24,22 +24,22 @@ func TestJobLifecycleOutput(t *testing.T) {
 		sacct, squ string
 	}{
 		{"pending", 0, nil,
-			"1|1|exit-script|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|Partition_Limit|" + w + "|None|\n",
+			"1|1|exit-script|PENDING|0:0|2026-11-28T17:45:26|Unknown|Unknown|00:00:00|Partition_Limit|" + w + "|None|||None assigned\n",
 			"1|exit-script|PENDING|None|2026-11-28T17:45:26|N/A|UNLIMITED|0:00|" + w + "|xyz\n"},
 		{"running, comment only in squeue", 3, []string{"run", id},
-			"1|1|exit-script|RUNNING|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|Unknown|00:00:00|UNLIMITED|" + w + "|None|\n",
+			"1|1|exit-script|RUNNING|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|Unknown|00:00:00|UNLIMITED|" + w + "|None||billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|exit-script|RUNNING|None|2026-11-28T17:45:26|2026-11-28T17:45:29|UNLIMITED|0:00|" + w + "|xyz\n"},
 		{"running later", 5, nil,
-			"1|1|exit-script|RUNNING|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|Unknown|00:00:02|UNLIMITED|" + w + "|None|\n",
+			"1|1|exit-script|RUNNING|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|Unknown|00:00:02|UNLIMITED|" + w + "|None||billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|exit-script|RUNNING|None|2026-11-28T17:45:26|2026-11-28T17:45:29|UNLIMITED|0:02|" + w + "|xyz\n"},
 		{"completed, comment now in sacct", 5, []string{"set", id, "COMPLETED"},
-			"1|1|exit-script|COMPLETED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|2026-11-28T17:45:31|00:00:02|UNLIMITED|" + w + "|None|xyz\n",
+			"1|1|exit-script|COMPLETED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|2026-11-28T17:45:31|00:00:02|UNLIMITED|" + w + "|None|xyz|billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|exit-script|COMPLETED|None|2026-11-28T17:45:26|2026-11-28T17:45:29|UNLIMITED|0:02|" + w + "|xyz\n"},
 		{"still in slurmctld before MinJobAge", 14, nil,
-			"1|1|exit-script|COMPLETED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|2026-11-28T17:45:31|00:00:02|UNLIMITED|" + w + "|None|xyz\n",
+			"1|1|exit-script|COMPLETED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|2026-11-28T17:45:31|00:00:02|UNLIMITED|" + w + "|None|xyz|billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|exit-script|COMPLETED|None|2026-11-28T17:45:26|2026-11-28T17:45:29|UNLIMITED|0:02|" + w + "|xyz\n"},
 		{"gone from squeue after MinJobAge", 15, nil,
-			"1|1|exit-script|COMPLETED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|2026-11-28T17:45:31|00:00:02|UNLIMITED|" + w + "|None|xyz\n",
+			"1|1|exit-script|COMPLETED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:29|2026-11-28T17:45:31|00:00:02|UNLIMITED|" + w + "|None|xyz|billing=1,cpu=1,mem=1G,node=1|vm\n",
 			""},
 	}
 	for _, s := range steps {
@@ -65,19 +65,19 @@ func TestEndedRows(t *testing.T) {
 		sacct, sq string
 	}{
 		{"timeout by the time limit", []string{"-t", "1", "-J", "t"}, [][]string{{"run", "1"}}, 100,
-			"1|1|t|TIMEOUT|0:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:47:06|00:01:40|00:01:00|W|None|\n",
+			"1|1|t|TIMEOUT|0:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:47:06|00:01:40|00:01:00|W|None||billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|t|TIMEOUT|TimeLimit|2026-11-28T17:45:26|2026-11-28T17:45:26|1:00|1:40|W|(null)\n"},
 		{"failed", []string{"-J", "f"}, [][]string{{"run", "1"}, {"set", "1", "FAILED", "3"}}, 5,
-			"1|1|f|FAILED|3:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED|W|None|\n",
+			"1|1|f|FAILED|3:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED|W|None||billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|f|FAILED|NonZeroExitCode|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|W|(null)\n"},
 		{"cancelled while pending", []string{"-J", "c", "--comment=tag"}, [][]string{{"set", "1", "CANCELLED"}}, 5,
-			"1|1|c|CANCELLED by 1000|0:0|2026-11-28T17:45:26|None|2026-11-28T17:45:26|00:00:00|Partition_Limit|W|None|tag\n",
+			"1|1|c|CANCELLED by 1000|0:0|2026-11-28T17:45:26|None|2026-11-28T17:45:26|00:00:00|Partition_Limit|W|None|tag||None assigned\n",
 			"1|c|CANCELLED|None|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|W|tag\n"},
 		{"out of memory", []string{"-J", "oom", "-t", "1-00:00:00"}, [][]string{{"set", "1", "OUT_OF_MEMORY"}}, 5,
-			"1|1|oom|OUT_OF_MEMORY|0:125|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|1-00:00:00|W|None|\n",
+			"1|1|oom|OUT_OF_MEMORY|0:125|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|1-00:00:00|W|None||billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|oom|OUT_OF_MEMORY|OutOfMemory|2026-11-28T17:45:26|2026-11-28T17:45:26|1-00:00:00|0:00|W|(null)\n"},
 		{"preempted with a comment containing |", []string{"-J", "p", "--comment=a|b"}, [][]string{{"run", "1"}, {"set", "1", "PREEMPTED"}}, 5,
-			"1|1|p|PREEMPTED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED|W|None|a|b\n",
+			"1|1|p|PREEMPTED|0:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED|W|None|a|b|billing=1,cpu=1,mem=1G,node=1|vm\n",
 			"1|p|PREEMPTED|None|2026-11-28T17:45:26|2026-11-28T17:45:26|UNLIMITED|0:00|W|a|b\n"},
 	}
 	for _, tt := range tests {
@@ -192,12 +192,40 @@ func TestSacctVisibility(t *testing.T) {
 	f.must(ControlProgram, "show", "1")
 	f.must(ControlProgram, "set", "1", "FAILED", "2:0")
 	f.must(ControlProgram, "allocation", "1")
-	want := "1|1|allocation|FAILED|2:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED||None|\n"
+	want := "1|1|allocation|FAILED|2:0|2026-11-28T17:45:26|2026-11-28T17:45:26|2026-11-28T17:45:26|00:00:00|UNLIMITED||None||billing=1,cpu=1,mem=1G,node=1|vm\n"
 	if got := f.sacctIDs("1"); got != want {
 		t.Errorf("sacct in allocation mode =\n%q, want\n%q", got, want)
 	}
 	f.must(ControlProgram, "show", "1")
 	if got := f.sacctIDs("1"); !strings.HasPrefix(got, "1|1|lagged|FAILED|2:0|") {
 		t.Errorf("sacct after show = %q, want the real name back", got)
+	}
+}
+
+// TestSacctAllocTRES: the GPUs asked of sbatch show in AllocTRES once the
+// job started, in the place real Slurm prints gres/gpu.
+func TestSacctAllocTRES(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        int
+	}{
+		{"gres", "gpu", 1},
+		{"gres", "gpu:2", 2},
+		{"gres", "gpu:l40s:4", 4},
+		{"gres", "shard:2", 0},
+		{"gpus", "3", 3},
+		{"gpus", "a100:2", 2},
+		{"gpus", "x", 0},
+	}
+	for _, tt := range tests {
+		if got := gpuCount(tt.name, tt.value); got != tt.want {
+			t.Errorf("gpuCount(%q, %q) = %d, want %d", tt.name, tt.value, got, tt.want)
+		}
+	}
+	if got, want := sacctAllocTRES(&Job{Start: 1, GPUs: 2}), "billing=1,cpu=1,gres/gpu=2,mem=1G,node=1"; got != want {
+		t.Errorf("with GPUs: got %q, want %q", got, want)
+	}
+	if got := sacctAllocTRES(&Job{GPUs: 2}); got != "" {
+		t.Errorf("before the start: got %q, want empty", got)
 	}
 }

@@ -144,7 +144,8 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 	case "parsable":
 		sub.parsable = true
 	case "clusters", "cluster":
-		sub.cluster = o.value
+		sub.cluster, j.Cluster = o.value, e.jobCluster(o.value)
+		return e.checkCluster("sbatch", o.value)
 	case "dependency":
 		id, err := parseAfterAny(o.value)
 		if err != nil {
@@ -159,8 +160,35 @@ func (e *env) applySbatchOpt(sub *submission, o sbatchOpt) int {
 			return 1
 		}
 		j.TimeLimitMin, j.TimeLimitSet = mins, true
+	case "gres", "gpus":
+		j.GPUs = gpuCount(o.name, o.value)
+	case "exclude":
+		if inList(o.value, FakeNode) {
+			// Measured: excluding the partition's only node.
+			fmt.Fprint(e.stderr, "sbatch: error: Batch job submission failed: Requested node configuration is not available\n")
+			return 1
+		}
 	}
 	return 0
+}
+
+// gpuCount reads the GPUs of --gres=gpu[:type]:N (N defaults to 1) or
+// --gpus=[type:]N; anything else counts none.
+func gpuCount(name, value string) int {
+	parts := strings.Split(value, ":")
+	if name == "gres" {
+		if parts[0] != "gpu" {
+			return 0
+		}
+		if len(parts) == 1 {
+			return 1
+		}
+	}
+	n, err := strconv.Atoi(parts[len(parts)-1])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // checkAssociation rejects partitions and accounts outside the configured

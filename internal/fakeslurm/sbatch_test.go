@@ -116,6 +116,8 @@ func TestSbatchRefusals(t *testing.T) {
 			"sbatch: error: invalid partition specified: nopart\nsbatch: error: Batch job submission failed: Invalid partition name specified\n"},
 		{"unknown account", map[string]string{EnvAccounts: "lab"}, []string{"--parsable", "-A", "nope", "run.sh"},
 			"sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n"},
+		{"every node excluded", nil, []string{"--parsable", "--exclude=gpu01," + FakeNode, "run.sh"},
+			"sbatch: error: Batch job submission failed: Requested node configuration is not available\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,6 +25,10 @@ func (e *env) scancel(args []string, _ *bytes.Buffer) int {
 		fmt.Fprintf(e.stderr, "scancel: error: %v\n", err)
 		return 1
 	}
+	if rc := e.checkCluster("scancel", opts.cluster); rc != 0 {
+		return rc
+	}
+	opts.cluster = e.jobCluster(opts.cluster)
 	var invalid []string
 	err = e.update(func(w *world) error {
 		e.reap(w)
@@ -35,7 +39,7 @@ func (e *env) scancel(args []string, _ *bytes.Buffer) int {
 			id, _ := strconv.Atoi(raw)
 			j := w.job(id)
 			switch {
-			case j == nil || !j.Live():
+			case j == nil || !j.Live() || j.Cluster != opts.cluster:
 				invalid = append(invalid, raw)
 			case opts.signal != 0:
 				if j.Exec != nil && j.State == stateRunning {
@@ -63,9 +67,10 @@ type scancelOpts struct {
 	ids     []string
 	signal  syscall.Signal
 	verbose bool
+	cluster string // -M; "" = the local cluster
 }
 
-var scancelValueOpts = map[string]string{"-s": "signal", "--signal": "signal"}
+var scancelValueOpts = map[string]string{"-s": "signal", "--signal": "signal", "-M": "clusters", "--clusters": "clusters"}
 
 func parseScancelArgs(args []string) (scancelOpts, error) {
 	var o scancelOpts
@@ -84,11 +89,15 @@ func parseScancelArgs(args []string) (scancelOpts, error) {
 			o.ids = append(o.ids, a)
 			continue
 		}
-		_, value, next, err := optionValue(args, i, scancelValueOpts)
+		name, value, next, err := optionValue(args, i, scancelValueOpts)
 		if err != nil {
 			return o, err
 		}
 		i = next
+		if name == "clusters" {
+			o.cluster = value
+			continue
+		}
 		s, ok := signalNames[strings.TrimPrefix(strings.ToUpper(value), "SIG")]
 		if !ok {
 			return o, fmt.Errorf("Invalid job signal: %s", value)

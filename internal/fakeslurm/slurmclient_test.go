@@ -61,7 +61,7 @@ func TestPkgSlurmReadsTheFake(t *testing.T) {
 
 	jobs, err := c.Sacct(ctx, []string{id})
 	want := slurm.Job{ID: "1", RawID: "1", Name: "d20", State: slurm.ParseState("PENDING"),
-		Submit: t0, TimeLimit: time.Hour, WorkDir: f.work, Reason: "None"}
+		Submit: t0, TimeLimit: time.Hour, WorkDir: f.work, Reason: "None", NodeList: ""}
 	if err != nil || len(jobs) != 1 || !reflect.DeepEqual(jobs[0], want) {
 		t.Errorf("pending: Sacct = %+v, %v; want %+v", jobs, err, want)
 	}
@@ -76,6 +76,7 @@ func TestPkgSlurmReadsTheFake(t *testing.T) {
 	jobs, err = c.Sacct(ctx, []string{id})
 	want.State, want.Start, want.End = slurm.ParseState("TIMEOUT"), t0, sec(90)
 	want.Elapsed, want.Comment = 90*time.Second, "nsv|d20|1"
+	want.AllocTRES, want.NodeList = "billing=1,cpu=1,mem=1G,node=1", FakeNode
 	if err != nil || len(jobs) != 1 || !reflect.DeepEqual(jobs[0], want) || !jobs[0].State.Terminal() {
 		t.Errorf("ended: Sacct = %+v, %v; want %+v", jobs, err, want)
 	}

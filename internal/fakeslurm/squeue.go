@@ -23,6 +23,7 @@ type squeueQuery struct {
 	sep      string          // the text between the fields of format
 	states   map[string]bool // nil: squeue's default (live jobs); "ALL": all
 	ids      []int
+	cluster  string // -M; "" = the local cluster
 }
 
 // compactStates maps squeue's short state names to the long ones.
@@ -41,10 +42,14 @@ func (e *env) squeue(args []string, out *bytes.Buffer) int {
 		fmt.Fprintf(e.stderr, "squeue: error: %v\n", err)
 		return 1
 	}
+	if rc := e.checkCluster("squeue", q.cluster); rc != 0 {
+		return rc
+	}
+	q.cluster = e.jobCluster(q.cluster)
 	rc := 0
 	err = e.update(func(w *world) error {
 		e.reap(w)
-		if len(q.ids) == 1 && !e.inController(w.job(q.ids[0])) {
+		if len(q.ids) == 1 && (!e.inController(w.job(q.ids[0])) || w.job(q.ids[0]).Cluster != q.cluster) {
 			// A lone unknown id is an error; in a list it is skipped.
 			fmt.Fprint(e.stderr, "slurm_load_jobs error: Invalid job id specified\n")
 			rc = 1
@@ -69,6 +74,7 @@ func (e *env) squeue(args []string, out *bytes.Buffer) int {
 var squeueValueOpts = map[string]string{
 	"-o": "format", "--format": "format", "-t": "states", "--states": "states",
 	"-j": "jobs", "--jobs": "jobs", "-u": "user", "--user": "user",
+	"-M": "clusters", "--clusters": "clusters",
 }
 
 func parseSqueueArgs(args []string) (squeueQuery, error) {
@@ -102,6 +108,8 @@ func parseSqueueArgs(args []string) (squeueQuery, error) {
 
 func (q *squeueQuery) set(name, value string) error {
 	switch name {
+	case "clusters":
+		q.cluster = value
 	case "format":
 		q.format = value
 	case "states":
@@ -128,7 +136,7 @@ func (q *squeueQuery) set(name, value string) error {
 }
 
 func (q squeueQuery) selects(j *Job) bool {
-	if len(q.ids) > 0 && !containsInt(q.ids, j.ID) {
+	if (len(q.ids) > 0 && !containsInt(q.ids, j.ID)) || j.Cluster != q.cluster {
 		return false
 	}
 	switch {

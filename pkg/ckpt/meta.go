@@ -27,8 +27,20 @@ type Meta struct {
 // SaveEvery returns user_config.save_every, the run's checkpoint interval
 // in steps, or 0 when it is absent, not a positive integer, or -1 (nanochat's
 // "only at the end").
-func (m Meta) SaveEvery() int {
-	v, ok := m.UserConfig["save_every"].(float64)
+func (m Meta) SaveEvery() int { return m.positiveUserInt("save_every") }
+
+// NumIterations returns user_config.num_iterations, the planned final step
+// when the run set it explicitly, or 0: nanochat's default -1 means the
+// number was computed from --target-param-data-ratio or --target-flops,
+// and meta does not record the result (the log's "step N/T" does).
+func (m Meta) NumIterations() int { return m.positiveUserInt("num_iterations") }
+
+// EvalEvery returns user_config.eval_every, how often val_bpb is
+// evaluated, or 0 when unknown or evaluation is off.
+func (m Meta) EvalEvery() int { return m.positiveUserInt("eval_every") }
+
+func (m Meta) positiveUserInt(key string) int {
+	v, ok := m.UserConfig[key].(float64)
 	if !ok || v < 1 || v != math.Trunc(v) || v > math.MaxInt32 {
 		return 0
 	}

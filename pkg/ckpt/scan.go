@@ -14,9 +14,10 @@ type Options struct {
 	// Ranks is the number of optimizer shards a step needs; 0 infers it
 	// from the file names (see Report.Ranks).
 	Ranks int
-	// Now and SettleTime: files modified within SettleTime before Now are
-	// still being written, and their step is not complete. With a zero Now
-	// no step is considered to be still being written.
+	// Now and SettleTime: files modified within SettleTime before Now, or
+	// after Now, are still being written, and their step is not complete.
+	// With a zero Now or a zero SettleTime (the writer is known to be
+	// gone) no step is considered to be still being written.
 	Now        time.Time
 	SettleTime time.Duration
 }
@@ -45,6 +46,10 @@ type Step struct {
 	ValBPB *float64 `json:"val_bpb"`
 	// SaveEvery is user_config.save_every from the meta file, 0 if unknown.
 	SaveEvery int `json:"save_every,omitempty"`
+	// NumIterations and EvalEvery are user_config.num_iterations and
+	// eval_every from the meta file, 0 if unknown (Meta.NumIterations).
+	NumIterations int `json:"num_iterations,omitempty"`
+	EvalEvery     int `json:"eval_every,omitempty"`
 }
 
 // Report is the verdict on every step of a checkpoint directory.

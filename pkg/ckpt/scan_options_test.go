@@ -34,7 +34,11 @@ func TestScanStillBeingWritten(t *testing.T) {
 			"still being written: optim_000200_rank1.pt modified 30s ago (settle time 1m0s)"},
 		{Options{Now: now, SettleTime: 10 * time.Second}, 200, "complete"},
 		{Options{}, 200, "complete"}, // no Now: nothing is unsettled
-		{Options{Now: now.Add(-time.Minute)}, 100, "still being written: optim_000200_rank1.pt modified 30s in the future"},
+		{Options{Now: now.Add(-time.Minute), SettleTime: 10 * time.Second}, 100,
+			"still being written: optim_000200_rank1.pt modified 30s in the future"},
+		// No settle time: the writer is gone, and a file stamped ahead of
+		// Now (its node's clock ran ahead) is judged by its content alone.
+		{Options{Now: now.Add(-time.Minute)}, 200, "complete"},
 	}
 	for _, tt := range tests {
 		r, err := Scan(os.DirFS(dir), tt.opt)

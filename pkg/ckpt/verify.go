@@ -134,9 +134,12 @@ func (c *checker) stat(v *verdict, n Name, e listedFile) (File, bool) {
 
 // unsettled reports, and records as a problem, files modified within
 // SettleTime before Now: nanochat writes under final names, so a recent
-// file may still be growing. Without Now nothing is unsettled.
+// file may still be growing. Without Now or SettleTime nothing is
+// unsettled: a zero SettleTime says the writer is gone, and a file
+// stamped in the future then only says that its writer's clock ran ahead
+// (a clock step on a node or the file server), not that it is growing.
 func (c *checker) unsettled(v *verdict) bool {
-	if c.opt.Now.IsZero() {
+	if c.opt.Now.IsZero() || c.opt.SettleTime <= 0 {
 		return false
 	}
 	cutoff := c.opt.Now.Add(-c.opt.SettleTime)
@@ -187,6 +190,7 @@ func (c *checker) checkMeta(v *verdict, f File) {
 		v.problem("%s says step %d", f.Name, m.Step)
 	}
 	v.step.SaveEvery = m.SaveEvery()
+	v.step.NumIterations, v.step.EvalEvery = m.NumIterations(), m.EvalEvery()
 	switch {
 	case m.ValBPB == nil:
 	case math.IsNaN(*m.ValBPB) || math.IsInf(*m.ValBPB, 0):

@@ -45,7 +45,14 @@ var stderrRules = []stderrRule{
 	{[]string{"connection timed out"}, transientMaybeSent},
 	{[]string{"transport endpoint is not connected"}, transientMaybeSent},
 
+	// -M named a cluster slurmdbd does not know: a configuration error.
+	// Slurm follows it with the "can't be reached now" line below.
+	{[]string{"no cluster", "known by database"}, permanent},
+
 	// slurmctld or slurmdbd could not be reached or is busy: nothing done.
+	// A cluster named with -M whose slurmctld is down (or has not
+	// registered with slurmdbd) "can't be reached now".
+	{[]string{"can't be reached now"}, transientNotSent},
 	{[]string{"unable to contact slurm controller"}, transientNotSent},
 	{[]string{"communication connection failure"}, transientNotSent},
 	{[]string{"slurm_persist_conn"}, transientNotSent},

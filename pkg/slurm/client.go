@@ -39,6 +39,10 @@ func (c *Client) runner() Runner {
 // chunks of MaxIDsPerCall; any failing chunk fails the whole call, so a
 // caller never mistakes a missing row for a job sacct does not know.
 func (c *Client) Sacct(ctx context.Context, ids []string) ([]Job, error) {
+	return c.sacctIDs(ctx, "", ids)
+}
+
+func (c *Client) sacctIDs(ctx context.Context, cluster string, ids []string) ([]Job, error) {
 	ids, err := uniqueJobIDs(ids)
 	if err != nil {
 		return nil, fmt.Errorf("sacct: %w", err)
@@ -51,7 +55,7 @@ func (c *Client) Sacct(ctx context.Context, ids []string) ([]Job, error) {
 	skipped := &SkippedRowsError{Cmd: "sacct"}
 	for start := 0; start < len(ids); start += size {
 		chunk := ids[start:min(start+size, len(ids))]
-		jobs, err := c.sacct(ctx, SacctArgs(chunk))
+		jobs, err := c.sacct(ctx, OnCluster(cluster, SacctArgs(chunk)))
 		if sk, ok := err.(*SkippedRowsError); ok {
 			skipped.Rows = append(skipped.Rows, sk.Rows...)
 		} else if err != nil {
@@ -71,10 +75,14 @@ func (c *Client) Sacct(ctx context.Context, ids []string) ([]Job, error) {
 // SacctWindow returns the jobs eligible or running between since and
 // until, optionally only those with one of the given names.
 func (c *Client) SacctWindow(ctx context.Context, since, until time.Time, names []string) ([]Job, error) {
+	return c.sacctWindow(ctx, "", since, until, names)
+}
+
+func (c *Client) sacctWindow(ctx context.Context, cluster string, since, until time.Time, names []string) ([]Job, error) {
 	if until.Before(since) {
 		return nil, fmt.Errorf("sacct window: end %s is before start %s", FormatTime(until), FormatTime(since))
 	}
-	jobs, err := c.sacct(ctx, SacctWindowArgs(since, until, names))
+	jobs, err := c.sacct(ctx, OnCluster(cluster, SacctWindowArgs(since, until, names)))
 	if _, ok := err.(*SkippedRowsError); ok {
 		return jobs, err
 	}
@@ -93,8 +101,10 @@ func (c *Client) sacct(ctx context.Context, args []string) ([]Job, error) {
 }
 
 // Squeue returns the caller's jobs that slurmctld still knows.
-func (c *Client) Squeue(ctx context.Context) ([]QueueEntry, error) {
-	stdout, _, err := c.runner().Run(ctx, Command{Name: "squeue", Args: SqueueArgs()})
+func (c *Client) Squeue(ctx context.Context) ([]QueueEntry, error) { return c.squeue(ctx, "") }
+
+func (c *Client) squeue(ctx context.Context, cluster string) ([]QueueEntry, error) {
+	stdout, _, err := c.runner().Run(ctx, Command{Name: "squeue", Args: OnCluster(cluster, SqueueArgs())})
 	if err != nil {
 		return nil, fmt.Errorf("squeue: %w", err)
 	}
@@ -102,21 +112,12 @@ func (c *Client) Squeue(ctx context.Context) ([]QueueEntry, error) {
 }
 
 // Sbatch submits req and returns the new job's id. After an error, ask
-// SubmitMayHaveCreatedJob before submitting again.
+// SubmitMayHaveCreatedJob before submitting again. The cluster sbatch
+// prints after the id is dropped: use Submit for the JobRef wherever -M may
+// be in play (a cluster key, -M in the flags or in the script).
 func (c *Client) Sbatch(ctx context.Context, req SubmitRequest) (jobID string, err error) {
-	if req.Script == "" {
-		return "", fmt.Errorf("sbatch: no script given")
-	}
-	cmd := Command{Name: "sbatch", Args: SbatchArgs(req), Dir: req.Dir, Env: req.Env}
-	stdout, _, err := c.runner().Run(ctx, cmd)
-	if err != nil {
-		return "", fmt.Errorf("sbatch %s: %w", req.Script, err)
-	}
-	jobID, err = ParseSbatch(stdout)
-	if err != nil {
-		return "", fmt.Errorf("sbatch %s: %w", req.Script, err)
-	}
-	return jobID, nil
+	job, err := c.Submit(ctx, req)
+	return job.ID, err
 }
 
 // Scancel cancels one job. scancel prints nothing and exits 0 not only on
@@ -125,11 +126,16 @@ func (c *Client) Sbatch(ctx context.Context, req SubmitRequest) (jobID string, e
 // state from sacct. The id is checked first so that it can never be read
 // as an option.
 func (c *Client) Scancel(ctx context.Context, jobID string) error {
-	if err := checkJobID(jobID); err != nil {
+	return c.scancel(ctx, JobRef{ID: jobID})
+}
+
+func (c *Client) scancel(ctx context.Context, job JobRef) error {
+	if err := checkJobID(job.ID); err != nil {
 		return fmt.Errorf("scancel: %w", err)
 	}
-	if _, _, err := c.runner().Run(ctx, Command{Name: "scancel", Args: []string{jobID}}); err != nil {
-		return fmt.Errorf("scancel %s: %w", jobID, err)
+	args := OnCluster(job.Cluster, []string{job.ID})
+	if _, _, err := c.runner().Run(ctx, Command{Name: "scancel", Args: args}); err != nil {
+		return fmt.Errorf("scancel %s: %w", job, err)
 	}
 	return nil
 }

@@ -22,6 +22,14 @@
 //     runs a program with a timeout and a cap on the stdout it reads, and
 //     kills its whole process group when either is exceeded, and a Client that ties runner, arguments and
 //     parsers together (chunking long job id lists).
+//   - several clusters (cluster.go): a job is a JobRef, its id and the
+//     cluster sbatch -M sent it to, because ids of different clusters
+//     overlap; the ...On methods put -M in front of every command about
+//     it, one cluster per call;
+//   - the environment (env.go): inside a Slurm job, sbatch can be run
+//     without the inherited SLURM_*/SBATCH_* variables (JobEnv), and
+//     Locate finds the programs without running them (a missing program
+//     is ErrNotFound, a configuration error rather than an outage).
 //
 // Times printed by sacct and squeue carry no zone; they are read in the
 // local zone of this process, which is also the zone Slurm's commands use

@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -95,3 +96,31 @@ func IsTransient(err error) bool { return judge(err).class == ClassTransient }
 // slurmctld could not be contacted at all, or slurmctld answered with a
 // rejection.
 func SubmitMayHaveCreatedJob(err error) bool { return judge(err).mayExist }
+
+// Rejection returns Slurm's own words when err is a permanent refusal by a
+// Slurm program that ran and answered (Invalid account, partition or QOS,
+// a script it cannot open, a job that violates limits, an unknown
+// cluster): repeating the same command will be refused again. It is false
+// for a program that could not be started (Slurm not installed where
+// looked for) and for everything transient or unknown.
+func Rejection(err error) (evidence string, ok bool) {
+	var cmdErr *CommandError
+	if !errors.As(err, &cmdErr) || notStarted(cmdErr) || judge(err).class != ClassPermanent {
+		return "", false
+	}
+	evidence = strings.TrimSpace(cmdErr.Stderr)
+	return evidence, evidence != ""
+}
+
+// NotFound reports whether err is a Slurm program that is not where the
+// runner looks for it (ExecRunner.BinDir, or PATH): Slurm is not installed
+// there, which is a configuration error rather than an outage.
+func NotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// NodesUnavailable reports whether sbatch refused a job because no node can
+// satisfy it, as when --exclude names every node of the partition
+// (measured: "Requested node configuration is not available").
+func NodesUnavailable(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.Stderr), "requested node configuration is not available")
+}

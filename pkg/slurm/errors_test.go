@@ -143,7 +143,8 @@ func TestClassString(t *testing.T) {
 }
 
 // TestClassifyRealStderr uses the stderr captured by the live-cluster
-// capture script (testdata/real), next to the hand-made records above.
+// capture script (testdata/real*, every Slurm version), next to the
+// hand-made records above.
 func TestClassifyRealStderr(t *testing.T) {
 	tests := []struct {
 		file         string
@@ -156,14 +157,29 @@ func TestClassifyRealStderr(t *testing.T) {
 		{"sbatch_invalid_account.stderr", ClassPermanent, false},
 		{"sbatch_invalid_partition.stderr", ClassPermanent, false},
 		{"sbatch_no_script.stderr", ClassPermanent, false},
+		{"unitsep/sbatch_unknown_cluster.stderr", ClassPermanent, false},
+		{"unitsep/sbatch_cluster_ctld_down.stderr", ClassTransient, false},
+		{"unitsep/squeue_cluster_ctld_down.stderr", ClassTransient, false},
 	}
-	for _, tt := range tests {
-		err := cmdErr("sbatch", 1, string(readTestdata(t, filepath.Join("real", tt.file))))
-		if got := Classify(err); got != tt.wantClass {
-			t.Errorf("%s: Classify = %v, want %v", tt.file, got, tt.wantClass)
+	for _, dir := range versionDirs {
+		for _, tt := range tests {
+			file := filepath.Join(dir, tt.file)
+			err := cmdErr("sbatch", 1, string(readTestdata(t, file)))
+			if got := Classify(err); got != tt.wantClass {
+				t.Errorf("%s: Classify = %v, want %v", file, got, tt.wantClass)
+			}
+			if got := SubmitMayHaveCreatedJob(err); got != tt.wantMayExist {
+				t.Errorf("%s: SubmitMayHaveCreatedJob = %v, want %v", file, got, tt.wantMayExist)
+			}
 		}
-		if got := SubmitMayHaveCreatedJob(err); got != tt.wantMayExist {
-			t.Errorf("%s: SubmitMayHaveCreatedJob = %v, want %v", tt.file, got, tt.wantMayExist)
-		}
+	}
+}
+
+func TestNodesUnavailable(t *testing.T) {
+	refused := &CommandError{Cmd: "sbatch", ExitCode: 1,
+		Stderr: "sbatch: error: Batch job submission failed: Requested node configuration is not available\n"}
+	other := &CommandError{Cmd: "sbatch", ExitCode: 1, Stderr: "sbatch: error: invalid partition specified: nopart\n"}
+	if !NodesUnavailable(fmt.Errorf("run d20: %w", refused)) || NodesUnavailable(other) || NodesUnavailable(nil) {
+		t.Errorf("NodesUnavailable: want true only for the node configuration refusal")
 	}
 }

@@ -38,7 +38,8 @@ func formatTestTime(t time.Time) string {
 func formatSacctRow(j Job) string {
 	return strings.Join([]string{j.ID, j.RawID, j.Name, j.State.Raw, j.ExitCode.String(),
 		formatTestTime(j.Submit), formatTestTime(j.Start), formatTestTime(j.End),
-		FormatDuration(j.Elapsed), FormatDuration(j.TimeLimit), j.WorkDir, j.Reason, j.Comment}, Delimiter)
+		FormatDuration(j.Elapsed), FormatDuration(j.TimeLimit), j.WorkDir, j.Reason, j.Comment,
+		j.AllocTRES, j.NodeList}, Delimiter)
 }
 
 func formatSqueueRow(q QueueEntry) string {

@@ -18,12 +18,24 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/real/*.want.json from the .sacct captures")
 
 // captureDirs are the directories of captures from a live cluster, by the
-// field delimiter they were made with: testdata/real holds those made
-// before this package asked for Delimiter, with sacct's and squeue's '|'.
-var captureDirs = []struct{ dir, delimiter string }{
-	{filepath.Join("testdata", "real"), "|"},
-	{filepath.Join("testdata", "real", "unitsep"), Delimiter},
+// field delimiter and sacct format they were made with: testdata/real
+// holds those made before this package asked for Delimiter, with sacct's
+// and squeue's '|'; only accounting/ has the accounting fields.
+// testdata/real-24.11 holds the same cases from Slurm 24.11
+// (docs/SLURM-VERSIONS.md), by both versions of the capture script.
+var captureDirs = []struct{ dir, delimiter, format string }{
+	{filepath.Join("testdata", "real"), "|", LegacySacctFormat},
+	{filepath.Join("testdata", "real", "unitsep"), Delimiter, LegacySacctFormat},
+	{filepath.Join("testdata", "real", "unitsep", "accounting"), Delimiter, SacctFormat},
+	{filepath.Join("testdata", versionDirs[1]), "|", LegacySacctFormat},
+	{filepath.Join("testdata", versionDirs[1], "unitsep"), Delimiter, LegacySacctFormat},
+	{filepath.Join("testdata", versionDirs[1], "unitsep", "accounting"), Delimiter, SacctFormat},
 }
+
+// versionDirs are the capture directories under testdata of each Slurm
+// version, made by the same capture script: 22.05 and 24.11. The tests
+// that read the script's captures by name run over all of them.
+var versionDirs = []string{"real", "real-24.11"}
 
 // TestRealCaptures checks every sacct capture from a live cluster in
 // captureDirs: NAME.sacct (output in SacctFormat) against NAME.want.json
@@ -37,7 +49,7 @@ func TestRealCaptures(t *testing.T) {
 			t.Fatal(err)
 		}
 		found += len(captures)
-		p := SacctParser{Delimiter: d.delimiter, Location: time.UTC}
+		p := SacctParser{Format: d.format, Delimiter: d.delimiter, Location: time.UTC}
 		for _, path := range captures {
 			t.Run(path, func(t *testing.T) {
 				if err := checkCapture(p, path, *update); err != nil {
@@ -184,30 +196,35 @@ func checkQueueAndSubmitCaptures(t *testing.T, dir, delimiter string) (found int
 }
 
 // TestRealUnreadableRow reads real output with a job whose name holds the
-// delimiter itself (testdata/real/unitsep/unreadable): its row is skipped
+// delimiter itself (testdata/real*/unitsep/unreadable, both versions): its row is skipped
 // and named, and the plain job beside it is read.
 func TestRealUnreadableRow(t *testing.T) {
-	dir := filepath.Join("testdata", "real", "unitsep", "unreadable")
-	sacctOut, err := os.ReadFile(filepath.Join(dir, "mixed.sacct"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	squeueOut, err := os.ReadFile(filepath.Join(dir, "mixed.squeue"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	jobs, sacctErr := SacctParser{Location: time.UTC}.Parse(sacctOut)
-	entries, squeueErr := SqueueParser{Location: time.UTC}.Parse(squeueOut)
-	if len(jobs) != 1 || jobs[0].ID != "21" || jobs[0].Name != "plain" || jobs[0].State.Name != StateCompleted {
-		t.Errorf("sacct: got %+v, want job 21 plain COMPLETED", jobs)
-	}
-	if len(entries) != 1 || entries[0].ID != "21" || entries[0].State.Name != StatePending {
-		t.Errorf("squeue: got %+v, want job 21 PENDING", entries)
-	}
-	for _, err := range []error{sacctErr, squeueErr} {
-		var sk *SkippedRowsError
-		if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"20"}) {
-			t.Errorf("got %v, want job 20's row skipped and named", err)
+	for _, tt := range []struct{ version, skipped, plain string }{
+		{"real", "20", "21"},
+		{"real-24.11", "86", "87"},
+	} {
+		dir := filepath.Join("testdata", tt.version, "unitsep", "unreadable")
+		sacctOut, err := os.ReadFile(filepath.Join(dir, "mixed.sacct"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		squeueOut, err := os.ReadFile(filepath.Join(dir, "mixed.squeue"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs, sacctErr := SacctParser{Format: LegacySacctFormat, Location: time.UTC}.Parse(sacctOut)
+		entries, squeueErr := SqueueParser{Location: time.UTC}.Parse(squeueOut)
+		if len(jobs) != 1 || jobs[0].ID != tt.plain || jobs[0].Name != "plain" || jobs[0].State.Name != StateCompleted {
+			t.Errorf("%s: sacct: got %+v, want job %s plain COMPLETED", dir, jobs, tt.plain)
+		}
+		if len(entries) != 1 || entries[0].ID != tt.plain || entries[0].State.Name != StatePending {
+			t.Errorf("%s: squeue: got %+v, want job %s PENDING", dir, entries, tt.plain)
+		}
+		for _, err := range []error{sacctErr, squeueErr} {
+			var sk *SkippedRowsError
+			if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{tt.skipped}) {
+				t.Errorf("%s: got %v, want job %s's row skipped and named", dir, err, tt.skipped)
+			}
 		}
 	}
 }

@@ -25,6 +25,9 @@ type Command struct {
 	// Env holds extra KEY=VALUE entries appended to the daemon's
 	// environment (later entries win, as in os/exec).
 	Env []string
+	// Drop removes variables inherited from the daemon's environment (not
+	// those of Env): a name, or a prefix ending in '*' ("SLURM_*").
+	Drop []string
 }
 
 // Runner runs one Command and returns what it printed. A non-nil error
@@ -78,7 +81,7 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 	cmdErr := &CommandError{Cmd: c.Name, Args: slices.Clone(c.Args), ExitCode: -1}
 	path, err := r.resolve(c.Name)
 	if err != nil {
-		cmdErr.Err = err
+		cmdErr.Err = fmt.Errorf("%w (%w)", ErrNotFound, err)
 		return nil, nil, cmdErr
 	}
 	if r.Timeout >= 0 {
@@ -97,8 +100,8 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 	defer kill()
 	cmd := exec.CommandContext(runCtx, path, c.Args...)
 	cmd.Dir = c.Dir
-	if len(c.Env) > 0 {
-		cmd.Env = append(os.Environ(), c.Env...)
+	if len(c.Env) > 0 || len(c.Drop) > 0 {
+		cmd.Env = append(dropEnv(os.Environ(), c.Drop), c.Env...)
 	}
 	outBuf := &cappedBuffer{max: r.MaxOutput, onFull: kill}
 	if outBuf.max <= 0 {

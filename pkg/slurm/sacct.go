@@ -9,7 +9,14 @@ import (
 
 // SacctFormat is the field list every sacct call of this package asks
 // for, printed with fields separated by Delimiter.
-const SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
+// AllocTRES and NodeList come last: output captured before they were
+// asked for is the same rows without them (LegacySacctFormat).
+const SacctFormat = LegacySacctFormat + ",AllocTRES,NodeList"
+
+// LegacySacctFormat is the field list asked for before the daemon
+// accounted for allocated GPU-hours; captures made with it still parse
+// (SacctParser.Format).
+const LegacySacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,WorkDir,Reason,Comment"
 
 // Job is one job (allocation) row of sacct. Times are zero when sacct
 // prints Unknown or None; TimeLimit is 0 for UNLIMITED and Partition_Limit.
@@ -30,6 +37,12 @@ type Job struct {
 	WorkDir   string
 	Reason    string
 	Comment   string
+	// AllocTRES is what the job was allocated, as sacct prints it
+	// ("billing=2,cpu=2,gres/gpu=1,mem=8G,node=1"); empty until it starts.
+	AllocTRES string
+	// NodeList is the job's nodes as a Slurm hostlist ("vm",
+	// "gpu[01-03]"); "" until the job has nodes (sacct: "None assigned").
+	NodeList string
 }
 
 // sacctBaseArgs are the flags of every sacct call: machine-readable rows,
@@ -145,6 +158,16 @@ var sacctFields = map[string]field[Job]{
 	"workdir":   func(j *Job, s string, _ *time.Location) error { j.WorkDir = s; return nil },
 	"reason":    func(j *Job, s string, _ *time.Location) error { j.Reason = s; return nil },
 	"comment":   func(j *Job, s string, _ *time.Location) error { j.Comment = s; return nil },
+	"alloctres": func(j *Job, s string, _ *time.Location) error { j.AllocTRES = s; return nil },
+	"nodelist":  func(j *Job, s string, _ *time.Location) error { j.NodeList = nodeList(s); return nil },
+}
+
+// nodeList drops what sacct prints for a job without nodes.
+func nodeList(s string) string {
+	if s == "None assigned" || s == "(null)" {
+		return ""
+	}
+	return s
 }
 
 func checkOptionalJobID(s string) error {

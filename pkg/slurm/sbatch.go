@@ -12,13 +12,22 @@ type SubmitRequest struct {
 	Flags      []string // sbatch options, put before the script
 	Dir        string   // working directory of sbatch, and so of the job
 	Env        []string // extra KEY=VALUE for sbatch (exported to the job)
+	// Cluster, when set, is passed as -M: the cluster to submit to.
+	Cluster string
+	// DropEnv removes inherited variables before sbatch runs (see
+	// Command.Drop); Env is kept.
+	DropEnv []string
 }
 
-// SbatchArgs builds ["--parsable", Flags..., Script, ScriptArgs...].
-// Everything after the script goes to the script, not to sbatch.
+// SbatchArgs builds ["--parsable", "-M", Cluster, Flags..., Script,
+// ScriptArgs...], without -M when no cluster is set. Everything after the
+// script goes to the script, not to sbatch.
 func SbatchArgs(req SubmitRequest) []string {
-	args := make([]string, 0, 2+len(req.Flags)+len(req.ScriptArgs))
+	args := make([]string, 0, 4+len(req.Flags)+len(req.ScriptArgs))
 	args = append(args, "--parsable")
+	if req.Cluster != "" {
+		args = append(args, "-M", req.Cluster)
+	}
 	args = append(args, req.Flags...)
 	args = append(args, req.Script)
 	return append(args, req.ScriptArgs...)
@@ -27,27 +36,34 @@ func SbatchArgs(req SubmitRequest) []string {
 // maxJobIDDigits is more than any Slurm job id (a uint32) has.
 const maxJobIDDigits = 10
 
-// ParseSbatch reads what sbatch --parsable prints on success: "123\n", or
-// "123;cluster\n" when a cluster was named with -M. It returns the job id
-// alone. Anything else is an error that quotes the output; note that
-// sbatch exited 0 in that case, so the job very likely exists
-// (SubmitMayHaveCreatedJob says so).
+// ParseSbatch reads what sbatch --parsable prints on success and returns
+// the job id alone; see ParseSbatchJob.
 func ParseSbatch(out []byte) (jobID string, err error) {
+	job, err := ParseSbatchJob(out)
+	return job.ID, err
+}
+
+// ParseSbatchJob reads what sbatch --parsable prints on success: "123\n",
+// or "123;cluster\n" when the job went to a cluster named with -M (on the
+// command line or in an #SBATCH line). Anything else is an error that
+// quotes the output; note that sbatch exited 0 in that case, so the job
+// very likely exists (SubmitMayHaveCreatedJob says so).
+func ParseSbatchJob(out []byte) (JobRef, error) {
 	text := string(bytes.TrimSpace(out))
 	if text == "" {
-		return "", newParseError("sbatch", 1, text, "no job id printed", nil)
+		return JobRef{}, newParseError("sbatch", 1, text, "no job id printed", nil)
 	}
 	if strings.ContainsAny(text, "\r\n") {
-		return "", newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`, nil)
+		return JobRef{}, newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`, nil)
 	}
 	id, cluster, hasCluster := strings.Cut(text, ";")
 	if !isDigits(id) || len(id) > maxJobIDDigits {
-		return "", newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`, nil)
+		return JobRef{}, newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`, nil)
 	}
 	if hasCluster && !isClusterName(cluster) {
-		return "", newParseError("sbatch", 1, text, "bad cluster name after ';'", nil)
+		return JobRef{}, newParseError("sbatch", 1, text, "bad cluster name after ';'", nil)
 	}
-	return id, nil
+	return JobRef{ID: id, Cluster: cluster}, nil
 }
 
 func isDigits(s string) bool {

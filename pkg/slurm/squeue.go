@@ -48,7 +48,8 @@ type SqueueParser struct {
 	Location *time.Location
 }
 
-// ParseSqueue reads output made with SqueueArgs, in the local zone. Empty
+// ParseSqueue reads output made with SqueueArgs, in the local zone, also
+// with -M in front (OnCluster): a "CLUSTER: name" line is skipped. Empty
 // output is zero jobs; a row that cannot be read is left out and reported,
 // with its line and job, in a *SkippedRowsError returned together with the
 // other entries.
@@ -67,7 +68,7 @@ func (p SqueueParser) Parse(out []byte) ([]QueueEntry, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	return parseRows(out, l, loc)
+	return parseRows(dropClusterHeaders(out), l, loc)
 }
 
 var defaultSqueueLayout = mustLayout(squeueLayout(SqueueFormat, Delimiter))

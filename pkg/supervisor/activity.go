@@ -63,7 +63,8 @@ func (s *Supervisor) ActivityDirs() []string {
 		}
 		dirs = append(dirs, rc.CheckpointDir)
 		if st.Job != nil {
-			dirs = append(dirs, filepath.Dir(logPath(rc, st.Job)))
+			log, _ := rc.jobLogPaths(st.Job)
+			dirs = append(dirs, filepath.Dir(log))
 		}
 	}
 	return dirs

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 // apply makes a plan real: it records the plan (events and new state)
 // durably, and only then runs sbatch for a Submit, recording the outcome
 // again afterwards. It returns the state now in force for the run.
-func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now time.Time) (RunState, error) {
+func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan Plan, now time.Time) (RunState, error) {
 	next := plan.Next
 	if s.dryRun {
 		for _, e := range plan.Events {
@@ -31,7 +32,7 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 	if err := s.commit(now, next, plan.Events); err != nil {
 		return plan.Next, fmt.Errorf("run %s: record decision: %w (nothing submitted)", rc.spec.Name, err)
 	}
-	s.applyCancels(ctx, rc, plan, now)
+	s.applyCancels(ctx, api, rc, plan, now)
 	sub, ok := plan.Submission()
 	if !ok {
 		return next, nil
@@ -57,11 +58,15 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 		s.logUnproven(rc.spec.Name, err)
 		return next, nil
 	}
-	jobID, err := s.slurm.Sbatch(ctx, submitRequest(rc, sub))
+	req := submitRequest(rc, sub)
+	if s.stripJobEnv {
+		req.DropEnv = slurm.JobEnv
+	}
+	job, err := api.Submit(ctx, req)
 	var events []Event
-	next, events = afterSbatch(next, rc, sub, jobID, err, now, s.random())
+	next, events = afterSbatch(next, rc, sub, job, err, now, s.random())
 	if cerr := s.commit(now, next, events); cerr != nil {
-		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, jobID, cerr)
+		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, job, cerr)
 	}
 	return next, nil
 }
@@ -69,7 +74,7 @@ func (s *Supervisor) apply(ctx context.Context, rc runConfig, plan Plan, now tim
 // applyCancels runs scancel for the plan's Cancel actions. A failure is
 // logged; the decision stands, and the next pass sends scancel again
 // after cancelRetry if the job is still live.
-func (s *Supervisor) applyCancels(ctx context.Context, rc runConfig, plan Plan, now time.Time) {
+func (s *Supervisor) applyCancels(ctx context.Context, api SlurmAPI, rc runConfig, plan Plan, now time.Time) {
 	for _, a := range plan.Actions {
 		c, ok := a.(Cancel)
 		if !ok {
@@ -81,19 +86,35 @@ func (s *Supervisor) applyCancels(ctx context.Context, rc runConfig, plan Plan, 
 			s.logUnproven(rc.spec.Name, err)
 			return
 		}
-		if err := s.slurm.Scancel(ctx, c.JobID); err != nil {
+		if err := api.ScancelOn(ctx, slurm.JobRef{ID: c.JobID, Cluster: c.Cluster}); err != nil {
 			s.emitAndJournal(now, newEvent(EventRunError, rc.spec.Name, FieldJobID, c.JobID, FieldReason, c.Reason, FieldError, err.Error()))
 		}
 	}
 }
 
-// submitRequest is the sbatch call for a submission: the user's flags, the
-// job name when configured, the tag, then the user's script and its resume
-// arguments, from the run's workdir with the run's environment.
+// submitRequest is the sbatch call for a submission: the run's cluster
+// (-M), --no-requeue unless the run lets Slurm requeue, the user's flags,
+// the job name when configured, the tag, then the user's script and its
+// resume arguments, from the run's workdir with the run's environment.
+//
+// --no-requeue comes before the user's flags so that a --requeue among
+// them still wins (sbatch takes the last). A job Slurm requeues restarts
+// with the resume step it was submitted with, which is stale by then.
 func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
-	flags := append([]string(nil), rc.SbatchArgs...)
+	var flags []string
+	if !rc.Requeue {
+		flags = append(flags, "--no-requeue")
+	}
+	flags = append(flags, rc.SbatchArgs...)
 	if rc.JobName != "" {
 		flags = append(flags, "--job-name="+rc.JobName)
+	}
+	if sub.TimeLimit > 0 {
+		// After the user's flags: sbatch takes the last --time given.
+		flags = append(flags, timeFlag(sub.TimeLimit))
+	}
+	if sub.Exclude != "" {
+		flags = append(flags, excludeFlag(sub.Exclude, rc.SbatchArgs))
 	}
 	flags = append(flags, "--comment="+sub.Tag)
 	if sub.After != "" {
@@ -110,16 +131,22 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
-	return slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
+	req := slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
+	if trainer.FlagsCluster(rc.SbatchArgs) == "" {
+		// A -M among the user's flags already says it (the same cluster:
+		// the config refuses a different one).
+		req.Cluster = rc.spec.Cluster
+	}
+	return req
 }
 
 // afterSbatch folds sbatch's answer into the state. A job id ends the
 // intent. An error after which the job may exist keeps the intent, to be
 // resolved by looking for the tag; any other error gives the attempt back
 // and backs off.
-func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error, now time.Time, r float64) (RunState, []Event) {
+func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err error, now time.Time, r float64) (RunState, []Event) {
 	if sub.After != "" {
-		return afterSuccessorSbatch(st, rc, sub, jobID, err, now, r)
+		return afterSuccessorSbatch(st, rc, sub, job, err, now, r)
 	}
 	name := rc.spec.Name
 	prev := ""
@@ -134,17 +161,35 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 				st.History = st.History[n-maxHistory:]
 			}
 		}
-		st.Job = &JobRecord{ID: jobID, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName}
+		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName,
+			FittedLimit: sub.TimeLimit}
 		st.Intent = nil
 		st.SubmitFailures = 0
+		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
 		st.Updated = now
 		var hints any
 		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
 			hints = st.History[n-1].Hints
 		}
-		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, jobID,
-			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints)}
+		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
+			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
+			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
+	case sub.Exclude != "" && slurm.NodesUnavailable(err):
+		// The bad nodes were all the nodes there are (a one-node
+		// partition): a job excluding them could never start. Forget them
+		// and submit again at once, without --exclude.
+		st.Intent = nil
+		st.Attempts = max(0, st.Attempts-1)
+		st.BadNodes = nil
+		st.BackoffUntil = now
+		st.Phase, st.Reason = PhaseBackoff, ReasonExcludeUnsatisfiable
+		st.Updated = now
+		if st.Job != nil {
+			st.Job.Handled = true
+		}
+		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
 		st.Updated = now
@@ -158,9 +203,51 @@ func afterSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error,
 			// The ended job stays the current one; its end is handled.
 			st.Job.Handled = true
 		}
-		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		events := []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
+		return noteRejection(st, name, err, events)
 	}
+}
+
+// maxRejections is how many identical permanent refusals by sbatch in a
+// row stop a run. One could be a passing misconfiguration of the site
+// (a partition being renamed); three with the same words will not go away
+// by themselves, and retrying for ever only fills the log.
+const maxRejections = 3
+
+// noteRejection counts sbatch's permanent refusals with the same words
+// (Invalid account, partition or QOS, an unreadable script, a job that
+// violates limits) and stops the run at maxRejections, with Slurm's words
+// as evidence: the user must fix the configuration or the script, then
+// resume the run. Transient failures keep backing off and leave the count
+// alone.
+func noteRejection(st RunState, name string, err error, events []Event) (RunState, []Event) {
+	evidence, ok := slurm.Rejection(err)
+	if !ok {
+		return st, events
+	}
+	if evidence == st.Rejection {
+		st.Rejections++
+	} else {
+		st.Rejections, st.Rejection = 1, evidence
+	}
+	if st.Rejections < maxRejections {
+		return st, events
+	}
+	st.Phase, st.Reason = PhaseStopped, ReasonSbatchRejected
+	st.BackoffUntil = time.Time{}
+	return st, append(events,
+		newEvent(EventSbatchRejected, name, FieldReason, ReasonSbatchRejected, FieldError, evidence, "times", st.Rejections),
+		newEvent(EventRunStopped, name, FieldReason, ReasonSbatchRejected, FieldError, evidence))
+}
+
+// fittedField is a fitted time limit for an event, nil (left out) when the
+// job keeps its own.
+func fittedField(d time.Duration) any {
+	if d <= 0 {
+		return nil
+	}
+	return d.String()
 }
 
 func nonEmpty(s string) any {
@@ -276,8 +363,16 @@ func eventLevel(e Event) zapcore.Level {
 			return zapcore.InfoLevel
 		}
 		return zapcore.WarnLevel
-	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped, EventJobStuckPending:
+	case EventResubmitFailed, EventJobMissing, EventCheckpointIncomplete, EventRunError, EventSlurmRowSkipped, EventJobStuckPending, EventJobRequeued,
+		EventLogMissing, EventLogUnreadable, EventPassOverrun, EventConfigWarning:
 		return zapcore.WarnLevel
+	case EventSlurmMissing:
+		if e.Fields[FieldState] == "found" {
+			return zapcore.InfoLevel
+		}
+		return zapcore.ErrorLevel
+	case EventSbatchRejected:
+		return zapcore.ErrorLevel
 	case EventRunStopped:
 		if r, _ := e.Fields[FieldReason].(string); r == ReasonCancelledByUser || r == ReasonCompletedBelowTarget || r == ReasonTargetsRaised {
 			return zapcore.InfoLevel
@@ -291,5 +386,10 @@ func eventLevel(e Event) zapcore.Level {
 // from step (NoStep: a fresh start) with the given tag; resume --dry-run
 // shows it.
 func SubmitRequestFor(r *config.Run, step int, tag string) slurm.SubmitRequest {
-	return submitRequest(runConfig{Run: r}, Submit{FromStep: step, Tag: tag})
+	rc := runConfig{Run: r}
+	// An unreadable script leaves the cluster to sbatch, which will
+	// report the script itself.
+	script, _ := os.ReadFile(r.Script)
+	_, rc.spec.Cluster, _ = fromScript(r, script)
+	return submitRequest(rc, Submit{FromStep: step, Tag: tag})
 }

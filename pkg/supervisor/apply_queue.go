@@ -11,16 +11,16 @@ import (
 // id makes the successor known; an error after which the job may exist
 // keeps the intent, to be resolved by its tag; any other error gives the
 // attempt back and holds further tries off by the backoff.
-func afterSuccessorSbatch(st RunState, rc runConfig, sub Submit, jobID string, err error, now time.Time, r float64) (RunState, []Event) {
+func afterSuccessorSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err error, now time.Time, r float64) (RunState, []Event) {
 	name := rc.spec.Name
 	st.Updated = now
 	switch {
 	case err == nil:
-		st.Successor = &JobRecord{ID: jobID, Attempt: sub.Attempt, ResumeStep: UnknownStep, Tag: sub.Tag,
+		st.Successor = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: UnknownStep, Tag: sub.Tag,
 			Submitted: now, Name: rc.spec.JobName}
 		st.Intent = nil
 		st.SubmitFailures = 0
-		return st, []Event{newEvent(EventJobQueued, name, FieldJobID, sub.After, FieldNewJobID, jobID,
+		return st, []Event{newEvent(EventJobQueued, name, FieldJobID, sub.After, FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
 			FieldAttempt, sub.Attempt, FieldTag, sub.Tag, FieldReason, ReasonQueueAhead)}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, sub.After, FieldAttempt, sub.Attempt,

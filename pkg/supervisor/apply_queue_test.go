@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -33,7 +34,7 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, events := afterSbatch(before.Clone(), rc, sub, tt.jobID, tt.err, t0, 0.5)
+			st, events := afterSbatch(before.Clone(), rc, sub, slurm.JobRef{ID: tt.jobID}, tt.err, t0, 0.5)
 			if st.Job.ID != "100" || st.Phase != PhaseRunning || st.Job.Handled {
 				t.Errorf("run's job %s phase %s handled %v; want job 100 running, untouched", st.Job.ID, st.Phase, st.Job.Handled)
 			}
@@ -65,7 +66,7 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 func TestSubmitRequestOfSuccessor(t *testing.T) {
 	rc := runConfig{Run: &config.Run{Name: "d20", Script: "/s.sh", ResumeArgs: []string{"{step}"}}}
 	req := submitRequest(rc, Submit{Attempt: 2, FromStep: UnknownStep, Tag: "nsv:d20:2:qbeef", After: "100"})
-	if got, want := req.Flags, []string{"--comment=nsv:d20:2:qbeef", "--dependency=afterany:100"}; !slices.Equal(got, want) {
+	if got, want := req.Flags, []string{"--no-requeue", "--comment=nsv:d20:2:qbeef", "--dependency=afterany:100"}; !slices.Equal(got, want) {
 		t.Errorf("flags = %q, want %q", got, want)
 	}
 	if len(req.ScriptArgs) != 0 {

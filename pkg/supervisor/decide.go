@@ -2,6 +2,8 @@ package supervisor
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -74,27 +76,64 @@ func (d *decider) observe() {
 			d.next.TrainingFinished = true
 		}
 	}
+	d.noteSteps()
+	if in.Spec.Paused || d.next.Phase.Terminal() {
+		// Not observed in this pass (passRun): nothing to compare.
+		return
+	}
+	d.observeHold()
 	if in.Ckpt.Err != nil {
 		return
 	}
-	if in.Ckpt.Newest != NoStep && in.Ckpt.NewestValBPB != nil {
-		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{{Step: in.Ckpt.Newest, Value: *in.Ckpt.NewestValBPB}})
+	if d.next.PlannedTotal == 0 && in.Ckpt.NewestNumIterations > 0 {
+		d.next.PlannedTotal = in.Ckpt.NewestNumIterations
+	}
+	if p, ok := metaEvaluation(in.Ckpt, d.next.ValBPB, d.next.PlannedTotal); ok {
+		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{p})
 	}
 	if in.Ckpt.Newest > d.next.NewestStep {
-		if !d.next.LastNewStepAt.IsZero() && d.next.NewestStep != NoStep {
-			d.next.CheckpointGap = in.Now.Sub(d.next.LastNewStepAt)
+		at := d.newestSavedAt()
+		if !d.next.LastNewStepAt.IsZero() && d.next.NewestStep != NoStep && at.After(d.next.LastNewStepAt) {
+			d.next.CheckpointGap = at.Sub(d.next.LastNewStepAt)
 		}
-		d.next.LastNewStepAt = in.Now
+		d.next.LastNewStepAt = at
 		d.next.NewestStep = in.Ckpt.Newest
+		d.noteSave(in.Ckpt.Newest)
 		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)
 	}
 	d.observeStorage()
-	for _, s := range in.Ckpt.Incomplete {
-		if s.Step > d.next.ReportedIncomplete && !in.Ckpt.Settling {
-			d.next.ReportedIncomplete = s.Step
-			d.event(EventCheckpointIncomplete, FieldStep, s.Step, FieldReason, s.Reason, FieldNewestStep, in.Ckpt.Newest)
+	d.observeIncomplete()
+}
+
+// listedIncomplete bounds the steps one checkpoint_incomplete event names.
+const listedIncomplete = 5
+
+// observeIncomplete logs the torn steps not reported yet in one event: the
+// newest with its reason, how many there are, and the newest few. A
+// directory of 33,000 torn steps is one line, not 33,000.
+func (d *decider) observeIncomplete() {
+	c := d.in.Ckpt
+	if c.Settling {
+		return
+	}
+	var fresh []IncompleteStep
+	for _, s := range c.Incomplete {
+		if s.Step > d.next.ReportedIncomplete {
+			fresh = append(fresh, s)
 		}
 	}
+	if len(fresh) == 0 {
+		return
+	}
+	slices.SortFunc(fresh, func(a, b IncompleteStep) int { return b.Step - a.Step })
+	steps := make([]int, 0, listedIncomplete)
+	for _, s := range fresh[:min(len(fresh), listedIncomplete)] {
+		steps = append(steps, s.Step)
+	}
+	newest := fresh[0]
+	d.next.ReportedIncomplete = newest.Step
+	d.event(EventCheckpointIncomplete, FieldStep, newest.Step, FieldReason, newest.Reason, FieldNewestStep, c.Newest,
+		FieldCount, len(fresh), FieldSteps, steps)
 }
 
 func (d *decider) decide() {
@@ -266,7 +305,37 @@ func (d *decider) observeStorage() {
 	}
 	low := float64(c.FreeBytes) < storageMargin*float64(c.NewestBytes)
 	if low && !d.next.StorageLow {
-		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest)
+		var from any
+		if c.FreeFrom != "" {
+			from = c.FreeFrom
+		}
+		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest, "free_from", from)
 	}
 	d.next.StorageLow = low
+}
+
+// metaEvaluation is the evaluation a checkpoint's meta records, placed at
+// the step it was made at. meta's val_bpb is nanochat's most recent
+// evaluation, made every eval_every steps and at the last step, so it may
+// be older than the checkpoint. The log's own line is the real record: an
+// evaluation the log already holds is never recorded again, nor is a
+// meta value the log shows at an earlier step when eval_every is unknown.
+func metaEvaluation(c CkptView, have []trainer.Point, planned int) (trainer.Point, bool) {
+	if c.Newest == NoStep || c.NewestValBPB == nil {
+		return trainer.Point{}, false
+	}
+	p := trainer.Point{Step: c.Newest, Value: *c.NewestValBPB}
+	if every := c.NewestEvalEvery; every > 0 && c.Newest != planned {
+		p.Step = c.Newest - c.Newest%every
+	}
+	for _, h := range have {
+		if h.Step == p.Step {
+			return trainer.Point{}, false
+		}
+	}
+	// The log prints val_bpb with 6 decimals; meta keeps every digit.
+	if last := trainer.MetricsAtOrBefore(have, nil, c.Newest).ValBPB; c.NewestEvalEvery == 0 && last != nil && math.Abs(last.Value-p.Value) <= 5e-7 {
+		return trainer.Point{}, false
+	}
+	return p, true
 }

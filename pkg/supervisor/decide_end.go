@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -11,20 +12,45 @@ import (
 // squeue). It runs once per job: the verdict is stored in the job record.
 func (d *decider) handleEnd(row *slurm.Job) {
 	in, job := d.in, d.next.Job
+	// A job that started and ended between two passes is seen started
+	// only now: its log's steps are taken before its end is handled.
+	d.noteSteps()
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
+	d.checkLogMissing(row)
+	d.keepCadence()
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
+	d.accountEnded(job)
 	progress := d.progress()
 	base := []any{FieldJobID, job.ID, FieldState, row.State.String(), FieldExitCode, row.ExitCode.String(),
 		FieldAttempt, job.Attempt, FieldNewestStep, in.Ckpt.Newest, FieldProgress, progress}
 	if len(job.Hints) > 0 {
 		base = append(base, FieldHints, job.Hints)
 	}
+	if tail := in.Log.ErrLastLines; len(tail) > 0 && row.State.Name != slurm.StateCompleted {
+		// What the job last said on stderr (a traceback's last lines) is
+		// the evidence a user wants first when a job dies.
+		base = append(base, FieldStderrTail, slices.Clone(tail[max(0, len(tail)-stderrTailLines):]))
+	}
+	d.noteBadNodes(row, progress)
 
+	if row.State.Name != slurm.StateCancelled && d.finalCheckpoint() {
+		// The final checkpoint is written: whatever killed the job
+		// afterwards (a time limit during the last evaluation, a crash
+		// in sampling), resuming from it would only rewrite it.
+		d.trainingOver(base)
+		return
+	}
 	switch row.State.Name {
 	case slurm.StateCancelled:
+		if job.CancelReason == ReasonStallCancel {
+			// The daemon's own scancel of a hung job: not the user's
+			// wish, not the code's fault.
+			d.failed(classInfra, ReasonStalled, progress, base)
+			return
+		}
 		reason := ReasonCancelledByOther
 		if row.State.By == in.UID {
 			reason = ReasonCancelledByUser
@@ -33,15 +59,16 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		return
 	case slurm.StateCompleted:
 		if d.trainingFinished() {
-			if in.Spec.Targets.ValBPB == nil && in.Spec.Targets.CoreMetric == nil {
-				d.finish(base)
-			} else {
-				d.stop(ReasonCompletedBelowTarget, base)
-			}
+			d.trainingOver(base)
 			return
 		}
 		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
 	case slurm.StateTimeout:
+		if !progress && job.FittedLimit > 0 {
+			// The fitted limit was too tight, not the code at fault.
+			d.failed(classInfra, ReasonFitTooShort, false, base)
+			return
+		}
 		if progress {
 			d.failed(classProgressTimeout, ReasonTimeout, true, base)
 		} else {
@@ -53,6 +80,10 @@ func (d *decider) handleEnd(row *slurm.Job) {
 		d.failed(classApp, ReasonAppFailure, progress, base)
 	}
 }
+
+// stderrTailLines is how many of the error file's last lines a job's end
+// event carries.
+const stderrTailLines = 3
 
 // progress: the newest complete step is newer than the step the attempt
 // resumed from. An adopted job whose start step is unknown is given the
@@ -82,8 +113,27 @@ func (d *decider) trainingFinished() bool {
 	return d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal
 }
 
+// finalCheckpoint: the newest complete checkpoint is the planned final
+// step (from the log's "step N/T" or meta's num_iterations).
+func (d *decider) finalCheckpoint() bool {
+	return d.next.PlannedTotal > 0 && d.newestUsable() >= d.next.PlannedTotal
+}
+
+// trainingOver ends a run whose training is finished: done when it has no
+// targets (the schedule was the goal), else stopped below target (met
+// targets were caught before the job's end was looked at).
+func (d *decider) trainingOver(base []any) {
+	if t := d.in.Spec.Targets; t.ValBPB == nil && t.CoreMetric == nil {
+		d.finish(base)
+		return
+	}
+	d.stop(ReasonCompletedBelowTarget, base)
+}
+
 func (d *decider) stop(reason string, base []any) {
-	d.next.Job.Outcome = reason
+	if d.next.Job != nil {
+		d.next.Job.Outcome = reason
+	}
 	d.setPhase(PhaseStopped, reason)
 	d.actions = append(d.actions, Stop{Reason: reason})
 	d.event(EventRunStopped, append(base, FieldReason, reason)...)
@@ -91,7 +141,9 @@ func (d *decider) stop(reason string, base []any) {
 }
 
 func (d *decider) finish(base []any) {
-	d.next.Job.Outcome = ReasonTrainingFinished
+	if d.next.Job != nil {
+		d.next.Job.Outcome = ReasonTrainingFinished
+	}
 	d.setPhase(PhaseDone, ReasonTrainingFinished)
 	d.actions = append(d.actions, Complete{Reason: ReasonTrainingFinished})
 	d.event(EventRunDone, append(base, FieldReason, ReasonTrainingFinished)...)
@@ -133,7 +185,8 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 	st.BackoffUntil = d.in.Now
 	if n > 0 {
 		delay := backoffDelay(p.Backoff, p.MaxBackoff, n, d.in.Rand)
-		if class == classApp && progress {
+		if progress && (class == classApp || reason == ReasonStalled) {
+			// The run was working: every minute idle is allocation lost.
 			delay = min(delay, p.RetryAfterProgress)
 		}
 		st.BackoffUntil = d.in.Now.Add(delay)
@@ -183,15 +236,14 @@ func (d *decider) submit(reason string) {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
 		return
-	case in.Ckpt.Err != nil:
-		d.wait(PhaseBackoff, ReasonCheckpointError, shortRecheck*6)
+	case d.held():
 		return
 	case in.Ckpt.Settling:
 		d.wait(PhaseBackoff, ReasonCheckpointSettling, shortRecheck)
 		return
 	}
 	if e, ok := liveQueueEntry(in.Slurm.Queue, ""); ok {
-		if st.Job != nil && e.ID == st.Job.ID {
+		if st.Job.Is(e.ID, in.Slurm.Cluster) {
 			// The job thought over is live after all (an operator's
 			// forced resume on stale state): follow it again.
 			st.Job.Handled = false
@@ -211,6 +263,15 @@ func (d *decider) submit(reason string) {
 	if o := st.ResumeOverride; o != nil {
 		from = *o
 		st.ResumeOverride = nil
+	} else if d.finalCheckpoint() {
+		// Never resubmit from the final step: nanochat would only
+		// rewrite that checkpoint in place.
+		base := []any{FieldNewestStep, from}
+		if st.Job != nil {
+			base = append(base, FieldJobID, st.Job.ID)
+		}
+		d.trainingOver(base)
+		return
 	}
 	if from == NoStep && in.Spec.Start != StartSubmit && reason != ReasonOperatorResume {
 		d.wait(PhaseWaiting, ReasonNoCheckpoint, 0)
@@ -219,16 +280,19 @@ func (d *decider) submit(reason string) {
 	attempt := st.Attempts + 1
 	tag := makeTag(in.Spec.Name, attempt, in.Nonce)
 	st.Attempts = attempt
-	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: from, At: in.Now}
+	limit, fitKV := d.fittedLimit()
+	exclude, excludeKV := d.excludedNodes()
+	st.Intent = &Intent{Tag: tag, Cluster: in.Spec.Cluster, Attempt: attempt, FromStep: from, At: in.Now, TimeLimit: limit}
 	d.setPhase(PhaseSubmitting, reason)
 	pruneFirst := st.Job != nil && slices.Contains(st.Job.Hints, trainer.HintDiskQuota)
-	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst})
+	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: from, Tag: tag, PruneFirst: pruneFirst, TimeLimit: limit, Exclude: strings.Join(exclude, ",")})
 	if in.Spec.QueueAhead {
 		// Look again soon to queue the successor behind this job: its
 		// start wakes nothing, and the poll interval may be long.
 		d.recheckIn(shortRecheck)
 	}
-	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason)
+	kv := append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)
+	d.event(EventSubmitIntent, append(kv, excludeKV...)...)
 }
 
 func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -12,7 +13,7 @@ import (
 func (d *decider) resolveIntent() bool {
 	in, it := d.in, d.next.Intent
 	if id, ok := d.findTagged(it.Tag); ok {
-		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At}, ReasonAdoptedTagged)
+		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
 		d.next.Intent = nil
 		return false
 	}
@@ -73,14 +74,17 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 func (d *decider) adoptJob(j JobRecord, reason string) {
-	if d.next.Job != nil && d.next.Job.ID != j.ID {
+	// Every job adopted here was found in this pass's queue or window,
+	// which are those of the view's cluster.
+	j.Cluster = d.in.Slurm.Cluster
+	if d.next.Job != nil && !d.next.Job.Is(j.ID, j.Cluster) {
 		d.archive(*d.next.Job)
 	}
 	j.Name = d.in.Spec.JobName
 	d.next.Job = &j
 	d.next.FailuresWithoutProgress = min(d.next.FailuresWithoutProgress, d.in.Spec.Policy.MaxFailuresWithoutProgress)
 	d.actions = append(d.actions, Adopt{JobID: j.ID, Reason: reason})
-	d.event(EventRunAdopted, FieldJobID, j.ID, FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
+	d.event(EventRunAdopted, FieldJobID, j.ID, FieldCluster, nonEmpty(j.Cluster), FieldReason, reason, FieldAttempt, j.Attempt, FieldResumeStep, j.ResumeStep)
 	// Look again at once: this pass had no log or sacct row for the job.
 	d.wait(PhaseRunning, reason, soon)
 }
@@ -147,6 +151,7 @@ func (d *decider) followJob() {
 	if row != nil {
 		d.updateJob(row)
 	}
+	d.noteJobSave()
 	queued, inQueue := queueEntry(in.Slurm.Queue, job.ID)
 	live := inQueue && !queued.State.Terminal()
 	d.notePending(queued, inQueue)
@@ -163,15 +168,22 @@ func (d *decider) followJob() {
 		}
 		d.wait(PhaseRunning, ReasonJobMissing, 0)
 	case !row.State.Terminal():
-		d.checkStall(row)
+		reason := ReasonJobLive
+		if d.checkStall(row) {
+			reason = ReasonJobStalled
+		}
+		d.checkLogMissing(row)
 		d.queueAhead(row.State)
-		d.wait(PhaseRunning, ReasonJobLive, d.untilExpectedEnd(row))
+		d.wait(PhaseRunning, reason, d.untilExpectedEnd(row))
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be
 		// COMPLETING, and a twin must be ruled out) before acting.
 		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
 	case live:
 		d.wait(PhaseRunning, ReasonJobEnding, shortRecheck)
+	case d.held():
+		// The end is judged once the checkpoints are back: progress and
+		// the step to resume from depend on them.
 	default:
 		d.handleEnd(row)
 	}
@@ -189,6 +201,15 @@ func queueEntry(q []slurm.QueueEntry, id string) (slurm.QueueEntry, bool) {
 func (d *decider) updateJob(row *slurm.Job) {
 	job := d.next.Job
 	state := row.State.String()
+	if requeued(job, row) {
+		// Slurm restarts the job itself, with the resume arguments it was
+		// submitted with: the newest complete step says what it should
+		// resume from instead.
+		job.Requeues++
+		d.event(EventJobRequeued, FieldJobID, job.ID, FieldCluster, nonEmpty(job.Cluster), FieldPrevState, nonEmpty(job.State),
+			FieldState, state, FieldResumeStep, job.ResumeStep, FieldNewestStep, d.next.NewestStep, "requeues", job.Requeues,
+			FieldAttempt, job.Attempt)
+	}
 	if state != job.State {
 		d.event(EventJobStateChanged, FieldJobID, job.ID, FieldPrevState, nonEmpty(job.State), FieldState, state,
 			FieldExitCode, row.ExitCode.String(), FieldAttempt, job.Attempt)
@@ -196,9 +217,31 @@ func (d *decider) updateJob(row *slurm.Job) {
 	job.State = state
 	job.ExitCode = row.ExitCode.String()
 	job.Start, job.End, job.TimeLimit = row.Start, row.End, row.TimeLimit
+	job.SlurmSubmit, job.Elapsed, job.AllocTRES = row.Submit, row.Elapsed, row.AllocTRES
+	if row.NodeList != "" {
+		// Kept once known: a row of a requeued job has no nodes again.
+		job.NodeList = row.NodeList
+	}
 	if job.Submitted.IsZero() {
 		job.Submitted = row.Submit
 	}
+}
+
+// requeued reports whether the job's sacct row shows that Slurm requeued
+// it since the last pass: REQUEUED (seen only for a few seconds), or the
+// newest instance PENDING again without a start after the job had started
+// (sacct without -D shows only the newest instance; NODE_FAIL and
+// PREEMPTED can come first). Each requeue is reported once: the record's
+// state moves on with the row.
+func requeued(job *JobRecord, row *slurm.Job) bool {
+	switch row.State.Name {
+	case slurm.StateRequeued:
+		return job.State != string(slurm.StateRequeued)
+	case slurm.StatePending:
+		return row.Start.IsZero() && !job.Start.IsZero() &&
+			job.State != string(slurm.StateRequeued) && job.State != string(slurm.StatePending)
+	}
+	return false
 }
 
 // untilExpectedEnd is the delay until a running job's time limit plus
@@ -252,24 +295,94 @@ func (d *decider) notePending(e slurm.QueueEntry, inQueue bool) {
 		"pending_for", waited.Round(time.Second).String(), FieldAttempt, job.Attempt)
 }
 
-// stallFactor: a running job that has produced no new complete checkpoint
-// for this many times the last interval between checkpoints is stalled
-// (hung NCCL, a dead filesystem): worth telling the user, once per job.
-const stallFactor = 3
+// stallFactor is the default of policy.stall_after_intervals: a running job
+// whose log and checkpoints have been still for this many save intervals
+// is stalled (hung NCCL, a dead filesystem).
+const stallFactor = config.DefaultStallAfterIntervals
 
-func (d *decider) checkStall(row *slurm.Job) {
+// checkStall reports a running job whose training log and checkpoints have
+// both been still for stall_after_intervals save intervals, once per job,
+// and with on_stall: cancel cancels it (its end is then handled as an
+// infrastructure failure). It reports whether the job is stalled.
+func (d *decider) checkStall(row *slurm.Job) bool {
 	st, job := &d.next, d.next.Job
-	if row.State.Name != slurm.StateRunning || st.CheckpointGap <= 0 || st.StallReported == job.ID {
+	interval := d.saveInterval()
+	if row.State.Name != slurm.StateRunning || interval <= 0 {
+		return false
+	}
+	since := latest(st.LastNewStepAt, row.Start, d.in.Log.ModTime)
+	if since.IsZero() {
+		return false
+	}
+	factor := d.in.Spec.Policy.StallAfterIntervals
+	if factor <= 0 {
+		factor = stallFactor
+	}
+	after := time.Duration(factor) * interval
+	if job.Saves == nil && st.Cadence != nil {
+		// No save yet in this job: loading and compiling come first.
+		after += st.Cadence.Restart
+	}
+	quiet := d.in.Now.Sub(since)
+	if quiet < after {
+		d.recheckIn(after - quiet)
+		return false
+	}
+	if st.StallReported != job.ID {
+		st.StallReported = job.ID
+		onStall := "alert"
+		if d.in.Spec.CancelOnStall {
+			onStall = "cancel"
+		}
+		d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
+			"quiet_for", quiet.Round(time.Second).String(), "expected_every", interval.Round(time.Second).String(),
+			FieldSince, since, "on_stall", onStall)
+	}
+	if d.in.Spec.CancelOnStall {
+		d.cancelJob(ReasonStallCancel)
+		d.recheckIn(shortRecheck)
+	}
+	return true
+}
+
+// latest is the latest of the times given.
+func latest(ts ...time.Time) time.Time {
+	var l time.Time
+	for _, t := range ts {
+		if t.After(l) {
+			l = t
+		}
+	}
+	return l
+}
+
+// logMissingGrace: slurmstepd creates the output file as the batch step
+// starts, so a job that has run this long without one writes somewhere the
+// daemon does not look, and no metric of it will ever be seen.
+const logMissingGrace = 2 * time.Minute
+
+// checkLogMissing reports, once per job, a job that has run for a while
+// (still running or ended) with no log file where the daemon looks for it,
+// naming the path looked at.
+func (d *decider) checkLogMissing(row *slurm.Job) {
+	st, job := &d.next, d.next.Job
+	if !d.in.Log.Missing || st.LogMissingReported == job.ID || row.Start.IsZero() {
 		return
 	}
-	since := st.LastNewStepAt
-	if row.Start.After(since) {
-		since = row.Start
+	ran := d.in.Now.Sub(row.Start)
+	if row.State.Terminal() {
+		ran = row.Elapsed
+		if !row.End.IsZero() {
+			ran = row.End.Sub(row.Start)
+		}
 	}
-	if since.IsZero() || d.in.Now.Sub(since) < stallFactor*st.CheckpointGap {
+	if ran < logMissingGrace {
+		if !row.State.Terminal() {
+			d.recheckIn(logMissingGrace - ran)
+		}
 		return
 	}
-	st.StallReported = job.ID
-	d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
-		"quiet_for", d.in.Now.Sub(since).Round(time.Second).String(), "expected_every", st.CheckpointGap.Round(time.Second).String())
+	st.LogMissingReported = job.ID
+	d.event(EventLogMissing, FieldJobID, job.ID, FieldPath, d.in.Log.Path, FieldState, row.State.String(),
+		FieldReason, ReasonLogMissing, "ran_for", ran.Round(time.Second).String())
 }

@@ -50,15 +50,23 @@ func (d *decider) cancelOnDone() {
 	if !d.in.Spec.CancelOnDone || d.next.Phase != PhaseDone || j == nil || j.Handled {
 		return
 	}
+	d.cancelJob(ReasonOnDoneCancel)
+}
+
+// cancelJob sends scancel for the current job, said once, and again after
+// cancelRetry while the job stays live.
+func (d *decider) cancelJob(reason string) {
+	j := d.next.Job
 	if !j.CancelSent.IsZero() && d.in.Now.Sub(j.CancelSent) < cancelRetry {
 		return
 	}
 	if j.CancelSent.IsZero() {
-		d.event(EventJobCancelled, FieldJobID, j.ID, FieldReason, ReasonOnDoneCancel, FieldNewestStep, d.next.NewestStep)
+		d.event(EventJobCancelled, FieldJobID, j.ID, FieldReason, reason, FieldNewestStep, d.next.NewestStep)
 	}
 	j.CancelSent = d.in.Now
+	j.CancelReason = reason
 	d.dirty = true
-	d.actions = append(d.actions, Cancel{JobID: j.ID, Reason: ReasonOnDoneCancel})
+	d.actions = append(d.actions, Cancel{JobID: j.ID, Cluster: j.Cluster, Reason: reason})
 	d.recheckIn(shortRecheck * 6)
 }
 

@@ -41,6 +41,14 @@ func (st *RunState) isSuccessorIntent() bool {
 // behind a pending job holds nothing either.
 func (d *decider) queueAhead(state slurm.State) {
 	in, st := d.in, &d.next
+	if st.Hold != nil {
+		// The checkpoints cannot be trusted: a successor would start from
+		// what resume-step refuses to name. Queue again once they are back.
+		if s := st.Successor; s != nil && s.CancelSent.IsZero() {
+			d.cancelSuccessor(st.Hold.Reason)
+		}
+		return
+	}
 	switch {
 	case !in.Spec.QueueAhead || st.Successor != nil || st.Intent != nil:
 		return
@@ -74,7 +82,7 @@ func (d *decider) resolveSuccessorIntent() {
 	in, st := d.in, &d.next
 	it := st.Intent
 	if id, ok := d.findTagged(it.Tag); ok {
-		st.Successor = &JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: UnknownStep, Tag: it.Tag,
+		st.Successor = &JobRecord{ID: id, Cluster: in.Slurm.Cluster, Attempt: it.Attempt, ResumeStep: UnknownStep, Tag: it.Tag,
 			Submitted: it.At, Name: in.Spec.JobName}
 		st.Intent = nil
 		d.event(EventJobQueued, FieldJobID, it.After, FieldNewJobID, id, FieldAttempt, it.Attempt, FieldTag, it.Tag,
@@ -204,6 +212,6 @@ func (d *decider) cancelSuccessor(reason string) {
 	}
 	s.CancelSent = in.Now
 	d.dirty = true
-	d.actions = append(d.actions, Cancel{JobID: s.ID, Reason: s.Outcome})
+	d.actions = append(d.actions, Cancel{JobID: s.ID, Cluster: s.Cluster, Reason: s.Outcome})
 	d.recheckIn(shortRecheck * 6)
 }

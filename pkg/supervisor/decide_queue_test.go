@@ -84,6 +84,22 @@ func TestDecideQueueAhead(t *testing.T) {
 			phase: PhaseRunning, job: "100", attempts: 1,
 		},
 		{
+			name: "checkpoint directory missing while the job runs: nothing queued (it would start afresh)",
+			edit: func(in *Input) {
+				in.Spec.Start = StartSubmit
+				in.Ckpt = CkptView{Missing: true, Newest: NoStep}
+			},
+			phase: PhaseRunning, job: "100", attempts: 1, event: EventCheckpointDirMissing,
+		},
+		{
+			name: "checkpoint directory missing with a successor queued: the successor is cancelled",
+			edit: func(in *Input) {
+				withSuccessor(in)
+				in.Ckpt = CkptView{Missing: true, Newest: NoStep}
+			},
+			phase: PhaseRunning, cancel: []string{"101"}, job: "100", succ: "101", attempts: 1, event: EventJobCancelled,
+		},
+		{
 			name:  "successor already queued: no second one",
 			edit:  withSuccessor,
 			phase: PhaseRunning, job: "100", succ: "101", attempts: 2,

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -611,6 +612,38 @@ func TestDecideCheckpointEvents(t *testing.T) {
 	}
 }
 
+func TestDecideIncompleteStepsAggregated(t *testing.T) {
+	in := input(running())
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	for step := 1001; step <= 34000; step++ {
+		in.Ckpt.Incomplete = append(in.Ckpt.Incomplete, IncompleteStep{Step: step, Reason: "no optimizer shard"})
+	}
+	p := Decide(in)
+	var got []Event
+	for _, e := range p.Events {
+		if e.Name == EventCheckpointIncomplete {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d checkpoint_incomplete events for 33,000 torn steps; want 1", len(got))
+	}
+	f := got[0].Fields
+	if f[FieldStep] != 34000 || f[FieldCount] != 33000 || !slices.Equal(f[FieldSteps].([]int), []int{34000, 33999, 33998, 33997, 33996}) {
+		t.Errorf("fields %v; want step 34000, count 33000, the newest five steps", f)
+	}
+	if p.Next.ReportedIncomplete != 34000 {
+		t.Errorf("reported up to %d; want 34000", p.Next.ReportedIncomplete)
+	}
+
+	in.State = p.Next
+	in.Ckpt.Incomplete = append(in.Ckpt.Incomplete, IncompleteStep{Step: 34100, Reason: "truncated"})
+	p = Decide(in)
+	if len(p.Events) != 1 || p.Events[0].Fields[FieldCount] != 1 || p.Events[0].Fields[FieldStep] != 34100 {
+		t.Errorf("events %v; want one checkpoint_incomplete for the one new torn step", p.Events)
+	}
+}
+
 func TestBackoffDelay(t *testing.T) {
 	tests := []struct {
 		n    int
@@ -752,11 +785,11 @@ func TestDecideStallAlarm(t *testing.T) {
 		t.Errorf("stall reported twice for one job")
 	}
 	fresh := running()
-	fresh.LastNewStepAt, fresh.CheckpointGap = t0.Add(-2*time.Hour), time.Hour
+	fresh.LastNewStepAt, fresh.CheckpointGap = t0.Add(-90*time.Minute), time.Hour
 	in = input(fresh)
 	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 	if hasEvent(Decide(in), EventRunStalled) {
-		t.Errorf("stall reported after 2h at a 1h interval; the factor is %d", stallFactor)
+		t.Errorf("stall reported after 1h30m at a 1h interval; the factor is %d", stallFactor)
 	}
 }
 
@@ -777,4 +810,20 @@ func TestDecideStorageLow(t *testing.T) {
 	if p := Decide(again); p.Next.StorageLow {
 		t.Errorf("still low with 100 GiB free")
 	}
+}
+
+// storage_low says when the quota, not the filesystem, was the bound.
+func TestDecideStorageLowFromQuota(t *testing.T) {
+	in := input(running())
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	in.Ckpt.NewestBytes, in.Ckpt.FreeBytes, in.Ckpt.FreeFrom = 10<<30, 1<<30, FreeFromQuota
+	for _, e := range Decide(in).Events {
+		if e.Name == EventStorageLow {
+			if got := e.Fields["free_from"]; got != FreeFromQuota {
+				t.Errorf("free_from = %v, want %q", got, FreeFromQuota)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s with 1 GiB left under the quota for 10 GiB checkpoints", EventStorageLow)
 }

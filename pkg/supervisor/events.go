@@ -38,6 +38,24 @@ const (
 	EventLeaseUnproven   = "lease_unproven"
 	EventJobStuckPending = "job_stuck_pending"
 	EventJobCancelled    = "job_cancelled"
+
+	// A run's checkpoints went missing, unreadable or backwards (the
+	// first two are contract additions of DESIGN.md), and came back.
+	EventCheckpointDirMissing   = "checkpoint_dir_missing"
+	EventCheckpointRegressed    = "checkpoint_regressed"
+	EventCheckpointHoldReleased = "checkpoint_hold_released"
+
+	EventSbatchRejected = "sbatch_rejected"
+	EventSlurmMissing   = "slurm_missing"
+	EventJobRequeued    = "job_requeued"
+
+	EventLogMissing    = "log_missing"
+	EventLogUnreadable = "log_unreadable"
+	EventPassOverrun   = "pass_overrun"
+
+	// EventJobAccounted: a job ended; its hours, steps banked and lost
+	// (pkg/goodput), recorded once.
+	EventJobAccounted = "job_accounted"
 	// EventJobQueued: a successor was queued behind the run's running job
 	// (queue_ahead: true).
 	EventJobQueued = "job_queued"
@@ -70,6 +88,16 @@ const (
 	FieldMissing    = "missing"
 	FieldPhase      = "phase"
 	FieldSince      = "since"
+	FieldKnownStep  = "known_step"
+	FieldCount      = "count"
+	FieldSteps      = "steps"
+	// FieldCluster is the cluster of job_id/new_job_id when it is not the
+	// local one.
+	FieldCluster    = "cluster"
+	FieldPath       = "path"
+	FieldStderrTail = "stderr_tail"
+	FieldTimeLimit  = "time_limit"
+	FieldExclude    = "exclude"
 	FieldAfter      = "after"
 	FieldSuccessor  = "successor"
 )

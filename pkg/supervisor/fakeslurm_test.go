@@ -24,6 +24,9 @@ type memSlurm struct {
 	order  []string
 	calls  map[string]int
 	submit []slurm.SubmitRequest
+	// cluster holds each job's cluster ("" = local); ids are unique across
+	// clusters here, but every call only sees its own cluster's jobs.
+	cluster map[string]string
 
 	sacctErr, squeueErr error
 	// skipped, when set, comes with every sacct and squeue answer, as
@@ -34,12 +37,14 @@ type memSlurm struct {
 	// slurmctld accepted it).
 	sbatchErr    error
 	createAnyway bool
+	// rejectWith, when set, fails every sbatch with it (a config error).
+	rejectWith error
 	// panicOn makes sbatch panic for this script.
 	panicOn string
 }
 
 func newMemSlurm(now func() time.Time) *memSlurm {
-	return &memSlurm{now: now, next: 100, jobs: map[string]*slurm.Job{}, calls: map[string]int{}}
+	return &memSlurm{now: now, next: 100, jobs: map[string]*slurm.Job{}, calls: map[string]int{}, cluster: map[string]string{}}
 }
 
 func (m *memSlurm) add(name, state, comment string) string {
@@ -84,33 +89,41 @@ func (m *memSlurm) live(name string) []string {
 	return ids
 }
 
-func (m *memSlurm) Sacct(_ context.Context, ids []string) ([]slurm.Job, error) {
+// called counts a call, also per cluster as "name@cluster".
+func (m *memSlurm) called(name, cluster string) {
+	m.calls[name]++
+	if cluster != "" {
+		m.calls[name+"@"+cluster]++
+	}
+}
+
+func (m *memSlurm) SacctOn(_ context.Context, cluster string, ids []string) ([]slurm.Job, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["sacct"]++
+	m.called("sacct", cluster)
 	if m.sacctErr != nil {
 		return nil, m.sacctErr
 	}
 	var out []slurm.Job
 	for _, id := range ids {
-		if j, ok := m.jobs[id]; ok {
+		if j, ok := m.jobs[id]; ok && m.cluster[id] == cluster {
 			out = append(out, *j)
 		}
 	}
 	return out, m.skippedErr()
 }
 
-func (m *memSlurm) SacctWindow(_ context.Context, since, until time.Time, names []string) ([]slurm.Job, error) {
+func (m *memSlurm) SacctWindowOn(_ context.Context, cluster string, since, until time.Time, names []string) ([]slurm.Job, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["sacct_window"]++
+	m.called("sacct_window", cluster)
 	if m.sacctErr != nil {
 		return nil, m.sacctErr
 	}
 	var out []slurm.Job
 	for _, id := range m.order {
 		j := m.jobs[id]
-		if !j.Submit.Before(since) && !j.Submit.After(until) {
+		if m.cluster[id] == cluster && !j.Submit.Before(since) && !j.Submit.After(until) {
 			c := *j
 			if !c.State.Terminal() {
 				c.Comment = "" // like Slurm: the comment shows in sacct only after the end
@@ -121,17 +134,17 @@ func (m *memSlurm) SacctWindow(_ context.Context, since, until time.Time, names 
 	return out, m.skippedErr()
 }
 
-func (m *memSlurm) Squeue(context.Context) ([]slurm.QueueEntry, error) {
+func (m *memSlurm) SqueueOn(_ context.Context, cluster string) ([]slurm.QueueEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["squeue"]++
+	m.called("squeue", cluster)
 	if m.squeueErr != nil {
 		return nil, m.squeueErr
 	}
 	var out []slurm.QueueEntry
 	for _, id := range m.order {
 		j := m.jobs[id]
-		if j.State.Terminal() {
+		if j.State.Terminal() || m.cluster[id] != cluster {
 			continue
 		}
 		out = append(out, slurm.QueueEntry{ID: j.ID, Name: j.Name, State: j.State, Submit: j.Submit, Comment: j.Comment})
@@ -148,10 +161,18 @@ func (m *memSlurm) skippedErr() error {
 	return m.skipped
 }
 
-func (m *memSlurm) Sbatch(_ context.Context, req slurm.SubmitRequest) (string, error) {
+func (m *memSlurm) Submit(_ context.Context, req slurm.SubmitRequest) (slurm.JobRef, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["sbatch"]++
+	// Like sbatch: -M on the command line, else in the script.
+	cluster := req.Cluster
+	if cluster == "" {
+		cluster = trainer.FlagsCluster(req.Flags)
+	}
+	if data, err := os.ReadFile(req.Script); err == nil && cluster == "" {
+		cluster = trainer.ScriptCluster(data)
+	}
+	m.called("sbatch", cluster)
 	if m.panicOn != "" && req.Script == m.panicOn {
 		panic("sbatch exploded")
 	}
@@ -168,15 +189,20 @@ func (m *memSlurm) Sbatch(_ context.Context, req slurm.SubmitRequest) (string, e
 			comment = v
 		}
 	}
+	if m.rejectWith != nil {
+		return slurm.JobRef{}, m.rejectWith
+	}
 	if err := m.sbatchErr; err != nil {
 		m.sbatchErr = nil
 		if m.createAnyway {
 			m.createAnyway = false
-			m.addLocked(name, "PENDING", comment)
+			m.cluster[m.addLocked(name, "PENDING", comment)] = cluster
 		}
-		return "", err
+		return slurm.JobRef{}, err
 	}
-	return m.addLocked(name, "PENDING", comment), nil
+	id := m.addLocked(name, "PENDING", comment)
+	m.cluster[id] = cluster
+	return slurm.JobRef{ID: id, Cluster: cluster}, nil
 }
 
 var errSocketTimeout = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
@@ -185,11 +211,11 @@ var errSocketTimeout = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
 var errInvalidPartition = &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
 	Stderr: "sbatch: error: Batch job submission failed: Invalid partition name specified", Err: errors.New("exit status 1")}
 
-func (m *memSlurm) Scancel(_ context.Context, id string) error {
+func (m *memSlurm) ScancelOn(_ context.Context, job slurm.JobRef) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls["scancel"]++
-	if j, ok := m.jobs[id]; ok && !j.State.Terminal() {
+	m.called("scancel", job.Cluster)
+	if j, ok := m.jobs[job.ID]; ok && !j.State.Terminal() && m.cluster[job.ID] == job.Cluster {
 		j.State = slurm.ParseState("CANCELLED by 1000")
 		j.End = m.now()
 	}

@@ -110,7 +110,7 @@ func TestNoCancelWithoutProvenLease(t *testing.T) {
 	r.sup.fence = func(time.Time) error { return errors.New("lease renewal failed") }
 	rc := r.sup.runs["d20"]
 	plan := Plan{Actions: []Action{Cancel{JobID: "7", Reason: ReasonOnDoneCancel}}}
-	r.sup.applyCancels(context.Background(), rc, plan, r.now)
+	r.sup.applyCancels(context.Background(), r.slurm, rc, plan, r.now)
 	if n := r.slurm.count("scancel"); n != 0 {
 		t.Fatalf("scancel ran %d times with an unproven lease; want 0", n)
 	}
@@ -118,7 +118,7 @@ func TestNoCancelWithoutProvenLease(t *testing.T) {
 		t.Errorf("lease_unproven logged %d times; want 1", got)
 	}
 	r.sup.fence = func(time.Time) error { return nil }
-	r.sup.applyCancels(context.Background(), rc, plan, r.now)
+	r.sup.applyCancels(context.Background(), r.slurm, rc, plan, r.now)
 	if n := r.slurm.count("scancel"); n != 1 {
 		t.Fatalf("scancel ran %d times with a proven lease; want 1", n)
 	}

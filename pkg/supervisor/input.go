@@ -3,6 +3,7 @@ package supervisor
 import (
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -28,12 +29,16 @@ type Policy struct {
 	MaxBackoff                 time.Duration
 	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
 	StuckPendingAfter          time.Duration // report a job pending for a stuck reason this long (0: never)
+	StallAfterIntervals        int           // save intervals of silence that make a running job stalled (0: stallFactor)
 }
 
 // RunSpec is what Decide needs of a run's configuration.
 type RunSpec struct {
 	Name    string
 	JobName string // effective Slurm job name
+	// Cluster is where the run's jobs are submitted (sbatch -M), from the
+	// cluster key, -M in sbatch_args or the script; "" = the local cluster.
+	Cluster string
 	Start   StartMode
 	Targets trainer.Targets
 	Policy  Policy
@@ -41,6 +46,14 @@ type RunSpec struct {
 	// CancelOnDone cancels a live job once the targets are reached
 	// (on_done: cancel), so that its GPUs go back.
 	CancelOnDone bool
+	// CancelOnStall cancels a stalled job and resubmits the run
+	// (on_stall: cancel) instead of only reporting it.
+	CancelOnStall bool
+	// FitTimeLimit gives resubmissions a --time fitted to the run's saves
+	// (time_limit: fit); TimeLimit is the user's own limit to fit into (0:
+	// not set by sbatch_args or the script).
+	FitTimeLimit bool
+	TimeLimit    time.Duration
 	// QueueAhead keeps the next attempt queued behind the running job
 	// (queue_ahead: true; decide_queue.go).
 	QueueAhead bool
@@ -50,6 +63,9 @@ type RunSpec struct {
 
 // SlurmView is what Slurm said about a run in this pass.
 type SlurmView struct {
+	// Cluster is the cluster Queue and Window come from, and so where a job
+	// adopted from them runs ("" = the local cluster).
+	Cluster string
 	// SacctErr is set when sacct failed or timed out: the job's state is
 	// unknown and nothing may be decided from it.
 	SacctErr error
@@ -75,11 +91,18 @@ type SlurmView struct {
 
 // CkptView is what the checkpoint directory showed in this pass.
 type CkptView struct {
+	// Err is set when the directory could not be read or judged.
 	Err error
+	// Missing is set when the directory does not exist.
+	Missing bool
 	// Newest is the newest complete step, NoStep if none.
 	Newest int
-	// NewestValBPB is val_bpb from the newest complete step's meta.
+	// NewestValBPB is val_bpb from the newest complete step's meta: the
+	// most recent evaluation, which may be older than the step.
 	NewestValBPB *float64
+	// NewestNumIterations and NewestEvalEvery come from the newest
+	// complete step's meta (user_config), 0 when unknown.
+	NewestNumIterations, NewestEvalEvery int
 	// Complete lists every complete step, ascending, with the newest
 	// modification time of its files (to tell a rewritten step apart).
 	// Empty means only Newest is known.
@@ -95,7 +118,13 @@ type CkptView struct {
 	// FreeBytes is the space left for the user on the checkpoint
 	// filesystem; -1 when unknown.
 	FreeBytes int64
+	// FreeFrom says where FreeBytes came from: FreeFromQuota when the
+	// storage.quota_command's answer was the smaller, else "" (statfs).
+	FreeFrom string
 }
+
+// FreeFromQuota marks FreeBytes as the quota command's answer.
+const FreeFromQuota = "quota"
 
 // CompleteStep is a complete checkpoint step.
 type CompleteStep struct {
@@ -112,8 +141,18 @@ type IncompleteStep struct {
 // LogView is the current job's training log, parsed.
 type LogView struct {
 	Path    string
-	Summary *trainer.LogSummary // nil when there is no log (yet)
+	Summary *trainer.LogSummary // nil when there is no log (yet); hints include the error file's
+	// Steps measures the log's training steps; nil with Summary.
+	Steps   *goodput.StepStats
+	Missing bool // no file at Path (yet)
+	// ModTime is when the log last grew: a running job that is still
+	// training writes to it every few steps.
+	ModTime time.Time
 	Err     error
+	// ErrPath is the job's stderr file when Slurm writes it apart from the
+	// log ("" otherwise); ErrLastLines its last lines, as evidence.
+	ErrPath      string
+	ErrLastLines []string
 }
 
 // Input is everything Decide may look at. It holds no handles: Decide is a
@@ -150,6 +189,11 @@ type Submit struct {
 	// PruneFirst applies the retention policy before sbatch: the last job
 	// died of a full disk or quota.
 	PruneFirst bool
+	// TimeLimit, when set, is passed as --time (time_limit: fit).
+	TimeLimit time.Duration
+	// Exclude lists the run's bad nodes, comma-separated, passed as
+	// --exclude (a string keeps Submit comparable).
+	Exclude string
 }
 
 // Adopt takes JobID as the run's current job.
@@ -164,10 +208,12 @@ type Wait struct {
 	Reason string
 }
 
-// Cancel runs scancel on a job of a run that is done (on_done: cancel).
+// Cancel runs scancel on a job of a run that is done (on_done: cancel) or
+// on a stalled job (on_stall: cancel).
 type Cancel struct {
-	JobID  string
-	Reason string
+	JobID   string
+	Cluster string // the job's cluster; "" = the local one
+	Reason  string
 }
 
 // Complete marks the run done.

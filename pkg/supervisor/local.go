@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
-	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 // settleTime: a checkpoint file modified this recently may still be being
@@ -66,7 +65,7 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 	dir := rc.CheckpointDir
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return CkptView{Newest: NoStep, FreeBytes: -1}
+		return CkptView{Newest: NoStep, FreeBytes: -1, Missing: true}
 	}
 	if err != nil {
 		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}
@@ -121,6 +120,7 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
 	if newest, ok := rep.NewestComplete(); ok {
 		v.Newest = newest.Step
 		v.NewestValBPB = newest.ValBPB
+		v.NewestNumIterations, v.NewestEvalEvery = newest.NumIterations, newest.EvalEvery
 		v.NewestBytes = newest.Bytes
 	}
 	for _, step := range rep.Unverified {
@@ -140,62 +140,4 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
 		v.Incomplete = append(v.Incomplete, IncompleteStep{Step: st.Step, Reason: st.Reason})
 	}
 	return v
-}
-
-// logCache keeps the parsed training log of each run's current job, parsed
-// again only when the file changed.
-type logCache struct {
-	mu      sync.Mutex
-	entries map[string]logEntry
-}
-
-type logEntry struct {
-	path    string
-	size    int64
-	mod     time.Time
-	summary trainer.LogSummary
-}
-
-// logPath is where the job's training log is, by the run's log pattern.
-func logPath(rc runConfig, job *JobRecord) string {
-	return trainer.LogPath(rc.Log, rc.Workdir, job.ID, rc.spec.JobName)
-}
-
-// observeLog parses the training log of the run's current job.
-func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
-	if st.Job == nil {
-		return LogView{}
-	}
-	path := logPath(rc, st.Job)
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return LogView{Path: path}
-	}
-	if err != nil {
-		return LogView{Path: path, Err: err}
-	}
-	c := &s.logs
-	c.mu.Lock()
-	e, ok := c.entries[rc.spec.Name]
-	c.mu.Unlock()
-	if ok && e.path == path && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
-		sum := e.summary
-		return LogView{Path: path, Summary: &sum}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return LogView{Path: path, Err: err}
-	}
-	defer f.Close()
-	sum, err := trainer.ParseLog(f)
-	if err != nil {
-		return LogView{Path: path, Err: err}
-	}
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]logEntry{}
-	}
-	c.entries[rc.spec.Name] = logEntry{path: path, size: fi.Size(), mod: fi.ModTime(), summary: sum}
-	c.mu.Unlock()
-	return LogView{Path: path, Summary: &sum}
 }

@@ -67,11 +67,17 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 		return Next{Text: "confirm submission"}
 	case PhaseUnknown:
 		return Next{Text: "retry Slurm"}
+	case PhaseHeld:
+		return Next{Text: "hold (" + st.Reason + "): nothing is submitted until the checkpoints are back"}
 	case PhaseRunning:
 		n := Next{Text: "wait for the job"}
 		switch j := st.Job; {
 		case st.Reason == ReasonJobMissing:
 			n.Text = "wait: the job is in neither sacct nor squeue"
+		case st.Reason == ReasonJobStalled && j != nil && spec.CancelOnStall:
+			n.Text = fmt.Sprintf("cancel job %s, stalled, and resubmit (on_stall: cancel)", j.ID)
+		case st.Reason == ReasonJobStalled && j != nil:
+			n.Text = fmt.Sprintf("wait: job %s has stalled (on_stall: alert)", j.ID)
 		case j != nil && j.PendingReason != "" && slurm.PendingStuck(j.PendingReason):
 			n.Text = fmt.Sprintf("wait: job %s pends (%s) and will not start by itself", j.ID, j.PendingReason)
 		case j != nil && j.PendingReason != "" && j.PendingReason != "None":

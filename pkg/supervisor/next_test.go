@@ -35,6 +35,10 @@ func TestNextAction(t *testing.T) {
 			return s
 		}(), nil,
 			"nothing: targets reached", time.Time{}},
+		{"stalled, on_stall: alert", RunState{Phase: PhaseRunning, Reason: ReasonJobStalled, Job: &JobRecord{ID: "7", State: "RUNNING"}}, nil,
+			"wait: job 7 has stalled (on_stall: alert)", time.Time{}},
+		{"stalled, on_stall: cancel", RunState{Phase: PhaseRunning, Reason: ReasonJobStalled, Job: &JobRecord{ID: "7", State: "RUNNING"}},
+			func(s *RunSpec) { s.CancelOnStall = true }, "cancel job 7, stalled, and resubmit (on_stall: cancel)", time.Time{}},
 		{"stopped", RunState{Phase: PhaseStopped, Reason: ReasonCrashLoop}, nil,
 			"nothing until resumed (crash_loop): nanosupervisord resume d20", time.Time{}},
 		{"paused in the config", RunState{Phase: PhaseRunning}, func(s *RunSpec) { s.Paused = true }, "nothing: paused", time.Time{}},
@@ -58,6 +62,8 @@ func TestNextAction(t *testing.T) {
 		{"running", RunState{Phase: PhaseRunning, Reason: ReasonJobLive}, nil, "wait for the job", time.Time{}},
 		{"running, successor queued", RunState{Phase: PhaseRunning, Reason: ReasonJobLive, Job: &JobRecord{ID: "7"}, Successor: &JobRecord{ID: "8"}}, nil,
 			"wait for the job; job 8 queued behind it", time.Time{}},
+		{"held", RunState{Phase: PhaseHeld, Reason: ReasonCheckpointDirMissing}, nil,
+			"hold (checkpoint_dir_missing): nothing is submitted until the checkpoints are back", time.Time{}},
 		{"no checkpoint", RunState{Phase: PhaseWaiting, Reason: ReasonNoCheckpoint}, nil,
 			"wait for a complete checkpoint (or start: submit)", time.Time{}},
 	}

@@ -2,29 +2,35 @@ package supervisor
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// SlurmAPI is what the loop asks of Slurm. *slurm.Client implements it;
-// tests use fakes.
+// SlurmAPI is what the loop asks of Slurm, on one cluster per call (""
+// is the local one). *slurm.Client implements it; tests use fakes.
 type SlurmAPI interface {
-	Sacct(ctx context.Context, ids []string) ([]slurm.Job, error)
-	SacctWindow(ctx context.Context, since, until time.Time, names []string) ([]slurm.Job, error)
-	Squeue(ctx context.Context) ([]slurm.QueueEntry, error)
-	Sbatch(ctx context.Context, req slurm.SubmitRequest) (string, error)
-	Scancel(ctx context.Context, jobID string) error
+	SacctOn(ctx context.Context, cluster string, ids []string) ([]slurm.Job, error)
+	SacctWindowOn(ctx context.Context, cluster string, since, until time.Time, names []string) ([]slurm.Job, error)
+	SqueueOn(ctx context.Context, cluster string) ([]slurm.QueueEntry, error)
+	Submit(ctx context.Context, req slurm.SubmitRequest) (slurm.JobRef, error)
+	ScancelOn(ctx context.Context, job slurm.JobRef) error
 }
 
 // adoptLookback is how far back an ended job is looked for when a run
 // with start: adopt has no job yet.
 const adoptLookback = 72 * time.Hour
 
-// slurmSnapshot is what Slurm said in one pass, for all runs at once: one
-// sacct call for every tracked job, at most one squeue and one windowed
-// sacct, and only when some run needs them.
-type slurmSnapshot struct {
+// slurmSnapshot is what Slurm said in one pass, for all runs at once, by
+// cluster: per cluster one sacct call for every tracked job, at most one
+// squeue and one windowed sacct, and only when some run needs them. Job ids
+// of different clusters overlap, so nothing is looked up without its
+// cluster.
+type slurmSnapshot map[string]*clusterSnapshot
+
+// clusterSnapshot is what one cluster said in the pass.
+type clusterSnapshot struct {
 	sacctErr error
 	jobs     map[string]slurm.Job
 
@@ -37,50 +43,101 @@ type slurmSnapshot struct {
 	window      []slurm.Job
 }
 
+// cluster returns the part of the snapshot about one cluster (empty when
+// nothing was asked of it).
+func (snap slurmSnapshot) cluster(name string) *clusterSnapshot {
+	if c, ok := snap[name]; ok {
+		return c
+	}
+	return &clusterSnapshot{}
+}
+
+func (snap slurmSnapshot) add(name string) *clusterSnapshot {
+	c, ok := snap[name]
+	if !ok {
+		c = &clusterSnapshot{jobs: map[string]slurm.Job{}}
+		snap[name] = c
+	}
+	return c
+}
+
+// observeCluster is the cluster where a run's queue and window are looked
+// at: that of a submission still being resolved, else that of the job
+// being followed (the configured cluster may have changed since it was
+// submitted), else the configured one.
+func observeCluster(rc runConfig, st RunState) string {
+	switch {
+	case st.Intent != nil:
+		return st.Intent.Cluster
+	case st.Job != nil && !st.Job.Handled:
+		return st.Job.Cluster
+	}
+	return rc.spec.Cluster
+}
+
 // observeSlurm asks Slurm what the given runs need, in as few calls as
-// possible.
-func (s *Supervisor) observeSlurm(ctx context.Context, now time.Time, runs []runConfig, states map[string]RunState) slurmSnapshot {
-	var snap slurmSnapshot
-	var ids []string
+// possible: one sacct per cluster with tracked jobs, then squeue and a
+// windowed sacct only on the clusters where some run needs them.
+func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]RunState) slurmSnapshot {
+	snap := slurmSnapshot{}
+	ids := map[string][]string{}
+	var clusters []string
 	for _, rc := range runs {
 		if j := states[rc.spec.Name].Job; j != nil && !j.Handled {
-			ids = append(ids, j.ID)
+			if _, seen := ids[j.Cluster]; !seen {
+				clusters = append(clusters, j.Cluster)
+			}
+			ids[j.Cluster] = append(ids[j.Cluster], j.ID)
 		}
 	}
-	snap.jobs = map[string]slurm.Job{}
-	if len(ids) > 0 {
-		jobs, err := s.slurm.Sacct(ctx, ids)
-		snap.sacctErr = s.keepSkippedRows(err)
+	for _, cl := range clusters {
+		c := snap.add(cl)
+		jobs, err := api.SacctOn(ctx, cl, ids[cl])
+		c.sacctErr = s.keepSkippedRows(err)
 		for _, j := range jobs {
-			snap.jobs[j.ID] = j
+			c.jobs[j.ID] = j
 		}
 	}
 
-	needQueue, since := false, time.Time{}
+	needQueue := map[string]bool{}
+	since := map[string]time.Time{}
+	clusters = clusters[:0]
+	listed := map[string]bool{}
 	for _, rc := range runs {
 		st := states[rc.spec.Name]
 		q, w := needs(rc, st, snap, now)
-		needQueue = needQueue || q
-		if !w.IsZero() && (since.IsZero() || w.Before(since)) {
-			since = w
+		cl := observeCluster(rc, st)
+		if !q && w.IsZero() {
+			continue
+		}
+		if !listed[cl] {
+			listed[cl] = true
+			clusters = append(clusters, cl)
+		}
+		needQueue[cl] = needQueue[cl] || q
+		if !w.IsZero() && (since[cl].IsZero() || w.Before(since[cl])) {
+			since[cl] = w
 		}
 	}
-	if needQueue {
-		snap.queueAsked = true
-		queue, err := s.slurm.Squeue(ctx)
-		snap.queue, snap.queueErr = queue, s.keepSkippedRows(err)
-	}
-	if !since.IsZero() {
-		snap.windowAsked = true
-		window, err := s.slurm.SacctWindow(ctx, since, now, nil)
-		snap.window, snap.windowErr = window, s.keepSkippedRows(err)
+	for _, cl := range clusters {
+		c := snap.add(cl)
+		if needQueue[cl] {
+			c.queueAsked = true
+			queue, err := api.SqueueOn(ctx, cl)
+			c.queue, c.queueErr = queue, s.keepSkippedRows(err)
+		}
+		if w := since[cl]; !w.IsZero() {
+			c.windowAsked = true
+			window, err := api.SacctWindowOn(ctx, cl, w, now, nil)
+			c.window, c.windowErr = window, s.keepSkippedRows(err)
+		}
 	}
 	return snap
 }
 
 // needs says whether a run needs squeue in this pass, and from when it
 // needs a windowed sacct (zero: not at all). squeue is skipped while every
-// job is plainly running, so a quiet pass costs one sacct call.
+// job is plainly running, so a quiet pass costs one sacct call per cluster.
 func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue bool, since time.Time) {
 	if st.isSuccessorIntent() {
 		return true, st.Intent.At.Add(-time.Minute)
@@ -105,50 +162,78 @@ func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue 
 		// Backing off or about to submit: squeue rules out a twin.
 		return !now.Before(st.BackoffUntil), time.Time{}
 	}
-	row, ok := snap.jobs[j.ID]
+	row, ok := snap.cluster(j.Cluster).jobs[j.ID]
 	// A pending job's reason is squeue's (sacct says "None"). A run that
 	// queues ahead rules out a twin in squeue before queueing.
 	queueing := rc.spec.QueueAhead && st.Successor == nil && ok && !row.State.Terminal()
 	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing, time.Time{}
 }
 
-// slurmView cuts the pass's snapshot down to one run.
+// view cuts the pass's snapshot down to one run: its job's row from the
+// job's cluster, the queue and window from the cluster it submits to.
 func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
-	v := SlurmView{SacctErr: snap.sacctErr, QueueAsked: snap.queueAsked, QueueErr: snap.queueErr,
-		WindowAsked: snap.windowAsked, WindowErr: snap.windowErr}
-	if j := st.Job; j != nil {
-		if row, ok := snap.jobs[j.ID]; ok {
+	cl := observeCluster(rc, st)
+	c := snap.cluster(cl)
+	v := SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
+		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
+	j := st.Job
+	if j != nil {
+		jc := snap.cluster(j.Cluster)
+		v.SacctErr = jc.sacctErr
+		if row, ok := jc.jobs[j.ID]; ok {
 			v.Job = &row
 		}
 	}
-	for _, e := range snap.queue {
-		if rc.belongs(e.Name, e.Comment) || (st.Job != nil && e.ID == st.Job.ID) {
+	sameCluster := j != nil && j.Cluster == cl
+	for _, e := range c.queue {
+		if rc.belongs(e.Name, e.Comment) || (sameCluster && e.ID == j.ID) {
 			v.Queue = append(v.Queue, e)
 		}
 	}
-	for _, j := range snap.window {
-		if rc.belongs(j.Name, j.Comment) || j.Name == "allocation" {
-			v.Window = append(v.Window, j)
+	for _, w := range c.window {
+		if rc.belongs(w.Name, w.Comment) || w.Name == "allocation" {
+			v.Window = append(v.Window, w)
 		}
 	}
 	return v
 }
 
 // jobGone reports whether the job has provably ended in this pass: sacct
-// says it is over and squeue, asked, no longer lists it as live. Nothing of
-// the job can be writing checkpoints any more.
+// says it is over and squeue of its cluster, asked, no longer lists it as
+// live. Nothing of the job can be writing checkpoints any more.
 func (snap slurmSnapshot) jobGone(j *JobRecord) bool {
 	if j == nil || j.Handled {
 		return j != nil
 	}
-	row, ok := snap.jobs[j.ID]
-	if !ok || !row.State.Terminal() || !snap.queueAsked || snap.queueErr != nil {
+	c := snap.cluster(j.Cluster)
+	row, ok := c.jobs[j.ID]
+	if !ok || !row.State.Terminal() || !c.queueAsked || c.queueErr != nil {
 		return false
 	}
-	for _, e := range snap.queue {
+	for _, e := range c.queue {
 		if e.ID == j.ID && !e.State.Terminal() {
 			return false
 		}
 	}
 	return true
+}
+
+// firstErr is the first error any cluster gave in the pass, and whether
+// any cluster was asked anything at all.
+func (snap slurmSnapshot) firstErr() (err error, asked bool) {
+	names := make([]string, 0, len(snap))
+	for name := range snap {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		c := snap[name]
+		asked = asked || len(c.jobs) > 0 || c.sacctErr != nil || c.queueAsked || c.windowAsked
+		for _, e := range []error{c.sacctErr, c.queueErr, c.windowErr} {
+			if err == nil && e != nil {
+				err = e
+			}
+		}
+	}
+	return err, asked
 }

@@ -25,6 +25,10 @@ const (
 	PhaseStopped Phase = "stopped"
 	// PhasePaused: paused in the config; observed but never acted upon.
 	PhasePaused Phase = "paused"
+	// PhaseHeld: the checkpoint directory is missing or unreadable, or
+	// its newest complete step went backwards; nothing is submitted until
+	// it is back or the operator says otherwise (decide_hold.go).
+	PhaseHeld Phase = "held"
 )
 
 // Terminal reports whether the daemon will never submit for the run again
@@ -49,6 +53,8 @@ const (
 	ReasonSlurmUnavailable     = "slurm_unavailable"
 	ReasonCheckpointError      = "checkpoint_unreadable"
 	ReasonCheckpointSettling   = "checkpoint_being_written"
+	ReasonCheckpointDirMissing = "checkpoint_dir_missing"
+	ReasonCheckpointRegressed  = "checkpoint_regressed"
 	ReasonNoJob                = "no_job"
 	ReasonNoCheckpoint         = "no_complete_checkpoint"
 	ReasonAdoptedLive          = "adopted_live_job"
@@ -65,6 +71,7 @@ const (
 	ReasonBackoff              = "backoff"
 	ReasonSbatchFailed         = "sbatch_failed"
 	ReasonSbatchAmbiguous      = "sbatch_ambiguous"
+	ReasonSbatchRejected       = "sbatch_rejected"
 	ReasonOperatorResume       = "operator_resume"
 	ReasonRunError             = "run_error"
 	ReasonSuspectFallback      = "suspect_checkpoint_fallback"
@@ -76,6 +83,28 @@ const (
 	// ReasonOnDoneCancel: the job was cancelled because the run is done
 	// and says on_done: cancel.
 	ReasonOnDoneCancel = "on_done_cancel"
+
+	// Why a job's log could not be read (log_unreadable, log_missing).
+	ReasonLogMissing     = "log_missing"
+	ReasonLogNotRegular  = "log_not_regular_file"
+	ReasonLogReadTimeout = "log_read_timeout"
+	ReasonLogError       = "log_read_error"
+	// ReasonJobStalled: the running job's log and checkpoints have been
+	// still for policy.stall_after_intervals save intervals.
+	ReasonJobStalled = "job_stalled"
+	// ReasonStallCancel: the job was cancelled because it stalled and the
+	// run says on_stall: cancel.
+	ReasonStallCancel = "stall_cancel"
+	// ReasonStalled: a job cancelled for stalling has ended; the run is
+	// resubmitted as after an infrastructure failure.
+	ReasonStalled = "stalled"
+	// ReasonFitTooShort: a job given a fitted time limit (time_limit: fit)
+	// timed out before its first save; the next job keeps the full limit.
+	ReasonFitTooShort = "fitted_time_limit_too_short"
+	// ReasonExcludeUnsatisfiable: sbatch refused a submission that
+	// excluded the run's bad nodes (no node left to run on); the bad nodes
+	// are forgotten and the run is submitted without them.
+	ReasonExcludeUnsatisfiable = "exclude_unsatisfiable"
 	// ReasonQueuedSuccessor: the run's job ended and the successor queued
 	// behind it (queue_ahead: true) took over as the run's job.
 	ReasonQueuedSuccessor = "queued_successor"

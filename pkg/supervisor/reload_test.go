@@ -78,7 +78,6 @@ func TestReloadRefusesStartupOnlyChange(t *testing.T) {
 		{"state_dir", "state_dir", func(cfg, stateDir string) string {
 			return strings.Replace(cfg, "state_dir: "+stateDir, "state_dir: "+stateDir+"-elsewhere", 1)
 		}},
-		{"slurm.bin_dir", "slurm.bin_dir", func(cfg, _ string) string { return "slurm: {bin_dir: /opt/slurm/bin}\n" + cfg }},
 		{"slurm.command_timeout", "slurm.command_timeout", func(cfg, _ string) string { return "slurm: {command_timeout: 2m}\n" + cfg }},
 	}
 	for _, tt := range tests {

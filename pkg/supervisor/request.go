@@ -25,7 +25,8 @@ type Request struct {
 	Run  string    `json:"run"`
 	At   time.Time `json:"at"`
 	// Step, when set, is the step to resume from instead of the newest
-	// complete one.
+	// complete one; 0 starts from scratch. It also takes the checkpoint
+	// directory as it is when the run holds (decide_hold.go).
 	Step *int `json:"step,omitempty"`
 	// Force resumes even when the state says the run's job may be live:
 	// for state the operator knows to be stale. Slurm is still asked, and
@@ -176,6 +177,9 @@ func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState,
 			return st, Event{}, errors.New("its targets are reached; raise them in the configuration to train further")
 		}
 	}
+	if st.Hold != nil && r.Step == nil {
+		return st, Event{}, fmt.Errorf("it holds: %s. It carries on by itself once the checkpoints are back; to resume from what is there, give --step N (--step 0: from scratch)", st.Hold.Describe())
+	}
 	if st.Attempts >= spec.Policy.MaxAttempts {
 		return st, Event{}, fmt.Errorf("its budget of %d attempts is spent; raise policy.max_attempts in the configuration", spec.Policy.MaxAttempts)
 	}
@@ -183,7 +187,13 @@ func resumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState,
 	st.Phase, st.Reason = PhaseBackoff, ReasonOperatorResume
 	st.BackoffUntil = now
 	st.FailuresWithoutProgress, st.InfraFailures, st.SubmitFailures = 0, 0, 0
+	st.Rejections, st.Rejection = 0, ""
 	st.ResumeOverride = r.Step
+	if r.Step != nil && *r.Step == 0 {
+		// nanochat never saves step 0: it means a fresh start.
+		fresh := NoStep
+		st.ResumeOverride = &fresh
+	}
 	if st.Job != nil {
 		st.Job.Handled = true
 	}

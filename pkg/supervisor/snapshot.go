@@ -66,7 +66,8 @@ func (s *Supervisor) snapshotNow() bool {
 // fails, the next pass tries again.
 func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.mu.Lock()
-	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown}
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown,
+		SlurmMissingSince: s.missing.since}
 	for k, v := range s.states {
 		snap.Runs[k] = v
 	}

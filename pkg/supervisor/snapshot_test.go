@@ -68,9 +68,9 @@ type sbatchSpy struct {
 	onSbatch func()
 }
 
-func (s *sbatchSpy) Sbatch(ctx context.Context, req slurm.SubmitRequest) (string, error) {
+func (s *sbatchSpy) Submit(ctx context.Context, req slurm.SubmitRequest) (slurm.JobRef, error) {
 	s.onSbatch()
-	return s.memSlurm.Sbatch(ctx, req)
+	return s.memSlurm.Submit(ctx, req)
 }
 
 // ledgerFiles copies the journal and state.json.

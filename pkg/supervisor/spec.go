@@ -2,9 +2,13 @@ package supervisor
 
 import (
 	"fmt"
+	"os"
+	"os/user"
 	"sort"
 	"strings"
+	"sync"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -14,21 +18,29 @@ import (
 type runConfig struct {
 	*config.Run
 	spec RunSpec
+	logs trainer.LogSources // where the run's jobs write stdout and stderr
 }
 
 // buildRuns derives every run's spec. The script is read here, once per
-// load, to learn its #SBATCH job name. Two runs that would carry the same
-// job name are rejected: adoption by name would be ambiguous. config.Load
-// refuses such a file already, with file:line; this also covers
-// configurations built in code and scripts edited since the file was
-// loaded.
+// load, to learn its #SBATCH job name, cluster and log files. Two runs
+// that would carry the same job name are rejected: adoption by name would
+// be ambiguous. config.Load refuses such a file already, with file:line;
+// this also covers configurations built in code and scripts edited since
+// the file was loaded.
 func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	runs := make(map[string]runConfig, len(cfg.Runs))
 	byJobName := map[string]string{}
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		jobName, err := config.EffectiveJobName(r)
+		// The script names the jobs (unless job_name does), their cluster
+		// and their log files; config.Load has checked it exists.
+		script, err := os.ReadFile(r.Script)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("run %s: read script: %v", name, err))
+			continue
+		}
+		jobName, cluster, err := fromScript(r, script)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("run %s: %v", name, err))
 			continue
@@ -39,8 +51,11 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 		}
 		byJobName[jobName] = name
 		spec := SpecOf(cfg, r)
-		spec.JobName = jobName
-		runs[name] = runConfig{Run: r, spec: spec}
+		spec.JobName, spec.Cluster = jobName, cluster
+		if r.TimeLimit == config.TimeLimitFit {
+			spec.TimeLimit, _ = config.UserTimeLimit(r)
+		}
+		runs[name] = runConfig{Run: r, logs: logSources(r, script), spec: spec}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -67,13 +82,78 @@ func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
 			MaxBackoff:                 r.Policy.MaxBackoff,
 			RetryAfterProgress:         r.Policy.RetryAfterProgress,
 			StuckPendingAfter:          r.Policy.StuckPendingAfter,
+			StallAfterIntervals:        r.Policy.StallAfterIntervals,
 		},
-		Paused:       r.Paused,
-		CancelOnDone: r.OnDone == config.OnDoneCancel,
-		QueueAhead:   r.QueueAhead,
-		PollInterval: cfg.PollInterval,
+		Paused:        r.Paused,
+		CancelOnDone:  r.OnDone == config.OnDoneCancel,
+		CancelOnStall: r.OnStall == config.OnStallCancel,
+		FitTimeLimit:  r.TimeLimit == config.TimeLimitFit,
+		QueueAhead:    r.QueueAhead,
+		PollInterval:  cfg.PollInterval,
 	}
 }
+
+// fromScript works out what the run's settings leave to its script.
+// jobName is what Slurm will call the run's jobs (config.EffectiveJobName:
+// job_name, -J in sbatch_args, the script's #SBATCH --job-name, the
+// script's file name). cluster is where they run: the cluster key, else -M
+// in sbatch_args, else the script's #SBATCH -M/--clusters, else "" (the
+// local cluster); it must be one cluster, because sacct and squeue cannot
+// tell the rows of several apart.
+func fromScript(r *config.Run, script []byte) (jobName, cluster string, err error) {
+	if jobName, err = config.EffectiveJobName(r); err != nil {
+		return "", "", err
+	}
+	cluster = r.Cluster
+	if cluster == "" {
+		cluster = trainer.FlagsCluster(r.SbatchArgs)
+	}
+	if cluster == "" {
+		cluster = trainer.ScriptCluster(script)
+	}
+	if err := slurm.CheckCluster(cluster); err != nil {
+		return "", "", fmt.Errorf("cluster: %w; name one cluster with the cluster key", err)
+	}
+	return jobName, cluster, nil
+}
+
+func logSources(r *config.Run, script []byte) trainer.LogSources {
+	return trainer.ResolveLogSources(trainer.LogSourceInput{Script: script, SbatchArgs: r.SbatchArgs, Env: r.Env, Log: r.Log})
+}
+
+// LogSources says which files a run's jobs write their output and errors
+// to, as sbatch will resolve them: the log key, else -o/-e in sbatch_args,
+// the env or the script's #SBATCH lines, else Slurm's default.
+func LogSources(r *config.Run) (trainer.LogSources, error) {
+	script, err := os.ReadFile(r.Script)
+	if err != nil {
+		return trainer.LogSources{}, fmt.Errorf("read script: %w", err)
+	}
+	return logSources(r, script), nil
+}
+
+// jobLogPaths are the files the job writes its training log and its
+// stderr to; equal when stderr goes to the log. A %N (the node's name)
+// stays in the path for the reader to resolve.
+func (rc runConfig) jobLogPaths(job *JobRecord) (log, errs string) {
+	dir := rc.logs.JobDir(rc.Workdir)
+	name := rc.spec.JobName
+	if job.Name != "" {
+		name = job.Name
+	}
+	v := trainer.LogPathVars{JobID: job.ID, JobName: name, User: currentUser()}
+	log = trainer.ExpandLogPath(rc.logs.Log.Pattern, dir, v)
+	errs = trainer.ExpandLogPath(rc.logs.Error.Pattern, dir, v)
+	return log, errs
+}
+
+// currentUser is the daemon's user name, which is the jobs' (%u).
+var currentUser = sync.OnceValue(func() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+})
 
 // belongs reports whether a Slurm job with this name and comment is one of
 // the run's: its job name, or a tag the daemon gave it.

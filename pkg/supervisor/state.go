@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -42,6 +44,10 @@ type RunState struct {
 	InfraFailures int `json:"infra_failures"`
 	// SubmitFailures counts consecutive sbatch errors.
 	SubmitFailures int `json:"submit_failures"`
+	// Rejections counts sbatch's permanent refusals in a row with the same
+	// words, Rejection (Slurm's stderr): at maxRejections the run stops.
+	Rejections int    `json:"rejections,omitempty"`
+	Rejection  string `json:"rejection,omitempty"`
 	// BackoffUntil is when the next submission may happen.
 	BackoffUntil time.Time `json:"backoff_until,omitzero"`
 
@@ -77,9 +83,10 @@ type RunState struct {
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
 
-	// LastNewStepAt is when a newer complete checkpoint was last seen, and
+	// LastNewStepAt is when the newest complete checkpoint was written (its
+	// files' modification time, else when it was first seen), and
 	// CheckpointGap the time between the last two: the expected interval
-	// of the stall alarm.
+	// of the stall alarm until the run's cadence is measured.
 	LastNewStepAt time.Time     `json:"last_new_step_at,omitzero"`
 	CheckpointGap time.Duration `json:"checkpoint_gap,omitempty"`
 	// StorageLow is set while the checkpoint filesystem has less room than
@@ -87,6 +94,24 @@ type RunState struct {
 	StorageLow bool `json:"storage_low,omitempty"`
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
+	// LogMissingReported names the job whose log was reported missing
+	// (once per job).
+	LogMissingReported string `json:"log_missing_reported,omitempty"`
+
+	// Hold is set while the run's checkpoints cannot be trusted: nothing
+	// is submitted and no job's end is judged until it clears
+	// (decide_hold.go).
+	Hold *CheckpointHold `json:"hold,omitempty"`
+
+	// Saves are the newest complete checkpoints as they appeared, with
+	// their files' time (bounded): the save interval is measured on them.
+	Saves []SaveRecord `json:"saves,omitempty"`
+
+	// Cadence is the run's pace as the last job that saved twice showed
+	// it (cadence.go); nil until then.
+	Cadence *Cadence `json:"cadence,omitempty"`
+	// BadNodes are the nodes the run's next jobs exclude (badnodes.go).
+	BadNodes []BadNode `json:"bad_nodes,omitempty"`
 
 	// UnknownSince is when Slurm stopped answering for this run.
 	UnknownSince time.Time `json:"unknown_since,omitzero"`
@@ -117,7 +142,11 @@ const maxHistory = 200
 
 // JobRecord is one Slurm job of a run.
 type JobRecord struct {
-	ID      string `json:"id"`
+	ID string `json:"id"`
+	// Cluster is the cluster the job runs on, as sbatch printed it after
+	// ';' ("" = the local one, also in state written before clusters
+	// were supported). Job ids of different clusters overlap.
+	Cluster string `json:"cluster,omitempty"`
 	Attempt int    `json:"attempt"` // 0 for a job the daemon adopted
 	// ResumeStep is the step the job resumed from: NoStep for a fresh
 	// start, UnknownStep when not known.
@@ -132,9 +161,14 @@ type JobRecord struct {
 	Start     time.Time     `json:"start,omitzero"`
 	End       time.Time     `json:"end,omitzero"`
 	TimeLimit time.Duration `json:"time_limit,omitempty"`
+	// FittedLimit is the --time the daemon gave the job (time_limit: fit);
+	// 0 when the job got the user's own limit.
+	FittedLimit time.Duration `json:"fitted_limit,omitempty"`
 	// Handled is set once the job's end was acted upon, so that a
 	// level-triggered pass never counts the same failure twice.
 	Handled bool `json:"handled,omitempty"`
+	// Requeues counts the times Slurm requeued the job itself.
+	Requeues int `json:"requeues,omitempty"`
 	// Outcome is the reason given when the end was handled.
 	Outcome string   `json:"outcome,omitempty"`
 	Hints   []string `json:"hints,omitempty"`
@@ -147,9 +181,37 @@ type JobRecord struct {
 	// CancelSent is when scancel was last sent for the job (on_done:
 	// cancel); it is sent again only after cancelRetry.
 	CancelSent time.Time `json:"cancel_sent,omitzero"`
+	// CancelReason is why the daemon cancelled the job (on_done_cancel,
+	// stall_cancel), so that its end is not taken for the user's scancel.
+	CancelReason string `json:"cancel_reason,omitempty"`
+	// Saves follows the new checkpoints the job wrote (cadence.go).
+	Saves *SaveTrack `json:"saves,omitempty"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
+
+	// Accounting (pkg/goodput), from sacct and the job's log: absent in
+	// records written before it was kept.
+	SlurmSubmit time.Time     `json:"slurm_submit,omitzero"`
+	Elapsed     time.Duration `json:"elapsed,omitempty"`
+	AllocTRES   string        `json:"alloc_tres,omitempty"`
+	NodeList    string        `json:"node_list,omitempty"`
+	// Steps is what the job's log showed of training steps; FirstStepAt
+	// is when its first step was printed, estimated when the daemon first
+	// saw a step line as that moment less the steps since at the measured
+	// step time.
+	Steps       *goodput.StepStats `json:"steps,omitempty"`
+	FirstStepAt time.Time          `json:"first_step_at,omitzero"`
 }
+
+// SaveRecord is a complete checkpoint step and when its files were
+// written.
+type SaveRecord struct {
+	Step    int       `json:"step"`
+	ModTime time.Time `json:"mod_time"`
+}
+
+// maxSaves bounds RunState.Saves.
+const maxSaves = 32
 
 // SuspectStep is a checkpoint step not to resume from, as its files were
 // when it was judged.
@@ -162,10 +224,14 @@ type SuspectStep struct {
 
 // Intent is a submission written to the ledger before sbatch runs.
 type Intent struct {
-	Tag      string    `json:"tag"`
+	Tag string `json:"tag"`
+	// Cluster is where the submission goes ("" = the local cluster).
+	Cluster  string    `json:"cluster,omitempty"`
 	Attempt  int       `json:"attempt"`
 	FromStep int       `json:"from_step"`
 	At       time.Time `json:"at"`
+	// TimeLimit is the fitted --time given to sbatch (0: none).
+	TimeLimit time.Duration `json:"time_limit,omitempty"`
 	// After is set for a queued successor: the job it waits for.
 	After string `json:"after,omitempty"`
 }
@@ -194,11 +260,21 @@ func (s RunState) Clone() RunState {
 		v := *s.ResumeOverride
 		c.ResumeOverride = &v
 	}
+	if s.Hold != nil {
+		h := *s.Hold
+		c.Hold = &h
+	}
+	if s.Cadence != nil {
+		v := *s.Cadence
+		c.Cadence = &v
+	}
+	c.BadNodes = slices.Clone(s.BadNodes)
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {
 		c.Suspect[i].Jobs = slices.Clone(s.Suspect[i].Jobs)
 	}
 	c.ValBPB = slices.Clone(s.ValBPB)
+	c.Saves = slices.Clone(s.Saves)
 	c.Core = slices.Clone(s.Core)
 	c.History = make([]JobRecord, len(s.History))
 	for i, h := range s.History {
@@ -210,8 +286,24 @@ func (s RunState) Clone() RunState {
 	return c
 }
 
+// Ref names the job with its cluster.
+func (j JobRecord) Ref() slurm.JobRef { return slurm.JobRef{ID: j.ID, Cluster: j.Cluster} }
+
+// Is reports whether the record is the job id on cluster.
+func (j *JobRecord) Is(id, cluster string) bool {
+	return j != nil && j.ID == id && j.Cluster == cluster
+}
+
 func (j JobRecord) clone() JobRecord {
 	j.Hints = slices.Clone(j.Hints)
+	if j.Steps != nil {
+		s := *j.Steps
+		j.Steps = &s
+	}
+	if j.Saves != nil {
+		v := *j.Saves
+		j.Saves = &v
+	}
 	return j
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
@@ -39,6 +40,16 @@ type Options struct {
 	// holds the state directory's lease until at least the given time
 	// (lease.Lease.HoldUntil); on an error nothing is submitted.
 	Fence func(until time.Time) error
+	// SlurmFor, if set, builds the Slurm client for a configuration's
+	// slurm section; Reload then swaps the client when that section
+	// changes (a user setting slurm.bin_dir after slurm_missing).
+	SlurmFor func(config.Slurm) SlurmAPI
+	// StripJobEnv removes the SLURM_* and SBATCH_* variables the daemon
+	// inherited (slurm.JobEnv) from sbatch's environment: set when the
+	// daemon itself runs inside a Slurm job (tick under scrontab), whose
+	// id, name and limits must not leak into the jobs it submits. A run's
+	// env: entries are still passed.
+	StripJobEnv bool
 }
 
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
@@ -52,6 +63,9 @@ type Supervisor struct {
 	uid    string
 	onEv   func(run string, e Event)
 	fence  func(until time.Time) error
+	// stripJobEnv: see Options.StripJobEnv.
+	stripJobEnv bool
+	slurmFor    func(config.Slurm) SlurmAPI
 
 	pass sync.Mutex // one pass at a time
 
@@ -68,6 +82,13 @@ type Supervisor struct {
 
 	// skippedRows are the unreadable Slurm rows already logged (skipped.go).
 	skippedRows map[string]bool
+	// missing is set while the Slurm programs cannot be found (missing.go).
+	missing slurmMissing
+	// overrunAfter overrides passBudget (tests).
+	overrunAfter time.Duration
+	// quotas caches the storage.quota_command answers (quota.go).
+	quotas     quotaCache
+	queryQuota queryQuota // quota.Query; tests replace it
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal,
@@ -90,7 +111,9 @@ func New(opt Options) (*Supervisor, error) {
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
 		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
+		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
 		cfg: opt.Config, runs: runs, states: map[string]RunState{},
+		queryQuota: quota.Query,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -118,6 +141,9 @@ type snapshot struct {
 	// SlurmDownSince is when Slurm stopped answering (zero: it answers),
 	// so that one-shot ticks log the outage once each way too.
 	SlurmDownSince time.Time `json:"slurm_down_since,omitzero"`
+	// SlurmMissingSince is when the Slurm programs were last found
+	// missing (zero: found), so that one-shot ticks say so once too.
+	SlurmMissingSince time.Time `json:"slurm_missing_since,omitzero"`
 }
 
 const snapshotVersion = 1
@@ -134,6 +160,7 @@ func (s *Supervisor) restore(dir string) error {
 			s.seq = max(s.seq, st.Seq)
 		}
 		s.slurmDown = snap.SlurmDownSince
+		s.missing.since = snap.SlurmMissingSince
 		// State taken from the journal goes into state.json at the end of
 		// the first pass, even if that pass changes nothing.
 		s.snapDirty = s.preferNewerJournal(dir)
@@ -226,6 +253,11 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	keys := cfg.RestartOnly(old)
 	if len(keys) == 0 {
 		s.cfg, s.runs = cfg, runs
+		if s.slurmFor != nil && old != nil && cfg.Slurm != old.Slurm {
+			// New programs: look for them at once.
+			s.slurm = s.slurmFor(cfg.Slurm)
+			s.missing.next = time.Time{}
+		}
 	}
 	s.mu.Unlock()
 	if len(keys) > 0 {

@@ -27,9 +27,15 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.pass.Lock()
 	defer s.pass.Unlock()
 	now := s.now()
+	defer s.watchPass()()
 	s.beginPass()
 	defer s.endPass(now)
 	s.applyRequests(now)
+	if wait, skip := s.missingWait(now); skip {
+		// Nothing can be decided without Slurm, and looking for it on
+		// every pass would only repeat the same message.
+		return PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}, RecheckAfter: wait}
+	}
 
 	s.mu.Lock()
 	names := make([]string, 0, len(s.runs))
@@ -47,14 +53,16 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 		}
 		states[name] = st
 	}
+	// The whole pass uses one client: Reload may swap it meanwhile.
+	api := s.slurm
 	s.mu.Unlock()
 
-	snap := s.observeSlurm(ctx, now, runs, states)
+	snap := s.observeSlurm(ctx, api, now, runs, states)
 	s.noteSlurmHealth(now, snap)
 
 	res := PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}}
 	for _, rc := range runs {
-		plan, err := s.passRun(ctx, now, rc, states[rc.spec.Name], snap)
+		plan, err := s.passRun(ctx, api, now, rc, states[rc.spec.Name], snap)
 		if err != nil {
 			res.Errors[rc.spec.Name] = err
 			s.log.Error(EventRunError, zap.String(FieldRun, rc.spec.Name), zap.String(FieldError, err.Error()))
@@ -73,7 +81,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 
 // passRun decides and applies for one run. A panic is caught here: one
 // run's trouble never stops the others.
-func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, st RunState, snap slurmSnapshot) (plan Plan, err error) {
+func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, rc runConfig, st RunState, snap slurmSnapshot) (plan Plan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("run %s: panic: %v\n%s", rc.spec.Name, r, debug.Stack())
@@ -91,7 +99,7 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 		if snap.jobGone(st.Job) {
 			settle = 0
 		}
-		in.Ckpt = s.observeCkpt(rc, now, settle)
+		in.Ckpt = s.withQuota(ctx, now, rc, s.observeCkpt(rc, now, settle))
 		in.Log = s.observeLog(rc, st)
 	} else {
 		in.Ckpt = CkptView{Newest: st.NewestStep}
@@ -105,7 +113,7 @@ func (s *Supervisor) passRun(ctx context.Context, now time.Time, rc runConfig, s
 			return s.fenced(now, st, err), nil
 		}
 	}
-	next, err := s.apply(ctx, rc, plan, now)
+	next, err := s.apply(ctx, api, rc, plan, now)
 	plan.Next = next
 	return plan, err
 }
@@ -128,14 +136,10 @@ func (s *Supervisor) random() float64 {
 // noteSlurmHealth logs slurm_unavailable once when Slurm stops answering
 // and once when it answers again, not on every pass.
 func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
-	err := snap.sacctErr
-	if err == nil {
-		err = snap.queueErr
+	err, asked := snap.firstErr()
+	if s.noteSlurmMissing(now, err, asked) {
+		return
 	}
-	if err == nil {
-		err = snap.windowErr
-	}
-	asked := len(snap.jobs) > 0 || snap.sacctErr != nil || snap.queueAsked || snap.windowAsked
 	var ev *Event
 	s.mu.Lock()
 	switch {
@@ -149,12 +153,18 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	}
 	s.mu.Unlock()
 	if ev != nil {
-		s.journal(now, *ev, nil)
-		s.emit(*ev)
-		if s.ledger != nil && !s.dryRun {
-			if err := s.saveSnapshot(now); err != nil {
-				s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
-			}
+		s.recordHealth(now, *ev)
+	}
+}
+
+// recordHealth journals and logs an event about Slurm as a whole, and
+// writes the snapshot, which remembers Slurm's health for the next tick.
+func (s *Supervisor) recordHealth(now time.Time, ev Event) {
+	s.journal(now, ev, nil)
+	s.emit(ev)
+	if s.ledger != nil && !s.dryRun {
+		if err := s.saveSnapshot(now); err != nil {
+			s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
 		}
 	}
 }

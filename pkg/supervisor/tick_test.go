@@ -127,7 +127,7 @@ func TestTickAdoptTimeoutResubmit(t *testing.T) {
 	req := r.slurm.submit[0]
 	run := r.cfg.Runs["d20"]
 	want := slurm.SubmitRequest{Script: run.Script, ScriptArgs: []string{"1000"}, Dir: run.Workdir,
-		Flags: []string{"--time=1-00:00:00", "--comment=" + r.state("d20").Job.Tag}, Env: []string{"PYTHONUNBUFFERED=1"}}
+		Flags: []string{"--no-requeue", "--time=1-00:00:00", "--comment=" + r.state("d20").Job.Tag}, Env: []string{"PYTHONUNBUFFERED=1"}}
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("sbatch request\n got %+v\nwant %+v", req, want)
 	}

@@ -12,7 +12,7 @@ import (
 
 var knownHints = []string{
 	HintCUDAOOM, HintNCCLError, HintPythonTraceback, HintDiskQuota,
-	HintTimeLimit, HintNodeFailure, HintKilledOOM, HintPreempted,
+	HintTimeLimit, HintNodeFailure, HintKilledOOM, HintPreempted, HintCUDAError,
 }
 
 func addFixtureSeeds(f *testing.F, add func(data []byte)) {
@@ -121,7 +121,15 @@ func FuzzScriptJobName(f *testing.F) {
 			t.Errorf("a directive after a command changed the name from %q to %q", name, got)
 		}
 		_, _ = ScriptTimeLimit(script)
-		_ = ScriptOutput(script)
+		src := ResolveLogSources(LogSourceInput{Script: script})
+		if src.Log.Pattern == "" || src.Error.Pattern == "" {
+			t.Errorf("empty pattern in %+v", src)
+		}
+		for _, w := range LintScript(script, LintInput{Ranks: 2, ResumeArgs: []string{"{step}"}}) {
+			if w.Line < 0 || w.Line > bytes.Count(script, []byte("\n"))+1 || w.Message == "" {
+				t.Errorf("warning %+v outside the script's %d lines", w, bytes.Count(script, []byte("\n"))+1)
+			}
+		}
 	})
 }
 

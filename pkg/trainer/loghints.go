@@ -11,6 +11,7 @@ import (
 const (
 	HintCUDAOOM         = "cuda_oom"         // PyTorch ran out of GPU memory
 	HintNCCLError       = "nccl_error"       // a collective failed or timed out
+	HintCUDAError       = "cuda_error"       // the GPU or its driver failed (not out of memory)
 	HintPythonTraceback = "python_traceback" // the trainer died on an exception
 	HintDiskQuota       = "disk_quota"       // quota or file system full (checkpoints!)
 	HintTimeLimit       = "time_limit"       // Slurm killed the job at its time limit
@@ -73,6 +74,10 @@ var hintRules = []hintRule{
 	// alone is no evidence; its watchdog errors and timeouts are.
 	{hint: HintNCCLError, any: texts("ProcessGroupNCCL"),
 		also: texts("rror", "imeout", "timed out", "timing out")},
+	{hint: HintCUDAError, any: texts(
+		"illegal memory access was encountered", "unspecified launch failure", "uncorrectable ECC error",
+		"no CUDA-capable device is detected", "CUDA-capable device(s) is/are busy or unavailable",
+	)},
 	{hint: HintPythonTraceback, any: texts("Traceback (most recent call last)")},
 	// torch.save reports a full disk as a failed zip write, not as ENOSPC.
 	{hint: HintDiskQuota, any: texts(

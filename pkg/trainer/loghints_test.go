@@ -20,6 +20,8 @@ func TestLogHints(t *testing.T) {
 		{"nccl internal", "ncclInternalError: Internal check failed.\n", []string{HintNCCLError}, false},
 		{"nccl watchdog timeout", "[rank0]:[E1127 ProcessGroupNCCL.cpp:616] [Rank 0] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=7, OpType=ALLREDUCE) ran for 600000 milliseconds before timing out.\n", []string{HintNCCLError}, false},
 		{"nccl exit warning is harmless", "[W1127 ProcessGroupNCCL.cpp:1168] Warning: WARNING: process group has NOT been destroyed before we destruct ProcessGroupNCCL.\n", nil, false},
+		{"cuda illegal access", "RuntimeError: CUDA error: an illegal memory access was encountered\n", []string{HintCUDAError}, false},
+		{"ecc error", "RuntimeError: CUDA error: uncorrectable ECC error encountered\n", []string{HintCUDAError}, false},
 		{"traceback", "Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: x\n", []string{HintPythonTraceback}, false},
 		{"disk quota", "OSError: [Errno 122] Disk quota exceeded: 'model_002000.pt'\n", []string{HintDiskQuota}, false},
 		{"disk full", "OSError: [Errno 28] No space left on device\n", []string{HintDiskQuota}, false},

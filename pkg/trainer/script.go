@@ -7,18 +7,37 @@ import (
 	"time"
 )
 
+// Directive is one #SBATCH line of a batch script: its 1-based line number
+// and its arguments.
+type Directive struct {
+	Line int
+	Args []string
+}
+
 // ScriptDirectives returns the arguments of a batch script's #SBATCH lines
-// as sbatch reads them: only lines starting with "#SBATCH" (or the old
-// "#SLURM") in column one count, reading stops at the first line that is
-// neither blank nor a comment (sbatch ignores #SBATCH lines after the first
-// command) and at a "hetjob"/"packjob" separator (later lines describe other
-// components of a heterogeneous job). Arguments split on blanks; quotes
-// group, a backslash escapes the next character and an unquoted '#' starts
-// a comment. A line with an unmatched quote (which sbatch rejects) is
-// skipped and reported in the error, naming its line; the arguments of the
-// other lines are still returned.
+// as sbatch reads them, all lines run together (see ScriptDirectiveLines).
 func ScriptDirectives(script []byte) ([]string, error) {
+	dirs, err := ScriptDirectiveLines(script)
 	var args []string
+	for _, d := range dirs {
+		args = append(args, d.Args...)
+	}
+	return args, err
+}
+
+// ScriptDirectiveLines returns a batch script's #SBATCH lines as sbatch
+// reads them, each with its line number: only lines starting with
+// "#SBATCH" (or the old "#SLURM") in column one count, reading stops at the
+// first line that is neither blank nor a comment (sbatch ignores #SBATCH
+// lines after the first command) and at a "hetjob"/"packjob" separator
+// (later lines describe other components of a heterogeneous job).
+// Arguments split on blanks; quotes group, a backslash escapes the next
+// character and an unquoted '#' starts a comment. A line with an unmatched
+// quote (which sbatch rejects) is skipped and reported in the error, naming
+// its line; the other lines are still returned. sbatch parses each line on
+// its own, so an option and its value are always on the same line.
+func ScriptDirectiveLines(script []byte) ([]Directive, error) {
+	var dirs []Directive
 	var firstErr error
 	for lineNo, rest := 1, script; len(rest) > 0; lineNo++ {
 		var line []byte
@@ -32,13 +51,13 @@ func ScriptDirectives(script []byte) ([]string, error) {
 			body = line[len("#SLURM"):]
 		default:
 			if t := bytes.TrimLeft(line, " \t\v\f\r"); len(t) > 0 && t[0] != '#' {
-				return args, firstErr
+				return dirs, firstErr
 			}
 			continue
 		}
 		lower := bytes.ToLower(body)
 		if bytes.Contains(lower, []byte("hetjob")) || bytes.Contains(lower, []byte("packjob")) {
-			return args, firstErr
+			return dirs, firstErr
 		}
 		words, err := splitDirective(body)
 		if err != nil {
@@ -47,9 +66,23 @@ func ScriptDirectives(script []byte) ([]string, error) {
 			}
 			continue
 		}
-		args = append(args, words...)
+		if len(words) > 0 {
+			dirs = append(dirs, Directive{Line: lineNo, Args: words})
+		}
 	}
-	return args, firstErr
+	return dirs, firstErr
+}
+
+// DirectiveOption finds the last value a script's directives give an
+// option (-S value, -Svalue, --long=value or --long value) and the line
+// that gives it; found is false when no line does.
+func DirectiveOption(dirs []Directive, short byte, long string) (value string, line int, found bool) {
+	for _, d := range dirs {
+		if v, ok := optionValue(d.Args, short, long); ok {
+			value, line, found = v, d.Line, true
+		}
+	}
+	return value, line, found
 }
 
 // splitDirective splits the text after "#SBATCH" into arguments like
@@ -113,11 +146,21 @@ func ArgsJobName(args []string) string {
 	return v
 }
 
-// ScriptOutput returns the script's --output (-o) filename pattern, or ""
-// when it sets none (Slurm then writes DefaultLogPattern).
-func ScriptOutput(script []byte) string {
+// ScriptCluster returns the cluster a batch script sends itself to with
+// "#SBATCH -M name" or "--clusters=name" (or sbatch's alias --cluster), or
+// "" when it names none.
+func ScriptCluster(script []byte) string {
 	args, _ := ScriptDirectives(script)
-	v, _ := optionValue(args, 'o', "output")
+	return FlagsCluster(args)
+}
+
+// FlagsCluster returns the cluster sbatch flags name with -M, --clusters or
+// --cluster (the last one wins), or "".
+func FlagsCluster(args []string) string {
+	v, _ := optionValue(args, 'M', "clusters")
+	if alias, ok := optionValue(args, 0, "cluster"); ok {
+		v = alias
+	}
 	return v
 }
 
@@ -126,6 +169,13 @@ func ScriptOutput(script []byte) string {
 // false when the script sets no limit, an unlimited one or an invalid one.
 func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 	args, _ := ScriptDirectives(script)
+	return ArgsTimeLimit(args)
+}
+
+// ArgsTimeLimit returns the time limit sbatch arguments ask for with -t or
+// --time (the last one wins), as Slurm enforces it; ok is false when they
+// set no limit, an unlimited one or an invalid one.
+func ArgsTimeLimit(args []string) (limit time.Duration, ok bool) {
 	v, found := optionValue(args, 't', "time")
 	if !found {
 		return 0, false
@@ -135,6 +185,13 @@ func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 		return 0, false
 	}
 	return d, true
+}
+
+// ArgsExclude returns the nodes sbatch arguments exclude with -x or
+// --exclude (the last one wins), as written, or "".
+func ArgsExclude(args []string) string {
+	v, _ := optionValue(args, 'x', "exclude")
+	return v
 }
 
 // flagOnly lists sbatch's short options that take no argument (or only an

@@ -83,15 +83,15 @@ func TestScriptDirectivesUnmatchedQuote(t *testing.T) {
 	}
 }
 
-func TestScriptOutput(t *testing.T) {
+func TestScriptOutputSource(t *testing.T) {
 	tests := []struct{ script, want string }{
 		{uppmaxScript, "/proj/logs/nanochat-d20-ckpt-%j.out"},
 		{"#SBATCH -o logs/%x-%j.out\n", "logs/%x-%j.out"},
-		{"#SBATCH -J x\n", ""},
+		{"#SBATCH -J x\n", DefaultLogPattern},
 	}
 	for _, tt := range tests {
-		if got := ScriptOutput([]byte(tt.script)); got != tt.want {
-			t.Errorf("ScriptOutput(%q) = %q, want %q", tt.script, got, tt.want)
+		if got := ResolveLogSources(LogSourceInput{Script: []byte(tt.script)}).Log.Pattern; got != tt.want {
+			t.Errorf("log pattern of %q = %q, want %q", tt.script, got, tt.want)
 		}
 	}
 }
@@ -116,6 +116,34 @@ func TestScriptTimeLimit(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("ScriptTimeLimit(%q) = %v, %v, want %v, %v", tt.script, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestArgsTimeLimit(t *testing.T) {
+	tests := []struct {
+		args []string
+		want time.Duration
+		ok   bool
+	}{
+		{[]string{"--time=90", "--gpus=1"}, 90 * time.Minute, true},
+		{[]string{"-t", "1-00:00:00"}, 24 * time.Hour, true},
+		{[]string{"--time=10", "-t5"}, 5 * time.Minute, true},
+		{[]string{"--gpus=1"}, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := ArgsTimeLimit(tt.args)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ArgsTimeLimit(%q) = %v, %v, want %v, %v", tt.args, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestArgsExclude(t *testing.T) {
+	if got := ArgsExclude([]string{"--gpus=1", "-x", "gpu03", "--exclude=gpu[01-02]"}); got != "gpu[01-02]" {
+		t.Errorf("ArgsExclude = %q, want the last one, gpu[01-02]", got)
+	}
+	if got := ArgsExclude([]string{"--gpus=1"}); got != "" {
+		t.Errorf("ArgsExclude without one = %q, want empty", got)
 	}
 }
 

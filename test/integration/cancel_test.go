@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // The user scancels the run's job: that is the user's decision, so the run
@@ -30,7 +32,7 @@ func TestUserScancelStopsRun(t *testing.T) {
 	job := first.str("new_job_id")
 	s.waitQueued(job, 3*time.Minute, "RUNNING")
 	s.waitLog(job, "step 00001/", 30*time.Second)
-	if _, err := slurmCmd("scancel", job); err != nil {
+	if _, err := slurmlab.Cmd("scancel", job); err != nil {
 		t.Fatalf("%v", err)
 	}
 	s.logf("scancel %s", job)

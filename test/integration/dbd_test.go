@@ -1,21 +1,13 @@
 package integration
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// slurmdbdPIDFile is where deploy/slurm-local keeps slurmdbd's PID.
-const slurmdbdPIDFile = "/run/slurm/slurmdbd.pid"
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
+)
 
 // slurmdbd goes away while the run's job is running, and the job crashes
 // (at step 290, last complete checkpoint 250) while it is away. sacct then
@@ -29,10 +21,10 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("stopping slurmdbd needs root (run the suite as root, as CI does)")
 	}
-	if _, err := os.Stat(slurmdbdPIDFile); err != nil {
-		t.Skipf("not the local cluster of deploy/slurm-local (%v)", err)
+	if _, err := os.Stat(filepath.Join(suite.lab.Deploy, "down.sh")); err != nil {
+		t.Skipf("no script to stop slurmdbd with (%v)", err)
 	}
-	lockOutages(t)
+	slurmlab.LockOutages(t)
 	s := newScenario(t, "dbd", runOptions{
 		Start:      "submit",
 		SbatchArgs: []string{"--time=5"},
@@ -58,7 +50,7 @@ func TestSlurmdbdOutageDefersDecisions(t *testing.T) {
 	time.Sleep(8 * time.Second) // four passes at poll_interval 2s
 
 	upStart := time.Now()
-	if err := clusterUp(); err != nil {
+	if err := suite.lab.ClusterUp(); err != nil {
 		t.Fatalf("bringing slurmdbd back: %v", err)
 	}
 	s.logf("up.sh took %.1fs", time.Since(upStart).Seconds())
@@ -109,11 +101,13 @@ func (s *scenario) crashDuringOutage(job string) (down event, gone time.Time) {
 	s.t.Helper()
 	crashed := filepath.Join(s.dir, "crashed-once")
 	s.t.Cleanup(func() {
-		if err := clusterUp(); err != nil {
+		if err := suite.lab.ClusterUp(); err != nil {
 			s.t.Errorf("bringing slurmdbd back: %v", err)
 		}
 	})
-	stopSlurmdbd(s.t)
+	if err := suite.lab.StopDaemon("slurmdbd"); err != nil {
+		s.t.Fatal(err)
+	}
 	s.logf("slurmdbd stopped")
 	if _, err := os.Stat(crashed); err == nil {
 		s.t.Fatalf("the job crashed before slurmdbd was down; the scenario's timing is off")
@@ -146,76 +140,4 @@ func (s *scenario) assertNoDecisionBetween(from, to time.Time, job string) {
 			s.t.Errorf("job state taken from a Slurm that could not answer: %s", e)
 		}
 	}
-}
-
-// lockOutages serialises this scenario across every copy of the suite
-// running on the machine (a `go test ./...` of a colleague, CI): two of
-// them stopping and restarting slurmdbd at once would spoil both.
-func lockOutages(t *testing.T) {
-	t.Helper()
-	path := filepath.Join(os.TempDir(), "nsv-integration-outage.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
-	if err != nil {
-		t.Fatalf("outage lock: %v", err)
-	}
-	start := time.Now()
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Since(start) > 5*time.Minute {
-			f.Close()
-			t.Fatalf("outage lock %s: %v (waited %v)", path, err, time.Since(start).Round(time.Second))
-		}
-		time.Sleep(time.Second)
-	}
-	if waited := time.Since(start); waited > time.Second {
-		t.Logf("waited %v for another run of this suite to finish its outage", waited.Round(time.Second))
-	}
-	t.Cleanup(func() { f.Close() }) // closing releases the lock
-}
-
-// stopSlurmdbd stops slurmdbd by its PID file, after checking that the PID
-// really is slurmdbd, and waits until it is gone.
-func stopSlurmdbd(t *testing.T) {
-	t.Helper()
-	raw, err := os.ReadFile(slurmdbdPIDFile)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || pid <= 1 {
-		t.Fatalf("%s: bad PID %q", slurmdbdPIDFile, raw)
-	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil || filepath.Base(exe) != "slurmdbd" {
-		t.Fatalf("PID %d from %s is not slurmdbd (exe %q, %v)", pid, slurmdbdPIDFile, exe, err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatalf("kill -TERM %d (slurmdbd): %v", pid, err)
-	}
-	end := time.Now().Add(60 * time.Second)
-	for {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("slurmdbd (PID %d) still running 60s after SIGTERM", pid)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// clusterUp runs the local cluster's up.sh, which starts whatever is not
-// running and is a fast no-op otherwise.
-func clusterUp() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(suite.repoRoot, "deploy", "slurm-local", "up.sh"))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("up.sh: %w\n%s", err, out)
-	}
-	return nil
 }

@@ -10,6 +10,11 @@
 // cancel them on the way out; one of them stops slurmdbd for a while and
 // must run as root.
 //
+// NSV_SLURM_DEPLOY picks the cluster: a directory with its status.sh,
+// up.sh and down.sh (default deploy/slurm-local; deploy/slurm24 for Slurm
+// 24.11, whose bin/ of command wrappers then goes first on PATH, as
+// `make test-slurm24` does).
+//
 // Nothing here may import the daemon's packages: the tests see the daemon
 // only as its users do, through its command line, its JSON log lines, its
 // files and Slurm's own tools.

@@ -1,13 +1,13 @@
 package integration
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // event is one line of the daemon's JSON log. The message key is "event";
@@ -21,51 +21,19 @@ type event struct {
 	Daemon int // which daemon process logged it (1 for the first)
 }
 
-// tsLayout is zap's ISO8601TimeEncoder.
-const tsLayout = "2006-01-02T15:04:05.000Z0700"
-
 // parseEvent reads one log line. Lines that are not JSON (error exits)
 // become events named "" so the transcript keeps them.
 func parseEvent(line string, daemon int) event {
 	e := event{Raw: line, Daemon: daemon, Fields: map[string]any{}}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(line), &m); err != nil {
-		return e
-	}
-	for k, v := range m {
-		switch k {
-		case "event":
-			e.Name, _ = v.(string)
-		case "level":
-			e.Level, _ = v.(string)
-		case "ts":
-			s, _ := v.(string)
-			e.Time, _ = time.Parse(tsLayout, s)
-		default:
-			e.Fields[k] = v
-		}
+	if l, err := slurmlab.ParseLogLine(line); err == nil {
+		e.Name, e.Level, e.Time, e.Fields = l.Event, l.Level, l.Time, l.Fields
 	}
 	return e
 }
 
 // str is a field as text: strings as they are, whole numbers without a
 // decimal point, anything else as JSON.
-func (e event) str(key string) string {
-	switch v := e.Fields[key].(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-			return fmt.Sprintf("%d", int64(v))
-		}
-		return fmt.Sprint(v)
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-}
+func (e event) str(key string) string { return slurmlab.FieldText(e.Fields[key]) }
 
 // num is a numeric field; ok is false when it is missing or not a number.
 func (e event) num(key string) (float64, bool) {

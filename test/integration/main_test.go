@@ -1,24 +1,17 @@
 package integration
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // suite is decided once in TestMain and read by every test.
 var suite struct {
-	repoRoot  string
-	slurmErr  error // why Slurm is unusable; nil when it answers
-	require   bool  // NSV_REQUIRE_SLURM=1: a missing cluster is a failure
-	buildErr  error
-	binDir    string
+	lab       *slurmlab.Lab
 	daemonBin string
 	simBin    string
 	script    string // the demo's batch script, the one every scenario submits
@@ -34,109 +27,26 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
-	suite.repoRoot = root
-	suite.script = filepath.Join(root, "deploy", "demo", "train_d20_sim.sh")
-	suite.require = os.Getenv("NSV_REQUIRE_SLURM") == "1"
-	suite.slurmErr = missingTools()
-	if suite.slurmErr == nil {
-		suite.slurmErr = probeSlurm(root)
+	// The scenarios' timings and event counts cannot stand a Slurm daemon
+	// that someone else stops at will (test/campaign does, when it may):
+	// hold the cluster shared for the whole suite. The suite's own outage
+	// (dbd_test.go) takes the outage lock, which this does not block.
+	if err := slurmlab.ShareCluster(); err != nil {
+		fmt.Fprintln(os.Stderr, "integration: not holding the cluster's users lock:", err)
 	}
-	// A required cluster that is restarting a daemon right now (other users
-	// of a shared test cluster do) gets a minute and a half to answer.
-	for end := time.Now().Add(90 * time.Second); suite.slurmErr != nil && suite.require && missingTools() == nil && time.Now().Before(end); {
-		time.Sleep(3 * time.Second)
-		suite.slurmErr = probeSlurm(root)
-	}
-	if suite.slurmErr == nil {
-		dir, err := os.MkdirTemp("", "nsv-integration-bin-")
-		if err != nil {
-			suite.buildErr = err
-		} else {
-			defer os.RemoveAll(dir)
-			suite.buildErr = buildBinaries(root, dir)
-		}
-	}
+	lab, cleanup := slurmlab.Open(root, raceEnabled)
+	defer cleanup()
+	suite.lab = lab
+	suite.daemonBin, suite.simBin, suite.script = lab.DaemonBin, lab.SimBin, lab.Script
 	return m.Run()
-}
-
-// missingTools names the first Slurm client program not on PATH.
-func missingTools() error {
-	for _, prog := range []string{"sinfo", "sacct", "squeue", "sbatch", "scancel"} {
-		if _, err := exec.LookPath(prog); err != nil {
-			return fmt.Errorf("%s is not on PATH", prog)
-		}
-	}
-	return nil
-}
-
-// probeSlurm says why the cluster cannot be used, or nil. The local
-// cluster's status script is the authority; a cluster that is not the local
-// one counts as up when sacct answers.
-func probeSlurm(root string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	status := exec.CommandContext(ctx, filepath.Join(root, "deploy", "slurm-local", "status.sh"))
-	statusErr := status.Run()
-	if statusErr == nil {
-		return nil
-	}
-	out, err := exec.CommandContext(ctx, "sacct", "-n", "-X", "-S", "now-1minutes").CombinedOutput()
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("deploy/slurm-local/status.sh: %v; sacct -n -X -S now-1minutes: %v: %s",
-		statusErr, err, strings.TrimSpace(string(out)))
-}
-
-// buildBinaries builds the daemon and the simulated trainer once. The
-// directory must be readable by the jobs, which run as the submitting user
-// but in Slurm's own process tree.
-func buildBinaries(root, dir string) error {
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return err
-	}
-	suite.binDir = dir
-	suite.daemonBin = filepath.Join(dir, "nanosupervisord")
-	suite.simBin = filepath.Join(dir, "nsv-simtrain")
-	builds := []struct {
-		out, pkg string
-		race     bool
-	}{
-		{suite.daemonBin, "./cmd/nanosupervisord", raceEnabled},
-		{suite.simBin, "./cmd/nsv-simtrain", false},
-	}
-	var errs []error
-	for _, b := range builds {
-		args := []string{"build", "-o", b.out}
-		if b.race {
-			args = append(args, "-race")
-		}
-		args = append(args, b.pkg)
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			errs = append(errs, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // needSlurm skips the test when no cluster answers, or fails it when the
 // cluster is required; it fails it when the binaries did not build.
 func needSlurm(t *testing.T) {
 	t.Helper()
-	if suite.slurmErr != nil {
-		msg := fmt.Sprintf("Slurm is not available: %v\n"+
-			"Bring the local cluster up with `make slurm-up` (sudo deploy/slurm-local/up.sh).", suite.slurmErr)
-		if suite.require {
-			t.Fatal(msg + "\nNSV_REQUIRE_SLURM=1, so this is a failure.")
-		}
-		t.Skip(msg)
-	}
-	if suite.buildErr != nil {
-		t.Fatalf("building the binaries: %v", suite.buildErr)
-	}
-	if testing.Short() && !suite.require {
+	suite.lab.Need(t)
+	if testing.Short() && !suite.lab.Require {
 		t.Skip("-short: the real-Slurm scenarios take minutes")
 	}
 }

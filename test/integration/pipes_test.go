@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // A '|' is plain text to Slurm, in a job name as in a directory. While the
@@ -63,12 +65,12 @@ func TestPipesInNamesAndWorkdirDoNotStallTheRun(t *testing.T) {
 // (PENDING, JobHeldUser) until the test ends and cancels it.
 func heldJob(t *testing.T, name string) string {
 	t.Helper()
-	out, err := slurmCmd("sbatch", "--parsable", "--hold", "-J", name, "-o", os.DevNull, "--wrap", "true")
+	out, err := slurmlab.Cmd("sbatch", "--parsable", "--hold", "-J", name, "-o", os.DevNull, "--wrap", "true")
 	if err != nil {
 		t.Fatal(err)
 	}
 	id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
-	t.Cleanup(func() { _, _ = slurmCmd("scancel", id) })
+	t.Cleanup(func() { _, _ = slurmlab.Cmd("scancel", id) })
 	if state := queueStateSure(id); state != "PENDING" {
 		t.Fatalf("held job %s (%q) is %q in squeue, want PENDING", id, name, state)
 	}

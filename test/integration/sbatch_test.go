@@ -7,9 +7,9 @@ import (
 )
 
 // sbatch refuses the job (no such partition). The daemon must say so with
-// sbatch's own words, back off, try again later, and never crash or exit:
-// the user can fix the config while it runs.
-func TestSbatchRejectedBacksOffAndKeepsRunning(t *testing.T) {
+// sbatch's own words and back off; the same refusal a third time stops the
+// run with sbatch_rejected, and nothing more is submitted.
+func TestSbatchRejectedStopsAfterThreeRefusals(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "badpart", runOptions{
 		Start:      "submit",
@@ -32,19 +32,32 @@ func TestSbatchRejectedBacksOffAndKeepsRunning(t *testing.T) {
 		t.Errorf("resubmit_failed level = %q, want warn or error", rejected.Level)
 	}
 
-	// A second attempt after the backoff, and the daemon still up after it.
-	second := s.waitFor("resubmit_failed", after(rejected.Time), time.Minute)
-	s.logf("second attempt %.1fs after the first", second.Time.Sub(rejected.Time).Seconds())
-	time.Sleep(5 * time.Second)
-	if !d.alive() {
-		t.Fatalf("daemon exited (%s) after sbatch errors; it must keep running", d.describe())
+	stop := s.waitFor("sbatch_rejected", nil, time.Minute)
+	s.logf("stopped %.1fs after the first refusal", stop.Time.Sub(rejected.Time).Seconds())
+	if msg := stop.str("error"); !strings.Contains(msg, "Invalid partition name specified") {
+		t.Errorf("sbatch_rejected error = %q, want Slurm's words", msg)
+	}
+	if n := len(s.events.matching("resubmit_failed", nil)); n != 3 {
+		t.Errorf("resubmit_failed events before the stop = %d, want 3", n)
+	}
+	stopped := s.waitFor("run_stopped", nil, 10*time.Second)
+	if got := stopped.str("reason"); got != "sbatch_rejected" {
+		t.Errorf("run_stopped reason = %q, want sbatch_rejected", got)
+	}
+
+	// The only run has stopped: --exit-when-done ends the daemon with 1
+	// (every run ended, some short of their targets). Without it the
+	// daemon would wait for the user's resume.
+	if code := s.waitExit(d, 30*time.Second); code != 1 {
+		t.Errorf("daemon exit code = %d, want 1 (--exit-when-done, the run stopped)", code)
+	}
+	if n := len(s.events.matching("resubmit_failed", nil)); n != 3 {
+		t.Errorf("resubmit_failed events after the stop = %d, want still 3", n)
 	}
 	if n := len(s.submitted()); n != 0 {
 		t.Errorf("job_resubmitted events = %d, want 0", n)
 	}
-	if n := len(s.events.matching("run_stopped", nil)); n != 0 {
-		t.Errorf("run_stopped events = %d, want 0: a rejected sbatch is not the run's failure", n)
-	}
+	s.assertStatus("stopped", "sbatch_rejected", 0)
 	s.assertQueueHoldsAtMost()
 	s.assertJobsAccounted(0)
 }

@@ -21,6 +21,9 @@ type runOptions struct {
 	ValBPB float64           // target; 0: none
 	Core   float64           // target; 0: none
 	Policy map[string]string // policy key -> YAML value
+	// RunKeys are further keys of the run (on_stall, time_limit, ...) ->
+	// YAML value.
+	RunKeys map[string]string
 	// SlowSbatch, when set, gives the daemon a slurm.bin_dir of its own
 	// whose sbatch is slowed down (slowsbatch_test.go).
 	SlowSbatch *slowSbatch
@@ -30,6 +33,16 @@ type runOptions struct {
 	// Subdir, when set, is the name of the scenario's directory (the
 	// run's workdir) inside the test's temporary directory.
 	Subdir string
+	// Cluster, when set, is the run's cluster key (sbatch -M).
+	Cluster string
+	// Requeue sets the run's requeue key to true.
+	Requeue bool
+	// Directives, when set, are #SBATCH lines ("{dir}" is the scenario's
+	// directory) added to a copy of the demo script, which the run then
+	// submits; NoLogKey leaves the run's log key out, so the daemon must
+	// find the log from the script itself.
+	Directives []string
+	NoLogKey   bool
 }
 
 // scenario is one supervised run in its own directory, with its own job
@@ -42,6 +55,7 @@ type scenario struct {
 	stateDir   string
 	configPath string
 	jobName    string // also the run's name in the config
+	script     string // the batch script the run submits
 	events     *eventLog
 	daemon     *daemonProc // the newest
 	daemons    int
@@ -74,6 +88,10 @@ func newScenario(t *testing.T, short string, opt runOptions) *scenario {
 	s.configPath = filepath.Join(dir, "config.yaml")
 	if err := os.Mkdir(s.ckptDir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	s.script = suite.script
+	if len(opt.Directives) > 0 {
+		s.script = s.scriptWith(opt.Directives)
 	}
 	if err := os.WriteFile(s.configPath, []byte(s.config(opt)), 0o644); err != nil {
 		t.Fatal(err)
@@ -116,12 +134,20 @@ func (s *scenario) config(opt runOptions) string {
 	}
 	b.WriteString("runs:\n")
 	fmt.Fprintf(&b, "  %s:\n", s.jobName)
-	fmt.Fprintf(&b, "    script: %s\n", strconv.Quote(suite.script))
+	fmt.Fprintf(&b, "    script: %s\n", strconv.Quote(s.script))
 	fmt.Fprintf(&b, "    workdir: %s\n", strconv.Quote(s.dir))
 	fmt.Fprintf(&b, "    checkpoint_dir: %s\n", strconv.Quote(s.ckptDir))
 	fmt.Fprintf(&b, "    job_name: %s\n", strconv.Quote(s.jobName))
-	fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
+	if !opt.NoLogKey {
+		fmt.Fprintf(&b, "    log: \"slurm-%%j.out\"\n")
+	}
 	fmt.Fprintf(&b, "    start: %s\n", opt.Start)
+	if opt.Cluster != "" {
+		fmt.Fprintf(&b, "    cluster: %s\n", strconv.Quote(opt.Cluster))
+	}
+	if opt.Requeue {
+		b.WriteString("    requeue: true\n")
+	}
 	if opt.QueueAhead {
 		b.WriteString("    queue_ahead: true\n")
 	}
@@ -139,6 +165,9 @@ func (s *scenario) config(opt runOptions) string {
 			fmt.Fprintf(&b, "      core_metric: %g\n", opt.Core)
 		}
 	}
+	for _, k := range sortedKeys(opt.RunKeys) {
+		fmt.Fprintf(&b, "    %s: %s\n", k, opt.RunKeys[k])
+	}
 	if len(opt.Policy) > 0 {
 		b.WriteString("    policy:\n")
 		for _, k := range sortedKeys(opt.Policy) {
@@ -150,6 +179,28 @@ func (s *scenario) config(opt runOptions) string {
 		fmt.Fprintf(&b, "      %s: %s\n", k, strconv.Quote(env[k]))
 	}
 	return b.String()
+}
+
+// scriptWith writes a copy of the demo script with extra #SBATCH lines
+// after its first line and returns its path.
+func (s *scenario) scriptWith(directives []string) string {
+	s.t.Helper()
+	data, err := os.ReadFile(suite.script)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	first, rest, _ := strings.Cut(string(data), "\n")
+	var b strings.Builder
+	b.WriteString(first + "\n")
+	for _, d := range directives {
+		b.WriteString("#SBATCH " + strings.ReplaceAll(d, "{dir}", s.dir) + "\n")
+	}
+	b.WriteString(rest)
+	path := filepath.Join(s.dir, "train_d20_checkpoint.sh")
+	if err := os.WriteFile(path, []byte(b.String()), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	return path
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -1,45 +1,17 @@
 package integration
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/test/internal/slurmlab"
 )
 
 // The tests ask Slurm with its own tools, independently of pkg/slurm, so a
 // parser bug there cannot hide a wrong decision here.
 
 const slurmTime = "2006-01-02T15:04:05"
-
-// slurmCmd runs a Slurm command with a time limit and returns stdout.
-func slurmCmd(name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return string(out), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return string(out), nil
-}
-
-// slurmRetry is slurmCmd retried for up to a minute and a half: other users
-// of a shared test cluster restart its daemons now and then, and a check
-// made after the scenario must not fail for that.
-func slurmRetry(name string, args ...string) (string, error) {
-	end := time.Now().Add(90 * time.Second)
-	for {
-		out, err := slurmCmd(name, args...)
-		if err == nil || time.Now().After(end) {
-			return out, err
-		}
-		time.Sleep(2 * time.Second)
-	}
-}
 
 // sacctJob is one allocation row of sacct.
 type sacctJob struct {
@@ -80,7 +52,7 @@ func localTime(s string) time.Time {
 
 // sacctByID is the sacct row of one job (any age).
 func sacctByID(id string) (sacctJob, error) {
-	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-j", id, "-o", sacctFields)
+	out, err := slurmlab.Cmd("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-j", id, "-o", sacctFields)
 	if err != nil {
 		return sacctJob{}, err
 	}
@@ -104,7 +76,7 @@ func (s *scenario) scenarioJobs() []sacctJob {
 	since := s.started.Add(-time.Minute).Format(slurmTime)
 	end := time.Now().Add(60 * time.Second)
 	for {
-		out, err := slurmRetry("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-S", since, "-E", "now", "-o", sacctFields)
+		out, err := slurmlab.Retry("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "-S", since, "-E", "now", "-o", sacctFields)
 		if err != nil {
 			s.t.Fatalf("%v", err)
 		}
@@ -141,7 +113,7 @@ type queued struct{ ID, State string }
 // squeueByName lists the live (pending, running, completing) jobs with
 // that name, of any user.
 func squeueByName(name string) ([]queued, error) {
-	out, err := slurmRetry("squeue", "-h", "--name="+name, "-o", "%i|%T")
+	out, err := slurmlab.Retry("squeue", "-h", "--name="+name, "-o", "%i|%T")
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +128,7 @@ func squeueByName(name string) ([]queued, error) {
 
 // queueState is the job's squeue state, "" once squeue no longer lists it.
 func queueState(id string) string {
-	out, err := slurmCmd("squeue", "-h", "-j", id+","+id, "-o", "%T")
+	out, err := slurmlab.Cmd("squeue", "-h", "-j", id+","+id, "-o", "%T")
 	if err != nil {
 		return "?"
 	}
@@ -173,11 +145,11 @@ func queueStateSure(id string) string {
 }
 
 func scancelName(name string) {
-	_, _ = slurmCmd("scancel", "--name="+name)
+	_, _ = slurmlab.Cmd("scancel", "--name="+name)
 }
 
 func squeueRaw(name string) string {
-	out, err := slurmCmd("squeue", "--name="+name, "-o", "%i %j %T %r %M %l")
+	out, err := slurmlab.Cmd("squeue", "--name="+name, "-o", "%i %j %T %r %M %l")
 	if err != nil {
 		return err.Error()
 	}
@@ -185,7 +157,7 @@ func squeueRaw(name string) string {
 }
 
 func sacctRaw(name string) string {
-	out, err := slurmCmd("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "--name="+name, "-S", "now-1hour", "-E", "now", "-o", sacctFields)
+	out, err := slurmlab.Cmd("sacct", "-X", "-n", "--parsable2", sacctDelimiter, "--name="+name, "-S", "now-1hour", "-E", "now", "-o", sacctFields)
 	if err != nil {
 		return err.Error()
 	}

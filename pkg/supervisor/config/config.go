@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,32 @@ const (
 	OnDoneCancel OnDone = "cancel"
 )
 
+// OnStall says what happens to a running job whose log and checkpoints
+// have stopped moving (a hung NCCL collective, a dead filesystem).
+type OnStall string
+
+const (
+	// OnStallAlert reports the stall (run_stalled, notified by default) and
+	// leaves the job alone: the default.
+	OnStallAlert OnStall = "alert"
+	// OnStallCancel also cancels the job and resubmits the run from its
+	// newest complete checkpoint, as after an infrastructure failure.
+	OnStallCancel OnStall = "cancel"
+)
+
+// TimeLimitMode says which --time a resubmitted job gets.
+type TimeLimitMode string
+
+const (
+	// TimeLimitKeep leaves the job's time limit to the script and
+	// sbatch_args: the default.
+	TimeLimitKeep TimeLimitMode = "keep"
+	// TimeLimitFit gives a resubmitted job a --time that ends just after
+	// the last save it can finish within its own limit, measured from the
+	// run's earlier jobs, instead of training on into a tail that is lost.
+	TimeLimitFit TimeLimitMode = "fit"
+)
+
 // Defaults, named so documentation, example and code cannot drift apart.
 const (
 	DefaultPollInterval   = 2 * time.Minute
@@ -46,8 +73,18 @@ const (
 	// DefaultStuckPendingAfter is how long a job may pend for a reason
 	// that does not clear by itself before job_stuck_pending is logged.
 	DefaultStuckPendingAfter = time.Hour
-	DefaultKeepLast          = 2
-	DefaultNotifyTimeout     = 10 * time.Second
+	// DefaultStallAfterIntervals: a running job is stalled when its log
+	// and checkpoints have been still for this many save intervals. Two:
+	// a training job writes its log every few steps, so two intervals of
+	// silence is a hang, and with on_stall: cancel the resubmission then
+	// comes within three intervals of the hang (measured: 2.2).
+	DefaultStallAfterIntervals = 2
+	DefaultKeepLast            = 2
+	DefaultNotifyTimeout       = 10 * time.Second
+	DefaultQuotaTimeout        = 10 * time.Second
+	// DirPlaceholder is replaced by the run's checkpoint directory in
+	// storage.quota_command.
+	DirPlaceholder = "{dir}"
 	// StepPlaceholder is replaced by the resume step in resume_args.
 	StepPlaceholder = "{step}"
 )
@@ -59,6 +96,7 @@ type Config struct {
 	PollInterval time.Duration // how often sacct is asked, once for all runs
 	StateDir     string        // absolute: state snapshot, journal, lock
 	Slurm        Slurm
+	Storage      Storage
 	Runs         map[string]*Run
 	Prune        *Prune   // nil: no global retention policy
 	Notify       *Notify  // nil: no notifications
@@ -81,6 +119,41 @@ type Slurm struct {
 	CommandTimeout time.Duration // per command; a hung slurmctld must not hang the loop
 }
 
+// Storage says how to learn the room left for checkpoints beyond the
+// filesystem's free space.
+type Storage struct {
+	// QuotaCommand is the program and arguments that print the user's quota
+	// (storage.quota_command as a list); nil = none. {dir} in an item is
+	// replaced by the run's checkpoint directory.
+	QuotaCommand []string
+	// QuotaShell is storage.quota_command written as one string, run by
+	// /bin/sh -c; {dir} is replaced by the directory quoted for the shell.
+	// At most one of QuotaCommand and QuotaShell is set.
+	QuotaShell   string
+	QuotaTimeout time.Duration // per run of the command
+}
+
+// Argv returns the quota command for a run whose checkpoints are in dir,
+// ready to execute, or nil when no quota command is configured.
+func (s Storage) Argv(dir string) []string {
+	switch {
+	case s.QuotaShell != "":
+		return []string{"/bin/sh", "-c", strings.ReplaceAll(s.QuotaShell, DirPlaceholder, shellQuote(dir))}
+	case len(s.QuotaCommand) > 0:
+		argv := make([]string, len(s.QuotaCommand))
+		for i, a := range s.QuotaCommand {
+			argv[i] = strings.ReplaceAll(a, DirPlaceholder, dir)
+		}
+		return argv
+	}
+	return nil
+}
+
+// shellQuote makes s one word for /bin/sh, whatever it contains.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // Run is one supervised training run.
 type Run struct {
 	Name          string
@@ -92,6 +165,13 @@ type Run struct {
 	ResumeArgs    []string // appended after the script; {step} = resume step
 	SbatchArgs    []string // extra sbatch flags, before the script
 	Env           map[string]string
+	// Cluster is the Slurm cluster the jobs go to (sbatch -M); "" = the
+	// one named by -M in SbatchArgs or the script, else the local one.
+	Cluster string
+	// Requeue lets Slurm requeue the jobs (NODE_FAIL, preemption); by
+	// default they are submitted with --no-requeue, so that the daemon, not
+	// Slurm, chooses the step a new job resumes from.
+	Requeue bool
 	// Log is the training log pattern as written after ~ and $VAR expansion:
 	// %j (job id), %x (job name) and %% are left for trainer.LogPath, and a
 	// relative pattern stays relative because it means "relative to the
@@ -99,9 +179,12 @@ type Run struct {
 	Log     string
 	Start   StartMode
 	OnDone  OnDone
-	Targets Targets
-	Policy  Policy
-	Paused  bool
+	OnStall OnStall
+	// TimeLimit: keep the job's own time limit, or fit it to its saves.
+	TimeLimit TimeLimitMode
+	Targets   Targets
+	Policy    Policy
+	Paused    bool
 	// QueueAhead keeps the running job's successor queued behind it
 	// (--dependency=afterany), so that it starts the moment the job ends;
 	// the script must take its step from resume-step.
@@ -142,6 +225,9 @@ type Policy struct {
 	// not clear by itself (JobHeldUser, AssocGrpBillingMinutes, ...) is
 	// reported once as job_stuck_pending. 0 never reports.
 	StuckPendingAfter time.Duration
+	// StallAfterIntervals: a running job whose log and checkpoints have
+	// been still for this many checkpoint intervals is stalled.
+	StallAfterIntervals int
 }
 
 // Prune is a checkpoint retention policy.
@@ -174,17 +260,21 @@ const (
 // WebhookFormats lists the values notify.webhook.format takes.
 var WebhookFormats = []string{WebhookJSON, WebhookSlack, WebhookDiscord, WebhookNtfy, WebhookMatrix}
 
-// DefaultNotifyEvents are the events that notify when events is not set.
+// DefaultNotifyEvents are the events that notify when events is not set:
+// the run is over, or stuck until the user looks (a stall, a job that will
+// not leave the queue, checkpoints gone missing or backwards).
 var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",
-	"job_stuck_pending",
-}
+	"job_stuck_pending", "checkpoint_dir_missing", "checkpoint_regressed"}
 
 // notifyEvents are the event names notify.events may list: the events of
-// DESIGN.md plus "stall" (a run that makes no progress for too long).
+// DESIGN.md plus "stall" (a run that makes no progress for too long) and
+// the end of a checkpoint hold.
 var notifyEvents = []string{
 	"run_adopted", "job_state_changed", "checkpoint_complete", "checkpoint_incomplete",
 	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",
 	"run_backoff", "slurm_unavailable", "config_reloaded", "config_rejected",
 	"checkpoint_pruned", "stall",
-	"job_stuck_pending",
+	"checkpoint_dir_missing", "checkpoint_regressed", "checkpoint_hold_released",
+	"job_stuck_pending", "job_requeued", "log_missing", "slurm_missing",
+	"sbatch_rejected", "storage_low", "config_warning",
 }

@@ -51,8 +51,10 @@ func (c *Config) Diff(old *Config) (added, removed, changed []string) {
 // the daemon wires once, at start-up, so that a live reload cannot change
 // them: the state directory (its lease, journal and snapshot are opened
 // once; following a new one would leave the lock on the old directory while
-// a cron tick or status reads the new, unlocked one) and how Slurm's
-// commands are run. A reload that changes any of them must be refused.
+// a cron tick or status reads the new, unlocked one) and the Slurm command
+// timeout (the lease's length is sized to cover it). A reload that changes
+// any of them must be refused. slurm.bin_dir may change live: the daemon
+// swaps its Slurm client, which is how a user fixes slurm_missing.
 func (c *Config) RestartOnly(old *Config) []string {
 	if c == nil || old == nil {
 		return nil
@@ -63,7 +65,6 @@ func (c *Config) RestartOnly(old *Config) []string {
 		same bool
 	}{
 		{"state_dir", c.StateDir == old.StateDir},
-		{"slurm.bin_dir", c.Slurm.BinDir == old.Slurm.BinDir},
 		{"slurm.command_timeout", c.Slurm.CommandTimeout == old.Slurm.CommandTimeout},
 	} {
 		if !s.same {

@@ -29,6 +29,9 @@ func TestExampleConfigParses(t *testing.T) {
 	check(t, "PollInterval", c.PollInterval, DefaultPollInterval)
 	check(t, "StateDir", c.StateDir, "/home/u/.local/state/nanosupervisord")
 	check(t, "Slurm", c.Slurm, Slurm{CommandTimeout: DefaultCommandTimeout})
+	check(t, "Storage.QuotaShell", c.Storage.QuotaShell, "")
+	checkSlice(t, "Storage.QuotaCommand", c.Storage.QuotaCommand, nil)
+	check(t, "Storage.QuotaTimeout", c.Storage.QuotaTimeout, DefaultQuotaTimeout)
 	// Nothing is deleted unless the user uncomments prune:.
 	check(t, "Prune == nil", c.Prune == nil, true)
 	check(t, "Notify == nil", c.Notify == nil, true)
@@ -42,7 +45,10 @@ func TestExampleConfigParses(t *testing.T) {
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
 	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
-		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter})
+		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter,
+		StallAfterIntervals: DefaultStallAfterIntervals})
+	check(t, "d20.OnStall", d20.OnStall, OnStallAlert)
+	check(t, "d20.TimeLimit", d20.TimeLimit, TimeLimitKeep)
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), c.Prune)
 
 	d24 := c.Runs["d24"]
@@ -123,6 +129,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	all = append(all, "val_bpb", "core_metric")
 	all = append(all, policyKeys...)
 	all = append(all, notifyKeys...)
+	all = append(all, storageKeys...)
 	for _, key := range all {
 		if !regexp.MustCompile(`(?m)^[ #]*` + key + `:`).Match(data) {
 			t.Errorf("config.example.yaml does not document %s", key)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -16,6 +17,21 @@ import (
 func EffectiveJobName(r *Run) (string, error) {
 	name, _, err := jobName(r)
 	return name, err
+}
+
+// UserTimeLimit is the time limit the user gives the run's jobs: a -t or
+// --time in sbatch_args (the command line overrides the script), else the
+// script's #SBATCH --time. ok is false when neither sets one (the
+// partition's default applies) or the script cannot be read.
+func UserTimeLimit(r *Run) (time.Duration, bool) {
+	if d, ok := trainer.ArgsTimeLimit(r.SbatchArgs); ok {
+		return d, true
+	}
+	data, err := os.ReadFile(r.Script)
+	if err != nil {
+		return 0, false
+	}
+	return trainer.ScriptTimeLimit(data)
 }
 
 // jobName is EffectiveJobName with where the name came from, for messages.

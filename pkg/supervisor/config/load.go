@@ -50,6 +50,7 @@ func Load(path string) (*Config, error) {
 		if p.checkFiles(c.Runs[name]) {
 			scripts = append(scripts, name)
 		}
+		p.lintScript(c.Runs[name])
 	}
 	p.checkJobNames(c, scripts)
 	p.checkStateDir(c.StateDir)
@@ -58,6 +59,9 @@ func Load(path string) (*Config, error) {
 	}
 	c.Path = abs
 	c.Warnings = p.warningStrings()
+	for _, w := range p.scriptWarnings {
+		c.Warnings = append(c.Warnings, w.Error())
+	}
 	return c, nil
 }
 

@@ -19,7 +19,7 @@ func loadTree(t *testing.T, config string) string {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "nanochat/runs/train.sh"), []byte("#!/bin/bash\n"), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "nanochat/runs/train.sh"), []byte("#!/bin/bash\necho \"$1\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(config), 0o644); err != nil {
@@ -40,6 +40,28 @@ func TestLoad(t *testing.T) {
 	check(t, "Workdir", r.Workdir, filepath.Join(dir, "nanochat"))
 	check(t, "CheckpointDir", r.CheckpointDir, filepath.Join(dir, "ckpt/d20"))
 	checkSlice(t, "Warnings", c.Warnings, nil)
+}
+
+// TestLoadScriptWarnings: what the batch script gets wrong for supervision
+// is a warning located in the script, after the config file's own.
+func TestLoadScriptWarnings(t *testing.T) {
+	dir := loadTree(t, "runs:\n  d20:\n    script: runs/train.sh\n    workdir: nanochat\n    checkpoint_dir: ckpt/d20\n    ranks: 2\n    sbatch_args: [--requeue]\n    targets: {val_bpb: 0.8}\n")
+	script := "#!/bin/bash\n#SBATCH --gres=gpu:1\npython -m scripts.base_train --depth=20\n"
+	if err := os.WriteFile(filepath.Join(dir, "nanochat/runs/train.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(filepath.Join(dir, "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := filepath.Join(dir, "nanochat/runs/train.sh")
+	want := []string{
+		filepath.Join(dir, "config.yaml") + ":3:13: runs.d20.sbatch_args: --requeue in sbatch_args: Slurm may restart the job by itself while the daemon resubmits it; leave requeueing to the daemon",
+		sh + ":2: runs.d20: ranks is 2 but --gres=gpu:1 means 1: checkpoints get one optimizer shard per GPU, so the daemon would judge them by the wrong count (set ranks: 1 or change the script)",
+		sh + ":3: runs.d20: resume_args pass the resume step to the script, but the script never reads its arguments ($1, ${1...}, $@, $*): every resubmission would start training from scratch",
+		sh + ":3: runs.d20: the training command has no --save-every: nanochat then saves a checkpoint only at the end, so a job that times out or crashes leaves nothing to resume from",
+	}
+	checkSlice(t, "Warnings", c.Warnings, want)
 }
 
 // TestLoadRelativePath: problems name the file as the user wrote it, while

@@ -44,7 +44,10 @@ type parser struct {
 	baseDir  string
 	getenv   func(string) string
 	runNodes map[string]runNodes
-	order    []string // run names in file order, for messages that compare runs
+	// scriptWarnings are remarks on the runs' batch scripts, located in
+	// the scripts; they follow the config file's own warnings.
+	scriptWarnings []Problem
+	order          []string // run names in file order, for messages that compare runs
 	// stateDir is where state_dir was written; nil when it was derived
 	// from the environment.
 	stateDirNode *yaml.Node
@@ -60,13 +63,14 @@ func newParser(file, baseDir string, getenv func(string) string) *parser {
 	return &parser{report: report{file: file}, baseDir: baseDir, getenv: getenv, runNodes: map[string]runNodes{}}
 }
 
-var topKeys = []string{"poll_interval", "state_dir", "slurm", "runs", "prune", "notify"}
+var topKeys = []string{"poll_interval", "state_dir", "slurm", "storage", "runs", "prune", "notify"}
 
 // topElsewhere catches keys written one level too high.
 var topElsewhere = map[string]string{
 	"bin_dir": "slurm", "command_timeout": "slurm",
 	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
-	"webhook": "notify",
+	"webhook":       "notify",
+	"quota_command": "storage", "quota_timeout": "storage",
 }
 
 // parse decodes data into a Config. It always returns a Config (partly
@@ -74,7 +78,7 @@ var topElsewhere = map[string]string{
 // decoded; callers must consult p.err().
 func (p *parser) parse(data []byte) *Config {
 	c := &Config{Path: p.file, PollInterval: DefaultPollInterval, Runs: map[string]*Run{},
-		Slurm: Slurm{CommandTimeout: DefaultCommandTimeout}}
+		Slurm: Slurm{CommandTimeout: DefaultCommandTimeout}, Storage: Storage{QuotaTimeout: DefaultQuotaTimeout}}
 	root, ok := p.document(data)
 	if !ok {
 		return c
@@ -92,6 +96,7 @@ func (p *parser) parse(data []byte) *Config {
 	}
 	c.StateDir = p.stateDir(f)
 	c.Slurm = p.slurm(f)
+	c.Storage = p.storage(f)
 	c.Prune = p.prune(f.get("prune"), "prune", nil)
 	c.Notify = p.notify(f)
 	c.Runs = p.runs(f, c.Prune)

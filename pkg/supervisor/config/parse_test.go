@@ -66,7 +66,7 @@ func TestParseMinimalAppliesDefaults(t *testing.T) {
 	check(t, "Start", r.Start, StartAdopt)
 	check(t, "Targets.ValBPB == nil", r.Targets.ValBPB == nil, true)
 	check(t, "Targets.CoreMetric == nil", r.Targets.CoreMetric == nil, true)
-	check(t, "Policy", r.Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
+	check(t, "Policy", r.Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "Paused", r.Paused, false)
 	check(t, "Prune == nil", r.Prune == nil, true)
 	// No targets is legal but can never end as done: the user is told.
@@ -105,8 +105,12 @@ func TestParseFull(t *testing.T) {
 	check(t, "d20.Start", d20.Start, StartSubmit)
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
-	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
+	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: 2})
+	check(t, "d20.OnStall", d20.OnStall, OnStallCancel)
+	check(t, "d20.TimeLimit", d20.TimeLimit, TimeLimitFit)
 	check(t, "d20.Paused", d20.Paused, true)
+	check(t, "d20.Cluster", d20.Cluster, "snowy")
+	check(t, "d20.Requeue", d20.Requeue, true)
 	check(t, "d20.Prune", *d20.Prune, Prune{Schedule: "@daily", KeepLast: 3, KeepEvery: 10})
 	check(t, "d20.EffectivePrune", d20.EffectivePrune(c.Prune), d20.Prune)
 
@@ -119,7 +123,8 @@ func TestParseFull(t *testing.T) {
 	check(t, "d24.Targets.ValBPB == nil", d24.Targets.ValBPB == nil, true)
 	check(t, "*d24.Targets.CoreMetric", *d24.Targets.CoreMetric, 0.0)
 	// Merged policy keeps the merged keys and the defaults for the rest.
-	check(t, "d24.Policy", d24.Policy, Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
+	check(t, "d24.TimeLimit", d24.TimeLimit, TimeLimitKeep)
+	check(t, "d24.Policy", d24.Policy, Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "d24.Paused", d24.Paused, false)
 	// schedule: "" switches scheduled pruning off but keeps the retention.
 	check(t, "d24.Prune", *d24.Prune, Prune{Schedule: "", KeepLast: 3, KeepEvery: 5})
@@ -175,7 +180,7 @@ func TestBackoffAboveDefaultCapRaisesCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "Policy", c.Runs["d20"].Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour})
+	check(t, "Policy", c.Runs["d20"].Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 }
 
 func TestRetryAfterProgress(t *testing.T) {

@@ -41,7 +41,7 @@ func (p *parser) targets(run fields) Targets {
 }
 
 var policyKeys = []string{"max_attempts", "max_failures_without_progress", "backoff", "max_backoff", "retry_after_progress",
-	"stuck_pending_after",
+	"stuck_pending_after", "stall_after_intervals",
 }
 
 // policy decodes the resubmission policy over the defaults in def. When only
@@ -59,6 +59,7 @@ func (p *parser) policy(run fields, def Policy) Policy {
 	out := def
 	p.intAtLeast(f, "max_attempts", &out.MaxAttempts, 1)
 	p.intAtLeast(f, "max_failures_without_progress", &out.MaxFailuresWithoutProgress, 1)
+	p.intAtLeast(f, "stall_after_intervals", &out.StallAfterIntervals, 1)
 	p.durationAtLeast(f, "backoff", &out.Backoff, time.Nanosecond)
 	p.durationAtLeast(f, "retry_after_progress", &out.RetryAfterProgress, 0)
 	p.durationAtLeast(f, "stuck_pending_after", &out.StuckPendingAfter, 0)

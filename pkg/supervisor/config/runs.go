@@ -8,12 +8,14 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 )
 
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
-	"on_done", "queue_ahead",
+	"on_done", "cluster", "requeue", "on_stall", "time_limit", "queue_ahead",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -21,17 +23,25 @@ var runElsewhere = map[string]string{
 	"val_bpb": "targets", "core_metric": "targets",
 	"max_attempts": "policy", "max_failures_without_progress": "policy",
 	"backoff": "policy", "max_backoff": "policy", "retry_after_progress": "policy",
-	"stuck_pending_after": "policy",
-	"schedule":            "prune", "keep_last": "prune", "keep_every": "prune",
+	"stuck_pending_after": "policy", "stall_after_intervals": "policy",
+	"schedule": "prune", "keep_last": "prune", "keep_every": "prune",
 }
 
 // runName is what a run may be called: it appears in file names, journal
 // fields (RUN=d20) and command lines, so no spaces, slashes or leading dots.
 var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
+// clusterName is one Slurm cluster name for -M; lists ("a,b") are refused
+// because sacct and squeue print rows of several clusters indistinguishably.
+var clusterName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
 var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
 
 var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
+
+var onStallModes = []string{string(OnStallAlert), string(OnStallCancel)}
+
+var timeLimitModes = []string{string(TimeLimitKeep), string(TimeLimitFit)}
 
 // runs decodes the runs mapping; prune is the global retention policy runs
 // refine.
@@ -76,13 +86,19 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	f.owner = key
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish,
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
 		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
-			StuckPendingAfter: DefaultStuckPendingAfter},
+			StuckPendingAfter: DefaultStuckPendingAfter, StallAfterIntervals: DefaultStallAfterIntervals},
 	}
 	p.runPaths(f, r)
 	p.intAtLeast(f, "ranks", &r.Ranks, 1)
+	if r.Ranks > ckpt.MaxRank {
+		// The ckpt verb and the daemon's scans refuse more: the run could
+		// never be judged, so never resubmitted.
+		p.errorf(f.get("ranks"), join(f.path, "ranks"), "must be at most %d, got %d", ckpt.MaxRank, r.Ranks)
+		r.Ranks = DefaultRanks
+	}
 	p.submission(f, r)
 	if v := f.get("paused"); v != nil {
 		r.Paused, _ = p.boolean(v, join(path, "paused"))
@@ -205,6 +221,19 @@ func (p *parser) submission(f fields, r *Run) {
 	if v := f.get("env"); v != nil {
 		r.Env = p.env(v, join(f.path, "env"))
 	}
+	if v := f.get("cluster"); v != nil {
+		if s, ok := p.str(v, join(f.path, "cluster")); ok {
+			if s != "" && !clusterName.MatchString(s) {
+				p.errorf(v, join(f.path, "cluster"), "%q is not one Slurm cluster name (letters, digits, _ . -; no lists)", s)
+			} else if m, set := sbatchArgsCluster(r.SbatchArgs); set && s != "" && m != s {
+				p.errorf(v, join(f.path, "cluster"), "%q, but sbatch_args send the jobs to %q with -M/--clusters", s, m)
+			}
+			r.Cluster = s
+		}
+	}
+	if v := f.get("requeue"); v != nil {
+		r.Requeue, _ = p.boolean(v, join(f.path, "requeue"))
+	}
 	if v := f.get("start"); v != nil {
 		if s, ok := p.str(v, join(f.path, "start")); ok {
 			if !slices.Contains(startModes, s) {
@@ -213,14 +242,29 @@ func (p *parser) submission(f fields, r *Run) {
 			r.Start = StartMode(s)
 		}
 	}
-	if v := f.get("on_done"); v != nil {
-		if s, ok := p.str(v, join(f.path, "on_done")); ok {
-			if !slices.Contains(onDoneModes, s) {
-				p.errorf(v, join(f.path, "on_done"), "must be one of %s, got %q", joinWords(onDoneModes), s)
-			}
-			r.OnDone = OnDone(s)
-		}
+	if s, ok := p.oneOf(f, "on_done", onDoneModes); ok {
+		r.OnDone = OnDone(s)
 	}
+	if s, ok := p.oneOf(f, "on_stall", onStallModes); ok {
+		r.OnStall = OnStall(s)
+	}
+	if s, ok := p.oneOf(f, "time_limit", timeLimitModes); ok {
+		r.TimeLimit = TimeLimitMode(s)
+	}
+}
+
+// oneOf decodes key as one of the words in modes; ok is false when the key
+// is absent or not a string. A word not in modes is reported.
+func (p *parser) oneOf(f fields, key string, modes []string) (string, bool) {
+	v := f.get(key)
+	if v == nil {
+		return "", false
+	}
+	s, ok := p.str(v, join(f.path, key))
+	if ok && !slices.Contains(modes, s) {
+		p.errorf(v, join(f.path, key), "must be one of %s, got %q", joinWords(modes), s)
+	}
+	return s, ok
 }
 
 func (p *parser) env(v *yaml.Node, key string) map[string]string {
@@ -239,4 +283,23 @@ func quietEntries(n *yaml.Node) []pair {
 	var quiet report
 	ps, _ := quiet.entries(n, "")
 	return ps
+}
+
+// sbatchArgsCluster finds -M/--clusters among sbatch flags ("-M x", "-Mx",
+// "--clusters=x", "--clusters x", and sbatch's alias --cluster).
+func sbatchArgsCluster(args []string) (cluster string, found bool) {
+	for i, a := range args {
+		switch {
+		case a == "-M" || a == "--clusters" || a == "--cluster":
+			if i+1 < len(args) {
+				cluster, found = args[i+1], true
+			}
+		case strings.HasPrefix(a, "--clusters="), strings.HasPrefix(a, "--cluster="):
+			_, cluster, _ = strings.Cut(a, "=")
+			found = true
+		case strings.HasPrefix(a, "-M"):
+			cluster, found = a[2:], true
+		}
+	}
+	return cluster, found
 }

@@ -215,11 +215,11 @@ func TestDefaultEvents(t *testing.T) {
 	h := newHook(t)
 	var errs errorLog
 	n := newTestNotifier(&config.Notify{Webhook: h.URL}, &errs) // Events nil: the defaults
-	for _, e := range []string{"run_target_reached", "run_stopped", "job_resubmitted", "run_stalled"} {
+	for _, e := range []string{"run_target_reached", "run_stopped", "job_resubmitted", "run_stalled", "checkpoint_dir_missing", "checkpoint_regressed"} {
 		n.Handle("d20", e, nil)
 	}
 	closeNow(t, n)
-	if got, want := strings.Join(h.events(t), ","), "run_target_reached,run_stopped,run_stalled"; got != want {
+	if got, want := strings.Join(h.events(t), ","), "run_target_reached,run_stopped,run_stalled,checkpoint_dir_missing,checkpoint_regressed"; got != want {
 		t.Errorf("delivered: got %s, want %s", got, want)
 	}
 }

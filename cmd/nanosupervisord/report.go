@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+)
+
+func newReportCmd() *cobra.Command {
+	var path string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:               "report RUN",
+		ValidArgsFunction: completeRuns,
+		Short:             "Account for a run's jobs: hours allocated, banked, lost; goodput",
+		Long: `report reads the daemon's state (it needs no running daemon) and prints one
+line per job of RUN, oldest first: the hours it was allocated (GPU-hours from
+the gres/gpu in sacct's AllocTRES; CPU-hours, so labelled, where a job has no
+GPU), the training steps it banked in complete checkpoints and those it
+trained after the last one and lost, costed at the measured step time, its
+queue wait (submit to start), restart time (start to the first training step)
+and the reaction (its end to the next submission). The totals end with the
+goodput: hours of banked training over hours allocated. When the step time,
+the checkpoint interval and the time limit are known it advises a
+--save-every that makes a TIMEOUT lose little.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			cfg, err := loadConfig(path, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			states, err := loadStates(cfg.StateDir)
+			if err != nil {
+				return err
+			}
+			st, known := states[a[0]]
+			if !known {
+				if _, err := lookupRun(cfg, a[0]); err != nil {
+					return err
+				}
+				st = supervisor.NewRunState(a[0])
+			}
+			rep := newRunReport(st, time.Now())
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), rep)
+			}
+			printReport(c.OutOrStdout(), rep)
+			return nil
+		},
+	}
+	configFlag(c, &path)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// runReport is report's JSON: hours in Unit-hours, durations in seconds.
+type runReport struct {
+	Run  string `json:"run"`
+	Unit string `json:"unit,omitempty"`
+	goodput.Tally
+	QueueWait float64     `json:"queue_wait_seconds"`
+	StepTime  float64     `json:"step_time_seconds,omitempty"`
+	Jobs      []reportJob `json:"jobs"`
+	Advice    *advice     `json:"advice,omitempty"`
+}
+
+type reportJob struct {
+	JobID    string `json:"job_id"`
+	State    string `json:"state,omitempty"`
+	NodeList string `json:"node_list,omitempty"`
+	goodput.Alloc
+	goodput.Tally
+	StepTime  float64  `json:"step_time_seconds,omitempty"`
+	QueueWait float64  `json:"queue_wait_seconds"`
+	Restart   *float64 `json:"restart_seconds,omitempty"`
+	Reaction  *float64 `json:"reaction_seconds,omitempty"`
+}
+
+type advice struct {
+	SaveEvery        int     `json:"save_every"`
+	Current          int     `json:"current_save_every,omitempty"`
+	SavesPerJob      int     `json:"saves_per_job"`
+	LossNow          float64 `json:"timeout_loss_now_seconds,omitempty"`
+	LossNowSteps     int     `json:"timeout_loss_now_steps,omitempty"`
+	LossAdvised      float64 `json:"timeout_loss_advised_seconds"`
+	LossAdvisedSteps int     `json:"timeout_loss_advised_steps"`
+	Keep             bool    `json:"keep,omitempty"`
+	AtRisk           bool    `json:"at_risk,omitempty"`
+	Text             string  `json:"text"`
+}
+
+func newRunReport(st supervisor.RunState, now time.Time) runReport {
+	a := supervisor.AccountRun(st, now)
+	r := runReport{Run: st.Name, Unit: a.Unit, Tally: a.Tally, QueueWait: a.QueueWait.Seconds(),
+		StepTime: a.StepTime.Seconds(), Jobs: []reportJob{}}
+	for _, j := range a.Jobs {
+		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, NodeList: j.NodeList, Alloc: j.Alloc, Tally: j.Tally,
+			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
+			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
+	}
+	if adv, ok := supervisor.AdviseSaveEvery(st, a); ok {
+		r.Advice = &advice{SaveEvery: adv.SaveEvery, Current: adv.Current, SavesPerJob: adv.SavesPerJob,
+			LossNow: adv.LossNow.Seconds(), LossNowSteps: adv.LossNowSteps, LossAdvised: adv.LossAdvised.Seconds(),
+			LossAdvisedSteps: adv.LossAdvisedSteps, Keep: adv.Keep, AtRisk: adv.AtRisk, Text: adv.String()}
+	}
+	return r
+}
+
+func secondsOrNil(d time.Duration) *float64 {
+	if d <= 0 {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}
+
+func printReport(w io.Writer, r runReport) {
+	unit := r.Unit
+	if unit == "" {
+		unit = goodput.UnitGPU
+	}
+	fmt.Fprintf(w, "%s: %d job(s), %s %s-hours allocated, goodput %s; %s %s-hours of training lost (%d steps)\n",
+		printable(r.Run), len(r.Jobs), hours(r.AllocHours), printable(unit), percent(r.Goodput), hours(r.LostHours),
+		printable(unit), r.LostSteps)
+	if len(r.Jobs) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "JOB\tSTATE\tNODES\tALLOC\tHOURS\tBANKED\tBANKED_H\tLOST\tLOST_H\tSTEP\tQUEUE\tRESTART\tREACTION\tGOODPUT")
+		for _, j := range r.Jobs {
+			alloc := "-"
+			if j.Count > 0 {
+				alloc = strconv.Itoa(j.Count) + " " + j.Unit
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(j.JobID),
+				printable(dash(shortState(j.State))), printable(dash(j.NodeList)), printable(alloc), hours(j.AllocHours), j.BankedSteps,
+				hours(j.BankedHours), j.LostSteps, hours(j.LostHours), stepTime(j.StepTime),
+				secondsText(&j.QueueWait), secondsText(j.Restart), secondsText(j.Reaction), percent(j.Goodput))
+		}
+		tw.Flush()
+	}
+	if r.Advice != nil {
+		fmt.Fprintf(w, "%s: %s\n", printable(r.Run), r.Advice.Text)
+	}
+}
+
+func hours(h float64) string { return strconv.FormatFloat(h, 'f', 3, 64) }
+
+func percent(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*p*100, 'f', 1, 64) + "%"
+}
+
+func stepTime(s float64) string {
+	if s <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(s, 'f', 3, 64) + "s"
+}
+
+func secondsText(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return shortDuration(time.Duration(*s * float64(time.Second)))
+}

@@ -1,0 +1,100 @@
+package goodput
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAdvise(t *testing.T) {
+	// d20 on one L40s: 24 h limit, 5 min to the first step, 2.6 s steps,
+	// 90 s per save (checkpoint plus the evaluation that comes with it).
+	d20 := AdviceInput{StepTime: 2600 * time.Millisecond, SaveCost: 90 * time.Second,
+		TimeLimit: 24 * time.Hour, Restart: 5 * time.Minute}
+	tests := []struct {
+		name    string
+		in      func() AdviceInput
+		ok      bool
+		want    Advice
+		wantStr string
+	}{
+		{
+			name: "every 1000 steps: the 32nd save ends 20 s before the limit, at risk",
+			in:   func() AdviceInput { in := d20; in.Current = 1000; return in },
+			ok:   true,
+			// R = 86100 s, P = 2690 s, n = 32, remainder 20 s < margin 861 s:
+			// the last save counts as lost, LossNow = 20 + 2690 s.
+			// k = ⌊(86100 - 861 - 32·90) / (32·2.6)⌋ = 989, loss 86100 - 32·2661.4.
+			want: Advice{SaveEvery: 989, Current: 1000, SavesPerJob: 32, LossNow: 2710 * time.Second, LossNowSteps: 1042,
+				LossAdvised: 935200 * time.Millisecond, LossAdvisedSteps: 359, Margin: 861 * time.Second, AtRisk: true},
+			wantStr: "use --save-every 989 (32 saves per job): a TIMEOUT then loses 15m35s (359 steps) instead of " +
+				"up to 45m10s (1042 steps) now with --save-every 1000, whose last save ends too near the limit",
+		},
+		{
+			name: "every 800 steps: 24 min lost, 14 with 806",
+			in:   func() AdviceInput { in := d20; in.Current = 800; return in },
+			ok:   true,
+			// P = 2170 s, n = 39, loss 86100 - 84630 = 1470 s.
+			want: Advice{SaveEvery: 806, Current: 800, SavesPerJob: 39, LossNow: 1470 * time.Second, LossNowSteps: 565,
+				LossAdvised: 86100*time.Second - 39*(806*2600*time.Millisecond+90*time.Second), LossAdvisedSteps: 331,
+				Margin: 861 * time.Second},
+			wantStr: "use --save-every 806 (39 saves per job): a TIMEOUT then loses 14m22s (331 steps) instead of 24m30s (565 steps) now with --save-every 800",
+		},
+		{
+			name: "saving only at the end: the whole job lost; advice aims at an hour",
+			in:   func() AdviceInput { in := d20; in.Current = SaveOnlyAtEnd; return in },
+			ok:   true,
+			// n = 23 (hours in R), k = ⌊(86100 - 861 - 23·90) / (23·2.6)⌋ = 1390.
+			want: Advice{SaveEvery: 1390, Current: SaveOnlyAtEnd, SavesPerJob: 23, LossNow: 86100 * time.Second, LossNowSteps: 33115,
+				LossAdvised: 86100*time.Second - 23*(1390*2600*time.Millisecond+90*time.Second), LossAdvisedSteps: 349,
+				Margin: 861 * time.Second},
+			wantStr: "use --save-every 1390 (23 saves per job): a TIMEOUT then loses 15m8s (349 steps) instead of the whole job (23h55m0s) now, saving only at the end",
+		},
+		{
+			name: "current already fits the limit: keep it",
+			in:   func() AdviceInput { in := d20; in.Current = 989; return in },
+			ok:   true,
+		},
+		{
+			name: "a one-minute lab job: the margin is a tenth of it",
+			in: func() AdviceInput {
+				return AdviceInput{StepTime: 100 * time.Millisecond, SaveCost: time.Second, TimeLimit: time.Minute, Current: 130}
+			},
+			ok: true,
+			// R = 60 s, P = 14 s, n = 4, loss 4 s < margin 6 s: at risk, 18 s.
+			// k = ⌊(60 - 6 - 4) / 0.4⌋ = 125, loss 60 - 4·13.5 = 6 s.
+			want: Advice{SaveEvery: 125, Current: 130, SavesPerJob: 4, LossNow: 18 * time.Second, LossNowSteps: 180,
+				LossAdvised: 6 * time.Second, LossAdvisedSteps: 60, Margin: 6 * time.Second, AtRisk: true},
+		},
+		{name: "no step time", in: func() AdviceInput { in := d20; in.StepTime = 0; return in }},
+		{name: "no time limit", in: func() AdviceInput { in := d20; in.TimeLimit = 0; return in }},
+		{name: "restart longer than the limit", in: func() AdviceInput { in := d20; in.Restart = 25 * time.Hour; return in }},
+		{name: "a limit too short for one step and a save", in: func() AdviceInput {
+			return AdviceInput{StepTime: time.Minute, SaveCost: time.Minute, TimeLimit: 2 * time.Minute}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Advise(tt.in())
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v (%+v)", ok, tt.ok, got)
+			}
+			if tt.want != (Advice{}) && got != tt.want {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+			if tt.wantStr != "" && got.String() != tt.wantStr {
+				t.Errorf("String() = %q\nwant       %q", got.String(), tt.wantStr)
+			}
+			if ok && got.LossAdvised > got.LossNow && got.LossNow > 0 {
+				t.Errorf("advice loses more (%v) than now (%v)", got.LossAdvised, got.LossNow)
+			}
+			if ok && got.LossAdvised < got.Margin-tt.in().SaveCost {
+				t.Errorf("advised loss %v below the margin %v: the last save would cut into the limit", got.LossAdvised, got.Margin)
+			}
+		})
+	}
+	keep, _ := Advise(AdviceInput{StepTime: time.Second, TimeLimit: 1000*time.Second + time.Minute, Current: 100})
+	if !keep.Keep || keep.SaveEvery != 100 || !strings.Contains(keep.String(), "--save-every 100 is right") {
+		t.Errorf("got %+v %q, want keep 100", keep, keep.String())
+	}
+}

@@ -1,0 +1,83 @@
+package slurm
+
+import (
+	"strconv"
+	"strings"
+)
+
+// maxHostlist bounds what ExpandHostlist returns, so that a range like
+// "n[1-99999999]" cannot make the daemon allocate without end.
+const maxHostlist = 4096
+
+// ExpandHostlist expands a Slurm hostlist as sacct prints NodeList:
+// "vm", "gpu[01-03,07]", "a1,b[2-3]", "rack[1-2]-n[1-2]". Zero padding is
+// kept. A malformed bracket is taken as a plain name.
+func ExpandHostlist(s string) []string {
+	var out []string
+	for _, item := range splitTopLevel(s) {
+		out = append(out, expandItem(item)...)
+		if len(out) > maxHostlist {
+			return out[:maxHostlist]
+		}
+	}
+	return out
+}
+
+// splitTopLevel splits on the commas outside brackets.
+func splitTopLevel(s string) []string {
+	var items []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				items = append(items, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	items = append(items, s[start:])
+	kept := items[:0]
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			kept = append(kept, it)
+		}
+	}
+	return kept
+}
+
+// expandItem expands the first bracket of one item, then the rest of it.
+func expandItem(item string) []string {
+	open := strings.IndexByte(item, '[')
+	end := strings.IndexByte(item, ']')
+	if open < 0 || end < open {
+		return []string{item}
+	}
+	prefix, ranges, rest := item[:open], item[open+1:end], item[end+1:]
+	var names []string
+	for _, r := range strings.Split(ranges, ",") {
+		lo, hi, isRange := strings.Cut(r, "-")
+		if !isRange {
+			hi = lo
+		}
+		a, errA := strconv.Atoi(lo)
+		b, errB := strconv.Atoi(hi)
+		if errA != nil || errB != nil || b < a || b-a > maxHostlist {
+			return []string{item}
+		}
+		for n := a; n <= b; n++ {
+			num := strconv.Itoa(n)
+			if pad := len(lo) - len(num); pad > 0 {
+				num = strings.Repeat("0", pad) + num
+			}
+			for _, tail := range expandItem(rest) {
+				names = append(names, prefix+num+tail)
+			}
+		}
+	}
+	return names
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package campaign
+
+// raceEnabled: the test binary was built with -race, so the daemon is too.
+const raceEnabled = true
