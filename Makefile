@@ -90,7 +90,7 @@ install: static ## install a static binary in ~/.local/bin, shell completions an
 	@cfg=$${NSV_CONFIG:-$(CONFIGHOME)/nanosupervisord/config.yaml}; \
 	if [ ! -e "$$cfg" ]; then install -D -m 0600 config.example.yaml "$$cfg"; echo "wrote $$cfg: edit it, then check it with: nanosupervisord check-config"; fi
 	@echo "start: systemctl --user daemon-reload && systemctl --user enable --now nanosupervisord"
-	@echo "to keep it running after you log out: loginctl enable-linger $$USER (or tmux / scrontab: see README)"
+	@echo "to keep it running after you log out: loginctl enable-linger \$$USER (or tmux / scrontab: see README)"
 
 .PHONY: dist
 dist: static ## a tarball in dist/: static binary, systemd unit, example config, completions, README
