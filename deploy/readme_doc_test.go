@@ -17,9 +17,10 @@ type readme struct {
 }
 
 type codeBlock struct {
-	lang string // the word after the opening fence: sh, yaml, or ""
-	line int    // line of the opening fence, for messages
-	text string
+	lang   string // the word after the opening fence: sh, yaml, or ""
+	indent string // the opening fence's indentation, left out of text
+	line   int    // line of the opening fence, for messages
+	text   string
 }
 
 func readReadme(t *testing.T) readme {
@@ -34,12 +35,13 @@ func readReadme(t *testing.T) readme {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case cur == nil && strings.HasPrefix(trimmed, "```"):
-			cur = &codeBlock{lang: strings.TrimPrefix(trimmed, "```"), line: i + 1}
+			indent := line[:strings.Index(line, "```")]
+			cur = &codeBlock{lang: strings.TrimPrefix(trimmed, "```"), indent: indent, line: i + 1}
 		case cur != nil && trimmed == "```":
 			r.blocks = append(r.blocks, *cur)
 			cur = nil
 		case cur != nil:
-			cur.text += strings.TrimPrefix(line, "  ") + "\n"
+			cur.text += strings.TrimPrefix(line, cur.indent) + "\n"
 		default:
 			r.prose += line + "\n"
 		}

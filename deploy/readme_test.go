@@ -16,6 +16,9 @@ import (
 // renamed in the code or the README fails here. Each step checks what the
 // README promises of it.
 func TestReadmeWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and installs the binary")
+	}
 	doc := readReadme(t)
 	u := newNewUser(t)
 	w := &walk{t: t, doc: doc, u: u}
@@ -145,6 +148,16 @@ func (w *walk) checkConfig(s step) {
 		if line != "" && !strings.Contains(line, "fine for a run that has not written a checkpoint yet") {
 			t.Errorf("check-config of the installed example with the user's scripts: unexpected %q", line)
 		}
+	}
+
+	// The README's minimal run, with its mail notification, is a whole
+	// configuration of its own.
+	minimal := w.doc.block(t, "yaml", "poll_interval:").text + w.doc.block(t, "yaml", "notify:").text
+	if err := os.WriteFile(filepath.Join(w.u.home, "minimal.yaml"), []byte(minimal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, _ := w.u.sh(0, "nanosupervisord check-config minimal.yaml"); !strings.Contains(stdout, "minimal.yaml: ok, 1 run(s): d20\n") {
+		t.Errorf("check-config of the README's minimal run:\n%s", stdout)
 	}
 
 	good, err := os.ReadFile(w.config)
