@@ -148,3 +148,9 @@ func (r readme) exitCode(t *testing.T, words string) int {
 	t.Fatalf("README.md's exit-code table has no code for %q", words)
 	return -1
 }
+
+// says reports whether the README's prose contains phrase, however the
+// lines are wrapped.
+func (r readme) says(phrase string) bool {
+	return strings.Contains(strings.Join(strings.Fields(r.prose), " "), strings.Join(strings.Fields(phrase), " "))
+}

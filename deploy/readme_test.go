@@ -92,7 +92,7 @@ func (w *walk) install(s step) {
 	}
 	w.u.setPath(dir)
 	w.installOut = out
-	if linger := "loginctl enable-linger $USER"; !strings.Contains(out, linger+" ") || !strings.Contains(w.doc.text, "`"+linger+"`") {
+	if linger := "loginctl enable-linger $USER"; !strings.Contains(out, linger+" ") || !w.doc.says("`"+linger+"`") {
 		t.Errorf("make install and the README do not both say %q:\n%s", linger, out)
 	}
 	if out, _ := w.u.sh(0, "command -v nanosupervisord"); strings.TrimSpace(out) != w.bin {
@@ -112,7 +112,7 @@ func (w *walk) editConfig(s step) {
 	}
 	w.u.sh(0, s.cmd) // $EDITOR is "test -s": the file is there and not empty
 	w.config = w.u.path(words[1])
-	if !strings.Contains(w.doc.text, "The configuration is `$XDG_CONFIG_HOME/nanosupervisord/config.yaml`\n(`~/.config/…`)") ||
+	if !w.doc.says("The configuration is `$XDG_CONFIG_HOME/nanosupervisord/config.yaml` (`~/.config/…`)") ||
 		w.config != filepath.Join(w.u.home, ".config", "nanosupervisord", "config.yaml") {
 		t.Fatalf("the README edits %s, but does not say that the configuration is there", words[1])
 	}
@@ -239,4 +239,45 @@ func (w *walk) journal(s step) {
 func (w *walk) status(s step) {
 	w.u.eventually(s.cmd, regexp.MustCompile(`(?m)^d20 +running +1 +PENDING `))
 	w.u.eventually(s.cmd, regexp.MustCompile(`(?m)^d24 +waiting +- `))
+}
+
+// TestReadmeNamesWhatExists: every make target the README names is in the
+// Makefile, and its go install line names the module's command.
+func TestReadmeNamesWhatExists(t *testing.T) {
+	doc := readReadme(t)
+	makefile, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := regexp.MustCompile(`(?:^|\s)make ([a-z0-9-]+)`)
+	seen := 0
+	for _, code := range doc.code() {
+		for _, m := range target.FindAllStringSubmatch(code, -1) {
+			seen++
+			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(m[1]) + `:`).Match(makefile) {
+				t.Errorf("README shows %q: the Makefile has no target %s", code, m[1])
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("README names no make target; the parser found none")
+	}
+
+	gomod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	module := regexp.MustCompile(`(?m)^module (\S+)$`).FindSubmatch(gomod)
+	install := doc.block(t, "sh", "go install").steps()
+	if len(install) != 1 {
+		t.Fatalf("README's go install block has %d commands; want 1", len(install))
+	}
+	m := regexp.MustCompile(`^CGO_ENABLED=0 go install (\S+)@latest$`).FindStringSubmatch(install[0].cmd)
+	if m == nil || module == nil {
+		t.Fatalf("README's go install line %q: want CGO_ENABLED=0 go install PACKAGE@latest", install[0].cmd)
+	}
+	rel, ok := strings.CutPrefix(m[1], string(module[1])+"/")
+	if fi, err := os.Stat(filepath.Join("..", rel, "main.go")); !ok || err != nil || fi.IsDir() {
+		t.Errorf("README's go install names %s, not a command of module %s", m[1], module[1])
+	}
 }

@@ -93,7 +93,7 @@ func (w *walk) operatorVerbs() {
 	if !strings.Contains(stderr, "another nanosupervisord holds") {
 		t.Errorf("a tick beside the running daemon does not say why it stopped:\n%s", stderr)
 	}
-	if !strings.Contains(w.doc.text, "With a daemon running, `resume`, `pause` and `unpause` hand their request to\nit") {
+	if !w.doc.says("With a daemon running, `resume`, `pause` and `unpause` hand their request to it") {
 		t.Fatal("README no longer says that pause is handed to a running daemon; the walk-through relies on it")
 	}
 	if out, _ := w.u.sh(0, "nanosupervisord pause d20"); !strings.Contains(out, "handed to the running daemon") {
