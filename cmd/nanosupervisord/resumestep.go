@@ -24,7 +24,8 @@ func newResumeStepCmd() *cobra.Command {
 		Long: `resume-step prints the step a job of RUN starting now must resume from: the
 newest complete checkpoint, verified as the daemon verifies it (with the
 run's ranks), skipping steps the daemon found poisoned. It prints nothing
-when there is no complete checkpoint: a fresh start.
+when there is no complete checkpoint: a fresh start (also when the
+directory does not exist yet and the run never had a checkpoint).
 
 It is meant for the first lines of the training script, on the compute
 node, in place of a "ls model_*.pt | sort | tail" guess:
@@ -38,7 +39,8 @@ takes no lock and writes nothing.
 
 Exit codes: 0 the step (or nothing) was printed; 1 an error (configuration,
 unknown run, unreadable directory); 4 the run is on hold: the checkpoint
-directory is missing or its newest complete step went backwards. The job
+directory is missing although the run had checkpoints (or the state cannot
+be read to tell), or its newest complete step went backwards. The job
 must not train then: starting afresh would overwrite the run.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
@@ -50,16 +52,20 @@ must not train then: starting afresh would overwrite the run.`,
 			if err != nil {
 				return err
 			}
-			st := supervisor.NewRunState(run.Name)
+			var known *supervisor.RunState
 			states, err := loadStates(cfg.StateDir)
 			if err != nil {
 				// A compute node may not see the state directory: the
 				// checkpoint directory alone decides then.
 				fmt.Fprintf(c.ErrOrStderr(), "nanosupervisord: state not read, judging the checkpoint directory alone: %s\n", printable(err.Error()))
-			} else if s, ok := states[run.Name]; ok {
-				st = s
+			} else {
+				st, ok := states[run.Name]
+				if !ok {
+					st = supervisor.NewRunState(run.Name)
+				}
+				known = &st
 			}
-			step, err := supervisor.ResumeStepFor(run, st, time.Now())
+			step, err := supervisor.ResumeStepFor(run, known, time.Now())
 			if errors.Is(err, supervisor.ErrCheckpointDirMissing) || errors.Is(err, supervisor.ErrCheckpointRegressed) {
 				return withCode(exitHold, fmt.Errorf("%w; not starting (resume-step prints nothing only for a fresh start)", err))
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -21,18 +22,30 @@ var (
 // ResumeStepFor is the step a job of run r starting now must resume from:
 // the step the daemon's own next submission would name, judged by the same
 // scan (scanDir) with the run's ranks, skipping the steps st marks as
-// suspect. NoStep means a fresh start. st is the run's recorded state, or
-// NewRunState when there is none (a compute node that cannot read the
-// state directory); then only the directory counts.
+// suspect. NoStep means a fresh start. st is the run's recorded state
+// (NewRunState for a run the state does not know yet), or nil when the
+// state could not be read (a compute node that cannot see the state
+// directory); then only the directory counts.
+//
+// A missing directory is a hold (ErrCheckpointDirMissing), as in the
+// daemon, unless the state says the run never had a checkpoint: then the
+// trainer has yet to create it with its first save, and the job starts
+// afresh.
 //
 // It reads the checkpoint directory and nothing else: it needs no lease
 // and runs inside the user's job (resume-step). A job starting now has no
 // predecessor still writing (a queued successor starts after its
 // predecessor ended, afterany), so nothing is given time to settle; a torn
 // step is incomplete by its structure anyway.
-func ResumeStepFor(r *config.Run, st RunState, now time.Time) (int, error) {
+func ResumeStepFor(r *config.Run, known *RunState, now time.Time) (int, error) {
+	st := NewRunState(r.Name)
+	if known != nil {
+		st = *known
+	}
 	fi, err := os.Stat(r.CheckpointDir)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && known != nil && neverSaved(st):
+		return NoStep, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return NoStep, fmt.Errorf("run %s: %s: %w", r.Name, r.CheckpointDir, ErrCheckpointDirMissing)
 	case err != nil:
@@ -50,6 +63,27 @@ func ResumeStepFor(r *config.Run, st RunState, now time.Time) (int, error) {
 	}
 	d := &decider{in: Input{Now: now, Ckpt: view, State: st}, next: st}
 	return d.newestUsable(), nil
+}
+
+// neverSaved reports whether the run has never had a complete checkpoint
+// and no job of it resumed from one.
+func neverSaved(st RunState) bool {
+	if st.NewestStep != NoStep {
+		return false
+	}
+	for _, j := range append(slices.Clone(st.History), ptrOr(st.Job)...) {
+		if j.ResumeStep >= 0 || j.NewestStepAtEnd > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func ptrOr(j *JobRecord) []JobRecord {
+	if j == nil {
+		return nil
+	}
+	return []JobRecord{*j}
 }
 
 func stepText(step int) string {
