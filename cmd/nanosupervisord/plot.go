@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/plot"
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -19,7 +21,7 @@ import (
 
 func newPlotCmd() *cobra.Command {
 	var path, out string
-	var asCSV, asJSON bool
+	var asCSV, asJSON, wallClock bool
 	c := &cobra.Command{
 		Use:               "plot RUN -o FILE.svg | --csv | --json",
 		ValidArgsFunction: completeRuns,
@@ -30,9 +32,14 @@ training step: one colour band per Slurm job over the steps it trained, a
 line at every resubmission labelled with the new job and why the previous
 one ended, and the targets as dashed lines. -o - writes to standard output.
 
+--wall-clock draws the run's steps against time instead: each job from
+its start to its end, its queue wait dotted, and the steps it trained
+after its last complete checkpoint, lost when it ended, in red.
+
 The image is SVG only. --csv or --json exports every evaluation instead,
 with the job that made it (to standard output, or to -o FILE).`,
 		Example: `  nanosupervisord plot d20 -o d20.svg && xdg-open d20.svg
+  nanosupervisord plot d20 --wall-clock -o d20-time.svg
   nanosupervisord plot d20 -o d20.svg && rsvg-convert d20.svg -o d20.png
   nanosupervisord plot d20 --csv > d20.csv`,
 		Args: args(cobra.ExactArgs(1)),
@@ -41,6 +48,8 @@ with the job that made it (to standard output, or to -o FILE).`,
 			switch {
 			case asCSV && asJSON:
 				return usageError{errors.New("plot: --csv or --json, not both")}
+			case wallClock && export:
+				return usageError{errors.New("plot: --wall-clock draws an image; --csv and --json export evaluations")}
 			case out == "" && !export:
 				return usageError{errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json")}
 			case !export && out != "-" && !strings.EqualFold(filepath.Ext(out), ".svg"):
@@ -76,6 +85,8 @@ with the job that made it (to standard output, or to -o FILE).`,
 				err2 = writeEvaluationsCSV(&b, evaluations(d))
 			case asJSON:
 				err2 = writeEvaluationsJSON(&b, evaluations(d))
+			case wallClock:
+				err2 = plot.TimelineSVG(&b, timelineData(st, time.Now()))
 			default:
 				err2 = plot.SVG(&b, d)
 			}
@@ -95,6 +106,10 @@ with the job that made it (to standard output, or to -o FILE).`,
 				fmt.Fprintf(c.ErrOrStderr(), "wrote %s: %d evaluations\n", out, len(d.ValBPB)+len(d.Core))
 				return nil
 			}
+			if wallClock {
+				fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d job%s on the wall clock\n", printable(out), len(d.Jobs), plural(len(d.Jobs)))
+				return nil
+			}
 			fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
 				printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			return nil
@@ -104,6 +119,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output")
 	c.Flags().BoolVar(&asCSV, "csv", false, "export every evaluation, with its job, as CSV")
 	c.Flags().BoolVar(&asJSON, "json", false, "export every evaluation, with its job, as JSON")
+	c.Flags().BoolVar(&wallClock, "wall-clock", false, "draw steps against time, with each job's lost stretch marked")
 	return c
 }
 
@@ -147,6 +163,53 @@ func plotJobs(st supervisor.RunState) []plot.Job {
 		prevTo = max(from, to)
 	}
 	return jobs
+}
+
+// timelineData places the run's jobs on the wall clock: each from the
+// step it resumed from to the newest complete checkpoint at its end, and
+// as far as its log shows it trained.
+func timelineData(st supervisor.RunState, now time.Time) plot.Timeline {
+	records := slices.Clone(st.History)
+	if st.Job != nil && (len(records) == 0 || records[len(records)-1].ID != st.Job.ID) {
+		records = append(records, *st.Job)
+	}
+	t := plot.Timeline{Run: st.Name, Now: now}
+	prev := 0
+	for _, r := range records {
+		from := r.ResumeStep
+		switch {
+		case from == supervisor.NoStep:
+			from = 0
+		case from == supervisor.UnknownStep && r.Steps != nil && r.Steps.Lines > 0:
+			from = r.Steps.FirstStep
+		case from == supervisor.UnknownStep:
+			from = prev
+		}
+		banked, end, outcome := r.NewestStepAtEnd, r.End, r.Outcome
+		if !r.Handled {
+			banked = st.NewestStep
+			if outcome == "" {
+				outcome = strings.ToLower(shortState(r.State))
+			}
+			if !slurm.ParseState(r.State).Terminal() {
+				end = time.Time{}
+			}
+		}
+		banked = max(banked, from)
+		trained := banked
+		if r.Steps != nil && r.Steps.Lines > 0 {
+			// "step N" is printed once step N is trained: N+1 steps.
+			trained = max(banked, r.Steps.LastStep+1)
+		}
+		submit := r.SlurmSubmit
+		if submit.IsZero() {
+			submit = r.Submitted
+		}
+		t.Jobs = append(t.Jobs, plot.TimelineJob{ID: r.ID, Submit: submit, Start: r.Start, End: end,
+			From: from, Banked: banked, Trained: trained, Outcome: outcome})
+		prev = banked
+	}
+	return t
 }
 
 // lastStep is the newest evaluation's step; the state keeps them sorted.
