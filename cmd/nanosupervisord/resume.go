@@ -132,7 +132,7 @@ func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req superv
 	out := c.OutOrStdout()
 	plan := res.Plans[run.Name]
 	if sub, ok := plan.Submission(); ok {
-		r := supervisor.SubmitRequestFor(run, sub.FromStep, fmt.Sprintf("nsv:%s:%d:…", run.Name, sub.Attempt))
+		r := supervisor.SubmitRequestFor(run, sub.FromStep, supervisor.PreviewTag(run.Name, sub.Attempt))
 		fmt.Fprintf(out, "in %s: sbatch %s\n", printable(r.Dir), printable(strings.Join(slurm.SbatchArgs(r), " ")))
 	} else {
 		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", run.Name, plan.Next.Phase, plan.Next.Reason,

@@ -1,9 +1,9 @@
 package supervisor
 
 import (
-	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -261,10 +261,17 @@ func (d *decider) targetsReached() bool {
 }
 
 // makeTag is the --comment given to a submission: run, attempt and nonce,
-// so that a job whose id was lost can be recognised.
+// so that a job whose id was lost can be recognised. Every tag of a run
+// starts with tagPrefix.
 func makeTag(run string, attempt int, nonce string) string {
-	return fmt.Sprintf("nsv:%s:%d:%s", run, attempt, nonce)
+	return tagPrefix(run) + strconv.Itoa(attempt) + ":" + nonce
 }
+
+func tagPrefix(run string) string { return "nsv:" + run + ":" }
+
+// PreviewTag is the tag a dry run shows for an attempt: the nonce is drawn
+// when the job is submitted.
+func PreviewTag(run string, attempt int) string { return makeTag(run, attempt, "…") }
 
 // liveQueueEntry returns the newest live squeue entry of the run other
 // than exceptID.

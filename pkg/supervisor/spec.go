@@ -158,5 +158,5 @@ var currentUser = sync.OnceValue(func() string {
 // belongs reports whether a Slurm job with this name and comment is one of
 // the run's: its job name, or a tag the daemon gave it.
 func (rc runConfig) belongs(name, comment string) bool {
-	return name == rc.spec.JobName || strings.HasPrefix(comment, "nsv:"+rc.spec.Name+":")
+	return name == rc.spec.JobName || strings.HasPrefix(comment, tagPrefix(rc.spec.Name))
 }
