@@ -18,7 +18,6 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
 	d.checkLogMissing(row)
-	d.keepCadence()
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
