@@ -5,9 +5,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 // guardNewStateDir takes the lease of the state directory the configuration

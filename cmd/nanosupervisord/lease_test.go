@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 // Between two heartbeats the lease must still reach as far ahead as the

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 func newPruneCmd() *cobra.Command {

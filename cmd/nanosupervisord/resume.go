@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 // requestWait bounds how long resume waits for a running daemon to take

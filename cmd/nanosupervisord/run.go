@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 // heartbeat is how often the lease is renewed (its TTL is at least three

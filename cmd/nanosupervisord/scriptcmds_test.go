@@ -19,7 +19,7 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/internal/fakeslurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 )
 
 // scriptEnv is what a fixture command sees of its script: paths resolve

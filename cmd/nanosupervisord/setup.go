@@ -14,12 +14,12 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/notify"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/notify"
 )
 
 // configFlag adds --config to a verb that reads the configuration.

@@ -1,15 +1,17 @@
 package goodput
 
 import (
+	"math"
 	"slices"
 	"time"
 )
 
 // Checkpoint is a complete checkpoint step and when its files were last
-// written.
+// written. The supervisor keeps a bounded list of them as the one record
+// of a run's saves.
 type Checkpoint struct {
-	Step    int
-	ModTime time.Time
+	Step    int       `json:"step"`
+	ModTime time.Time `json:"mod_time"`
 }
 
 // Span is the time a job ran, Start to End (End zero: still running).
@@ -17,14 +19,18 @@ type Span struct {
 	Start, End time.Time
 }
 
-func (s Span) contains(t time.Time) bool {
+// Contains reports whether t falls within the span, its ends included.
+
+func (s Span) Contains(t time.Time) bool {
 	return !t.Before(s.Start) && (s.End.IsZero() || !t.After(s.End))
 }
 
 // Interval is how often the trainer saved, measured from checkpoints.
 type Interval struct {
 	// Steps is the median number of steps between consecutive saves
-	// (the --save-every in effect), Wall the median time between them.
+	// (the --save-every in effect), Wall the time they take at the median
+	// time per step: a save missed between two observations doubles one
+	// pair's steps and wall time, not the interval.
 	Steps int           `json:"steps"`
 	Wall  time.Duration `json:"wall"`
 	// Pairs counts the consecutive saves measured; 0 means nothing was
@@ -56,21 +62,24 @@ func SaveInterval(ckpts []Checkpoint, spans []Span) Interval {
 	}
 	slices.SortFunc(cs, func(a, b Checkpoint) int { return a.Step - b.Step })
 	var steps []int
-	var walls []time.Duration
+	var perStep []float64
 	for i := 1; i < len(cs); i++ {
 		a, b := cs[i-1], cs[i]
 		if b.Step <= a.Step || !b.ModTime.After(a.ModTime) || !sameSpan(spans, a.ModTime, b.ModTime) {
 			continue
 		}
 		steps = append(steps, b.Step-a.Step)
-		walls = append(walls, b.ModTime.Sub(a.ModTime))
+		perStep = append(perStep, float64(b.ModTime.Sub(a.ModTime))/float64(b.Step-a.Step))
 	}
 	if len(steps) == 0 {
 		return Interval{}
 	}
 	slices.Sort(steps)
-	slices.Sort(walls)
-	return Interval{Steps: steps[len(steps)/2], Wall: walls[len(walls)/2], Pairs: len(steps)}
+	slices.Sort(perStep)
+	// The lower median of the steps: with two pairs, one of them spanning
+	// a missed save, the smaller gap is the --save-every.
+	n := steps[(len(steps)-1)/2]
+	return Interval{Steps: n, Wall: time.Duration(math.Round(perStep[len(perStep)/2] * float64(n))), Pairs: len(steps)}
 }
 
 func sameSpan(spans []Span, a, b time.Time) bool {
@@ -78,7 +87,7 @@ func sameSpan(spans []Span, a, b time.Time) bool {
 		return true
 	}
 	for _, s := range spans {
-		if s.contains(a) && s.contains(b) {
+		if s.Contains(a) && s.Contains(b) {
 			return true
 		}
 	}

@@ -31,23 +31,6 @@ func (d *decider) noteSteps() {
 	d.dirty = true
 }
 
-// noteSave remembers when a new newest complete step was written.
-func (d *decider) noteSave(step int) {
-	var mod time.Time
-	for _, c := range d.in.Ckpt.Complete {
-		if c.Step == step {
-			mod = c.ModTime
-		}
-	}
-	if mod.IsZero() {
-		return
-	}
-	d.next.Saves = append(d.next.Saves, SaveRecord{Step: step, ModTime: mod})
-	if n := len(d.next.Saves); n > maxSaves {
-		d.next.Saves = d.next.Saves[n-maxSaves:]
-	}
-}
-
 // accountEnded is the job_accounted event of a job whose end is being
 // handled: its line of the report, in the journal for good.
 func (d *decider) accountEnded(job *JobRecord) {
@@ -101,23 +84,19 @@ func AccountRun(st RunState, now time.Time) goodput.RunAccount {
 }
 
 // AdviseSaveEvery advises the run's --save-every from its measured step
-// time, save interval and restart time and its last job's time limit.
+// time, save interval (RunCadence, as the stall alarm uses) and restart
+// time and its last job's time limit.
 func AdviseSaveEvery(st RunState, acct goodput.RunAccount) (goodput.Advice, bool) {
 	var limit time.Duration
-	var spans []goodput.Span
 	for _, j := range append(append([]JobRecord(nil), st.History...), jobOrNone(st.Job)...) {
 		if j.TimeLimit > 0 {
 			limit = j.TimeLimit
 		}
-		if !j.Start.IsZero() {
-			spans = append(spans, goodput.Span{Start: j.Start, End: j.End})
-		}
 	}
-	var ckpts []goodput.Checkpoint
-	for _, s := range st.Saves {
-		ckpts = append(ckpts, goodput.Checkpoint{Step: s.Step, ModTime: s.ModTime})
+	var iv goodput.Interval
+	if c, ok := RunCadence(st); ok {
+		iv = goodput.Interval{Steps: c.StepsPerSave, Wall: c.SaveInterval, Pairs: 1}
 	}
-	iv := goodput.SaveInterval(ckpts, spans)
 	var restarts []time.Duration
 	for _, a := range acct.Jobs {
 		if a.Restart > 0 {

@@ -79,7 +79,7 @@ func TestAccountRunAndAdvice(t *testing.T) {
 			NewestStepAtEnd: 2000, Steps: steps(0, 3399), FirstStepAt: t0.Add(2*time.Hour + 5*time.Minute), Handled: true},
 	}}
 	for s := 500; s <= 2000; s += 500 {
-		st.Saves = append(st.Saves, SaveRecord{Step: s, ModTime: t0.Add(2*time.Hour + 5*time.Minute + time.Duration(s/500)*(1000*time.Second+time.Minute))})
+		st.Saves = append(st.Saves, goodput.Checkpoint{Step: s, ModTime: t0.Add(2*time.Hour + 5*time.Minute + time.Duration(s/500)*(1000*time.Second+time.Minute))})
 	}
 	a := AccountRun(st, t0.Add(5*time.Hour))
 	if len(a.Jobs) != 2 || a.Jobs[0].AllocHours != 0 || a.Jobs[1].BankedSteps != 2000 || a.Jobs[1].LostSteps != 1400 {

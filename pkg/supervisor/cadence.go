@@ -1,89 +1,64 @@
 package supervisor
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
+)
 
 // A run's pace, measured from its own checkpoints: the wall time of one
 // save interval, the steps it holds, and how long a job takes from its
 // start to its first training step (loading the checkpoint, compiling).
-// The stall alarm and time_limit: fit rely on it. Checkpoint modification
-// times are used where the scan has them: they are when the save ended,
-// not when the daemon happened to look.
+// The stall alarm, time_limit: fit and the --save-every advice all read it
+// from one record, RunState.Saves, through one measurement,
+// goodput.SaveInterval. Checkpoint modification times are used where the
+// scan has them: they are when the save ended, not when the daemon
+// happened to look.
 
-// SaveTrack follows the new complete checkpoints one job wrote: the first
-// and the last, by step and time, how many the daemon saw, and the fewest
-// steps between two of them (a save the daemon missed between two passes
-// must not double the interval).
-type SaveTrack struct {
-	FirstStep int       `json:"first_step"`
-	FirstAt   time.Time `json:"first_at"`
-	LastStep  int       `json:"last_step"`
-	LastAt    time.Time `json:"last_at"`
-	Count     int       `json:"count"`
-	MinGap    int       `json:"min_gap,omitempty"`
-}
+// maxSaves bounds RunState.Saves.
+const maxSaves = 32
 
 // Cadence is the pace of a run as one job showed it.
 type Cadence struct {
 	// SaveInterval is the wall time from one save to the next.
-	SaveInterval time.Duration `json:"save_interval"`
+	SaveInterval time.Duration
 	// StepsPerSave is the steps between two saves (--save-every).
-	StepsPerSave int `json:"steps_per_save"`
+	StepsPerSave int
 	// Restart is the time from the job's start to its first training
 	// step; 0 when it could not be told.
-	Restart time.Duration `json:"restart,omitempty"`
+	Restart time.Duration
 }
 
-// cadenceOf measures the cadence of a job from its saves; ok is false
-// until the job has saved twice.
-func cadenceOf(j JobRecord) (Cadence, bool) {
-	t := j.Saves
-	if t == nil || t.Count < 2 || t.MinGap < 1 || t.LastStep <= t.FirstStep || !t.LastAt.After(t.FirstAt) {
-		return Cadence{}, false
+// noteSave records a new newest complete step and when it was written.
+// The record is bounded; the earliest save of the current job and of the
+// job before it stay, since the restart overhead is measured on them.
+func (d *decider) noteSave(step int) {
+	st := &d.next
+	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: d.newestSavedAt()})
+	var keep []goodput.Checkpoint
+	for _, j := range []*JobRecord{st.Job, lastJob(st.History)} {
+		if j == nil {
+			continue
+		}
+		if s := jobSaves(st.Saves, *j); len(s) > 0 {
+			keep = append(keep, s[0])
+		}
 	}
-	perStep := float64(t.LastAt.Sub(t.FirstAt)) / float64(t.LastStep-t.FirstStep)
-	c := Cadence{SaveInterval: time.Duration(perStep * float64(t.MinGap)), StepsPerSave: t.MinGap}
-	if j.Start.IsZero() || !t.FirstAt.After(j.Start) {
-		return c, true
+	for i := 0; len(st.Saves) > maxSaves && i < len(st.Saves); {
+		if slices.Contains(keep, st.Saves[i]) {
+			i++
+			continue
+		}
+		st.Saves = slices.Delete(st.Saves, i, i+1)
 	}
-	// The first save came after the restart plus the steps from the resume
-	// step to it; a resume step that is not known is taken to be one save
-	// interval back (nanochat resumes from a save step).
-	from := j.ResumeStep
-	switch {
-	case from == NoStep:
-		from = 0
-	case from < 0 || from >= t.FirstStep:
-		from = t.FirstStep - c.StepsPerSave
-	}
-	training := time.Duration(perStep * float64(t.FirstStep-from))
-	if r := t.FirstAt.Sub(j.Start) - training; r > 0 {
-		c.Restart = r
-	}
-	return c, true
 }
 
-// noteJobSave adds the newest complete step, when this pass found it, to the
-// current job's saves. A step older than the job's start or resume step
-// was written by an earlier job.
-func (d *decider) noteJobSave() {
-	job, newest := d.next.Job, d.next.NewestStep
-	if job == nil || job.Handled || newest <= d.in.State.NewestStep || (job.ResumeStep >= 0 && newest <= job.ResumeStep) {
-		return
+func lastJob(h []JobRecord) *JobRecord {
+	if len(h) == 0 {
+		return nil
 	}
-	at := d.newestSavedAt()
-	if (!job.Start.IsZero() && at.Before(job.Start)) || (!job.Submitted.IsZero() && at.Before(job.Submitted)) {
-		return
-	}
-	t := job.Saves
-	if t == nil {
-		job.Saves = &SaveTrack{FirstStep: newest, FirstAt: at, LastStep: newest, LastAt: at, Count: 1}
-		return
-	}
-	if gap := newest - t.LastStep; t.MinGap == 0 || gap < t.MinGap {
-		t.MinGap = gap
-	}
-	t.LastStep, t.LastAt = newest, at
-	t.Count++
+	return &h[len(h)-1]
 }
 
 // newestSavedAt is when the newest complete step was written: the
@@ -97,26 +72,93 @@ func (d *decider) newestSavedAt() time.Time {
 	return d.in.Now
 }
 
-// saveInterval is the time expected between two saves of the current job:
-// measured within the job once it has saved twice, else the run's last
-// measured cadence, else the gap between the last two new checkpoints the
-// daemon saw (0: not known yet).
-func (d *decider) saveInterval() time.Duration {
-	if j := d.next.Job; j != nil {
-		if c, ok := cadenceOf(*j); ok {
-			return c.SaveInterval
+// jobSaves are the recorded saves the job wrote, by step: those written
+// from its start (its submission while the start is not known, any time
+// when neither is) to its end, after the step it resumed from.
+func jobSaves(saves []goodput.Checkpoint, j JobRecord) []goodput.Checkpoint {
+	from := j.Start
+	if from.IsZero() {
+		from = j.Submitted
+	}
+	span := goodput.Span{Start: from, End: j.End}
+	var out []goodput.Checkpoint
+	for _, s := range saves {
+		if span.Contains(s.ModTime) && (j.ResumeStep < 0 || s.Step > j.ResumeStep) {
+			out = append(out, s)
 		}
 	}
-	if c := d.next.Cadence; c != nil && c.SaveInterval > 0 {
-		return c.SaveInterval
-	}
-	return d.next.CheckpointGap
+	slices.SortFunc(out, func(a, b goodput.Checkpoint) int { return a.Step - b.Step })
+	return out
 }
 
-// keepCadence remembers the cadence of a job that has ended, so that the
-// next job's stall alarm and time limit can use it from its first minute.
-func (d *decider) keepCadence() {
-	if c, ok := cadenceOf(*d.next.Job); ok {
-		d.next.Cadence = &c
+// cadenceOf measures the cadence of a job from its recorded saves; ok is
+// false until the job has saved twice.
+func cadenceOf(j JobRecord, saves []goodput.Checkpoint) (Cadence, bool) {
+	mine := jobSaves(saves, j)
+	iv := goodput.SaveInterval(mine, nil)
+	if iv.Pairs == 0 || iv.Steps < 1 {
+		return Cadence{}, false
 	}
+	c := Cadence{SaveInterval: iv.Wall, StepsPerSave: iv.Steps}
+	first := mine[0]
+	if j.Start.IsZero() || !first.ModTime.After(j.Start) {
+		return c, true
+	}
+	// The first save came after the restart plus the steps from the resume
+	// step to it; a resume step that is not known is taken to be one save
+	// interval back (nanochat resumes from a save step).
+	from := j.ResumeStep
+	switch {
+	case from == NoStep:
+		from = 0
+	case from < 0 || from >= first.Step:
+		from = first.Step - c.StepsPerSave
+	}
+	perStep := float64(iv.Wall) / float64(iv.Steps)
+	training := time.Duration(perStep * float64(first.Step-from))
+	if r := first.ModTime.Sub(j.Start) - training; r > 0 {
+		c.Restart = r
+	}
+	return c, true
+}
+
+// RunCadence is the run's pace: the current job's once it has saved twice,
+// else that of the newest earlier job that did. ok is false until one has.
+func RunCadence(st RunState) (Cadence, bool) {
+	if j := st.Job; j != nil {
+		if c, ok := cadenceOf(*j, st.Saves); ok {
+			return c, true
+		}
+	}
+	for i := len(st.History) - 1; i >= 0 && len(st.Saves) > 0; i-- {
+		j := st.History[i]
+		if !j.End.IsZero() && j.End.Before(st.Saves[0].ModTime) {
+			break // older jobs' saves are no longer in the record
+		}
+		if c, ok := cadenceOf(j, st.Saves); ok {
+			return c, true
+		}
+	}
+	return Cadence{}, false
+}
+
+// saveInterval is the time expected between two saves of the current job:
+// the run's cadence, else the time between the last two new checkpoints the
+// daemon saw (0: not known yet).
+func (d *decider) saveInterval() time.Duration {
+	if c, ok := RunCadence(d.next); ok {
+		return c.SaveInterval
+	}
+	if n := len(d.next.Saves); n >= 2 {
+		return max(0, d.next.Saves[n-1].ModTime.Sub(d.next.Saves[n-2].ModTime))
+	}
+	return 0
+}
+
+// lastSaveAt is when the newest recorded save was written (zero: none).
+func (st RunState) lastSaveAt() time.Time {
+	if n := len(st.Saves); n > 0 {
+		return st.Saves[n-1].ModTime
+	}
+	return time.Time{}
 }

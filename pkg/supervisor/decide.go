@@ -92,11 +92,6 @@ func (d *decider) observe() {
 		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{p})
 	}
 	if in.Ckpt.Newest > d.next.NewestStep {
-		at := d.newestSavedAt()
-		if !d.next.LastNewStepAt.IsZero() && d.next.NewestStep != NoStep && at.After(d.next.LastNewStepAt) {
-			d.next.CheckpointGap = at.Sub(d.next.LastNewStepAt)
-		}
-		d.next.LastNewStepAt = at
 		d.next.NewestStep = in.Ckpt.Newest
 		d.noteSave(in.Ckpt.Newest)
 		d.event(EventCheckpointComplete, FieldNewestStep, in.Ckpt.Newest, FieldValBPB, in.Ckpt.NewestValBPB)

@@ -18,7 +18,6 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	job.Handled = true
 	job.NewestStepAtEnd = in.Ckpt.Newest
 	d.checkLogMissing(row)
-	d.keepCadence()
 	if s := in.Log.Summary; s != nil {
 		job.Hints = slices.Clone(s.Hints)
 	}
@@ -36,72 +35,12 @@ func (d *decider) handleEnd(row *slurm.Job) {
 	}
 	d.noteBadNodes(row, progress)
 
-	if row.State.Name != slurm.StateCancelled && d.finalCheckpoint() {
-		// The final checkpoint is written: whatever killed the job
-		// afterwards (a time limit during the last evaluation, a crash
-		// in sampling), resuming from it would only rewrite it.
-		d.trainingOver(base)
-		return
-	}
-	switch row.State.Name {
-	case slurm.StateCancelled:
-		if job.CancelReason == ReasonStallCancel {
-			// The daemon's own scancel of a hung job: not the user's
-			// wish, not the code's fault.
-			d.failed(classInfra, ReasonStalled, progress, base)
-			return
-		}
-		reason := ReasonCancelledByOther
-		if row.State.By == in.UID {
-			reason = ReasonCancelledByUser
-		}
-		d.stop(reason, base)
-		return
-	case slurm.StateCompleted:
-		if d.trainingFinished() {
-			d.trainingOver(base)
-			return
-		}
-		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
-	case slurm.StateTimeout:
-		if !progress && job.FittedLimit > 0 {
-			// The fitted limit was too tight, not the code at fault.
-			d.failed(classInfra, ReasonFitTooShort, false, base)
-			return
-		}
-		if progress {
-			d.failed(classProgressTimeout, ReasonTimeout, true, base)
-		} else {
-			d.failed(classApp, ReasonTimeoutNoProgress, false, base)
-		}
-	case slurm.StateNodeFail, slurm.StatePreempted, slurm.StateBootFail, slurm.StateDeadline:
-		d.failed(classInfra, ReasonInfraFailure, progress, base)
-	default:
-		d.failed(classApp, ReasonAppFailure, progress, base)
-	}
+	d.judgeEnd(row, progress, base)
 }
 
 // stderrTailLines is how many of the error file's last lines a job's end
 // event carries.
 const stderrTailLines = 3
-
-// progress: the newest complete step is newer than the step the attempt
-// resumed from. An adopted job whose start step is unknown is given the
-// benefit of the doubt (its failure is not counted).
-func (d *decider) progress() bool {
-	resume := d.next.Job.ResumeStep
-	if resume == UnknownStep {
-		if s := d.in.Log.Summary; s != nil && s.ResumedFrom >= 0 {
-			resume = s.ResumedFrom
-		} else if s != nil && s.LastStep > 0 {
-			resume = NoStep // the log shows a fresh start
-		} else {
-			return true
-		}
-		d.next.Job.ResumeStep = resume
-	}
-	return d.newestUsable() > resume
-}
 
 func (d *decider) trainingFinished() bool {
 	if d.next.TrainingFinished {
@@ -150,54 +89,6 @@ func (d *decider) finish(base []any) {
 	d.cancelSuccessor(ReasonTrainingFinished)
 }
 
-// failed applies the restart policy to a job that ended without finishing.
-func (d *decider) failed(class failureClass, reason string, progress bool, base []any) {
-	p, st := d.in.Spec.Policy, &d.next
-	st.Job.Outcome = reason
-	if progress {
-		st.FailuresWithoutProgress = 0
-		st.InfraFailures = 0
-	}
-	var n int
-	switch class {
-	case classProgressTimeout:
-		n = 0
-	case classInfra:
-		st.InfraFailures++
-		n = st.InfraFailures
-	case classApp:
-		if !progress {
-			st.FailuresWithoutProgress++
-		}
-		n = max(1, st.FailuresWithoutProgress)
-	}
-	if class == classApp && !progress && d.poisoned() {
-		// Resume from the step before the poisoned one: one more try
-		// before the crash-loop guard applies.
-		st.FailuresWithoutProgress = min(st.FailuresWithoutProgress, p.MaxFailuresWithoutProgress-1)
-		reason = ReasonSuspectFallback
-		st.Job.Outcome = reason
-	}
-	if class == classApp && !progress && st.FailuresWithoutProgress >= p.MaxFailuresWithoutProgress {
-		d.stop(ReasonCrashLoop, base)
-		return
-	}
-	st.BackoffUntil = d.in.Now
-	if n > 0 {
-		delay := backoffDelay(p.Backoff, p.MaxBackoff, n, d.in.Rand)
-		if progress && (class == classApp || reason == ReasonStalled) {
-			// The run was working: every minute idle is allocation lost.
-			delay = min(delay, p.RetryAfterProgress)
-		}
-		st.BackoffUntil = d.in.Now.Add(delay)
-		if delay > 0 {
-			d.event(EventRunBackoff, append(base, FieldReason, reason, FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)...)
-		}
-	}
-	st.Reason = reason
-	d.afterEnd()
-}
-
 // afterEnd submits the next attempt once the backoff has passed.
 func (d *decider) afterEnd() {
 	if d.promoteSuccessor() {
@@ -221,15 +112,7 @@ func (d *decider) afterEnd() {
 // after the intent is durable.
 func (d *decider) submit(reason string) {
 	in, st := d.in, &d.next
-	if st.Attempts >= in.Spec.Policy.MaxAttempts {
-		base := []any{FieldAttempt, st.Attempts}
-		if st.Job != nil {
-			base = append(base, FieldJobID, st.Job.ID)
-		}
-		st.Job = ensureJobOutcome(st.Job, ReasonBudgetExhausted)
-		d.setPhase(PhaseStopped, ReasonBudgetExhausted)
-		d.actions = append(d.actions, Stop{Reason: ReasonBudgetExhausted})
-		d.event(EventRunStopped, append(base, FieldReason, ReasonBudgetExhausted)...)
+	if d.budgetSpent() {
 		return
 	}
 	switch {

@@ -151,7 +151,6 @@ func (d *decider) followJob() {
 	if row != nil {
 		d.updateJob(row)
 	}
-	d.noteJobSave()
 	queued, inQueue := queueEntry(in.Slurm.Queue, job.ID)
 	live := inQueue && !queued.State.Terminal()
 	d.notePending(queued, inQueue)
@@ -310,7 +309,7 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 	if row.State.Name != slurm.StateRunning || interval <= 0 {
 		return false
 	}
-	since := latest(st.LastNewStepAt, row.Start, d.in.Log.ModTime)
+	since := latest(st.lastSaveAt(), row.Start, d.in.Log.ModTime)
 	if since.IsZero() {
 		return false
 	}
@@ -319,9 +318,9 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 		factor = stallFactor
 	}
 	after := time.Duration(factor) * interval
-	if job.Saves == nil && st.Cadence != nil {
+	if c, ok := RunCadence(*st); ok && len(jobSaves(st.Saves, *job)) == 0 {
 		// No save yet in this job: loading and compiling come first.
-		after += st.Cadence.Restart
+		after += c.Restart
 	}
 	quiet := d.in.Now.Sub(since)
 	if quiet < after {

@@ -1,15 +1,35 @@
 package supervisor
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 )
+
+// sawSaves records two new checkpoints, the newest written at last and
+// gap before it, both before the running() job's resume step: the gap
+// the daemon saw, no cadence measured.
+func sawSaves(st *RunState, last time.Time, gap time.Duration) {
+	st.Saves = []goodput.Checkpoint{{Step: 900, ModTime: last.Add(-gap)}, {Step: 1000, ModTime: last}}
+}
+
+// everyTen are a job's saves: the steps given, the first at first after
+// its start, then ten minutes per 100 steps.
+func everyTen(start time.Time, first time.Duration, steps ...int) []goodput.Checkpoint {
+	var out []goodput.Checkpoint
+	for _, s := range steps {
+		out = append(out, goodput.Checkpoint{Step: s, ModTime: start.Add(first + time.Duration(s-steps[0])*6*time.Second)})
+	}
+	return out
+}
 
 // stalledInput is job 100 running for 10 h, whose last new checkpoint was
 // seen 4 h ago at a 1 h interval: quiet for four intervals.
 func stalledInput() Input {
 	st := running()
-	st.LastNewStepAt, st.CheckpointGap = t0.Add(-4*time.Hour), time.Hour
+	sawSaves(&st, t0.Add(-4*time.Hour), time.Hour)
 	in := input(st)
 	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 	in.Slurm.Job.End = time.Time{}
@@ -50,19 +70,23 @@ func TestDecideStall(t *testing.T) {
 		{name: "the job's own saves, 10 minutes apart, beat the 1h gap the daemon saw",
 			edit: func(in *Input) {
 				in.Spec.CancelOnStall = true
-				in.State.LastNewStepAt = t0.Add(-35 * time.Minute)
 				in.State.Job.Start = t0.Add(-2 * time.Hour)
-				in.State.Job.Saves = &SaveTrack{FirstStep: 1100, FirstAt: t0.Add(-55 * time.Minute), LastStep: 1300, LastAt: t0.Add(-35 * time.Minute), Count: 3, MinGap: 100}
+				in.Slurm.Job.Start = in.State.Job.Start
+				in.State.Saves = append(in.State.Saves, everyTen(t0, -55*time.Minute, 1100, 1200, 1300)...)
 			}, stalled: true, cancel: true},
 		{name: "no save yet in this job, stall_after_intervals: 3: the restart overhead is allowed on top",
 			edit: func(in *Input) {
 				in.Spec.Policy.StallAfterIntervals = 3
-				in.State.Cadence = &Cadence{SaveInterval: time.Hour, StepsPerSave: 1000, Restart: 90 * time.Minute}
-				in.State.LastNewStepAt = time.Time{}
+				// The job before saved every hour after a 90 minute restart.
+				prev := JobRecord{ID: "99", ResumeStep: 0, Start: t0.Add(-12 * time.Hour), End: t0.Add(-6 * time.Hour)}
+				in.State.History = []JobRecord{prev}
+				in.State.Saves = []goodput.Checkpoint{{Step: 1000, ModTime: prev.Start.Add(150 * time.Minute)},
+					{Step: 2000, ModTime: prev.Start.Add(210 * time.Minute)}}
+				in.State.Job.ResumeStep = 2000
 				in.Slurm.Job.Start = t0.Add(-4 * time.Hour)
 			}, recheck: 30 * time.Minute},
 		{name: "no interval known: no alarm",
-			edit: func(in *Input) { in.State.CheckpointGap = 0 }},
+			edit: func(in *Input) { in.State.Saves = in.State.Saves[1:] }},
 		{name: "pending job: no alarm",
 			edit: func(in *Input) { in.Slurm.Job = sacctRow("100", "PENDING", "0:0") }},
 	}
@@ -163,32 +187,36 @@ func TestDecideStallCancelledJobEnds(t *testing.T) {
 func TestCadenceOf(t *testing.T) {
 	start := t0
 	tests := []struct {
-		name string
-		job  JobRecord
-		want Cadence
-		ok   bool
+		name  string
+		job   JobRecord
+		saves []goodput.Checkpoint
+		want  Cadence
+		ok    bool
 	}{
 		{name: "one save: nothing measured",
-			job: JobRecord{Start: start, ResumeStep: 1000, Saves: &SaveTrack{FirstStep: 1100, FirstAt: start.Add(15 * time.Minute), LastStep: 1100, LastAt: start.Add(15 * time.Minute), Count: 1}}},
+			job: JobRecord{Start: start, ResumeStep: 1000}, saves: everyTen(start, 15*time.Minute, 1100)},
 		{name: "resumed from 1000, saves 1100..1400 every 10m, first after 15m: 5m restart",
-			job:  JobRecord{Start: start, ResumeStep: 1000, Saves: &SaveTrack{FirstStep: 1100, FirstAt: start.Add(15 * time.Minute), LastStep: 1400, LastAt: start.Add(45 * time.Minute), Count: 4, MinGap: 100}},
+			job: JobRecord{Start: start, ResumeStep: 1000}, saves: everyTen(start, 15*time.Minute, 1100, 1200, 1300, 1400),
 			want: Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100, Restart: 5 * time.Minute}, ok: true},
 		{name: "fresh start: 200 steps to the first save",
-			job:  JobRecord{Start: start, ResumeStep: NoStep, Saves: &SaveTrack{FirstStep: 200, FirstAt: start.Add(25 * time.Minute), LastStep: 400, LastAt: start.Add(45 * time.Minute), Count: 3, MinGap: 100}},
+			job: JobRecord{Start: start, ResumeStep: NoStep}, saves: everyTen(start, 25*time.Minute, 200, 300, 400),
 			want: Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100, Restart: 5 * time.Minute}, ok: true},
 		{name: "resume step unknown: one interval before the first save",
-			job:  JobRecord{Start: start, ResumeStep: UnknownStep, Saves: &SaveTrack{FirstStep: 1100, FirstAt: start.Add(12 * time.Minute), LastStep: 1200, LastAt: start.Add(22 * time.Minute), Count: 2, MinGap: 100}},
+			job: JobRecord{Start: start, ResumeStep: UnknownStep}, saves: everyTen(start, 12*time.Minute, 1100, 1200),
 			want: Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100, Restart: 2 * time.Minute}, ok: true},
 		{name: "a save missed between two passes: the interval is per 100 steps, not 200",
-			job:  JobRecord{Start: start, ResumeStep: 1000, Saves: &SaveTrack{FirstStep: 1100, FirstAt: start.Add(15 * time.Minute), LastStep: 1400, LastAt: start.Add(45 * time.Minute), Count: 3, MinGap: 100}},
+			job: JobRecord{Start: start, ResumeStep: 1000}, saves: everyTen(start, 15*time.Minute, 1100, 1200, 1400),
 			want: Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100, Restart: 5 * time.Minute}, ok: true},
 		{name: "start unknown: no restart",
-			job:  JobRecord{ResumeStep: 1000, Saves: &SaveTrack{FirstStep: 1100, FirstAt: start.Add(12 * time.Minute), LastStep: 1200, LastAt: start.Add(22 * time.Minute), Count: 2, MinGap: 100}},
+			job: JobRecord{ResumeStep: 1000}, saves: everyTen(start, 12*time.Minute, 1100, 1200),
 			want: Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100}, ok: true},
+		{name: "saves before the job's start and up to its resume step are not its own",
+			job:   JobRecord{Start: start, ResumeStep: 1000},
+			saves: append(everyTen(start, -time.Hour, 900, 1000), everyTen(start, 15*time.Minute, 1100)...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := cadenceOf(tt.job)
+			got, ok := cadenceOf(tt.job, tt.saves)
 			if got != tt.want || ok != tt.ok {
 				t.Errorf("cadenceOf = %+v, %v; want %+v, %v", got, ok, tt.want, tt.ok)
 			}
@@ -196,8 +224,8 @@ func TestCadenceOf(t *testing.T) {
 	}
 }
 
-// noteJobSave takes a new step's time from its files, counts only steps the
-// job wrote, and the job's cadence is kept when it ends.
+// A new step's time is taken from its files, and the cadence of a job that
+// ended is still the run's when the next is submitted.
 func TestDecideTracksSaves(t *testing.T) {
 	st := running()
 	st.Job.Start = t0.Add(-time.Hour)
@@ -206,22 +234,35 @@ func TestDecideTracksSaves(t *testing.T) {
 	in.Slurm.Job.Start, in.Slurm.Job.End = st.Job.Start, time.Time{}
 	in.Ckpt = CkptView{Newest: 1100, Complete: []CompleteStep{{Step: 1000}, {Step: 1100, ModTime: t0.Add(-40 * time.Minute)}}}
 	p := Decide(in)
-	want := SaveTrack{FirstStep: 1100, FirstAt: t0.Add(-40 * time.Minute), LastStep: 1100, LastAt: t0.Add(-40 * time.Minute), Count: 1}
-	if p.Next.Job.Saves == nil || *p.Next.Job.Saves != want {
-		t.Fatalf("saves %+v, want %+v", p.Next.Job.Saves, want)
+	want := []goodput.Checkpoint{{Step: 1100, ModTime: t0.Add(-40 * time.Minute)}}
+	if !slices.Equal(p.Next.Saves, want) {
+		t.Fatalf("saves %+v, want %+v", p.Next.Saves, want)
 	}
-	// A save seen late (a Slurm outage, a slow poll) counts from when it
-	// was written: the stall alarm must not start late.
-	if !p.Next.LastNewStepAt.Equal(want.LastAt) {
-		t.Errorf("LastNewStepAt %v, want the save's mtime %v", p.Next.LastNewStepAt, want.LastAt)
+	if _, ok := RunCadence(p.Next); ok {
+		t.Errorf("a cadence from one save")
 	}
 	in.State, in.Now = p.Next, t0.Add(time.Minute)
 	in.Ckpt = CkptView{Newest: 1200, Complete: []CompleteStep{{Step: 1100}, {Step: 1200, ModTime: t0.Add(-20 * time.Minute)}}}
 	in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0")
 	in.Slurm.Job.Start = st.Job.Start
 	p = Decide(in)
-	wantCadence := Cadence{SaveInterval: 20 * time.Minute, StepsPerSave: 100}
-	if p.Next.Cadence == nil || p.Next.Cadence.SaveInterval != wantCadence.SaveInterval || p.Next.Cadence.StepsPerSave != wantCadence.StepsPerSave {
-		t.Errorf("cadence kept at the end %+v, want interval and steps of %+v", p.Next.Cadence, wantCadence)
+	c, ok := RunCadence(p.Next)
+	if !ok || c.SaveInterval != 20*time.Minute || c.StepsPerSave != 100 {
+		t.Errorf("cadence after the end %+v (%v), want 20m0s per 100 steps", c, ok)
+	}
+}
+
+// A save seen late (a Slurm outage, a slow poll) counts from when it was
+// written: the stall alarm must not start late.
+func TestDecideStallFromSaveTime(t *testing.T) {
+	st := running()
+	st.NewestStep = 900
+	st.Saves = []goodput.Checkpoint{{Step: 800, ModTime: t0.Add(-6 * time.Hour)}, {Step: 900, ModTime: t0.Add(-5 * time.Hour)}}
+	in := input(st)
+	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+	in.Slurm.Job.End = time.Time{}
+	in.Ckpt = CkptView{Newest: 1000, Complete: []CompleteStep{{Step: 1000, ModTime: t0.Add(-4 * time.Hour)}}}
+	if p := Decide(in); !hasEvent(p, EventRunStalled) {
+		t.Errorf("events %v; want %s: the save seen now was written 4h ago", eventNames(p), EventRunStalled)
 	}
 }

@@ -772,7 +772,7 @@ func TestDecidePoisonedCheckpointFallback(t *testing.T) {
 
 func TestDecideStallAlarm(t *testing.T) {
 	st := running()
-	st.LastNewStepAt, st.CheckpointGap = t0.Add(-4*time.Hour), time.Hour
+	sawSaves(&st, t0.Add(-4*time.Hour), time.Hour)
 	in := input(st)
 	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 	p := Decide(in)
@@ -785,7 +785,7 @@ func TestDecideStallAlarm(t *testing.T) {
 		t.Errorf("stall reported twice for one job")
 	}
 	fresh := running()
-	fresh.LastNewStepAt, fresh.CheckpointGap = t0.Add(-90*time.Minute), time.Hour
+	sawSaves(&fresh, t0.Add(-90*time.Minute), time.Hour)
 	in = input(fresh)
 	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 	if hasEvent(Decide(in), EventRunStalled) {

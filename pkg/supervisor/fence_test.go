@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/lease"
 )
 
 // A daemon whose lease renewals fail may already have been replaced by an

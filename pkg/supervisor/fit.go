@@ -8,7 +8,7 @@ import (
 // time_limit: fit. A job killed at its time limit loses everything after
 // its last save; fitting its --time to end just after that save gives the
 // tail back to the cluster and starts the next job sooner. The fit comes
-// from the run's cadence (cadence.go), measured on its earlier jobs.
+// from the run's cadence (cadence.go), measured on its jobs' saves.
 
 // fitMinMargin is the least margin after the last save: save intervals
 // vary a little from job to job, and a margin too thin loses a whole
@@ -43,7 +43,8 @@ func fitTimeLimit(limit time.Duration, c Cadence) (time.Duration, bool) {
 // for the run's newest job that was not fitted.
 func (d *decider) fittedLimit() (time.Duration, []any) {
 	st := &d.next
-	if !d.in.Spec.FitTimeLimit || st.Cadence == nil {
+	c, measured := RunCadence(*st)
+	if !d.in.Spec.FitTimeLimit || !measured {
 		return 0, nil
 	}
 	if j := st.Job; j != nil && j.Outcome == ReasonFitTooShort {
@@ -53,11 +54,10 @@ func (d *decider) fittedLimit() (time.Duration, []any) {
 	if limit <= 0 {
 		limit = unfittedLimit(st)
 	}
-	fit, ok := fitTimeLimit(limit, *st.Cadence)
+	fit, ok := fitTimeLimit(limit, c)
 	if !ok {
 		return 0, nil
 	}
-	c := st.Cadence
 	return fit, []any{FieldTimeLimit, fit.String(), "user_time_limit", limit.String(),
 		"save_interval", c.SaveInterval.Round(time.Second).String(), "steps_per_save", c.StepsPerSave,
 		"restart_overhead", c.Restart.Round(time.Second).String()}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -45,7 +46,11 @@ func TestFitTimeLimit(t *testing.T) {
 // whose jobs save every 40 minutes after a 5 minute restart.
 func timedOut(fit bool) Input {
 	st := running()
-	st.Cadence = &Cadence{SaveInterval: 40 * time.Minute, StepsPerSave: 100, Restart: 5 * time.Minute}
+	st.Job.Start = t0.Add(-10 * time.Hour)
+	for step := 1100; step <= 1400; step += 100 {
+		at := st.Job.Start.Add(5*time.Minute + time.Duration(step-1000)/100*40*time.Minute)
+		st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: at})
+	}
 	in := input(st)
 	in.Spec.FitTimeLimit, in.Spec.TimeLimit = fit, 24*time.Hour
 	in.Slurm.Job = sacctRow("100", "TIMEOUT", "0:0")
@@ -61,7 +66,7 @@ func TestDecideFitsTimeLimit(t *testing.T) {
 	}{
 		{name: "time_limit: keep", edit: func(in *Input) { in.Spec.FitTimeLimit = false }},
 		{name: "time_limit: fit, 24h: 23h33m", want: 1413 * time.Minute},
-		{name: "fit, no cadence measured yet: keep", edit: func(in *Input) { in.State.Cadence = nil }},
+		{name: "fit, no cadence measured yet: keep", edit: func(in *Input) { in.State.Saves = in.State.Saves[:1] }},
 		{name: "fit, the user's limit unknown: the unfitted job's sacct limit",
 			edit: func(in *Input) { in.Spec.TimeLimit = 0; in.Slurm.Job.TimeLimit = 24 * time.Hour }, want: 1413 * time.Minute},
 		{name: "fit, the user's limit unknown, the last job was fitted: an older job's",

@@ -21,17 +21,6 @@ const (
 	StartWait StartMode = "wait"
 )
 
-// Policy is a run's restart policy.
-type Policy struct {
-	MaxAttempts                int
-	MaxFailuresWithoutProgress int
-	Backoff                    time.Duration
-	MaxBackoff                 time.Duration
-	RetryAfterProgress         time.Duration // cap of the delay after a failure with progress
-	StuckPendingAfter          time.Duration // report a job pending for a stuck reason this long (0: never)
-	StallAfterIntervals        int           // save intervals of silence that make a running job stalled (0: stallFactor)
-}
-
 // RunSpec is what Decide needs of a run's configuration.
 type RunSpec struct {
 	Name    string

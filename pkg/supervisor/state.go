@@ -83,12 +83,6 @@ type RunState struct {
 	// resume from (resume --step); nil: the newest complete step.
 	ResumeOverride *int `json:"resume_override,omitempty"`
 
-	// LastNewStepAt is when the newest complete checkpoint was written (its
-	// files' modification time, else when it was first seen), and
-	// CheckpointGap the time between the last two: the expected interval
-	// of the stall alarm until the run's cadence is measured.
-	LastNewStepAt time.Time     `json:"last_new_step_at,omitzero"`
-	CheckpointGap time.Duration `json:"checkpoint_gap,omitempty"`
 	// StorageLow is set while the checkpoint filesystem has less room than
 	// the next checkpoint needs (storage_low is logged once per episode).
 	StorageLow bool `json:"storage_low,omitempty"`
@@ -104,12 +98,11 @@ type RunState struct {
 	Hold *CheckpointHold `json:"hold,omitempty"`
 
 	// Saves are the newest complete checkpoints as they appeared, with
-	// their files' time (bounded): the save interval is measured on them.
-	Saves []SaveRecord `json:"saves,omitempty"`
+	// their files' time, else when they were first seen (bounded): the
+	// one record of the run's saves, on which its cadence is measured
+	// (cadence.go).
+	Saves []goodput.Checkpoint `json:"saves,omitempty"`
 
-	// Cadence is the run's pace as the last job that saved twice showed
-	// it (cadence.go); nil until then.
-	Cadence *Cadence `json:"cadence,omitempty"`
 	// BadNodes are the nodes the run's next jobs exclude (badnodes.go).
 	BadNodes []BadNode `json:"bad_nodes,omitempty"`
 
@@ -184,8 +177,6 @@ type JobRecord struct {
 	// CancelReason is why the daemon cancelled the job (on_done_cancel,
 	// stall_cancel), so that its end is not taken for the user's scancel.
 	CancelReason string `json:"cancel_reason,omitempty"`
-	// Saves follows the new checkpoints the job wrote (cadence.go).
-	Saves *SaveTrack `json:"saves,omitempty"`
 	// NewestStepAtEnd is the newest complete step when the end was handled.
 	NewestStepAtEnd int `json:"newest_step_at_end,omitempty"`
 
@@ -202,16 +193,6 @@ type JobRecord struct {
 	Steps       *goodput.StepStats `json:"steps,omitempty"`
 	FirstStepAt time.Time          `json:"first_step_at,omitzero"`
 }
-
-// SaveRecord is a complete checkpoint step and when its files were
-// written.
-type SaveRecord struct {
-	Step    int       `json:"step"`
-	ModTime time.Time `json:"mod_time"`
-}
-
-// maxSaves bounds RunState.Saves.
-const maxSaves = 32
 
 // SuspectStep is a checkpoint step not to resume from, as its files were
 // when it was judged.
@@ -264,10 +245,6 @@ func (s RunState) Clone() RunState {
 		h := *s.Hold
 		c.Hold = &h
 	}
-	if s.Cadence != nil {
-		v := *s.Cadence
-		c.Cadence = &v
-	}
 	c.BadNodes = slices.Clone(s.BadNodes)
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {
@@ -299,10 +276,6 @@ func (j JobRecord) clone() JobRecord {
 	if j.Steps != nil {
 		s := *j.Steps
 		j.Steps = &s
-	}
-	if j.Saves != nil {
-		v := *j.Saves
-		j.Saves = &v
 	}
 	return j
 }
