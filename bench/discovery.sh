@@ -72,17 +72,17 @@ row "$g: \`ckpt --ranks 8\` (verifies all 20,000 files)" "find_last_step (Python
 row "$g: \`ckpt --ranks 8\`" "\`ls model_*.pt | sort | tail -1\`: $(ms ls_sort_tail)" "$(ms ckpt)" "$(ratios ckpt ls_sort_tail)"
 
 # In-process: the Python function alone (no interpreter start-up) on this
-# tree, against the Go benchmarks of NewestComplete and ScanNewest on a
-# tree of the same shape (pkg/ckpt/bench_test.go, bench_more_test.go).
+# tree, against the Go benchmark of ScanNewest (want=1: the newest
+# complete step) on a tree of the same shape (pkg/ckpt/bench_more_test.go).
 py_us=$("$py" "$here/find_last_step.py" "$tree" --repeat 20 2>&1 >/dev/null)
-go_bench=$(cd "$root" && go test -run '^$' -bench '^BenchmarkNewestComplete$|^BenchmarkScanNewest$/want=1' -benchtime 30x ./pkg/ckpt/)
+go_bench=$(cd "$root" && go test -run '^$' -bench '^BenchmarkScanNewest$/want=1' -benchtime 30x ./pkg/ckpt/)
 echo "$go_bench" >"$out/gobench.txt"
 go_ns() { awk -v b="$1" '$1 ~ b { print $3 }' <<<"$go_bench"; }
-nc_us=$(( $(go_ns '^BenchmarkNewestComplete-') / 1000 )) sn_us=$(( $(go_ns '^BenchmarkScanNewest/want=1') / 1000 ))
-say "in-process: find_last_step $py_us µs, NewestComplete $nc_us µs, ScanNewest $sn_us µs"
+sn_us=$(( $(go_ns '^BenchmarkScanNewest/want=1') / 1000 ))
+say "in-process: find_last_step $py_us µs, ScanNewest $sn_us µs"
 ms_of() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
-row "1. Discovery in-process (no process start-up): ckpt.NewestComplete / ckpt.ScanNewest, Go benchmarks, 30 iterations" \
-	"find_last_step() in Python: $(ms_of "$py_us") per call (mean of 20)" "$(ms_of "$nc_us") / $(ms_of "$sn_us")" "$(ratio "$nc_us" "$py_us") / $(ratio "$sn_us" "$py_us")"
+row "1. Discovery in-process (no process start-up): ckpt.ScanNewest (want=1), Go benchmark, 30 iterations" \
+	"find_last_step() in Python: $(ms_of "$py_us") per call (mean of 20)" "$(ms_of "$sn_us")" "$(ratio "$sn_us" "$py_us")"
 
 # A torn newest step, as a TIMEOUT mid-save leaves it: the baselines still
 # name it; the daemon falls back to the step before.

@@ -1,7 +1,6 @@
 package ckpt
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,21 +35,9 @@ func reportBytesRead(b *testing.B, dir string, f func(*meteredFS)) {
 	b.ReportMetric(float64(mfs.bytes.Load()), "read-B/op")
 }
 
-func BenchmarkNewestComplete(b *testing.B) {
-	dir := benchTree(b)
-	opt := Options{Ranks: benchRanks}
-	for b.Loop() {
-		s, ok, err := NewestComplete(os.DirFS(dir), opt)
-		if err != nil || !ok || s.Step != benchSteps*benchEvery {
-			b.Fatalf("NewestComplete = %d, %v, %v", s.Step, ok, err)
-		}
-	}
-	reportBytesRead(b, dir, func(m *meteredFS) { _, _, _ = NewestComplete(m, opt) })
-}
-
-// BenchmarkNewestCompleteTornNewest measures the common case after a
+// BenchmarkScanNewestTornNewest measures the common case after a
 // TIMEOUT mid-save: the newest step is torn and the one before is chosen.
-func BenchmarkNewestCompleteTornNewest(b *testing.B) {
+func BenchmarkScanNewestTornNewest(b *testing.B) {
 	dir := benchTree(b)
 	model := filepath.Join(dir, ModelName(benchSteps*benchEvery))
 	if err := os.Truncate(model, 100); err != nil {
@@ -58,9 +45,9 @@ func BenchmarkNewestCompleteTornNewest(b *testing.B) {
 	}
 	opt := Options{Ranks: benchRanks}
 	for b.Loop() {
-		s, ok, err := NewestComplete(os.DirFS(dir), opt)
-		if err != nil || !ok || s.Step != (benchSteps-1)*benchEvery {
-			b.Fatalf("NewestComplete = %d, %v, %v", s.Step, ok, err)
+		r, err := ScanNewest(os.DirFS(dir), opt, 1)
+		if s, ok := r.NewestComplete(); err != nil || !ok || s.Step != (benchSteps-1)*benchEvery {
+			b.Fatalf("ScanNewest = %d, %v, %v", s.Step, ok, err)
 		}
 	}
 }
@@ -75,30 +62,6 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	reportBytesRead(b, dir, func(m *meteredFS) { _, _ = Scan(m, opt) })
-}
-
-// BenchmarkNewestCompleteModelSize verifies a step whose model is a sparse
-// archive of 1 MiB or 1 GiB: time and bytes read must not grow with it.
-func BenchmarkNewestCompleteModelSize(b *testing.B) {
-	for _, size := range []int64{1 << 20, 1 << 30} {
-		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
-			dir := b.TempDir()
-			if err := ckpttest.WriteStep(dir, 100, benchRanks, 1); err != nil {
-				b.Fatal(err)
-			}
-			if err := ckpttest.WriteSparseZip(filepath.Join(dir, ModelName(100)), ckpttest.Stem, size); err != nil {
-				b.Fatal(err)
-			}
-			opt := Options{Ranks: benchRanks}
-			for b.Loop() {
-				s, ok, err := NewestComplete(os.DirFS(dir), opt)
-				if err != nil || !ok || s.Bytes < size {
-					b.Fatalf("NewestComplete = %+v, %v, %v", s, ok, err)
-				}
-			}
-			reportBytesRead(b, dir, func(m *meteredFS) { _, _, _ = NewestComplete(m, opt) })
-		})
-	}
 }
 
 func BenchmarkCheckZip(b *testing.B) {

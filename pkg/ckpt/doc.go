@@ -13,12 +13,10 @@
 //
 // Reading goes through fs.FS so tests can use fstest.MapFS; checking a
 // file reads its tail, central directory and local headers, never its
-// data, so the cost does not grow with checkpoint size. NewestComplete
-// verifies steps newest first and stops at the first complete one. On
-// Linux a directory on disk (os.DirFS, os.Root) is listed with getdents64
-// directly, with no allocation per name: a checkpoint directory holds
-// tens of thousands of files, and listing it is most of what finding the
-// newest step costs.
+// data, so the cost does not grow with checkpoint size. ScanNewest
+// verifies steps newest first and stops at the complete ones it needs. A
+// directory is listed once, with one ReadDir, and only names that are
+// exactly nanochat's are kept.
 //
 // PlanPrune is pure: it turns a Report and a RetentionPolicy into a plan.
 // Deleting is a separate, explicit call, DeleteStep, which removes a

@@ -10,7 +10,7 @@ import (
 type listedFile struct {
 	listed  bool
 	symlink bool  // resolved when the step is checked
-	dirent  int32 // index into listing.dirents, or -1 when the listing made none
+	dirent  int32 // index into listing.dirents
 }
 
 // stepEntries are the directory entries that belong to one step, found
@@ -38,11 +38,8 @@ func (s *stepEntries) shards() int {
 
 // listing is one read of a checkpoint directory.
 type listing struct {
-	steps []*stepEntries // ascending by step
-	// dirents are the entries fs.ReadDirFile returned; nil when the
-	// directory was read with getdents (listDisk), whose files are then
-	// stat'ed through the fs.FS.
-	dirents []fs.DirEntry
+	steps   []*stepEntries // ascending by step
+	dirents []fs.DirEntry  // what ReadDir returned, in its order
 }
 
 // listSteps reads the directory once and groups checkpoint files by step.
@@ -55,17 +52,11 @@ func listSteps(fsys fs.FS, ranks int) (listing, error) {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
 	defer d.Close()
-	g := newStepGrouper(ranks)
-	if ok, err := listDisk(fsys, d, g); ok {
-		if err != nil {
-			return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
-		}
-		return g.listing(nil), nil
-	}
 	entries, err := readDirUnsorted(fsys, d)
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
+	g := newStepGrouper(ranks)
 	for i, e := range entries {
 		if n, ok := ParseName(e.Name()); ok {
 			g.add(n, e.Type(), int32(i))
@@ -87,14 +78,10 @@ func (l listing) inferRanks() int {
 	return ranks
 }
 
-// info returns what the listing knows of a file of the step: the
-// DirEntry's Info when ReadDir made one, else an lstat through fsys, which
-// is what os's DirEntry.Info does.
-func (l listing) info(fsys fs.FS, name string, e listedFile) (fs.FileInfo, error) {
-	if e.dirent >= 0 {
-		return l.dirents[e.dirent].Info()
-	}
-	return fs.Lstat(fsys, name)
+// info returns what the listing knows of a file of the step: its
+// DirEntry's Info, which for a directory on disk is an lstat.
+func (l listing) info(e listedFile) (fs.FileInfo, error) {
+	return l.dirents[e.dirent].Info()
 }
 
 // readDirUnsorted lists the directory without sorting the names, which

@@ -7,8 +7,8 @@ import (
 	"slices"
 )
 
-// ScanNewest verifies steps newest first, as NewestComplete does, until it
-// has found want complete steps (at least one), and reports every step it
+// ScanNewest verifies steps newest first until it has found want complete
+// steps (at least one), and reports every step it
 // verified, ascending: those complete steps and every step newer than the
 // newest of them, torn or still being written. That is what a supervisor
 // needs each time a checkpoint directory changes (the step to resume from,

@@ -106,22 +106,6 @@ func ScanDir(dir string, opt Options) (Report, error) {
 	return r, nil
 }
 
-// NewestComplete returns the newest complete step. It verifies steps
-// newest first and stops at the first complete one: files of older steps
-// are not even opened.
-func NewestComplete(fsys fs.FS, opt Options) (Step, bool, error) {
-	l, c, err := prepare(fsys, opt)
-	if err != nil {
-		return Step{}, false, err
-	}
-	for i := len(l.steps) - 1; i >= 0; i-- {
-		if s := c.verify(l.steps[i]); s.Complete {
-			return s, true, nil
-		}
-	}
-	return Step{}, false, nil
-}
-
 // prepare lists the directory and settles the rank count.
 func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
 	if opt.Ranks < 0 || opt.Ranks > MaxRank {

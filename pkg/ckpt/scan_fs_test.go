@@ -56,19 +56,19 @@ func TestScanMapFS(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("reasons = %v, want %v", got, want)
 	}
-	s, ok, err := NewestComplete(m, Options{})
+	s, ok, err := newestComplete(m, Options{})
 	if err != nil || !ok || s.Step != 100 {
 		t.Errorf("NewestComplete = %d, %v, %v; want 100", s.Step, ok, err)
 	}
 }
 
-// TestNewestCompleteStopsEarly checks that NewestComplete opens only the
-// files of the steps it needs: down to the first complete one.
+// TestNewestCompleteStopsEarly checks that ScanNewest opens only the files
+// of the steps it needs: down to the first complete one.
 func TestNewestCompleteStopsEarly(t *testing.T) {
 	m := mapTree(t, 2, 100, 200, 300, 400, 500)
 	m[OptimName(500, 1)].Data = m[OptimName(500, 1)].Data[:60]
 	mfs := &meteredFS{FS: m}
-	s, ok, err := NewestComplete(mfs, Options{})
+	s, ok, err := newestComplete(mfs, Options{})
 	if err != nil || !ok || s.Step != 400 {
 		t.Fatalf("NewestComplete = %d, %v, %v; want 400", s.Step, ok, err)
 	}
@@ -175,7 +175,7 @@ func TestCheckBytesReadIndependentOfSize(t *testing.T) {
 			t.Fatal(err)
 		}
 		mfs := &meteredFS{FS: os.DirFS(dir)}
-		s, ok, err := NewestComplete(mfs, Options{})
+		s, ok, err := newestComplete(mfs, Options{})
 		if err != nil || !ok || s.Step != 100 || s.Bytes < size {
 			t.Fatalf("NewestComplete = %+v, %v, %v; want step 100 of at least %d bytes", s, ok, err, size)
 		}
@@ -184,4 +184,11 @@ func TestCheckBytesReadIndependentOfSize(t *testing.T) {
 	if read[0] != read[1] || read[1] == 0 || read[1] > 64<<10 {
 		t.Errorf("bytes read for a 1 MiB and a 1 GiB model: %d and %d, want equal and small", read[0], read[1])
 	}
+}
+
+// newestComplete is the newest complete step as ScanNewest finds it.
+func newestComplete(fsys fs.FS, opt Options) (Step, bool, error) {
+	r, err := ScanNewest(fsys, opt, 1)
+	s, ok := r.NewestComplete()
+	return s, ok, err
 }

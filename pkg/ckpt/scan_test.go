@@ -63,7 +63,7 @@ func TestScanFixtures(t *testing.T) {
 		if !ok || got.Step != manifest.NewestCompleteStep {
 			t.Errorf("Report.NewestComplete = %d, %v; want %d", got.Step, ok, manifest.NewestCompleteStep)
 		}
-		s, ok, err := NewestComplete(os.DirFS(fixtureDir), opt)
+		s, ok, err := newestComplete(os.DirFS(fixtureDir), opt)
 		if err != nil || !ok || s.Step != manifest.NewestCompleteStep {
 			t.Errorf("NewestComplete = %d, %v, %v; want %d", s.Step, ok, err, manifest.NewestCompleteStep)
 		}
@@ -198,7 +198,7 @@ func TestScanGenerated(t *testing.T) {
 			if len(r.Steps) != 3 {
 				t.Errorf("Scan found steps %v, want 100, 200, 300", stepNumbers(r.Steps))
 			}
-			newest, ok, err := NewestComplete(os.DirFS(dir), Options{Ranks: tt.ranks})
+			newest, ok, err := newestComplete(os.DirFS(dir), Options{Ranks: tt.ranks})
 			if err != nil || !ok || newest.Step != tt.wantNewest {
 				t.Errorf("NewestComplete = %d, %v, %v; want %d", newest.Step, ok, err, tt.wantNewest)
 			}
@@ -243,8 +243,8 @@ func TestScanMissingDirectory(t *testing.T) {
 	if _, err := ScanDir(dir, Options{}); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("ScanDir(missing) error = %v, want one naming %s", err, dir)
 	}
-	if _, _, err := NewestComplete(os.DirFS(dir), Options{}); err == nil {
-		t.Error("NewestComplete(missing) succeeded, want an error")
+	if _, _, err := newestComplete(os.DirFS(dir), Options{}); err == nil {
+		t.Error("ScanNewest(missing) succeeded, want an error")
 	}
 }
 

@@ -109,7 +109,7 @@ func (c *checker) stat(v *verdict, n Name, e listedFile) (File, bool) {
 	if e.symlink {
 		info, err = fs.Stat(c.fsys, name)
 	} else {
-		info, err = c.listing.info(c.fsys, name, e)
+		info, err = c.listing.info(e)
 	}
 	if err != nil {
 		v.problem("cannot stat %s: %v", name, err)

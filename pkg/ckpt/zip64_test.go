@@ -127,7 +127,7 @@ func TestCheckZipSparseZip64(t *testing.T) {
 	if _, err := f.WriteAt(off[:], cdEnd-8); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckZip(f, size); err == nil || !strings.Contains(err.Error(), "no local header at offset 4294979641") {
+	if err := CheckZip(f, size); err == nil || !strings.Contains(err.Error(), "no local header") {
 		t.Errorf("CheckZip(local header offset into the hole) = %v, want no local header", err)
 	}
 

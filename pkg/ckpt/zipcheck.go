@@ -1,6 +1,7 @@
 package ckpt
 
 import (
+	"archive/zip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,7 +10,7 @@ import (
 
 // ZipError says why a file is not a structurally complete zip archive.
 // Reason is a short human phrase ("truncated: no end-of-central-directory
-// record"); Err is the read error behind it, if there was one.
+// record"); Err is the error behind it, if there was one.
 type ZipError struct {
 	Reason string
 	Err    error
@@ -28,47 +29,38 @@ func zipErrorf(format string, args ...any) error {
 	return &ZipError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Zip record layouts (APPNOTE.TXT 4.3).
+// The end records (APPNOTE.TXT 4.3.14–4.3.16), which archive/zip reads but
+// does not expose.
 const (
-	eocdLen         = 22
-	eocdSig         = 0x06054b50
-	zip64LocatorLen = 20
-	zip64LocatorSig = 0x07064b50
-	zip64EOCDLen    = 56
-	zip64EOCDSig    = 0x06064b50
-	cdHeaderLen     = 46
-	cdHeaderSig     = 0x02014b50
-	localHeaderLen  = 30
-	localHeaderSig  = 0x04034b50
-	maxCommentLen   = 65535
-	uint16max       = 0xffff
-	uint32max       = 0xffffffff
+	eocdLen           = 22
+	eocdSig           = 0x06054b50
+	zip64LocatorLen   = 20
+	zip64LocatorSig   = 0x07064b50
+	zip64EOCDLen      = 56
+	zip64EOCDSig      = 0x06064b50
+	localHeaderLen    = 30
+	maxCommentLen     = 65535
+	uint16max         = 0xffff
+	uint32max         = 0xffffffff
+	dataDescriptorMin = 12 // CRC and two 32-bit sizes, after an entry with flag bit 3
 )
 
-// Limits that keep a garbage file from making the check expensive.
+// Reads: firstTailLen of the end of the file first (torch.save writes no
+// comment, so the end records and usually the central directory are in
+// it), the whole file when it is at most wholeFileLen, which costs less
+// than one read per local header.
 const (
-	// firstTailLen is read first: torch.save writes no archive comment, so
-	// the end records and usually the whole central directory are in it.
 	firstTailLen = 4096
-	// wholeFileLen: a file this small is read in one go, which costs less
-	// than one small read per local header.
 	wholeFileLen = 128 << 10
-	// maxCentralDirectory bounds what is read of a central directory; a
-	// torch checkpoint has about 100 bytes of it per tensor.
-	maxCentralDirectory = 64 << 20
-	// maxLocalHeaderChecks bounds the 30-byte reads of local headers; past
-	// it only the entry that ends last is read, the rest are checked
-	// against the central directory alone.
-	maxLocalHeaderChecks = 4096
 )
 
 // CheckZip reports whether the size bytes of r are a structurally complete
-// zip archive: an end-of-central-directory record (ZIP64 included) whose
-// central directory lies inside the file and ends where the end records
-// begin, an entry count that matches, and every entry's local header and
-// data inside the file. A file cut short anywhere loses its end records or
-// moves them away from where its central directory says they are, so it is
-// rejected.
+// zip archive. archive/zip reads the central directory; CheckZip adds what
+// archive/zip leaves out and a file cut short anywhere cannot keep: an
+// end-of-central-directory record (ZIP64 included) that ends the file, a
+// central directory that ends where the end records begin (offsets are
+// absolute: torch.save never prepends data), and every entry's local header
+// and data inside the file, before the central directory.
 //
 // CheckZip reads the tail of the file, the central directory and 30 bytes
 // per entry; it never reads entry data, so its cost does not grow with the
@@ -80,42 +72,55 @@ func CheckZip(r io.ReaderAt, size int64) error {
 	if size < eocdLen {
 		return zipErrorf("truncated: %d bytes is too short for a zip archive", size)
 	}
-	z := &zipReader{r: r, size: size}
-	dir, err := z.findDirectory()
+	t := &cachedTail{ReaderAt: r}
+	cdOffset, entries, err := t.endRecords(size)
 	if err != nil {
 		return err
 	}
-	return z.checkCentralDirectory(dir)
+	zr, err := zip.NewReader(t, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return &ZipError{Reason: fmt.Sprintf("central directory is not %d well-formed entries", entries), Err: err}
+	}
+	for _, f := range zr.File {
+		if err := checkEntry(f, cdOffset, uint64(size)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// zipReader serves reads from a cached tail of the file when it can.
-type zipReader struct {
-	r       io.ReaderAt
-	size    int64
-	tail    []byte
-	tailOff int64
+// cachedTail serves reads inside the end of the file it has read, so that
+// archive/zip's own look at the end records and central directory costs no
+// further I/O.
+type cachedTail struct {
+	io.ReaderAt
+	buf []byte
+	off int64
 }
 
-// readTail caches the last n bytes of the file.
-func (z *zipReader) readTail(n int64) error {
-	n = min(n, z.size)
+func (c *cachedTail) ReadAt(p []byte, off int64) (int, error) {
+	if off >= c.off && off+int64(len(p)) <= c.off+int64(len(c.buf)) {
+		return copy(p, c.buf[off-c.off:]), nil
+	}
+	return c.ReaderAt.ReadAt(p, off)
+}
+
+// read caches the last n bytes of a file of the given size.
+func (c *cachedTail) read(n, size int64) error {
+	n = min(n, size)
 	buf := make([]byte, n)
-	if err := readFull(z.r, buf, z.size-n); err != nil {
+	if err := readFull(c.ReaderAt, buf, size-n); err != nil {
 		return &ZipError{Reason: "cannot read end of file", Err: err}
 	}
-	z.tail, z.tailOff = buf, z.size-n
+	c.buf, c.off = buf, size-n
 	return nil
 }
 
 // bytesAt returns n bytes at off, which the caller has checked lie inside
 // the file.
-func (z *zipReader) bytesAt(off int64, n int, what string) ([]byte, error) {
-	if off >= z.tailOff && off+int64(n) <= z.tailOff+int64(len(z.tail)) {
-		start := off - z.tailOff
-		return z.tail[start : start+int64(n)], nil
-	}
+func (c *cachedTail) bytesAt(off int64, n int, what string) ([]byte, error) {
 	buf := make([]byte, n)
-	if err := readFull(z.r, buf, off); err != nil {
+	if err := readFull(c, buf, off); err != nil {
 		return nil, &ZipError{Reason: "cannot read " + what, Err: err}
 	}
 	return buf, nil
@@ -136,7 +141,8 @@ func readFull(r io.ReaderAt, buf []byte, off int64) error {
 
 // lastEOCD returns the position in b of the last end-of-central-directory
 // signature whose comment ends exactly at the end of b, or -1. Requiring
-// the exact fit means a file cut inside its comment has no record.
+// the exact fit means a file cut inside its comment, or with anything
+// after its end record, has no record.
 func lastEOCD(b []byte) int {
 	for i := len(b) - eocdLen; i >= 0; i-- {
 		if b[i] != 'P' || binary.LittleEndian.Uint32(b[i:]) != eocdSig {
@@ -149,95 +155,119 @@ func lastEOCD(b []byte) int {
 	return -1
 }
 
-// directory is where the end records say the central directory is.
-type directory struct {
-	entries uint64
-	offset  uint64
-	size    uint64
-	end     int64 // position of the first end record: the directory must end here
-}
-
-// findDirectory locates and decodes the end-of-central-directory record
-// and, when present, the ZIP64 locator and record.
-func (z *zipReader) findDirectory() (directory, error) {
+// endRecords finds the end-of-central-directory record and, when present,
+// the ZIP64 locator and record, checks that the central directory they
+// describe ends where they begin, and returns where it starts and how many
+// entries it announces.
+func (c *cachedTail) endRecords(size int64) (cdOffset, entries uint64, err error) {
 	first := int64(firstTailLen)
-	if z.size <= wholeFileLen {
-		first = z.size
+	if size <= wholeFileLen {
+		first = size
 	}
-	if err := z.readTail(first); err != nil {
-		return directory{}, err
+	if err := c.read(first, size); err != nil {
+		return 0, 0, err
 	}
-	pos := lastEOCD(z.tail)
-	if pos < 0 && z.size > int64(len(z.tail)) {
-		if err := z.readTail(maxCommentLen + eocdLen); err != nil {
-			return directory{}, err
+	pos := lastEOCD(c.buf)
+	if pos < 0 && size > int64(len(c.buf)) {
+		if err := c.read(maxCommentLen+eocdLen, size); err != nil {
+			return 0, 0, err
 		}
-		pos = lastEOCD(z.tail)
+		pos = lastEOCD(c.buf)
 	}
 	if pos < 0 {
-		return directory{}, zipErrorf("truncated: no end-of-central-directory record")
+		return 0, 0, zipErrorf("truncated: no end-of-central-directory record")
 	}
-	eocdPos := z.tailOff + int64(pos)
-	b := z.tail[pos : pos+eocdLen]
 	le := binary.LittleEndian
-	disk, cdDisk := le.Uint16(b[4:]), le.Uint16(b[6:])
-	entriesDisk, entries := le.Uint16(b[8:]), le.Uint16(b[10:])
-	cdSize, cdOffset := le.Uint32(b[12:]), le.Uint32(b[16:])
-	if entriesDisk != entries || disk != cdDisk {
-		return directory{}, zipErrorf("multi-disk archive (disk %d, directory on disk %d)", disk, cdDisk)
+	b := c.buf[pos : pos+eocdLen]
+	end := c.off + int64(pos)
+	if le.Uint16(b[8:]) != le.Uint16(b[10:]) || le.Uint16(b[4:]) != le.Uint16(b[6:]) {
+		return 0, 0, zipErrorf("multi-disk archive (disk %d, directory on disk %d)", le.Uint16(b[4:]), le.Uint16(b[6:]))
 	}
-	dir := directory{entries: uint64(entries), offset: uint64(cdOffset), size: uint64(cdSize), end: eocdPos}
-	if eocdPos >= zip64LocatorLen {
-		loc, err := z.bytesAt(eocdPos-zip64LocatorLen, zip64LocatorLen, "zip64 locator")
+	cdSize := uint64(le.Uint32(b[12:]))
+	entries, cdOffset = uint64(le.Uint16(b[10:])), uint64(le.Uint32(b[16:]))
+	var loc []byte
+	if end >= zip64LocatorLen {
+		if loc, err = c.bytesAt(end-zip64LocatorLen, zip64LocatorLen, "zip64 locator"); err != nil {
+			return 0, 0, err
+		}
+	}
+	switch {
+	case loc != nil && le.Uint32(loc) == zip64LocatorSig:
+		rec, err := c.zip64Record(end-zip64LocatorLen, loc)
 		if err != nil {
-			return directory{}, err
+			return 0, 0, err
 		}
-		if le.Uint32(loc) == zip64LocatorSig {
-			return z.readZip64(dir, eocdPos-zip64LocatorLen, loc)
+		if !agrees(entries, le.Uint64(rec[32:]), uint16max) || !agrees(cdSize, le.Uint64(rec[40:]), uint32max) ||
+			!agrees(cdOffset, le.Uint64(rec[48:]), uint32max) {
+			return 0, 0, zipErrorf("end-of-central-directory and zip64 records disagree")
 		}
+		entries, cdSize, cdOffset, end = le.Uint64(rec[32:]), le.Uint64(rec[40:]), le.Uint64(rec[48:]), int64(le.Uint64(loc[8:]))
+	case cdSize == uint32max || cdOffset == uint32max:
+		return 0, 0, zipErrorf("truncated: zip64 end-of-central-directory locator missing")
 	}
-	if cdSize == uint32max || cdOffset == uint32max {
-		return directory{}, zipErrorf("truncated: zip64 end-of-central-directory locator missing")
+	if cdOffset > uint64(size) || cdSize > uint64(size) {
+		return 0, 0, zipErrorf("central directory outside file")
 	}
-	return dir, nil
+	if cdOffset+cdSize != uint64(end) {
+		return 0, 0, zipErrorf("central directory ends at offset %d, end record is at %d", cdOffset+cdSize, end)
+	}
+	return cdOffset, entries, nil
 }
 
-// readZip64 decodes the ZIP64 end-of-central-directory record the locator
-// at locPos points to. The 32-bit fields of the plain record must either be
-// saturated or agree with it.
-func (z *zipReader) readZip64(plain directory, locPos int64, loc []byte) (directory, error) {
+// zip64Record reads the ZIP64 end-of-central-directory record the locator
+// at locPos points to, and checks that it ends at the locator and describes
+// a single disk, as archive/zip also requires of the locator.
+func (c *cachedTail) zip64Record(locPos int64, loc []byte) ([]byte, error) {
 	le := binary.LittleEndian
-	// One disk, as archive/zip also requires of a zip64 locator.
 	if le.Uint32(loc[4:]) != 0 || le.Uint32(loc[16:]) != 1 {
-		return directory{}, zipErrorf("multi-disk zip64 archive")
+		return nil, zipErrorf("multi-disk zip64 archive")
 	}
 	recOff := le.Uint64(loc[8:])
 	if recOff > uint64(locPos) || uint64(locPos)-recOff < zip64EOCDLen {
-		return directory{}, zipErrorf("zip64 end-of-central-directory record outside file")
+		return nil, zipErrorf("zip64 end-of-central-directory record outside file")
 	}
-	rec, err := z.bytesAt(int64(recOff), zip64EOCDLen, "zip64 end-of-central-directory record")
+	rec, err := c.bytesAt(int64(recOff), zip64EOCDLen, "zip64 end-of-central-directory record")
 	if err != nil {
-		return directory{}, err
+		return nil, err
 	}
-	if le.Uint32(rec) != zip64EOCDSig {
-		return directory{}, zipErrorf("no zip64 end-of-central-directory record at offset %d", recOff)
+	switch {
+	case le.Uint32(rec) != zip64EOCDSig:
+		return nil, zipErrorf("no zip64 end-of-central-directory record at offset %d", recOff)
+	case recOff+12+le.Uint64(rec[4:]) != uint64(locPos):
+		return nil, zipErrorf("zip64 end-of-central-directory record does not end at its locator")
+	case le.Uint32(rec[16:]) != 0 || le.Uint32(rec[20:]) != 0 || le.Uint64(rec[24:]) != le.Uint64(rec[32:]):
+		return nil, zipErrorf("multi-disk zip64 archive")
 	}
-	if recSize := le.Uint64(rec[4:]); recSize > uint64(locPos) || recOff+12+recSize != uint64(locPos) {
-		return directory{}, zipErrorf("zip64 end-of-central-directory record does not end at its locator")
-	}
-	if le.Uint32(rec[16:]) != 0 || le.Uint32(rec[20:]) != 0 || le.Uint64(rec[24:]) != le.Uint64(rec[32:]) {
-		return directory{}, zipErrorf("multi-disk zip64 archive")
-	}
-	dir := directory{entries: le.Uint64(rec[32:]), size: le.Uint64(rec[40:]), offset: le.Uint64(rec[48:]), end: int64(recOff)}
-	if !agrees(plain.entries, dir.entries, uint16max) || !agrees(plain.size, dir.size, uint32max) ||
-		!agrees(plain.offset, dir.offset, uint32max) {
-		return directory{}, zipErrorf("end-of-central-directory and zip64 records disagree")
-	}
-	return dir, nil
+	return rec, nil
 }
 
-// agrees reports whether a 32- or 16-bit field is either the ZIP64 marker
+// agrees reports whether a 16- or 32-bit field is either the ZIP64 marker
 // or equal to the 64-bit value.
 func agrees(plain, wide, marker uint64) bool {
 	return plain == marker || plain == wide
+}
+
+// checkEntry checks that f has a local header where the central directory
+// says, and that its data, and the data descriptor after it when flag bit
+// 3 is set (torch.save sets it), end inside the file before the central
+// directory at cdOffset.
+func checkEntry(f *zip.File, cdOffset, size uint64) error {
+	off, err := f.DataOffset()
+	if err != nil {
+		return &ZipError{Reason: fmt.Sprintf("entry %q: no local header", f.Name), Err: err}
+	}
+	if uint64(off) > size || f.CompressedSize64 > size {
+		return zipErrorf("entry %q extends past end of file", f.Name)
+	}
+	end := uint64(off) + f.CompressedSize64
+	if f.Flags&0x8 != 0 {
+		end += dataDescriptorMin
+	}
+	switch {
+	case end > size:
+		return zipErrorf("entry %q extends past end of file", f.Name)
+	case end > cdOffset:
+		return zipErrorf("entry %q overlaps the central directory", f.Name)
+	}
+	return nil
 }

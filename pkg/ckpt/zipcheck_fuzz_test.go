@@ -21,10 +21,7 @@ func FuzzCheckZip(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := checkBytes(data)
-		// archive/zip takes the last end record whose comment fits rather
-		// than one that fits exactly, so the two only agree when there is
-		// a single end-record signature.
-		if err == nil && bytes.Count(data, []byte("PK\x05\x06")) == 1 {
+		if err == nil {
 			if _, zerr := zip.NewReader(bytes.NewReader(data), int64(len(data))); zerr != nil {
 				t.Fatalf("CheckZip accepted what archive/zip rejects: %v", zerr)
 			}

@@ -98,16 +98,16 @@ func TestCheckZip(t *testing.T) {
 		{"one byte appended", append(bytes.Clone(valid), 0), "truncated: no end-of-central-directory record"},
 		{"entry count too high", patched(valid, eocd+8, uint16(4)), "multi-disk"},
 		{"entry count too low on both fields",
-			patched(patched(valid, eocd+8, uint16(2)), eocd+10, uint16(2)), "central directory holds 3 entries, end record says 2"},
-		{"entry count impossibly high", patched(patched(valid, eocd+8, uint16(500)), eocd+10, uint16(500)), "500 entries cannot fit"},
+			patched(patched(valid, eocd+8, uint16(2)), eocd+10, uint16(2)), "central directory is not 2 well-formed entries"},
+		{"entry count impossibly high", patched(patched(valid, eocd+8, uint16(500)), eocd+10, uint16(500)), "central directory is not 500 well-formed entries"},
 		// Offsets are absolute: torch.save never prepends data.
 		{"data prepended", append([]byte("#!/bin/sh\n"), valid...), "central directory ends at offset"},
 		{"central directory offset past the end", patched(valid, eocd+16, uint32(len(valid)+10)), "central directory outside file"},
 		{"central directory size too large", patched(valid, eocd+12, uint32(cdSize+1)), "central directory ends at offset"},
-		{"local header offset into data", patched(valid, cdOff+42, uint32(10)), "no local header at offset 10"},
+		{"local header offset into data", patched(valid, cdOff+42, uint32(10)), `entry "archive/data.pkl": no local header`},
 		{"entry data past the end", patched(valid, cdOff+20, uint32(1<<30)), `entry "archive/data.pkl" extends past end of file`},
 		{"entry data over the central directory", patched(valid, cdOff+20, uint32(cdOff)), "overlaps the central directory"},
-		{"bad central directory signature", patched(valid, cdOff, uint32(0x02014b51)), "bad signature"},
+		{"bad central directory signature", patched(valid, cdOff, uint32(0x02014b51)), "central directory is not 3 well-formed entries"},
 		{"zip64 markers without a locator", patched(valid, eocd+16, uint32(0xffffffff)), "zip64 end-of-central-directory locator missing"},
 	}
 	for _, tt := range tests {

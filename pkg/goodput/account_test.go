@@ -44,7 +44,7 @@ func progressLog(from, to int, dt string) string {
 
 func stats(t *testing.T, log string) StepStats {
 	t.Helper()
-	s, err := StepTime(strings.NewReader(log))
+	s, err := stepTime(strings.NewReader(log))
 	if err != nil {
 		t.Fatal(err)
 	}

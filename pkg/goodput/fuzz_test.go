@@ -12,7 +12,7 @@ func FuzzStepMeter(f *testing.F) {
 	f.Add([]byte("\x1b[32mstep\x1b[0m 00001/00002 | dt: 9999999999ms\r\n"), 3)
 	f.Add([]byte("step 1/\nstep /2\nstep 1/2 | dt: -1ms\nstep 1/2 | dt: .ms\n"), 0)
 	f.Fuzz(func(t *testing.T, log []byte, cut int) {
-		whole, _ := StepTime(bytes.NewReader(log))
+		whole, _ := stepTime(bytes.NewReader(log))
 		if whole.Lines == 0 && (whole.FirstStep != -1 || whole.LastStep != -1 || whole.StepTime != 0) {
 			t.Fatalf("no lines but %+v", whole)
 		}

@@ -2,7 +2,6 @@ package goodput
 
 import (
 	"bytes"
-	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -83,13 +82,6 @@ func (m *StepMeter) Stats() StepStats {
 		s.StepTime = sorted[len(sorted)/2]
 	}
 	return s
-}
-
-// StepTime measures the steps of a whole log read from r.
-func StepTime(r io.Reader) (StepStats, error) {
-	var m StepMeter
-	_, err := io.Copy(&m, r)
-	return m.Stats(), err
 }
 
 var (

@@ -2,10 +2,18 @@ package goodput
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 )
+
+// stepTime measures the steps of a whole log read from r.
+func stepTime(r io.Reader) (StepStats, error) {
+	var m StepMeter
+	_, err := io.Copy(&m, r)
+	return m.Stats(), err
+}
 
 func TestStepTime(t *testing.T) {
 	tests := []struct {
@@ -47,7 +55,7 @@ func TestStepTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := StepTime(strings.NewReader(tt.log))
+			got, err := stepTime(strings.NewReader(tt.log))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +91,7 @@ func TestStepMeterRecent(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "step %05d/01000 | dt: %s\n", i, dt)
 	}
-	got, _ := StepTime(strings.NewReader(b.String()))
+	got, _ := stepTime(strings.NewReader(b.String()))
 	if got.StepTime != 500*time.Millisecond || got.Lines != 1000 || got.LastStep != 999 {
 		t.Errorf("got %+v, want step time 500ms over 1000 lines", got)
 	}

@@ -8,7 +8,7 @@
 //     that always bound what Slurm is asked for: sacct always gets
 //     --parsable2 --noheader -X and either -j or an explicit -S/-E window,
 //     because a bare sacct silently starts its window at local midnight;
-//   - parsers (ParseSacct, ParseSqueue, ParseSbatch, ParseState,
+//   - parsers (ParseSacct, ParseSqueue, ParseSbatchJob, ParseState,
 //     ParseExitCode, ParseTime, ParseDuration) that are golden-tested on
 //     output captured from a real Slurm 22.05 and fuzzed. sacct and squeue
 //     are asked to separate fields with Delimiter, not '|', because job

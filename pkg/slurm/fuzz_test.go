@@ -2,9 +2,11 @@ package slurm
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,18 +36,36 @@ func formatTestTime(t time.Time) string {
 	return t.Format(TimeLayout)
 }
 
+// formatTestDuration prints d as sacct prints Elapsed: "HH:MM:SS", or
+// "D-HH:MM:SS" from one day on. Negative durations print as "INVALID",
+// as Slurm does; fractions of a second are dropped.
+func formatTestDuration(d time.Duration) string {
+	if d < 0 {
+		return "INVALID"
+	}
+	total := int64(d / time.Second)
+	sec, total := total%60, total/60
+	min, total := total%60, total/60
+	hours, days := total%24, total/24
+	clock := fmt.Sprintf("%02d:%02d:%02d", hours, min, sec)
+	if days > 0 {
+		return strconv.FormatInt(days, 10) + "-" + clock
+	}
+	return clock
+}
+
 // formatSacctRow prints j as sacct --parsable2 --format=SacctFormat would.
 func formatSacctRow(j Job) string {
 	return strings.Join([]string{j.ID, j.RawID, j.Name, j.State.Raw, j.ExitCode.String(),
 		formatTestTime(j.Submit), formatTestTime(j.Start), formatTestTime(j.End),
-		FormatDuration(j.Elapsed), FormatDuration(j.TimeLimit), j.WorkDir, j.Reason, j.Comment,
+		formatTestDuration(j.Elapsed), formatTestDuration(j.TimeLimit), j.WorkDir, j.Reason, j.Comment,
 		j.AllocTRES, j.NodeList}, Delimiter)
 }
 
 func formatSqueueRow(q QueueEntry) string {
 	return strings.Join([]string{q.ID, q.Name, q.State.Raw, q.Reason,
-		formatTestTime(q.Submit), formatTestTime(q.Start), FormatDuration(q.TimeLimit),
-		FormatDuration(q.TimeUsed), q.WorkDir, q.Comment}, Delimiter)
+		formatTestTime(q.Submit), formatTestTime(q.Start), formatTestDuration(q.TimeLimit),
+		formatTestDuration(q.TimeUsed), q.WorkDir, q.Comment}, Delimiter)
 }
 
 // checkOnlySkippedRows fails unless err is nil or a *SkippedRowsError:
@@ -129,7 +149,7 @@ func FuzzParseSbatch(f *testing.F) {
 	f.Add([]byte("Submitted batch job 40\n"))
 	f.Add([]byte("41;lab;x\n"))
 	f.Fuzz(func(t *testing.T, out []byte) {
-		id, err := ParseSbatch(out)
+		id, err := parseSbatchID(out)
 		if err != nil {
 			if id != "" {
 				t.Fatalf("got id %q together with error %v", id, err)
@@ -140,8 +160,8 @@ func FuzzParseSbatch(f *testing.F) {
 			t.Fatalf("accepted id %q", id)
 		}
 		for _, again := range []string{id, id + "\n", id + ";lab\n"} {
-			if got, err := ParseSbatch([]byte(again)); err != nil || got != id {
-				t.Fatalf("ParseSbatch(%q) = %q, %v; want %q", again, got, err, id)
+			if got, err := parseSbatchID([]byte(again)); err != nil || got != id {
+				t.Fatalf("parseSbatchID(%q) = %q, %v; want %q", again, got, err, id)
 			}
 		}
 	})
@@ -179,8 +199,8 @@ func FuzzParseDuration(f *testing.F) {
 		if d < 0 || d%time.Second != 0 {
 			t.Fatalf("ParseDuration(%q) = %v", s, d)
 		}
-		if again, err := ParseDuration(FormatDuration(d)); err != nil || again != d {
-			t.Fatalf("ParseDuration(FormatDuration(%v)) = %v, %v", d, again, err)
+		if again, err := ParseDuration(formatTestDuration(d)); err != nil || again != d {
+			t.Fatalf("ParseDuration(formatTestDuration(%v)) = %v, %v", d, again, err)
 		}
 	})
 }

@@ -174,7 +174,7 @@ func checkQueueAndSubmitCaptures(t *testing.T, dir, delimiter string) (found int
 			_, err := SqueueParser{Format: format, Delimiter: delimiter, Location: time.UTC}.Parse(out)
 			return err
 		},
-		".sbatch": func(out []byte) error { _, err := ParseSbatch(out); return err },
+		".sbatch": func(out []byte) error { _, err := parseSbatchID(out); return err },
 	}
 	for ext, parse := range parsers {
 		captures, err := filepath.Glob(filepath.Join(dir, "*"+ext))

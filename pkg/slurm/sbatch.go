@@ -36,13 +36,6 @@ func SbatchArgs(req SubmitRequest) []string {
 // maxJobIDDigits is more than any Slurm job id (a uint32) has.
 const maxJobIDDigits = 10
 
-// ParseSbatch reads what sbatch --parsable prints on success and returns
-// the job id alone; see ParseSbatchJob.
-func ParseSbatch(out []byte) (jobID string, err error) {
-	job, err := ParseSbatchJob(out)
-	return job.ID, err
-}
-
 // ParseSbatchJob reads what sbatch --parsable prints on success: "123\n",
 // or "123;cluster\n" when the job went to a cluster named with -M (on the
 // command line or in an #SBATCH line). Anything else is an error that

@@ -14,7 +14,7 @@ func TestParseSbatchCaptures(t *testing.T) {
 		{"sbatch_array.txt", "12"},
 	}
 	for _, tt := range tests {
-		got, err := ParseSbatch(readTestdata(t, tt.file))
+		got, err := parseSbatchID(readTestdata(t, tt.file))
 		if err != nil || got != tt.want {
 			t.Errorf("%s: got %q, %v; want %q", tt.file, got, err, tt.want)
 		}
@@ -34,17 +34,17 @@ func TestParseSbatchRejects(t *testing.T) {
 		{"sbatch: error: Batch job submission failed\n", `"sbatch: error: Batch job submission failed"`},
 	}
 	for _, tt := range tests {
-		got, err := ParseSbatch([]byte(tt.out))
+		got, err := parseSbatchID([]byte(tt.out))
 		var pe *ParseError
 		if !errors.As(err, &pe) {
-			t.Errorf("ParseSbatch(%q): got %q, %v; want a *ParseError", tt.out, got, err)
+			t.Errorf("parseSbatchID(%q): got %q, %v; want a *ParseError", tt.out, got, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tt.wantQuote) || !strings.HasPrefix(err.Error(), "sbatch output") {
-			t.Errorf("ParseSbatch(%q): error %q does not quote %s", tt.out, err, tt.wantQuote)
+			t.Errorf("parseSbatchID(%q): error %q does not quote %s", tt.out, err, tt.wantQuote)
 		}
 		if !SubmitMayHaveCreatedJob(err) {
-			t.Errorf("ParseSbatch(%q): SubmitMayHaveCreatedJob = false, want true after sbatch exited 0", tt.out)
+			t.Errorf("parseSbatchID(%q): SubmitMayHaveCreatedJob = false, want true after sbatch exited 0", tt.out)
 		}
 	}
 }
@@ -63,4 +63,10 @@ func TestSbatchArgs(t *testing.T) {
 			t.Errorf("SbatchArgs(%+v): got %q, want %q", tt.req, got, tt.want)
 		}
 	}
+}
+
+// parseSbatchID is ParseSbatchJob's job id alone.
+func parseSbatchID(out []byte) (string, error) {
+	job, err := ParseSbatchJob(out)
+	return job.ID, err
 }

@@ -2,7 +2,6 @@ package slurm
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -95,22 +94,4 @@ func parseClock(s string) (time.Duration, error) {
 		seconds += int64(n) * units[i]
 	}
 	return time.Duration(seconds) * time.Second, nil
-}
-
-// FormatDuration prints d as sacct prints Elapsed: "HH:MM:SS", or
-// "D-HH:MM:SS" from one day on. Negative durations print as "INVALID",
-// as Slurm does; fractions of a second are dropped.
-func FormatDuration(d time.Duration) string {
-	if d < 0 {
-		return "INVALID"
-	}
-	total := int64(d / time.Second)
-	sec, total := total%60, total/60
-	min, total := total%60, total/60
-	hours, days := total%24, total/24
-	clock := fmt.Sprintf("%02d:%02d:%02d", hours, min, sec)
-	if days > 0 {
-		return strconv.FormatInt(days, 10) + "-" + clock
-	}
-	return clock
 }

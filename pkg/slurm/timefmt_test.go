@@ -42,7 +42,7 @@ func TestParseDurationRejects(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
+func TestFormatTestDuration(t *testing.T) {
 	tests := []struct {
 		in   time.Duration
 		want string
@@ -53,8 +53,8 @@ func TestFormatDuration(t *testing.T) {
 		{-time.Second, "INVALID"},
 	}
 	for _, tt := range tests {
-		if got := FormatDuration(tt.in); got != tt.want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := formatTestDuration(tt.in); got != tt.want {
+			t.Errorf("formatTestDuration(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

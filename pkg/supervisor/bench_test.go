@@ -163,8 +163,8 @@ func BenchmarkScanView2000(b *testing.B) {
 	}
 	now := time.Now().Add(time.Hour) // every file settled
 	for b.Loop() {
-		// ckpt's fast listing (os.DirFS), without what scanDir keeps for
-		// the next recheck.
+		// ckpt.ScanNewest alone (os.DirFS), without what scanDir keeps
+		// for the next recheck.
 		rep, err := ckpt.ScanNewest(os.DirFS(dir), ckpt.Options{Ranks: 8, Now: now, SettleTime: settleTime}, 2)
 		v := viewOf(rep, now, settleTime)
 		if err != nil || v.Newest != 200000 || len(v.Complete) != 2000 {

@@ -137,12 +137,12 @@ func FuzzLogPath(f *testing.F) {
 	f.Add("%x-%8j_%A_%a.%u%%%", "123_4", "d20")
 	f.Add(`a\%j\\`, "1", "")
 	f.Fuzz(func(t *testing.T, pattern, jobID, jobName string) {
-		got := LogPath(pattern, "/w", jobID, jobName)
+		got := logPath(pattern, "/w", jobID, jobName)
 		if utf8.ValidString(pattern) && utf8.ValidString(jobID) && utf8.ValidString(jobName) && !utf8.ValidString(got) {
-			t.Errorf("LogPath(%q) = %q: invalid UTF-8 from valid input", pattern, got)
+			t.Errorf("logPath(%q) = %q: invalid UTF-8 from valid input", pattern, got)
 		}
 		if !strings.HasPrefix(got, "/") {
-			t.Errorf("LogPath(%q) = %q, want an absolute path under /w", pattern, got)
+			t.Errorf("logPath(%q) = %q, want an absolute path under /w", pattern, got)
 		}
 	})
 }

@@ -55,11 +55,6 @@ const (
 	MaxMalformed     = 50
 )
 
-// Metrics returns the latest evaluation of each metric in the log.
-func (s LogSummary) Metrics() Metrics {
-	return Metrics{ValBPB: Latest(s.ValBPB), Core: Latest(s.Core)}
-}
-
 // ParseLog reads a whole nanochat training log (the Slurm --output file).
 //
 // Lines end at '\n' or '\r'; ANSI escape sequences are removed first; lines

@@ -22,13 +22,6 @@ type LogPathVars struct {
 	User    string // %u; left as written when empty
 }
 
-// LogPath returns the file Slurm writes a batch job's output to, given the
-// --output pattern and the job's working directory: ExpandLogPath without
-// a user name, so a "%u" in the pattern is left as written.
-func LogPath(pattern, workdir, jobID, jobName string) string {
-	return ExpandLogPath(pattern, workdir, LogPathVars{JobID: jobID, JobName: jobName})
-}
-
 // ExpandLogPath expands a Slurm filename pattern as slurmstepd does for a
 // batch step: %% is "%", %j the job id, %x the job name, %u the user, %A the
 // array job id (the job id outside arrays), %a the array task id (Slurm's

@@ -28,8 +28,8 @@ func TestLogPath(t *testing.T) {
 		{`no\%j\\expansion`, "/w", "5", "x", `/w/no%j\expansion`},
 	}
 	for _, tt := range tests {
-		if got := LogPath(tt.pattern, tt.workdir, tt.jobID, tt.jobName); got != tt.want {
-			t.Errorf("LogPath(%q, %q, %q, %q) = %q, want %q", tt.pattern, tt.workdir, tt.jobID, tt.jobName, got, tt.want)
+		if got := logPath(tt.pattern, tt.workdir, tt.jobID, tt.jobName); got != tt.want {
+			t.Errorf("logPath(%q, %q, %q, %q) = %q, want %q", tt.pattern, tt.workdir, tt.jobID, tt.jobName, got, tt.want)
 		}
 	}
 }
@@ -39,4 +39,10 @@ func TestExpandLogPathUser(t *testing.T) {
 	if want := "/w/alice/d24-42.out"; got != want {
 		t.Errorf("ExpandLogPath = %q, want %q", got, want)
 	}
+}
+
+// logPath is ExpandLogPath without a user name, so a "%u" in the pattern
+// is left as written.
+func logPath(pattern, workdir, jobID, jobName string) string {
+	return ExpandLogPath(pattern, workdir, LogPathVars{JobID: jobID, JobName: jobName})
 }

@@ -93,11 +93,3 @@ func TestMetricsAtOrBefore(t *testing.T) {
 		}
 	}
 }
-
-func TestLogSummaryMetrics(t *testing.T) {
-	sum := LogSummary{ValBPB: []Point{{100, 0.9}, {200, 0.8}}, Core: []Point{{200, 0.21}}}
-	want := Metrics{ValBPB: &Point{200, 0.8}, Core: &Point{200, 0.21}}
-	if got := sum.Metrics(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Metrics = %+v, want %+v", got, want)
-	}
-}

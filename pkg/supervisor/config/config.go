@@ -173,9 +173,9 @@ type Run struct {
 	// Slurm, chooses the step a new job resumes from.
 	Requeue bool
 	// Log is the training log pattern as written after ~ and $VAR expansion:
-	// %j (job id), %x (job name) and %% are left for trainer.LogPath, and a
+	// %j (job id), %x (job name) and %% are left for trainer.ExpandLogPath, and a
 	// relative pattern stays relative because it means "relative to the
-	// workdir", which LogPath resolves. "" = Slurm's default slurm-%j.out.
+	// workdir", which ExpandLogPath resolves. "" = Slurm's default slurm-%j.out.
 	Log     string
 	Start   StartMode
 	OnDone  OnDone

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,16 +12,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Parse decodes and validates a configuration held in data. path names the
-// file in problems and anchors relative paths; nothing is read from disk.
-// The process environment expands ~ and $VARS; use ParseWithEnv to supply
-// another. The error, if any, is an *Error listing every problem.
-func Parse(data []byte, path string) (*Config, error) {
-	return ParseWithEnv(data, path, os.Getenv)
-}
-
-// ParseWithEnv is Parse with the environment supplied as getenv; HOME,
-// XDG_STATE_HOME and every $VAR in paths are looked up through it.
+// ParseWithEnv decodes and validates a configuration held in data. path
+// names the file in problems and anchors relative paths; nothing is read
+// from disk. HOME, XDG_STATE_HOME and every $VAR in paths are looked up
+// through getenv. The error, if any, is an *Error listing every problem.
 //
 // Relative paths are anchored at the directory of path, so a relative path
 // gives relative results; Load passes an absolute one.

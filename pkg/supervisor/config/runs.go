@@ -155,7 +155,7 @@ func isEmptyString(n *yaml.Node) bool {
 }
 
 // logPattern expands ~ and $VARS in the log pattern but keeps it relative and
-// keeps its % codes. Only the codes trainer.LogPath fills in are accepted:
+// keeps its % codes. Only the codes trainer.ExpandLogPath fills in are accepted:
 // with any other the daemon could never find the log, and so never see the
 // CORE metric it needs to call a run done.
 func (p *parser) logPattern(v *yaml.Node, key string) string {
