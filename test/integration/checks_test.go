@@ -83,9 +83,12 @@ func (s *scenario) waitGone(id string, timeout time.Duration) {
 	s.waitUntil("job "+id+" to leave squeue", timeout, func() bool { return queueState(id) == "" })
 }
 
-// waitLog waits until the job's training log contains text.
+// waitLog waits until the job's training log contains text, timeout from
+// when the job leaves PENDING: on a shared cluster it may wait minutes for
+// other tests' jobs to free the node first.
 func (s *scenario) waitLog(id, text string, timeout time.Duration) {
 	s.t.Helper()
+	s.waitUntil("job "+id+" to start", 5*time.Minute, func() bool { return queueState(id) != "PENDING" })
 	s.waitUntil("\""+text+"\" in slurm-"+id+".out", timeout, func() bool {
 		return strings.Contains(s.trainLog(id), text)
 	})
