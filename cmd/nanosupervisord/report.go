@@ -83,19 +83,6 @@ type reportJob struct {
 	Reaction  *float64 `json:"reaction_seconds,omitempty"`
 }
 
-type advice struct {
-	SaveEvery        int     `json:"save_every"`
-	Current          int     `json:"current_save_every,omitempty"`
-	SavesPerJob      int     `json:"saves_per_job"`
-	LossNow          float64 `json:"timeout_loss_now_seconds,omitempty"`
-	LossNowSteps     int     `json:"timeout_loss_now_steps,omitempty"`
-	LossAdvised      float64 `json:"timeout_loss_advised_seconds"`
-	LossAdvisedSteps int     `json:"timeout_loss_advised_steps"`
-	Keep             bool    `json:"keep,omitempty"`
-	AtRisk           bool    `json:"at_risk,omitempty"`
-	Text             string  `json:"text"`
-}
-
 func newRunReport(st supervisor.RunState, now time.Time) runReport {
 	a := supervisor.AccountRun(st, now)
 	r := runReport{Run: st.Name, Unit: a.Unit, Tally: a.Tally, QueueWait: a.QueueWait.Seconds(),
@@ -105,11 +92,7 @@ func newRunReport(st supervisor.RunState, now time.Time) runReport {
 			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
 			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
 	}
-	if adv, ok := supervisor.AdviseSaveEvery(st, a); ok {
-		r.Advice = &advice{SaveEvery: adv.SaveEvery, Current: adv.Current, SavesPerJob: adv.SavesPerJob,
-			LossNow: adv.LossNow.Seconds(), LossNowSteps: adv.LossNowSteps, LossAdvised: adv.LossAdvised.Seconds(),
-			LossAdvisedSteps: adv.LossAdvisedSteps, Keep: adv.Keep, AtRisk: adv.AtRisk, Text: adv.String()}
-	}
+	r.Advice = saveAdvice(st, a)
 	return r
 }
 

@@ -28,7 +28,9 @@ func newStatusCmd() *cobra.Command {
 		Long: `status reads the daemon's state (it needs no running daemon and changes
 nothing) and prints one line per configured run: phase, current job and its
 Slurm state, the step it resumed from, the newest complete checkpoint, the
-latest val_bpb and CORE against the targets, attempts, and what comes next.`,
+latest val_bpb and CORE against the targets, attempts, and what comes next.
+Under the table, per run: checkpoint storage, goodput, and the --save-every
+advice of report RUN when the current interval is not already right.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(path, c.ErrOrStderr())
@@ -110,6 +112,9 @@ type statusRow struct {
 	AllocHours float64  `json:"alloc_hours"`
 	LostHours  float64  `json:"lost_hours"`
 	Goodput    *float64 `json:"goodput,omitempty"`
+	// Advice is the --save-every advice report RUN gives; nil when the
+	// run's history does not allow one.
+	Advice *advice `json:"advice,omitempty"`
 }
 
 func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
@@ -158,6 +163,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
 		acct := supervisor.AccountRun(st, now)
 		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
+		r.Advice = saveAdvice(st, acct)
 		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
@@ -192,6 +198,10 @@ func printStatus(w io.Writer, rows []statusRow) {
 		if r.Unit != "" {
 			fmt.Fprintf(w, "%s: goodput %s of %s %s-hours; %s %s-hours of training lost\n", printable(r.Run),
 				percent(r.Goodput), hours(r.AllocHours), printable(r.Unit), hours(r.LostHours), printable(r.Unit))
+		}
+		if a := r.Advice; a != nil && !a.Keep {
+			// A --save-every that is already right is not worth a line.
+			fmt.Fprintf(w, "%s: %s\n", printable(r.Run), printable(a.Text))
 		}
 		if len(r.Suspect) > 0 {
 			fmt.Fprintf(w, "%s: not resuming from suspect step(s) %v (two attempts died there); rewrite or delete them to clear\n", printable(r.Run), r.Suspect)

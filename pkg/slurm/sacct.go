@@ -23,6 +23,8 @@ const LegacySacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Submit,Start,En
 //
 // Name, WorkDir and Comment are transiently "allocation" or empty for a
 // few seconds around a job's start and end; key on ID, never on those.
+// Timelimit too can be empty (TimeLimit 0) for the first seconds of a
+// job's row, even after the job started or ended: a later pass has it.
 type Job struct {
 	ID        string // as printed: "7", or "12_1" for an array task
 	RawID     string // JobIDRaw: differs from ID for array tasks

@@ -15,7 +15,6 @@ import (
 // restart + a 30 s margin, in whole minutes, 5 minutes. sacct's Timelimit
 // of the two jobs is the proof.
 func TestTimeLimitFitShortensTheResubmittedJob(t *testing.T) {
-	t.Skip("failed once under a loaded 2-core machine (323 s); kept out of CI until its timing is investigated (issue 15 note)")
 	t.Parallel()
 	s := newScenario(t, "fit", runOptions{
 		Start:      "submit",
@@ -60,18 +59,21 @@ func TestTimeLimitFitShortensTheResubmittedJob(t *testing.T) {
 	}
 }
 
-// sacctTimelimit is the Timelimit sacct shows for a job, waiting for its
-// row: right after sbatch, sacct has none for a second or two.
+// sacctTimelimit is the Timelimit sacct shows for a job, waiting for it:
+// right after sbatch, sacct has no row for a second or two, and on a
+// loaded node it can then show, for several seconds more, a row whose
+// Timelimit is empty, even once the job has started or ended. Taking that
+// empty field for the answer made this test fail under load.
 func sacctTimelimit(t *testing.T, id string) string {
 	t.Helper()
-	end := time.Now().Add(30 * time.Second)
+	end := time.Now().Add(60 * time.Second)
 	for {
 		out, err := slurmlab.Retry("sacct", "-X", "-n", "--parsable2", "-j", id, "-o", "JobID,Timelimit")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-			if f := strings.Split(line, "|"); len(f) == 2 && f[0] == id {
+			if f := strings.Split(line, "|"); len(f) == 2 && f[0] == id && f[1] != "" {
 				return f[1]
 			}
 		}

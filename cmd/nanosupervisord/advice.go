@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+)
+
+// advice is the --save-every advice as report --json and status --json
+// print it: durations in seconds, and the sentence report, status and
+// check-config print.
+type advice struct {
+	SaveEvery        int     `json:"save_every"`
+	Current          int     `json:"current_save_every,omitempty"`
+	SavesPerJob      int     `json:"saves_per_job"`
+	LossNow          float64 `json:"timeout_loss_now_seconds,omitempty"`
+	LossNowSteps     int     `json:"timeout_loss_now_steps,omitempty"`
+	LossAdvised      float64 `json:"timeout_loss_advised_seconds"`
+	LossAdvisedSteps int     `json:"timeout_loss_advised_steps"`
+	Keep             bool    `json:"keep,omitempty"`
+	AtRisk           bool    `json:"at_risk,omitempty"`
+	Text             string  `json:"text"`
+}
+
+// saveAdvice is the run's --save-every advice, nil when its history does
+// not allow one. report and status both take it from here, so the two
+// never disagree.
+func saveAdvice(st supervisor.RunState, acct goodput.RunAccount) *advice {
+	adv, ok := supervisor.AdviseSaveEvery(st, acct)
+	if !ok {
+		return nil
+	}
+	return &advice{SaveEvery: adv.SaveEvery, Current: adv.Current, SavesPerJob: adv.SavesPerJob,
+		LossNow: adv.LossNow.Seconds(), LossNowSteps: adv.LossNowSteps, LossAdvised: adv.LossAdvised.Seconds(),
+		LossAdvisedSteps: adv.LossAdvisedSteps, Keep: adv.Keep, AtRisk: adv.AtRisk, Text: adv.String()}
+}
