@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -264,22 +262,11 @@ func metric(p *trainer.Point, target *float64, cmp string) string {
 // storage is the size of the checkpoint files in dir and the space left on
 // its filesystem (nil when it cannot be told).
 func storage(dir string) (int64, *int64) {
-	var total int64
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if _, ok := ckpt.ParseName(e.Name()); !ok {
-			continue
-		}
-		if fi, err := e.Info(); err == nil {
-			total += fi.Size()
-		}
+	free := ckpt.FreeBytes(dir)
+	if free < 0 {
+		return ckpt.UsedBytes(dir), nil
 	}
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return total, nil
-	}
-	free := int64(st.Bavail) * int64(st.Bsize)
-	return total, &free
+	return ckpt.UsedBytes(dir), &free
 }
 
 func humanBytes(n int64) string {

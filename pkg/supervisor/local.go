@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
@@ -45,17 +44,6 @@ type ckptCounts struct {
 	rechecks int // periodic rechecks that found nothing changed
 }
 
-// freeBytes is the space available to the user on dir's filesystem, -1
-// when it cannot be told (project quotas are invisible to statfs; a full
-// quota still shows up in the job's log as a disk_quota hint).
-func freeBytes(dir string) int64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return -1
-	}
-	return int64(st.Bavail) * int64(st.Bsize)
-}
-
 // observeCkpt judges the run's checkpoint directory. settle is how recent
 // a write must be for its step to count as still being written: zero once
 // the run's job is gone, because then nothing can be writing. A directory
@@ -87,12 +75,12 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 				c.counts.rechecks++
 				c.mu.Unlock()
 			}
-			e.view.FreeBytes = freeBytes(dir)
+			e.view.FreeBytes = ckpt.FreeBytes(dir)
 			return e.view
 		}
 	}
 	view, seen := scanDir(dir, rc.Ranks, now, settle)
-	view.FreeBytes = freeBytes(dir)
+	view.FreeBytes = ckpt.FreeBytes(dir)
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]ckptEntry{}
