@@ -26,7 +26,7 @@ until the first complete one, so the cost does not grow with the number of
 older steps; those are counted by name, unopened.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			opt := ckpt.Options{Ranks: ranks, Now: time.Now(), SettleTime: 10 * time.Second}
+			opt := ckpt.Options{Ranks: ranks, Now: time.Now(), SettleTime: ckpt.Settle}
 			var rep ckpt.Report
 			var err error
 			if newest {

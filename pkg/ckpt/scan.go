@@ -9,6 +9,11 @@ import (
 	"time"
 )
 
+// Settle is how recently a checkpoint file may have been modified and its
+// step still count as being written: nanochat writes in place, without
+// temporary files or a marker, so only time tells a save in progress.
+const Settle = 10 * time.Second
+
 // Options say what a complete step looks like.
 type Options struct {
 	// Ranks is the number of optimizer shards a step needs; 0 infers it

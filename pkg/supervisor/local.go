@@ -11,8 +11,8 @@ import (
 )
 
 // settleTime: a checkpoint file modified this recently may still be being
-// written; nanochat writes in place, without temp files or a marker.
-const settleTime = 10 * time.Second
+// written (ckpt.Settle).
+const settleTime = ckpt.Settle
 
 // rescanEvery bounds how long a cached checkpoint verdict is trusted when
 // the directory looks unchanged (network filesystems can lag on mtimes,
