@@ -64,7 +64,7 @@ func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan
 	}
 	job, err := api.Submit(ctx, req)
 	var events []Event
-	next, events = afterSbatch(next, rc, sub, job, err, now, s.random())
+	next, events = afterSbatch(next, rc.spec, sub, job, err, now, s.random())
 	if cerr := s.commit(now, next, events); cerr != nil {
 		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, job, cerr)
 	}
@@ -138,123 +138,6 @@ func submitRequest(rc runConfig, sub Submit) slurm.SubmitRequest {
 		req.Cluster = rc.spec.Cluster
 	}
 	return req
-}
-
-// afterSbatch folds sbatch's answer into the state. A job id ends the
-// intent. An error after which the job may exist keeps the intent, to be
-// resolved by looking for the tag; any other error gives the attempt back
-// and backs off.
-func afterSbatch(st RunState, rc runConfig, sub Submit, job slurm.JobRef, err error, now time.Time, r float64) (RunState, []Event) {
-	if sub.After != "" {
-		return afterSuccessorSbatch(st, rc, sub, job, err, now, r)
-	}
-	name := rc.spec.Name
-	prev := ""
-	if st.Job != nil {
-		prev = st.Job.ID
-	}
-	switch {
-	case err == nil:
-		if st.Job != nil {
-			st.History = append(st.History, *st.Job)
-			if n := len(st.History); n > maxHistory {
-				st.History = st.History[n-maxHistory:]
-			}
-		}
-		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: rc.spec.JobName,
-			FittedLimit: sub.TimeLimit}
-		st.Intent = nil
-		st.SubmitFailures = 0
-		st.Rejections, st.Rejection = 0, ""
-		st.Phase = PhaseRunning
-		st.Updated = now
-		var hints any
-		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
-			hints = st.History[n-1].Hints
-		}
-		return st, []Event{newEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
-			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
-			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
-	case sub.Exclude != "" && slurm.NodesUnavailable(err):
-		// The bad nodes were all the nodes there are (a one-node
-		// partition): a job excluding them could never start. Forget them
-		// and submit again at once, without --exclude.
-		st.Intent = nil
-		st.Attempts = max(0, st.Attempts-1)
-		st.BadNodes = nil
-		st.BackoffUntil = now
-		st.Phase, st.Reason = PhaseBackoff, ReasonExcludeUnsatisfiable
-		st.Updated = now
-		if st.Job != nil {
-			st.Job.Handled = true
-		}
-		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
-			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
-	case slurm.SubmitMayHaveCreatedJob(err):
-		st.Reason = ReasonSbatchAmbiguous
-		st.Updated = now
-		return st, []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
-			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
-	default:
-		delay := giveBack(&st, rc, now, r)
-		st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
-		st.Updated = now
-		if st.Job != nil {
-			// The ended job stays the current one; its end is handled.
-			st.Job.Handled = true
-		}
-		events := []Event{newEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
-			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
-		return noteRejection(st, name, err, events)
-	}
-}
-
-// maxRejections is how many identical permanent refusals by sbatch in a
-// row stop a run. One could be a passing misconfiguration of the site
-// (a partition being renamed); three with the same words will not go away
-// by themselves, and retrying for ever only fills the log.
-const maxRejections = 3
-
-// noteRejection counts sbatch's permanent refusals with the same words
-// (Invalid account, partition or QOS, an unreadable script, a job that
-// violates limits) and stops the run at maxRejections, with Slurm's words
-// as evidence: the user must fix the configuration or the script, then
-// resume the run. Transient failures keep backing off and leave the count
-// alone.
-func noteRejection(st RunState, name string, err error, events []Event) (RunState, []Event) {
-	evidence, ok := slurm.Rejection(err)
-	if !ok {
-		return st, events
-	}
-	if evidence == st.Rejection {
-		st.Rejections++
-	} else {
-		st.Rejections, st.Rejection = 1, evidence
-	}
-	if st.Rejections < maxRejections {
-		return st, events
-	}
-	st.Phase, st.Reason = PhaseStopped, ReasonSbatchRejected
-	st.BackoffUntil = time.Time{}
-	return st, append(events,
-		newEvent(EventSbatchRejected, name, FieldReason, ReasonSbatchRejected, FieldError, evidence, "times", st.Rejections),
-		newEvent(EventRunStopped, name, FieldReason, ReasonSbatchRejected, FieldError, evidence))
-}
-
-// fittedField is a fitted time limit for an event, nil (left out) when the
-// job keeps its own.
-func fittedField(d time.Duration) any {
-	if d <= 0 {
-		return nil
-	}
-	return d.String()
-}
-
-func nonEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // commit stores the run's new state and journals the events, then logs

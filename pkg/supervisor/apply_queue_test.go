@@ -34,7 +34,7 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, events := afterSbatch(before.Clone(), rc, sub, slurm.JobRef{ID: tt.jobID}, tt.err, t0, 0.5)
+			st, events := afterSbatch(before.Clone(), rc.spec, sub, slurm.JobRef{ID: tt.jobID}, tt.err, t0, 0.5)
 			if st.Job.ID != "100" || st.Phase != PhaseRunning || st.Job.Handled {
 				t.Errorf("run's job %s phase %s handled %v; want job 100 running, untouched", st.Job.ID, st.Phase, st.Job.Handled)
 			}

@@ -93,7 +93,7 @@ func TestAfterSbatchForgetsUnsatisfiableExclusion(t *testing.T) {
 	rc := runConfig{Run: &config.Run{Name: "d20"}, spec: RunSpec{Name: "d20", Policy: Policy{Backoff: time.Minute, MaxBackoff: time.Hour}}}
 	refused := &slurm.CommandError{Cmd: "sbatch", ExitCode: 1, Err: errors.New("exit status 1"),
 		Stderr: "sbatch: error: Batch job submission failed: Requested node configuration is not available\n"}
-	next, events := afterSbatch(st, rc, Submit{Attempt: 2, FromStep: 1000, Tag: "nsv:d20:2:aa", Exclude: "vm"}, slurm.JobRef{}, refused, t0, 0.5)
+	next, events := afterSbatch(st, rc.spec, Submit{Attempt: 2, FromStep: 1000, Tag: "nsv:d20:2:aa", Exclude: "vm"}, slurm.JobRef{}, refused, t0, 0.5)
 	if next.BadNodes != nil || next.Intent != nil || next.Attempts != 1 || !next.BackoffUntil.Equal(t0) || next.SubmitFailures != 0 {
 		t.Errorf("state bad nodes %v intent %v attempts %d backoff until %v failures %d; want all forgotten, attempt given back, no delay",
 			next.BadNodes, next.Intent, next.Attempts, next.BackoffUntil, next.SubmitFailures)

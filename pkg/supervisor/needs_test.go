@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 // needs (observe.go) decides whether a pass asks squeue for a run; the
@@ -84,12 +83,12 @@ func TestNeedsCoversWhatDecideReadsOfTheQueue(t *testing.T) {
 				j.edit(&in)
 				s.edit(&in)
 				c.edit(&in)
-				rc := runConfig{Run: &config.Run{Name: in.Spec.Name}, spec: in.Spec}
-				snap := slurmSnapshot{"": &clusterSnapshot{jobs: map[string]slurm.Job{}}}
-				if in.Slurm.Job != nil {
-					snap[""].jobs[in.Slurm.Job.ID] = *in.Slurm.Job
+				// sacct's row of the state's job, as the pass finds it.
+				var row *slurm.Job
+				if j := in.State.Job; j != nil && j.Cluster == "" && in.Slurm.Job != nil && in.Slurm.Job.ID == j.ID {
+					row = in.Slurm.Job
 				}
-				if need, _ := needs(rc, in.State, snap, in.Now); need {
+				if need, _ := needs(in.Spec, in.State, row, in.Now); need {
 					continue
 				}
 				checked++

@@ -18,10 +18,6 @@ type SlurmAPI interface {
 	ScancelOn(ctx context.Context, job slurm.JobRef) error
 }
 
-// adoptLookback is how far back an ended job is looked for when a run
-// with start: adopt has no job yet.
-const adoptLookback = 72 * time.Hour
-
 // slurmSnapshot is what Slurm said in one pass, for all runs at once, by
 // cluster: per cluster one sacct call for every tracked job, at most one
 // squeue and one windowed sacct, and only when some run needs them. Job ids
@@ -105,7 +101,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	listed := map[string]bool{}
 	for _, rc := range runs {
 		st := states[rc.spec.Name]
-		q, w := needs(rc, st, snap, now)
+		q, w := needs(rc.spec, st, snap.jobRow(st.Job), now)
 		cl := observeCluster(rc, st)
 		if !q && w.IsZero() {
 			continue
@@ -135,38 +131,16 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	return snap
 }
 
-// needs says whether a run needs squeue in this pass, and from when it
-// needs a windowed sacct (zero: not at all). squeue is skipped while every
-// job is plainly running, so a quiet pass costs one sacct call per cluster.
-func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue bool, since time.Time) {
-	if st.isSuccessorIntent() {
-		return true, st.Intent.At.Add(-time.Minute)
-	}
-	if rc.paused(st) || st.Phase.Terminal() {
-		// A successor being cancelled is followed in squeue until gone.
-		return st.Successor != nil, time.Time{}
-	}
-	if st.Intent != nil {
-		return true, st.Intent.At.Add(-time.Minute)
-	}
-	j := st.Job
-	switch {
-	case j == nil:
-		if rc.spec.Start == StartAdopt && st.Reason != ReasonOperatorResume {
-			return true, now.Add(-adoptLookback)
-		}
-		return true, time.Time{}
-	case j.Handled && st.Reason == ReasonOperatorResume:
-		return true, time.Time{}
-	case j.Handled:
-		// Backing off or about to submit: squeue rules out a twin.
-		return !now.Before(st.BackoffUntil), time.Time{}
+// jobRow is sacct's row of the job in this pass, nil when there is none.
+func (snap slurmSnapshot) jobRow(j *JobRecord) *slurm.Job {
+	if j == nil {
+		return nil
 	}
 	row, ok := snap.cluster(j.Cluster).jobs[j.ID]
-	// A pending job's reason is squeue's (sacct says "None"). A run that
-	// queues ahead rules out a twin in squeue before queueing.
-	queueing := rc.spec.QueueAhead && st.Successor == nil && ok && !row.State.Terminal()
-	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing, time.Time{}
+	if !ok {
+		return nil
+	}
+	return &row
 }
 
 // view cuts the pass's snapshot down to one run: its job's row from the
