@@ -1,19 +1,17 @@
 package supervisor
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 // sbatch's answer for a queued successor never touches the run's own job
 // or phase: the job is still running.
 func TestAfterSuccessorSbatch(t *testing.T) {
-	rc := runConfig{Run: &config.Run{Name: "d20"}, spec: RunSpec{Name: "d20", JobName: "d20-ckpt",
-		Policy: Policy{Backoff: time.Minute, MaxBackoff: 30 * time.Minute}}}
+	spec := RunSpec{Name: "d20", JobName: "d20-ckpt",
+		Policy: Policy{Backoff: time.Minute, MaxBackoff: 30 * time.Minute}}
 	sub := Submit{Attempt: 2, FromStep: UnknownStep, Tag: "nsv:d20:2:qbeef", After: "100"}
 	before := running()
 	before.Attempts = 2
@@ -34,7 +32,7 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, events := afterSbatch(before.Clone(), rc.spec, sub, slurm.JobRef{ID: tt.jobID}, tt.err, t0, 0.5)
+			st, events := afterSbatch(before.Clone(), spec, sub, slurm.JobRef{ID: tt.jobID}, tt.err, t0, 0.5)
 			if st.Job.ID != "100" || st.Phase != PhaseRunning || st.Job.Handled {
 				t.Errorf("run's job %s phase %s handled %v; want job 100 running, untouched", st.Job.ID, st.Phase, st.Job.Handled)
 			}
@@ -58,18 +56,5 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 				t.Errorf("events = %v, want one %s", events, tt.event)
 			}
 		})
-	}
-}
-
-// A successor goes behind its predecessor and gets no resume arguments:
-// the script asks resume-step when it starts.
-func TestSubmitRequestOfSuccessor(t *testing.T) {
-	rc := runConfig{Run: &config.Run{Name: "d20", Script: "/s.sh", ResumeArgs: []string{"{step}"}}}
-	req := submitRequest(rc, Submit{Attempt: 2, FromStep: UnknownStep, Tag: "nsv:d20:2:qbeef", After: "100"})
-	if got, want := req.Flags, []string{"--no-requeue", "--comment=nsv:d20:2:qbeef", "--dependency=afterany:100"}; !slices.Equal(got, want) {
-		t.Errorf("flags = %q, want %q", got, want)
-	}
-	if len(req.ScriptArgs) != 0 {
-		t.Errorf("script args = %q, want none", req.ScriptArgs)
 	}
 }

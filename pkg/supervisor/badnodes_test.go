@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -90,23 +89,15 @@ func TestAfterSbatchForgetsUnsatisfiableExclusion(t *testing.T) {
 	st.Attempts = 2
 	st.BadNodes = []BadNode{{Node: "vm", JobID: "100", Reason: "node_fail", At: t0}}
 	st.Intent = &Intent{Tag: "nsv:d20:2:aa", Attempt: 2, FromStep: 1000, At: t0}
-	rc := runConfig{Run: &config.Run{Name: "d20"}, spec: RunSpec{Name: "d20", Policy: Policy{Backoff: time.Minute, MaxBackoff: time.Hour}}}
+	spec := RunSpec{Name: "d20", Policy: Policy{Backoff: time.Minute, MaxBackoff: time.Hour}}
 	refused := &slurm.CommandError{Cmd: "sbatch", ExitCode: 1, Err: errors.New("exit status 1"),
 		Stderr: "sbatch: error: Batch job submission failed: Requested node configuration is not available\n"}
-	next, events := afterSbatch(st, rc.spec, Submit{Attempt: 2, FromStep: 1000, Tag: "nsv:d20:2:aa", Exclude: "vm"}, slurm.JobRef{}, refused, t0, 0.5)
+	next, events := afterSbatch(st, spec, Submit{Attempt: 2, FromStep: 1000, Tag: "nsv:d20:2:aa", Exclude: "vm"}, slurm.JobRef{}, refused, t0, 0.5)
 	if next.BadNodes != nil || next.Intent != nil || next.Attempts != 1 || !next.BackoffUntil.Equal(t0) || next.SubmitFailures != 0 {
 		t.Errorf("state bad nodes %v intent %v attempts %d backoff until %v failures %d; want all forgotten, attempt given back, no delay",
 			next.BadNodes, next.Intent, next.Attempts, next.BackoffUntil, next.SubmitFailures)
 	}
 	if len(events) != 1 || events[0].Fields[FieldReason] != ReasonExcludeUnsatisfiable {
 		t.Errorf("events %+v, want resubmit_failed %s", events, ReasonExcludeUnsatisfiable)
-	}
-}
-
-func TestSubmitRequestExclude(t *testing.T) {
-	rc := runConfig{Run: &config.Run{Script: "train.sh", SbatchArgs: []string{"-x", "login1"}}}
-	req := submitRequest(rc, Submit{FromStep: NoStep, Tag: "t", Exclude: "gpu01,gpu02"})
-	if want := []string{"--no-requeue", "-x", "login1", "--exclude=gpu01,gpu02,login1", "--comment=t"}; !slices.Equal(req.Flags, want) {
-		t.Errorf("flags %q, want %q (the user's own exclusion kept)", req.Flags, want)
 	}
 }

@@ -1,12 +1,10 @@
 package supervisor
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 func TestFitTimeLimit(t *testing.T) {
@@ -118,18 +116,5 @@ func TestDecideFitTooShort(t *testing.T) {
 	}
 	if sub, ok := p.Submission(); !ok || sub.TimeLimit != 0 {
 		t.Errorf("submission %+v (%v); want one with the user's own limit", sub, ok)
-	}
-}
-
-func TestSubmitRequestFittedTime(t *testing.T) {
-	rc := runConfig{Run: &config.Run{Script: "train.sh", SbatchArgs: []string{"--time=24:00:00", "--gpus=1"}, ResumeArgs: []string{"{step}"}}}
-	req := submitRequest(rc, Submit{FromStep: 2000, Tag: "nsv:d20:2:aa", TimeLimit: 1413 * time.Minute})
-	want := []string{"--no-requeue", "--time=24:00:00", "--gpus=1", "--time=1413", "--comment=nsv:d20:2:aa"}
-	if !slices.Equal(req.Flags, want) {
-		t.Errorf("flags %q, want %q (the fitted --time after the user's)", req.Flags, want)
-	}
-	req = submitRequest(rc, Submit{FromStep: 2000, Tag: "nsv:d20:2:aa"})
-	if slices.Contains(req.Flags, "--time=1413") || len(req.Flags) != 4 {
-		t.Errorf("flags %q without a fit; want the user's only", req.Flags)
 	}
 }

@@ -221,6 +221,13 @@ func (d *decider) newestUsable() int {
 	return steps[len(steps)-1]
 }
 
+// newestUsableStep is the step a run in state st would resume from, given
+// this view of its checkpoints (NoStep: none): poisoned steps are skipped.
+func newestUsableStep(st RunState, view CkptView, now time.Time) int {
+	d := &decider{in: Input{Now: now, Ckpt: view, State: st}, next: st}
+	return d.newestUsable()
+}
+
 // isSuspect: step was judged poisoned and (when modTime is known) its files
 // have not been rewritten since.
 func (d *decider) isSuspect(step int, modTime time.Time) bool {

@@ -61,8 +61,7 @@ func ResumeStepFor(r *config.Run, known *RunState, now time.Time) (int, error) {
 		return NoStep, fmt.Errorf("run %s: %s: %w: step %d was complete, the newest complete now is %s",
 			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, stepText(view.Newest))
 	}
-	d := &decider{in: Input{Now: now, Ckpt: view, State: st}, next: st}
-	return d.newestUsable(), nil
+	return newestUsableStep(st, view, now), nil
 }
 
 // neverSaved reports whether the run has never had a complete checkpoint
