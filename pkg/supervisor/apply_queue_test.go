@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -12,6 +13,11 @@ import (
 func TestAfterSuccessorSbatch(t *testing.T) {
 	spec := RunSpec{Name: "d20", JobName: "d20-ckpt",
 		Policy: Policy{Backoff: time.Minute, MaxBackoff: 30 * time.Minute}}
+	// sbatch's words for a lost reply and for a refusal.
+	timedOut := &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
+		Stderr: "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation", Err: errors.New("exit status 1")}
+	refused := &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
+		Stderr: "sbatch: error: Batch job submission failed: Invalid partition name specified", Err: errors.New("exit status 1")}
 	sub := Submit{Attempt: 2, FromStep: UnknownStep, Tag: "nsv:d20:2:qbeef", After: "100"}
 	before := running()
 	before.Attempts = 2
@@ -27,8 +33,8 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 		event      string
 	}{
 		{"created", "101", nil, "101", false, 2, false, EventJobQueued},
-		{"reply lost, the job may exist", "", errSocketTimeout, "", true, 2, false, EventResubmitFailed},
-		{"refused", "", errInvalidPartition, "", false, 1, true, EventResubmitFailed},
+		{"reply lost, the job may exist", "", timedOut, "", true, 2, false, EventResubmitFailed},
+		{"refused", "", refused, "", false, 1, true, EventResubmitFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
