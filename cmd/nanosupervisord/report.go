@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 func newReportCmd() *cobra.Command {
@@ -45,7 +45,7 @@ the checkpoint interval and the time limit are known it advises a
 				if _, err := lookupRun(cfg, a[0]); err != nil {
 					return err
 				}
-				st = supervisor.NewRunState(a[0])
+				st = run.NewRunState(a[0])
 			}
 			rep := newRunReport(st, time.Now())
 			if asJSON {
@@ -96,8 +96,8 @@ type advice struct {
 	Text             string  `json:"text"`
 }
 
-func newRunReport(st supervisor.RunState, now time.Time) runReport {
-	a := supervisor.AccountRun(st, now)
+func newRunReport(st run.RunState, now time.Time) runReport {
+	a := run.AccountRun(st, now)
 	r := runReport{Run: st.Name, Unit: a.Unit, Tally: a.Tally, QueueWait: a.QueueWait.Seconds(),
 		StepTime: a.StepTime.Seconds(), Jobs: []reportJob{}}
 	for _, j := range a.Jobs {
@@ -105,7 +105,7 @@ func newRunReport(st supervisor.RunState, now time.Time) runReport {
 			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
 			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
 	}
-	if adv, ok := supervisor.AdviseSaveEvery(st, a); ok {
+	if adv, ok := run.AdviseSaveEvery(st, a); ok {
 		r.Advice = &advice{SaveEvery: adv.SaveEvery, Current: adv.Current, SavesPerJob: adv.SavesPerJob,
 			LossNow: adv.LossNow.Seconds(), LossNowSteps: adv.LossNowSteps, LossAdvised: adv.LossAdvised.Seconds(),
 			LossAdvisedSteps: adv.LossAdvisedSteps, Keep: adv.Keep, AtRisk: adv.AtRisk, Text: adv.String()}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -61,7 +62,7 @@ func (snap slurmSnapshot) add(name string) *clusterSnapshot {
 // at: that of a submission still being resolved, else that of the job
 // being followed (the configured cluster may have changed since it was
 // submitted), else the configured one.
-func observeCluster(rc runConfig, st RunState) string {
+func observeCluster(rc runConfig, st run.RunState) string {
 	switch {
 	case st.Intent != nil:
 		return st.Intent.Cluster
@@ -74,7 +75,7 @@ func observeCluster(rc runConfig, st RunState) string {
 // observeSlurm asks Slurm what the given runs need, in as few calls as
 // possible: one sacct per cluster with tracked jobs, then squeue and a
 // windowed sacct only on the clusters where some run needs them.
-func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]RunState) slurmSnapshot {
+func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]run.RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}
 	var clusters []string
@@ -101,7 +102,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	listed := map[string]bool{}
 	for _, rc := range runs {
 		st := states[rc.spec.Name]
-		q, w := needs(rc.spec, st, snap.jobRow(st.Job), now)
+		q, w := run.Needs(rc.spec, st, snap.jobRow(st.Job), now)
 		cl := observeCluster(rc, st)
 		if !q && w.IsZero() {
 			continue
@@ -132,7 +133,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 }
 
 // jobRow is sacct's row of the job in this pass, nil when there is none.
-func (snap slurmSnapshot) jobRow(j *JobRecord) *slurm.Job {
+func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
 	if j == nil {
 		return nil
 	}
@@ -145,10 +146,10 @@ func (snap slurmSnapshot) jobRow(j *JobRecord) *slurm.Job {
 
 // view cuts the pass's snapshot down to one run: its job's row from the
 // job's cluster, the queue and window from the cluster it submits to.
-func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
+func (snap slurmSnapshot) view(rc runConfig, st run.RunState) run.SlurmView {
 	cl := observeCluster(rc, st)
 	c := snap.cluster(cl)
-	v := SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
+	v := run.SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
 		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
 	j := st.Job
 	if j != nil {
@@ -175,7 +176,7 @@ func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
 // jobGone reports whether the job has provably ended in this pass: sacct
 // says it is over and squeue of its cluster, asked, no longer lists it as
 // live. Nothing of the job can be writing checkpoints any more.
-func (snap slurmSnapshot) jobGone(j *JobRecord) bool {
+func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 	if j == nil || j.Handled {
 		return j != nil
 	}

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 const requestDir = "requests"
 
 // WriteRequest leaves r for the daemon in stateDir and returns its path.
-func WriteRequest(stateDir string, r Request) (string, error) {
+func WriteRequest(stateDir string, r run.Request) (string, error) {
 	dir := filepath.Join(stateDir, requestDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
@@ -62,7 +63,7 @@ func (s *Supervisor) applyRequests(now time.Time) {
 		if err != nil {
 			continue
 		}
-		var r Request
+		var r run.Request
 		outcome := "ok"
 		if err := json.Unmarshal(data, &r); err != nil {
 			outcome = fmt.Sprintf("error: unreadable request %s: %v", name, err)
@@ -75,11 +76,11 @@ func (s *Supervisor) applyRequests(now time.Time) {
 }
 
 // Apply applies an operator's request of any kind.
-func (s *Supervisor) Apply(now time.Time, r Request) error {
+func (s *Supervisor) Apply(now time.Time, r run.Request) error {
 	switch r.Kind {
-	case RequestResume, "":
+	case run.RequestResume, "":
 		return s.Resume(now, r)
-	case RequestPause, RequestUnpause:
+	case run.RequestPause, run.RequestUnpause:
 		return s.setPaused(now, r)
 	}
 	return fmt.Errorf("unknown request kind %q", r.Kind)
@@ -89,20 +90,20 @@ func (s *Supervisor) Apply(now time.Time, r Request) error {
 // stopped (or waiting), its failure counters are reset, and the next pass
 // submits, from r.Step when given. A run with a job that may be live is
 // refused: never two jobs.
-func (s *Supervisor) Resume(now time.Time, r Request) error {
+func (s *Supervisor) Resume(now time.Time, r run.Request) error {
 	rc, st, err := s.requested(r)
 	if err != nil {
 		return err
 	}
-	next, ev, err := resumeState(st, rc.spec, r, now)
+	next, ev, err := run.ResumeState(st, rc.spec, r, now)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", r.Run, err)
 	}
-	return s.commit(now, next, []Event{ev})
+	return s.commit(now, next, []run.Event{ev})
 }
 
 // requested is the configured run a request names, and its state.
-func (s *Supervisor) requested(r Request) (runConfig, RunState, error) {
+func (s *Supervisor) requested(r run.Request) (runConfig, run.RunState, error) {
 	s.mu.Lock()
 	rc, ok := s.runs[r.Run]
 	st, known := s.states[r.Run]
@@ -111,7 +112,7 @@ func (s *Supervisor) requested(r Request) (runConfig, RunState, error) {
 		return rc, st, fmt.Errorf("no run %q in the configuration", r.Run)
 	}
 	if !known {
-		st = NewRunState(r.Run)
+		st = run.NewRunState(r.Run)
 	}
 	return rc, st, nil
 }
@@ -120,12 +121,12 @@ func (s *Supervisor) requested(r Request) (runConfig, RunState, error) {
 // pass (Decide), which observes the run but acts on nothing; a done or
 // stopped run stays as it is. Unpausing a run that the configuration
 // pauses is refused: it would change nothing.
-func (s *Supervisor) setPaused(now time.Time, r Request) error {
+func (s *Supervisor) setPaused(now time.Time, r run.Request) error {
 	rc, st, err := s.requested(r)
 	if err != nil {
 		return err
 	}
-	pause := r.Kind == RequestPause
+	pause := r.Kind == run.RequestPause
 	if !pause && rc.spec.Paused {
 		return fmt.Errorf("run %s: it is paused in the configuration (runs.%s.paused: true); remove that to unpause", r.Run, r.Run)
 	}
@@ -135,9 +136,9 @@ func (s *Supervisor) setPaused(now time.Time, r Request) error {
 	st = st.Clone()
 	st.Paused = pause
 	st.Updated = now
-	name := EventOperatorUnpause
+	name := run.EventOperatorUnpause
 	if pause {
-		name = EventOperatorPause
+		name = run.EventOperatorPause
 	}
-	return s.commit(now, st, []Event{newEvent(name, r.Run, FieldPhase, st.Phase)})
+	return s.commit(now, st, []run.Event{run.NewEvent(name, r.Run, run.FieldPhase, st.Phase)})
 }
