@@ -13,7 +13,7 @@ import (
 // budgets (policy.max_attempts, policy.max_failures_without_progress, the
 // crash-loop guard), the backoff, and the poisoned-checkpoint fallback.
 // Elsewhere, by design: the backoff after an sbatch that failed
-// (apply_queue.go, counted in SubmitFailures) and while Slurm does not
+// (after.go, counted in SubmitFailures) and while Slurm does not
 // answer (decide.go, unknown); the stall alarm (decide_job.go, checkStall).
 
 // Policy is a run's restart policy.

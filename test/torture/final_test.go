@@ -15,7 +15,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// intentGrace mirrors pkg/supervisor's intentGrace (decide.go): how long an
+// intentGrace mirrors pkg/run's intentGrace (decide.go): how long an
 // intent whose job Slurm does not show stays unresolved before the daemon
 // calls it void and submits again.
 const intentGrace = 2 * time.Minute
