@@ -71,7 +71,7 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		}
 		events := []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
-		return NoteRejection(st, name, err, events)
+		return noteRejection(st, name, err, events)
 	}
 }
 
@@ -87,7 +87,7 @@ const MaxRejections = 3
 // as evidence: the user must fix the configuration or the script, then
 // resume the run. Transient failures keep backing off and leave the count
 // alone.
-func NoteRejection(st RunState, name string, err error, events []Event) (RunState, []Event) {
+func noteRejection(st RunState, name string, err error, events []Event) (RunState, []Event) {
 	evidence, ok := slurm.Rejection(err)
 	if !ok {
 		return st, events

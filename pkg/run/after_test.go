@@ -64,3 +64,14 @@ func TestAfterSuccessorSbatch(t *testing.T) {
 		})
 	}
 }
+
+// TestSbatchDifferentRefusalsStartOver: only identical refusals count.
+func TestSbatchDifferentRefusalsStartOver(t *testing.T) {
+	refused := &slurm.CommandError{Cmd: "sbatch", ExitCode: 1,
+		Stderr: "sbatch: error: Batch job submission failed: Invalid partition name specified", Err: errors.New("exit status 1")}
+	st := RunState{Rejections: 2, Rejection: "sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified"}
+	st, ev := noteRejection(st, "d20", refused, nil)
+	if st.Rejections != 1 || st.Rejection != refused.Stderr || st.Phase == PhaseStopped || len(ev) != 0 {
+		t.Errorf("got rejections %d %q phase %s events %v; want a new count of 1", st.Rejections, st.Rejection, st.Phase, ev)
+	}
+}

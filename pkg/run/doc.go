@@ -12,7 +12,7 @@
 //   - The restart policy is in policy.go, in one file: failure classes,
 //     budgets, backoff, the crash-loop guard and poisoned checkpoints.
 //   - After sbatch (after.go): AfterSbatch folds sbatch's answer into the
-//     state, NoteRejection stops a run sbatch keeps refusing.
+//     state, noteRejection stops a run sbatch keeps refusing.
 //   - An operator's resume (resume.go): ResumeState.
 //   - What a pass must ask Slurm for the run (needs.go): Needs; its test
 //     ties it to what Decide reads.

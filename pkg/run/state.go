@@ -303,3 +303,18 @@ func mergePoints(have []trainer.Point, add []trainer.Point) ([]trainer.Point, bo
 func samePoint(a, b trainer.Point) bool {
 	return a.Step == b.Step && (a.Value == b.Value || (a.Value != a.Value && b.Value != b.Value))
 }
+
+// NeverSaved reports whether the run has never had a complete checkpoint
+// and no job of it resumed from one: a missing checkpoint directory is then
+// a fresh start, not a hold.
+func NeverSaved(st RunState) bool {
+	if st.NewestStep != NoStep {
+		return false
+	}
+	for _, j := range append(slices.Clone(st.History), jobOrNone(st.Job)...) {
+		if j.ResumeStep >= 0 || j.NewestStepAtEnd > 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -81,12 +81,3 @@ func TestSbatchTransientFailuresNeverStop(t *testing.T) {
 		r.now = st.BackoffUntil.Add(time.Second)
 	}
 }
-
-// TestSbatchDifferentRefusalsStartOver: only identical refusals count.
-func TestSbatchDifferentRefusalsStartOver(t *testing.T) {
-	st := run.RunState{Rejections: 2, Rejection: "sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified"}
-	st, ev := run.NoteRejection(st, "d20", errInvalidPartition, nil)
-	if st.Rejections != 1 || st.Rejection != errInvalidPartition.Stderr || st.Phase == run.PhaseStopped || len(ev) != 0 {
-		t.Errorf("got rejections %d %q phase %s events %v; want a new count of 1", st.Rejections, st.Rejection, st.Phase, ev)
-	}
-}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
@@ -45,7 +44,7 @@ func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, erro
 	}
 	fi, err := os.Stat(r.CheckpointDir)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && known != nil && neverSaved(st):
+	case errors.Is(err, fs.ErrNotExist) && known != nil && run.NeverSaved(st):
 		return run.NoStep, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return run.NoStep, fmt.Errorf("run %s: %s: %w", r.Name, r.CheckpointDir, ErrCheckpointDirMissing)
@@ -63,27 +62,6 @@ func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, erro
 			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, stepText(view.Newest))
 	}
 	return run.NewestUsableStep(st, view, now), nil
-}
-
-// neverSaved reports whether the run has never had a complete checkpoint
-// and no job of it resumed from one.
-func neverSaved(st run.RunState) bool {
-	if st.NewestStep != run.NoStep {
-		return false
-	}
-	for _, j := range append(slices.Clone(st.History), ptrOr(st.Job)...) {
-		if j.ResumeStep >= 0 || j.NewestStepAtEnd > 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func ptrOr(j *run.JobRecord) []run.JobRecord {
-	if j == nil {
-		return nil
-	}
-	return []run.JobRecord{*j}
 }
 
 func stepText(step int) string {
