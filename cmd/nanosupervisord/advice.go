@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // advice is the --save-every advice as report --json and status --json
@@ -24,8 +24,8 @@ type advice struct {
 // saveAdvice is the run's --save-every advice, nil when its history does
 // not allow one. report and status both take it from here, so the two
 // never disagree.
-func saveAdvice(st supervisor.RunState, acct goodput.RunAccount) *advice {
-	adv, ok := supervisor.AdviseSaveEvery(st, acct)
+func saveAdvice(st run.RunState, acct goodput.RunAccount) *advice {
+	adv, ok := run.AdviseSaveEvery(st, acct)
 	if !ok {
 		return nil
 	}

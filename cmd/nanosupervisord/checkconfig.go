@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -116,7 +117,7 @@ func printSaveAdvice(w io.Writer, runs []string, stateDir string) {
 		if !ok {
 			continue
 		}
-		if adv, ok := supervisor.AdviseSaveEvery(st, supervisor.AccountRun(st, now)); ok {
+		if adv, ok := run.AdviseSaveEvery(st, run.AccountRun(st, now)); ok {
 			fmt.Fprintf(w, "%s: %s\n", printable(name), adv)
 		}
 	}

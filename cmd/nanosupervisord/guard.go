@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
@@ -31,7 +32,7 @@ func (s *session) guardNewStateDir(reloadErr error) {
 	}
 	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
 	if err != nil {
-		s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", cfg.StateDir), zap.String(supervisor.FieldError, err.Error()))
+		s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", cfg.StateDir), zap.String(run.FieldError, err.Error()))
 		return
 	}
 	if s.guards == nil {
@@ -51,9 +52,9 @@ func (s *session) renewGuards() {
 		switch {
 		case errors.Is(err, lease.ErrLost):
 			delete(s.guards, dir)
-			s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", dir), zap.String(supervisor.FieldError, err.Error()))
+			s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", dir), zap.String(run.FieldError, err.Error()))
 		case err != nil:
-			s.log.Warn("lease_renew_failed", zap.String("state_dir", dir), zap.String(supervisor.FieldError, err.Error()))
+			s.log.Warn("lease_renew_failed", zap.String("state_dir", dir), zap.String(run.FieldError, err.Error()))
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -82,7 +82,7 @@ func printRecord(w io.Writer, r ledger.Record) {
 		fmt.Fprintf(&b, " %s=%s", printable(k), printable(fieldText(r.Fields[k])))
 	}
 	event := r.Event
-	if _, before := r.Fields[supervisor.FieldJobID]; event == supervisor.EventJobResubmitted && !before {
+	if _, before := r.Fields[run.FieldJobID]; event == run.EventJobResubmitted && !before {
 		event = "job_submitted"
 	}
 	fmt.Fprintf(w, "%s  %-22s%s\n", r.Time.Local().Format(time.DateTime), printable(event), b.String())

@@ -6,11 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 func newPauseCmd() *cobra.Command {
-	return pauseCmd(supervisor.RequestPause, "Stop acting on a run: observe it, submit nothing, leave its job alone",
+	return pauseCmd(run.RequestPause, "Stop acting on a run: observe it, submit nothing, leave its job alone",
 		`pause RUN makes the daemon leave RUN alone: its job is still followed in
 sacct and shown by status, but nothing is submitted, adopted or resubmitted,
 whatever happens to it. A job running now keeps running: pause is not
@@ -23,7 +23,7 @@ stopped.`)
 }
 
 func newUnpauseCmd() *cobra.Command {
-	return pauseCmd(supervisor.RequestUnpause, "Undo pause RUN: the daemon acts on the run again",
+	return pauseCmd(run.RequestUnpause, "Undo pause RUN: the daemon acts on the run again",
 		`unpause RUN undoes pause RUN: at its next pass the daemon decides afresh,
 handling an end the job reached while paused. A run paused in the
 configuration (runs.RUN.paused: true) stays paused until that is removed.`)
@@ -42,12 +42,12 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			run, err := lookupRun(cfg, a[0])
+			runName, err := lookupRun(cfg, a[0])
 			if err != nil {
 				return err
 			}
 			now := time.Now()
-			req := supervisor.NewRequest(kind, run.Name, now)
+			req := run.NewRequest(kind, runName.Name, now)
 			s, err := openOrHand(c, cfg, logFormat, req)
 			if s == nil {
 				return err
@@ -56,7 +56,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			if err := s.sup.Apply(now, req); err != nil {
 				return withCode(exitError, err)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", run.Name, pausedWords(kind))
+			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", runName.Name, pausedWords(kind))
 			return nil
 		},
 	}
@@ -66,7 +66,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 }
 
 func pausedWords(kind string) string {
-	if kind == supervisor.RequestPause {
+	if kind == run.RequestPause {
 		return "paused: observed, never acted upon"
 	}
 	return "unpaused: the next pass decides afresh"

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/plot"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
@@ -64,14 +64,14 @@ with the job that made it (to standard output, or to -o FILE).`,
 			if err != nil {
 				return err
 			}
-			run := a[0]
-			st, known := states[run]
-			rc, configured := cfg.Runs[run]
+			runName := a[0]
+			st, known := states[runName]
+			rc, configured := cfg.Runs[runName]
 			if !known && !configured {
-				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", run, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
+				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", runName, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
 			}
 			if !known {
-				st = supervisor.NewRunState(run)
+				st = run.NewRunState(runName)
 			}
 			var targets config.Targets
 			if configured {
@@ -100,7 +100,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 			// Replace the file whole, so that a browser reloading it never
 			// sees half an image.
 			if err := renameio.WriteFile(out, b.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("plot %s: %w", run, err)
+				return fmt.Errorf("plot %s: %w", runName, err)
 			}
 			if export {
 				fmt.Fprintf(c.ErrOrStderr(), "wrote %s: %d evaluations\n", out, len(d.ValBPB)+len(d.Core))
@@ -124,7 +124,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 }
 
 // plotData converts a run's state into what the plot draws.
-func plotData(st supervisor.RunState, t config.Targets) plot.Data {
+func plotData(st run.RunState, t config.Targets) plot.Data {
 	return plot.Data{
 		Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core),
 		Jobs: plotJobs(st), TargetValBPB: t.ValBPB, TargetCore: t.CoreMetric,
@@ -134,7 +134,7 @@ func plotData(st supervisor.RunState, t config.Targets) plot.Data {
 // plotJobs turns the ended jobs and the current one into step ranges: each
 // from the step it resumed from to the newest complete checkpoint when it
 // ended, or, for a job not yet judged, to the newest step seen so far.
-func plotJobs(st supervisor.RunState) []plot.Job {
+func plotJobs(st run.RunState) []plot.Job {
 	records := slices.Clone(st.History)
 	if st.Job != nil && (len(records) == 0 || records[len(records)-1].ID != st.Job.ID) {
 		records = append(records, *st.Job)
@@ -144,9 +144,9 @@ func plotJobs(st supervisor.RunState) []plot.Job {
 	for _, r := range records {
 		from := r.ResumeStep
 		switch from {
-		case supervisor.NoStep:
+		case run.NoStep:
 			from = 0
-		case supervisor.UnknownStep:
+		case run.UnknownStep:
 			// A job submitted by hand whose log did not say: most likely it
 			// resumed where the previous one left off.
 			from = prevTo
@@ -168,7 +168,7 @@ func plotJobs(st supervisor.RunState) []plot.Job {
 // timelineData places the run's jobs on the wall clock: each from the
 // step it resumed from to the newest complete checkpoint at its end, and
 // as far as its log shows it trained.
-func timelineData(st supervisor.RunState, now time.Time) plot.Timeline {
+func timelineData(st run.RunState, now time.Time) plot.Timeline {
 	records := slices.Clone(st.History)
 	if st.Job != nil && (len(records) == 0 || records[len(records)-1].ID != st.Job.ID) {
 		records = append(records, *st.Job)
@@ -178,11 +178,11 @@ func timelineData(st supervisor.RunState, now time.Time) plot.Timeline {
 	for _, r := range records {
 		from := r.ResumeStep
 		switch {
-		case from == supervisor.NoStep:
+		case from == run.NoStep:
 			from = 0
-		case from == supervisor.UnknownStep && r.Steps != nil && r.Steps.Lines > 0:
+		case from == run.UnknownStep && r.Steps != nil && r.Steps.Lines > 0:
 			from = r.Steps.FirstStep
-		case from == supervisor.UnknownStep:
+		case from == run.UnknownStep:
 			from = prev
 		}
 		banked, end, outcome := r.NewestStepAtEnd, r.End, r.Outcome
@@ -215,7 +215,7 @@ func timelineData(st supervisor.RunState, now time.Time) plot.Timeline {
 // lastStep is the newest evaluation's step; the state keeps them sorted.
 func lastStep(ps []trainer.Point) int {
 	if len(ps) == 0 {
-		return supervisor.NoStep
+		return run.NoStep
 	}
 	return ps[len(ps)-1].Step
 }

@@ -5,31 +5,31 @@ import (
 	"testing"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/plot"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 func TestPlotJobs(t *testing.T) {
 	tests := []struct {
 		name string
-		st   supervisor.RunState
+		st   run.RunState
 		want []plot.Job
 	}{
 		{
 			name: "no job",
-			st:   supervisor.NewRunState("d20"),
+			st:   run.NewRunState("d20"),
 			want: []plot.Job{},
 		},
 		{
 			name: "adopted fresh start, then resubmitted twice, the last one running",
-			st: supervisor.RunState{
+			st: run.RunState{
 				NewestStep: 9500,
 				ValBPB:     []trainer.Point{{Step: 9000, Value: 0.8}, {Step: 9750, Value: 0.79}},
-				History: []supervisor.JobRecord{
-					{ID: "1", Attempt: 0, ResumeStep: supervisor.NoStep, Handled: true, NewestStepAtEnd: 5000, Outcome: "timeout"},
+				History: []run.JobRecord{
+					{ID: "1", Attempt: 0, ResumeStep: run.NoStep, Handled: true, NewestStepAtEnd: 5000, Outcome: "timeout"},
 					{ID: "2", Attempt: 1, ResumeStep: 5000, Handled: true, NewestStepAtEnd: 9000, Outcome: "app_failure"},
 				},
-				Job: &supervisor.JobRecord{ID: "3", Attempt: 2, ResumeStep: 9000, State: "RUNNING"},
+				Job: &run.JobRecord{ID: "3", Attempt: 2, ResumeStep: 9000, State: "RUNNING"},
 			},
 			want: []plot.Job{
 				{ID: "1", Attempt: 0, From: 0, To: 5000, Outcome: "timeout"},
@@ -39,13 +39,13 @@ func TestPlotJobs(t *testing.T) {
 		},
 		{
 			name: "hand-submitted job of unknown resume step follows the previous one; a current job already handled keeps its outcome",
-			st: supervisor.RunState{
+			st: run.RunState{
 				NewestStep: 7000,
-				History: []supervisor.JobRecord{
+				History: []run.JobRecord{
 					{ID: "1", Attempt: 1, ResumeStep: 2000, Handled: true, NewestStepAtEnd: 4000, Outcome: "timeout"},
-					{ID: "2", Attempt: 0, ResumeStep: supervisor.UnknownStep, Handled: true, NewestStepAtEnd: 6000, Outcome: "infra_failure"},
+					{ID: "2", Attempt: 0, ResumeStep: run.UnknownStep, Handled: true, NewestStepAtEnd: 6000, Outcome: "infra_failure"},
 				},
-				Job: &supervisor.JobRecord{ID: "3", Attempt: 2, ResumeStep: 6000, State: "CANCELLED by 1000", Handled: true,
+				Job: &run.JobRecord{ID: "3", Attempt: 2, ResumeStep: 6000, State: "CANCELLED by 1000", Handled: true,
 					NewestStepAtEnd: 7000, Outcome: "cancelled_by_user"},
 			},
 			want: []plot.Job{
@@ -56,9 +56,9 @@ func TestPlotJobs(t *testing.T) {
 		},
 		{
 			name: "the current job already archived is not drawn twice",
-			st: supervisor.RunState{
-				History: []supervisor.JobRecord{{ID: "1", Attempt: 1, ResumeStep: 0, Handled: true, NewestStepAtEnd: 500, Outcome: "timeout"}},
-				Job:     &supervisor.JobRecord{ID: "1", Attempt: 1, ResumeStep: 0, Handled: true, NewestStepAtEnd: 500, Outcome: "timeout"},
+			st: run.RunState{
+				History: []run.JobRecord{{ID: "1", Attempt: 1, ResumeStep: 0, Handled: true, NewestStepAtEnd: 500, Outcome: "timeout"}},
+				Job:     &run.JobRecord{ID: "1", Attempt: 1, ResumeStep: 0, Handled: true, NewestStepAtEnd: 500, Outcome: "timeout"},
 			},
 			want: []plot.Job{{ID: "1", Attempt: 1, From: 0, To: 500, Outcome: "timeout"}},
 		},

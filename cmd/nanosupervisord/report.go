@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 func newReportCmd() *cobra.Command {
@@ -45,7 +45,7 @@ the checkpoint interval and the time limit are known it advises a
 				if _, err := lookupRun(cfg, a[0]); err != nil {
 					return err
 				}
-				st = supervisor.NewRunState(a[0])
+				st = run.NewRunState(a[0])
 			}
 			rep := newRunReport(st, time.Now())
 			if asJSON {
@@ -83,8 +83,8 @@ type reportJob struct {
 	Reaction  *float64 `json:"reaction_seconds,omitempty"`
 }
 
-func newRunReport(st supervisor.RunState, now time.Time) runReport {
-	a := supervisor.AccountRun(st, now)
+func newRunReport(st run.RunState, now time.Time) runReport {
+	a := run.AccountRun(st, now)
 	r := runReport{Run: st.Name, Unit: a.Unit, Tally: a.Tally, QueueWait: a.QueueWait.Seconds(),
 		StepTime: a.StepTime.Seconds(), Jobs: []reportJob{}}
 	for _, j := range a.Jobs {

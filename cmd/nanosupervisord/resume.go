@@ -14,6 +14,7 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -52,17 +53,17 @@ a job found live is followed again, never twinned.`,
 			if err != nil {
 				return err
 			}
-			run, err := lookupRun(cfg, a[0])
+			runName, err := lookupRun(cfg, a[0])
 			if err != nil {
 				return err
 			}
-			req := supervisor.NewRequest(supervisor.RequestResume, run.Name, time.Now())
+			req := run.NewRequest(run.RequestResume, runName.Name, time.Now())
 			req.Force = force
 			if c.Flags().Changed("step") && step == 0 {
 				req.Step = &step
-				warnOldCheckpoints(c, run.CheckpointDir, run.Ranks)
+				warnOldCheckpoints(c, runName.CheckpointDir, runName.Ranks)
 			} else if c.Flags().Changed("step") {
-				rep, err := ckpt.ScanDir(run.CheckpointDir, ckpt.Options{Ranks: run.Ranks})
+				rep, err := ckpt.ScanDir(runName.CheckpointDir, ckpt.Options{Ranks: runName.Ranks})
 				if err != nil {
 					return err
 				}
@@ -72,32 +73,32 @@ a job found live is followed again, never twinned.`,
 					if found {
 						why = s.Reason
 					}
-					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, run.CheckpointDir, why))
+					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, runName.CheckpointDir, why))
 				}
 				req.Step = &step
 			}
 			if dryRun {
-				return dryResume(c, cfg, run, req)
+				return dryResume(c, cfg, runName, req)
 			}
 			s, err := openOrHand(c, cfg, logFormat, req)
 			if s == nil {
 				return err
 			}
 			defer s.Close()
-			before := s.sup.States()[run.Name].Job
+			before := s.sup.States()[runName.Name].Job
 			if err := s.sup.Resume(time.Now(), req); err != nil {
 				return withCode(exitError, err)
 			}
 			res := s.sup.Tick(context.WithoutCancel(c.Context()))
-			if err := res.Errors[run.Name]; err != nil {
+			if err := res.Errors[runName.Name]; err != nil {
 				return withCode(exitError, err)
 			}
-			st := s.sup.States()[run.Name]
-			if st.Job != nil && st.Phase == supervisor.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
+			st := s.sup.States()[runName.Name]
+			if st.Job != nil && st.Phase == run.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
 				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.Ref().String()), st.Job.Attempt)
 				return nil
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", run.Name, st.Phase, printable(st.Reason), run.Name)
+			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", runName.Name, st.Phase, printable(st.Reason), runName.Name)
 			return nil
 		},
 	}
@@ -113,7 +114,7 @@ a job found live is followed again, never twinned.`,
 // daemon recorded, and the pass that would follow, without writing or
 // submitting anything: the request is applied to a dry-run supervisor
 // (plan's), whose pass then says what the daemon would do.
-func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req supervisor.Request) error {
+func dryResume(c *cobra.Command, cfg *config.Config, runName *config.Run, req run.Request) error {
 	sup, err := supervisor.New(supervisor.Options{
 		Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
 		Logger: newLogger(io.Discard, "json"),
@@ -126,17 +127,17 @@ func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req superv
 		return withCode(exitError, err)
 	}
 	res := sup.Tick(context.WithoutCancel(c.Context()))
-	if err := res.Errors[run.Name]; err != nil {
+	if err := res.Errors[runName.Name]; err != nil {
 		return withCode(exitError, err)
 	}
 	out := c.OutOrStdout()
-	plan := res.Plans[run.Name]
+	plan := res.Plans[runName.Name]
 	if sub, ok := plan.Submission(); ok {
-		r := supervisor.SubmitRequestFor(run, sub.FromStep, supervisor.PreviewTag(run.Name, sub.Attempt))
+		r := supervisor.SubmitRequestFor(runName, sub.FromStep, run.PreviewTag(runName.Name, sub.Attempt))
 		fmt.Fprintf(out, "in %s: sbatch %s\n", printable(r.Dir), printable(strings.Join(slurm.SbatchArgs(r), " ")))
 	} else {
-		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", run.Name, plan.Next.Phase, plan.Next.Reason,
-			supervisor.NextAction(plan.Next, supervisor.SpecOf(cfg, run), now).Text)
+		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", runName.Name, plan.Next.Phase, plan.Next.Reason,
+			run.NextAction(plan.Next, supervisor.SpecOf(cfg, runName), now).Text)
 	}
 	fmt.Fprintln(out, "dry run: nothing submitted")
 	return nil
@@ -145,9 +146,9 @@ func dryResume(c *cobra.Command, cfg *config.Config, run *config.Run, req superv
 // acceptedWords says what the daemon does with an accepted request.
 func acceptedWords(kind string) string {
 	switch kind {
-	case supervisor.RequestPause:
+	case run.RequestPause:
 		return "the run is paused from this pass on"
-	case supervisor.RequestUnpause:
+	case run.RequestUnpause:
 		return "the run is unpaused from this pass on"
 	}
 	return "the daemon submits on this pass"
@@ -156,7 +157,7 @@ func acceptedWords(kind string) string {
 // openOrHand opens a session to apply req in this process. When a daemon
 // holds the lease, req is handed to it instead: the session is nil and
 // the error is the daemon's answer (nil: accepted).
-func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req supervisor.Request) (*session, error) {
+func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req run.Request) (*session, error) {
 	s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
 	var held *lease.HeldError
 	if errors.As(err, &held) {
@@ -180,7 +181,7 @@ func warnOldCheckpoints(c *cobra.Command, dir string, ranks int) {
 
 // handToDaemon leaves the request for the running daemon, wakes it when it
 // runs on this host, and waits for its answer.
-func handToDaemon(c *cobra.Command, stateDir string, req supervisor.Request, holder lease.Holder) error {
+func handToDaemon(c *cobra.Command, stateDir string, req run.Request, holder lease.Holder) error {
 	if _, err := supervisor.WriteRequest(stateDir, req); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 )
 
@@ -48,31 +49,31 @@ must not train then: starting afresh would overwrite the run.`,
 			if err != nil {
 				return err
 			}
-			run, err := lookupRun(cfg, a[0])
+			runName, err := lookupRun(cfg, a[0])
 			if err != nil {
 				return err
 			}
-			var known *supervisor.RunState
+			var known *run.RunState
 			states, err := loadStates(cfg.StateDir)
 			if err != nil {
 				// A compute node may not see the state directory: the
 				// checkpoint directory alone decides then.
 				fmt.Fprintf(c.ErrOrStderr(), "nanosupervisord: state not read, judging the checkpoint directory alone: %s\n", printable(err.Error()))
 			} else {
-				st, ok := states[run.Name]
+				st, ok := states[runName.Name]
 				if !ok {
-					st = supervisor.NewRunState(run.Name)
+					st = run.NewRunState(runName.Name)
 				}
 				known = &st
 			}
-			step, err := supervisor.ResumeStepFor(run, known, time.Now())
+			step, err := supervisor.ResumeStepFor(runName, known, time.Now())
 			if errors.Is(err, supervisor.ErrCheckpointDirMissing) || errors.Is(err, supervisor.ErrCheckpointRegressed) {
 				return withCode(exitHold, fmt.Errorf("%w; not starting (resume-step prints nothing only for a fresh start)", err))
 			}
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			if step != supervisor.NoStep {
+			if step != run.NoStep {
 				fmt.Fprintln(c.OutOrStdout(), step)
 			}
 			return nil

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 )
 
@@ -90,14 +91,14 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	}()
 	watcher, err := supervisor.WatchConfig(ctx, s.cfg.Path, func() { reload("file") })
 	if err != nil {
-		s.log.Warn("config_watch_unavailable", zap.String(supervisor.FieldError, err.Error()))
+		s.log.Warn("config_watch_unavailable", zap.String(run.FieldError, err.Error()))
 	} else {
 		defer watcher.Close()
 	}
 	go renewLease(ctx, s, cancel)
 	activity, err := supervisor.WatchActivity(ctx, poke)
 	if err != nil {
-		s.log.Warn("activity_watch_unavailable", zap.String(supervisor.FieldError, err.Error()))
+		s.log.Warn("activity_watch_unavailable", zap.String(run.FieldError, err.Error()))
 	} else {
 		defer activity.Close()
 	}
@@ -152,7 +153,7 @@ func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc)
 					cancel(fmt.Errorf("lost the state directory lease: %w", err))
 					return
 				}
-				s.log.Warn("lease_renew_failed", zap.String(supervisor.FieldError, err.Error()))
+				s.log.Warn("lease_renew_failed", zap.String(run.FieldError, err.Error()))
 			}
 			s.renewGuards()
 		}
@@ -166,7 +167,7 @@ func statusLine(sup *supervisor.Supervisor) string {
 	line := ""
 	for _, name := range cfg.RunNames() {
 		st, ok := states[name]
-		phase := supervisor.PhaseWaiting
+		phase := run.PhaseWaiting
 		if ok {
 			phase = st.Phase
 		}
@@ -174,7 +175,7 @@ func statusLine(sup *supervisor.Supervisor) string {
 			line += ", "
 		}
 		line += name + " " + string(phase)
-		if ok && st.Job != nil && phase == supervisor.PhaseRunning {
+		if ok && st.Job != nil && phase == run.PhaseRunning {
 			line += " (job " + st.Job.Ref().String() + ")"
 		}
 	}
@@ -193,7 +194,7 @@ func allEnded(sup *supervisor.Supervisor) (ended, allDone bool) {
 		if !ok || !st.Phase.Terminal() {
 			return false, false
 		}
-		allDone = allDone && st.Phase == supervisor.PhaseDone
+		allDone = allDone && st.Phase == run.PhaseDone
 	}
 	return true, allDone
 }

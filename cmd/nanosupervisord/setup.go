@@ -16,6 +16,7 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/notify"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -57,7 +58,7 @@ func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
 // logConfigWarnings logs each warning of cfg as a config_warning event.
 func logConfigWarnings(log *zap.Logger, cfg *config.Config) {
 	for _, w := range cfg.Warnings {
-		log.Warn(supervisor.EventConfigWarning, zap.String("path", cfg.Path), zap.String(supervisor.FieldWarning, w))
+		log.Warn(run.EventConfigWarning, zap.String("path", cfg.Path), zap.String(run.FieldWarning, w))
 	}
 }
 
@@ -128,7 +129,7 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
-		OnEvent:     func(run string, e supervisor.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
+		OnEvent:     func(run string, e run.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
 		Fence:       l.HoldUntil,
 		StripJobEnv: os.Getenv("SLURM_JOB_ID") != "",
 		SlurmFor:    func(c config.Slurm) supervisor.SlurmAPI { return slurmClientFor(c) }})
@@ -153,7 +154,7 @@ func leaseTTL(cfg *config.Config) time.Duration {
 
 func newNotifier(cfg *config.Config, log *zap.Logger) *notify.Notifier {
 	return notify.New(cfg.Notify, notify.WithOnError(func(err error) {
-		log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
+		log.Warn(run.EventNotifyFailed, zap.String(run.FieldError, err.Error()))
 	}))
 }
 
@@ -178,7 +179,7 @@ func (s *session) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := s.notifier.Load().Close(ctx); err != nil {
-		s.log.Warn(supervisor.EventNotifyFailed, zap.String(supervisor.FieldError, err.Error()))
+		s.log.Warn(run.EventNotifyFailed, zap.String(run.FieldError, err.Error()))
 	}
 	s.ledger.Close()
 	s.releaseGuards()

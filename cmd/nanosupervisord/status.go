@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
@@ -58,26 +59,26 @@ advice of report RUN when the current interval is not already right.`,
 
 // loadStates reads the state snapshot; a missing one means the daemon has
 // not run yet.
-func loadStates(dir string) (map[string]supervisor.RunState, error) {
+func loadStates(dir string) (map[string]run.RunState, error) {
 	var snap struct {
-		Runs map[string]supervisor.RunState `json:"runs"`
+		Runs map[string]run.RunState `json:"runs"`
 	}
 	if _, err := ledger.LoadState(dir, &snap); err != nil {
 		return nil, err
 	}
 	if snap.Runs == nil {
-		snap.Runs = map[string]supervisor.RunState{}
+		snap.Runs = map[string]run.RunState{}
 	}
 	return snap.Runs, nil
 }
 
 type statusRow struct {
-	Run        string           `json:"run"`
-	Phase      supervisor.Phase `json:"phase"`
-	Reason     string           `json:"reason,omitempty"`
-	JobID      string           `json:"job_id,omitempty"`
-	Cluster    string           `json:"cluster,omitempty"` // the job's cluster when not the local one
-	SlurmState string           `json:"slurm_state,omitempty"`
+	Run        string    `json:"run"`
+	Phase      run.Phase `json:"phase"`
+	Reason     string    `json:"reason,omitempty"`
+	JobID      string    `json:"job_id,omitempty"`
+	Cluster    string    `json:"cluster,omitempty"` // the job's cluster when not the local one
+	SlurmState string    `json:"slurm_state,omitempty"`
 	// PendingReason is squeue's reason while the job pends.
 	PendingReason string         `json:"pending_reason,omitempty"`
 	PendingSince  *time.Time     `json:"pending_since,omitempty"`
@@ -98,13 +99,13 @@ type statusRow struct {
 	NextAt        *time.Time     `json:"next_at,omitempty"`
 	// ObservedAt is when the daemon last saw Slurm answer for the run:
 	// everything in the row is at least this old.
-	ObservedAt *time.Time           `json:"observed_at,omitempty"`
-	AgeSeconds *int64               `json:"age_seconds,omitempty"`
-	State      *supervisor.RunState `json:"-"`
+	ObservedAt *time.Time    `json:"observed_at,omitempty"`
+	AgeSeconds *int64        `json:"age_seconds,omitempty"`
+	State      *run.RunState `json:"-"`
 
 	// Hold says why nothing is submitted while the checkpoints are
 	// missing, unreadable or went backwards; nil when they are fine.
-	Hold *supervisor.CheckpointHold `json:"hold,omitempty"`
+	Hold *run.CheckpointHold `json:"hold,omitempty"`
 	// Goodput and hours of the run's jobs (report RUN has them per job).
 	Unit       string   `json:"unit,omitempty"`
 	AllocHours float64  `json:"alloc_hours"`
@@ -115,18 +116,18 @@ type statusRow struct {
 	Advice *advice `json:"advice,omitempty"`
 }
 
-func statusRows(cfg *config.Config, states map[string]supervisor.RunState, observed map[string]time.Time, now time.Time) []statusRow {
+func statusRows(cfg *config.Config, states map[string]run.RunState, observed map[string]time.Time, now time.Time) []statusRow {
 	var rows []statusRow
 	for _, name := range cfg.RunNames() {
-		run := cfg.Runs[name]
+		runName := cfg.Runs[name]
 		st, ok := states[name]
 		if !ok {
-			st = supervisor.NewRunState(name)
+			st = run.NewRunState(name)
 		}
-		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: run.Targets,
-			Attempts: st.Attempts, MaxAttempt: run.Policy.MaxAttempts}
-		if (run.Paused || st.Paused) && !st.Phase.Terminal() {
-			r.Phase = supervisor.PhasePaused
+		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: runName.Targets,
+			Attempts: st.Attempts, MaxAttempt: runName.Policy.MaxAttempts}
+		if (runName.Paused || st.Paused) && !st.Phase.Terminal() {
+			r.Phase = run.PhasePaused
 		}
 		if j := st.Job; j != nil {
 			r.JobID, r.Cluster, r.SlurmState = j.ID, j.Cluster, j.State
@@ -136,7 +137,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 					r.PendingSince = &j.PendingSince
 				}
 			}
-			if j.ResumeStep != supervisor.UnknownStep {
+			if j.ResumeStep != run.UnknownStep {
 				r.ResumeStep = &j.ResumeStep
 			}
 			if !j.Handled || !j.End.IsZero() {
@@ -145,7 +146,7 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 				r.Elapsed, r.TimeLimit = jobTimes(j, now)
 			}
 		}
-		if st.NewestStep != supervisor.NoStep {
+		if st.NewestStep != run.NoStep {
 			r.NewestStep = &st.NewestStep
 		}
 		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
@@ -158,16 +159,16 @@ func statusRows(cfg *config.Config, states map[string]supervisor.RunState, obser
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
 		r.Hold = st.Hold
-		r.CkptBytes, r.FreeBytes = storage(run.CheckpointDir)
-		acct := supervisor.AccountRun(st, now)
+		r.CkptBytes, r.FreeBytes = storage(runName.CheckpointDir)
+		acct := run.AccountRun(st, now)
 		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
 		r.Advice = saveAdvice(st, acct)
-		next := supervisor.NextAction(st, supervisor.SpecOf(cfg, run), now)
+		next := run.NextAction(st, supervisor.SpecOf(cfg, runName), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
 			r.NextAt = &next.At
 		}
-		if next.ETA > 0 && r.Phase == supervisor.PhaseRunning {
+		if next.ETA > 0 && r.Phase == run.PhaseRunning {
 			secs := int64(next.ETA / time.Second)
 			r.ETASeconds = &secs
 			r.Next += "; targets in ~" + shortDuration(next.ETA)
@@ -283,7 +284,7 @@ func humanBytes(n int64) string {
 }
 
 // jobTimes is how long the job has run (to its end, or now) and its limit.
-func jobTimes(j *supervisor.JobRecord, now time.Time) (elapsed, limit string) {
+func jobTimes(j *run.JobRecord, now time.Time) (elapsed, limit string) {
 	if !j.Start.IsZero() {
 		end := now
 		if !j.End.IsZero() {

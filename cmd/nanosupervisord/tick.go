@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
@@ -63,14 +64,14 @@ func newPlanCmd() *cobra.Command {
 }
 
 type planJSON struct {
-	Run     string               `json:"run"`
-	Phase   supervisor.Phase     `json:"phase"`
-	Reason  string               `json:"reason,omitempty"`
-	Actions []map[string]any     `json:"actions"`
-	Events  []supervisor.Event   `json:"events,omitempty"`
-	Next    string               `json:"next,omitempty"`
-	Error   string               `json:"error,omitempty"`
-	State   *supervisor.RunState `json:"state,omitempty"`
+	Run     string           `json:"run"`
+	Phase   run.Phase        `json:"phase"`
+	Reason  string           `json:"reason,omitempty"`
+	Actions []map[string]any `json:"actions"`
+	Events  []run.Event      `json:"events,omitempty"`
+	Next    string           `json:"next,omitempty"`
+	Error   string           `json:"error,omitempty"`
+	State   *run.RunState    `json:"state,omitempty"`
 }
 
 // printPlans prints each run's plan; what follows it is said by
@@ -92,8 +93,8 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		}
 		p := res.Plans[n]
 		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}}
-		if run, ok := cfg.Runs[n]; ok {
-			pj.Next = supervisor.NextAction(p.Next, supervisor.SpecOf(cfg, run), now).Text
+		if runName, ok := cfg.Runs[n]; ok {
+			pj.Next = run.NextAction(p.Next, supervisor.SpecOf(cfg, runName), now).Text
 		}
 		for _, a := range p.Actions {
 			pj.Actions = append(pj.Actions, describeAction(a))
@@ -123,27 +124,27 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 	return nil
 }
 
-func describeAction(a supervisor.Action) map[string]any {
+func describeAction(a run.Action) map[string]any {
 	switch a := a.(type) {
-	case supervisor.Submit:
+	case run.Submit:
 		m := map[string]any{"action": "submit", "attempt": a.Attempt, "from_step": a.FromStep, "tag": a.Tag}
 		if a.After != "" {
 			m["after"] = a.After
 		}
 		return m
-	case supervisor.Adopt:
+	case run.Adopt:
 		return map[string]any{"action": "adopt", "job_id": a.JobID, "reason": a.Reason}
-	case supervisor.Wait:
+	case run.Wait:
 		m := map[string]any{"action": "wait", "reason": a.Reason}
 		if !a.Until.IsZero() {
 			m["until"] = a.Until
 		}
 		return m
-	case supervisor.Cancel:
+	case run.Cancel:
 		return map[string]any{"action": "cancel", "job_id": a.JobID, "reason": a.Reason}
-	case supervisor.Complete:
+	case run.Complete:
 		return map[string]any{"action": "complete", "reason": a.Reason}
-	case supervisor.Stop:
+	case run.Stop:
 		return map[string]any{"action": "stop", "reason": a.Reason}
 	}
 	return map[string]any{"action": fmt.Sprintf("%T", a)}
@@ -155,7 +156,7 @@ func formatAction(m map[string]any) string {
 		if after, ok := m["after"]; ok {
 			return fmt.Sprintf("would queue attempt %v behind job %v", m["attempt"], after)
 		}
-		if m["from_step"] == supervisor.NoStep {
+		if m["from_step"] == run.NoStep {
 			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
 		}
 		return fmt.Sprintf("would submit attempt %v resuming from step %v", m["attempt"], m["from_step"])

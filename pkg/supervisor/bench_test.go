@@ -16,6 +16,7 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
@@ -77,7 +78,7 @@ func benchSupervisor(b *testing.B, n int, now *time.Time) (*Supervisor, *memSlur
 		b.Logf("%d runs: start-up pass %d took %v CPU, %v wall", n, i+1, cpuTime(b)-cpu0, time.Since(wall0).Round(time.Millisecond))
 	}
 	for _, st := range sup.States() {
-		if st.Job == nil || st.Job.State != "RUNNING" || st.Phase != PhaseRunning {
+		if st.Job == nil || st.Job.State != "RUNNING" || st.Phase != run.PhaseRunning {
 			b.Fatalf("after two passes run %s is %s with job %+v; want a RUNNING job adopted", st.Name, st.Phase, st.Job)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -53,8 +54,8 @@ func TestClusterRunFollowsItsJobThere(t *testing.T) {
 	if st.Job == nil || st.Job.Cluster != "snowy" || st.Job.ID == id {
 		t.Fatalf("after the resubmission: job %+v; want a new job on snowy", st.Job)
 	}
-	ev := r.events(EventJobResubmitted)
-	if len(ev) != 1 || ev[0].ContextMap()[FieldCluster] != "snowy" {
+	ev := r.events(run.EventJobResubmitted)
+	if len(ev) != 1 || ev[0].ContextMap()[run.FieldCluster] != "snowy" {
 		t.Errorf("job_resubmitted: %v; want cluster=snowy", ev)
 	}
 	// The journal's state names the cluster too.
@@ -62,7 +63,7 @@ func TestClusterRunFollowsItsJobThere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back RunState
+	var back run.RunState
 	if err := json.Unmarshal(raw, &back); err != nil || back.Job.Cluster != "snowy" {
 		t.Errorf("state round trip: %s -> %+v, %v", raw, back.Job, err)
 	}
@@ -120,7 +121,7 @@ func TestClusterQuietPassIsOneSacctPerCluster(t *testing.T) {
 // TestClusterOldStateHasLocalJobs: a state file written before clusters
 // existed has no cluster key; its jobs are the local cluster's.
 func TestClusterOldStateHasLocalJobs(t *testing.T) {
-	var st RunState
+	var st run.RunState
 	old := `{"name":"d20","phase":"running","job":{"id":"41","attempt":2,"resume_step":1000},"intent":{"tag":"nsv:d20:3:ab","attempt":3,"from_step":1000,"at":"2026-11-28T17:00:00Z"},"attempts":2,"newest_step":1000}`
 	if err := json.Unmarshal([]byte(old), &st); err != nil {
 		t.Fatal(err)
@@ -138,13 +139,13 @@ func TestClusterOldStateHasLocalJobs(t *testing.T) {
 // the run says requeue: true.
 func TestSubmitNoRequeueByDefault(t *testing.T) {
 	r := newRig(t, "d20")
-	req := submitRequest(r.sup.runs["d20"], Submit{FromStep: 100, Tag: "t"})
+	req := submitRequest(r.sup.runs["d20"], run.Submit{FromStep: 100, Tag: "t"})
 	if !slices.Contains(req.Flags, "--no-requeue") {
 		t.Errorf("default flags %q; want --no-requeue", req.Flags)
 	}
 	r.cfg.Runs["d20"].Requeue = true
 	r.restart()
-	req = submitRequest(r.sup.runs["d20"], Submit{FromStep: 100, Tag: "t"})
+	req = submitRequest(r.sup.runs["d20"], run.Submit{FromStep: 100, Tag: "t"})
 	if slices.Contains(req.Flags, "--no-requeue") {
 		t.Errorf("requeue: true flags %q; want no --no-requeue", req.Flags)
 	}
@@ -186,7 +187,7 @@ func TestClusterFromSbatchArgsNotRepeated(t *testing.T) {
 	if rc.spec.Cluster != "snowy" {
 		t.Fatalf("spec cluster %q; want snowy from sbatch_args", rc.spec.Cluster)
 	}
-	req := submitRequest(rc, Submit{FromStep: 100, Tag: "t"})
+	req := submitRequest(rc, run.Submit{FromStep: 100, Tag: "t"})
 	if req.Cluster != "" || strings.Count(strings.Join(slurm.SbatchArgs(req), " "), "-M snowy") != 1 {
 		t.Errorf("sbatch %q; want -M snowy once", slurm.SbatchArgs(req))
 	}

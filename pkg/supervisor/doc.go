@@ -1,20 +1,18 @@
-// Package supervisor is the reconcile loop of nanosupervisord.
+// Package supervisor is the reconcile loop of nanosupervisord: the I/O shell
+// around the pure core in pkg/run.
 //
-// Every pass observes Slurm (one sacct call for all runs), the checkpoint
-// directories and the training logs, asks the pure Decide function what to do
+// Every pass observes Slurm (one sacct call per cluster for all runs, and
+// squeue and a windowed sacct when run.Needs says a run needs them), the
+// checkpoint directories and the training logs, asks run.Decide what to do
 // for each run, applies the resulting Plan (sbatch, adoption, stopping) and
-// records every decision in the ledger before and after acting.
+// records every decision in the ledger before and after acting. sbatch's
+// answer, an operator's resume and every other change of a run's state are
+// computed by pkg/run (run.AfterSbatch, run.ResumeState); this package only
+// stores them (commit, snapshot, journal).
 //
-// Decide never performs I/O, never reads the clock and never draws random
-// numbers: everything it needs arrives in Input. Only Apply talks to Slurm,
-// and only through pkg/slurm. A run's trouble, even a panic, stays in that
-// run: the other runs carry on.
-//
-// The restart policy (failure classes, budgets, backoff, crash loop,
-// poisoned checkpoints) is in policy.go; a run's pace (save interval,
-// restart overhead), measured from its one record of saves, in cadence.go.
-// The single-daemon lease (pkg/lease) and notifications (pkg/notify) are
-// packages of their own, wired in cmd/nanosupervisord.
+// Only Apply talks to Slurm, and only through pkg/slurm. A run's trouble,
+// even a panic, stays in that run: the other runs carry on. The
+// configuration (config) is turned into a run.RunSpec here (SpecOf).
 //
 // This package must never submit a job for a run that already has a live
 // job, and never submit without first writing the intent to the ledger.

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -38,15 +39,15 @@ func (s *Supervisor) proveLease() error {
 
 // fenced is the plan of a run whose submission the fence held back: nothing
 // is recorded and nothing submitted, so the next pass decides afresh.
-func (s *Supervisor) fenced(now time.Time, st RunState, err error) Plan {
+func (s *Supervisor) fenced(now time.Time, st run.RunState, err error) run.Plan {
 	s.logUnproven(st.Name, err)
-	return Plan{Next: st, Actions: []Action{Wait{Until: now.Add(leaseRetry), Reason: ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}
+	return run.Plan{Next: st, Actions: []run.Action{run.Wait{Until: now.Add(leaseRetry), Reason: run.ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}
 }
 
 // logUnproven says why a run's submission was held back. It is only
 // logged, never journaled: an instance that cannot prove its lease must
 // not write to a ledger another instance may own by now.
-func (s *Supervisor) logUnproven(run string, err error) {
-	s.log.Warn(EventLeaseUnproven, zap.String(FieldRun, run), zap.String(FieldError, err.Error()),
-		zap.Duration(FieldDelay, leaseRetry))
+func (s *Supervisor) logUnproven(runName string, err error) {
+	s.log.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
+		zap.Duration(run.FieldDelay, leaseRetry))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -42,7 +43,7 @@ func TestNoSubmissionWithoutProvenLease(t *testing.T) {
 	if n := r.slurm.count("sbatch"); n != 0 {
 		t.Fatalf("sbatch ran %d times with an unproven lease; want 0", n)
 	}
-	if got := r.logs.FilterMessage(EventLeaseUnproven).Len(); got != 1 {
+	if got := r.logs.FilterMessage(run.EventLeaseUnproven).Len(); got != 1 {
 		t.Errorf("lease_unproven logged %d times; want 1", got)
 	}
 	if st := r.sup.States()["d20"]; st.Intent != nil || st.Attempts != 0 {
@@ -90,7 +91,7 @@ func TestNoSubmissionWhenLeaseLapsesAfterIntent(t *testing.T) {
 	if st := r.state("d20"); st.Intent == nil {
 		t.Fatalf("d20 is %s without an intent; want the recorded intent kept", st.Phase)
 	}
-	if got := r.logs.FilterMessage(EventLeaseUnproven).Len(); got != 1 {
+	if got := r.logs.FilterMessage(run.EventLeaseUnproven).Len(); got != 1 {
 		t.Errorf("lease_unproven logged %d times; want 1", got)
 	}
 	for range 4 {
@@ -109,12 +110,12 @@ func TestNoCancelWithoutProvenLease(t *testing.T) {
 	r.restart()
 	r.sup.fence = func(time.Time) error { return errors.New("lease renewal failed") }
 	rc := r.sup.runs["d20"]
-	plan := Plan{Actions: []Action{Cancel{JobID: "7", Reason: ReasonOnDoneCancel}}}
+	plan := run.Plan{Actions: []run.Action{run.Cancel{JobID: "7", Reason: run.ReasonOnDoneCancel}}}
 	r.sup.applyCancels(context.Background(), r.slurm, rc, plan, r.now)
 	if n := r.slurm.count("scancel"); n != 0 {
 		t.Fatalf("scancel ran %d times with an unproven lease; want 0", n)
 	}
-	if got := r.logs.FilterMessage(EventLeaseUnproven).Len(); got != 1 {
+	if got := r.logs.FilterMessage(run.EventLeaseUnproven).Len(); got != 1 {
 		t.Errorf("lease_unproven logged %d times; want 1", got)
 	}
 	r.sup.fence = func(time.Time) error { return nil }

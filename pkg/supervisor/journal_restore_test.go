@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -50,10 +51,10 @@ func stateLines(t *testing.T, lines [][]byte, run string) []int {
 	return idx
 }
 
-func decodeState(t *testing.T, line []byte) RunState {
+func decodeState(t *testing.T, line []byte) run.RunState {
 	t.Helper()
 	var rec ledger.Record
-	var st RunState
+	var st run.RunState
 	if err := json.Unmarshal(line, &rec); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestRestoreSurvivesOneBadJournalLine(t *testing.T) {
 					// state.json as after the first pass: older than every
 					// journaled state the test keeps.
 					first := decodeState(t, lines[idx[0]])
-					snap, err := json.Marshal(snapshot{Version: snapshotVersion, Runs: map[string]RunState{"d20": first}})
+					snap, err := json.Marshal(snapshot{Version: snapshotVersion, Runs: map[string]run.RunState{"d20": first}})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -136,7 +137,7 @@ func TestRestoreSurvivesOneBadJournalLine(t *testing.T) {
 // cancelledAfter adopts d20's running job, then, the clock moved by step,
 // sees the user cancel it: one pass that journals one change. It returns
 // the ledger's files from before that pass and the state after it.
-func cancelledAfter(t *testing.T, step time.Duration) (*rig, map[string][]byte, RunState) {
+func cancelledAfter(t *testing.T, step time.Duration) (*rig, map[string][]byte, run.RunState) {
 	r := newRig(t, "d20")
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()
@@ -145,7 +146,7 @@ func cancelledAfter(t *testing.T, step time.Duration) (*rig, map[string][]byte, 
 	r.slurm.set(id, "CANCELLED by 1000", "0:0")
 	r.tick()
 	want := r.state("d20")
-	if want.Phase != PhaseStopped {
+	if want.Phase != run.PhaseStopped {
 		t.Fatalf("after the cancellation d20 is %s; this test needs it stopped", want.Phase)
 	}
 	return r, beforePass, want
@@ -169,16 +170,16 @@ func TestNewerThan(t *testing.T) {
 	early, late := t0, t0.Add(time.Hour)
 	tests := []struct {
 		name    string
-		st, old RunState
+		st, old run.RunState
 		newer   bool
 	}{
-		{"higher seq, earlier clock", RunState{Seq: 5, Updated: early}, RunState{Seq: 4, Updated: late}, true},
-		{"lower seq, later clock", RunState{Seq: 4, Updated: late}, RunState{Seq: 5, Updated: early}, false},
-		{"same seq", RunState{Seq: 4, Updated: late}, RunState{Seq: 4, Updated: early}, false},
-		{"seq over a state without", RunState{Seq: 1, Updated: early}, RunState{Updated: late}, true},
-		{"no seq under a state with one", RunState{Updated: late}, RunState{Seq: 1, Updated: early}, false},
-		{"neither has seq: later clock", RunState{Updated: late}, RunState{Updated: early}, true},
-		{"neither has seq: earlier clock", RunState{Updated: early}, RunState{Updated: late}, false},
+		{"higher seq, earlier clock", run.RunState{Seq: 5, Updated: early}, run.RunState{Seq: 4, Updated: late}, true},
+		{"lower seq, later clock", run.RunState{Seq: 4, Updated: late}, run.RunState{Seq: 5, Updated: early}, false},
+		{"same seq", run.RunState{Seq: 4, Updated: late}, run.RunState{Seq: 4, Updated: early}, false},
+		{"seq over a state without", run.RunState{Seq: 1, Updated: early}, run.RunState{Updated: late}, true},
+		{"no seq under a state with one", run.RunState{Updated: late}, run.RunState{Seq: 1, Updated: early}, false},
+		{"neither has seq: later clock", run.RunState{Updated: late}, run.RunState{Updated: early}, true},
+		{"neither has seq: earlier clock", run.RunState{Updated: early}, run.RunState{Updated: late}, false},
 	}
 	for _, tt := range tests {
 		if got := tt.st.NewerThan(tt.old); got != tt.newer {

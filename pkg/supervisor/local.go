@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // settleTime: a checkpoint file modified this recently may still be being
@@ -34,7 +35,7 @@ type ckptEntry struct {
 	phase   time.Duration
 	ranks   int
 	settle  time.Duration
-	view    CkptView
+	view    run.CkptView
 	seen    dirSeen
 }
 
@@ -49,17 +50,17 @@ type ckptCounts struct {
 // the run's job is gone, because then nothing can be writing. A directory
 // whose mtime has not moved keeps its cached verdict, rechecked once per
 // rescanEvery (rescan.go).
-func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) CkptView {
+func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) run.CkptView {
 	dir := rc.CheckpointDir
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return CkptView{Newest: NoStep, FreeBytes: -1, Missing: true}
+		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Missing: true}
 	}
 	if err != nil {
-		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}
+		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Err: err}
 	}
 	if !fi.IsDir() {
-		return CkptView{Newest: NoStep, FreeBytes: -1, Err: &fs.PathError{Op: "scan", Path: dir, Err: errors.New("not a directory")}}
+		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Err: &fs.PathError{Op: "scan", Path: dir, Err: errors.New("not a directory")}}
 	}
 	c := &s.ckpts
 	c.mu.Lock()
@@ -103,8 +104,8 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 // fallbacks. This keeps the cost of a change at one listing and a few
 // steps instead of a full verification (Scan of 2,000 steps × 10 files:
 // about a second).
-func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
-	v := CkptView{Newest: NoStep, FreeBytes: -1}
+func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
+	v := run.CkptView{Newest: run.NoStep, FreeBytes: -1}
 	if newest, ok := rep.NewestComplete(); ok {
 		v.Newest = newest.Step
 		v.NewestValBPB = newest.ValBPB
@@ -112,11 +113,11 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
 		v.NewestBytes = newest.Bytes
 	}
 	for _, step := range rep.Unverified {
-		v.Complete = append(v.Complete, CompleteStep{Step: step})
+		v.Complete = append(v.Complete, run.CompleteStep{Step: step})
 	}
 	for _, st := range rep.Steps {
 		if st.Complete {
-			v.Complete = append(v.Complete, CompleteStep{Step: st.Step, ModTime: st.ModTime})
+			v.Complete = append(v.Complete, run.CompleteStep{Step: st.Step, ModTime: st.ModTime})
 		}
 		if st.Step <= v.Newest || st.Complete {
 			continue
@@ -125,7 +126,7 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) CkptView {
 			v.Settling = true
 			continue
 		}
-		v.Incomplete = append(v.Incomplete, IncompleteStep{Step: st.Step, Reason: st.Reason})
+		v.Incomplete = append(v.Incomplete, run.IncompleteStep{Step: st.Step, Reason: st.Reason})
 	}
 	return v
 }

@@ -4,19 +4,20 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 // observeLog reads the training log of the run's current job, and its
 // error file when Slurm writes stderr elsewhere: failure hints and the
 // time-limit line count from either.
-func (s *Supervisor) observeLog(rc runConfig, st RunState) LogView {
+func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 	if st.Job == nil {
-		return LogView{}
+		return run.LogView{}
 	}
 	logPath, errPath := rc.jobLogPaths(st.Job)
 	r := s.logs.readStream(rc.spec.Name+"/log", logPath)
-	v := LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err}
+	v := run.LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err}
 	reads := []streamRead{r}
 	if errPath != logPath {
 		er := s.logs.readStream(rc.spec.Name+"/err", errPath)
@@ -54,15 +55,15 @@ func mergeHints(a, b []string) []string {
 
 // logUnreadable logs, once per file, that a log could not be read: not a
 // regular file, a read error, or a read abandoned because it hung.
-func (s *Supervisor) logUnreadable(run, jobID string, r streamRead) {
-	reason := ReasonLogError
+func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
+	reason := run.ReasonLogError
 	switch {
 	case r.Abandoned:
-		reason = ReasonLogReadTimeout
+		reason = run.ReasonLogReadTimeout
 	case errors.Is(r.Err, errNotRegular):
-		reason = ReasonLogNotRegular
+		reason = run.ReasonLogNotRegular
 	}
-	e := newEvent(EventLogUnreadable, run, FieldJobID, jobID, FieldPath, r.Path, FieldReason, reason, FieldError, r.Err.Error())
+	e := run.NewEvent(run.EventLogUnreadable, runName, run.FieldJobID, jobID, run.FieldPath, r.Path, run.FieldReason, reason, run.FieldError, r.Err.Error())
 	s.journal(s.now(), e, nil)
 	s.emit(e)
 }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,9 +40,9 @@ func TestTickLogNotARegularFile(t *testing.T) {
 		r.slurm.add("d20-ckpt", "RUNNING", "")
 		r.tickWithin(10 * time.Second)
 		r.tickWithin(10 * time.Second)
-		ev := r.events(EventLogUnreadable)
-		if len(ev) != 1 || ev[0].ContextMap()[FieldReason] != ReasonLogNotRegular || ev[0].ContextMap()[FieldPath] != log {
-			t.Errorf("log %s: log_unreadable events %v; want one, reason %s", log, ev, ReasonLogNotRegular)
+		ev := r.events(run.EventLogUnreadable)
+		if len(ev) != 1 || ev[0].ContextMap()[run.FieldReason] != run.ReasonLogNotRegular || ev[0].ContextMap()[run.FieldPath] != log {
+			t.Errorf("log %s: log_unreadable events %v; want one, reason %s", log, ev, run.ReasonLogNotRegular)
 		}
 	}
 }
@@ -62,15 +63,15 @@ func TestTickHungLogReadOverrun(t *testing.T) {
 	}
 	r.sup.overrunAfter = 50 * time.Millisecond
 	r.tickWithin(10 * time.Second)
-	if st := r.state("d20"); st.Phase != PhaseRunning {
+	if st := r.state("d20"); st.Phase != run.PhaseRunning {
 		t.Errorf("phase %s; want the pass to have decided (running)", st.Phase)
 	}
-	ev := r.events(EventLogUnreadable)
-	if len(ev) != 1 || ev[0].ContextMap()[FieldReason] != ReasonLogReadTimeout {
-		t.Errorf("log_unreadable events %v; want one, reason %s", ev, ReasonLogReadTimeout)
+	ev := r.events(run.EventLogUnreadable)
+	if len(ev) != 1 || ev[0].ContextMap()[run.FieldReason] != run.ReasonLogReadTimeout {
+		t.Errorf("log_unreadable events %v; want one, reason %s", ev, run.ReasonLogReadTimeout)
 	}
-	over := r.events(EventPassOverrun)
-	if len(over) != 2 || over[0].ContextMap()[FieldState] != "running" || over[1].ContextMap()[FieldState] != "ended" {
+	over := r.events(run.EventPassOverrun)
+	if len(over) != 2 || over[0].ContextMap()[run.FieldState] != "running" || over[1].ContextMap()[run.FieldState] != "ended" {
 		t.Errorf("pass_overrun events %v; want running, then ended", over)
 	}
 }
@@ -81,16 +82,16 @@ func TestTickLogMissingOnce(t *testing.T) {
 	r := newRig(t, "d20")
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()
-	if n := len(r.events(EventLogMissing)); n != 0 {
+	if n := len(r.events(run.EventLogMissing)); n != 0 {
 		t.Fatalf("log_missing right after the start: %d events; want none", n)
 	}
 	r.now = r.now.Add(10 * time.Minute)
 	r.tick()
 	r.now = r.now.Add(10 * time.Minute)
 	r.tick()
-	ev := r.events(EventLogMissing)
+	ev := r.events(run.EventLogMissing)
 	want := filepath.Join(r.cfg.Runs["d20"].Workdir, "slurm-"+id+".out")
-	if len(ev) != 1 || ev[0].ContextMap()[FieldPath] != want || ev[0].ContextMap()[FieldJobID] != id {
+	if len(ev) != 1 || ev[0].ContextMap()[run.FieldPath] != want || ev[0].ContextMap()[run.FieldJobID] != id {
 		t.Errorf("log_missing events %v; want one for job %s naming %s", ev, id, want)
 	}
 }

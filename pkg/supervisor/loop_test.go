@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
@@ -93,7 +94,7 @@ func TestLoopBackoffHours(t *testing.T) {
 		// writes a log here to wake the loop sooner), plus the backoff
 		// (±20 % jitter, capped at 30m).
 		for i, g := range gaps {
-			want := backoffDelay(time.Minute, 30*time.Minute, i+1, 0.5)
+			want := run.BackoffDelay(time.Minute, 30*time.Minute, i+1, 0.5)
 			lo := time.Minute + want*8/10
 			hi := 2*time.Minute + 10*time.Second + min(want*12/10, 30*time.Minute)
 			if g < lo || g > hi {

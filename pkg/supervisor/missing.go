@@ -3,6 +3,7 @@ package supervisor
 import (
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -43,15 +44,15 @@ func (s *Supervisor) missingWait(now time.Time) (time.Duration, bool) {
 // whether err was a missing program, which is then not an outage.
 func (s *Supervisor) noteSlurmMissing(now time.Time, err error, asked bool) bool {
 	missing := slurm.NotFound(err)
-	var ev *Event
+	var ev *run.Event
 	s.mu.Lock()
 	switch {
 	case missing && s.missing.since.IsZero():
 		s.missing.since = now
-		ev = &Event{Name: EventSlurmMissing, Fields: map[string]any{FieldState: "missing",
-			FieldError: err.Error(), "hint": missingHint, "recheck": missingRecheck.String()}}
+		ev = &run.Event{Name: run.EventSlurmMissing, Fields: map[string]any{run.FieldState: "missing",
+			run.FieldError: err.Error(), "hint": missingHint, "recheck": missingRecheck.String()}}
 	case !missing && asked && !s.missing.since.IsZero():
-		ev = &Event{Name: EventSlurmMissing, Fields: map[string]any{FieldState: "found",
+		ev = &run.Event{Name: run.EventSlurmMissing, Fields: map[string]any{run.FieldState: "found",
 			"duration": now.Sub(s.missing.since).String()}}
 		s.missing = slurmMissing{}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
@@ -22,11 +23,11 @@ func TestSlurmMissingSaidOnceCheckedSlowly(t *testing.T) {
 	r.slurm.sacctErr, r.slurm.squeueErr = notFound, notFound
 	r.now = r.now.Add(2 * time.Minute)
 	res := r.tick()
-	ev := r.events(EventSlurmMissing)
-	if len(ev) != 1 || ev[0].ContextMap()[FieldState] != "missing" || ev[0].ContextMap()["hint"] == nil {
+	ev := r.events(run.EventSlurmMissing)
+	if len(ev) != 1 || ev[0].ContextMap()[run.FieldState] != "missing" || ev[0].ContextMap()["hint"] == nil {
 		t.Fatalf("slurm_missing events %v; want one, state missing, with a hint", ev)
 	}
-	if n := len(r.events(EventSlurmUnavailable)); n != 0 {
+	if n := len(r.events(run.EventSlurmUnavailable)); n != 0 {
 		t.Errorf("slurm_unavailable logged %d times; a missing program is no outage", n)
 	}
 	calls := r.slurm.count("sacct")
@@ -45,15 +46,15 @@ func TestSlurmMissingSaidOnceCheckedSlowly(t *testing.T) {
 	if n := r.slurm.count("sacct") - calls; n != 1 {
 		t.Errorf("after %v: %d sacct calls; want 1 look", missingRecheck, n)
 	}
-	if n := len(r.events(EventSlurmMissing)); n != 1 {
+	if n := len(r.events(run.EventSlurmMissing)); n != 1 {
 		t.Errorf("slurm_missing logged %d times while still missing; want 1", n)
 	}
 
 	r.slurm.sacctErr, r.slurm.squeueErr = nil, nil
 	r.now = r.now.Add(missingRecheck)
 	r.tick()
-	ev = r.events(EventSlurmMissing)
-	if len(ev) != 2 || ev[1].ContextMap()[FieldState] != "found" {
+	ev = r.events(run.EventSlurmMissing)
+	if len(ev) != 2 || ev[1].ContextMap()[run.FieldState] != "found" {
 		t.Fatalf("slurm_missing events %v; want a second one, state found", ev)
 	}
 	calls = r.slurm.count("sacct")
@@ -79,7 +80,7 @@ func TestSlurmBinDirFixedLive(t *testing.T) {
 		return r.slurm
 	}
 	r.tick()
-	if n := len(r.events(EventSlurmMissing)); n != 1 {
+	if n := len(r.events(run.EventSlurmMissing)); n != 1 {
 		t.Fatalf("slurm_missing logged %d times; want 1", n)
 	}
 	cfg := *r.cfg
@@ -92,8 +93,8 @@ func TestSlurmBinDirFixedLive(t *testing.T) {
 	if len(built) != 1 || built[0].BinDir != "/opt/slurm/bin" {
 		t.Errorf("clients built %+v; want one for /opt/slurm/bin", built)
 	}
-	ev := r.events(EventSlurmMissing)
-	if len(ev) != 2 || ev[1].ContextMap()[FieldState] != "found" {
+	ev := r.events(run.EventSlurmMissing)
+	if len(ev) != 2 || ev[1].ContextMap()[run.FieldState] != "found" {
 		t.Errorf("slurm_missing events %v; want the second saying found", ev)
 	}
 	if st := r.state("d20"); st.Job == nil {

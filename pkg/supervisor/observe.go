@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -17,10 +18,6 @@ type SlurmAPI interface {
 	Submit(ctx context.Context, req slurm.SubmitRequest) (slurm.JobRef, error)
 	ScancelOn(ctx context.Context, job slurm.JobRef) error
 }
-
-// adoptLookback is how far back an ended job is looked for when a run
-// with start: adopt has no job yet.
-const adoptLookback = 72 * time.Hour
 
 // slurmSnapshot is what Slurm said in one pass, for all runs at once, by
 // cluster: per cluster one sacct call for every tracked job, at most one
@@ -65,7 +62,7 @@ func (snap slurmSnapshot) add(name string) *clusterSnapshot {
 // at: that of a submission still being resolved, else that of the job
 // being followed (the configured cluster may have changed since it was
 // submitted), else the configured one.
-func observeCluster(rc runConfig, st RunState) string {
+func observeCluster(rc runConfig, st run.RunState) string {
 	switch {
 	case st.Intent != nil:
 		return st.Intent.Cluster
@@ -78,7 +75,7 @@ func observeCluster(rc runConfig, st RunState) string {
 // observeSlurm asks Slurm what the given runs need, in as few calls as
 // possible: one sacct per cluster with tracked jobs, then squeue and a
 // windowed sacct only on the clusters where some run needs them.
-func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]RunState) slurmSnapshot {
+func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]run.RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}
 	var clusters []string
@@ -105,7 +102,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	listed := map[string]bool{}
 	for _, rc := range runs {
 		st := states[rc.spec.Name]
-		q, w := needs(rc, st, snap, now)
+		q, w := run.Needs(rc.spec, st, snap.jobRow(st.Job), now)
 		cl := observeCluster(rc, st)
 		if !q && w.IsZero() {
 			continue
@@ -135,46 +132,24 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	return snap
 }
 
-// needs says whether a run needs squeue in this pass, and from when it
-// needs a windowed sacct (zero: not at all). squeue is skipped while every
-// job is plainly running, so a quiet pass costs one sacct call per cluster.
-func needs(rc runConfig, st RunState, snap slurmSnapshot, now time.Time) (queue bool, since time.Time) {
-	if st.isSuccessorIntent() {
-		return true, st.Intent.At.Add(-time.Minute)
-	}
-	if rc.paused(st) || st.Phase.Terminal() {
-		// A successor being cancelled is followed in squeue until gone.
-		return st.Successor != nil, time.Time{}
-	}
-	if st.Intent != nil {
-		return true, st.Intent.At.Add(-time.Minute)
-	}
-	j := st.Job
-	switch {
-	case j == nil:
-		if rc.spec.Start == StartAdopt && st.Reason != ReasonOperatorResume {
-			return true, now.Add(-adoptLookback)
-		}
-		return true, time.Time{}
-	case j.Handled && st.Reason == ReasonOperatorResume:
-		return true, time.Time{}
-	case j.Handled:
-		// Backing off or about to submit: squeue rules out a twin.
-		return !now.Before(st.BackoffUntil), time.Time{}
+// jobRow is sacct's row of the job in this pass, nil when there is none.
+func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
+	if j == nil {
+		return nil
 	}
 	row, ok := snap.cluster(j.Cluster).jobs[j.ID]
-	// A pending job's reason is squeue's (sacct says "None"). A run that
-	// queues ahead rules out a twin in squeue before queueing.
-	queueing := rc.spec.QueueAhead && st.Successor == nil && ok && !row.State.Terminal()
-	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing, time.Time{}
+	if !ok {
+		return nil
+	}
+	return &row
 }
 
 // view cuts the pass's snapshot down to one run: its job's row from the
 // job's cluster, the queue and window from the cluster it submits to.
-func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
+func (snap slurmSnapshot) view(rc runConfig, st run.RunState) run.SlurmView {
 	cl := observeCluster(rc, st)
 	c := snap.cluster(cl)
-	v := SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
+	v := run.SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
 		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
 	j := st.Job
 	if j != nil {
@@ -201,7 +176,7 @@ func (snap slurmSnapshot) view(rc runConfig, st RunState) SlurmView {
 // jobGone reports whether the job has provably ended in this pass: sacct
 // says it is over and squeue of its cluster, asked, no longer lists it as
 // live. Nothing of the job can be writing checkpoints any more.
-func (snap slurmSnapshot) jobGone(j *JobRecord) bool {
+func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 	if j == nil || j.Handled {
 		return j != nil
 	}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"sync"
 	"time"
 )
@@ -39,8 +40,8 @@ func (s *Supervisor) watchPass() (end func()) {
 		mu.Lock()
 		overran = true
 		mu.Unlock()
-		s.emitAndJournal(s.now(), Event{Name: EventPassOverrun, Fields: map[string]any{
-			FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+		s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+			run.FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
 	})
 	return func() {
 		t.Stop()
@@ -48,8 +49,8 @@ func (s *Supervisor) watchPass() (end func()) {
 		late := overran
 		mu.Unlock()
 		if late {
-			s.emitAndJournal(s.now(), Event{Name: EventPassOverrun, Fields: map[string]any{
-				FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+			s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+				run.FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // PruneResult is what a prune of one run did (or would do, dry).
@@ -36,23 +37,23 @@ func (s *Supervisor) Prune(run string, dryRun bool) (PruneResult, error) {
 }
 
 // prune is Prune for a caller that holds the pass lock.
-func (s *Supervisor) prune(run string, dryRun bool) (PruneResult, error) {
+func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	s.mu.Lock()
-	rc, ok := s.runs[run]
-	st, known := s.states[run]
+	rc, ok := s.runs[runName]
+	st, known := s.states[runName]
 	global := s.cfg.Prune
 	s.mu.Unlock()
 	if !ok {
-		return PruneResult{}, fmt.Errorf("no run %q in the configuration", run)
+		return PruneResult{}, fmt.Errorf("no run %q in the configuration", runName)
 	}
 	pol := rc.EffectivePrune(global)
 	if pol == nil {
-		return PruneResult{}, fmt.Errorf("run %s: %w", run, ErrNoPrunePolicy)
+		return PruneResult{}, fmt.Errorf("run %s: %w", runName, ErrNoPrunePolicy)
 	}
 	now := s.now()
 	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settleTime})
 	if err != nil {
-		return PruneResult{}, fmt.Errorf("run %s: %w", run, err)
+		return PruneResult{}, fmt.Errorf("run %s: %w", runName, err)
 	}
 	protect := map[int]string{}
 	if known {
@@ -65,28 +66,28 @@ func (s *Supervisor) prune(run string, dryRun bool) (PruneResult, error) {
 	if plan.Keep == nil {
 		plan.Keep = []ckpt.Kept{}
 	}
-	res := PruneResult{Run: run, Plan: plan, DryRun: dryRun}
+	res := PruneResult{Run: runName, Plan: plan, DryRun: dryRun}
 	if dryRun {
 		return res, nil
 	}
 	for _, step := range plan.Delete {
 		if err := ckpt.DeleteStep(rc.CheckpointDir, step); err != nil {
-			s.emitAndJournal(now, newEvent(EventCheckpointPruned, run, FieldStep, step.Step, FieldError, err.Error()))
-			return res, fmt.Errorf("run %s: %w", run, err)
+			s.emitAndJournal(now, run.NewEvent(run.EventCheckpointPruned, runName, run.FieldStep, step.Step, run.FieldError, err.Error()))
+			return res, fmt.Errorf("run %s: %w", runName, err)
 		}
 		res.Freed += step.Bytes
 		reason := "complete"
 		if !step.Complete {
 			reason = step.Reason
 		}
-		s.emitAndJournal(now, newEvent(EventCheckpointPruned, run, FieldStep, step.Step, FieldBytes, step.Bytes, FieldReason, reason))
+		s.emitAndJournal(now, run.NewEvent(run.EventCheckpointPruned, runName, run.FieldStep, step.Step, run.FieldBytes, step.Bytes, run.FieldReason, reason))
 	}
 	return res, nil
 }
 
 // protectedSteps are the steps an attempt of the run resumed from or is
 // about to resume from.
-func protectedSteps(st RunState) map[int]string {
+func protectedSteps(st run.RunState) map[int]string {
 	p := map[int]string{}
 	if j := st.Job; j != nil && j.ResumeStep >= 0 {
 		p[j.ResumeStep] = "resume_step_of_job_" + j.ID
@@ -103,7 +104,7 @@ func protectedSteps(st RunState) map[int]string {
 	return p
 }
 
-func (s *Supervisor) emitAndJournal(now time.Time, e Event) {
+func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
 	s.journal(now, e, nil)
 	s.emit(e)
 }
@@ -138,9 +139,9 @@ func (ps *PruneSchedule) Reschedule() {
 		if pol == nil || pol.Schedule == "" {
 			continue
 		}
-		run := name
-		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(run) }); err != nil {
-			s.log.Warn(EventConfigRejected, zap.String(FieldRun, run), zap.String(FieldError, "prune.schedule: "+err.Error()))
+		runName := name
+		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(runName) }); err != nil {
+			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, runName), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
 		}
 	}
 	s.mu.Unlock()
@@ -157,12 +158,12 @@ func (ps *PruneSchedule) Reschedule() {
 // scheduledPrune applies the retention policy to a run at its scheduled
 // time, unless the run is paused: a paused run is never acted upon, and
 // deleting checkpoints is acting (prune RUN still does it on request).
-func (s *Supervisor) scheduledPrune(run string) {
-	if s.paused(run) {
+func (s *Supervisor) scheduledPrune(runName string) {
+	if s.paused(runName) {
 		return
 	}
-	if _, err := s.Prune(run, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
-		s.emit(newEvent(EventRunError, run, FieldError, err.Error(), FieldReason, "prune"))
+	if _, err := s.Prune(runName, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
+		s.emit(run.NewEvent(run.EventRunError, runName, run.FieldError, err.Error(), run.FieldReason, "prune"))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -47,7 +48,7 @@ func TestPruneKeepsWhatResumesNeed(t *testing.T) {
 	if got := rep.CompleteSteps(); !equalInts(got, []int{200, 500}) {
 		t.Errorf("after prune: complete steps %v; want [200 500]", got)
 	}
-	if ev := r.events(EventCheckpointPruned); len(ev) != 3 || res.Freed <= 0 {
+	if ev := r.events(run.EventCheckpointPruned); len(ev) != 3 || res.Freed <= 0 {
 		t.Errorf("checkpoint_pruned events %d, freed %d; want 3 and > 0", len(ev), res.Freed)
 	}
 }
@@ -99,14 +100,14 @@ func TestScheduledPruneSkipsPausedRun(t *testing.T) {
 		}
 		return rep.CompleteSteps()
 	}
-	if err := r.sup.Apply(r.now, NewRequest(RequestPause, "d20", r.now)); err != nil {
+	if err := r.sup.Apply(r.now, run.NewRequest(run.RequestPause, "d20", r.now)); err != nil {
 		t.Fatal(err)
 	}
 	r.sup.scheduledPrune("d20")
 	if got := complete(); !equalInts(got, []int{100, 200, 300}) {
 		t.Fatalf("paused: complete steps %v after the scheduled prune; want all kept", got)
 	}
-	if err := r.sup.Apply(r.now, NewRequest(RequestUnpause, "d20", r.now)); err != nil {
+	if err := r.sup.Apply(r.now, run.NewRequest(run.RequestUnpause, "d20", r.now)); err != nil {
 		t.Fatal(err)
 	}
 	r.sup.scheduledPrune("d20")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // quotaEvery bounds how often one quota command runs: `lfs quota` asks the
@@ -38,7 +39,7 @@ type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) 
 // or prints what quota.Parse cannot read is logged once as config_warning
 // naming the command (again only when the problem changes); the free space
 // from statfs stands meanwhile.
-func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig, v CkptView) CkptView {
+func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig, v run.CkptView) run.CkptView {
 	s.mu.Lock()
 	st := s.cfg.Storage
 	s.mu.Unlock()
@@ -48,7 +49,7 @@ func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig,
 	}
 	left, warn, err := s.quotas.get(ctx, now, argv, st.QuotaTimeout, s.queryQuota)
 	if warn != "" {
-		s.emit(newEvent(EventConfigWarning, rc.spec.Name, FieldWarning,
+		s.emit(run.NewEvent(run.EventConfigWarning, rc.spec.Name, run.FieldWarning,
 			fmt.Sprintf("storage.quota_command: %s; using the filesystem's free space", warn),
 			"command", strings.Join(argv, " ")))
 	}
@@ -56,7 +57,7 @@ func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig,
 		return v
 	}
 	if v.FreeBytes < 0 || left.Bytes < v.FreeBytes {
-		v.FreeBytes, v.FreeFrom = left.Bytes, FreeFromQuota
+		v.FreeBytes, v.FreeFrom = left.Bytes, run.FreeFromQuota
 	}
 	return v
 }

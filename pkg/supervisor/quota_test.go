@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -21,13 +22,13 @@ type quotaRig struct {
 	answer quota.Left
 	err    error
 	asked  [][]string
-	events []Event
+	events []run.Event
 }
 
 func newQuotaRig(st config.Storage) *quotaRig {
-	r := &quotaRig{rc: runConfig{Run: &config.Run{CheckpointDir: "/scratch/d20"}, spec: RunSpec{Name: "d20"}}}
+	r := &quotaRig{rc: runConfig{Run: &config.Run{CheckpointDir: "/scratch/d20"}, spec: run.RunSpec{Name: "d20"}}}
 	r.s = &Supervisor{cfg: &config.Config{Storage: st}, log: zap.NewNop(),
-		onEv: func(_ string, e Event) { r.events = append(r.events, e) }}
+		onEv: func(_ string, e run.Event) { r.events = append(r.events, e) }}
 	r.s.queryQuota = func(_ context.Context, argv []string, _ time.Duration) (quota.Left, error) {
 		r.asked = append(r.asked, argv)
 		return r.answer, r.err
@@ -45,16 +46,16 @@ func TestWithQuotaTakesTheSmallerBound(t *testing.T) {
 		want     int64
 		wantFrom string
 	}{
-		{"quota tighter", 100 << 30, quota.Left{Bytes: 5 << 30, Limited: true}, 5 << 30, FreeFromQuota},
+		{"quota tighter", 100 << 30, quota.Left{Bytes: 5 << 30, Limited: true}, 5 << 30, run.FreeFromQuota},
 		{"filesystem tighter", 1 << 30, quota.Left{Bytes: 5 << 30, Limited: true}, 1 << 30, ""},
-		{"statfs unknown", -1, quota.Left{Bytes: 5 << 30, Limited: true}, 5 << 30, FreeFromQuota},
+		{"statfs unknown", -1, quota.Left{Bytes: 5 << 30, Limited: true}, 5 << 30, run.FreeFromQuota},
 		{"no limit set", 100 << 30, quota.Left{}, 100 << 30, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newQuotaRig(lfsQuota)
 			r.answer = tt.answer
-			v := r.s.withQuota(context.Background(), time.Now(), r.rc, CkptView{NewestBytes: 2 << 30, FreeBytes: tt.free})
+			v := r.s.withQuota(context.Background(), time.Now(), r.rc, run.CkptView{NewestBytes: 2 << 30, FreeBytes: tt.free})
 			if v.FreeBytes != tt.want || v.FreeFrom != tt.wantFrom {
 				t.Errorf("FreeBytes, FreeFrom = %d, %q; want %d, %q", v.FreeBytes, v.FreeFrom, tt.want, tt.wantFrom)
 			}
@@ -67,12 +68,12 @@ func TestWithQuotaTakesTheSmallerBound(t *testing.T) {
 
 func TestWithQuotaAsksOnlyWhenItMatters(t *testing.T) {
 	r := newQuotaRig(config.Storage{QuotaTimeout: time.Second})
-	v := r.s.withQuota(context.Background(), time.Now(), r.rc, CkptView{NewestBytes: 1 << 30, FreeBytes: 1 << 40})
+	v := r.s.withQuota(context.Background(), time.Now(), r.rc, run.CkptView{NewestBytes: 1 << 30, FreeBytes: 1 << 40})
 	if len(r.asked) != 0 || v.FreeBytes != 1<<40 {
 		t.Errorf("no quota_command: asked %q, free %d", r.asked, v.FreeBytes)
 	}
 	r = newQuotaRig(lfsQuota)
-	r.s.withQuota(context.Background(), time.Now(), r.rc, CkptView{Newest: NoStep, FreeBytes: 1 << 40})
+	r.s.withQuota(context.Background(), time.Now(), r.rc, run.CkptView{Newest: run.NoStep, FreeBytes: 1 << 40})
 	if len(r.asked) != 0 {
 		t.Errorf("no checkpoint to compare with, yet asked %q", r.asked)
 	}
@@ -83,7 +84,7 @@ func TestWithQuotaAsksOncePerInterval(t *testing.T) {
 	r.answer = quota.Left{Bytes: 5 << 30, Limited: true}
 	now := time.Now()
 	for _, at := range []time.Duration{0, 10 * time.Second, quotaEvery - time.Second} {
-		v := r.s.withQuota(context.Background(), now.Add(at), r.rc, CkptView{NewestBytes: 1, FreeBytes: 1 << 40})
+		v := r.s.withQuota(context.Background(), now.Add(at), r.rc, run.CkptView{NewestBytes: 1, FreeBytes: 1 << 40})
 		if v.FreeBytes != 5<<30 {
 			t.Errorf("at +%v: free %d, want the cached 5 GiB", at, v.FreeBytes)
 		}
@@ -91,7 +92,7 @@ func TestWithQuotaAsksOncePerInterval(t *testing.T) {
 	if len(r.asked) != 1 {
 		t.Errorf("asked %d times within %v, want 1", len(r.asked), quotaEvery)
 	}
-	r.s.withQuota(context.Background(), now.Add(quotaEvery), r.rc, CkptView{NewestBytes: 1, FreeBytes: 1 << 40})
+	r.s.withQuota(context.Background(), now.Add(quotaEvery), r.rc, run.CkptView{NewestBytes: 1, FreeBytes: 1 << 40})
 	if len(r.asked) != 2 {
 		t.Errorf("asked %d times after %v, want 2", len(r.asked), quotaEvery)
 	}
@@ -103,10 +104,10 @@ func TestWithQuotaAsksOncePerInterval(t *testing.T) {
 func TestWithQuotaWarnsOncePerProblem(t *testing.T) {
 	r := newQuotaRig(lfsQuota)
 	now := time.Now()
-	pass := func(err error, answer quota.Left) CkptView {
+	pass := func(err error, answer quota.Left) run.CkptView {
 		r.err, r.answer = err, answer
 		now = now.Add(quotaEvery)
-		return r.s.withQuota(context.Background(), now, r.rc, CkptView{NewestBytes: 1 << 30, FreeBytes: 1 << 40})
+		return r.s.withQuota(context.Background(), now, r.rc, run.CkptView{NewestBytes: 1 << 30, FreeBytes: 1 << 40})
 	}
 	garbled := errors.New(`quota command "lfs quota": no lfs quota table`)
 	if v := pass(garbled, quota.Left{}); v.FreeBytes != 1<<40 || v.FreeFrom != "" {
@@ -118,14 +119,14 @@ func TestWithQuotaWarnsOncePerProblem(t *testing.T) {
 	pass(garbled, quota.Left{})
 	var warnings []string
 	for _, e := range r.events {
-		if e.Name != EventConfigWarning {
+		if e.Name != run.EventConfigWarning {
 			t.Errorf("unexpected event %s", e.Name)
 			continue
 		}
-		if e.Fields["command"] != "lfs quota -u alice /scratch/d20" || e.Fields[FieldRun] != "d20" {
+		if e.Fields["command"] != "lfs quota -u alice /scratch/d20" || e.Fields[run.FieldRun] != "d20" {
 			t.Errorf("warning fields %v: want the command and the run", e.Fields)
 		}
-		warnings = append(warnings, e.Fields[FieldWarning].(string))
+		warnings = append(warnings, e.Fields[run.FieldWarning].(string))
 	}
 	want := []string{
 		`storage.quota_command: quota command "lfs quota": no lfs quota table; using the filesystem's free space`,

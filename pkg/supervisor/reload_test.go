@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -58,10 +59,10 @@ func TestReloadFile(t *testing.T) {
 	if got := r.sup.Config().RunNames(); len(got) != 2 {
 		t.Errorf("after a bad edit the runs are %v; want the previous d20 and d24", got)
 	}
-	if n := logs.FilterMessage(EventConfigRejected).Len(); n != 1 {
+	if n := logs.FilterMessage(run.EventConfigRejected).Len(); n != 1 {
 		t.Errorf("config_rejected logged %d times; want 1", n)
 	}
-	if ev := logs.FilterMessage(EventConfigReloaded).AllUntimed(); len(ev) != 2 {
+	if ev := logs.FilterMessage(run.EventConfigReloaded).AllUntimed(); len(ev) != 2 {
 		t.Errorf("config_reloaded logged %d times; want 2", len(ev))
 	}
 }
@@ -109,16 +110,16 @@ func TestReloadRefusesStartupOnlyChange(t *testing.T) {
 			if got := r.sup.Config(); got != before {
 				t.Errorf("the configuration in force changed (runs %v); want the old one kept", got.RunNames())
 			}
-			rejected := logs.FilterMessage(EventConfigRejected).AllUntimed()
+			rejected := logs.FilterMessage(run.EventConfigRejected).AllUntimed()
 			if len(rejected) != 1 {
 				t.Fatalf("config_rejected logged %d times; want 1", len(rejected))
 			}
 			fields := rejected[0].ContextMap()
-			msg, _ := fields[FieldError].(string)
-			if fields[FieldReason] != ReasonRestartRequired || !strings.Contains(msg, tt.key) || !strings.Contains(msg, "restart the daemon to change it") {
-				t.Errorf("config_rejected fields %v; want reason %s and an error naming %s and saying to restart", fields, ReasonRestartRequired, tt.key)
+			msg, _ := fields[run.FieldError].(string)
+			if fields[run.FieldReason] != run.ReasonRestartRequired || !strings.Contains(msg, tt.key) || !strings.Contains(msg, "restart the daemon to change it") {
+				t.Errorf("config_rejected fields %v; want reason %s and an error naming %s and saying to restart", fields, run.ReasonRestartRequired, tt.key)
 			}
-			if n := logs.FilterMessage(EventConfigReloaded).Len(); n != 0 {
+			if n := logs.FilterMessage(run.EventConfigReloaded).Len(); n != 0 {
 				t.Errorf("config_reloaded logged %d times; want 0", n)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -48,13 +49,13 @@ func TestJobRequeuedIsReportedOnce(t *testing.T) {
 				}
 				r.tick()
 			}
-			ev := r.events(EventJobRequeued)
+			ev := r.events(run.EventJobRequeued)
 			if len(ev) != tt.want {
 				t.Fatalf("job_requeued logged %d times; want %d", len(ev), tt.want)
 			}
 			if tt.want > 0 {
 				f := ev[0].ContextMap()
-				if f[FieldJobID] != id || f[FieldNewestStep] != int64(1000) {
+				if f[run.FieldJobID] != id || f[run.FieldNewestStep] != int64(1000) {
 					t.Errorf("job_requeued fields %v; want job %s, newest_step 1000", f, id)
 				}
 			}

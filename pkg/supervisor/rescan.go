@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // The periodic rescan of a checkpoint directory whose mtime says nothing
@@ -106,11 +107,11 @@ func (d dirSeen) unchanged(dir string) bool {
 }
 
 // scanDir scans the directory dir (viewOf), with what the scan saw.
-func scanDir(dir string, ranks int, now time.Time, settle time.Duration) (CkptView, dirSeen) {
+func scanDir(dir string, ranks int, now time.Time, settle time.Duration) (run.CkptView, dirSeen) {
 	lfs := &listingFS{FS: os.DirFS(dir)}
 	rep, err := ckpt.ScanNewest(lfs, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle}, 2)
 	if err != nil {
-		return CkptView{Newest: NoStep, FreeBytes: -1, Err: err}, dirSeen{}
+		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Err: err}, dirSeen{}
 	}
 	return viewOf(rep, now, settle), seenOf(rep, lfs.entries)
 }

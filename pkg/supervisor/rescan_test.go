@@ -9,6 +9,7 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -43,7 +44,7 @@ func newRescanRig(t *testing.T) *rescanRig {
 	return r
 }
 
-func (r *rescanRig) observe() CkptView {
+func (r *rescanRig) observe() run.CkptView {
 	r.t.Helper()
 	v := r.s.observeCkpt(r.rc, r.now, settleTime)
 	if v.Err != nil {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -37,57 +37,35 @@ var (
 // predecessor still writing (a queued successor starts after its
 // predecessor ended, afterany), so nothing is given time to settle; a torn
 // step is incomplete by its structure anyway.
-func ResumeStepFor(r *config.Run, known *RunState, now time.Time) (int, error) {
-	st := NewRunState(r.Name)
+func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, error) {
+	st := run.NewRunState(r.Name)
 	if known != nil {
 		st = *known
 	}
 	fi, err := os.Stat(r.CheckpointDir)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && known != nil && neverSaved(st):
-		return NoStep, nil
+	case errors.Is(err, fs.ErrNotExist) && known != nil && run.NeverSaved(st):
+		return run.NoStep, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return NoStep, fmt.Errorf("run %s: %s: %w", r.Name, r.CheckpointDir, ErrCheckpointDirMissing)
+		return run.NoStep, fmt.Errorf("run %s: %s: %w", r.Name, r.CheckpointDir, ErrCheckpointDirMissing)
 	case err != nil:
-		return NoStep, fmt.Errorf("run %s: %w", r.Name, err)
+		return run.NoStep, fmt.Errorf("run %s: %w", r.Name, err)
 	case !fi.IsDir():
-		return NoStep, fmt.Errorf("run %s: %s: not a directory", r.Name, r.CheckpointDir)
+		return run.NoStep, fmt.Errorf("run %s: %s: not a directory", r.Name, r.CheckpointDir)
 	}
 	view, _ := scanDir(r.CheckpointDir, r.Ranks, now, 0)
 	if view.Err != nil {
-		return NoStep, fmt.Errorf("run %s: %w", r.Name, view.Err)
+		return run.NoStep, fmt.Errorf("run %s: %w", r.Name, view.Err)
 	}
-	if st.NewestStep != NoStep && view.Newest < st.NewestStep {
-		return NoStep, fmt.Errorf("run %s: %s: %w: step %d was complete, the newest complete now is %s",
+	if st.NewestStep != run.NoStep && view.Newest < st.NewestStep {
+		return run.NoStep, fmt.Errorf("run %s: %s: %w: step %d was complete, the newest complete now is %s",
 			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, stepText(view.Newest))
 	}
-	d := &decider{in: Input{Now: now, Ckpt: view, State: st}, next: st}
-	return d.newestUsable(), nil
-}
-
-// neverSaved reports whether the run has never had a complete checkpoint
-// and no job of it resumed from one.
-func neverSaved(st RunState) bool {
-	if st.NewestStep != NoStep {
-		return false
-	}
-	for _, j := range append(slices.Clone(st.History), ptrOr(st.Job)...) {
-		if j.ResumeStep >= 0 || j.NewestStepAtEnd > 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func ptrOr(j *JobRecord) []JobRecord {
-	if j == nil {
-		return nil
-	}
-	return []JobRecord{*j}
+	return run.NewestUsableStep(st, view, now), nil
 }
 
 func stepText(step int) string {
-	if step == NoStep {
+	if step == run.NoStep {
 		return "none"
 	}
 	return fmt.Sprint(step)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -18,31 +19,31 @@ func TestResumeStepFor(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	run := &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 1}
-	fresh := NewRunState("d20")
-	poisoned := NewRunState("d20")
-	poisoned.Suspect = []SuspectStep{{Step: 1000, ModTime: now.Add(time.Hour)}}
-	regressed := NewRunState("d20")
+	runName := &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 1}
+	fresh := run.NewRunState("d20")
+	poisoned := run.NewRunState("d20")
+	poisoned.Suspect = []run.SuspectStep{{Step: 1000, ModTime: now.Add(time.Hour)}}
+	regressed := run.NewRunState("d20")
 	regressed.NewestStep = 1500
-	resumedOnce := NewRunState("d20")
-	resumedOnce.Job = &JobRecord{ID: "7", ResumeStep: 800}
+	resumedOnce := run.NewRunState("d20")
+	resumedOnce.Job = &run.JobRecord{ID: "7", ResumeStep: 800}
 	missing := &config.Run{Name: "d20", CheckpointDir: filepath.Join(dir, "nope"), Ranks: 1}
 	tests := []struct {
 		name    string
 		run     *config.Run
-		st      *RunState
+		st      *run.RunState
 		want    int
 		wantErr error
 	}{
-		{"newest complete", run, &fresh, 1000, nil},
-		{"state unreadable: the directory alone", run, nil, 1000, nil},
-		{"poisoned step skipped", run, &poisoned, 500, nil},
-		{"ranks of the run", &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 2}, &fresh, NoStep, nil},
-		{"regressed", run, &regressed, NoStep, ErrCheckpointRegressed},
-		{"missing dir, the run never saved: a fresh start", missing, &fresh, NoStep, nil},
-		{"missing dir, the run had step 1500: hold", missing, &regressed, NoStep, ErrCheckpointDirMissing},
-		{"missing dir, a job resumed from 800: hold", missing, &resumedOnce, NoStep, ErrCheckpointDirMissing},
-		{"missing dir, state unreadable: hold", missing, nil, NoStep, ErrCheckpointDirMissing},
+		{"newest complete", runName, &fresh, 1000, nil},
+		{"state unreadable: the directory alone", runName, nil, 1000, nil},
+		{"poisoned step skipped", runName, &poisoned, 500, nil},
+		{"ranks of the run", &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 2}, &fresh, run.NoStep, nil},
+		{"regressed", runName, &regressed, run.NoStep, ErrCheckpointRegressed},
+		{"missing dir, the run never saved: a fresh start", missing, &fresh, run.NoStep, nil},
+		{"missing dir, the run had step 1500: hold", missing, &regressed, run.NoStep, ErrCheckpointDirMissing},
+		{"missing dir, a job resumed from 800: hold", missing, &resumedOnce, run.NoStep, ErrCheckpointDirMissing},
+		{"missing dir, state unreadable: hold", missing, nil, run.NoStep, ErrCheckpointDirMissing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

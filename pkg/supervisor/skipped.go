@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
@@ -37,7 +38,7 @@ func (s *Supervisor) keepSkippedRows(err error) error {
 		}
 		s.mu.Unlock()
 		if !seen {
-			s.emit(Event{Name: EventSlurmRowSkipped, Fields: map[string]any{FieldJobID: row.JobID, FieldError: row.Error()}})
+			s.emit(run.Event{Name: run.EventSlurmRowSkipped, Fields: map[string]any{run.FieldJobID: row.JobID, run.FieldError: row.Error()}})
 		}
 	}
 	return nil

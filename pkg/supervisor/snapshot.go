@@ -3,6 +3,7 @@ package supervisor
 import (
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"go.uber.org/zap"
 )
 
@@ -40,13 +41,13 @@ func (s *Supervisor) endPass(now time.Time) {
 		return
 	}
 	if err := s.saveObserved(); err != nil {
-		s.log.Error(EventRunError, zap.String(FieldReason, "save_observed"), zap.String(FieldError, err.Error()))
+		s.log.Error(run.EventRunError, zap.String(run.FieldReason, "save_observed"), zap.String(run.FieldError, err.Error()))
 	}
 	if !dirty {
 		return
 	}
 	if err := s.saveSnapshot(now); err != nil {
-		s.log.Error(EventRunError, zap.String(FieldReason, "save_state_snapshot"), zap.String(FieldError, err.Error()))
+		s.log.Error(run.EventRunError, zap.String(run.FieldReason, "save_state_snapshot"), zap.String(run.FieldError, err.Error()))
 	}
 }
 
@@ -66,7 +67,7 @@ func (s *Supervisor) snapshotNow() bool {
 // fails, the next pass tries again.
 func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.mu.Lock()
-	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]RunState, len(s.states)), SlurmDownSince: s.slurmDown,
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]run.RunState, len(s.states)), SlurmDownSince: s.slurmDown,
 		SlurmMissingSince: s.missing.since}
 	for k, v := range s.states {
 		snap.Runs[k] = v

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
@@ -20,7 +21,7 @@ func (r *rig) snapWrites() int {
 }
 
 // snapshotRuns is state.json's run states as a restart would read them.
-func (r *rig) snapshotRuns() map[string]RunState {
+func (r *rig) snapshotRuns() map[string]run.RunState {
 	r.t.Helper()
 	var snap snapshot
 	if _, err := ledger.LoadState(r.cfg.StateDir, &snap); err != nil {
@@ -129,7 +130,7 @@ func TestCrashAtSbatchRestoresIntentFromJournal(t *testing.T) {
 		t.Fatalf("state.json held the intent when sbatch ran: this test needs it in the journal alone")
 	}
 	st := r.state("d20")
-	if st.Intent == nil || st.Phase != PhaseSubmitting {
+	if st.Intent == nil || st.Phase != run.PhaseSubmitting {
 		t.Fatalf("restored %s with intent %+v; want the journaled intent", st.Phase, st.Intent)
 	}
 	r.now = r.now.Add(time.Minute)
@@ -189,7 +190,7 @@ func TestCrashBeforeEndOfPassRestoresJournal(t *testing.T) {
 	}
 }
 
-func (r *rig) snapshotRunsFrom(files map[string][]byte) map[string]RunState {
+func (r *rig) snapshotRunsFrom(files map[string][]byte) map[string]run.RunState {
 	r.t.Helper()
 	dir := r.t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, ledger.StateFile), files[ledger.StateFile], 0o600); err != nil {

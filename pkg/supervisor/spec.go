@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -17,7 +18,7 @@ import (
 // per (re)load: the effective job name and the Decide spec.
 type runConfig struct {
 	*config.Run
-	spec RunSpec
+	spec run.RunSpec
 	logs trainer.LogSources // where the run's jobs write stdout and stderr
 }
 
@@ -66,16 +67,16 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 
 // paused reports whether the run is paused, by the configuration or by
 // the operator (pause RUN): either suffices.
-func (rc runConfig) paused(st RunState) bool { return rc.spec.Paused || st.Paused }
+func (rc runConfig) paused(st run.RunState) bool { return rc.spec.Paused || st.Paused }
 
 // SpecOf is what Decide and NextAction need of run r of cfg, less the
 // Slurm job name (which takes reading the script; buildRuns fills it in).
-func SpecOf(cfg *config.Config, r *config.Run) RunSpec {
-	return RunSpec{
+func SpecOf(cfg *config.Config, r *config.Run) run.RunSpec {
+	return run.RunSpec{
 		Name:    r.Name,
-		Start:   StartMode(r.Start),
+		Start:   run.StartMode(r.Start),
 		Targets: trainer.Targets{ValBPB: r.Targets.ValBPB, CoreMetric: r.Targets.CoreMetric},
-		Policy: Policy{
+		Policy: run.Policy{
 			MaxAttempts:                r.Policy.MaxAttempts,
 			MaxFailuresWithoutProgress: r.Policy.MaxFailuresWithoutProgress,
 			Backoff:                    r.Policy.Backoff,
@@ -135,7 +136,7 @@ func LogSources(r *config.Run) (trainer.LogSources, error) {
 // jobLogPaths are the files the job writes its training log and its
 // stderr to; equal when stderr goes to the log. A %N (the node's name)
 // stays in the path for the reader to resolve.
-func (rc runConfig) jobLogPaths(job *JobRecord) (log, errs string) {
+func (rc runConfig) jobLogPaths(job *run.JobRecord) (log, errs string) {
 	dir := rc.logs.JobDir(rc.Workdir)
 	name := rc.spec.JobName
 	if job.Name != "" {
@@ -158,5 +159,5 @@ var currentUser = sync.OnceValue(func() string {
 // belongs reports whether a Slurm job with this name and comment is one of
 // the run's: its job name, or a tag the daemon gave it.
 func (rc runConfig) belongs(name, comment string) bool {
-	return name == rc.spec.JobName || strings.HasPrefix(comment, tagPrefix(rc.spec.Name))
+	return name == rc.spec.JobName || strings.HasPrefix(comment, run.TagPrefix(rc.spec.Name))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
@@ -14,9 +15,9 @@ import (
 // step instead of stopping it.
 func TestTickStalledJobCancelledAndResubmitted(t *testing.T) {
 	r := newRig(t, "d20")
-	run := r.cfg.Runs["d20"]
-	run.OnStall = config.OnStallCancel
-	run.Policy.StallAfterIntervals = 2
+	runName := r.cfg.Runs["d20"]
+	runName.OnStall = config.OnStallCancel
+	runName.Policy.StallAfterIntervals = 2
 	r.restart()
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()
@@ -32,13 +33,13 @@ func TestTickStalledJobCancelledAndResubmitted(t *testing.T) {
 	}
 	r.now = r.now.Add(5 * time.Minute)
 	r.tick()
-	if n := r.slurm.count("scancel"); n != 1 || len(r.events(EventRunStalled)) != 1 {
-		t.Fatalf("after 21 quiet minutes: %d scancel, %d run_stalled; want 1 and 1", n, len(r.events(EventRunStalled)))
+	if n := r.slurm.count("scancel"); n != 1 || len(r.events(run.EventRunStalled)) != 1 {
+		t.Fatalf("after 21 quiet minutes: %d scancel, %d run_stalled; want 1 and 1", n, len(r.events(run.EventRunStalled)))
 	}
 	r.now = r.now.Add(10 * time.Second)
 	r.tick()
 	st := r.state("d20")
-	if st.Phase == PhaseStopped || len(r.slurm.submit) != 1 {
+	if st.Phase == run.PhaseStopped || len(r.slurm.submit) != 1 {
 		t.Fatalf("after the cancelled job ended: phase %s (%s), %d submissions; want one resubmission", st.Phase, st.Reason, len(r.slurm.submit))
 	}
 	if got := r.slurm.submit[0].ScriptArgs; !slices.Equal(got, []string{"1100"}) || st.Job.ID == id {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -31,7 +32,7 @@ func TestStateWithTwoSaveTrackersLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	want := Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100, Restart: 5 * time.Minute}
+	want := run.Cadence{SaveInterval: 10 * time.Minute, StepsPerSave: 100, Restart: 5 * time.Minute}
 	for name, file := range map[string][]byte{"as written": data, "without saves": withoutRecord} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -46,10 +47,10 @@ func TestStateWithTwoSaveTrackersLoads(t *testing.T) {
 			if st.Job == nil || st.Job.ID != "99" || st.NewestStep != 1400 || st.Intent == nil {
 				t.Fatalf("state %+v; want job 99, newest 1400, an intent", st)
 			}
-			if got, ok := RunCadence(st); !ok || got != want {
+			if got, ok := run.RunCadence(st); !ok || got != want {
 				t.Errorf("cadence %+v (%v), want %+v", got, ok, want)
 			}
-			if got := st.lastSaveAt(); !got.Equal(start.Add(45 * time.Minute)) {
+			if got := st.LastSaveAt(); !got.Equal(start.Add(45 * time.Minute)) {
 				t.Errorf("last save at %v, want 10:45", got)
 			}
 			if n := len(st.Saves); n != 4 {

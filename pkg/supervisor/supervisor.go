@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
@@ -35,7 +36,7 @@ type Options struct {
 	UID string
 	// OnEvent, if set, is called with every event after it is logged
 	// (notifications). It must not block.
-	OnEvent func(run string, e Event)
+	OnEvent func(run string, e run.Event)
 	// Fence, if set, is asked before every sbatch whether this instance
 	// holds the state directory's lease until at least the given time
 	// (lease.Lease.HoldUntil); on an error nothing is submitted.
@@ -61,7 +62,7 @@ type Supervisor struct {
 	dryRun bool
 	now    func() time.Time
 	uid    string
-	onEv   func(run string, e Event)
+	onEv   func(run string, e run.Event)
 	fence  func(until time.Time) error
 	// stripJobEnv: see Options.StripJobEnv.
 	stripJobEnv bool
@@ -72,7 +73,7 @@ type Supervisor struct {
 	mu        sync.Mutex // guards everything below
 	cfg       *config.Config
 	runs      map[string]runConfig
-	states    map[string]RunState
+	states    map[string]run.RunState
 	rnd       *rand.Rand
 	slurmDown time.Time
 	logs      logCache
@@ -112,7 +113,7 @@ func New(opt Options) (*Supervisor, error) {
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
 		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
 		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
-		cfg: opt.Config, runs: runs, states: map[string]RunState{},
+		cfg: opt.Config, runs: runs, states: map[string]run.RunState{},
 		queryQuota: quota.Query,
 	}
 	if s.now == nil {
@@ -135,9 +136,9 @@ func New(opt Options) (*Supervisor, error) {
 
 // snapshot is the state file's content.
 type snapshot struct {
-	Version int                 `json:"version"`
-	Written time.Time           `json:"written"`
-	Runs    map[string]RunState `json:"runs"`
+	Version int                     `json:"version"`
+	Written time.Time               `json:"written"`
+	Runs    map[string]run.RunState `json:"runs"`
 	// SlurmDownSince is when Slurm stopped answering (zero: it answers),
 	// so that one-shot ticks log the outage once each way too.
 	SlurmDownSince time.Time `json:"slurm_down_since,omitzero"`
@@ -175,7 +176,7 @@ func (s *Supervisor) restore(dir string) error {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
 	}
 	for _, p := range problems {
-		s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(FieldError, p.Err))
+		s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
 	}
 	for name, st := range last {
 		s.states[name] = st
@@ -190,7 +191,7 @@ func (s *Supervisor) restore(dir string) error {
 
 // journalStates is every run's newest journaled state that decodes as the
 // run's: a damaged record costs the run that record, not its history.
-func journalStates(dir string) (map[string]RunState, []ledger.Problem, error) {
+func journalStates(dir string) (map[string]run.RunState, []ledger.Problem, error) {
 	raw, problems, err := ledger.LastGoodStates(dir, func(run string, state json.RawMessage) error {
 		_, err := decodeRunState(run, state)
 		return err
@@ -198,29 +199,29 @@ func journalStates(dir string) (map[string]RunState, []ledger.Problem, error) {
 	if err != nil {
 		return nil, problems, err
 	}
-	states := make(map[string]RunState, len(raw))
+	states := make(map[string]run.RunState, len(raw))
 	for run, r := range raw {
 		states[run], _ = decodeRunState(run, r)
 	}
 	return states, problems, nil
 }
 
-func decodeRunState(run string, raw json.RawMessage) (RunState, error) {
-	var st RunState
+func decodeRunState(runName string, raw json.RawMessage) (run.RunState, error) {
+	var st run.RunState
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return RunState{}, err
+		return run.RunState{}, err
 	}
-	if st.Name != run {
-		return RunState{}, fmt.Errorf("the state names run %q", st.Name)
+	if st.Name != runName {
+		return run.RunState{}, fmt.Errorf("the state names run %q", st.Name)
 	}
 	return st, nil
 }
 
 // States returns a copy of every run's state, by name.
-func (s *Supervisor) States() map[string]RunState {
+func (s *Supervisor) States() map[string]run.RunState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]RunState, len(s.states))
+	out := make(map[string]run.RunState, len(s.states))
 	for k, v := range s.states {
 		out[k] = v.Clone()
 	}
@@ -245,7 +246,7 @@ var ErrRestartRequired = errors.New("restart the daemon to change it")
 func (s *Supervisor) Reload(cfg *config.Config) error {
 	runs, err := buildRuns(cfg)
 	if err != nil {
-		s.log.Warn(EventConfigRejected, zap.String("path", cfg.Path), zap.String(FieldError, err.Error()))
+		s.log.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldError, err.Error()))
 		return err
 	}
 	s.mu.Lock()
@@ -262,12 +263,12 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	s.mu.Unlock()
 	if len(keys) > 0 {
 		err := fmt.Errorf("%s cannot change while the daemon runs: %w", strings.Join(keys, ", "), ErrRestartRequired)
-		s.log.Warn(EventConfigRejected, zap.String("path", cfg.Path), zap.String(FieldReason, ReasonRestartRequired),
-			zap.Strings("keys", keys), zap.String(FieldError, err.Error()))
+		s.log.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldReason, run.ReasonRestartRequired),
+			zap.Strings("keys", keys), zap.String(run.FieldError, err.Error()))
 		return err
 	}
 	added, removed, changed := cfg.Diff(old)
-	s.log.Info(EventConfigReloaded, zap.String("path", cfg.Path),
+	s.log.Info(run.EventConfigReloaded, zap.String("path", cfg.Path),
 		zap.Strings("added", added), zap.Strings("removed", removed), zap.Strings("changed", changed))
 	return nil
 }
@@ -286,7 +287,7 @@ func (s *Supervisor) PollInterval() time.Duration {
 func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		s.log.Warn(EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(FieldError, err.Error()))
+		s.log.Warn(run.EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(run.FieldError, err.Error()))
 		return false, err
 	}
 	if cfg.Equal(s.Config()) {

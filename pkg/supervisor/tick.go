@@ -8,13 +8,14 @@ import (
 	"sort"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"go.uber.org/zap"
 )
 
 // PassResult is what one pass did.
 type PassResult struct {
 	// Plans holds each supervised run's plan, by run name.
-	Plans map[string]Plan
+	Plans map[string]run.Plan
 	// Errors holds the runs whose pass failed; the other runs went on.
 	Errors map[string]error
 	// RecheckAfter is the soonest recheck any run asked for (0: none, wait
@@ -34,7 +35,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	if wait, skip := s.missingWait(now); skip {
 		// Nothing can be decided without Slurm, and looking for it on
 		// every pass would only repeat the same message.
-		return PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}, RecheckAfter: wait}
+		return PassResult{Plans: map[string]run.Plan{}, Errors: map[string]error{}, RecheckAfter: wait}
 	}
 
 	s.mu.Lock()
@@ -44,12 +45,12 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	}
 	sort.Strings(names)
 	runs := make([]runConfig, len(names))
-	states := make(map[string]RunState, len(names))
+	states := make(map[string]run.RunState, len(names))
 	for i, name := range names {
 		runs[i] = s.runs[name]
 		st, ok := s.states[name]
 		if !ok {
-			st = NewRunState(name)
+			st = run.NewRunState(name)
 		}
 		states[name] = st
 	}
@@ -60,12 +61,12 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	snap := s.observeSlurm(ctx, api, now, runs, states)
 	s.noteSlurmHealth(now, snap)
 
-	res := PassResult{Plans: map[string]Plan{}, Errors: map[string]error{}}
+	res := PassResult{Plans: map[string]run.Plan{}, Errors: map[string]error{}}
 	for _, rc := range runs {
 		plan, err := s.passRun(ctx, api, now, rc, states[rc.spec.Name], snap)
 		if err != nil {
 			res.Errors[rc.spec.Name] = err
-			s.log.Error(EventRunError, zap.String(FieldRun, rc.spec.Name), zap.String(FieldError, err.Error()))
+			s.log.Error(run.EventRunError, zap.String(run.FieldRun, rc.spec.Name), zap.String(run.FieldError, err.Error()))
 			continue
 		}
 		res.Plans[rc.spec.Name] = plan
@@ -81,13 +82,13 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 
 // passRun decides and applies for one run. A panic is caught here: one
 // run's trouble never stops the others.
-func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, rc runConfig, st RunState, snap slurmSnapshot) (plan Plan, err error) {
+func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, rc runConfig, st run.RunState, snap slurmSnapshot) (plan run.Plan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("run %s: panic: %v\n%s", rc.spec.Name, r, debug.Stack())
 		}
 	}()
-	in := Input{
+	in := run.Input{
 		Now: now, Spec: rc.spec, State: st, Slurm: snap.view(rc, st),
 		UID: s.uid, Nonce: s.nonce(), Rand: s.random(),
 	}
@@ -102,9 +103,9 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 		in.Ckpt = s.withQuota(ctx, now, rc, s.observeCkpt(rc, now, settle))
 		in.Log = s.observeLog(rc, st)
 	} else {
-		in.Ckpt = CkptView{Newest: st.NewestStep}
+		in.Ckpt = run.CkptView{Newest: st.NewestStep}
 	}
-	plan = Decide(in)
+	plan = run.Decide(in)
 	if v := in.Slurm; v.SacctErr == nil && v.QueueErr == nil && v.WindowErr == nil {
 		s.noteObserved(rc.spec.Name, now)
 	}
@@ -140,16 +141,16 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	if s.noteSlurmMissing(now, err, asked) {
 		return
 	}
-	var ev *Event
+	var ev *run.Event
 	s.mu.Lock()
 	switch {
 	case err != nil && s.slurmDown.IsZero():
 		s.slurmDown = now
-		ev = &Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "down", FieldError: err.Error()}}
+		ev = &run.Event{Name: run.EventSlurmUnavailable, Fields: map[string]any{run.FieldState: "down", run.FieldError: err.Error()}}
 	case err == nil && asked && !s.slurmDown.IsZero():
 		down := now.Sub(s.slurmDown)
 		s.slurmDown = time.Time{}
-		ev = &Event{Name: EventSlurmUnavailable, Fields: map[string]any{FieldState: "up", "duration": down.String()}}
+		ev = &run.Event{Name: run.EventSlurmUnavailable, Fields: map[string]any{run.FieldState: "up", "duration": down.String()}}
 	}
 	s.mu.Unlock()
 	if ev != nil {
@@ -159,12 +160,12 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 
 // recordHealth journals and logs an event about Slurm as a whole, and
 // writes the snapshot, which remembers Slurm's health for the next tick.
-func (s *Supervisor) recordHealth(now time.Time, ev Event) {
+func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
 	s.journal(now, ev, nil)
 	s.emit(ev)
 	if s.ledger != nil && !s.dryRun {
 		if err := s.saveSnapshot(now); err != nil {
-			s.log.Error(EventRunError, zap.String(FieldError, err.Error()))
+			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"os"
 	"testing"
 	"time"
@@ -20,17 +21,17 @@ func TestTickHoldsWhileCheckpointDirMissing(t *testing.T) {
 	if n := len(r.slurm.submit); n != 0 {
 		t.Fatalf("sbatch called %d times while the directory was missing; want 0", n)
 	}
-	if n := len(r.events(EventCheckpointDirMissing)); n != 1 {
+	if n := len(r.events(run.EventCheckpointDirMissing)); n != 1 {
 		t.Errorf("checkpoint_dir_missing logged %d times in 3 passes; want once", n)
 	}
-	if st := r.state("d20"); st.Phase != PhaseHeld || st.Reason != ReasonCheckpointDirMissing || st.Hold == nil {
+	if st := r.state("d20"); st.Phase != run.PhaseHeld || st.Reason != run.ReasonCheckpointDirMissing || st.Hold == nil {
 		t.Errorf("phase %s, reason %s, hold %+v; want held for the missing directory", st.Phase, st.Reason, st.Hold)
 	}
 
 	// A restarted daemon remembers the episode: no second event.
 	r.restart()
 	r.tick()
-	if n := len(r.events(EventCheckpointDirMissing)); n != 0 {
+	if n := len(r.events(run.EventCheckpointDirMissing)); n != 0 {
 		t.Errorf("checkpoint_dir_missing logged again after a restart")
 	}
 
@@ -42,7 +43,7 @@ func TestTickHoldsWhileCheckpointDirMissing(t *testing.T) {
 	if n := len(r.slurm.submit); n != 1 || len(r.slurm.submit[0].ScriptArgs) != 1 || r.slurm.submit[0].ScriptArgs[0] != "1000" {
 		t.Fatalf("submissions %+v; want one resuming from step 1000", r.slurm.submit)
 	}
-	if n := len(r.events(EventCheckpointHoldReleased)); n != 1 {
+	if n := len(r.events(run.EventCheckpointHoldReleased)); n != 1 {
 		t.Errorf("checkpoint_hold_released logged %d times; want once", n)
 	}
 }
@@ -60,11 +61,11 @@ func TestTickHoldsWhileCheckpointDirUnreadable(t *testing.T) {
 		r.now = r.now.Add(2 * time.Minute)
 		r.tick()
 	}
-	ev := r.events(EventCheckpointDirMissing)
-	if len(ev) != 1 || ev[0].ContextMap()[FieldError] == nil {
+	ev := r.events(run.EventCheckpointDirMissing)
+	if len(ev) != 1 || ev[0].ContextMap()[run.FieldError] == nil {
 		t.Fatalf("checkpoint_dir_missing events %v; want one with the error", ev)
 	}
-	if st := r.state("d20"); st.Phase != PhaseHeld || st.Reason != ReasonCheckpointError || len(r.slurm.submit) != 0 {
+	if st := r.state("d20"); st.Phase != run.PhaseHeld || st.Reason != run.ReasonCheckpointError || len(r.slurm.submit) != 0 {
 		t.Errorf("phase %s, reason %s, %d submissions; want held, checkpoint_unreadable, none", st.Phase, st.Reason, len(r.slurm.submit))
 	}
 }

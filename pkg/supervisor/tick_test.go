@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
@@ -104,17 +105,17 @@ func (r *rig) events(name string) []observer.LoggedEntry {
 	return r.logs.FilterMessage(name).AllUntimed()
 }
 
-func (r *rig) state(run string) RunState { return r.sup.States()[run] }
+func (r *rig) state(run string) run.RunState { return r.sup.States()[run] }
 
 func TestTickAdoptTimeoutResubmit(t *testing.T) {
 	r := newRig(t, "d20")
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()
-	if st := r.state("d20"); st.Job == nil || st.Job.ID != id || st.Phase != PhaseRunning {
+	if st := r.state("d20"); st.Job == nil || st.Job.ID != id || st.Phase != run.PhaseRunning {
 		t.Fatalf("after first pass: %+v; want job %s adopted", st, id)
 	}
-	if len(r.events(EventRunAdopted)) != 1 {
-		t.Errorf("run_adopted logged %d times; want 1", len(r.events(EventRunAdopted)))
+	if len(r.events(run.EventRunAdopted)) != 1 {
+		t.Errorf("run_adopted logged %d times; want 1", len(r.events(run.EventRunAdopted)))
 	}
 
 	r.checkpoint("d20", 1000, 0.9)
@@ -125,18 +126,18 @@ func TestTickAdoptTimeoutResubmit(t *testing.T) {
 		t.Fatalf("sbatch called %d times; want 1", got)
 	}
 	req := r.slurm.submit[0]
-	run := r.cfg.Runs["d20"]
-	want := slurm.SubmitRequest{Script: run.Script, ScriptArgs: []string{"1000"}, Dir: run.Workdir,
+	runName := r.cfg.Runs["d20"]
+	want := slurm.SubmitRequest{Script: runName.Script, ScriptArgs: []string{"1000"}, Dir: runName.Workdir,
 		Flags: []string{"--no-requeue", "--time=1-00:00:00", "--comment=" + r.state("d20").Job.Tag}, Env: []string{"PYTHONUNBUFFERED=1"}}
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("sbatch request\n got %+v\nwant %+v", req, want)
 	}
-	ev := r.events(EventJobResubmitted)
+	ev := r.events(run.EventJobResubmitted)
 	if len(ev) != 1 {
 		t.Fatalf("job_resubmitted logged %d times; want 1", len(ev))
 	}
 	f := ev[0].ContextMap()
-	if f[FieldJobID] != id || f[FieldNewJobID] != r.state("d20").Job.ID || f[FieldResumeStep] != int64(1000) || f[FieldAttempt] != int64(1) {
+	if f[run.FieldJobID] != id || f[run.FieldNewJobID] != r.state("d20").Job.ID || f[run.FieldResumeStep] != int64(1000) || f[run.FieldAttempt] != int64(1) {
 		t.Errorf("job_resubmitted fields %v", f)
 	}
 
@@ -148,8 +149,8 @@ func TestTickAdoptTimeoutResubmit(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if i, j := index(order, EventSubmitIntent), index(order, EventJobResubmitted); i < 0 || j < i {
-		t.Errorf("journal order %v; want %s before %s", order, EventSubmitIntent, EventJobResubmitted)
+	if i, j := index(order, run.EventSubmitIntent), index(order, run.EventJobResubmitted); i < 0 || j < i {
+		t.Errorf("journal order %v; want %s before %s", order, run.EventSubmitIntent, run.EventJobResubmitted)
 	}
 
 	// A restarted daemon remembers the new job and submits nothing.
@@ -179,7 +180,7 @@ func TestTickSbatchAmbiguousNeverTwice(t *testing.T) {
 	r.slurm.sbatchErr, r.slurm.createAnyway = errSocketTimeout, true
 	r.now = r.now.Add(time.Minute)
 	r.tick()
-	if st := r.state("d20"); st.Intent == nil || st.Phase != PhaseSubmitting {
+	if st := r.state("d20"); st.Intent == nil || st.Phase != run.PhaseSubmitting {
 		t.Fatalf("after ambiguous sbatch: phase %s intent %+v; want the intent kept", st.Phase, st.Intent)
 	}
 	// The daemon dies here and comes back: the tagged job is adopted.
@@ -205,10 +206,10 @@ func TestTickSbatchRejectedBacksOff(t *testing.T) {
 	r.slurm.sbatchErr = errInvalidPartition
 	r.tick()
 	st := r.state("d20")
-	if st.Phase != PhaseBackoff || st.Reason != ReasonSbatchFailed || st.Attempts != 0 || st.Intent != nil {
+	if st.Phase != run.PhaseBackoff || st.Reason != run.ReasonSbatchFailed || st.Attempts != 0 || st.Intent != nil {
 		t.Fatalf("phase %s reason %s attempts %d intent %+v; want backoff, attempt given back", st.Phase, st.Reason, st.Attempts, st.Intent)
 	}
-	if ev := r.events(EventResubmitFailed); len(ev) != 1 || ev[0].ContextMap()[FieldError] == nil {
+	if ev := r.events(run.EventResubmitFailed); len(ev) != 1 || ev[0].ContextMap()[run.FieldError] == nil {
 		t.Errorf("resubmit_failed events %v; want one with the error", ev)
 	}
 	r.tick() // inside the backoff: nothing
@@ -239,8 +240,8 @@ func TestTickOneRunsPanicStaysThere(t *testing.T) {
 	if live := r.slurm.live("b-ckpt"); len(live) != 1 {
 		t.Errorf("run b live jobs %v; want its resubmission despite run a's panic", live)
 	}
-	if len(r.events(EventRunError)) != 1 {
-		t.Errorf("run_error logged %d times; want 1", len(r.events(EventRunError)))
+	if len(r.events(run.EventRunError)) != 1 {
+		t.Errorf("run_error logged %d times; want 1", len(r.events(run.EventRunError)))
 	}
 }
 
@@ -255,13 +256,13 @@ func TestTickSlurmOutageLoggedOnce(t *testing.T) {
 		r.now = r.now.Add(time.Minute)
 		r.tick()
 	}
-	if st := r.state("d20"); st.Phase != PhaseUnknown || len(r.slurm.submit) != 0 {
+	if st := r.state("d20"); st.Phase != run.PhaseUnknown || len(r.slurm.submit) != 0 {
 		t.Fatalf("during the outage: phase %s, %d submissions; want unknown and none", st.Phase, len(r.slurm.submit))
 	}
 	r.slurm.sacctErr = nil
 	r.tick()
-	ev := r.events(EventSlurmUnavailable)
-	if len(ev) != 2 || ev[0].ContextMap()[FieldState] != "down" || ev[1].ContextMap()[FieldState] != "up" {
+	ev := r.events(run.EventSlurmUnavailable)
+	if len(ev) != 2 || ev[0].ContextMap()[run.FieldState] != "down" || ev[1].ContextMap()[run.FieldState] != "up" {
 		t.Errorf("slurm_unavailable events %v; want one down, one up", ev)
 	}
 	if len(r.slurm.submit) != 1 {
@@ -285,11 +286,11 @@ func TestTickSkippedRowHidesNothing(t *testing.T) {
 	if len(r.slurm.submit) != 1 {
 		t.Errorf("%d submissions after the TIMEOUT; want 1", len(r.slurm.submit))
 	}
-	if ev := r.events(EventSlurmUnavailable); len(ev) != 0 {
+	if ev := r.events(run.EventSlurmUnavailable); len(ev) != 0 {
 		t.Errorf("slurm_unavailable logged: %v; want nothing", ev)
 	}
-	ev := r.events(EventSlurmRowSkipped)
-	if len(ev) != 1 || ev[0].ContextMap()[FieldJobID] != "7" {
+	ev := r.events(run.EventSlurmRowSkipped)
+	if len(ev) != 1 || ev[0].ContextMap()[run.FieldJobID] != "7" {
 		t.Errorf("slurm_row_skipped events %v; want one, naming job 7", ev)
 	}
 }
@@ -351,14 +352,14 @@ func TestTickDiskQuotaPrunesBeforeResubmit(t *testing.T) {
 	r.tick()
 	r.now = r.now.Add(10 * time.Minute)
 	r.tick()
-	if n := len(r.events(EventCheckpointPruned)); n == 0 {
+	if n := len(r.events(run.EventCheckpointPruned)); n == 0 {
 		t.Fatalf("no checkpoint_pruned before the resubmission after a disk-quota failure")
 	}
 	var order []string
 	for _, e := range r.logs.AllUntimed() {
 		order = append(order, e.Message)
 	}
-	if i, j := index(order, EventCheckpointPruned), index(order, EventJobResubmitted); i < 0 || j < i {
+	if i, j := index(order, run.EventCheckpointPruned), index(order, run.EventJobResubmitted); i < 0 || j < i {
 		t.Errorf("event order %v; want checkpoint_pruned before job_resubmitted", order)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // killPoint is where in a submission a kill landed.
@@ -24,9 +24,9 @@ const (
 // every Slurm call the killed daemon left behind has finished). Apply
 // journals the intent, runs sbatch, then journals the job id, so a last
 // record that is the intent itself means the daemon died in between.
-func classifyKill(last string, st supervisor.RunState, seenBefore, tagged bool) killPoint {
+func classifyKill(last string, st run.RunState, seenBefore, tagged bool) killPoint {
 	switch {
-	case st.Intent == nil || last != supervisor.EventSubmitIntent || seenBefore:
+	case st.Intent == nil || last != run.EventSubmitIntent || seenBefore:
 		return pointElsewhere
 	case tagged:
 		return pointSbatchRecord
@@ -73,7 +73,7 @@ type tracker struct {
 	torn        map[string]bool
 	problems    map[string]bool // distinct problem lines seen
 	// states are the runs' durable states at the last check.
-	states map[string]supervisor.RunState
+	states map[string]run.RunState
 	// journaled counts each run's journaled states at the last check.
 	journaled map[string]int
 }
@@ -168,7 +168,7 @@ func (tr *tracker) noteProblems(t *testing.T, where string, jv journalView) {
 }
 
 // checkRun checks one run's durable state against the fake cluster.
-func (tr *tracker) checkRun(t *testing.T, where string, r runSpec, st supervisor.RunState, last string, jobs []fakeJob) killPoint {
+func (tr *tracker) checkRun(t *testing.T, where string, r runSpec, st run.RunState, last string, jobs []fakeJob) killPoint {
 	t.Helper()
 	if st.Phase.Terminal() {
 		tr.fig.LostRuns++

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // commandTimeout is slurm.command_timeout in the torture config; a hang
@@ -181,9 +181,9 @@ func runCycle(t *testing.T, h *harness, tr *tracker, n int, p cyclePlan) bool {
 func (p cyclePlan) rule() killRule {
 	switch p.mode {
 	case modeOnIntent, modeGroup:
-		return onEvent(supervisor.EventSubmitIntent, p.run, 0)
+		return onEvent(run.EventSubmitIntent, p.run, 0)
 	case modeInSbatch:
-		return onEvent(supervisor.EventSubmitIntent, p.run, p.delay)
+		return onEvent(run.EventSubmitIntent, p.run, p.delay)
 	}
 	return nil
 }

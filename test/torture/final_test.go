@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// intentGrace mirrors pkg/supervisor's intentGrace (decide.go): how long an
+// intentGrace mirrors pkg/run's intentGrace (decide.go): how long an
 // intent whose job Slurm does not show stays unresolved before the daemon
 // calls it void and submits again.
 const intentGrace = 2 * time.Minute
@@ -29,7 +29,7 @@ type runVerdict struct {
 }
 
 // judgeRun compares a run's durable state with the fake's jobs.
-func judgeRun(r runSpec, st supervisor.RunState, ok bool, jobs []fakeJob, now time.Time) runVerdict {
+func judgeRun(r runSpec, st run.RunState, ok bool, jobs []fakeJob, now time.Time) runVerdict {
 	if !ok {
 		return runVerdict{detail: "no state"}
 	}
@@ -48,7 +48,7 @@ func judgeRun(r runSpec, st supervisor.RunState, ok bool, jobs []fakeJob, now ti
 	switch {
 	case st.Phase.Terminal():
 		return runVerdict{detail: detail}
-	case st.Intent == nil && st.Job != nil && len(live) == 1 && strconv.Itoa(live[0].ID) == st.Job.ID && st.Phase == supervisor.PhaseRunning:
+	case st.Intent == nil && st.Job != nil && len(live) == 1 && strconv.Itoa(live[0].ID) == st.Job.ID && st.Phase == run.PhaseRunning:
 		return runVerdict{settled: true, detail: detail}
 	case st.Intent != nil && len(live) == 0 && !tagged && now.Sub(st.Intent.At) < intentGrace+10*time.Second:
 		return runVerdict{waiting: true, graceEnds: st.Intent.At.Add(intentGrace), detail: detail}
@@ -56,14 +56,14 @@ func judgeRun(r runSpec, st supervisor.RunState, ok bool, jobs []fakeJob, now ti
 	return runVerdict{detail: detail}
 }
 
-func jobID(j *supervisor.JobRecord) string {
+func jobID(j *run.JobRecord) string {
 	if j == nil {
 		return "none"
 	}
 	return j.ID
 }
 
-func intentTag(i *supervisor.Intent) string {
+func intentTag(i *run.Intent) string {
 	if i == nil {
 		return "none"
 	}
@@ -146,9 +146,9 @@ func (h *harness) verdicts(t *testing.T) map[string]runVerdict {
 
 // statusRow is the part of `nanosupervisord status --json` checked.
 type statusRow struct {
-	Run   string           `json:"run"`
-	Phase supervisor.Phase `json:"phase"`
-	JobID string           `json:"job_id"`
+	Run   string    `json:"run"`
+	Phase run.Phase `json:"phase"`
+	JobID string    `json:"job_id"`
 }
 
 func (h *harness) status(t *testing.T) []statusRow {
@@ -211,7 +211,7 @@ func finalChecks(t *testing.T, h *harness, tr *tracker, verdicts map[string]runV
 		t.Errorf("ledger.LastStates: %v", err)
 	}
 	for _, r := range h.runs {
-		var st supervisor.RunState
+		var st run.RunState
 		if err := json.Unmarshal(last[r.Name], &st); err != nil || st.Name != r.Name {
 			t.Errorf("ledger.LastStates cannot rebuild run %s: %v (%.80s)", r.Name, err, last[r.Name])
 		}

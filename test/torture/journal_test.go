@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -18,7 +18,7 @@ import (
 type journalView struct {
 	records []ledger.Record
 	last    map[string]ledger.Record
-	states  map[string]supervisor.RunState
+	states  map[string]run.RunState
 	// rawStates holds every journaled state of each run, oldest first, as
 	// written (compact JSON).
 	rawStates map[string][]json.RawMessage
@@ -26,7 +26,7 @@ type journalView struct {
 }
 
 func readJournal(stateDir string) (journalView, error) {
-	v := journalView{last: map[string]ledger.Record{}, states: map[string]supervisor.RunState{},
+	v := journalView{last: map[string]ledger.Record{}, states: map[string]run.RunState{},
 		rawStates: map[string][]json.RawMessage{}}
 	problems, err := ledger.ReadJournal(stateDir, func(_ int, r ledger.Record) error {
 		v.records = append(v.records, r)
@@ -46,12 +46,12 @@ func readJournal(stateDir string) (journalView, error) {
 	// Only the newest state of each run is decoded: the journal carries
 	// the whole state with every decision, and decoding them all would
 	// make each check slower than a life of the daemon.
-	for run, all := range v.rawStates {
-		var st supervisor.RunState
+	for runName, all := range v.rawStates {
+		var st run.RunState
 		if err := json.Unmarshal(all[len(all)-1], &st); err != nil {
-			return v, fmt.Errorf("journal: newest state of run %s: %w", run, err)
+			return v, fmt.Errorf("journal: newest state of run %s: %w", runName, err)
 		}
-		v.states[run] = st
+		v.states[runName] = st
 	}
 	return v, nil
 }
@@ -61,7 +61,7 @@ func readJournal(stateDir string) (journalView, error) {
 func (v journalView) knownJobIDs() map[string]bool {
 	ids := map[string]bool{}
 	for _, r := range v.records {
-		for _, k := range []string{supervisor.FieldJobID, supervisor.FieldNewJobID} {
+		for _, k := range []string{run.FieldJobID, run.FieldNewJobID} {
 			if id, ok := r.Fields[k]; ok && id != nil {
 				ids[fmt.Sprint(id)] = true
 			}
@@ -83,7 +83,7 @@ func (v journalView) countEvents() map[string]int {
 	n := map[string]int{}
 	for _, r := range v.records {
 		n[r.Event]++
-		if reason, ok := r.Fields[supervisor.FieldReason].(string); ok {
+		if reason, ok := r.Fields[run.FieldReason].(string); ok {
 			n[r.Event+"/"+reason]++
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // orphanDelay is how long the orphaned sbatch takes to create its job: a
@@ -32,13 +32,13 @@ func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 	}
 	t.Parallel()
 	h := newHarness(t, []string{"solo"})
-	run := h.runs[0]
+	solo := h.runs[0]
 
 	first, err := h.startDaemon(t, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := first.waitEvent(supervisor.EventJobResubmitted, run.Name, 0, 30*time.Second)
+	sub, err := first.waitEvent(run.EventJobResubmitted, solo.Name, 0, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +47,13 @@ func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 	}
 	// The job ends; the daemon journals the next intent and runs sbatch,
 	// which hangs. kill -9 lands while it does.
-	if err := writeSettledStep(run.Ckpt, 100); err != nil {
+	if err := writeSettledStep(solo.Ckpt, 100); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.cluster.run("set", sub.NewJobID, "TIMEOUT"); err != nil {
 		t.Fatal(err)
 	}
-	intent, err := first.waitEvent(supervisor.EventSubmitIntent, run.Name, 1, 30*time.Second)
+	intent, err := first.waitEvent(run.EventSubmitIntent, solo.Name, 1, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 	}()
 	// The restarted daemon voids the intent after its grace and submits
 	// again; long after that, still one live job.
-	if _, err := second.waitEvent(supervisor.EventJobResubmitted, run.Name, 0, orphanDelay+30*time.Second); err != nil {
+	if _, err := second.waitEvent(run.EventJobResubmitted, solo.Name, 0, orphanDelay+30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(20 * time.Second)
@@ -89,21 +89,21 @@ func TestOrphanedSbatchLaterThanIntentGrace(t *testing.T) {
 	}
 	var live []fakeJob
 	for _, j := range jobs {
-		if j.Name == run.JobName && j.live() {
+		if j.Name == solo.JobName && j.live() {
 			live = append(live, j)
 		}
 	}
 	t.Logf("intent %s at %s; jobs: %v", intent.Tag, intent.At.Format("15:04:05.000"), jobs)
 	if len(live) > 1 {
-		t.Errorf("run %s has %d live jobs, want 1: %s\njournal:\n%s\nsecond daemon:\n%s", run.Name, len(live),
-			liveJobsOf(jobs, run.JobName), journalExcerpt(h.stateDir, run.Name, 8), tail(second.log(), 12))
+		t.Errorf("run %s has %d live jobs, want 1: %s\njournal:\n%s\nsecond daemon:\n%s", solo.Name, len(live),
+			liveJobsOf(jobs, solo.JobName), journalExcerpt(h.stateDir, solo.Name, 8), tail(second.log(), 12))
 	}
 	jv, err := readJournal(h.stateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := jv.states[run.Name]
+	st := jv.states[solo.Name]
 	if len(live) == 1 && (st.Job == nil || st.Job.ID != strconv.Itoa(live[0].ID)) {
-		t.Errorf("run %s: current job %s, want its live job %d", run.Name, jobID(st.Job), live[0].ID)
+		t.Errorf("run %s: current job %s, want its live job %d", solo.Name, jobID(st.Job), live[0].ID)
 	}
 }

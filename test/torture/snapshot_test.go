@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // checkSnapshot: state.json loads, or the journal can rebuild it. Each
@@ -99,7 +99,7 @@ func snapshotLag(snap json.RawMessage, journaled []json.RawMessage) (behind int,
 
 // canonical re-encodes a RunState so that both sides have one layout.
 func canonical(raw json.RawMessage) []byte {
-	var st supervisor.RunState
+	var st run.RunState
 	if json.Unmarshal(raw, &st) != nil {
 		return raw
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -83,20 +83,20 @@ func TestParseLiveCounts(t *testing.T) {
 }
 
 func TestClassifyKill(t *testing.T) {
-	intent := supervisor.RunState{Intent: &supervisor.Intent{Tag: "nsv:a:1:x"}}
+	intent := run.RunState{Intent: &run.Intent{Tag: "nsv:a:1:x"}}
 	tests := []struct {
 		name         string
 		last         string
-		st           supervisor.RunState
+		st           run.RunState
 		seen, tagged bool
 		want         killPoint
 	}{
-		{"intent journaled, no job", supervisor.EventSubmitIntent, intent, false, false, pointIntentSbatch},
-		{"intent journaled, job created", supervisor.EventSubmitIntent, intent, false, true, pointSbatchRecord},
-		{"intent outstanding since an earlier kill", supervisor.EventSubmitIntent, intent, true, true, pointElsewhere},
-		{"sbatch answered ambiguously", supervisor.EventResubmitFailed, intent, false, true, pointElsewhere},
+		{"intent journaled, no job", run.EventSubmitIntent, intent, false, false, pointIntentSbatch},
+		{"intent journaled, job created", run.EventSubmitIntent, intent, false, true, pointSbatchRecord},
+		{"intent outstanding since an earlier kill", run.EventSubmitIntent, intent, true, true, pointElsewhere},
+		{"sbatch answered ambiguously", run.EventResubmitFailed, intent, false, true, pointElsewhere},
 		{"intent waited on by a later life", "state", intent, false, false, pointElsewhere},
-		{"job recorded", supervisor.EventJobResubmitted, supervisor.RunState{}, false, false, pointElsewhere},
+		{"job recorded", run.EventJobResubmitted, run.RunState{}, false, false, pointElsewhere},
 	}
 	for _, tt := range tests {
 		if got := classifyKill(tt.last, tt.st, tt.seen, tt.tagged); got != tt.want {
@@ -152,21 +152,21 @@ func TestJudgeRun(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	r := runSpec{Name: "a", JobName: "torture-a"}
 	running := []fakeJob{{ID: 7, Name: "torture-a", State: "RUNNING"}, {ID: 6, Name: "torture-a", State: "TIMEOUT"}}
-	intent := func(age time.Duration) *supervisor.Intent {
-		return &supervisor.Intent{Tag: "nsv:a:3:x", At: now.Add(-age)}
+	intent := func(age time.Duration) *run.Intent {
+		return &run.Intent{Tag: "nsv:a:3:x", At: now.Add(-age)}
 	}
 	tests := []struct {
 		name             string
-		st               supervisor.RunState
+		st               run.RunState
 		jobs             []fakeJob
 		settled, waiting bool
 	}{
-		{"current job is the live one", supervisor.RunState{Phase: supervisor.PhaseRunning, Job: &supervisor.JobRecord{ID: "7"}}, running, true, false},
-		{"current job is an ended one", supervisor.RunState{Phase: supervisor.PhaseRunning, Job: &supervisor.JobRecord{ID: "6"}}, running, false, false},
-		{"stopped", supervisor.RunState{Phase: supervisor.PhaseStopped, Job: &supervisor.JobRecord{ID: "7"}}, running, false, false},
-		{"young intent, nothing in Slurm", supervisor.RunState{Phase: supervisor.PhaseSubmitting, Intent: intent(time.Minute)}, running[1:], false, true},
-		{"intent past its grace", supervisor.RunState{Phase: supervisor.PhaseSubmitting, Intent: intent(5 * time.Minute)}, running[1:], false, false},
-		{"young intent, its job unadopted", supervisor.RunState{Phase: supervisor.PhaseSubmitting, Intent: intent(time.Minute)},
+		{"current job is the live one", run.RunState{Phase: run.PhaseRunning, Job: &run.JobRecord{ID: "7"}}, running, true, false},
+		{"current job is an ended one", run.RunState{Phase: run.PhaseRunning, Job: &run.JobRecord{ID: "6"}}, running, false, false},
+		{"stopped", run.RunState{Phase: run.PhaseStopped, Job: &run.JobRecord{ID: "7"}}, running, false, false},
+		{"young intent, nothing in Slurm", run.RunState{Phase: run.PhaseSubmitting, Intent: intent(time.Minute)}, running[1:], false, true},
+		{"intent past its grace", run.RunState{Phase: run.PhaseSubmitting, Intent: intent(5 * time.Minute)}, running[1:], false, false},
+		{"young intent, its job unadopted", run.RunState{Phase: run.PhaseSubmitting, Intent: intent(time.Minute)},
 			[]fakeJob{{ID: 8, Name: "torture-a", State: "RUNNING", Comment: "nsv:a:3:x"}}, false, false},
 	}
 	for _, tt := range tests {
@@ -175,7 +175,7 @@ func TestJudgeRun(t *testing.T) {
 			t.Errorf("%s: judgeRun = settled %v waiting %v (%s), want %v %v", tt.name, v.settled, v.waiting, v.detail, tt.settled, tt.waiting)
 		}
 	}
-	if v := judgeRun(r, supervisor.RunState{}, false, running, now); v.settled || v.waiting {
+	if v := judgeRun(r, run.RunState{}, false, running, now); v.settled || v.waiting {
 		t.Errorf("a run without state: judgeRun = %+v, want neither settled nor waiting", v)
 	}
 }

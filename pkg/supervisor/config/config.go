@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // StartMode says what to do with a run for which no job is known yet.
@@ -73,12 +75,8 @@ const (
 	// DefaultStuckPendingAfter is how long a job may pend for a reason
 	// that does not clear by itself before job_stuck_pending is logged.
 	DefaultStuckPendingAfter = time.Hour
-	// DefaultStallAfterIntervals: a running job is stalled when its log
-	// and checkpoints have been still for this many save intervals. Two:
-	// a training job writes its log every few steps, so two intervals of
-	// silence is a hang, and with on_stall: cancel the resubmission then
-	// comes within three intervals of the hang (measured: 2.2).
-	DefaultStallAfterIntervals = 2
+	// DefaultStallAfterIntervals is pkg/run's (decide_job.go).
+	DefaultStallAfterIntervals = run.DefaultStallAfterIntervals
 	DefaultKeepLast            = 2
 	DefaultNotifyTimeout       = 10 * time.Second
 	DefaultQuotaTimeout        = 10 * time.Second

@@ -1,0 +1,92 @@
+package run
+
+import (
+	"cmp"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
+
+// What Decide does for a run it no longer acts upon (done, stopped,
+// paused): it keeps the record of the run's job true to sacct until the
+// job ends, cancels it when the run is done and says on_done: cancel, and
+// looks again at targets changed since the run was done.
+
+// trackJob keeps the record of a job the run does not act upon (the run
+// is done, stopped or paused) true to sacct, so that status never shows a
+// job as RUNNING that ended long ago. It reports whether sacct says the
+// job has ended.
+func (d *decider) trackJob() bool {
+	j, row := d.next.Job, d.in.Slurm.Job
+	if j == nil || j.Handled || row == nil || d.in.Slurm.SacctErr != nil {
+		return false
+	}
+	d.updateJob(row)
+	return row.State.Terminal()
+}
+
+// followLastJob follows the job of a run that is over (done or stopped)
+// until the job ends too. Its end needs no decision; marking it handled
+// stops the polling.
+func (d *decider) followLastJob() {
+	d.cancelSuccessor(d.next.Reason)
+	if d.trackJob() {
+		d.next.Job.Handled = true
+		d.next.Job.Outcome = cmp.Or(d.next.Job.Outcome, d.next.Reason)
+		return
+	}
+	d.cancelOnDone()
+}
+
+// cancelRetry is how long a job cancelled on done may stay live before
+// scancel is sent again (a lost request, a controller that was down).
+const cancelRetry = 5 * time.Minute
+
+// cancelOnDone cancels the job of a run that reached its targets when the
+// run says on_done: cancel: the GPUs go back instead of training on past
+// the goal. The checkpoint that reached the targets is complete already.
+func (d *decider) cancelOnDone() {
+	j := d.next.Job
+	if !d.in.Spec.CancelOnDone || d.next.Phase != PhaseDone || j == nil || j.Handled {
+		return
+	}
+	d.cancelJob(ReasonOnDoneCancel)
+}
+
+// cancelJob sends scancel for the current job, said once, and again after
+// cancelRetry while the job stays live.
+func (d *decider) cancelJob(reason string) {
+	j := d.next.Job
+	if !j.CancelSent.IsZero() && d.in.Now.Sub(j.CancelSent) < cancelRetry {
+		return
+	}
+	if j.CancelSent.IsZero() {
+		d.event(EventJobCancelled, FieldJobID, j.ID, FieldReason, reason, FieldNewestStep, d.next.NewestStep)
+	}
+	j.CancelSent = d.in.Now
+	j.CancelReason = reason
+	d.dirty = true
+	d.actions = append(d.actions, Cancel{JobID: j.ID, Cluster: j.Cluster, Reason: reason})
+	d.recheckIn(shortRecheck * 6)
+}
+
+// recheckTargets keeps a run that reached its targets honest about targets
+// changed since: raised beyond what was reached, the run stops (reason
+// targets_raised) until the operator resumes it; lowered back, it is done
+// again. Nothing is submitted either way: raising a target is not an
+// order to spend GPU hours.
+func (d *decider) recheckTargets() {
+	st, t := &d.next, d.in.Spec.Targets
+	if t.ValBPB == nil && t.CoreMetric == nil {
+		return
+	}
+	m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
+	switch {
+	case st.Phase == PhaseDone && st.Reason == ReasonTargetReached && !t.Reached(m):
+		d.setPhase(PhaseStopped, ReasonTargetsRaised)
+		d.actions = append(d.actions, Stop{Reason: ReasonTargetsRaised})
+		d.event(EventRunStopped, FieldReason, ReasonTargetsRaised, FieldNewestStep, st.NewestStep, FieldMissing, t.Missing(m))
+	case st.Phase == PhaseStopped && st.Reason == ReasonTargetsRaised:
+		d.targetsReached()
+	}
+}
