@@ -45,7 +45,7 @@ test: slurm-up ## every test, real Slurm included (brings the local cluster up f
 
 .PHONY: test-short
 test-short: ## unit and CLI tests only (no Slurm needed)
-	$(GO) test -race ./...
+	$(GO) test -race -short ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet
