@@ -15,7 +15,6 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/plot"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -73,7 +72,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 			if !known {
 				st = run.NewRunState(runName)
 			}
-			var targets config.Targets
+			var targets trainer.Targets
 			if configured {
 				targets = rc.Targets
 			}
@@ -124,7 +123,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 }
 
 // plotData converts a run's state into what the plot draws.
-func plotData(st run.RunState, t config.Targets) plot.Data {
+func plotData(st run.RunState, t trainer.Targets) plot.Data {
 	return plot.Data{
 		Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core),
 		Jobs: plotJobs(st), TargetValBPB: t.ValBPB, TargetCore: t.CoreMetric,

@@ -80,23 +80,23 @@ type statusRow struct {
 	Cluster    string    `json:"cluster,omitempty"` // the job's cluster when not the local one
 	SlurmState string    `json:"slurm_state,omitempty"`
 	// PendingReason is squeue's reason while the job pends.
-	PendingReason string         `json:"pending_reason,omitempty"`
-	PendingSince  *time.Time     `json:"pending_since,omitempty"`
-	ResumeStep    *int           `json:"resume_step,omitempty"`
-	NewestStep    *int           `json:"newest_step,omitempty"`
-	ValBPB        *trainer.Point `json:"val_bpb,omitempty"`
-	Core          *trainer.Point `json:"core_metric,omitempty"`
-	Targets       config.Targets `json:"targets"`
-	Attempts      int            `json:"attempts"`
-	MaxAttempt    int            `json:"max_attempts"`
-	Elapsed       string         `json:"elapsed,omitempty"`
-	TimeLimit     string         `json:"time_limit,omitempty"`
-	Suspect       []int          `json:"suspect_steps,omitempty"`
-	CkptBytes     int64          `json:"checkpoint_bytes"`
-	FreeBytes     *int64         `json:"free_bytes,omitempty"`
-	Next          string         `json:"next"`
-	ETASeconds    *int64         `json:"eta_seconds,omitempty"`
-	NextAt        *time.Time     `json:"next_at,omitempty"`
+	PendingReason string          `json:"pending_reason,omitempty"`
+	PendingSince  *time.Time      `json:"pending_since,omitempty"`
+	ResumeStep    *int            `json:"resume_step,omitempty"`
+	NewestStep    *int            `json:"newest_step,omitempty"`
+	ValBPB        *trainer.Point  `json:"val_bpb,omitempty"`
+	Core          *trainer.Point  `json:"core_metric,omitempty"`
+	Targets       trainer.Targets `json:"targets"`
+	Attempts      int             `json:"attempts"`
+	MaxAttempt    int             `json:"max_attempts"`
+	Elapsed       string          `json:"elapsed,omitempty"`
+	TimeLimit     string          `json:"time_limit,omitempty"`
+	Suspect       []int           `json:"suspect_steps,omitempty"`
+	CkptBytes     int64           `json:"checkpoint_bytes"`
+	FreeBytes     *int64          `json:"free_bytes,omitempty"`
+	Next          string          `json:"next"`
+	ETASeconds    *int64          `json:"eta_seconds,omitempty"`
+	NextAt        *time.Time      `json:"next_at,omitempty"`
 	// ObservedAt is when the daemon last saw Slurm answer for the run:
 	// everything in the row is at least this old.
 	ObservedAt *time.Time    `json:"observed_at,omitempty"`

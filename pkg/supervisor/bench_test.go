@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -46,9 +47,9 @@ func benchSupervisor(b *testing.B, n int, now *time.Time) (*Supervisor, *memSlur
 		}
 		cfg.Runs[name] = &config.Run{
 			Name: name, Script: script, Workdir: work, CheckpointDir: ckptDir,
-			Ranks: 1, ResumeArgs: []string{"{step}"}, Start: config.StartAdopt,
-			Targets: config.Targets{ValBPB: fp(0.75), CoreMetric: fp(0.25)},
-			Policy:  config.Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute},
+			Ranks: 1, ResumeArgs: []string{"{step}"}, Start: run.StartAdopt,
+			Targets: trainer.Targets{ValBPB: fp(0.75), CoreMetric: fp(0.25)},
+			Policy:  run.Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute},
 		}
 		// A limit far beyond the passes run here keeps every job plainly
 		// running, never near its expected end.

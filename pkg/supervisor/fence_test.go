@@ -10,7 +10,6 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 // A daemon whose lease renewals fail may already have been replaced by an
@@ -19,7 +18,7 @@ import (
 // it must try again once it can.
 func TestNoSubmissionWithoutProvenLease(t *testing.T) {
 	r := newRig(t, "d20")
-	r.cfg.Runs["d20"].Start = config.StartSubmit
+	r.cfg.Runs["d20"].Start = run.StartSubmit
 	l, err := lease.Acquire(r.cfg.StateDir, lease.Options{Now: func() time.Time { return r.now }, Host: "login1", PID: 4242})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +73,7 @@ func TestNoSubmissionWithoutProvenLease(t *testing.T) {
 // appeared, and the run is submitted once, later.
 func TestNoSubmissionWhenLeaseLapsesAfterIntent(t *testing.T) {
 	r := newRig(t, "d20")
-	r.cfg.Runs["d20"].Start = config.StartSubmit
+	r.cfg.Runs["d20"].Start = run.StartSubmit
 	r.restart()
 	proofs := 0
 	r.sup.fence = func(time.Time) error {

@@ -14,7 +14,6 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
@@ -26,7 +25,7 @@ func TestLoopBackoffHours(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, "d20")
 		r.cfg.Runs["d20"].Policy.MaxFailuresWithoutProgress = 1000
-		r.cfg.Runs["d20"].Start = config.StartSubmit
+		r.cfg.Runs["d20"].Start = run.StartSubmit
 		r.cfg.PollInterval = 2 * time.Minute
 		r.slurm.now = time.Now
 		led, err := ledger.Open(r.cfg.StateDir)

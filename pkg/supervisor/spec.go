@@ -73,18 +73,10 @@ func (rc runConfig) paused(st run.RunState) bool { return rc.spec.Paused || st.P
 // Slurm job name (which takes reading the script; buildRuns fills it in).
 func SpecOf(cfg *config.Config, r *config.Run) run.RunSpec {
 	return run.RunSpec{
-		Name:    r.Name,
-		Start:   run.StartMode(r.Start),
-		Targets: trainer.Targets{ValBPB: r.Targets.ValBPB, CoreMetric: r.Targets.CoreMetric},
-		Policy: run.Policy{
-			MaxAttempts:                r.Policy.MaxAttempts,
-			MaxFailuresWithoutProgress: r.Policy.MaxFailuresWithoutProgress,
-			Backoff:                    r.Policy.Backoff,
-			MaxBackoff:                 r.Policy.MaxBackoff,
-			RetryAfterProgress:         r.Policy.RetryAfterProgress,
-			StuckPendingAfter:          r.Policy.StuckPendingAfter,
-			StallAfterIntervals:        r.Policy.StallAfterIntervals,
-		},
+		Name:          r.Name,
+		Start:         r.Start,
+		Targets:       r.Targets,
+		Policy:        r.Policy,
 		Paused:        r.Paused,
 		CancelOnDone:  r.OnDone == config.OnDoneCancel,
 		CancelOnStall: r.OnStall == config.OnStallCancel,

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -48,9 +49,9 @@ func newRig(t *testing.T, runs ...string) *rig {
 		r.cfg.Runs[name] = &config.Run{
 			Name: name, Script: script, Workdir: work, CheckpointDir: filepath.Join(work, "ckpt"),
 			Ranks: 1, ResumeArgs: []string{"{step}"}, SbatchArgs: []string{"--time=1-00:00:00"},
-			Env: map[string]string{"PYTHONUNBUFFERED": "1"}, Start: config.StartAdopt,
-			Targets: config.Targets{ValBPB: fp(0.75), CoreMetric: fp(0.25)},
-			Policy:  config.Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute},
+			Env: map[string]string{"PYTHONUNBUFFERED": "1"}, Start: run.StartAdopt,
+			Targets: trainer.Targets{ValBPB: fp(0.75), CoreMetric: fp(0.25)},
+			Policy:  run.Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute},
 		}
 	}
 	r.slurm = newMemSlurm(func() time.Time { return r.now })

@@ -9,8 +9,8 @@ import (
 // Targets end a run: it is done when every target that is set is met by
 // the latest evaluation of its metric.
 type Targets struct {
-	ValBPB     *float64 // met when the latest val_bpb <= ValBPB (lower is better)
-	CoreMetric *float64 // met when the latest CORE metric >= CoreMetric (higher is better)
+	ValBPB     *float64 `json:"val_bpb,omitempty"`     // met when the latest val_bpb <= ValBPB (lower is better)
+	CoreMetric *float64 `json:"core_metric,omitempty"` // met when the latest CORE metric >= CoreMetric (higher is better)
 }
 
 // Metrics holds the latest known evaluation of each metric; nil when the

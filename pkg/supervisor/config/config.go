@@ -1,26 +1,12 @@
 package config
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
-)
-
-// StartMode says what to do with a run for which no job is known yet.
-type StartMode string
-
-const (
-	// StartAdopt looks for the run's job in squeue/sacct by job name and
-	// adopts it; with none found it waits. The default: the daemon must not
-	// surprise a user who started the job by hand.
-	StartAdopt StartMode = "adopt"
-	// StartSubmit submits the run when no job is found (fresh when there is no
-	// complete checkpoint, resumed otherwise).
-	StartSubmit StartMode = "submit"
-	// StartWait does nothing until a job appears.
-	StartWait StartMode = "wait"
 )
 
 // OnDone says what happens to a run's job when its targets are reached.
@@ -70,7 +56,7 @@ const (
 	DefaultBackoff        = time.Minute
 	DefaultMaxBackoff     = 30 * time.Minute
 	// DefaultRetryAfterProgress caps the delay after a failure that followed
-	// a new checkpoint (see Policy.RetryAfterProgress).
+	// a new checkpoint (see run.Policy.RetryAfterProgress).
 	DefaultRetryAfterProgress = 10 * time.Second
 	// DefaultStuckPendingAfter is how long a job may pend for a reason
 	// that does not clear by itself before job_stuck_pending is logged.
@@ -175,13 +161,13 @@ type Run struct {
 	// relative pattern stays relative because it means "relative to the
 	// workdir", which ExpandLogPath resolves. "" = Slurm's default slurm-%j.out.
 	Log     string
-	Start   StartMode
+	Start   run.StartMode
 	OnDone  OnDone
 	OnStall OnStall
 	// TimeLimit: keep the job's own time limit, or fit it to its saves.
 	TimeLimit TimeLimitMode
-	Targets   Targets
-	Policy    Policy
+	Targets   trainer.Targets
+	Policy    run.Policy
 	Paused    bool
 	// QueueAhead keeps the running job's successor queued behind it
 	// (--dependency=afterany), so that it starts the moment the job ends;
@@ -199,33 +185,6 @@ func (r *Run) EffectivePrune(global *Prune) *Prune {
 		return r.Prune
 	}
 	return global
-}
-
-// Targets are the metrics at which a run is done. A nil target is not
-// required; both set means both must be met.
-type Targets struct {
-	ValBPB     *float64 `json:"val_bpb,omitempty"`     // done when the latest val_bpb <= ValBPB
-	CoreMetric *float64 `json:"core_metric,omitempty"` // done when the latest CORE metric >= CoreMetric
-}
-
-// Policy bounds resubmission.
-type Policy struct {
-	MaxAttempts                int           // submissions by the daemon for this run
-	MaxFailuresWithoutProgress int           // consecutive failed attempts with no new checkpoint
-	Backoff                    time.Duration // first delay after a failure; doubles up to MaxBackoff
-	MaxBackoff                 time.Duration
-	// RetryAfterProgress caps the delay after a failure of an attempt that
-	// wrote a new complete checkpoint: the run was working, so the failure
-	// is most likely transient and every minute idle is allocation lost.
-	// 0 resubmits at once. Failures without progress back off from Backoff.
-	RetryAfterProgress time.Duration
-	// StuckPendingAfter: a job pending this long for a reason that does
-	// not clear by itself (JobHeldUser, AssocGrpBillingMinutes, ...) is
-	// reported once as job_stuck_pending. 0 never reports.
-	StuckPendingAfter time.Duration
-	// StallAfterIntervals: a running job whose log and checkpoints have
-	// been still for this many checkpoint intervals is stalled.
-	StallAfterIntervals int
 }
 
 // Prune is a checkpoint retention policy.

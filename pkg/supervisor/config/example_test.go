@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"os"
 	"regexp"
 	"slices"
@@ -41,10 +42,10 @@ func TestExampleConfigParses(t *testing.T) {
 	check(t, "d20.Workdir", d20.Workdir, "/home/u/nanochat")
 	check(t, "d20.CheckpointDir", d20.CheckpointDir, "/home/u/.cache/nanochat/base_checkpoints/d20")
 	check(t, "d20.Log", d20.Log, "/home/u/nanochat-d20-ckpt-%j.out")
-	check(t, "d20.Start", d20.Start, StartAdopt)
+	check(t, "d20.Start", d20.Start, run.StartAdopt)
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
-	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
+	check(t, "d20.Policy", d20.Policy, run.Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress, StuckPendingAfter: DefaultStuckPendingAfter,
 		StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "d20.OnStall", d20.OnStall, OnStallAlert)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,7 +80,7 @@ func checkInvariants(t *testing.T, c *Config) {
 			t.Fatalf("run %s: core_metric %v accepted", name, *v)
 		}
 		switch r.Start {
-		case StartAdopt, StartSubmit, StartWait:
+		case run.StartAdopt, run.StartSubmit, run.StartWait:
 		default:
 			t.Fatalf("run %s: start %q accepted", name, r.Start)
 		}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"os"
 	"reflect"
 	"slices"
@@ -63,10 +64,10 @@ func TestParseMinimalAppliesDefaults(t *testing.T) {
 	checkSlice(t, "SbatchArgs", r.SbatchArgs, nil)
 	check(t, "len(Env)", len(r.Env), 0)
 	check(t, "Log", r.Log, "")
-	check(t, "Start", r.Start, StartAdopt)
+	check(t, "Start", r.Start, run.StartAdopt)
 	check(t, "Targets.ValBPB == nil", r.Targets.ValBPB == nil, true)
 	check(t, "Targets.CoreMetric == nil", r.Targets.CoreMetric == nil, true)
-	check(t, "Policy", r.Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
+	check(t, "Policy", r.Policy, run.Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "Paused", r.Paused, false)
 	check(t, "Prune == nil", r.Prune == nil, true)
 	// No targets is legal but can never end as done: the user is told.
@@ -102,10 +103,10 @@ func TestParseFull(t *testing.T) {
 		t.Errorf("d20.Env = %v, want %v", d20.Env, want)
 	}
 	check(t, "d20.Log", d20.Log, "logs/%x-%j.out") // stays relative: relative to workdir
-	check(t, "d20.Start", d20.Start, StartSubmit)
+	check(t, "d20.Start", d20.Start, run.StartSubmit)
 	check(t, "*d20.Targets.ValBPB", *d20.Targets.ValBPB, 0.75)
 	check(t, "*d20.Targets.CoreMetric", *d20.Targets.CoreMetric, 0.25)
-	check(t, "d20.Policy", d20.Policy, Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: 2})
+	check(t, "d20.Policy", d20.Policy, run.Policy{MaxAttempts: 20, MaxFailuresWithoutProgress: 3, Backoff: 5 * time.Minute, MaxBackoff: 2 * time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: 2})
 	check(t, "d20.OnStall", d20.OnStall, OnStallCancel)
 	check(t, "d20.TimeLimit", d20.TimeLimit, TimeLimitFit)
 	check(t, "d20.Paused", d20.Paused, true)
@@ -119,12 +120,12 @@ func TestParseFull(t *testing.T) {
 	check(t, "d24.Workdir", d24.Workdir, "/scratch/u/nanochat") // from the merged defaults
 	check(t, "d24.CheckpointDir", d24.CheckpointDir, "/etc/nsv/ckpt/d24")
 	checkSlice(t, "d24.ResumeArgs", d24.ResumeArgs, []string{"{step}"})
-	check(t, "d24.Start", d24.Start, StartWait)
+	check(t, "d24.Start", d24.Start, run.StartWait)
 	check(t, "d24.Targets.ValBPB == nil", d24.Targets.ValBPB == nil, true)
 	check(t, "*d24.Targets.CoreMetric", *d24.Targets.CoreMetric, 0.0)
 	// Merged policy keeps the merged keys and the defaults for the rest.
 	check(t, "d24.TimeLimit", d24.TimeLimit, TimeLimitKeep)
-	check(t, "d24.Policy", d24.Policy, Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
+	check(t, "d24.Policy", d24.Policy, run.Policy{MaxAttempts: 10, MaxFailuresWithoutProgress: 2, Backoff: 2 * time.Minute, MaxBackoff: 30 * time.Minute, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 	check(t, "d24.Paused", d24.Paused, false)
 	// schedule: "" switches scheduled pruning off but keeps the retention.
 	check(t, "d24.Prune", *d24.Prune, Prune{Schedule: "", KeepLast: 3, KeepEvery: 5})
@@ -180,7 +181,7 @@ func TestBackoffAboveDefaultCapRaisesCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "Policy", c.Runs["d20"].Policy, Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
+	check(t, "Policy", c.Runs["d20"].Policy, run.Policy{MaxAttempts: 50, MaxFailuresWithoutProgress: 2, Backoff: time.Hour, MaxBackoff: time.Hour, RetryAfterProgress: 10 * time.Second, StuckPendingAfter: time.Hour, StallAfterIntervals: DefaultStallAfterIntervals})
 }
 
 func TestRetryAfterProgress(t *testing.T) {
@@ -233,7 +234,7 @@ runs:
 	r := c.Runs["r"]
 	check(t, "JobName (written wins)", r.JobName, "own")
 	check(t, "Ranks (first merge wins)", r.Ranks, 2)
-	check(t, "Start (from a later merge)", r.Start, StartWait)
+	check(t, "Start (from a later merge)", r.Start, run.StartWait)
 	check(t, "Paused (nested merge)", r.Paused, true)
 }
 

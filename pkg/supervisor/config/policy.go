@@ -1,12 +1,17 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+)
 
 // targets decodes the metrics at which a run is done. A run with no target
 // is legal (it is supervised until training finishes) but worth a warning:
 // it can only end as stopped, never as done.
-func (p *parser) targets(run fields) Targets {
-	var t Targets
+func (p *parser) targets(run fields) trainer.Targets {
+	var t trainer.Targets
 	n := run.get("targets")
 	if n == nil {
 		p.warnf(run.where("targets"), join(run.path, "targets"), "no targets: the run is resubmitted until training finishes and can never be done")
@@ -47,7 +52,7 @@ var policyKeys = []string{"max_attempts", "max_failures_without_progress", "back
 // policy decodes the resubmission policy over the defaults in def. When only
 // backoff is given and it exceeds the default cap, the cap rises to it: the
 // user asked for that delay and never mentioned a cap.
-func (p *parser) policy(run fields, def Policy) Policy {
+func (p *parser) policy(run fields, def run.Policy) run.Policy {
 	n := run.get("policy")
 	if n == nil {
 		return def

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -35,7 +36,7 @@ var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // because sacct and squeue print rows of several clusters indistinguishably.
 var clusterName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-var startModes = []string{string(StartAdopt), string(StartSubmit), string(StartWait)}
+var startModes = []string{string(run.StartAdopt), string(run.StartSubmit), string(run.StartWait)}
 
 var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
 
@@ -86,8 +87,8 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	}
 	f.owner = key
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
-		Policy: Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
+		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: run.StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
+		Policy: run.Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
 			StuckPendingAfter: DefaultStuckPendingAfter, StallAfterIntervals: DefaultStallAfterIntervals},
 	}
@@ -239,7 +240,7 @@ func (p *parser) submission(f fields, r *Run) {
 			if !slices.Contains(startModes, s) {
 				p.errorf(v, join(f.path, "start"), "must be one of %s, got %q", joinWords(startModes), s)
 			}
-			r.Start = StartMode(s)
+			r.Start = run.StartMode(s)
 		}
 	}
 	if s, ok := p.oneOf(f, "on_done", onDoneModes); ok {
