@@ -27,13 +27,10 @@ older steps; those are counted by name, unopened.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
 			opt := ckpt.Options{Ranks: ranks, Now: time.Now(), SettleTime: ckpt.Settle}
-			var rep ckpt.Report
-			var err error
 			if newest {
-				rep, err = ckpt.ScanNewestDir(a[0], opt, 1)
-			} else {
-				rep, err = ckpt.ScanDir(a[0], opt)
+				opt.Newest = 1
 			}
+			rep, err := ckpt.ScanDir(a[0], opt)
 			if err != nil {
 				return err
 			}

@@ -16,17 +16,17 @@ import (
 // complete steps verified, the rest listed by name.
 func BenchmarkScanNewest(b *testing.B) {
 	dir := benchTree(b)
-	opt := Options{Ranks: benchRanks}
 	for _, want := range []int{1, 2} {
+		opt := Options{Ranks: benchRanks, Newest: want}
 		b.Run(fmt.Sprintf("want=%d", want), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := ScanNewest(os.DirFS(dir), opt, want)
+				r, err := Scan(os.DirFS(dir), opt)
 				if err != nil || len(r.Steps) != want || len(r.Unverified) != benchSteps-want {
 					b.Fatalf("ScanNewest = %d verified, %d unverified, %v", len(r.Steps), len(r.Unverified), err)
 				}
 			}
-			reportBytesRead(b, dir, func(m *meteredFS) { _, _ = ScanNewest(m, opt, want) })
+			reportBytesRead(b, dir, func(m *meteredFS) { _, _ = Scan(m, opt) })
 		})
 	}
 }
@@ -47,7 +47,7 @@ func BenchmarkVerifyModelSize(b *testing.B) {
 			return r.Steps[0].Bytes
 		}},
 		{"ScanNewest", func(b *testing.B, fsys fs.FS) int64 {
-			r, err := ScanNewest(fsys, Options{Ranks: benchRanks}, 1)
+			r, err := Scan(fsys, Options{Ranks: benchRanks, Newest: 1})
 			if err != nil || len(r.Steps) != 1 || !r.Steps[0].Complete {
 				b.Fatalf("ScanNewest = %+v, %v", r, err)
 			}

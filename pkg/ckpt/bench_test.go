@@ -43,9 +43,9 @@ func BenchmarkScanNewestTornNewest(b *testing.B) {
 	if err := os.Truncate(model, 100); err != nil {
 		b.Fatal(err)
 	}
-	opt := Options{Ranks: benchRanks}
+	opt := Options{Ranks: benchRanks, Newest: 1}
 	for b.Loop() {
-		r, err := ScanNewest(os.DirFS(dir), opt, 1)
+		r, err := Scan(os.DirFS(dir), opt)
 		if s, ok := r.NewestComplete(); err != nil || !ok || s.Step != (benchSteps-1)*benchEvery {
 			b.Fatalf("ScanNewest = %d, %v, %v", s.Step, ok, err)
 		}

@@ -13,7 +13,7 @@
 //
 // Reading goes through fs.FS so tests can use fstest.MapFS; checking a
 // file reads its tail, central directory and local headers, never its
-// data, so the cost does not grow with checkpoint size. ScanNewest
+// data, so the cost does not grow with checkpoint size. Scan with Options.Newest
 // verifies steps newest first and stops at the complete ones it needs. A
 // directory is listed once, with one ReadDir, and only names that are
 // exactly nanochat's are kept.

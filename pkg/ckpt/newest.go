@@ -1,31 +1,24 @@
 package ckpt
 
 import (
-	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 )
 
-// ScanNewest verifies steps newest first until it has found want complete
-// steps (at least one), and reports every step it
+// scanNewest verifies steps newest first until it has found opt.Newest
+// complete steps, and reports every step it
 // verified, ascending: those complete steps and every step newer than the
 // newest of them, torn or still being written. That is what a supervisor
 // needs each time a checkpoint directory changes (the step to resume from,
 // why anything newer is unusable, and one fallback) for the cost of one
 // listing and a few steps, however many older steps the directory holds:
-// Scan of 2,000 steps opens 20,000 files, ScanNewest about ten.
+// a full Scan of 2,000 steps opens 20,000 files, this about ten.
 //
 // Older steps are neither opened nor stat'ed. Report.Unverified lists
 // those whose every file is in the listing for the rank count: complete
 // by name only, not checked. The report has no Notes, which need every
 // step's verdict.
-func ScanNewest(fsys fs.FS, opt Options, want int) (Report, error) {
-	l, c, err := prepare(fsys, opt)
-	if err != nil {
-		return Report{}, err
-	}
-	want = max(want, 1)
+func scanNewest(l listing, c *checker, opt Options) Report {
+	want := opt.Newest
 	var steps []Step
 	i := len(l.steps) - 1
 	for found := 0; i >= 0 && found < want; i-- {
@@ -42,17 +35,7 @@ func ScanNewest(fsys fs.FS, opt Options, want int) (Report, error) {
 			r.Unverified = append(r.Unverified, l.steps[j].step)
 		}
 	}
-	return r, nil
-}
-
-// ScanNewestDir is ScanNewest of the directory dir, recorded in the report.
-func ScanNewestDir(dir string, opt Options, want int) (Report, error) {
-	r, err := ScanNewest(os.DirFS(dir), opt, want)
-	if err != nil {
-		return Report{}, fmt.Errorf("%s: %w", dir, err)
-	}
-	r.Dir = dir
-	return r, nil
+	return r
 }
 
 // named reports whether the listing has every file of the step for ranks

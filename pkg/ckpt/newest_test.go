@@ -23,13 +23,13 @@ func TestScanNewestFixtures(t *testing.T) {
 		steps      []int
 		unverified []int
 	}{
-		{want: 0, steps: []int{1000, 1500, 2000, 2500}, unverified: []int{500}},
+		{want: 0, steps: []int{500, 1000, 1500, 2000, 2500}}, // 0: every step, as Scan
 		{want: 1, steps: []int{1000, 1500, 2000, 2500}, unverified: []int{500}},
 		{want: 2, steps: []int{500, 1000, 1500, 2000, 2500}},
 		{want: 3, steps: []int{500, 1000, 1500, 2000, 2500}},
 	}
 	for _, tt := range tests {
-		r, err := ScanNewestDir(fixtureDir, Options{Ranks: 2}, tt.want)
+		r, err := ScanDir(fixtureDir, Options{Ranks: 2, Newest: tt.want})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestScanNewestOpensOnlyNewest(t *testing.T) {
 		t.Fatal(err)
 	}
 	mfs := &meteredFS{FS: os.DirFS(dir)}
-	r, err := ScanNewest(mfs, Options{Ranks: 2}, 1)
+	r, err := Scan(mfs, Options{Ranks: 2, Newest: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestScanNewestNoComplete(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r, err := ScanNewest(os.DirFS(dir), Options{}, 1)
+	r, err := Scan(os.DirFS(dir), Options{Newest: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestScanNewestNoComplete(t *testing.T) {
 	if _, ok := r.NewestComplete(); ok {
 		t.Error("a complete step without meta files")
 	}
-	if _, err := ScanNewest(os.DirFS(dir), Options{Ranks: -1}, 1); err == nil {
+	if _, err := Scan(os.DirFS(dir), Options{Ranks: -1, Newest: 1}); err == nil {
 		t.Error("ranks -1 accepted")
 	}
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// gone) no step is considered to be still being written.
 	Now        time.Time
 	SettleTime time.Duration
+	// Newest, when above 0, verifies steps newest first only until that
+	// many are complete (see scanNewest); 0 verifies every step.
+	Newest int
 }
 
 // File is one checkpoint file of a step.
@@ -63,7 +66,7 @@ type Report struct {
 	Ranks         int    `json:"ranks"`          // the rank count steps were judged against
 	RanksInferred bool   `json:"ranks_inferred"` // Ranks came from the file names, not Options
 	Steps         []Step `json:"steps"`          // ascending by Step
-	// Unverified lists, ascending, the older steps ScanNewest left
+	// Unverified lists, ascending, the older steps a Scan with Options.Newest left
 	// unopened that are complete by their file names; empty for Scan.
 	Unverified []int `json:"unverified,omitempty"`
 	// Notes are observations about the directory as a whole, such as
@@ -75,11 +78,15 @@ type Report struct {
 // waiting on the file system, which on a cluster is often a network one.
 const scanWorkers = 8
 
-// Scan reads the directory once and verifies every step in it.
+// Scan reads the directory once and verifies every step in it, or, with
+// Options.Newest, the newest steps only.
 func Scan(fsys fs.FS, opt Options) (Report, error) {
 	l, c, err := prepare(fsys, opt)
 	if err != nil {
 		return Report{}, err
+	}
+	if opt.Newest > 0 {
+		return scanNewest(l, c, opt), nil
 	}
 	steps := make([]Step, len(l.steps))
 	var wg sync.WaitGroup

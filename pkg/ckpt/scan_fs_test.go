@@ -186,9 +186,10 @@ func TestCheckBytesReadIndependentOfSize(t *testing.T) {
 	}
 }
 
-// newestComplete is the newest complete step as ScanNewest finds it.
+// newestComplete is the newest complete step as Scan with Newest finds it.
 func newestComplete(fsys fs.FS, opt Options) (Step, bool, error) {
-	r, err := ScanNewest(fsys, opt, 1)
+	opt.Newest = 1
+	r, err := Scan(fsys, opt)
 	s, ok := r.NewestComplete()
 	return s, ok, err
 }

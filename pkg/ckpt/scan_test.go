@@ -244,7 +244,7 @@ func TestScanMissingDirectory(t *testing.T) {
 		t.Errorf("ScanDir(missing) error = %v, want one naming %s", err, dir)
 	}
 	if _, _, err := newestComplete(os.DirFS(dir), Options{}); err == nil {
-		t.Error("ScanNewest(missing) succeeded, want an error")
+		t.Error("Scan(missing, Newest: 1) succeeded, want an error")
 	}
 }
 

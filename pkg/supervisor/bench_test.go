@@ -167,7 +167,7 @@ func BenchmarkScanView2000(b *testing.B) {
 	for b.Loop() {
 		// ckpt.ScanNewest alone (os.DirFS), without what scanDir keeps
 		// for the next recheck.
-		rep, err := ckpt.ScanNewest(os.DirFS(dir), ckpt.Options{Ranks: 8, Now: now, SettleTime: settleTime}, 2)
+		rep, err := ckpt.Scan(os.DirFS(dir), ckpt.Options{Ranks: 8, Now: now, SettleTime: settleTime, Newest: 2})
 		v := viewOf(rep, now, settleTime)
 		if err != nil || v.Newest != 200000 || len(v.Complete) != 2000 {
 			b.Fatalf("ScanNewest: newest %d, %d complete, err %v", v.Newest, len(v.Complete), err)

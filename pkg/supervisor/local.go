@@ -41,7 +41,7 @@ type ckptEntry struct {
 
 // ckptCounts counts what observeCkpt did, for tests and benchmarks.
 type ckptCounts struct {
-	scans    int // verifying scans (ckpt.ScanNewest)
+	scans    int // verifying scans (ckpt.Scan with Newest)
 	rechecks int // periodic rechecks that found nothing changed
 }
 
@@ -96,7 +96,7 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 // viewOf turns a scan of the directory into what Decide needs: the
 // newest complete step, and the steps after it that are torn or still
 // being written. The scan (scanDir) runs each time the directory changes,
-// so it verifies only what can matter (ckpt.ScanNewest): the two newest
+// so it verifies only what can matter (ckpt.Scan with Newest): the two newest
 // complete steps, the resume step and the poison fallback, and every step
 // after them. Older steps are in Complete by file names alone, unopened,
 // with a zero ModTime: nanochat never rewrites a step older than the one a

@@ -25,7 +25,7 @@ import (
 //   - A rescan first compares what can be compared without reading a
 //     checkpoint: the names in the directory, and the size and mtime of
 //     every file of the steps the last scan verified. Only a difference
-//     verifies again (ckpt.ScanNewest).
+//     verifies again (ckpt.Scan with Newest).
 
 // rescanPhase is the offset of dir's rescan periods, in [0, rescanEvery).
 func rescanPhase(dir string) time.Duration {
@@ -109,7 +109,7 @@ func (d dirSeen) unchanged(dir string) bool {
 // scanDir scans the directory dir (viewOf), with what the scan saw.
 func scanDir(dir string, ranks int, now time.Time, settle time.Duration) (run.CkptView, dirSeen) {
 	lfs := &listingFS{FS: os.DirFS(dir)}
-	rep, err := ckpt.ScanNewest(lfs, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle}, 2)
+	rep, err := ckpt.Scan(lfs, ckpt.Options{Ranks: ranks, Now: now, SettleTime: settle, Newest: 2})
 	if err != nil {
 		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Err: err}, dirSeen{}
 	}
