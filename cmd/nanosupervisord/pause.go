@@ -42,12 +42,12 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			runName, err := lookupRun(cfg, a[0])
+			rc, err := lookupRun(cfg, a[0])
 			if err != nil {
 				return err
 			}
 			now := time.Now()
-			req := run.NewRequest(kind, runName.Name, now)
+			req := run.NewRequest(kind, rc.Name, now)
 			s, err := openOrHand(c, cfg, logFormat, req)
 			if s == nil {
 				return err
@@ -56,7 +56,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			if err := s.sup.Apply(now, req); err != nil {
 				return withCode(exitError, err)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", runName.Name, pausedWords(kind))
+			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", rc.Name, pausedWords(kind))
 			return nil
 		},
 	}

@@ -53,17 +53,17 @@ a job found live is followed again, never twinned.`,
 			if err != nil {
 				return err
 			}
-			runName, err := lookupRun(cfg, a[0])
+			rc, err := lookupRun(cfg, a[0])
 			if err != nil {
 				return err
 			}
-			req := run.NewRequest(run.RequestResume, runName.Name, time.Now())
+			req := run.NewRequest(run.RequestResume, rc.Name, time.Now())
 			req.Force = force
 			if c.Flags().Changed("step") && step == 0 {
 				req.Step = &step
-				warnOldCheckpoints(c, runName.CheckpointDir, runName.Ranks)
+				warnOldCheckpoints(c, rc.CheckpointDir, rc.Ranks)
 			} else if c.Flags().Changed("step") {
-				rep, err := ckpt.ScanDir(runName.CheckpointDir, ckpt.Options{Ranks: runName.Ranks})
+				rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks})
 				if err != nil {
 					return err
 				}
@@ -73,32 +73,32 @@ a job found live is followed again, never twinned.`,
 					if found {
 						why = s.Reason
 					}
-					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, runName.CheckpointDir, why))
+					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, rc.CheckpointDir, why))
 				}
 				req.Step = &step
 			}
 			if dryRun {
-				return dryResume(c, cfg, runName, req)
+				return dryResume(c, cfg, rc, req)
 			}
 			s, err := openOrHand(c, cfg, logFormat, req)
 			if s == nil {
 				return err
 			}
 			defer s.Close()
-			before := s.sup.States()[runName.Name].Job
+			before := s.sup.States()[rc.Name].Job
 			if err := s.sup.Resume(time.Now(), req); err != nil {
 				return withCode(exitError, err)
 			}
 			res := s.sup.Tick(context.WithoutCancel(c.Context()))
-			if err := res.Errors[runName.Name]; err != nil {
+			if err := res.Errors[rc.Name]; err != nil {
 				return withCode(exitError, err)
 			}
-			st := s.sup.States()[runName.Name]
+			st := s.sup.States()[rc.Name]
 			if st.Job != nil && st.Phase == run.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
 				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.Ref().String()), st.Job.Attempt)
 				return nil
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", runName.Name, st.Phase, printable(st.Reason), runName.Name)
+			fmt.Fprintf(c.OutOrStdout(), "run %s is %s (%s); see: nanosupervisord history %s\n", rc.Name, st.Phase, printable(st.Reason), rc.Name)
 			return nil
 		},
 	}
@@ -114,7 +114,7 @@ a job found live is followed again, never twinned.`,
 // daemon recorded, and the pass that would follow, without writing or
 // submitting anything: the request is applied to a dry-run supervisor
 // (plan's), whose pass then says what the daemon would do.
-func dryResume(c *cobra.Command, cfg *config.Config, runName *config.Run, req run.Request) error {
+func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Request) error {
 	sup, err := supervisor.New(supervisor.Options{
 		Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
 		Logger: newLogger(io.Discard, "json"),
@@ -127,17 +127,17 @@ func dryResume(c *cobra.Command, cfg *config.Config, runName *config.Run, req ru
 		return withCode(exitError, err)
 	}
 	res := sup.Tick(context.WithoutCancel(c.Context()))
-	if err := res.Errors[runName.Name]; err != nil {
+	if err := res.Errors[rc.Name]; err != nil {
 		return withCode(exitError, err)
 	}
 	out := c.OutOrStdout()
-	plan := res.Plans[runName.Name]
+	plan := res.Plans[rc.Name]
 	if sub, ok := plan.Submission(); ok {
-		r := supervisor.SubmitRequestFor(runName, sub.FromStep, run.PreviewTag(runName.Name, sub.Attempt))
+		r := supervisor.SubmitRequestFor(rc, sub.FromStep, run.PreviewTag(rc.Name, sub.Attempt))
 		fmt.Fprintf(out, "in %s: sbatch %s\n", printable(r.Dir), printable(strings.Join(slurm.SbatchArgs(r), " ")))
 	} else {
-		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", runName.Name, plan.Next.Phase, plan.Next.Reason,
-			run.NextAction(plan.Next, supervisor.SpecOf(cfg, runName), now).Text)
+		fmt.Fprintf(out, "run %s would be %s (%s): %s\n", rc.Name, plan.Next.Phase, plan.Next.Reason,
+			run.NextAction(plan.Next, supervisor.SpecOf(cfg, rc), now).Text)
 	}
 	fmt.Fprintln(out, "dry run: nothing submitted")
 	return nil

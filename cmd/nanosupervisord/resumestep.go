@@ -49,7 +49,7 @@ must not train then: starting afresh would overwrite the run.`,
 			if err != nil {
 				return err
 			}
-			runName, err := lookupRun(cfg, a[0])
+			rc, err := lookupRun(cfg, a[0])
 			if err != nil {
 				return err
 			}
@@ -60,13 +60,13 @@ must not train then: starting afresh would overwrite the run.`,
 				// checkpoint directory alone decides then.
 				fmt.Fprintf(c.ErrOrStderr(), "nanosupervisord: state not read, judging the checkpoint directory alone: %s\n", printable(err.Error()))
 			} else {
-				st, ok := states[runName.Name]
+				st, ok := states[rc.Name]
 				if !ok {
-					st = run.NewRunState(runName.Name)
+					st = run.NewRunState(rc.Name)
 				}
 				known = &st
 			}
-			step, err := supervisor.ResumeStepFor(runName, known, time.Now())
+			step, err := supervisor.ResumeStepFor(rc, known, time.Now())
 			if errors.Is(err, supervisor.ErrCheckpointDirMissing) || errors.Is(err, supervisor.ErrCheckpointRegressed) {
 				return withCode(exitHold, fmt.Errorf("%w; not starting (resume-step prints nothing only for a fresh start)", err))
 			}

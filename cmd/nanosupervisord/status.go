@@ -119,14 +119,14 @@ type statusRow struct {
 func statusRows(cfg *config.Config, states map[string]run.RunState, observed map[string]time.Time, now time.Time) []statusRow {
 	var rows []statusRow
 	for _, name := range cfg.RunNames() {
-		runName := cfg.Runs[name]
+		rc := cfg.Runs[name]
 		st, ok := states[name]
 		if !ok {
 			st = run.NewRunState(name)
 		}
-		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: runName.Targets,
-			Attempts: st.Attempts, MaxAttempt: runName.Policy.MaxAttempts}
-		if (runName.Paused || st.Paused) && !st.Phase.Terminal() {
+		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: rc.Targets,
+			Attempts: st.Attempts, MaxAttempt: rc.Policy.MaxAttempts}
+		if (rc.Paused || st.Paused) && !st.Phase.Terminal() {
 			r.Phase = run.PhasePaused
 		}
 		if j := st.Job; j != nil {
@@ -159,11 +159,11 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
 		r.Hold = st.Hold
-		r.CkptBytes, r.FreeBytes = storage(runName.CheckpointDir)
+		r.CkptBytes, r.FreeBytes = storage(rc.CheckpointDir)
 		acct := run.AccountRun(st, now)
 		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
 		r.Advice = saveAdvice(st, acct)
-		next := run.NextAction(st, supervisor.SpecOf(cfg, runName), now)
+		next := run.NextAction(st, supervisor.SpecOf(cfg, rc), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
 			r.NextAt = &next.At

@@ -93,8 +93,8 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		}
 		p := res.Plans[n]
 		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}}
-		if runName, ok := cfg.Runs[n]; ok {
-			pj.Next = run.NextAction(p.Next, supervisor.SpecOf(cfg, runName), now).Text
+		if rc, ok := cfg.Runs[n]; ok {
+			pj.Next = run.NextAction(p.Next, supervisor.SpecOf(cfg, rc), now).Text
 		}
 		for _, a := range p.Actions {
 			pj.Actions = append(pj.Actions, describeAction(a))

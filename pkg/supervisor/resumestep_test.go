@@ -19,7 +19,7 @@ func TestResumeStepFor(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	runName := &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 1}
+	rc := &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 1}
 	fresh := run.NewRunState("d20")
 	poisoned := run.NewRunState("d20")
 	poisoned.Suspect = []run.SuspectStep{{Step: 1000, ModTime: now.Add(time.Hour)}}
@@ -35,11 +35,11 @@ func TestResumeStepFor(t *testing.T) {
 		want    int
 		wantErr error
 	}{
-		{"newest complete", runName, &fresh, 1000, nil},
-		{"state unreadable: the directory alone", runName, nil, 1000, nil},
-		{"poisoned step skipped", runName, &poisoned, 500, nil},
+		{"newest complete", rc, &fresh, 1000, nil},
+		{"state unreadable: the directory alone", rc, nil, 1000, nil},
+		{"poisoned step skipped", rc, &poisoned, 500, nil},
 		{"ranks of the run", &config.Run{Name: "d20", CheckpointDir: dir, Ranks: 2}, &fresh, run.NoStep, nil},
-		{"regressed", runName, &regressed, run.NoStep, ErrCheckpointRegressed},
+		{"regressed", rc, &regressed, run.NoStep, ErrCheckpointRegressed},
 		{"missing dir, the run never saved: a fresh start", missing, &fresh, run.NoStep, nil},
 		{"missing dir, the run had step 1500: hold", missing, &regressed, run.NoStep, ErrCheckpointDirMissing},
 		{"missing dir, a job resumed from 800: hold", missing, &resumedOnce, run.NoStep, ErrCheckpointDirMissing},

@@ -15,9 +15,9 @@ import (
 // step instead of stopping it.
 func TestTickStalledJobCancelledAndResubmitted(t *testing.T) {
 	r := newRig(t, "d20")
-	runName := r.cfg.Runs["d20"]
-	runName.OnStall = config.OnStallCancel
-	runName.Policy.StallAfterIntervals = 2
+	rc := r.cfg.Runs["d20"]
+	rc.OnStall = config.OnStallCancel
+	rc.Policy.StallAfterIntervals = 2
 	r.restart()
 	id := r.slurm.add("d20-ckpt", "RUNNING", "")
 	r.tick()

@@ -127,8 +127,8 @@ func TestTickAdoptTimeoutResubmit(t *testing.T) {
 		t.Fatalf("sbatch called %d times; want 1", got)
 	}
 	req := r.slurm.submit[0]
-	runName := r.cfg.Runs["d20"]
-	want := slurm.SubmitRequest{Script: runName.Script, ScriptArgs: []string{"1000"}, Dir: runName.Workdir,
+	rc := r.cfg.Runs["d20"]
+	want := slurm.SubmitRequest{Script: rc.Script, ScriptArgs: []string{"1000"}, Dir: rc.Workdir,
 		Flags: []string{"--no-requeue", "--time=1-00:00:00", "--comment=" + r.state("d20").Job.Tag}, Env: []string{"PYTHONUNBUFFERED=1"}}
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("sbatch request\n got %+v\nwant %+v", req, want)
