@@ -38,11 +38,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeRuns,
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			rc, err := lookupRun(cfg, a[0])
+			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
 			if err != nil {
 				return err
 			}

@@ -49,11 +49,7 @@ anyway when you know the recorded state is stale: Slurm is asked first, and
 a job found live is followed again, never twinned.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			rc, err := lookupRun(cfg, a[0])
+			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
 			if err != nil {
 				return err
 			}

@@ -45,11 +45,7 @@ be read to tell), or its newest complete step went backwards. The job
 must not train then: starting afresh would overwrite the run.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			rc, err := lookupRun(cfg, a[0])
+			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -17,6 +18,20 @@ func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
 		return r, nil
 	}
 	return nil, withCode(exitError, fmt.Errorf("no run %q in %s; %s", name, configOrigin(cfg.Path), runList(cfg)))
+}
+
+// loadRun loads the configuration and looks up the run named on the
+// command line: what every verb about one run starts with.
+func loadRun(path string, stderr io.Writer, name string) (*config.Config, *config.Run, error) {
+	cfg, err := loadConfig(path, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, err := lookupRun(cfg, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, rc, nil
 }
 
 // runList says which runs the configuration has.
