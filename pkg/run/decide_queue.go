@@ -43,10 +43,10 @@ func (d *decider) queueAhead(state slurm.State) {
 	in, st := d.in, &d.next
 	if st.Hold != nil {
 		// The checkpoints cannot be trusted: a successor would start from
-		// what resume-step refuses to name. Queue again once they are back.
-		if s := st.Successor; s != nil && s.CancelSent.IsZero() {
-			d.cancelSuccessor(st.Hold.Reason)
-		}
+		// what resume-step refuses to name. It is cancelled (scancel sent
+		// again while it stays live, forgotten once gone); a new one is
+		// queued once they are back.
+		d.cancelSuccessor(st.Hold.Reason)
 		return
 	}
 	switch {

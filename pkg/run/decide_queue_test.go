@@ -100,6 +100,31 @@ func TestDecideQueueAhead(t *testing.T) {
 			phase: PhaseRunning, cancel: []string{"101"}, job: "100", succ: "101", attempts: 1, event: EventJobCancelled,
 		},
 		{
+			name: "held, the cancelled successor gone from squeue: forgotten, none queued",
+			edit: func(in *Input) {
+				withSuccessor(in)
+				in.State.Attempts = 1
+				in.State.Successor.CancelSent = t0.Add(-time.Minute)
+				in.State.Successor.Outcome = ReasonCheckpointDirMissing
+				in.State.Hold = &CheckpointHold{Reason: ReasonCheckpointDirMissing, Since: t0.Add(-time.Minute), Known: 1000, Found: NoStep}
+				in.Slurm.Queue = []slurm.QueueEntry{queued("100", "RUNNING", "nsv:d20:1:aa")}
+				in.Ckpt = CkptView{Missing: true, Newest: NoStep}
+			},
+			phase: PhaseRunning, job: "100", attempts: 1,
+		},
+		{
+			name: "held, the cancelled successor still live after the retry delay: scancel again",
+			edit: func(in *Input) {
+				withSuccessor(in)
+				in.State.Attempts = 1
+				in.State.Successor.CancelSent = t0.Add(-time.Hour)
+				in.State.Successor.Outcome = ReasonCheckpointDirMissing
+				in.State.Hold = &CheckpointHold{Reason: ReasonCheckpointDirMissing, Since: t0.Add(-time.Hour), Known: 1000, Found: NoStep}
+				in.Ckpt = CkptView{Missing: true, Newest: NoStep}
+			},
+			phase: PhaseRunning, cancel: []string{"101"}, job: "100", succ: "101", attempts: 1,
+		},
+		{
 			name:  "successor already queued: no second one",
 			edit:  withSuccessor,
 			phase: PhaseRunning, job: "100", succ: "101", attempts: 2,
