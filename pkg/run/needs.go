@@ -10,8 +10,9 @@ import (
 // with start: adopt has no job yet.
 const adoptLookback = 72 * time.Hour
 
-// needs says whether a run needs squeue in this pass, given the sacct row of its job (nil: none), and from when it
-// needs a windowed sacct (zero: not at all). squeue is skipped while every
+// Needs says whether a run needs squeue in this pass, given the sacct row
+// of its job (nil: none), and from when it needs a windowed sacct (zero:
+// not at all). squeue is skipped while every
 // job is plainly running, so a quiet pass costs one sacct call per cluster.
 func Needs(spec RunSpec, st RunState, row *slurm.Job, now time.Time) (queue bool, since time.Time) {
 	if st.isSuccessorIntent() {
@@ -39,7 +40,9 @@ func Needs(spec RunSpec, st RunState, row *slurm.Job, now time.Time) (queue bool
 	}
 	ok := row != nil
 	// A pending job's reason is squeue's (sacct says "None"). A run that
-	// queues ahead rules out a twin in squeue before queueing.
+	// queues ahead rules out a twin in squeue before queueing, and follows
+	// a successor it cancelled (a hold) until squeue lets it go.
 	queueing := spec.QueueAhead && st.Successor == nil && ok && !row.State.Terminal()
-	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing, time.Time{}
+	cancelling := st.Successor != nil && !st.Successor.CancelSent.IsZero()
+	return !ok || row.State.Terminal() || row.State.Name == slurm.StatePending || queueing || cancelling, time.Time{}
 }

@@ -58,6 +58,12 @@ func TestNeedsCoversWhatDecideReadsOfTheQueue(t *testing.T) {
 			in.Spec.Paused = true
 			in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 		}},
+		{"successor being cancelled", func(in *Input) {
+			withSuccessor(in)
+			in.State.Successor.CancelSent = t0.Add(-time.Minute)
+			in.State.Successor.Outcome = ReasonCheckpointDirMissing
+			in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
+		}},
 		{"successor queued", func(in *Input) {
 			withSuccessor(in)
 			in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
