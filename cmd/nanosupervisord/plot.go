@@ -134,10 +134,7 @@ func plotData(st run.RunState, t trainer.Targets) plot.Data {
 // from the step it resumed from to the newest complete checkpoint when it
 // ended, or, for a job not yet judged, to the newest step seen so far.
 func plotJobs(st run.RunState) []plot.Job {
-	records := slices.Clone(st.History)
-	if st.Job != nil && (len(records) == 0 || records[len(records)-1].ID != st.Job.ID) {
-		records = append(records, *st.Job)
-	}
+	records := st.Jobs()
 	jobs := make([]plot.Job, 0, len(records))
 	prevTo := 0
 	for _, r := range records {
@@ -168,10 +165,7 @@ func plotJobs(st run.RunState) []plot.Job {
 // step it resumed from to the newest complete checkpoint at its end, and
 // as far as its log shows it trained.
 func timelineData(st run.RunState, now time.Time) plot.Timeline {
-	records := slices.Clone(st.History)
-	if st.Job != nil && (len(records) == 0 || records[len(records)-1].ID != st.Job.ID) {
-		records = append(records, *st.Job)
-	}
+	records := st.Jobs()
 	t := plot.Timeline{Run: st.Name, Now: now}
 	prev := 0
 	for _, r := range records {

@@ -88,7 +88,7 @@ func AccountRun(st RunState, now time.Time) goodput.RunAccount {
 // time and its last job's time limit.
 func AdviseSaveEvery(st RunState, acct goodput.RunAccount) (goodput.Advice, bool) {
 	var limit time.Duration
-	for _, j := range append(append([]JobRecord(nil), st.History...), jobOrNone(st.Job)...) {
+	for _, j := range st.Jobs() {
 		if j.TimeLimit > 0 {
 			limit = j.TimeLimit
 		}
@@ -108,11 +108,14 @@ func AdviseSaveEvery(st RunState, acct goodput.RunAccount) (goodput.Advice, bool
 	return goodput.Advise(in)
 }
 
-func jobOrNone(j *JobRecord) []JobRecord {
-	if j == nil {
-		return nil
+// Jobs is every job of the run, oldest first: the ended ones kept in
+// History and the current one (once, should it also end History).
+func (s RunState) Jobs() []JobRecord {
+	jobs := slices.Clone(s.History)
+	if j := s.Job; j != nil && (len(jobs) == 0 || !jobs[len(jobs)-1].Is(j.ID, j.Cluster)) {
+		jobs = append(jobs, *j)
 	}
-	return []JobRecord{*j}
+	return jobs
 }
 
 func median(ds []time.Duration) time.Duration {

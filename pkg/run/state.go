@@ -311,7 +311,7 @@ func NeverSaved(st RunState) bool {
 	if st.NewestStep != NoStep {
 		return false
 	}
-	for _, j := range append(slices.Clone(st.History), jobOrNone(st.Job)...) {
+	for _, j := range st.Jobs() {
 		if j.ResumeStep >= 0 || j.NewestStepAtEnd > 0 {
 			return false
 		}
