@@ -1,11 +1,16 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 // DefaultPath is where the configuration lives unless told otherwise:
@@ -58,10 +63,7 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	c.Path = abs
-	c.Warnings = p.warningStrings()
-	for _, w := range p.scriptWarnings {
-		c.Warnings = append(c.Warnings, w.Error())
-	}
+	c.Warnings = append(p.warningStrings(), problemStrings(p.scriptWarnings)...)
 	return c, nil
 }
 
@@ -70,33 +72,76 @@ func Load(path string) (*Config, error) {
 // that has not started has none yet, but a typo there would make the
 // daemon wait forever for checkpoints that are written elsewhere.
 func (p *parser) checkFiles(r *Run) (scriptOK bool) {
-	nodes := p.runNodes[r.Name]
-	key := join("runs", r.Name)
+	f, key := p.runFields[r.Name], join("runs", r.Name)
 	if r.Script != "" {
 		switch fi, err := os.Stat(r.Script); {
 		case err != nil:
-			p.errorf(nodes.script, key+".script", "%v", err)
+			p.errorf(f.get("script"), key+".script", "%v", err)
 		case !fi.Mode().IsRegular():
-			p.errorf(nodes.script, key+".script", "%s is not a regular file", r.Script)
+			p.errorf(f.get("script"), key+".script", "%s is not a regular file", r.Script)
 		default:
 			scriptOK = true
-			p.checkQueueAheadScript(r)
 		}
 	}
-	if r.Workdir != "" && nodes.workdir != nil {
+	if r.Workdir != "" && f.get("workdir") != nil {
 		switch fi, err := os.Stat(r.Workdir); {
 		case err != nil:
-			p.errorf(nodes.workdir, key+".workdir", "%v", err)
+			p.errorf(f.get("workdir"), key+".workdir", "%v", err)
 		case !fi.IsDir():
-			p.errorf(nodes.workdir, key+".workdir", "%s is not a directory", r.Workdir)
+			p.errorf(f.get("workdir"), key+".workdir", "%s is not a directory", r.Workdir)
 		}
 	}
-	if r.CheckpointDir != "" {
-		if _, err := os.Stat(r.CheckpointDir); err != nil {
-			p.warnf(nodes.checkpointDir, key+".checkpoint_dir", "%v (fine for a run that has not written a checkpoint yet)", err)
-		}
+	if _, err := os.Stat(r.CheckpointDir); r.CheckpointDir != "" && err != nil {
+		p.warnf(f.get("checkpoint_dir"), key+".checkpoint_dir", "%v (fine for a run that has not written a checkpoint yet)", err)
 	}
 	return scriptOK
+}
+
+// maxScriptBytes bounds how much of a batch script is read for linting;
+// sbatch itself refuses scripts over 4 MiB by default.
+const maxScriptBytes = 4 << 20
+
+// lintScript reads a run's batch script and records, as warnings located
+// in the script (file:line), what would make supervision go wrong although
+// sbatch accepts it (trainer.LintScript). A script that cannot be read was
+// already reported by checkFiles. A run that queues ahead needs a script
+// that asks resume-step for its step: a queued successor is submitted
+// without resume arguments, so any other script would start afresh.
+func (p *parser) lintScript(r *Run) {
+	data, err := readScript(r.Script)
+	if err != nil {
+		return
+	}
+	script, key := p.runFields[r.Name].get("script"), join("runs", r.Name)
+	if r.QueueAhead && !bytes.Contains(data, []byte("resume-step")) {
+		p.warnf(script, key+".queue_ahead",
+			"the script does not call `nanosupervisord resume-step`: a queued successor gets no resume arguments and would start afresh")
+	}
+	for _, w := range trainer.LintScript(data, trainer.LintInput{Ranks: r.Ranks, ResumeArgs: r.ResumeArgs, SbatchArgs: r.SbatchArgs}) {
+		if w.Line == 0 {
+			p.warnf(script, key+".sbatch_args", "%s", w.Message)
+		} else {
+			p.scriptWarnings = append(p.scriptWarnings, Problem{File: r.Script, Line: w.Line, Key: key, Message: w.Message})
+		}
+	}
+}
+
+// readScript reads a batch script, refusing anything but a regular file
+// and anything larger than maxScriptBytes.
+func readScript(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, maxScriptBytes))
 }
 
 // checkStateDir refuses a state directory the daemon could not create at
@@ -117,5 +162,82 @@ func (p *parser) checkStateDir(dir string) {
 		case filepath.Dir(dir) == dir:
 			return
 		}
+	}
+}
+
+// EffectiveJobName is the name Slurm gives the run's jobs, by which the
+// daemon adopts them: job_name (passed last as --job-name), else a -J in
+// sbatch_args (the command line overrides the script), else the script's
+// #SBATCH --job-name, else the script's file name (Slurm's own default).
+// The script is read only when it decides.
+func EffectiveJobName(r *Run) (string, error) {
+	name, _, err := jobName(r)
+	return name, err
+}
+
+// UserTimeLimit is the time limit the user gives the run's jobs: a -t or
+// --time in sbatch_args (the command line overrides the script), else the
+// script's #SBATCH --time. ok is false when neither sets one (the
+// partition's default applies) or the script cannot be read.
+func UserTimeLimit(r *Run) (time.Duration, bool) {
+	if d, ok := trainer.ArgsTimeLimit(r.SbatchArgs); ok {
+		return d, true
+	}
+	data, err := os.ReadFile(r.Script)
+	if err != nil {
+		return 0, false
+	}
+	return trainer.ScriptTimeLimit(data)
+}
+
+// jobName is EffectiveJobName with where the name came from, for messages.
+func jobName(r *Run) (name, from string, err error) {
+	if r.JobName != "" {
+		return r.JobName, "its job_name", nil
+	}
+	if n := trainer.ArgsJobName(r.SbatchArgs); n != "" {
+		return n, "its sbatch_args", nil
+	}
+	data, err := os.ReadFile(r.Script)
+	if err != nil {
+		return "", "", fmt.Errorf("read script: %w", err)
+	}
+	if n := trainer.ScriptJobName(data); n != "" {
+		return n, "its script's #SBATCH --job-name", nil
+	}
+	return filepath.Base(r.Script), "its script's file name, Slurm's default", nil
+}
+
+// checkJobNames refuses, as the daemon does at start-up, runs whose jobs
+// Slurm would name alike: adoption could not tell them apart. Runs that
+// set the same job_name were reported by checkAcrossRuns already; this
+// finds the names that only the scripts tell. names are the runs whose
+// script is a regular file, in file order.
+func (p *parser) checkJobNames(c *Config, names []string) {
+	owner := map[string]string{}
+	for _, name := range names {
+		r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
+		jobName, from, err := jobName(r)
+		if err != nil {
+			p.errorf(f.get("script"), key+".script", "%v", err)
+			continue
+		}
+		other, dup := owner[jobName]
+		if !dup {
+			owner[jobName] = name
+			continue
+		}
+		if r.JobName != "" && c.Runs[other].JobName != "" {
+			continue
+		}
+		where := f.get("script")
+		switch {
+		case r.JobName != "":
+			where = f.get("job_name")
+		case trainer.ArgsJobName(r.SbatchArgs) != "":
+			where = f.get("sbatch_args")
+		}
+		p.errorf(where, key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
+			other, name, jobName, from)
 	}
 }

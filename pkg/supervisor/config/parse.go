@@ -30,30 +30,23 @@ func ParseWithEnv(data []byte, path string, getenv func(string) string) (*Config
 }
 
 // parser carries what decoding needs besides the YAML: where relative paths
-// start, the environment, and where each run's paths were written (for the
-// filesystem checks of Load).
+// start, the environment, and each run's mapping (for the checks of Load).
 type parser struct {
 	report
-	baseDir  string
-	getenv   func(string) string
-	runNodes map[string]runNodes
+	baseDir   string
+	getenv    func(string) string
+	runFields map[string]fields
 	// scriptWarnings are remarks on the runs' batch scripts, located in
 	// the scripts; they follow the config file's own warnings.
 	scriptWarnings []Problem
 	order          []string // run names in file order, for messages that compare runs
-	// stateDir is where state_dir was written; nil when it was derived
+	// stateDirNode is where state_dir was written; nil when it was derived
 	// from the environment.
 	stateDirNode *yaml.Node
 }
 
-// runNodes remembers where a run's paths and job name were written, for
-// problems found after the run is decoded.
-type runNodes struct {
-	script, workdir, checkpointDir, jobName, sbatchArgs *yaml.Node
-}
-
 func newParser(file, baseDir string, getenv func(string) string) *parser {
-	return &parser{report: report{file: file}, baseDir: baseDir, getenv: getenv, runNodes: map[string]runNodes{}}
+	return &parser{report: report{file: file}, baseDir: baseDir, getenv: getenv, runFields: map[string]fields{}}
 }
 
 var topKeys = []string{"poll_interval", "state_dir", "slurm", "storage", "runs", "prune", "notify"}
@@ -80,17 +73,20 @@ func (p *parser) parse(data []byte) *Config {
 		p.errorf(nil, "runs", "no runs declared")
 		return c
 	}
-	f, ok := p.mapping(root, "", topKeys, topElsewhere)
+	f, ok := p.mapping(root, nil, "", topKeys, topElsewhere)
 	if !ok {
 		return c
 	}
-	if p.durationAtLeast(f, "poll_interval", &c.PollInterval, minPollInterval) && c.PollInterval < slowPollInterval {
+	if atLeast(f, "poll_interval", &c.PollInterval, minPollInterval, p.duration) && c.PollInterval < slowPollInterval {
 		p.warnf(f.get("poll_interval"), "poll_interval", "%v is below %v: sacct this often loads the Slurm controller every user shares", c.PollInterval, slowPollInterval)
 	}
 	c.StateDir = p.stateDir(f)
-	c.Slurm = p.slurm(f)
-	c.Storage = p.storage(f)
-	c.Prune = p.prune(f.get("prune"), "prune", nil)
+	if s, ok := f.section("slurm", []string{"bin_dir", "command_timeout"}); ok {
+		c.Slurm.BinDir, _ = p.expandedPath(s, "bin_dir", p.baseDir)
+		atLeast(s, "command_timeout", &c.Slurm.CommandTimeout, minTimeout, p.duration)
+	}
+	p.storage(f, &c.Storage)
+	c.Prune = p.prune(f, nil)
 	c.Notify = p.notify(f)
 	c.Runs = p.runs(f, c.Prune)
 	p.checkAcrossRuns(c)

@@ -20,25 +20,21 @@ type Problem struct {
 }
 
 // Error formats the problem as "FILE:LINE:COL: KEY: MESSAGE", the form
-// editors and compilers use, so a terminal can jump to it. Parts that are
-// unknown (line or column 0, empty key) are left out rather than printed as
+// editors and compilers use, so a terminal can jump to it. Unknown parts
+// (line or column 0, empty key) are left out rather than printed as
 // placeholders.
 func (p Problem) Error() string {
-	var b strings.Builder
-	b.WriteString(p.File)
+	s := p.File
 	if p.Line > 0 {
-		fmt.Fprintf(&b, ":%d", p.Line)
+		s += fmt.Sprintf(":%d", p.Line)
 		if p.Column > 0 {
-			fmt.Fprintf(&b, ":%d", p.Column)
+			s += fmt.Sprintf(":%d", p.Column)
 		}
 	}
-	b.WriteString(": ")
 	if p.Key != "" {
-		b.WriteString(p.Key)
-		b.WriteString(": ")
+		s += ": " + p.Key
 	}
-	b.WriteString(p.Message)
-	return b.String()
+	return s + ": " + p.Message
 }
 
 // Error is returned by Parse and Load when the configuration is invalid. It
@@ -50,11 +46,7 @@ type Error struct {
 
 // Error lists every problem, one per line.
 func (e *Error) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.Error()
-	}
-	return strings.Join(lines, "\n")
+	return strings.Join(problemStrings(e.Problems), "\n")
 }
 
 // report collects problems and warnings while a file is decoded.
@@ -64,8 +56,8 @@ type report struct {
 	warnings []Problem
 }
 
-func (r *report) at(n *yaml.Node, key, msg string) Problem {
-	p := Problem{File: r.file, Key: key, Message: msg}
+func (r *report) at(n *yaml.Node, key, format string, args []any) Problem {
+	p := Problem{File: r.file, Key: key, Message: fmt.Sprintf(format, args...)}
 	if n != nil {
 		p.Line, p.Column = n.Line, n.Column
 	}
@@ -74,18 +66,18 @@ func (r *report) at(n *yaml.Node, key, msg string) Problem {
 
 // errorf records a problem located at n (nil: the whole file).
 func (r *report) errorf(n *yaml.Node, key, format string, args ...any) {
-	r.problems = append(r.problems, r.at(n, key, fmt.Sprintf(format, args...)))
+	r.problems = append(r.problems, r.at(n, key, format, args))
 }
 
 // warnf records a non-fatal remark located at n.
 func (r *report) warnf(n *yaml.Node, key, format string, args ...any) {
-	r.warnings = append(r.warnings, r.at(n, key, fmt.Sprintf(format, args...)))
+	r.warnings = append(r.warnings, r.at(n, key, format, args))
 }
 
-// sortProblems orders problems by position so the output reads top to bottom
+// inFileOrder sorts problems by position so the output reads top to bottom
 // through the file whatever order the checks ran in.
-func sortProblems(ps []Problem) {
-	slices.SortStableFunc(ps, func(a, b Problem) int {
+func inFileOrder(ps []Problem) []Problem {
+	return slices.SortedStableFunc(slices.Values(ps), func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 }
@@ -95,18 +87,68 @@ func (r *report) err() error {
 	if len(r.problems) == 0 {
 		return nil
 	}
-	ps := slices.Clone(r.problems)
-	sortProblems(ps)
-	return &Error{Problems: ps}
+	return &Error{Problems: inFileOrder(r.problems)}
 }
 
 // warningStrings formats the warnings in file order.
 func (r *report) warningStrings() []string {
-	ws := slices.Clone(r.warnings)
-	sortProblems(ws)
-	out := make([]string, len(ws))
-	for i, w := range ws {
-		out[i] = w.Error()
+	return problemStrings(inFileOrder(r.warnings))
+}
+
+func problemStrings(ps []Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Error()
 	}
 	return out
+}
+
+// closest returns the candidate nearest to word when it is near enough to be
+// a plausible typo, else "". Case and the -/_ confusion are forgiven first:
+// "Checkpoint-Dir" is checkpoint_dir, not a typo two edits away.
+func closest(word string, candidates []string) string {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+	w := norm(word)
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		d := editDistance(w, norm(c))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	// A third of the word, at least 1 and at most 3 edits: "chekpoint_dir" is
+	// a typo, "log" for "job" is a different word.
+	if bestDist < 0 || bestDist > min(max(len(w)/3, 1), 3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, counted in bytes
+// (keys are ASCII). It runs in O(len(a)*len(b)) with one row of memory.
+func editDistance(a, b string) int {
+	row := make([]int, len(b)+1)
+	for j := range row {
+		row[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		prev := row[0]
+		row[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			prev, row[j] = row[j], min(row[j]+1, row[j-1]+1, prev+cost)
+		}
+	}
+	return row[len(b)]
+}
+
+// joinWords lists words as "a, b or c".
+func joinWords(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -1,22 +1,28 @@
 package config
 
 import (
-	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 var runKeys = []string{
 	"script", "workdir", "checkpoint_dir", "ranks", "job_name", "resume_args", "sbatch_args",
 	"env", "log", "start", "targets", "policy", "paused", "prune",
 	"on_done", "cluster", "requeue", "on_stall", "time_limit", "queue_ahead",
+}
+
+var policyKeys = []string{"max_attempts", "max_failures_without_progress", "backoff", "max_backoff", "retry_after_progress",
+	"stuck_pending_after", "stall_after_intervals",
 }
 
 // runElsewhere catches keys of a run's sub-sections written directly in the run.
@@ -30,19 +36,9 @@ var runElsewhere = map[string]string{
 
 // runName is what a run may be called: it appears in file names, journal
 // fields (RUN=d20) and command lines, so no spaces, slashes or leading dots.
-var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
-// clusterName is one Slurm cluster name for -M; lists ("a,b") are refused
+// A Slurm cluster name for -M must match it too; lists ("a,b") are refused
 // because sacct and squeue print rows of several clusters indistinguishably.
-var clusterName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
-var startModes = []string{string(run.StartAdopt), string(run.StartSubmit), string(run.StartWait)}
-
-var onDoneModes = []string{string(OnDoneFinish), string(OnDoneCancel)}
-
-var onStallModes = []string{string(OnStallAlert), string(OnStallCancel)}
-
-var timeLimitModes = []string{string(TimeLimitKeep), string(TimeLimitFit)}
+var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // runs decodes the runs mapping; prune is the global retention policy runs
 // refine.
@@ -54,10 +50,7 @@ func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
 		return out
 	}
 	ps, ok := p.entries(n, "runs")
-	if !ok {
-		return out
-	}
-	if len(ps) == 0 {
+	if ok && len(ps) == 0 {
 		p.errorf(top.where("runs"), "runs", "no runs declared")
 	}
 	for _, e := range ps {
@@ -80,38 +73,30 @@ func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
 
 // run decodes the run named by key; nil when it is not even a mapping.
 func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
-	name, path := key.Value, join("runs", key.Value)
-	f, ok := p.mapping(n, path, runKeys, runElsewhere)
+	f, ok := p.mapping(n, key, join("runs", key.Value), runKeys, runElsewhere)
 	if !ok {
 		return nil
 	}
-	f.owner = key
+	p.runFields[key.Value] = f
 	r := &Run{
-		Name: name, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: run.StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
+		Name: key.Value, Ranks: DefaultRanks, ResumeArgs: []string{StepPlaceholder}, Start: run.StartAdopt, OnDone: OnDoneFinish, OnStall: OnStallAlert, TimeLimit: TimeLimitKeep,
 		Policy: run.Policy{MaxAttempts: DefaultMaxAttempts, MaxFailuresWithoutProgress: DefaultMaxFailures,
 			Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, RetryAfterProgress: DefaultRetryAfterProgress,
 			StuckPendingAfter: DefaultStuckPendingAfter, StallAfterIntervals: DefaultStallAfterIntervals},
 	}
 	p.runPaths(f, r)
-	p.intAtLeast(f, "ranks", &r.Ranks, 1)
-	if r.Ranks > ckpt.MaxRank {
+	if atLeast(f, "ranks", &r.Ranks, 1, p.integer) && r.Ranks > ckpt.MaxRank {
 		// The ckpt verb and the daemon's scans refuse more: the run could
 		// never be judged, so never resubmitted.
 		p.errorf(f.get("ranks"), join(f.path, "ranks"), "must be at most %d, got %d", ckpt.MaxRank, r.Ranks)
 		r.Ranks = DefaultRanks
 	}
 	p.submission(f, r)
-	if v := f.get("paused"); v != nil {
-		r.Paused, _ = p.boolean(v, join(path, "paused"))
-	}
-	if v := f.get("queue_ahead"); v != nil {
-		r.QueueAhead, _ = p.boolean(v, join(path, "queue_ahead"))
-	}
+	field(f, "paused", &r.Paused, p.boolean)
+	field(f, "queue_ahead", &r.QueueAhead, p.boolean)
 	r.Targets = p.targets(f)
-	r.Policy = p.policy(f, r.Policy)
-	r.Prune = p.prune(f.get("prune"), join(path, "prune"), globalPrune)
-	p.runNodes[name] = runNodes{script: f.get("script"), workdir: f.get("workdir"),
-		checkpointDir: f.get("checkpoint_dir"), jobName: f.get("job_name"), sbatchArgs: f.get("sbatch_args")}
+	p.policy(f, &r.Policy)
+	r.Prune = p.prune(f, globalPrune)
 	return r
 }
 
@@ -141,18 +126,13 @@ func (p *parser) runPaths(f fields, r *Run) {
 	}
 	r.CheckpointDir, _ = p.expandedPath(f, "checkpoint_dir", p.baseDir)
 	for _, key := range []string{"script", "checkpoint_dir"} {
-		if f.get(key) == nil || isEmptyString(f.get(key)) {
+		if v := f.get(key); v == nil || is(v, "!!str") && v.Value == "" {
 			p.errorf(f.where(key), join(f.path, key), "required")
 		}
 	}
 	if v := f.get("log"); v != nil {
 		r.Log = p.logPattern(v, join(f.path, "log"))
 	}
-}
-
-func isEmptyString(n *yaml.Node) bool {
-	n = resolve(n)
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Value == ""
 }
 
 // logPattern expands ~ and $VARS in the log pattern but keeps it relative and
@@ -191,30 +171,24 @@ func notCarried(r rune) bool { return r == '|' || unicode.IsControl(r) }
 
 // submission decodes what goes onto the sbatch command line.
 func (p *parser) submission(f fields, r *Run) {
-	if v := f.get("job_name"); v != nil {
-		if s, ok := p.str(v, join(f.path, "job_name")); ok {
-			switch {
-			case strings.ContainsFunc(s, unicode.IsSpace):
-				p.errorf(v, join(f.path, "job_name"), "%q contains whitespace; job names are matched in squeue and sacct output and must be one word", s)
-			case strings.ContainsFunc(s, notCarried):
-				p.errorf(v, join(f.path, "job_name"), "%q contains '|' or a control character, which squeue and sacct output cannot carry", s)
-			}
-			r.JobName = s
+	if v := field(f, "job_name", &r.JobName, p.str); v != nil {
+		switch s := r.JobName; {
+		case strings.ContainsFunc(s, unicode.IsSpace):
+			p.errorf(v, join(f.path, "job_name"), "%q contains whitespace; job names are matched in squeue and sacct output and must be one word", s)
+		case strings.ContainsFunc(s, notCarried):
+			p.errorf(v, join(f.path, "job_name"), "%q contains '|' or a control character, which squeue and sacct output cannot carry", s)
 		}
 	}
-	if v := f.get("resume_args"); v != nil {
-		if args, ok := p.strList(v, join(f.path, "resume_args")); ok {
-			r.ResumeArgs = args
-			if !slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, StepPlaceholder) }) {
-				p.warnf(v, join(f.path, "resume_args"), "no %s: resubmissions will not tell the script which step to resume from", StepPlaceholder)
-			}
-		}
+	hasStep := func(a string) bool { return strings.Contains(a, StepPlaceholder) }
+	if v := field(f, "resume_args", &r.ResumeArgs, p.strList); v != nil && !slices.ContainsFunc(r.ResumeArgs, hasStep) {
+		p.warnf(v, join(f.path, "resume_args"), "no %s: resubmissions will not tell the script which step to resume from", StepPlaceholder)
 	}
 	if v := f.get("sbatch_args"); v != nil {
+		// Kept even when an item is bad, so that cluster is checked too.
 		r.SbatchArgs, _ = p.strList(v, join(f.path, "sbatch_args"))
 		for i, a := range r.SbatchArgs {
 			if strings.HasPrefix(a, "-") && strings.ContainsFunc(a, unicode.IsSpace) {
-				p.warnf(resolve(v).Content[i], join(f.path, "sbatch_args"),
+				p.warnf(v.Content[i], join(f.path, "sbatch_args"),
 					"%q is one argument with a space in it; write %q or split it into two list items", a, strings.Replace(a, " ", "=", 1))
 			}
 		}
@@ -222,68 +196,37 @@ func (p *parser) submission(f fields, r *Run) {
 	if v := f.get("env"); v != nil {
 		r.Env = p.env(v, join(f.path, "env"))
 	}
-	if v := f.get("cluster"); v != nil {
-		if s, ok := p.str(v, join(f.path, "cluster")); ok {
-			if s != "" && !clusterName.MatchString(s) {
-				p.errorf(v, join(f.path, "cluster"), "%q is not one Slurm cluster name (letters, digits, _ . -; no lists)", s)
-			} else if m, set := sbatchArgsCluster(r.SbatchArgs); set && s != "" && m != s {
-				p.errorf(v, join(f.path, "cluster"), "%q, but sbatch_args send the jobs to %q with -M/--clusters", s, m)
-			}
-			r.Cluster = s
+	if v := field(f, "cluster", &r.Cluster, p.str); v != nil && r.Cluster != "" {
+		if s := r.Cluster; !runName.MatchString(s) {
+			p.errorf(v, join(f.path, "cluster"), "%q is not one Slurm cluster name (letters, digits, _ . -; no lists)", s)
+		} else if m, set := sbatchArgsCluster(r.SbatchArgs); set && m != s {
+			p.errorf(v, join(f.path, "cluster"), "%q, but sbatch_args send the jobs to %q with -M/--clusters", s, m)
 		}
 	}
-	if v := f.get("requeue"); v != nil {
-		r.Requeue, _ = p.boolean(v, join(f.path, "requeue"))
-	}
-	if v := f.get("start"); v != nil {
-		if s, ok := p.str(v, join(f.path, "start")); ok {
-			if !slices.Contains(startModes, s) {
-				p.errorf(v, join(f.path, "start"), "must be one of %s, got %q", joinWords(startModes), s)
-			}
-			r.Start = run.StartMode(s)
-		}
-	}
-	if s, ok := p.oneOf(f, "on_done", onDoneModes); ok {
-		r.OnDone = OnDone(s)
-	}
-	if s, ok := p.oneOf(f, "on_stall", onStallModes); ok {
-		r.OnStall = OnStall(s)
-	}
-	if s, ok := p.oneOf(f, "time_limit", timeLimitModes); ok {
-		r.TimeLimit = TimeLimitMode(s)
-	}
+	field(f, "requeue", &r.Requeue, p.boolean)
+	oneOf(f, "start", &r.Start, run.StartAdopt, run.StartSubmit, run.StartWait)
+	oneOf(f, "on_done", &r.OnDone, OnDoneFinish, OnDoneCancel)
+	oneOf(f, "on_stall", &r.OnStall, OnStallAlert, OnStallCancel)
+	oneOf(f, "time_limit", &r.TimeLimit, TimeLimitKeep, TimeLimitFit)
 }
 
-// oneOf decodes key as one of the words in modes; ok is false when the key
-// is absent or not a string. A word not in modes is reported.
-func (p *parser) oneOf(f fields, key string, modes []string) (string, bool) {
-	v := f.get(key)
-	if v == nil {
-		return "", false
-	}
-	s, ok := p.str(v, join(f.path, key))
-	if ok && !slices.Contains(modes, s) {
-		p.errorf(v, join(f.path, key), "must be one of %s, got %q", joinWords(modes), s)
-	}
-	return s, ok
-}
-
+// env reads a mapping of variable names to text values; null is "".
 func (p *parser) env(v *yaml.Node, key string) map[string]string {
-	env, _ := p.strMap(v, key)
-	for _, e := range quietEntries(v) {
-		if !isIdentifier(e.key.Value) {
-			p.errorf(e.key, join(key, e.key.Value), "not a valid environment variable name (letters, digits and _, not starting with a digit)")
+	ps, _ := p.entries(v, key)
+	env := map[string]string{}
+	for _, e := range ps {
+		name := e.key.Value
+		if !isIdentifier(name) {
+			p.errorf(e.key, join(key, name), "not a valid environment variable name (letters, digits and _, not starting with a digit)")
 		}
+		if env[name] = ""; !isNull(e.val) {
+			env[name], _ = p.str(e.val, join(key, name))
+		}
+	}
+	if len(env) == 0 {
+		return nil // {} and no key mean the same; keep Diff from seeing a change
 	}
 	return env
-}
-
-// quietEntries lists a mapping's written keys without reporting anything
-// (strMap has already reported what is wrong with it).
-func quietEntries(n *yaml.Node) []pair {
-	var quiet report
-	ps, _ := quiet.entries(n, "")
-	return ps
 }
 
 // sbatchArgsCluster finds -M/--clusters among sbatch flags ("-M x", "-Mx",
@@ -303,4 +246,99 @@ func sbatchArgsCluster(args []string) (cluster string, found bool) {
 		}
 	}
 	return cluster, found
+}
+
+// targets decodes the metrics at which a run is done. A run with no target
+// is legal (it is supervised until training finishes) but worth a warning:
+// it can only end as stopped, never as done.
+func (p *parser) targets(run fields) (t trainer.Targets) {
+	const none = "no targets: the run is resubmitted until training finishes and can never be done"
+	if run.get("targets") == nil {
+		p.warnf(run.where("targets"), join(run.path, "targets"), none)
+		return t
+	}
+	f, ok := run.section("targets", []string{"val_bpb", "core_metric"})
+	if !ok {
+		return t
+	}
+	var bpb, core float64
+	if v := field(f, "val_bpb", &bpb, p.number); v != nil && bpb <= 0 {
+		p.errorf(v, join(f.path, "val_bpb"), "must be positive (bits per byte), got %v", bpb)
+	} else if v != nil {
+		t.ValBPB = &bpb
+	}
+	if v := field(f, "core_metric", &core, p.number); v != nil && (core < 0 || core > 1) {
+		p.errorf(v, join(f.path, "core_metric"), "must be between 0 and 1, got %v", core)
+	} else if v != nil {
+		t.CoreMetric = &core
+	}
+	if f.get("val_bpb") == nil && f.get("core_metric") == nil {
+		p.warnf(f.node, f.path, none)
+	}
+	return t
+}
+
+// policy decodes the resubmission policy over the defaults in out. When only
+// backoff is given and it exceeds the default cap, the cap rises to it: the
+// user asked for that delay and never mentioned a cap.
+func (p *parser) policy(run fields, out *run.Policy) {
+	f, ok := run.section("policy", policyKeys)
+	if !ok {
+		return
+	}
+	atLeast(f, "max_attempts", &out.MaxAttempts, 1, p.integer)
+	atLeast(f, "max_failures_without_progress", &out.MaxFailuresWithoutProgress, 1, p.integer)
+	atLeast(f, "stall_after_intervals", &out.StallAfterIntervals, 1, p.integer)
+	atLeast(f, "backoff", &out.Backoff, time.Nanosecond, p.duration)
+	atLeast(f, "retry_after_progress", &out.RetryAfterProgress, 0, p.duration)
+	atLeast(f, "stuck_pending_after", &out.StuckPendingAfter, 0, p.duration)
+	if f.get("max_backoff") == nil {
+		out.MaxBackoff = max(out.MaxBackoff, out.Backoff)
+	} else if atLeast(f, "max_backoff", &out.MaxBackoff, time.Nanosecond, p.duration) && out.MaxBackoff < out.Backoff {
+		p.errorf(f.get("max_backoff"), join(f.path, "max_backoff"), "must be at least backoff (%v), got %v", out.Backoff, out.MaxBackoff)
+	}
+}
+
+// checkAcrossRuns finds mistakes no single run shows: two runs writing one
+// checkpoint directory (nanochat names the directory after the model depth,
+// so two runs of the same depth collide unless told otherwise), and two runs
+// whose jobs cannot be told apart by name, which adoption relies on.
+func (p *parser) checkAcrossRuns(c *Config) {
+	dirOwner, nameOwner, scriptOwner := map[string]string{}, map[string]string{}, map[string]string{}
+	for _, name := range p.order {
+		r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
+		if other := claim(dirOwner, r.CheckpointDir, name); other != "" {
+			p.errorf(f.get("checkpoint_dir"), key+".checkpoint_dir",
+				"runs %s and %s share checkpoint_dir %s; each run needs its own (runs of the same depth share nanochat's default directory)",
+				other, name, r.CheckpointDir)
+		}
+		if other := claim(nameOwner, r.JobName, name); other != "" {
+			p.errorf(f.get("job_name"), key+".job_name",
+				"runs %s and %s share job_name %q; their jobs could not be told apart", other, name, r.JobName)
+		}
+		if r.JobName != "" || setsJobName(r.SbatchArgs) {
+			continue
+		}
+		if other := claim(scriptOwner, r.Script, name); other != "" {
+			p.warnf(f.get("script"), key+".job_name",
+				"runs %s and %s submit the same script and both take their job name from it; set job_name on each so their jobs can be told apart", other, name)
+		}
+	}
+}
+
+// claim records name as the run that owns value, unless another run
+// already does; it returns that other run, or "".
+func claim(owners map[string]string, value, name string) string {
+	if other, taken := owners[value]; taken || value == "" {
+		return other
+	}
+	owners[value] = name
+	return ""
+}
+
+// setsJobName reports whether sbatch flags name the job themselves.
+func setsJobName(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool {
+		return strings.HasPrefix(a, "-J") || a == "--job-name" || strings.HasPrefix(a, "--job-name=")
+	})
 }

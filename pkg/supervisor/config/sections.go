@@ -18,49 +18,25 @@ const (
 	minTimeout       = time.Second
 )
 
-// durationAtLeast sets *dst from key when present and at least least. It
-// reports whether the key was present and good.
-func (p *parser) durationAtLeast(f fields, key string, dst *time.Duration, least time.Duration) bool {
-	v := f.get(key)
-	if v == nil {
-		return false
-	}
-	d, ok := p.duration(v, join(f.path, key))
-	switch {
-	case !ok:
-		return false
-	case d < least && least == time.Nanosecond:
-		p.errorf(v, join(f.path, key), "must be positive, got %v", d)
-		return false
-	case d < least:
-		p.errorf(v, join(f.path, key), "must be at least %v, got %v", least, d)
-		return false
-	}
-	*dst = d
-	return true
-}
+var (
+	storageKeys = []string{"quota_command", "quota_timeout"}
+	notifyKeys  = []string{"webhook", "command", "events", "timeout"}
+)
 
-// intAtLeast sets *dst from key when present and at least least.
-func (p *parser) intAtLeast(f fields, key string, dst *int, least int) {
-	v := f.get(key)
-	if v == nil {
-		return
+// section decodes the mapping under key, whose keys must be among known; ok
+// is false when it is absent or not a mapping.
+func (f fields) section(key string, known []string) (fields, bool) {
+	if f.get(key) == nil {
+		return fields{}, false
 	}
-	i, ok := p.integer(v, join(f.path, key))
-	switch {
-	case !ok:
-	case i < least:
-		p.errorf(v, join(f.path, key), "must be at least %d, got %d", least, i)
-	default:
-		*dst = i
-	}
+	return f.r.mapping(f.get(key), f.known[key].key, join(f.path, key), known, nil)
 }
 
 // stateDir returns state_dir, or the XDG default. XDG_STATE_HOME is honoured
 // only when absolute, as the XDG base directory specification requires.
 func (p *parser) stateDir(f fields) string {
 	p.stateDirNode = f.get("state_dir")
-	if dir, _ := p.expandedPath(f, "state_dir", p.baseDir); dir != "" || f.get("state_dir") != nil {
+	if dir, _ := p.expandedPath(f, "state_dir", p.baseDir); dir != "" || p.stateDirNode != nil {
 		return dir
 	}
 	if x := p.getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
@@ -73,46 +49,60 @@ func (p *parser) stateDir(f fields) string {
 	return ""
 }
 
-func (p *parser) slurm(top fields) Slurm {
-	s := Slurm{CommandTimeout: DefaultCommandTimeout}
-	n := top.get("slurm")
-	if n == nil {
-		return s
-	}
-	f, ok := p.mapping(n, "slurm", []string{"bin_dir", "command_timeout"}, nil)
+// storage decodes the storage section. quota_command is either a list
+// (program and arguments; ~ and $VARS expand in every item when the file
+// is loaded) or one string for /bin/sh -c (the shell expands it each time).
+func (p *parser) storage(top fields, s *Storage) {
+	f, ok := top.section("storage", storageKeys)
 	if !ok {
-		return s
+		return
 	}
-	s.BinDir, _ = p.expandedPath(f, "bin_dir", p.baseDir)
-	p.durationAtLeast(f, "command_timeout", &s.CommandTimeout, minTimeout)
-	return s
+	const key = "storage.quota_command"
+	switch v := f.get("quota_command"); {
+	case v != nil && v.Kind == yaml.ScalarNode:
+		if field(f, "quota_command", &s.QuotaShell, p.str) != nil && strings.TrimSpace(s.QuotaShell) == "" {
+			p.errorf(v, key, `is empty; leave it out to use the filesystem's free space only`)
+		}
+	case field(f, "quota_command", &s.QuotaCommand, p.strList) == nil:
+	case len(s.QuotaCommand) == 0 || s.QuotaCommand[0] == "":
+		p.errorf(v, key, "expected a program and its arguments, e.g. [lfs, quota, -u, $USER, {dir}]")
+	default:
+		for i, a := range s.QuotaCommand {
+			expand := expandVars
+			if i == 0 {
+				expand = expandPath
+			}
+			x, err := expand(a, p.getenv)
+			if err != nil {
+				p.errorf(v.Content[i], fmt.Sprintf("%s[%d]", key, i), "%v", err)
+				break
+			}
+			s.QuotaCommand[i] = x
+		}
+	}
+	atLeast(f, "quota_timeout", &s.QuotaTimeout, minTimeout, p.duration)
 }
 
-// prune decodes a retention policy at path. base, when not nil, supplies the
-// values of keys left out (a run's prune refines the global one). An explicit
-// `schedule: ""` switches scheduled pruning off.
-func (p *parser) prune(n *yaml.Node, path string, base *Prune) *Prune {
-	if n == nil {
+// prune decodes the retention policy under prune in f. base, when not nil,
+// supplies the values of keys left out (a run's prune refines the global
+// one). An explicit `schedule: ""` switches scheduled pruning off.
+func (p *parser) prune(f fields, base *Prune) *Prune {
+	if f.get("prune") == nil {
 		return nil
 	}
 	out := &Prune{KeepLast: DefaultKeepLast}
 	if base != nil {
 		*out = *base
 	}
-	f, ok := p.mapping(n, path, []string{"schedule", "keep_last", "keep_every"}, nil)
-	if !ok {
-		return out
-	}
-	if v := f.get("schedule"); v != nil {
-		if s, ok := p.str(v, join(path, "schedule")); ok {
-			if err := checkCron(s); err != nil {
-				p.errorf(v, join(path, "schedule"), "%v", err)
+	if f, ok := f.section("prune", []string{"schedule", "keep_last", "keep_every"}); ok {
+		if v := field(f, "schedule", &out.Schedule, p.str); v != nil {
+			if err := checkCron(out.Schedule); err != nil {
+				p.errorf(v, join(f.path, "schedule"), "%v", err)
 			}
-			out.Schedule = s
 		}
+		atLeast(f, "keep_last", &out.KeepLast, 1, p.integer)
+		atLeast(f, "keep_every", &out.KeepEvery, 0, p.integer)
 	}
-	p.intAtLeast(f, "keep_last", &out.KeepLast, 1)
-	p.intAtLeast(f, "keep_every", &out.KeepEvery, 0)
 	return out
 }
 
@@ -132,27 +122,30 @@ func checkCron(spec string) error {
 	return nil
 }
 
-var notifyKeys = []string{"webhook", "command", "events", "timeout"}
-
 func (p *parser) notify(top fields) *Notify {
-	n := top.get("notify")
-	if n == nil {
+	if top.get("notify") == nil {
 		return nil
 	}
 	out := &Notify{WebhookFormat: WebhookJSON, Events: slices.Clone(DefaultNotifyEvents), Timeout: DefaultNotifyTimeout}
-	f, ok := p.mapping(n, "notify", notifyKeys, nil)
+	f, ok := top.section("notify", notifyKeys)
 	if !ok {
 		return out
 	}
-	f.owner = top.keys["notify"]
 	out.Webhook, out.WebhookFormat = p.webhook(f)
-	if v := f.get("command"); v != nil {
-		out.Command = p.command(v)
+	if v := field(f, "command", &out.Command, p.strList); v != nil {
+		if len(out.Command) == 0 || out.Command[0] == "" {
+			p.errorf(v, "notify.command", "expected a program and its arguments, e.g. [notify-send, nanosupervisord]")
+			out.Command = nil
+		} else if prog, err := expandPath(out.Command[0], p.getenv); err != nil {
+			p.errorf(v, "notify.command[0]", "%v", err)
+		} else {
+			out.Command[0] = prog
+		}
 	}
-	if v := f.get("events"); v != nil {
-		out.Events = p.events(v)
+	if v := field(f, "events", &out.Events, p.strList); v != nil {
+		p.events(v, out.Events)
 	}
-	p.durationAtLeast(f, "timeout", &out.Timeout, minTimeout)
+	atLeast(f, "timeout", &out.Timeout, minTimeout, p.duration)
 	if f.get("webhook") == nil && f.get("command") == nil {
 		p.errorf(f.where("webhook"), "notify", "needs a webhook, a command or both")
 	}
@@ -163,25 +156,16 @@ func (p *parser) notify(top fields) *Notify {
 // $VARS expand so a secret URL can stay in the environment instead of the
 // file.
 func (p *parser) webhook(f fields) (string, string) {
-	v := f.get("webhook")
+	v, key, format := f.get("webhook"), "notify.webhook", WebhookJSON
 	if v == nil {
-		return "", WebhookJSON
+		return "", format
 	}
-	format, key := WebhookJSON, "notify.webhook"
-	if resolve(v).Kind == yaml.MappingNode {
-		w, ok := p.mapping(v, key, []string{"url", "format"}, nil)
+	if v.Kind == yaml.MappingNode {
+		w, ok := f.section("webhook", []string{"url", "format"})
 		if !ok {
 			return "", format
 		}
-		w.owner = f.keys["webhook"]
-		if fv := w.get("format"); fv != nil {
-			if s, ok := p.str(fv, "notify.webhook.format"); ok {
-				if !slices.Contains(WebhookFormats, s) {
-					p.errorf(fv, "notify.webhook.format", "must be one of %s, got %q", joinWords(WebhookFormats), s)
-				}
-				format = s
-			}
-		}
+		oneOf(w, "format", &format, WebhookFormats...)
 		if v, key = w.get("url"), "notify.webhook.url"; v == nil {
 			p.errorf(w.where("url"), key, "required: the URL to POST to")
 			return "", format
@@ -196,38 +180,14 @@ func (p *parser) webhook(f fields) (string, string) {
 		p.errorf(v, key, "%v", err)
 		return "", format
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.errorf(v, key, "expected an http:// or https:// URL, got %q", s)
 		return "", format
 	}
 	return s, format
 }
 
-// command reads notify.command; the program (first item) may use ~ and $VARS.
-func (p *parser) command(v *yaml.Node) []string {
-	cmd, ok := p.strList(v, "notify.command")
-	if !ok {
-		return nil
-	}
-	if len(cmd) == 0 || cmd[0] == "" {
-		p.errorf(v, "notify.command", "expected a program and its arguments, e.g. [notify-send, nanosupervisord]")
-		return nil
-	}
-	prog, err := expandPath(cmd[0], p.getenv)
-	if err != nil {
-		p.errorf(v, "notify.command[0]", "%v", err)
-		return nil
-	}
-	cmd[0] = prog
-	return cmd
-}
-
-func (p *parser) events(v *yaml.Node) []string {
-	events, ok := p.strList(v, "notify.events")
-	if !ok {
-		return nil
-	}
+func (p *parser) events(v *yaml.Node, events []string) {
 	if len(events) == 0 {
 		p.errorf(v, "notify.events", "is empty, so nothing would be sent; leave it out for the default %s", strings.Join(DefaultNotifyEvents, ", "))
 	}
@@ -239,7 +199,6 @@ func (p *parser) events(v *yaml.Node) []string {
 		if s := closest(e, notifyEvents); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
-		p.errorf(resolve(v).Content[i], fmt.Sprintf("notify.events[%d]", i), "%s", msg)
+		p.errorf(v.Content[i], fmt.Sprintf("notify.events[%d]", i), "%s", msg)
 	}
-	return events
 }
