@@ -1,12 +1,14 @@
 package config
 
 import (
-	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
+	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
+	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 // OnDone says what happens to a run's job when its targets are reached.
@@ -89,12 +91,7 @@ type Config struct {
 
 // RunNames returns the names of the runs, sorted.
 func (c *Config) RunNames() []string {
-	names := make([]string, 0, len(c.Runs))
-	for name := range c.Runs {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(c.Runs))
 }
 
 // Slurm says how to reach the Slurm commands.
@@ -181,10 +178,7 @@ type Run struct {
 // EffectivePrune returns the retention policy that applies to the run: its
 // own when it has one, else global (which may be nil: no pruning).
 func (r *Run) EffectivePrune(global *Prune) *Prune {
-	if r.Prune != nil {
-		return r.Prune
-	}
-	return global
+	return cmp.Or(r.Prune, global)
 }
 
 // Prune is a checkpoint retention policy.

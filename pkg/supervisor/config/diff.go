@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 )
@@ -27,23 +28,18 @@ func (c *Config) Diff(old *Config) (added, removed, changed []string) {
 	if old != nil {
 		oldRuns = old.Runs
 	}
-	for name, r := range c.Runs {
-		prev, ok := oldRuns[name]
-		switch {
-		case !ok:
+	for _, name := range c.RunNames() {
+		if prev, ok := oldRuns[name]; !ok {
 			added = append(added, name)
-		case !reflect.DeepEqual(prev, r):
+		} else if !reflect.DeepEqual(prev, c.Runs[name]) {
 			changed = append(changed, name)
 		}
 	}
-	for name := range oldRuns {
-		if _, ok := c.Runs[name]; !ok {
+	for _, name := range slices.Sorted(maps.Keys(oldRuns)) {
+		if c.Runs[name] == nil {
 			removed = append(removed, name)
 		}
 	}
-	slices.Sort(added)
-	slices.Sort(removed)
-	slices.Sort(changed)
 	return added, removed, changed
 }
 
@@ -55,21 +51,12 @@ func (c *Config) Diff(old *Config) (added, removed, changed []string) {
 // timeout (the lease's length is sized to cover it). A reload that changes
 // any of them must be refused. slurm.bin_dir may change live: the daemon
 // swaps its Slurm client, which is how a user fixes slurm_missing.
-func (c *Config) RestartOnly(old *Config) []string {
-	if c == nil || old == nil {
-		return nil
+func (c *Config) RestartOnly(old *Config) (keys []string) {
+	if c != nil && old != nil && c.StateDir != old.StateDir {
+		keys = append(keys, "state_dir")
 	}
-	var keys []string
-	for _, s := range []struct {
-		key  string
-		same bool
-	}{
-		{"state_dir", c.StateDir == old.StateDir},
-		{"slurm.command_timeout", c.Slurm.CommandTimeout == old.Slurm.CommandTimeout},
-	} {
-		if !s.same {
-			keys = append(keys, s.key)
-		}
+	if c != nil && old != nil && c.Slurm.CommandTimeout != old.Slurm.CommandTimeout {
+		keys = append(keys, "slurm.command_timeout")
 	}
 	return keys
 }

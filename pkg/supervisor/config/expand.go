@@ -1,9 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -32,69 +34,35 @@ func expandPath(s string, getenv func(string) string) (string, error) {
 	return prefix + expanded, nil
 }
 
+// varRef matches what expandVars replaces: $$, ${...} (perhaps
+// unterminated) and $NAME. A "$" before anything else is kept.
+var varRef = regexp.MustCompile(`\$(\$|\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)`)
+
+// identifier is a valid environment variable name.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // expandVars replaces $NAME and ${NAME}; see expandPath.
 func expandVars(s string, getenv func(string) string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
+	var err error
+	out := varRef.ReplaceAllStringFunc(s, func(ref string) string {
+		name, braced := strings.CutPrefix(ref[1:], "{")
+		name, closed := strings.CutSuffix(name, "}")
+		switch {
+		case name == "$" && !braced:
+			return "$"
+		case braced && !closed:
+			err = cmp.Or(err, fmt.Errorf("unterminated ${ in %q", s))
+		case !identifier.MatchString(name):
+			err = cmp.Or(err, fmt.Errorf("${%s} is not a variable name", name))
+		case getenv(name) == "":
+			err = cmp.Or(err, fmt.Errorf("environment variable %s is not set", name))
 		}
-		var name string
-		switch next := s[i+1]; {
-		case next == '$':
-			b.WriteByte('$')
-			i++
-			continue
-		case next == '{':
-			end := strings.IndexByte(s[i+2:], '}')
-			if end < 0 {
-				return "", fmt.Errorf("unterminated ${ in %q", s)
-			}
-			name = s[i+2 : i+2+end]
-			if !isIdentifier(name) {
-				return "", fmt.Errorf("${%s} is not a variable name", name)
-			}
-			i += 2 + end
-		case isNameStart(next):
-			j := i + 1
-			for j < len(s) && isNameByte(s[j]) {
-				j++
-			}
-			name = s[i+1 : j]
-			i = j - 1
-		default:
-			b.WriteByte('$')
-			continue
-		}
-		v := getenv(name)
-		if v == "" {
-			return "", fmt.Errorf("environment variable %s is not set", name)
-		}
-		b.WriteString(v)
+		return getenv(name)
+	})
+	if err != nil {
+		return "", err
 	}
-	return b.String(), nil
-}
-
-func isNameStart(c byte) bool {
-	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
-}
-
-func isNameByte(c byte) bool {
-	return isNameStart(c) || ('0' <= c && c <= '9')
-}
-
-// isIdentifier reports whether s is a valid environment variable name.
-func isIdentifier(s string) bool {
-	if s == "" || !isNameStart(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if !isNameByte(s[i]) {
-			return false
-		}
-	}
-	return true
+	return out, nil
 }
 
 // absolute anchors a relative path at base (the config file's directory or

@@ -216,7 +216,7 @@ func (p *parser) env(v *yaml.Node, key string) map[string]string {
 	env := map[string]string{}
 	for _, e := range ps {
 		name := e.key.Value
-		if !isIdentifier(name) {
+		if !identifier.MatchString(name) {
 			p.errorf(e.key, join(key, name), "not a valid environment variable name (letters, digits and _, not starting with a digit)")
 		}
 		if env[name] = ""; !isNull(e.val) {
