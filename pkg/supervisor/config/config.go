@@ -75,7 +75,7 @@ const (
 	StepPlaceholder = "{step}"
 )
 
-// Config is a validated configuration. A *Config returned by Parse or Load
+// Config is a validated configuration. A *Config returned by ParseWithEnv or Load
 // satisfies every rule of the file format; callers need not re-check.
 type Config struct {
 	Path         string        // the file it came from (absolute after Load)

@@ -8,8 +8,8 @@
 // result, so a bad edit can never replace a good configuration.
 //
 // ParseWithEnv is pure: it reads no files and sees the environment only
-// through the function it is given, which keeps it testable and fuzzable
-// (Parse is ParseWithEnv with os.Getenv). The one exception is a CRON_TZ=
+// through the function it is given, which keeps it testable and fuzzable.
+// The one exception is a CRON_TZ=
 // prefix in a prune schedule, whose zone the cron library loads from the
 // system's time zone database. Load adds what only the filesystem can tell:
 // the script exists, the workdir is a directory, the state directory can be

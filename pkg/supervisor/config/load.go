@@ -50,14 +50,13 @@ func Load(path string) (*Config, error) {
 	}
 	p := newParser(path, filepath.Dir(abs), os.Getenv)
 	c := p.parse(data)
-	var scripts []string
+	jobNames := map[string]string{}
 	for _, name := range p.order {
 		if p.checkFiles(c.Runs[name]) {
-			scripts = append(scripts, name)
+			p.checkJobName(c, name, jobNames)
 		}
 		p.lintScript(c.Runs[name])
 	}
-	p.checkJobNames(c, scripts)
 	p.checkStateDir(c.StateDir)
 	if err := p.err(); err != nil {
 		return nil, err
@@ -208,36 +207,33 @@ func jobName(r *Run) (name, from string, err error) {
 	return filepath.Base(r.Script), "its script's file name, Slurm's default", nil
 }
 
-// checkJobNames refuses, as the daemon does at start-up, runs whose jobs
-// Slurm would name alike: adoption could not tell them apart. Runs that
-// set the same job_name were reported by checkAcrossRuns already; this
-// finds the names that only the scripts tell. names are the runs whose
-// script is a regular file, in file order.
-func (p *parser) checkJobNames(c *Config, names []string) {
-	owner := map[string]string{}
-	for _, name := range names {
-		r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
-		jobName, from, err := jobName(r)
-		if err != nil {
-			p.errorf(f.get("script"), key+".script", "%v", err)
-			continue
-		}
-		other, dup := owner[jobName]
-		if !dup {
-			owner[jobName] = name
-			continue
-		}
-		if r.JobName != "" && c.Runs[other].JobName != "" {
-			continue
-		}
-		where := f.get("script")
-		switch {
-		case r.JobName != "":
-			where = f.get("job_name")
-		case trainer.ArgsJobName(r.SbatchArgs) != "":
-			where = f.get("sbatch_args")
-		}
-		p.errorf(where, key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
-			other, name, jobName, from)
+// checkJobName refuses, as the daemon does at start-up, a run whose jobs
+// Slurm would name like those of an earlier run in owner: adoption could
+// not tell them apart. Runs that set the same job_name were reported by
+// checkAcrossRuns already; this finds the names that only the scripts tell.
+// It is called for the runs whose script is a regular file, in file order.
+func (p *parser) checkJobName(c *Config, name string, owner map[string]string) {
+	r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
+	jobName, from, err := jobName(r)
+	if err != nil {
+		p.errorf(f.get("script"), key+".script", "%v", err)
+		return
 	}
+	other, dup := owner[jobName]
+	if !dup {
+		owner[jobName] = name
+		return
+	}
+	if r.JobName != "" && c.Runs[other].JobName != "" {
+		return
+	}
+	where := f.get("script")
+	switch {
+	case r.JobName != "":
+		where = f.get("job_name")
+	case trainer.ArgsJobName(r.SbatchArgs) != "":
+		where = f.get("sbatch_args")
+	}
+	p.errorf(where, key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
+		other, name, jobName, from)
 }

@@ -37,7 +37,7 @@ func (p Problem) Error() string {
 	return s + ": " + p.Message
 }
 
-// Error is returned by Parse and Load when the configuration is invalid. It
+// Error is returned by ParseWithEnv and Load when the configuration is invalid. It
 // holds every problem found, in file order, so the user can fix them all in
 // one edit instead of one per run of check-config.
 type Error struct {
