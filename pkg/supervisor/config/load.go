@@ -54,8 +54,8 @@ func Load(path string) (*Config, error) {
 	for _, name := range p.order {
 		if p.checkFiles(c.Runs[name]) {
 			p.checkJobName(c, name, jobNames)
+			p.lintScript(c.Runs[name])
 		}
-		p.lintScript(c.Runs[name])
 	}
 	p.checkStateDir(c.StateDir)
 	if err := p.err(); err != nil {
@@ -100,14 +100,19 @@ func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 // sbatch itself refuses scripts over 4 MiB by default.
 const maxScriptBytes = 4 << 20
 
-// lintScript reads a run's batch script and records, as warnings located
-// in the script (file:line), what would make supervision go wrong although
-// sbatch accepts it (trainer.LintScript). A script that cannot be read was
-// already reported by checkFiles. A run that queues ahead needs a script
-// that asks resume-step for its step: a queued successor is submitted
-// without resume arguments, so any other script would start afresh.
+// lintScript reads the batch script of a run whose script checkFiles found
+// to be a regular file, and records, as warnings located in the script
+// (file:line), what would make supervision go wrong although sbatch accepts
+// it (trainer.LintScript). A run that queues ahead needs a script that asks
+// resume-step for its step: a queued successor is submitted without resume
+// arguments, so any other script would start afresh.
 func (p *parser) lintScript(r *Run) {
-	data, err := readScript(r.Script)
+	f, err := os.Open(r.Script)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxScriptBytes))
 	if err != nil {
 		return
 	}
@@ -123,24 +128,6 @@ func (p *parser) lintScript(r *Run) {
 			p.scriptWarnings = append(p.scriptWarnings, Problem{File: r.Script, Line: w.Line, Key: key, Message: w.Message})
 		}
 	}
-}
-
-// readScript reads a batch script, refusing anything but a regular file
-// and anything larger than maxScriptBytes.
-func readScript(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return io.ReadAll(io.LimitReader(f, maxScriptBytes))
 }
 
 // checkStateDir refuses a state directory the daemon could not create at
