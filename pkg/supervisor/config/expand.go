@@ -65,31 +65,22 @@ func expandVars(s string, getenv func(string) string) (string, error) {
 	return out, nil
 }
 
-// absolute anchors a relative path at base (the config file's directory or
-// the run's workdir) and cleans it.
-func absolute(base, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
-	}
-	return filepath.Join(base, p)
-}
-
-// expandedPath reads a path-valued key: text, expanded, anchored at base.
-// Empty text stays empty so callers can tell "unset" from ".".
-func (p *parser) expandedPath(f fields, key, base string) (string, bool) {
-	v := f.get(key)
-	if v == nil {
-		return "", true
-	}
-	k := join(f.path, key)
-	s, ok := p.str(v, k)
-	if !ok || s == "" {
-		return "", ok
+// expandedPath reads a path-valued key: text, expanded, anchored at base
+// (the config file's directory or the run's workdir) and cleaned. Empty
+// text stays empty so callers can tell "unset" from ".".
+func (p *parser) expandedPath(f fields, key, base string) string {
+	var s string
+	v := field(f, key, &s, p.str)
+	if v == nil || s == "" {
+		return ""
 	}
 	s, err := expandPath(s, p.getenv)
 	if err != nil {
-		p.errorf(v, k, "%v", err)
-		return "", false
+		p.errorf(v, join(f.path, key), "%v", err)
+		return ""
 	}
-	return absolute(base, s), true
+	if !filepath.IsAbs(s) {
+		s = filepath.Join(base, s)
+	}
+	return filepath.Clean(s)
 }

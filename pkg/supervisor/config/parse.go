@@ -82,7 +82,7 @@ func (p *parser) parse(data []byte) *Config {
 	}
 	c.StateDir = p.stateDir(f)
 	if s, ok := f.section("slurm", []string{"bin_dir", "command_timeout"}); ok {
-		c.Slurm.BinDir, _ = p.expandedPath(s, "bin_dir", p.baseDir)
+		c.Slurm.BinDir = p.expandedPath(s, "bin_dir", p.baseDir)
 		atLeast(s, "command_timeout", &c.Slurm.CommandTimeout, minTimeout, p.duration)
 	}
 	p.storage(f, &c.Storage)

@@ -106,12 +106,12 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 // workdir, the script is relative to the config file and its directory
 // becomes the workdir.
 func (p *parser) runPaths(f fields, r *Run) {
-	r.Workdir, _ = p.expandedPath(f, "workdir", p.baseDir)
+	r.Workdir = p.expandedPath(f, "workdir", p.baseDir)
 	scriptBase := r.Workdir
 	if f.get("workdir") == nil {
 		scriptBase = p.baseDir
 	}
-	r.Script, _ = p.expandedPath(f, "script", scriptBase)
+	r.Script = p.expandedPath(f, "script", scriptBase)
 	if f.get("workdir") == nil && r.Script != "" {
 		r.Workdir = filepath.Dir(r.Script)
 	}
@@ -124,7 +124,7 @@ func (p *parser) runPaths(f fields, r *Run) {
 		}
 		p.errorf(f.where(key), join(f.path, key), "the job's directory %q contains a control character, which squeue and sacct output cannot carry", r.Workdir)
 	}
-	r.CheckpointDir, _ = p.expandedPath(f, "checkpoint_dir", p.baseDir)
+	r.CheckpointDir = p.expandedPath(f, "checkpoint_dir", p.baseDir)
 	for _, key := range []string{"script", "checkpoint_dir"} {
 		if v := f.get(key); v == nil || is(v, "!!str") && v.Value == "" {
 			p.errorf(f.where(key), join(f.path, key), "required")

@@ -36,7 +36,7 @@ func (f fields) section(key string, known []string) (fields, bool) {
 // only when absolute, as the XDG base directory specification requires.
 func (p *parser) stateDir(f fields) string {
 	p.stateDirNode = f.get("state_dir")
-	if dir, _ := p.expandedPath(f, "state_dir", p.baseDir); dir != "" || p.stateDirNode != nil {
+	if dir := p.expandedPath(f, "state_dir", p.baseDir); dir != "" || p.stateDirNode != nil {
 		return dir
 	}
 	if x := p.getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
