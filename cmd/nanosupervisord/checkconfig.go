@@ -107,7 +107,7 @@ func printLogSources(w io.Writer, name string, r *config.Run) {
 // in stateDir allows one. A state directory that cannot be read gives no
 // advice: check-config judges the file, not the daemon's state.
 func printSaveAdvice(w io.Writer, runs []string, stateDir string) {
-	states, err := loadStates(stateDir)
+	states, err := readStates(stateDir)
 	if err != nil {
 		return
 	}

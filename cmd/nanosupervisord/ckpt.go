@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,8 +47,7 @@ older steps; those are counted by name, unopened.`,
 				}
 			} else {
 				w := c.OutOrStdout()
-				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "STEP\tVERDICT\tBYTES\tREASON")
+				tw := newTable(w, "STEP\tVERDICT\tBYTES\tREASON")
 				for _, s := range rep.Steps {
 					verdict := "incomplete"
 					if s.Complete {

@@ -16,15 +16,14 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var path string
-	var asJSON bool
+	var o opts
 	c := &cobra.Command{
 		Use:               "history RUN",
 		ValidArgsFunction: completeRuns,
 		Short:             "Print a run's decision journal",
 		Args:              args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
+			cfg, err := loadConfig(c, o.config)
 			if err != nil {
 				return err
 			}
@@ -49,20 +48,17 @@ func newHistoryCmd() *cobra.Command {
 					return withCode(exitError, fmt.Errorf("no run %q in %s and none in the journal; %s", run, configOrigin(cfg.Path), runList(cfg)))
 				}
 			}
-			if asJSON {
-				if recs == nil {
-					recs = []ledger.Record{}
+			if recs == nil {
+				recs = []ledger.Record{}
+			}
+			return output(c, o.json, recs, func(w io.Writer) {
+				for _, r := range recs {
+					printRecord(w, r)
 				}
-				return writeJSON(c.OutOrStdout(), recs)
-			}
-			for _, r := range recs {
-				printRecord(c.OutOrStdout(), r)
-			}
-			return nil
+			})
 		},
 	}
-	configFlag(c, &path)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.add(c, configFlag|jsonFlag)
 	return c
 }
 

@@ -23,15 +23,15 @@ const (
 
 var logFormats = []string{logAuto, logJSON, logConsole, logJournal}
 
-// logFlag adds --log-format and rejects unknown values as a usage error
+// addLogFlag adds --log-format and rejects unknown values as a usage error
 // before the verb runs.
-func logFlag(c *cobra.Command, format *string) {
+func addLogFlag(c *cobra.Command, format *string) {
 	c.Flags().StringVar(format, "log-format", logAuto,
 		"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
 	prev := c.PreRunE
 	c.PreRunE = func(c *cobra.Command, a []string) error {
 		if !slices.Contains(logFormats, *format) {
-			return usageError{fmt.Errorf("--log-format: got %q, want one of %s", *format, strings.Join(logFormats, ", "))}
+			return usageError(fmt.Errorf("--log-format: got %q, want one of %s", *format, strings.Join(logFormats, ", ")))
 		}
 		if prev != nil {
 			return prev(c, a)

@@ -30,7 +30,7 @@ configuration (runs.RUN.paused: true) stays paused until that is removed.`)
 }
 
 func pauseCmd(kind, short, long string) *cobra.Command {
-	var path, logFormat string
+	var o opts
 	c := &cobra.Command{
 		Use:               kind + " RUN",
 		Short:             short,
@@ -38,13 +38,13 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeRuns,
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
+			cfg, rc, err := loadRun(c, o.config, a[0])
 			if err != nil {
 				return err
 			}
 			now := time.Now()
 			req := run.NewRequest(kind, rc.Name, now)
-			s, err := openOrHand(c, cfg, logFormat, req)
+			s, err := openOrHand(c, cfg, o.logFormat, req)
 			if s == nil {
 				return err
 			}
@@ -56,8 +56,7 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			return nil
 		},
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	return c
 }
 

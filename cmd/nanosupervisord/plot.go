@@ -19,7 +19,8 @@ import (
 )
 
 func newPlotCmd() *cobra.Command {
-	var path, out string
+	var o opts
+	var out string
 	var asCSV, asJSON, wallClock bool
 	c := &cobra.Command{
 		Use:               "plot RUN -o FILE.svg | --csv | --json",
@@ -46,32 +47,26 @@ with the job that made it (to standard output, or to -o FILE).`,
 			export := asCSV || asJSON
 			switch {
 			case asCSV && asJSON:
-				return usageError{errors.New("plot: --csv or --json, not both")}
+				return usageError(errors.New("plot: --csv or --json, not both"))
 			case wallClock && export:
-				return usageError{errors.New("plot: --wall-clock draws an image; --csv and --json export evaluations")}
+				return usageError(errors.New("plot: --wall-clock draws an image; --csv and --json export evaluations"))
 			case out == "" && !export:
-				return usageError{errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json")}
+				return usageError(errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json"))
 			case !export && out != "-" && !strings.EqualFold(filepath.Ext(out), ".svg"):
-				return usageError{fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
-					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out)}
+				return usageError(fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
+					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out))
 			}
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			states, err := loadStates(cfg.StateDir)
+			cfg, states, err := loadStates(c, o.config)
 			if err != nil {
 				return err
 			}
 			runName := a[0]
-			st, known := states[runName]
+			_, known := states[runName]
 			rc, configured := cfg.Runs[runName]
 			if !known && !configured {
 				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", runName, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
 			}
-			if !known {
-				st = run.NewRunState(runName)
-			}
+			st := stateOf(states, runName)
 			var targets trainer.Targets
 			if configured {
 				targets = rc.Targets
@@ -114,7 +109,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 			return nil
 		},
 	}
-	configFlag(c, &path)
+	o.add(c, configFlag)
 	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output")
 	c.Flags().BoolVar(&asCSV, "csv", false, "export every evaluation, with its job, as CSV")
 	c.Flags().BoolVar(&asJSON, "json", false, "export every evaluation, with its job, as JSON")

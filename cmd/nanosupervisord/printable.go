@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
 )
@@ -50,6 +51,14 @@ func printLines(w io.Writer, text string) {
 	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		fmt.Fprintln(w, printable(line))
 	}
+}
+
+// newTable starts a table under header, its columns two spaces apart;
+// Flush prints it.
+func newTable(w io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
 }
 
 // writeJSON prints v as the --json output of a read verb: indented, exact

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -25,7 +24,7 @@ import (
 const requestWait = 60 * time.Second
 
 func newResumeCmd() *cobra.Command {
-	var path, logFormat string
+	var o opts
 	var step int
 	var dryRun, force bool
 	c := &cobra.Command{
@@ -49,7 +48,7 @@ anyway when you know the recorded state is stale: Slurm is asked first, and
 a job found live is followed again, never twinned.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
+			cfg, rc, err := loadRun(c, o.config, a[0])
 			if err != nil {
 				return err
 			}
@@ -76,7 +75,7 @@ a job found live is followed again, never twinned.`,
 			if dryRun {
 				return dryResume(c, cfg, rc, req)
 			}
-			s, err := openOrHand(c, cfg, logFormat, req)
+			s, err := openOrHand(c, cfg, o.logFormat, req)
 			if s == nil {
 				return err
 			}
@@ -98,8 +97,7 @@ a job found live is followed again, never twinned.`,
 			return nil
 		},
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest; 0 starts from scratch")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
@@ -111,10 +109,7 @@ a job found live is followed again, never twinned.`,
 // submitting anything: the request is applied to a dry-run supervisor
 // (plan's), whose pass then says what the daemon would do.
 func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Request) error {
-	sup, err := supervisor.New(supervisor.Options{
-		Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
-		Logger: newLogger(io.Discard, "json"),
-	})
+	sup, err := dryRunSupervisor(cfg)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
 // lookupRun finds a run named on the command line; the error lists the
@@ -22,16 +23,52 @@ func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
 
 // loadRun loads the configuration and looks up the run named on the
 // command line: what every verb about one run starts with.
-func loadRun(path string, stderr io.Writer, name string) (*config.Config, *config.Run, error) {
-	cfg, err := loadConfig(path, stderr)
+func loadRun(c *cobra.Command, path, name string) (*config.Config, *config.Run, error) {
+	cfg, err := loadConfig(c, path)
 	if err != nil {
 		return nil, nil, err
 	}
 	rc, err := lookupRun(cfg, name)
+	return cfg, rc, err
+}
+
+// loadStates loads the configuration and the daemon's state snapshot: what
+// the verbs that read the state start with.
+func loadStates(c *cobra.Command, path string) (*config.Config, map[string]run.RunState, error) {
+	cfg, err := loadConfig(c, path)
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, rc, nil
+	states, err := readStates(cfg.StateDir)
+	return cfg, states, err
+}
+
+// readStates reads the state snapshot; a missing one means the daemon has
+// not run yet.
+func readStates(dir string) (map[string]run.RunState, error) {
+	var snap struct {
+		Runs map[string]run.RunState `json:"runs"`
+	}
+	if _, err := ledger.LoadState(dir, &snap); err != nil {
+		return nil, err
+	}
+	return snap.Runs, nil
+}
+
+// stateOf is the recorded state of a run, or a new one.
+func stateOf(states map[string]run.RunState, name string) run.RunState {
+	if st, ok := states[name]; ok {
+		return st
+	}
+	return run.NewRunState(name)
+}
+
+// unless points to v, or is nil when v is none: an optional JSON field.
+func unless[T comparable](v, none T) *T {
+	if v == none {
+		return nil
+	}
+	return &v
 }
 
 // runList says which runs the configuration has.

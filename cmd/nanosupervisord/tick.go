@@ -17,12 +17,12 @@ import (
 )
 
 func newTickCmd() *cobra.Command {
-	var path, logFormat string
+	var o opts
 	c := &cobra.Command{
 		Use:   "tick",
 		Short: "Run one reconcile pass, then exit (for cron or scrontab)",
 		Args:  args(cobra.NoArgs),
-		RunE: withSession(&path, &logFormat, func(c *cobra.Command, s *session) error {
+		RunE: withSession(&o, func(c *cobra.Command, s *session) error {
 			res := s.sup.Tick(c.Context())
 			if len(res.Errors) > 0 {
 				return withCode(exitError, fmt.Errorf("%d run(s) failed this pass", len(res.Errors)))
@@ -30,36 +30,30 @@ func newTickCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	return c
 }
 
 func newPlanCmd() *cobra.Command {
-	var path string
-	var asJSON bool
+	var o opts
 	c := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what tick would do now; changes nothing, submits nothing",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
+			cfg, err := loadConfig(c, o.config)
 			if err != nil {
 				return err
 			}
-			sup, err := supervisor.New(supervisor.Options{
-				Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
-				Logger: newLogger(io.Discard, "json"),
-			})
+			sup, err := dryRunSupervisor(cfg)
 			if err != nil {
 				return err
 			}
 			res := sup.Tick(context.WithoutCancel(c.Context()))
-			return printPlans(c.OutOrStdout(), cfg, res, time.Now(), asJSON)
+			return printPlans(c.OutOrStdout(), cfg, res, time.Now(), o.json)
 		},
 	}
-	configFlag(c, &path)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.add(c, configFlag|jsonFlag)
 	return c
 }
 
