@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -33,10 +34,8 @@ func journalWanted() bool {
 	if os.Getenv("JOURNAL_STREAM") == "" {
 		return false
 	}
-	if ok, err := journal.StderrIsJournalStream(); err != nil || !ok {
-		return false
-	}
-	return journal.Enabled()
+	ok, err := journal.StderrIsJournalStream()
+	return ok && err == nil && journal.Enabled()
 }
 
 // newJournalLogger logs every entry as one journal record with native
@@ -118,7 +117,7 @@ func journalPriority(l zapcore.Level) journal.Priority {
 // journal name, the event name, and where the entry came from.
 func journalVars(e zapcore.Entry, fields map[string]any) map[string]string {
 	vars := make(map[string]string, len(fields)+6)
-	for _, k := range sortedKeys(fields) {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if name := journalFieldName(k); name != "" {
 			vars[name] = journalValue(fields[k])
 		}
@@ -149,16 +148,12 @@ var journalReserved = []string{
 // upper case, [A-Z0-9_] only, not starting with "_" (trusted fields) or a
 // digit, at most 64 bytes (journald's rules). "" when nothing is left.
 func journalFieldName(key string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(key) {
-		switch {
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
+	name := strings.TrimLeft(strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
 		}
-	}
-	name := strings.TrimLeft(b.String(), "_")
+		return '_'
+	}, strings.ToUpper(key)), "_")
 	if name == "" {
 		return ""
 	}
@@ -199,7 +194,7 @@ func journalValue(v any) string {
 func journalMessage(event string, fields map[string]any) string {
 	var b strings.Builder
 	b.WriteString(event)
-	keys := sortedKeys(fields)
+	keys := slices.Sorted(maps.Keys(fields))
 	if i := slices.Index(keys, "run"); i > 0 {
 		keys = append([]string{"run"}, slices.Delete(keys, i, i+1)...)
 	}
@@ -211,13 +206,4 @@ func journalMessage(event string, fields map[string]any) string {
 		b.WriteString(" " + k + "=" + v)
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

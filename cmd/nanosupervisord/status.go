@@ -101,12 +101,9 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 			r.Phase = run.PhasePaused
 		}
 		if j := st.Job; j != nil {
-			r.JobID, r.Cluster, r.SlurmState = j.ID, j.Cluster, j.State
-			if j.PendingReason != "" {
-				r.PendingReason = j.PendingReason
-				if !j.PendingSince.IsZero() {
-					r.PendingSince = &j.PendingSince
-				}
+			r.JobID, r.Cluster, r.SlurmState, r.PendingReason = j.ID, j.Cluster, j.State, j.PendingReason
+			if j.PendingReason != "" && !j.PendingSince.IsZero() {
+				r.PendingSince = &j.PendingSince
 			}
 			r.ResumeStep = unless(j.ResumeStep, run.UnknownStep)
 			if !j.Handled || !j.End.IsZero() {
@@ -209,12 +206,11 @@ func metric(p *trainer.Point, target *float64, cmp string) string {
 	if target == nil {
 		return v
 	}
-	met := p != nil && ((cmp == "<=" && p.Value <= *target) || (cmp == ">=" && p.Value >= *target))
-	s := v + "/" + strconv.FormatFloat(*target, 'f', -1, 64)
-	if met {
-		s += "*"
+	v += "/" + strconv.FormatFloat(*target, 'f', -1, 64)
+	if p != nil && (cmp == "<=" && p.Value <= *target || cmp == ">=" && p.Value >= *target) {
+		v += "*"
 	}
-	return s
+	return v
 }
 
 func humanBytes(n int64) string {

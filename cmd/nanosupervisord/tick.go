@@ -5,7 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,20 +66,14 @@ type planJSON struct {
 	Events  []run.Event      `json:"events,omitempty"`
 	Next    string           `json:"next,omitempty"`
 	Error   string           `json:"error,omitempty"`
-	State   *run.RunState    `json:"state,omitempty"`
+	plan    run.Plan
 }
 
 // printPlans prints each run's plan; what follows it is said by
 // supervisor.NextAction, in the same words as status.
 func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now time.Time, asJSON bool) error {
-	names := make([]string, 0, len(res.Plans)+len(res.Errors))
-	for n := range res.Plans {
-		names = append(names, n)
-	}
-	for n := range res.Errors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := append(slices.Collect(maps.Keys(res.Plans)), slices.Collect(maps.Keys(res.Errors))...)
+	slices.Sort(names)
 	var out []planJSON
 	for _, n := range names {
 		if err, bad := res.Errors[n]; bad {
@@ -86,7 +81,7 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 			continue
 		}
 		p := res.Plans[n]
-		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}}
+		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}, plan: p}
 		if rc, ok := cfg.Runs[n]; ok {
 			pj.Next = run.NextAction(p.Next, supervisor.SpecOf(cfg, rc), now).Text
 		}
@@ -104,11 +99,10 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 			continue
 		}
 		var acts []string
-		for _, a := range p.Actions {
-			if a["action"] != "submit" && a["action"] != "adopt" && a["action"] != "cancel" {
-				continue
+		for _, a := range p.plan.Actions {
+			if t := actionText(a); t != "" {
+				acts = append(acts, t)
 			}
-			acts = append(acts, formatAction(a))
 		}
 		if len(acts) == 0 {
 			acts = []string{cmp.Or(p.Next, "nothing")}
@@ -144,18 +138,22 @@ func describeAction(a run.Action) map[string]any {
 	return map[string]any{"action": fmt.Sprintf("%T", a)}
 }
 
-func formatAction(m map[string]any) string {
-	switch m["action"] {
-	case "submit":
-		if after, ok := m["after"]; ok {
-			return fmt.Sprintf("would queue attempt %v behind job %v", m["attempt"], after)
+// actionText says what plan's text prints of an action that calls Slurm;
+// "" for the others.
+func actionText(a run.Action) string {
+	switch a := a.(type) {
+	case run.Submit:
+		switch {
+		case a.After != "":
+			return fmt.Sprintf("would queue attempt %d behind job %v", a.Attempt, a.After)
+		case a.FromStep == run.NoStep:
+			return fmt.Sprintf("would submit attempt %d fresh", a.Attempt)
 		}
-		if m["from_step"] == run.NoStep {
-			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
-		}
-		return fmt.Sprintf("would submit attempt %v resuming from step %v", m["attempt"], m["from_step"])
-	case "cancel":
-		return fmt.Sprintf("would cancel job %v (%v)", m["job_id"], m["reason"])
+		return fmt.Sprintf("would submit attempt %d resuming from step %d", a.Attempt, a.FromStep)
+	case run.Cancel:
+		return fmt.Sprintf("would cancel job %v (%v)", a.JobID, a.Reason)
+	case run.Adopt:
+		return fmt.Sprintf("would adopt job %v", a.JobID)
 	}
-	return fmt.Sprintf("would adopt job %v", m["job_id"])
+	return ""
 }
