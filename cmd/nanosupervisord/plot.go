@@ -73,19 +73,18 @@ with the job that made it (to standard output, or to -o FILE).`,
 			}
 			d := plotData(st, targets)
 			var b bytes.Buffer
-			var err2 error
 			switch {
 			case asCSV:
-				err2 = writeEvaluationsCSV(&b, evaluations(d))
+				err = writeEvaluationsCSV(&b, evaluations(d))
 			case asJSON:
-				err2 = writeEvaluationsJSON(&b, evaluations(d))
+				err = writeJSON(&b, evaluations(d))
 			case wallClock:
-				err2 = plot.TimelineSVG(&b, timelineData(st, time.Now()))
+				err = plot.TimelineSVG(&b, timelineData(st, time.Now()))
 			default:
-				err2 = plot.SVG(&b, d)
+				err = plot.SVG(&b, d)
 			}
-			if err2 != nil {
-				return err2
+			if err != nil {
+				return err
 			}
 			if out == "-" || (export && out == "") {
 				_, err := c.OutOrStdout().Write(b.Bytes())
@@ -96,16 +95,15 @@ with the job that made it (to standard output, or to -o FILE).`,
 			if err := renameio.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("plot %s: %w", runName, err)
 			}
-			if export {
+			switch {
+			case export:
 				fmt.Fprintf(c.ErrOrStderr(), "wrote %s: %d evaluations\n", out, len(d.ValBPB)+len(d.Core))
-				return nil
-			}
-			if wallClock {
+			case wallClock:
 				fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d job%s on the wall clock\n", printable(out), len(d.Jobs), plural(len(d.Jobs)))
-				return nil
+			default:
+				fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
+					printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
-				printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			return nil
 		},
 	}
@@ -143,14 +141,10 @@ func plotJobs(st run.RunState) []plot.Job {
 			from = prevTo
 		}
 		to := r.NewestStepAtEnd
-		outcome := r.Outcome
 		if !r.Handled {
 			to = max(st.NewestStep, lastStep(st.ValBPB), lastStep(st.Core))
-			if outcome == "" {
-				outcome = strings.ToLower(shortState(r.State))
-			}
 		}
-		jobs = append(jobs, plot.Job{ID: r.ID, Attempt: r.Attempt, From: from, To: to, Outcome: outcome})
+		jobs = append(jobs, plot.Job{ID: r.ID, Attempt: r.Attempt, From: from, To: to, Outcome: outcome(r)})
 		prevTo = max(from, to)
 	}
 	return jobs
@@ -173,12 +167,9 @@ func timelineData(st run.RunState, now time.Time) plot.Timeline {
 		case from == run.UnknownStep:
 			from = prev
 		}
-		banked, end, outcome := r.NewestStepAtEnd, r.End, r.Outcome
+		banked, end := r.NewestStepAtEnd, r.End
 		if !r.Handled {
 			banked = st.NewestStep
-			if outcome == "" {
-				outcome = strings.ToLower(shortState(r.State))
-			}
 			if !slurm.ParseState(r.State).Terminal() {
 				end = time.Time{}
 			}
@@ -194,10 +185,18 @@ func timelineData(st run.RunState, now time.Time) plot.Timeline {
 			submit = r.Submitted
 		}
 		t.Jobs = append(t.Jobs, plot.TimelineJob{ID: r.ID, Submit: submit, Start: r.Start, End: end,
-			From: from, Banked: banked, Trained: trained, Outcome: outcome})
+			From: from, Banked: banked, Trained: trained, Outcome: outcome(r)})
 		prev = banked
 	}
 	return t
+}
+
+// outcome is how a job ended; for one not yet judged, its Slurm state.
+func outcome(r run.JobRecord) string {
+	if r.Handled || r.Outcome != "" {
+		return r.Outcome
+	}
+	return strings.ToLower(shortState(r.State))
 }
 
 // lastStep is the newest evaluation's step; the state keeps them sorted.

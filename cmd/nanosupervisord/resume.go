@@ -54,21 +54,9 @@ a job found live is followed again, never twinned.`,
 			}
 			req := run.NewRequest(run.RequestResume, rc.Name, time.Now())
 			req.Force = force
-			if c.Flags().Changed("step") && step == 0 {
-				req.Step = &step
-				warnOldCheckpoints(c, rc.CheckpointDir, rc.Ranks)
-			} else if c.Flags().Changed("step") {
-				rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks})
-				if err != nil {
+			if c.Flags().Changed("step") {
+				if err := checkStep(c, rc, step); err != nil {
 					return err
-				}
-				s, found := rep.Step(step)
-				if !found || !s.Complete {
-					why := "not found"
-					if found {
-						why = s.Reason
-					}
-					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, rc.CheckpointDir, why))
 				}
 				req.Step = &step
 			}
@@ -81,12 +69,8 @@ a job found live is followed again, never twinned.`,
 			}
 			defer s.Close()
 			before := s.sup.States()[rc.Name].Job
-			if err := s.sup.Resume(time.Now(), req); err != nil {
-				return withCode(exitError, err)
-			}
-			res := s.sup.Tick(context.WithoutCancel(c.Context()))
-			if err := res.Errors[rc.Name]; err != nil {
-				return withCode(exitError, err)
+			if _, err := resumeAndTick(c, s.sup, time.Now(), req); err != nil {
+				return err
 			}
 			st := s.sup.States()[rc.Name]
 			if st.Job != nil && st.Phase == run.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
@@ -114,12 +98,9 @@ func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Req
 		return err
 	}
 	now := time.Now()
-	if err := sup.Resume(now, req); err != nil {
-		return withCode(exitError, err)
-	}
-	res := sup.Tick(context.WithoutCancel(c.Context()))
-	if err := res.Errors[rc.Name]; err != nil {
-		return withCode(exitError, err)
+	res, err := resumeAndTick(c, sup, now, req)
+	if err != nil {
+		return err
 	}
 	out := c.OutOrStdout()
 	plan := res.Plans[rc.Name]
@@ -134,15 +115,23 @@ func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Req
 	return nil
 }
 
-// acceptedWords says what the daemon does with an accepted request.
-func acceptedWords(kind string) string {
-	switch kind {
-	case run.RequestPause:
-		return "the run is paused from this pass on"
-	case run.RequestUnpause:
-		return "the run is unpaused from this pass on"
+// resumeAndTick applies a resume request and runs the pass that acts on it.
+func resumeAndTick(c *cobra.Command, sup *supervisor.Supervisor, now time.Time, req run.Request) (supervisor.PassResult, error) {
+	if err := sup.Resume(now, req); err != nil {
+		return supervisor.PassResult{}, withCode(exitError, err)
 	}
-	return "the daemon submits on this pass"
+	res := sup.Tick(context.WithoutCancel(c.Context()))
+	if err := res.Errors[req.Run]; err != nil {
+		return res, withCode(exitError, err)
+	}
+	return res, nil
+}
+
+// acceptedWords says what the daemon does with an accepted request.
+var acceptedWords = map[string]string{
+	run.RequestResume:  "the daemon submits on this pass",
+	run.RequestPause:   "the run is paused from this pass on",
+	run.RequestUnpause: "the run is unpaused from this pass on",
 }
 
 // openOrHand opens a session to apply req in this process. When a daemon
@@ -157,17 +146,29 @@ func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req run.
 	return s, err
 }
 
-// warnOldCheckpoints warns a fresh start about complete steps still in the
-// directory: the fresh run's first resubmission would resume from the
-// newest of them, not from its own.
-func warnOldCheckpoints(c *cobra.Command, dir string, ranks int) {
-	rep, err := ckpt.ScanDir(dir, ckpt.Options{Ranks: ranks})
+// checkStep refuses a --step that is not complete. It warns a fresh start
+// (--step 0) about complete steps still in the directory: the fresh run's
+// first resubmission would resume from the newest of them, not from its own.
+func checkStep(c *cobra.Command, rc *config.Run, step int) error {
+	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks})
+	if step == 0 {
+		if s, ok := rep.NewestComplete(); err == nil && ok {
+			fmt.Fprintf(c.ErrOrStderr(), "warning: %s still holds complete steps up to %d: after the fresh start, a resubmission would resume from the newest step there; move them away to start over cleanly\n", printable(rc.CheckpointDir), s.Step)
+		}
+		return nil
+	}
 	if err != nil {
-		return
+		return err
 	}
-	if s, ok := rep.NewestComplete(); ok {
-		fmt.Fprintf(c.ErrOrStderr(), "warning: %s still holds complete steps up to %d: after the fresh start, a resubmission would resume from the newest step there; move them away to start over cleanly\n", printable(dir), s.Step)
+	s, found := rep.Step(step)
+	if !found || !s.Complete {
+		why := "not found"
+		if found {
+			why = s.Reason
+		}
+		return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, rc.CheckpointDir, why))
 	}
+	return nil
 }
 
 // handToDaemon leaves the request for the running daemon, wakes it when it
@@ -189,7 +190,7 @@ func handToDaemon(c *cobra.Command, stateDir string, req run.Request, holder lea
 			if msg, bad := strings.CutPrefix(answer, "error: "); bad {
 				return withCode(exitError, errors.New(msg))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "accepted; %s: nanosupervisord history %s\n", acceptedWords(req.Kind), req.Run)
+			fmt.Fprintf(c.OutOrStdout(), "accepted; %s: nanosupervisord history %s\n", acceptedWords[req.Kind], req.Run)
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
