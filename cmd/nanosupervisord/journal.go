@@ -103,14 +103,10 @@ func journalPriority(l zapcore.Level) journal.Priority {
 	switch {
 	case l <= zapcore.DebugLevel:
 		return journal.PriDebug
-	case l == zapcore.InfoLevel:
-		return journal.PriInfo
-	case l == zapcore.WarnLevel:
-		return journal.PriWarning
-	case l == zapcore.ErrorLevel:
-		return journal.PriErr
+	case l >= zapcore.DPanicLevel:
+		return journal.PriCrit
 	}
-	return journal.PriCrit // DPanic, Panic, Fatal
+	return []journal.Priority{journal.PriInfo, journal.PriWarning, journal.PriErr}[l]
 }
 
 // journalVars are the record's fields: every event field under its

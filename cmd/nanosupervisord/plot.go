@@ -67,11 +67,10 @@ with the job that made it (to standard output, or to -o FILE).`,
 				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", runName, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
 			}
 			st := stateOf(states, runName)
-			var targets trainer.Targets
+			d := plot.Data{Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core), Jobs: plotJobs(st)}
 			if configured {
-				targets = rc.Targets
+				d.TargetValBPB, d.TargetCore = rc.Targets.ValBPB, rc.Targets.CoreMetric
 			}
-			d := plotData(st, targets)
 			var b bytes.Buffer
 			switch {
 			case asCSV:
@@ -113,14 +112,6 @@ with the job that made it (to standard output, or to -o FILE).`,
 	c.Flags().BoolVar(&asJSON, "json", false, "export every evaluation, with its job, as JSON")
 	c.Flags().BoolVar(&wallClock, "wall-clock", false, "draw steps against time, with each job's lost stretch marked")
 	return c
-}
-
-// plotData converts a run's state into what the plot draws.
-func plotData(st run.RunState, t trainer.Targets) plot.Data {
-	return plot.Data{
-		Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core),
-		Jobs: plotJobs(st), TargetValBPB: t.ValBPB, TargetCore: t.CoreMetric,
-	}
 }
 
 // plotJobs turns the ended jobs and the current one into step ranges: each

@@ -77,18 +77,10 @@ func newRunReport(st run.RunState, now time.Time) runReport {
 	for _, j := range a.Jobs {
 		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, NodeList: j.NodeList, Alloc: j.Alloc, Tally: j.Tally,
 			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
-			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
+			Restart: unless(max(j.Restart, 0).Seconds(), 0), Reaction: unless(max(j.Reaction, 0).Seconds(), 0)})
 	}
 	r.Advice = saveAdvice(st, a)
 	return r
-}
-
-func secondsOrNil(d time.Duration) *float64 {
-	if d <= 0 {
-		return nil
-	}
-	s := d.Seconds()
-	return &s
 }
 
 func printReport(w io.Writer, r runReport) {

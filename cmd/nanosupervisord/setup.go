@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +25,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// opts are the flags the verbs share; add registers those a verb takes.
+// opts are the flags the verbs share; add registers those a verb takes,
+// and rejects an unknown --log-format as a usage error before it runs.
 type opts struct {
 	config, logFormat string
 	json              bool
@@ -40,7 +43,14 @@ func (o *opts) add(c *cobra.Command, which int) {
 		c.Flags().StringVarP(&o.config, "config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
 	}
 	if which&logFlag != 0 {
-		addLogFlag(c, &o.logFormat)
+		c.Flags().StringVar(&o.logFormat, "log-format", logAuto,
+			"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
+		c.PreRunE = func(*cobra.Command, []string) error {
+			if !slices.Contains(logFormats, o.logFormat) {
+				return usageError(fmt.Errorf("--log-format: got %q, want one of %s", o.logFormat, strings.Join(logFormats, ", ")))
+			}
+			return nil
+		}
 	}
 	if which&jsonFlag != 0 {
 		c.Flags().BoolVar(&o.json, "json", false, "print JSON")
