@@ -28,7 +28,7 @@ func newHistoryCmd() *cobra.Command {
 				return err
 			}
 			run := a[0]
-			var recs []ledger.Record
+			recs := []ledger.Record{}
 			problems, err := ledger.ReadJournal(cfg.StateDir, func(_ int, r ledger.Record) error {
 				// "state" records carry a snapshot and no event: nothing to read.
 				if r.Run == run && r.Event != "state" && r.Event != ledger.EventStateCarried {
@@ -43,13 +43,8 @@ func newHistoryCmd() *cobra.Command {
 			for _, p := range problems {
 				fmt.Fprintf(c.ErrOrStderr(), "warning: journal: %s\n", printable(fmt.Sprint(p)))
 			}
-			if len(recs) == 0 {
-				if _, known := cfg.Runs[run]; !known {
-					return withCode(exitError, fmt.Errorf("no run %q in %s and none in the journal; %s", run, configOrigin(cfg.Path), runList(cfg)))
-				}
-			}
-			if recs == nil {
-				recs = []ledger.Record{}
+			if _, known := cfg.Runs[run]; len(recs) == 0 && !known {
+				return noRun(cfg, run, " and none in the journal")
 			}
 			return output(c, o.json, recs, func(w io.Writer) {
 				for _, r := range recs {

@@ -74,29 +74,20 @@ func (c *journalCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.
 }
 
 func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
-	fields := encodeFields(c.fields, fs)
-	err := c.send(journalMessage(e.Message, fields), journalPriority(e.Level), journalVars(e, fields))
-	if err == nil {
-		return nil
+	enc := zapcore.NewMapObjectEncoder()
+	for _, f := range slices.Concat(c.fields, fs) {
+		f.AddTo(enc)
 	}
-	if ferr := c.fallback.Write(e, fs); ferr != nil {
-		return errors.Join(fmt.Errorf("journal: %w", err), ferr)
+	err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e, enc.Fields))
+	if err != nil {
+		if ferr := c.fallback.Write(e, fs); ferr != nil {
+			return errors.Join(fmt.Errorf("journal: %w", err), ferr)
+		}
 	}
 	return nil
 }
 
 func (c *journalCore) Sync() error { return c.fallback.Sync() }
-
-// encodeFields renders zap fields into plain values.
-func encodeFields(groups ...[]zapcore.Field) map[string]any {
-	enc := zapcore.NewMapObjectEncoder()
-	for _, fs := range groups {
-		for _, f := range fs {
-			f.AddTo(enc)
-		}
-	}
-	return enc.Fields
-}
 
 // journalPriority maps zap levels to syslog priorities.
 func journalPriority(l zapcore.Level) journal.Priority {
@@ -150,16 +141,10 @@ func journalFieldName(key string) string {
 		}
 		return '_'
 	}, strings.ToUpper(key)), "_")
-	if name == "" {
-		return ""
-	}
-	if name[0] >= '0' && name[0] <= '9' || slices.Contains(journalReserved, name) {
+	if name != "" && (name[0] >= '0' && name[0] <= '9' || slices.Contains(journalReserved, name)) {
 		name = "FIELD_" + name
 	}
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	return name
+	return name[:min(len(name), 64)]
 }
 
 // journalValue renders a field value: strings as they are, times and

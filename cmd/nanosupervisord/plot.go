@@ -64,7 +64,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 			_, known := states[runName]
 			rc, configured := cfg.Runs[runName]
 			if !known && !configured {
-				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", runName, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
+				return noRun(cfg, runName, " and none in the state in "+cfg.StateDir)
 			}
 			st := stateOf(states, runName)
 			d := plot.Data{Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core), Jobs: plotJobs(st)}

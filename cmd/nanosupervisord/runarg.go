@@ -12,13 +12,23 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// lookupRun finds a run named on the command line; the error lists the
-// runs that do exist, and where the configuration was found.
+// lookupRun finds a run named on the command line.
 func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
 	if r, ok := cfg.Runs[name]; ok {
 		return r, nil
 	}
-	return nil, withCode(exitError, fmt.Errorf("no run %q in %s; %s", name, configOrigin(cfg.Path), runList(cfg)))
+	return nil, noRun(cfg, name, "")
+}
+
+// noRun is the error about a run named on the command line that is not
+// in the configuration (nor elsewhere): it says where the configuration
+// was found, and lists the runs that do exist.
+func noRun(cfg *config.Config, name, norElsewhere string) error {
+	runs := "it has no runs"
+	if names := cfg.RunNames(); len(names) > 0 {
+		runs = "its runs: " + strings.Join(names, ", ")
+	}
+	return withCode(exitError, fmt.Errorf("no run %q in %s%s; %s", name, configOrigin(cfg.Path), norElsewhere, runs))
 }
 
 // loadRun loads the configuration and looks up the run named on the
@@ -69,15 +79,6 @@ func unless[T comparable](v, none T) *T {
 		return nil
 	}
 	return &v
-}
-
-// runList says which runs the configuration has.
-func runList(cfg *config.Config) string {
-	names := cfg.RunNames()
-	if len(names) == 0 {
-		return "it has no runs"
-	}
-	return "its runs: " + strings.Join(names, ", ")
 }
 
 // configOrigin names the configuration file and why that one was read, so

@@ -241,14 +241,12 @@ func jobTimes(j *run.JobRecord, now time.Time) (elapsed, limit string) {
 	return elapsed, limit
 }
 
+// elapsedOfLimit prints "1h05m/2h", or what is known of it.
 func elapsedOfLimit(r statusRow) string {
-	switch {
-	case r.Elapsed == "":
+	if r.Elapsed == "" {
 		return "-"
-	case r.TimeLimit == "":
-		return r.Elapsed
 	}
-	return r.Elapsed + "/" + r.TimeLimit
+	return strings.TrimSuffix(r.Elapsed+"/"+r.TimeLimit, "/")
 }
 
 // shortDuration prints 3h12m, 45m, 30s: narrow enough for a phone.
