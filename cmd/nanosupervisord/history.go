@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,16 +62,11 @@ func newHistoryCmd() *cobra.Command {
 // A run's first submission (job_resubmitted with no job before it) reads
 // "job_submitted"; numbers have at most 4 significant digits.
 func printRecord(w io.Writer, r ledger.Record) {
-	keys := make([]string, 0, len(r.Fields))
-	for k := range r.Fields {
-		if k != "run" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%s", printable(k), printable(fieldText(r.Fields[k])))
+	for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
+		if k != "run" {
+			fmt.Fprintf(&b, " %s=%s", printable(k), printable(fieldText(r.Fields[k])))
+		}
 	}
 	event := r.Event
 	if _, before := r.Fields[run.FieldJobID]; event == run.EventJobResubmitted && !before {

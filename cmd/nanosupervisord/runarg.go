@@ -31,8 +31,7 @@ func noRun(cfg *config.Config, name, norElsewhere string) error {
 	return withCode(exitError, fmt.Errorf("no run %q in %s%s; %s", name, configOrigin(cfg.Path), norElsewhere, runs))
 }
 
-// loadRun loads the configuration and looks up the run named on the
-// command line: what every verb about one run starts with.
+// loadRun loads the configuration and the run named on the command line.
 func loadRun(c *cobra.Command, path, name string) (*config.Config, *config.Run, error) {
 	cfg, err := loadConfig(c, path)
 	if err != nil {
@@ -42,8 +41,7 @@ func loadRun(c *cobra.Command, path, name string) (*config.Config, *config.Run, 
 	return cfg, rc, err
 }
 
-// loadStates loads the configuration and the daemon's state snapshot: what
-// the verbs that read the state start with.
+// loadStates loads the configuration and the daemon's state snapshot.
 func loadStates(c *cobra.Command, path string) (*config.Config, map[string]run.RunState, error) {
 	cfg, err := loadConfig(c, path)
 	if err != nil {
@@ -81,9 +79,8 @@ func unless[T comparable](v, none T) *T {
 	return &v
 }
 
-// configOrigin names the configuration file and why that one was read, so
-// that an error about it can be acted upon: "config.yaml (from
-// $NSV_CONFIG)".
+// configOrigin names the configuration file and why that one was read:
+// "config.yaml (from $NSV_CONFIG)".
 func configOrigin(path string) string {
 	switch {
 	case os.Getenv("NSV_CONFIG") == path:

@@ -112,9 +112,7 @@ func dryRunSupervisor(cfg *config.Config) (*supervisor.Supervisor, error) {
 	return supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), DryRun: true, Logger: newLogger(io.Discard, logJSON)})
 }
 
-// withSession is the RunE of a verb that acts: it loads the configuration,
-// builds the logger, takes the lease and opens the ledger, runs fn, and
-// closes everything.
+// withSession is the RunE of a verb that acts: fn runs in a session.
 func withSession(o *opts, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
 		cfg, err := loadConfig(c, o.config)
@@ -132,8 +130,7 @@ func withSession(o *opts, fn func(c *cobra.Command, s *session) error) func(*cob
 	}
 }
 
-// session is what a verb that acts needs: the single-instance lease, the
-// ledger and a supervisor.
+// session is what a verb that acts needs: the lease, ledger and supervisor.
 type session struct {
 	cfg    *config.Config
 	lease  *lease.Lease

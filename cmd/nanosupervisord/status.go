@@ -47,13 +47,12 @@ advice of report RUN when the current interval is not already right.`,
 }
 
 type statusRow struct {
-	Run        string    `json:"run"`
-	Phase      run.Phase `json:"phase"`
-	Reason     string    `json:"reason,omitempty"`
-	JobID      string    `json:"job_id,omitempty"`
-	Cluster    string    `json:"cluster,omitempty"` // the job's cluster when not the local one
-	SlurmState string    `json:"slurm_state,omitempty"`
-	// PendingReason is squeue's reason while the job pends.
+	Run           string          `json:"run"`
+	Phase         run.Phase       `json:"phase"`
+	Reason        string          `json:"reason,omitempty"`
+	JobID         string          `json:"job_id,omitempty"`
+	Cluster       string          `json:"cluster,omitempty"` // the job's cluster when not the local one
+	SlurmState    string          `json:"slurm_state,omitempty"`
 	PendingReason string          `json:"pending_reason,omitempty"`
 	PendingSince  *time.Time      `json:"pending_since,omitempty"`
 	ResumeStep    *int            `json:"resume_step,omitempty"`
@@ -73,9 +72,8 @@ type statusRow struct {
 	NextAt        *time.Time      `json:"next_at,omitempty"`
 	// ObservedAt is when the daemon last saw Slurm answer for the run:
 	// everything in the row is at least this old.
-	ObservedAt *time.Time    `json:"observed_at,omitempty"`
-	AgeSeconds *int64        `json:"age_seconds,omitempty"`
-	State      *run.RunState `json:"-"`
+	ObservedAt *time.Time `json:"observed_at,omitempty"`
+	AgeSeconds *int64     `json:"age_seconds,omitempty"`
 
 	// Hold says why nothing is submitted while the checkpoints are
 	// missing, unreadable or went backwards; nil when they are fine.

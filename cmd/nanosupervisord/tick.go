@@ -66,7 +66,7 @@ type planJSON struct {
 	Events  []run.Event      `json:"events,omitempty"`
 	Next    string           `json:"next,omitempty"`
 	Error   string           `json:"error,omitempty"`
-	plan    run.Plan
+	text    string           // what the text output says after the run's name
 }
 
 // printPlans prints each run's plan; what follows it is said by
@@ -77,37 +77,32 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 	var out []planJSON
 	for _, n := range names {
 		if err, bad := res.Errors[n]; bad {
-			out = append(out, planJSON{Run: n, Error: err.Error()})
+			out = append(out, planJSON{Run: n, Error: err.Error(), text: "error: " + printable(err.Error())})
 			continue
 		}
 		p := res.Plans[n]
-		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}, plan: p}
+		pj := planJSON{Run: n, Phase: p.Next.Phase, Reason: p.Next.Reason, Events: p.Events, Actions: []map[string]any{}}
 		if rc, ok := cfg.Runs[n]; ok {
 			pj.Next = run.NextAction(p.Next, supervisor.SpecOf(cfg, rc), now).Text
 		}
+		var acts []string
 		for _, a := range p.Actions {
 			pj.Actions = append(pj.Actions, describeAction(a))
+			if t := actionText(a); t != "" {
+				acts = append(acts, t)
+			}
 		}
+		if len(acts) == 0 {
+			acts = []string{cmp.Or(pj.Next, "nothing")}
+		}
+		pj.text = fmt.Sprintf("%s (%s): %s", pj.Phase, printable(pj.Reason), printable(strings.Join(acts, "; ")))
 		out = append(out, pj)
 	}
 	if asJSON {
 		return writeJSON(w, out)
 	}
 	for _, p := range out {
-		if p.Error != "" {
-			fmt.Fprintf(w, "%s: error: %s\n", printable(p.Run), printable(p.Error))
-			continue
-		}
-		var acts []string
-		for _, a := range p.plan.Actions {
-			if t := actionText(a); t != "" {
-				acts = append(acts, t)
-			}
-		}
-		if len(acts) == 0 {
-			acts = []string{cmp.Or(p.Next, "nothing")}
-		}
-		fmt.Fprintf(w, "%s: %s (%s): %s\n", printable(p.Run), p.Phase, printable(p.Reason), printable(strings.Join(acts, "; ")))
+		fmt.Fprintf(w, "%s: %s\n", printable(p.Run), p.text)
 	}
 	return nil
 }
