@@ -19,11 +19,10 @@ const (
 
 var logFormats = []string{logAuto, logJSON, logConsole, logJournal}
 
-// newLogger writes events to w: JSON lines by default (one per decision,
-// the message is the event name), a console layout for humans, or native
-// journal records. "auto" looks at w only when it is the process's own
-// stderr: the journal when systemd connected it to the journal, the
-// console layout on a terminal; tests and redirected runs get JSON.
+// newLogger writes events to w as JSON lines (the message is the event
+// name), a console layout or native journal records. "auto" looks at w
+// only when it is the process's own stderr (see autoFormat); tests and
+// redirected runs get JSON.
 func newLogger(w io.Writer, format string) *zap.Logger {
 	if format == logAuto && w == io.Writer(os.Stderr) {
 		format = autoFormat(journalWanted(), isTerminal(os.Stderr))

@@ -122,15 +122,7 @@ func plotJobs(st run.RunState) []plot.Job {
 	jobs := make([]plot.Job, 0, len(records))
 	prevTo := 0
 	for _, r := range records {
-		from := r.ResumeStep
-		switch from {
-		case run.NoStep:
-			from = 0
-		case run.UnknownStep:
-			// A job submitted by hand whose log did not say: most likely it
-			// resumed where the previous one left off.
-			from = prevTo
-		}
+		from := resumedFrom(r, prevTo)
 		to := r.NewestStepAtEnd
 		if !r.Handled {
 			to = max(st.NewestStep, lastStep(st.ValBPB), lastStep(st.Core))
@@ -145,18 +137,13 @@ func plotJobs(st run.RunState) []plot.Job {
 // step it resumed from to the newest complete checkpoint at its end, and
 // as far as its log shows it trained.
 func timelineData(st run.RunState, now time.Time) plot.Timeline {
-	records := st.Jobs()
 	t := plot.Timeline{Run: st.Name, Now: now}
 	prev := 0
-	for _, r := range records {
-		from := r.ResumeStep
-		switch {
-		case from == run.NoStep:
-			from = 0
-		case from == run.UnknownStep && r.Steps != nil && r.Steps.Lines > 0:
+	for _, r := range st.Jobs() {
+		logged := r.Steps != nil && r.Steps.Lines > 0
+		from := resumedFrom(r, prev)
+		if r.ResumeStep == run.UnknownStep && logged {
 			from = r.Steps.FirstStep
-		case from == run.UnknownStep:
-			from = prev
 		}
 		banked, end := r.NewestStepAtEnd, r.End
 		if !r.Handled {
@@ -167,7 +154,7 @@ func timelineData(st run.RunState, now time.Time) plot.Timeline {
 		}
 		banked = max(banked, from)
 		trained := banked
-		if r.Steps != nil && r.Steps.Lines > 0 {
+		if logged {
 			// "step N" is printed once step N is trained: N+1 steps.
 			trained = max(banked, r.Steps.LastStep+1)
 		}
@@ -180,6 +167,19 @@ func timelineData(st run.RunState, now time.Time) plot.Timeline {
 		prev = banked
 	}
 	return t
+}
+
+// resumedFrom is the step a job started from: 0 for a fresh start, and for
+// a job submitted by hand whose log did not say, most likely where the
+// previous one left off.
+func resumedFrom(r run.JobRecord, prev int) int {
+	switch r.ResumeStep {
+	case run.NoStep:
+		return 0
+	case run.UnknownStep:
+		return prev
+	}
+	return r.ResumeStep
 }
 
 // outcome is how a job ended; for one not yet judged, its Slurm state.

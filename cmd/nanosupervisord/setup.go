@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,14 +67,9 @@ func output(c *cobra.Command, asJSON bool, v any, print func(w io.Writer)) error
 	return nil
 }
 
+// configPath is --config, else $NSV_CONFIG, else the default.
 func configPath(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if p := os.Getenv("NSV_CONFIG"); p != "" {
-		return p
-	}
-	return config.DefaultPath()
+	return cmp.Or(flag, os.Getenv("NSV_CONFIG"), config.DefaultPath())
 }
 
 // loadConfig loads and validates the configuration, printing every
