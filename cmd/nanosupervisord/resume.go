@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -60,19 +61,34 @@ a job found live is followed again, never twinned.`,
 				}
 				req.Step = &step
 			}
+			var sup *supervisor.Supervisor
 			if dryRun {
-				return dryResume(c, cfg, rc, req)
+				// Every check the real resume makes, and the pass that would
+				// follow, on plan's supervisor: nothing written or submitted.
+				if sup, err = dryRunSupervisor(cfg); err != nil {
+					return err
+				}
+			} else {
+				s, err := openOrHand(c, cfg, o.logFormat, req)
+				if s == nil {
+					return err
+				}
+				defer s.Close()
+				sup = s.sup
 			}
-			s, err := openOrHand(c, cfg, o.logFormat, req)
-			if s == nil {
-				return err
+			before, now := sup.States()[rc.Name].Job, time.Now()
+			if err := sup.Resume(now, req); err != nil {
+				return withCode(exitError, err)
 			}
-			defer s.Close()
-			before := s.sup.States()[rc.Name].Job
-			if _, err := resumeAndTick(c, s.sup, time.Now(), req); err != nil {
-				return err
+			res := sup.Tick(context.WithoutCancel(c.Context()))
+			if err := res.Errors[rc.Name]; err != nil {
+				return withCode(exitError, err)
 			}
-			st := s.sup.States()[rc.Name]
+			if dryRun {
+				printDryResume(c.OutOrStdout(), cfg, rc, res.Plans[rc.Name], now)
+				return nil
+			}
+			st := sup.States()[rc.Name]
 			if st.Job != nil && st.Phase == run.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
 				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.Ref().String()), st.Job.Attempt)
 				return nil
@@ -88,22 +104,9 @@ a job found live is followed again, never twinned.`,
 	return c
 }
 
-// dryResume makes every check the real resume makes, on the state the
-// daemon recorded, and the pass that would follow, without writing or
-// submitting anything: the request is applied to a dry-run supervisor
-// (plan's), whose pass then says what the daemon would do.
-func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Request) error {
-	sup, err := dryRunSupervisor(cfg)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	res, err := resumeAndTick(c, sup, now, req)
-	if err != nil {
-		return err
-	}
-	out := c.OutOrStdout()
-	plan := res.Plans[rc.Name]
+// printDryResume says what the daemon would do after a resume, by the
+// plan of the dry run's pass.
+func printDryResume(out io.Writer, cfg *config.Config, rc *config.Run, plan run.Plan, now time.Time) {
 	if sub, ok := plan.Submission(); ok {
 		r := supervisor.SubmitRequestFor(rc, sub.FromStep, run.PreviewTag(rc.Name, sub.Attempt))
 		fmt.Fprintf(out, "in %s: sbatch %s\n", printable(r.Dir), printable(strings.Join(slurm.SbatchArgs(r), " ")))
@@ -112,19 +115,6 @@ func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Req
 			run.NextAction(plan.Next, supervisor.SpecOf(cfg, rc), now).Text)
 	}
 	fmt.Fprintln(out, "dry run: nothing submitted")
-	return nil
-}
-
-// resumeAndTick applies a resume request and runs the pass that acts on it.
-func resumeAndTick(c *cobra.Command, sup *supervisor.Supervisor, now time.Time, req run.Request) (supervisor.PassResult, error) {
-	if err := sup.Resume(now, req); err != nil {
-		return supervisor.PassResult{}, withCode(exitError, err)
-	}
-	res := sup.Tick(context.WithoutCancel(c.Context()))
-	if err := res.Errors[req.Run]; err != nil {
-		return res, withCode(exitError, err)
-	}
-	return res, nil
 }
 
 // acceptedWords says what the daemon does with an accepted request.
