@@ -5,9 +5,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
-// advice is the --save-every advice as report --json and status --json
-// print it: durations in seconds, and the sentence report, status and
-// check-config print.
+// advice is the --save-every advice as --json prints it, durations in
+// seconds, with the sentence the text outputs print.
 type advice struct {
 	SaveEvery        int     `json:"save_every"`
 	Current          int     `json:"current_save_every,omitempty"`
@@ -22,8 +21,8 @@ type advice struct {
 }
 
 // saveAdvice is the run's --save-every advice, nil when its history does
-// not allow one. report and status both take it from here, so the two
-// never disagree.
+// not allow one. report, status and check-config all take it from here,
+// so they never disagree.
 func saveAdvice(st run.RunState, acct goodput.RunAccount) *advice {
 	adv, ok := run.AdviseSaveEvery(st, acct)
 	if !ok {

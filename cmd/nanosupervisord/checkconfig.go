@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,14 +46,7 @@ else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 			for _, w := range cfg.Warnings {
 				fmt.Fprintln(c.ErrOrStderr(), "warning:", printable(w))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%s: ok, %d run(s): ", printable(cfg.Path), len(cfg.Runs))
-			for i, name := range cfg.RunNames() {
-				if i > 0 {
-					fmt.Fprint(c.OutOrStdout(), ", ")
-				}
-				fmt.Fprint(c.OutOrStdout(), name)
-			}
-			fmt.Fprintln(c.OutOrStdout())
+			fmt.Fprintf(c.OutOrStdout(), "%s: ok, %d run(s): %s\n", printable(cfg.Path), len(cfg.Runs), strings.Join(cfg.RunNames(), ", "))
 			for _, name := range cfg.RunNames() {
 				printLogSources(c.OutOrStdout(), name, cfg.Runs[name])
 			}
@@ -96,10 +90,10 @@ func printLogSources(w io.Writer, name string, r *config.Run) {
 	if err != nil {
 		return // already reported as a problem of the script
 	}
-	dir := src.JobDir(r.Workdir)
-	fmt.Fprintf(w, "run %s: log %s from %s\n", name, trainer.ExpandLogPath(src.Log.Pattern, dir, trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}), src.Log)
+	dir, vars := src.JobDir(r.Workdir), trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}
+	fmt.Fprintf(w, "run %s: log %s from %s\n", name, trainer.ExpandLogPath(src.Log.Pattern, dir, vars), src.Log)
 	if !src.SameFile() || src.Log.Source == trainer.SourceConfig {
-		fmt.Fprintf(w, "run %s: errors %s from %s\n", name, trainer.ExpandLogPath(src.Error.Pattern, dir, trainer.LogPathVars{JobID: "%j", JobName: "%x", User: "%u"}), src.Error)
+		fmt.Fprintf(w, "run %s: errors %s from %s\n", name, trainer.ExpandLogPath(src.Error.Pattern, dir, vars), src.Error)
 	}
 }
 
@@ -107,18 +101,17 @@ func printLogSources(w io.Writer, name string, r *config.Run) {
 // in stateDir allows one. A state directory that cannot be read gives no
 // advice: check-config judges the file, not the daemon's state.
 func printSaveAdvice(w io.Writer, runs []string, stateDir string) {
-	states, err := loadStates(stateDir)
+	states, err := readStates(stateDir)
 	if err != nil {
 		return
 	}
-	now := time.Now()
 	for _, name := range runs {
 		st, ok := states[name]
 		if !ok {
 			continue
 		}
-		if adv, ok := run.AdviseSaveEvery(st, run.AccountRun(st, now)); ok {
-			fmt.Fprintf(w, "%s: %s\n", printable(name), adv)
+		if adv := saveAdvice(st, run.AccountRun(st, time.Now())); adv != nil {
+			fmt.Fprintf(w, "%s: %s\n", printable(name), adv.Text)
 		}
 	}
 }

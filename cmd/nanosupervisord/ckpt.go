@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,21 +36,16 @@ older steps; those are counted by name, unopened.`,
 				return err
 			}
 			newest, ok := rep.NewestComplete()
-			if asJSON {
-				out := struct {
-					ckpt.Report
-					NewestComplete *int `json:"newest_complete"`
-				}{Report: rep}
-				if ok {
-					out.NewestComplete = &newest.Step
-				}
-				if err := writeJSON(c.OutOrStdout(), out); err != nil {
-					return err
-				}
-			} else {
-				w := c.OutOrStdout()
-				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "STEP\tVERDICT\tBYTES\tREASON")
+			out := struct {
+				ckpt.Report
+				NewestComplete *int `json:"newest_complete"`
+			}{Report: rep}
+			newestText := "none"
+			if ok {
+				out.NewestComplete, newestText = &newest.Step, strconv.Itoa(newest.Step)
+			}
+			err = output(c, asJSON, out, func(w io.Writer) {
+				tw := newTable(w, "STEP\tVERDICT\tBYTES\tREASON")
 				for _, s := range rep.Steps {
 					verdict := "incomplete"
 					if s.Complete {
@@ -68,17 +64,12 @@ older steps; those are counted by name, unopened.`,
 				if len(rep.Unverified) > 0 {
 					fmt.Fprintf(w, "older steps complete by name, not verified (--newest): %d\n", len(rep.Unverified))
 				}
-				fmt.Fprintf(w, "ranks: %d (%s)\n", rep.Ranks, how)
-				if ok {
-					fmt.Fprintf(w, "newest complete step: %d\n", newest.Step)
-				} else {
-					fmt.Fprintln(w, "newest complete step: none")
-				}
-			}
-			if !ok {
+				fmt.Fprintf(w, "ranks: %d (%s)\nnewest complete step: %s\n", rep.Ranks, how, newestText)
+			})
+			if err == nil && !ok {
 				return withCode(exitError, errSilent)
 			}
-			return nil
+			return err
 		},
 	}
 	c.Flags().IntVar(&ranks, "ranks", 0, "optimizer shards per step (0: infer from the files)")

@@ -27,7 +27,7 @@ type evaluation struct {
 // (a job resumed from step S evaluates after S, and step 0 belongs to the
 // fresh start).
 func evaluations(d plot.Data) []evaluation {
-	var out []evaluation
+	out := []evaluation{}
 	add := func(metric string, ps []trainer.Point) {
 		for _, p := range ps {
 			e := evaluation{Metric: metric, Step: p.Step, Value: number(p.Value)}
@@ -80,11 +80,4 @@ func writeEvaluationsCSV(w io.Writer, evals []evaluation) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func writeEvaluationsJSON(w io.Writer, evals []evaluation) error {
-	if evals == nil {
-		evals = []evaluation{}
-	}
-	return writeJSON(w, evals)
 }

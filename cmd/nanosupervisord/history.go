@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,20 +17,19 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var path string
-	var asJSON bool
+	var o opts
 	c := &cobra.Command{
 		Use:               "history RUN",
 		ValidArgsFunction: completeRuns,
 		Short:             "Print a run's decision journal",
 		Args:              args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
+			cfg, err := loadConfig(c, o.config)
 			if err != nil {
 				return err
 			}
 			run := a[0]
-			var recs []ledger.Record
+			recs := []ledger.Record{}
 			problems, err := ledger.ReadJournal(cfg.StateDir, func(_ int, r ledger.Record) error {
 				// "state" records carry a snapshot and no event: nothing to read.
 				if r.Run == run && r.Event != "state" && r.Event != ledger.EventStateCarried {
@@ -44,25 +44,17 @@ func newHistoryCmd() *cobra.Command {
 			for _, p := range problems {
 				fmt.Fprintf(c.ErrOrStderr(), "warning: journal: %s\n", printable(fmt.Sprint(p)))
 			}
-			if len(recs) == 0 {
-				if _, known := cfg.Runs[run]; !known {
-					return withCode(exitError, fmt.Errorf("no run %q in %s and none in the journal; %s", run, configOrigin(cfg.Path), runList(cfg)))
+			if _, known := cfg.Runs[run]; len(recs) == 0 && !known {
+				return noRun(cfg, run, " and none in the journal")
+			}
+			return output(c, o.json, recs, func(w io.Writer) {
+				for _, r := range recs {
+					printRecord(w, r)
 				}
-			}
-			if asJSON {
-				if recs == nil {
-					recs = []ledger.Record{}
-				}
-				return writeJSON(c.OutOrStdout(), recs)
-			}
-			for _, r := range recs {
-				printRecord(c.OutOrStdout(), r)
-			}
-			return nil
+			})
 		},
 	}
-	configFlag(c, &path)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.add(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -70,16 +62,11 @@ func newHistoryCmd() *cobra.Command {
 // A run's first submission (job_resubmitted with no job before it) reads
 // "job_submitted"; numbers have at most 4 significant digits.
 func printRecord(w io.Writer, r ledger.Record) {
-	keys := make([]string, 0, len(r.Fields))
-	for k := range r.Fields {
-		if k != "run" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%s", printable(k), printable(fieldText(r.Fields[k])))
+	for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
+		if k != "run" {
+			fmt.Fprintf(&b, " %s=%s", printable(k), printable(fieldText(r.Fields[k])))
+		}
 	}
 	event := r.Event
 	if _, before := r.Fields[run.FieldJobID]; event == run.EventJobResubmitted && !before {

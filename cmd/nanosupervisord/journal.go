@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -33,10 +34,8 @@ func journalWanted() bool {
 	if os.Getenv("JOURNAL_STREAM") == "" {
 		return false
 	}
-	if ok, err := journal.StderrIsJournalStream(); err != nil || !ok {
-		return false
-	}
-	return journal.Enabled()
+	ok, err := journal.StderrIsJournalStream()
+	return ok && err == nil && journal.Enabled()
 }
 
 // newJournalLogger logs every entry as one journal record with native
@@ -75,50 +74,37 @@ func (c *journalCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.
 }
 
 func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
-	fields := encodeFields(c.fields, fs)
-	err := c.send(journalMessage(e.Message, fields), journalPriority(e.Level), journalVars(e, fields))
-	if err == nil {
-		return nil
+	enc := zapcore.NewMapObjectEncoder()
+	for _, f := range slices.Concat(c.fields, fs) {
+		f.AddTo(enc)
 	}
-	if ferr := c.fallback.Write(e, fs); ferr != nil {
-		return errors.Join(fmt.Errorf("journal: %w", err), ferr)
+	err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e, enc.Fields))
+	if err != nil {
+		if ferr := c.fallback.Write(e, fs); ferr != nil {
+			return errors.Join(fmt.Errorf("journal: %w", err), ferr)
+		}
 	}
 	return nil
 }
 
 func (c *journalCore) Sync() error { return c.fallback.Sync() }
 
-// encodeFields renders zap fields into plain values.
-func encodeFields(groups ...[]zapcore.Field) map[string]any {
-	enc := zapcore.NewMapObjectEncoder()
-	for _, fs := range groups {
-		for _, f := range fs {
-			f.AddTo(enc)
-		}
-	}
-	return enc.Fields
-}
-
 // journalPriority maps zap levels to syslog priorities.
 func journalPriority(l zapcore.Level) journal.Priority {
 	switch {
 	case l <= zapcore.DebugLevel:
 		return journal.PriDebug
-	case l == zapcore.InfoLevel:
-		return journal.PriInfo
-	case l == zapcore.WarnLevel:
-		return journal.PriWarning
-	case l == zapcore.ErrorLevel:
-		return journal.PriErr
+	case l >= zapcore.DPanicLevel:
+		return journal.PriCrit
 	}
-	return journal.PriCrit // DPanic, Panic, Fatal
+	return []journal.Priority{journal.PriInfo, journal.PriWarning, journal.PriErr}[l]
 }
 
 // journalVars are the record's fields: every event field under its
 // journal name, the event name, and where the entry came from.
 func journalVars(e zapcore.Entry, fields map[string]any) map[string]string {
 	vars := make(map[string]string, len(fields)+6)
-	for _, k := range sortedKeys(fields) {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if name := journalFieldName(k); name != "" {
 			vars[name] = journalValue(fields[k])
 		}
@@ -149,26 +135,16 @@ var journalReserved = []string{
 // upper case, [A-Z0-9_] only, not starting with "_" (trusted fields) or a
 // digit, at most 64 bytes (journald's rules). "" when nothing is left.
 func journalFieldName(key string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(key) {
-		switch {
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
+	name := strings.TrimLeft(strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
 		}
-	}
-	name := strings.TrimLeft(b.String(), "_")
-	if name == "" {
-		return ""
-	}
-	if name[0] >= '0' && name[0] <= '9' || slices.Contains(journalReserved, name) {
+		return '_'
+	}, strings.ToUpper(key)), "_")
+	if name != "" && (name[0] >= '0' && name[0] <= '9' || slices.Contains(journalReserved, name)) {
 		name = "FIELD_" + name
 	}
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	return name
+	return name[:min(len(name), 64)]
 }
 
 // journalValue renders a field value: strings as they are, times and
@@ -199,7 +175,7 @@ func journalValue(v any) string {
 func journalMessage(event string, fields map[string]any) string {
 	var b strings.Builder
 	b.WriteString(event)
-	keys := sortedKeys(fields)
+	keys := slices.Sorted(maps.Keys(fields))
 	if i := slices.Index(keys, "run"); i > 0 {
 		keys = append([]string{"run"}, slices.Delete(keys, i, i+1)...)
 	}
@@ -211,13 +187,4 @@ func journalMessage(event string, fields map[string]any) string {
 		b.WriteString(" " + k + "=" + v)
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

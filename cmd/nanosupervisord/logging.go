@@ -1,14 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/coreos/go-systemd/v22/journal"
-	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -23,28 +19,10 @@ const (
 
 var logFormats = []string{logAuto, logJSON, logConsole, logJournal}
 
-// logFlag adds --log-format and rejects unknown values as a usage error
-// before the verb runs.
-func logFlag(c *cobra.Command, format *string) {
-	c.Flags().StringVar(format, "log-format", logAuto,
-		"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
-	prev := c.PreRunE
-	c.PreRunE = func(c *cobra.Command, a []string) error {
-		if !slices.Contains(logFormats, *format) {
-			return usageError{fmt.Errorf("--log-format: got %q, want one of %s", *format, strings.Join(logFormats, ", "))}
-		}
-		if prev != nil {
-			return prev(c, a)
-		}
-		return nil
-	}
-}
-
-// newLogger writes events to w: JSON lines by default (one per decision,
-// the message is the event name), a console layout for humans, or native
-// journal records. "auto" looks at w only when it is the process's own
-// stderr: the journal when systemd connected it to the journal, the
-// console layout on a terminal; tests and redirected runs get JSON.
+// newLogger writes events to w as JSON lines (the message is the event
+// name), a console layout or native journal records. "auto" looks at w
+// only when it is the process's own stderr (see autoFormat); tests and
+// redirected runs get JSON.
 func newLogger(w io.Writer, format string) *zap.Logger {
 	if format == logAuto && w == io.Writer(os.Stderr) {
 		format = autoFormat(journalWanted(), isTerminal(os.Stderr))

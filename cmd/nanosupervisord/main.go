@@ -23,7 +23,7 @@ const (
 	exitLockHeld = 3 // another instance holds the state directory
 )
 
-// exitError carries an exit code through cobra.
+// codeError carries an exit code through cobra.
 type codeError struct {
 	code int
 	err  error
@@ -33,6 +33,8 @@ func (e *codeError) Error() string { return e.err.Error() }
 func (e *codeError) Unwrap() error { return e.err }
 
 func withCode(code int, err error) error { return &codeError{code: code, err: err} }
+
+func usageError(err error) error { return withCode(exitUsage, err) }
 
 func main() {
 	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -47,21 +49,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
-	if err == nil {
+	ce := &codeError{code: exitError, err: err}
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.As(err, &ce):
+	case strings.HasPrefix(err.Error(), "unknown command"):
+		// cobra reports unknown verbs with a plain error.
+		ce.code = exitUsage
 	}
-	var ce *codeError
-	if errors.As(err, &ce) {
-		if ce.err != errSilent {
-			printLines(stderr, "nanosupervisord: "+ce.err.Error())
-		}
-		return ce.code
+	if ce.err != errSilent {
+		printLines(stderr, "nanosupervisord: "+ce.err.Error())
 	}
-	printLines(stderr, "nanosupervisord: "+err.Error())
-	if isUsageError(err) {
-		return exitUsage
-	}
-	return exitError
+	return ce.code
 }
 
 // errSilent marks an error whose message was already printed.
@@ -80,9 +80,7 @@ Configuration: ` + "`$XDG_CONFIG_HOME/nanosupervisord/config.yaml`" + ` (see con
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{err}
-	})
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(
 		newRunCmd(), newTickCmd(), newPlanCmd(), newCheckConfigCmd(), newStatusCmd(),
 		newHistoryCmd(), newCkptCmd(), newResumeCmd(), newPruneCmd(), newVersionCmd(),
@@ -91,25 +89,12 @@ Configuration: ` + "`$XDG_CONFIG_HOME/nanosupervisord/config.yaml`" + ` (see con
 	return root
 }
 
-type usageError struct{ error }
-
-func (u usageError) Unwrap() error { return u.error }
-
-func isUsageError(err error) bool {
-	var u usageError
-	if errors.As(err, &u) {
-		return true
-	}
-	// cobra reports unknown verbs with a plain error.
-	return strings.HasPrefix(err.Error(), "unknown command")
-}
-
 // args wraps a cobra argument check so that its failure exits with
 // exitUsage.
 func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(c *cobra.Command, a []string) error {
 		if err := check(c, a); err != nil {
-			return usageError{err}
+			return usageError(err)
 		}
 		return nil
 	}

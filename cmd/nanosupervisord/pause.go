@@ -10,7 +10,7 @@ import (
 )
 
 func newPauseCmd() *cobra.Command {
-	return pauseCmd(run.RequestPause, "Stop acting on a run: observe it, submit nothing, leave its job alone",
+	return pauseCmd(run.RequestPause, "paused: observed, never acted upon", "Stop acting on a run: observe it, submit nothing, leave its job alone",
 		`pause RUN makes the daemon leave RUN alone: its job is still followed in
 sacct and shown by status, but nothing is submitted, adopted or resubmitted,
 whatever happens to it. A job running now keeps running: pause is not
@@ -23,14 +23,15 @@ stopped.`)
 }
 
 func newUnpauseCmd() *cobra.Command {
-	return pauseCmd(run.RequestUnpause, "Undo pause RUN: the daemon acts on the run again",
+	return pauseCmd(run.RequestUnpause, "unpaused: the next pass decides afresh", "Undo pause RUN: the daemon acts on the run again",
 		`unpause RUN undoes pause RUN: at its next pass the daemon decides afresh,
 handling an end the job reached while paused. A run paused in the
 configuration (runs.RUN.paused: true) stays paused until that is removed.`)
 }
 
-func pauseCmd(kind, short, long string) *cobra.Command {
-	var path, logFormat string
+// pauseCmd is pause or unpause, which print done once applied.
+func pauseCmd(kind, done, short, long string) *cobra.Command {
+	var o opts
 	c := &cobra.Command{
 		Use:               kind + " RUN",
 		Short:             short,
@@ -38,13 +39,13 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeRuns,
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
+			cfg, rc, err := loadRun(c, o.config, a[0])
 			if err != nil {
 				return err
 			}
 			now := time.Now()
 			req := run.NewRequest(kind, rc.Name, now)
-			s, err := openOrHand(c, cfg, logFormat, req)
+			s, err := openOrHand(c, cfg, o.logFormat, req)
 			if s == nil {
 				return err
 			}
@@ -52,18 +53,10 @@ func pauseCmd(kind, short, long string) *cobra.Command {
 			if err := s.sup.Apply(now, req); err != nil {
 				return withCode(exitError, err)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", rc.Name, pausedWords(kind))
+			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", rc.Name, done)
 			return nil
 		},
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	return c
-}
-
-func pausedWords(kind string) string {
-	if kind == run.RequestPause {
-		return "paused: observed, never acted upon"
-	}
-	return "unpaused: the next pass decides afresh"
 }

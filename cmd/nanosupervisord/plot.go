@@ -19,7 +19,8 @@ import (
 )
 
 func newPlotCmd() *cobra.Command {
-	var path, out string
+	var o opts
+	var out string
 	var asCSV, asJSON, wallClock bool
 	c := &cobra.Command{
 		Use:               "plot RUN -o FILE.svg | --csv | --json",
@@ -46,51 +47,43 @@ with the job that made it (to standard output, or to -o FILE).`,
 			export := asCSV || asJSON
 			switch {
 			case asCSV && asJSON:
-				return usageError{errors.New("plot: --csv or --json, not both")}
+				return usageError(errors.New("plot: --csv or --json, not both"))
 			case wallClock && export:
-				return usageError{errors.New("plot: --wall-clock draws an image; --csv and --json export evaluations")}
+				return usageError(errors.New("plot: --wall-clock draws an image; --csv and --json export evaluations"))
 			case out == "" && !export:
-				return usageError{errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json")}
+				return usageError(errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json"))
 			case !export && out != "-" && !strings.EqualFold(filepath.Ext(out), ".svg"):
-				return usageError{fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
-					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out)}
+				return usageError(fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
+					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out))
 			}
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			states, err := loadStates(cfg.StateDir)
+			cfg, states, err := loadStates(c, o.config)
 			if err != nil {
 				return err
 			}
 			runName := a[0]
-			st, known := states[runName]
+			_, known := states[runName]
 			rc, configured := cfg.Runs[runName]
 			if !known && !configured {
-				return withCode(exitError, fmt.Errorf("no run %q in %s and none in the state in %s; %s", runName, configOrigin(cfg.Path), cfg.StateDir, runList(cfg)))
+				return noRun(cfg, runName, " and none in the state in "+cfg.StateDir)
 			}
-			if !known {
-				st = run.NewRunState(runName)
-			}
-			var targets trainer.Targets
+			st := stateOf(states, runName)
+			d := plot.Data{Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core), Jobs: plotJobs(st)}
 			if configured {
-				targets = rc.Targets
+				d.TargetValBPB, d.TargetCore = rc.Targets.ValBPB, rc.Targets.CoreMetric
 			}
-			d := plotData(st, targets)
 			var b bytes.Buffer
-			var err2 error
 			switch {
 			case asCSV:
-				err2 = writeEvaluationsCSV(&b, evaluations(d))
+				err = writeEvaluationsCSV(&b, evaluations(d))
 			case asJSON:
-				err2 = writeEvaluationsJSON(&b, evaluations(d))
+				err = writeJSON(&b, evaluations(d))
 			case wallClock:
-				err2 = plot.TimelineSVG(&b, timelineData(st, time.Now()))
+				err = plot.TimelineSVG(&b, timelineData(st, time.Now()))
 			default:
-				err2 = plot.SVG(&b, d)
+				err = plot.SVG(&b, d)
 			}
-			if err2 != nil {
-				return err2
+			if err != nil {
+				return err
 			}
 			if out == "-" || (export && out == "") {
 				_, err := c.OutOrStdout().Write(b.Bytes())
@@ -101,33 +94,24 @@ with the job that made it (to standard output, or to -o FILE).`,
 			if err := renameio.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("plot %s: %w", runName, err)
 			}
-			if export {
+			switch {
+			case export:
 				fmt.Fprintf(c.ErrOrStderr(), "wrote %s: %d evaluations\n", out, len(d.ValBPB)+len(d.Core))
-				return nil
-			}
-			if wallClock {
+			case wallClock:
 				fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d job%s on the wall clock\n", printable(out), len(d.Jobs), plural(len(d.Jobs)))
-				return nil
+			default:
+				fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
+					printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "wrote %s: %d val_bpb and %d CORE evaluations, %d job%s\n",
-				printable(out), len(d.ValBPB), len(d.Core), len(d.Jobs), plural(len(d.Jobs)))
 			return nil
 		},
 	}
-	configFlag(c, &path)
+	o.add(c, configFlag)
 	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output")
 	c.Flags().BoolVar(&asCSV, "csv", false, "export every evaluation, with its job, as CSV")
 	c.Flags().BoolVar(&asJSON, "json", false, "export every evaluation, with its job, as JSON")
 	c.Flags().BoolVar(&wallClock, "wall-clock", false, "draw steps against time, with each job's lost stretch marked")
 	return c
-}
-
-// plotData converts a run's state into what the plot draws.
-func plotData(st run.RunState, t trainer.Targets) plot.Data {
-	return plot.Data{
-		Run: st.Name, ValBPB: slices.Clone(st.ValBPB), Core: slices.Clone(st.Core),
-		Jobs: plotJobs(st), TargetValBPB: t.ValBPB, TargetCore: t.CoreMetric,
-	}
 }
 
 // plotJobs turns the ended jobs and the current one into step ranges: each
@@ -138,24 +122,12 @@ func plotJobs(st run.RunState) []plot.Job {
 	jobs := make([]plot.Job, 0, len(records))
 	prevTo := 0
 	for _, r := range records {
-		from := r.ResumeStep
-		switch from {
-		case run.NoStep:
-			from = 0
-		case run.UnknownStep:
-			// A job submitted by hand whose log did not say: most likely it
-			// resumed where the previous one left off.
-			from = prevTo
-		}
+		from := resumedFrom(r, prevTo)
 		to := r.NewestStepAtEnd
-		outcome := r.Outcome
 		if !r.Handled {
 			to = max(st.NewestStep, lastStep(st.ValBPB), lastStep(st.Core))
-			if outcome == "" {
-				outcome = strings.ToLower(shortState(r.State))
-			}
 		}
-		jobs = append(jobs, plot.Job{ID: r.ID, Attempt: r.Attempt, From: from, To: to, Outcome: outcome})
+		jobs = append(jobs, plot.Job{ID: r.ID, Attempt: r.Attempt, From: from, To: to, Outcome: outcome(r)})
 		prevTo = max(from, to)
 	}
 	return jobs
@@ -165,32 +137,24 @@ func plotJobs(st run.RunState) []plot.Job {
 // step it resumed from to the newest complete checkpoint at its end, and
 // as far as its log shows it trained.
 func timelineData(st run.RunState, now time.Time) plot.Timeline {
-	records := st.Jobs()
 	t := plot.Timeline{Run: st.Name, Now: now}
 	prev := 0
-	for _, r := range records {
-		from := r.ResumeStep
-		switch {
-		case from == run.NoStep:
-			from = 0
-		case from == run.UnknownStep && r.Steps != nil && r.Steps.Lines > 0:
+	for _, r := range st.Jobs() {
+		logged := r.Steps != nil && r.Steps.Lines > 0
+		from := resumedFrom(r, prev)
+		if r.ResumeStep == run.UnknownStep && logged {
 			from = r.Steps.FirstStep
-		case from == run.UnknownStep:
-			from = prev
 		}
-		banked, end, outcome := r.NewestStepAtEnd, r.End, r.Outcome
+		banked, end := r.NewestStepAtEnd, r.End
 		if !r.Handled {
 			banked = st.NewestStep
-			if outcome == "" {
-				outcome = strings.ToLower(shortState(r.State))
-			}
 			if !slurm.ParseState(r.State).Terminal() {
 				end = time.Time{}
 			}
 		}
 		banked = max(banked, from)
 		trained := banked
-		if r.Steps != nil && r.Steps.Lines > 0 {
+		if logged {
 			// "step N" is printed once step N is trained: N+1 steps.
 			trained = max(banked, r.Steps.LastStep+1)
 		}
@@ -199,10 +163,31 @@ func timelineData(st run.RunState, now time.Time) plot.Timeline {
 			submit = r.Submitted
 		}
 		t.Jobs = append(t.Jobs, plot.TimelineJob{ID: r.ID, Submit: submit, Start: r.Start, End: end,
-			From: from, Banked: banked, Trained: trained, Outcome: outcome})
+			From: from, Banked: banked, Trained: trained, Outcome: outcome(r)})
 		prev = banked
 	}
 	return t
+}
+
+// resumedFrom is the step a job started from: 0 for a fresh start, and for
+// a job submitted by hand whose log did not say, most likely where the
+// previous one left off.
+func resumedFrom(r run.JobRecord, prev int) int {
+	switch r.ResumeStep {
+	case run.NoStep:
+		return 0
+	case run.UnknownStep:
+		return prev
+	}
+	return r.ResumeStep
+}
+
+// outcome is how a job ended; for one not yet judged, its Slurm state.
+func outcome(r run.JobRecord) string {
+	if r.Handled || r.Outcome != "" {
+		return r.Outcome
+	}
+	return strings.ToLower(shortState(r.State))
 }
 
 // lastStep is the newest evaluation's step; the state keeps them sorted.

@@ -6,19 +6,18 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
 )
 
-// printable makes text that comes from outside this program (Slurm's
-// stderr, job names and states, paths, file names, log hints, config
-// values) safe to print on a terminal: every control character (C0, tabs
-// and newlines included, DEL, C1) is written as its Go escape ("\x1b",
-// "\n", "\u009b") and every byte that is not UTF-8 as "\xNN". An ESC
-// sequence from a job's stderr then shows as text instead of recolouring
-// the terminal or rewriting its title, and a newline or tab cannot fake a
-// line or a column of a table. Other text, a backslash included, is left
-// as it is. JSON output never goes through here: it must stay exact.
+// printable makes text from outside this program (Slurm's stderr, job
+// names and states, paths, config values) safe to print on a terminal:
+// every control character (C0 with tabs and newlines, DEL, C1) is written
+// as its Go escape ("\x1b", "\n", "\u009b") and every byte that is not
+// UTF-8 as "\xNN", so that an ESC sequence cannot recolour the terminal nor
+// a newline or tab fake a line or column. Other text, a backslash
+// included, is left as it is. JSON output must stay exact: never here.
 func printable(s string) string {
 	if !strings.ContainsFunc(s, needsEscape) {
 		return s
@@ -50,6 +49,14 @@ func printLines(w io.Writer, text string) {
 	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		fmt.Fprintln(w, printable(line))
 	}
+}
+
+// newTable starts a table under header, its columns two spaces apart;
+// Flush prints it.
+func newTable(w io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
 }
 
 // writeJSON prints v as the --json output of a read verb: indented, exact

@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"text/tabwriter"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +12,8 @@ import (
 )
 
 func newPruneCmd() *cobra.Command {
-	var path, logFormat string
-	var dryRun, asJSON bool
+	var o opts
+	var dryRun bool
 	c := &cobra.Command{
 		Use:               "prune RUN",
 		ValidArgsFunction: completeRuns,
@@ -25,14 +25,11 @@ still be being written, and every step an attempt resumed or will resume
 from. --dry-run lists what would go and what stays, and why.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
+			cfg, _, err := loadRun(c, o.config, a[0])
 			if err != nil {
 				return err
 			}
-			if _, err := lookupRun(cfg, a[0]); err != nil {
-				return err
-			}
-			log := newLogger(c.ErrOrStderr(), logFormat)
+			log := newLogger(c.ErrOrStderr(), o.logFormat)
 			var sup *supervisor.Supervisor
 			s, err := openSession(cfg, log)
 			var held *lease.HeldError
@@ -40,7 +37,7 @@ from. --dry-run lists what would go and what stays, and why.`,
 			case errors.As(err, &held):
 				// The daemon runs: prune beside it, reading its state;
 				// the events go to stderr only.
-				sup, err = supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log})
+				sup, err = supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), Logger: log})
 				if err != nil {
 					return err
 				}
@@ -54,38 +51,28 @@ from. --dry-run lists what would go and what stays, and why.`,
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			if asJSON {
-				return writeJSON(c.OutOrStdout(), res)
-			}
-			w := c.OutOrStdout()
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "STEP\tACTION\tBYTES\tWHY")
-			for _, k := range res.Plan.Keep {
-				fmt.Fprintf(tw, "%d\tkeep\t\t%s\n", k.Step, printable(k.Reason))
-			}
-			verb := "delete"
-			if !dryRun {
-				verb = "deleted"
-			}
-			for _, d := range res.Plan.Delete {
-				why := "not kept by the policy"
-				if !d.Complete {
-					why = "torn leftover: " + d.Reason
+			return output(c, o.json, res, func(w io.Writer) {
+				tw := newTable(w, "STEP\tACTION\tBYTES\tWHY")
+				for _, k := range res.Plan.Keep {
+					fmt.Fprintf(tw, "%d\tkeep\t\t%s\n", k.Step, printable(k.Reason))
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", d.Step, verb, d.Bytes, printable(why))
-			}
-			tw.Flush()
-			if dryRun {
-				fmt.Fprintf(w, "dry run: would free %d bytes\n", res.Plan.FreedBytes)
-			} else {
-				fmt.Fprintf(w, "freed %d bytes\n", res.Freed)
-			}
-			return nil
+				verb, freed := "deleted", fmt.Sprintf("freed %d bytes", res.Freed)
+				if dryRun {
+					verb, freed = "delete", fmt.Sprintf("dry run: would free %d bytes", res.Plan.FreedBytes)
+				}
+				for _, d := range res.Plan.Delete {
+					why := "not kept by the policy"
+					if !d.Complete {
+						why = "torn leftover: " + d.Reason
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", d.Step, verb, d.Bytes, printable(why))
+				}
+				tw.Flush()
+				fmt.Fprintln(w, freed)
+			})
 		},
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag|jsonFlag)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,8 +13,7 @@ import (
 )
 
 func newReportCmd() *cobra.Command {
-	var path string
-	var asJSON bool
+	var o opts
 	c := &cobra.Command{
 		Use:               "report RUN",
 		ValidArgsFunction: completeRuns,
@@ -32,31 +30,20 @@ the checkpoint interval and the time limit are known it advises a
 --save-every that makes a TIMEOUT lose little.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
+			cfg, states, err := loadStates(c, o.config)
 			if err != nil {
 				return err
 			}
-			states, err := loadStates(cfg.StateDir)
-			if err != nil {
-				return err
-			}
-			st, known := states[a[0]]
-			if !known {
+			if _, known := states[a[0]]; !known {
 				if _, err := lookupRun(cfg, a[0]); err != nil {
 					return err
 				}
-				st = run.NewRunState(a[0])
 			}
-			rep := newRunReport(st, time.Now())
-			if asJSON {
-				return writeJSON(c.OutOrStdout(), rep)
-			}
-			printReport(c.OutOrStdout(), rep)
-			return nil
+			rep := newRunReport(stateOf(states, a[0]), time.Now())
+			return output(c, o.json, rep, func(w io.Writer) { printReport(w, rep) })
 		},
 	}
-	configFlag(c, &path)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.add(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -90,18 +77,10 @@ func newRunReport(st run.RunState, now time.Time) runReport {
 	for _, j := range a.Jobs {
 		r.Jobs = append(r.Jobs, reportJob{JobID: j.JobID, State: j.State, NodeList: j.NodeList, Alloc: j.Alloc, Tally: j.Tally,
 			StepTime: j.StepTime.Seconds(), QueueWait: j.QueueWait.Seconds(),
-			Restart: secondsOrNil(j.Restart), Reaction: secondsOrNil(j.Reaction)})
+			Restart: unless(max(j.Restart, 0).Seconds(), 0), Reaction: unless(max(j.Reaction, 0).Seconds(), 0)})
 	}
 	r.Advice = saveAdvice(st, a)
 	return r
-}
-
-func secondsOrNil(d time.Duration) *float64 {
-	if d <= 0 {
-		return nil
-	}
-	s := d.Seconds()
-	return &s
 }
 
 func printReport(w io.Writer, r runReport) {
@@ -113,8 +92,7 @@ func printReport(w io.Writer, r runReport) {
 		printable(r.Run), len(r.Jobs), hours(r.AllocHours), printable(unit), percent(r.Goodput), hours(r.LostHours),
 		printable(unit), r.LostSteps)
 	if len(r.Jobs) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "JOB\tSTATE\tNODES\tALLOC\tHOURS\tBANKED\tBANKED_H\tLOST\tLOST_H\tSTEP\tQUEUE\tRESTART\tREACTION\tGOODPUT")
+		tw := newTable(w, "JOB\tSTATE\tNODES\tALLOC\tHOURS\tBANKED\tBANKED_H\tLOST\tLOST_H\tSTEP\tQUEUE\tRESTART\tREACTION\tGOODPUT")
 		for _, j := range r.Jobs {
 			alloc := "-"
 			if j.Count > 0 {
@@ -148,9 +126,9 @@ func stepTime(s float64) string {
 	return strconv.FormatFloat(s, 'f', 3, 64) + "s"
 }
 
-func secondsText(s *float64) string {
+func secondsText[T int64 | float64](s *T) string {
 	if s == nil {
 		return "-"
 	}
-	return shortDuration(time.Duration(*s * float64(time.Second)))
+	return shortDuration(time.Duration(float64(*s) * float64(time.Second)))
 }

@@ -25,7 +25,7 @@ import (
 const requestWait = 60 * time.Second
 
 func newResumeCmd() *cobra.Command {
-	var path, logFormat string
+	var o opts
 	var step int
 	var dryRun, force bool
 	c := &cobra.Command{
@@ -49,47 +49,46 @@ anyway when you know the recorded state is stale: Slurm is asked first, and
 a job found live is followed again, never twinned.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
+			cfg, rc, err := loadRun(c, o.config, a[0])
 			if err != nil {
 				return err
 			}
 			req := run.NewRequest(run.RequestResume, rc.Name, time.Now())
 			req.Force = force
-			if c.Flags().Changed("step") && step == 0 {
-				req.Step = &step
-				warnOldCheckpoints(c, rc.CheckpointDir, rc.Ranks)
-			} else if c.Flags().Changed("step") {
-				rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks})
-				if err != nil {
+			if c.Flags().Changed("step") {
+				if err := checkStep(c, rc, step); err != nil {
 					return err
 				}
-				s, found := rep.Step(step)
-				if !found || !s.Complete {
-					why := "not found"
-					if found {
-						why = s.Reason
-					}
-					return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, rc.CheckpointDir, why))
-				}
 				req.Step = &step
 			}
+			var sup *supervisor.Supervisor
 			if dryRun {
-				return dryResume(c, cfg, rc, req)
+				// Every check the real resume makes, and the pass that would
+				// follow, on plan's supervisor: nothing written or submitted.
+				if sup, err = dryRunSupervisor(cfg); err != nil {
+					return err
+				}
+			} else {
+				s, err := openOrHand(c, cfg, o.logFormat, req)
+				if s == nil {
+					return err
+				}
+				defer s.Close()
+				sup = s.sup
 			}
-			s, err := openOrHand(c, cfg, logFormat, req)
-			if s == nil {
-				return err
-			}
-			defer s.Close()
-			before := s.sup.States()[rc.Name].Job
-			if err := s.sup.Resume(time.Now(), req); err != nil {
+			before, now := sup.States()[rc.Name].Job, time.Now()
+			if err := sup.Resume(now, req); err != nil {
 				return withCode(exitError, err)
 			}
-			res := s.sup.Tick(context.WithoutCancel(c.Context()))
+			res := sup.Tick(context.WithoutCancel(c.Context()))
 			if err := res.Errors[rc.Name]; err != nil {
 				return withCode(exitError, err)
 			}
-			st := s.sup.States()[rc.Name]
+			if dryRun {
+				printDryResume(c.OutOrStdout(), cfg, rc, res.Plans[rc.Name], now)
+				return nil
+			}
+			st := sup.States()[rc.Name]
 			if st.Job != nil && st.Phase == run.PhaseRunning && (before == nil || before.Ref() != st.Job.Ref()) {
 				fmt.Fprintf(c.OutOrStdout(), "submitted: job %s (attempt %d)\n", printable(st.Job.Ref().String()), st.Job.Attempt)
 				return nil
@@ -98,36 +97,16 @@ a job found live is followed again, never twinned.`,
 			return nil
 		},
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest; 0 starts from scratch")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
 	return c
 }
 
-// dryResume makes every check the real resume makes, on the state the
-// daemon recorded, and the pass that would follow, without writing or
-// submitting anything: the request is applied to a dry-run supervisor
-// (plan's), whose pass then says what the daemon would do.
-func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Request) error {
-	sup, err := supervisor.New(supervisor.Options{
-		Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
-		Logger: newLogger(io.Discard, "json"),
-	})
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	if err := sup.Resume(now, req); err != nil {
-		return withCode(exitError, err)
-	}
-	res := sup.Tick(context.WithoutCancel(c.Context()))
-	if err := res.Errors[rc.Name]; err != nil {
-		return withCode(exitError, err)
-	}
-	out := c.OutOrStdout()
-	plan := res.Plans[rc.Name]
+// printDryResume says what the daemon would do after a resume, by the
+// plan of the dry run's pass.
+func printDryResume(out io.Writer, cfg *config.Config, rc *config.Run, plan run.Plan, now time.Time) {
 	if sub, ok := plan.Submission(); ok {
 		r := supervisor.SubmitRequestFor(rc, sub.FromStep, run.PreviewTag(rc.Name, sub.Attempt))
 		fmt.Fprintf(out, "in %s: sbatch %s\n", printable(r.Dir), printable(strings.Join(slurm.SbatchArgs(r), " ")))
@@ -136,18 +115,13 @@ func dryResume(c *cobra.Command, cfg *config.Config, rc *config.Run, req run.Req
 			run.NextAction(plan.Next, supervisor.SpecOf(cfg, rc), now).Text)
 	}
 	fmt.Fprintln(out, "dry run: nothing submitted")
-	return nil
 }
 
 // acceptedWords says what the daemon does with an accepted request.
-func acceptedWords(kind string) string {
-	switch kind {
-	case run.RequestPause:
-		return "the run is paused from this pass on"
-	case run.RequestUnpause:
-		return "the run is unpaused from this pass on"
-	}
-	return "the daemon submits on this pass"
+var acceptedWords = map[string]string{
+	run.RequestResume:  "the daemon submits on this pass",
+	run.RequestPause:   "the run is paused from this pass on",
+	run.RequestUnpause: "the run is unpaused from this pass on",
 }
 
 // openOrHand opens a session to apply req in this process. When a daemon
@@ -162,17 +136,29 @@ func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req run.
 	return s, err
 }
 
-// warnOldCheckpoints warns a fresh start about complete steps still in the
-// directory: the fresh run's first resubmission would resume from the
-// newest of them, not from its own.
-func warnOldCheckpoints(c *cobra.Command, dir string, ranks int) {
-	rep, err := ckpt.ScanDir(dir, ckpt.Options{Ranks: ranks})
+// checkStep refuses a --step that is not complete. It warns a fresh start
+// (--step 0) about complete steps still in the directory: the fresh run's
+// first resubmission would resume from the newest of them, not from its own.
+func checkStep(c *cobra.Command, rc *config.Run, step int) error {
+	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks})
+	if step == 0 {
+		if s, ok := rep.NewestComplete(); err == nil && ok {
+			fmt.Fprintf(c.ErrOrStderr(), "warning: %s still holds complete steps up to %d: after the fresh start, a resubmission would resume from the newest step there; move them away to start over cleanly\n", printable(rc.CheckpointDir), s.Step)
+		}
+		return nil
+	}
 	if err != nil {
-		return
+		return err
 	}
-	if s, ok := rep.NewestComplete(); ok {
-		fmt.Fprintf(c.ErrOrStderr(), "warning: %s still holds complete steps up to %d: after the fresh start, a resubmission would resume from the newest step there; move them away to start over cleanly\n", printable(dir), s.Step)
+	s, found := rep.Step(step)
+	if !found || !s.Complete {
+		why := "not found"
+		if found {
+			why = s.Reason
+		}
+		return withCode(exitError, fmt.Errorf("step %d in %s is not complete: %s", step, rc.CheckpointDir, why))
 	}
+	return nil
 }
 
 // handToDaemon leaves the request for the running daemon, wakes it when it
@@ -194,7 +180,7 @@ func handToDaemon(c *cobra.Command, stateDir string, req run.Request, holder lea
 			if msg, bad := strings.CutPrefix(answer, "error: "); bad {
 				return withCode(exitError, errors.New(msg))
 			}
-			fmt.Fprintf(c.OutOrStdout(), "accepted; %s: nanosupervisord history %s\n", acceptedWords(req.Kind), req.Run)
+			fmt.Fprintf(c.OutOrStdout(), "accepted; %s: nanosupervisord history %s\n", acceptedWords[req.Kind], req.Run)
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -17,7 +17,7 @@ import (
 const exitHold = 4
 
 func newResumeStepCmd() *cobra.Command {
-	var path string
+	var o opts
 	c := &cobra.Command{
 		Use:               "resume-step RUN",
 		ValidArgsFunction: completeRuns,
@@ -45,21 +45,18 @@ be read to tell), or its newest complete step went backwards. The job
 must not train then: starting afresh would overwrite the run.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(path, c.ErrOrStderr(), a[0])
+			cfg, rc, err := loadRun(c, o.config, a[0])
 			if err != nil {
 				return err
 			}
 			var known *run.RunState
-			states, err := loadStates(cfg.StateDir)
+			states, err := readStates(cfg.StateDir)
 			if err != nil {
 				// A compute node may not see the state directory: the
 				// checkpoint directory alone decides then.
 				fmt.Fprintf(c.ErrOrStderr(), "nanosupervisord: state not read, judging the checkpoint directory alone: %s\n", printable(err.Error()))
 			} else {
-				st, ok := states[rc.Name]
-				if !ok {
-					st = run.NewRunState(rc.Name)
-				}
+				st := stateOf(states, rc.Name)
 				known = &st
 			}
 			step, err := supervisor.ResumeStepFor(rc, known, time.Now())
@@ -75,6 +72,6 @@ must not train then: starting afresh would overwrite the run.`,
 			return nil
 		},
 	}
-	configFlag(c, &path)
+	o.add(c, configFlag)
 	return c
 }

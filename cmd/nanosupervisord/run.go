@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -24,7 +25,7 @@ import (
 const heartbeat = 30 * time.Second
 
 func newRunCmd() *cobra.Command {
-	var path, logFormat string
+	var o opts
 	var exitWhenDone bool
 	c := &cobra.Command{
 		Use:   "run",
@@ -35,12 +36,11 @@ each pass. SIGHUP or an edit of the configuration file reloads it; a bad
 edit is rejected and the running configuration kept. SIGINT/SIGTERM stop it;
 jobs are never cancelled on the way out.`,
 		Args: args(cobra.NoArgs),
-		RunE: withSession(&path, &logFormat, func(c *cobra.Command, s *session) error {
+		RunE: withSession(&o, func(c *cobra.Command, s *session) error {
 			return runDaemon(c.Context(), s, exitWhenDone)
 		}),
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	c.Flags().BoolVar(&exitWhenDone, "exit-when-done", false, "exit once every run is done (0) or stopped (1)")
 	return c
 }
@@ -119,12 +119,8 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 			activity.Sync(s.sup.ActivityDirs())
 		}
 		daemon.SdNotify(false, "STATUS="+statusLine(s.sup))
-		if exitWhenDone {
-			if ended, allDone := allEnded(s.sup); ended && allDone {
-				cancel(errAllDone)
-			} else if ended {
-				cancel(withCode(exitError, errSomeStopped))
-			}
+		if end := allEnded(s.sup); exitWhenDone && end != nil {
+			cancel(end)
 		}
 	})
 	daemon.SdNotify(false, daemon.SdNotifyStopping)
@@ -163,40 +159,35 @@ func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc)
 // statusLine is the one-line STATUS= shown by systemctl status.
 func statusLine(sup *supervisor.Supervisor) string {
 	states := sup.States()
-	cfg := sup.Config()
-	line := ""
-	for _, name := range cfg.RunNames() {
-		st, ok := states[name]
-		phase := run.PhaseWaiting
-		if ok {
-			phase = st.Phase
-		}
-		if line != "" {
-			line += ", "
-		}
-		line += name + " " + string(phase)
-		if ok && st.Job != nil && phase == run.PhaseRunning {
+	var runs []string
+	for _, name := range sup.Config().RunNames() {
+		st := stateOf(states, name)
+		line := name + " " + string(st.Phase)
+		if st.Job != nil && st.Phase == run.PhaseRunning {
 			line += " (job " + st.Job.Ref().String() + ")"
 		}
+		runs = append(runs, line)
 	}
-	return line
+	return strings.Join(runs, ", ")
 }
 
 var errAllDone = errors.New("every run is done")
 
-// allEnded reports whether every configured run is in a terminal phase,
-// and whether all of them are done.
-func allEnded(sup *supervisor.Supervisor) (ended, allDone bool) {
+// allEnded is nil while a configured run is not in a terminal phase, then
+// errAllDone when all of them are done, else errSomeStopped.
+func allEnded(sup *supervisor.Supervisor) error {
 	states := sup.States()
-	allDone = true
+	end := errAllDone
 	for _, name := range sup.Config().RunNames() {
 		st, ok := states[name]
 		if !ok || !st.Phase.Terminal() {
-			return false, false
+			return nil
 		}
-		allDone = allDone && st.Phase == run.PhaseDone
+		if st.Phase != run.PhaseDone {
+			end = withCode(exitError, errSomeStopped)
+		}
 	}
-	return true, allDone
+	return end
 }
 
 // watchdog pings systemd's watchdog only while the loop is alive: a pass

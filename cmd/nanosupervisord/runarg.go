@@ -2,50 +2,85 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// lookupRun finds a run named on the command line; the error lists the
-// runs that do exist, and where the configuration was found.
+// lookupRun finds a run named on the command line.
 func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
 	if r, ok := cfg.Runs[name]; ok {
 		return r, nil
 	}
-	return nil, withCode(exitError, fmt.Errorf("no run %q in %s; %s", name, configOrigin(cfg.Path), runList(cfg)))
+	return nil, noRun(cfg, name, "")
 }
 
-// loadRun loads the configuration and looks up the run named on the
-// command line: what every verb about one run starts with.
-func loadRun(path string, stderr io.Writer, name string) (*config.Config, *config.Run, error) {
-	cfg, err := loadConfig(path, stderr)
+// noRun is the error about a run named on the command line that is not
+// in the configuration (nor elsewhere): it says where the configuration
+// was found, and lists the runs that do exist.
+func noRun(cfg *config.Config, name, norElsewhere string) error {
+	runs := "it has no runs"
+	if names := cfg.RunNames(); len(names) > 0 {
+		runs = "its runs: " + strings.Join(names, ", ")
+	}
+	return withCode(exitError, fmt.Errorf("no run %q in %s%s; %s", name, configOrigin(cfg.Path), norElsewhere, runs))
+}
+
+// loadRun loads the configuration and the run named on the command line.
+func loadRun(c *cobra.Command, path, name string) (*config.Config, *config.Run, error) {
+	cfg, err := loadConfig(c, path)
 	if err != nil {
 		return nil, nil, err
 	}
 	rc, err := lookupRun(cfg, name)
+	return cfg, rc, err
+}
+
+// loadStates loads the configuration and the daemon's state snapshot.
+func loadStates(c *cobra.Command, path string) (*config.Config, map[string]run.RunState, error) {
+	cfg, err := loadConfig(c, path)
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, rc, nil
+	states, err := readStates(cfg.StateDir)
+	return cfg, states, err
 }
 
-// runList says which runs the configuration has.
-func runList(cfg *config.Config) string {
-	names := cfg.RunNames()
-	if len(names) == 0 {
-		return "it has no runs"
+// readStates reads the state snapshot; a missing one means the daemon has
+// not run yet.
+func readStates(dir string) (map[string]run.RunState, error) {
+	var snap struct {
+		Runs map[string]run.RunState `json:"runs"`
 	}
-	return "its runs: " + strings.Join(names, ", ")
+	if _, err := ledger.LoadState(dir, &snap); err != nil {
+		return nil, err
+	}
+	return snap.Runs, nil
 }
 
-// configOrigin names the configuration file and why that one was read, so
-// that an error about it can be acted upon: "config.yaml (from
-// $NSV_CONFIG)".
+// stateOf is the recorded state of a run, or a new one.
+func stateOf(states map[string]run.RunState, name string) run.RunState {
+	if st, ok := states[name]; ok {
+		return st
+	}
+	return run.NewRunState(name)
+}
+
+// unless points to v, or is nil when v is none: an optional JSON field.
+func unless[T comparable](v, none T) *T {
+	if v == none {
+		return nil
+	}
+	return &v
+}
+
+// configOrigin names the configuration file and why that one was read:
+// "config.yaml (from $NSV_CONFIG)".
 func configOrigin(path string) string {
 	switch {
 	case os.Getenv("NSV_CONFIG") == path:

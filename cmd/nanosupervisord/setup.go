@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,32 +26,63 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// configFlag adds --config to a verb that reads the configuration.
-func configFlag(c *cobra.Command, path *string) {
-	c.Flags().StringVarP(path, "config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
+// opts are the flags the verbs share; add registers those a verb takes,
+// and rejects an unknown --log-format as a usage error before it runs.
+type opts struct {
+	config, logFormat string
+	json              bool
 }
 
+const (
+	configFlag = 1 << iota
+	logFlag
+	jsonFlag
+)
+
+func (o *opts) add(c *cobra.Command, which int) {
+	if which&configFlag != 0 {
+		c.Flags().StringVarP(&o.config, "config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
+	}
+	if which&logFlag != 0 {
+		c.Flags().StringVar(&o.logFormat, "log-format", logAuto,
+			"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
+		c.PreRunE = func(*cobra.Command, []string) error {
+			if !slices.Contains(logFormats, o.logFormat) {
+				return usageError(fmt.Errorf("--log-format: got %q, want one of %s", o.logFormat, strings.Join(logFormats, ", ")))
+			}
+			return nil
+		}
+	}
+	if which&jsonFlag != 0 {
+		c.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	}
+}
+
+// output prints v as JSON when asked, else as print prints it.
+func output(c *cobra.Command, asJSON bool, v any, print func(w io.Writer)) error {
+	if asJSON {
+		return writeJSON(c.OutOrStdout(), v)
+	}
+	print(c.OutOrStdout())
+	return nil
+}
+
+// configPath is --config, else $NSV_CONFIG, else the default.
 func configPath(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if p := os.Getenv("NSV_CONFIG"); p != "" {
-		return p
-	}
-	return config.DefaultPath()
+	return cmp.Or(flag, os.Getenv("NSV_CONFIG"), config.DefaultPath())
 }
 
 // loadConfig loads and validates the configuration, printing every
 // problem. Its warnings are not printed: check-config prints them, and the
 // verbs that act (run, tick) log them as config_warning events; a status
 // or history should not repeat them at every call.
-func loadConfig(flag string, stderr io.Writer) (*config.Config, error) {
+func loadConfig(c *cobra.Command, flag string) (*config.Config, error) {
 	path := configPath(flag)
 	cfg, err := config.Load(path)
 	if err != nil {
-		printLines(stderr, err.Error())
+		printLines(c.ErrOrStderr(), err.Error())
 		if where := configOrigin(path); where != path {
-			fmt.Fprintln(stderr, "configuration:", printable(where))
+			fmt.Fprintln(c.ErrOrStderr(), "configuration:", printable(where))
 		}
 		return nil, withCode(exitError, errSilent)
 	}
@@ -62,24 +96,26 @@ func logConfigWarnings(log *zap.Logger, cfg *config.Config) {
 	}
 }
 
-func slurmClient(cfg *config.Config) *slurm.Client { return slurmClientFor(cfg.Slurm) }
-
-// slurmClientFor is the client for a slurm section; a reload that changes
+// slurmClient is the client for a slurm section; a reload that changes
 // the section gets a new one (supervisor.Options.SlurmFor).
-func slurmClientFor(c config.Slurm) *slurm.Client {
+func slurmClient(c config.Slurm) *slurm.Client {
 	return &slurm.Client{Runner: &slurm.ExecRunner{BinDir: c.BinDir, Timeout: c.CommandTimeout}}
 }
 
-// withSession is the RunE of a verb that acts: it loads the configuration,
-// builds the logger, takes the lease and opens the ledger, runs fn, and
-// closes everything.
-func withSession(path, logFormat *string, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
+// dryRunSupervisor is plan's supervisor: it reads the recorded state and
+// asks Slurm, but writes and submits nothing.
+func dryRunSupervisor(cfg *config.Config) (*supervisor.Supervisor, error) {
+	return supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), DryRun: true, Logger: newLogger(io.Discard, logJSON)})
+}
+
+// withSession is the RunE of a verb that acts: fn runs in a session.
+func withSession(o *opts, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
-		cfg, err := loadConfig(*path, c.ErrOrStderr())
+		cfg, err := loadConfig(c, o.config)
 		if err != nil {
 			return err
 		}
-		log := newLogger(c.ErrOrStderr(), *logFormat)
+		log := newLogger(c.ErrOrStderr(), o.logFormat)
 		s, err := openSession(cfg, log)
 		if err != nil {
 			return err
@@ -90,8 +126,7 @@ func withSession(path, logFormat *string, fn func(c *cobra.Command, s *session) 
 	}
 }
 
-// session is what a verb that acts needs: the single-instance lease, the
-// ledger and a supervisor.
+// session is what a verb that acts needs: the lease, ledger and supervisor.
 type session struct {
 	cfg    *config.Config
 	lease  *lease.Lease
@@ -128,11 +163,11 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	}
 	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
 	s.notifier.Store(newNotifier(cfg, log))
-	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg), Logger: log, Ledger: led,
+	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), Logger: log, Ledger: led,
 		OnEvent:     func(run string, e run.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
 		Fence:       l.HoldUntil,
 		StripJobEnv: os.Getenv("SLURM_JOB_ID") != "",
-		SlurmFor:    func(c config.Slurm) supervisor.SlurmAPI { return slurmClientFor(c) }})
+		SlurmFor:    func(c config.Slurm) supervisor.SlurmAPI { return slurmClient(c) }})
 	if err != nil {
 		s.notifier.Load().Close(context.Background())
 		led.Close()

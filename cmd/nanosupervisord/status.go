@@ -5,22 +5,20 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
 func newStatusCmd() *cobra.Command {
-	var path string
-	var asJSON bool
+	var o opts
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show where every run stands",
@@ -32,11 +30,7 @@ Under the table, per run: checkpoint storage, goodput, and the --save-every
 advice of report RUN when the current interval is not already right.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			states, err := loadStates(cfg.StateDir)
+			cfg, states, err := loadStates(c, o.config)
 			if err != nil {
 				return err
 			}
@@ -45,41 +39,20 @@ advice of report RUN when the current interval is not already right.`,
 				return err
 			}
 			rows := statusRows(cfg, states, observed, time.Now())
-			if asJSON {
-				return writeJSON(c.OutOrStdout(), rows)
-			}
-			printStatus(c.OutOrStdout(), rows)
-			return nil
+			return output(c, o.json, rows, func(w io.Writer) { printStatus(w, rows) })
 		},
 	}
-	configFlag(c, &path)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.add(c, configFlag|jsonFlag)
 	return c
 }
 
-// loadStates reads the state snapshot; a missing one means the daemon has
-// not run yet.
-func loadStates(dir string) (map[string]run.RunState, error) {
-	var snap struct {
-		Runs map[string]run.RunState `json:"runs"`
-	}
-	if _, err := ledger.LoadState(dir, &snap); err != nil {
-		return nil, err
-	}
-	if snap.Runs == nil {
-		snap.Runs = map[string]run.RunState{}
-	}
-	return snap.Runs, nil
-}
-
 type statusRow struct {
-	Run        string    `json:"run"`
-	Phase      run.Phase `json:"phase"`
-	Reason     string    `json:"reason,omitempty"`
-	JobID      string    `json:"job_id,omitempty"`
-	Cluster    string    `json:"cluster,omitempty"` // the job's cluster when not the local one
-	SlurmState string    `json:"slurm_state,omitempty"`
-	// PendingReason is squeue's reason while the job pends.
+	Run           string          `json:"run"`
+	Phase         run.Phase       `json:"phase"`
+	Reason        string          `json:"reason,omitempty"`
+	JobID         string          `json:"job_id,omitempty"`
+	Cluster       string          `json:"cluster,omitempty"` // the job's cluster when not the local one
+	SlurmState    string          `json:"slurm_state,omitempty"`
 	PendingReason string          `json:"pending_reason,omitempty"`
 	PendingSince  *time.Time      `json:"pending_since,omitempty"`
 	ResumeStep    *int            `json:"resume_step,omitempty"`
@@ -99,9 +72,8 @@ type statusRow struct {
 	NextAt        *time.Time      `json:"next_at,omitempty"`
 	// ObservedAt is when the daemon last saw Slurm answer for the run:
 	// everything in the row is at least this old.
-	ObservedAt *time.Time    `json:"observed_at,omitempty"`
-	AgeSeconds *int64        `json:"age_seconds,omitempty"`
-	State      *run.RunState `json:"-"`
+	ObservedAt *time.Time `json:"observed_at,omitempty"`
+	AgeSeconds *int64     `json:"age_seconds,omitempty"`
 
 	// Hold says why nothing is submitted while the checkpoints are
 	// missing, unreadable or went backwards; nil when they are fine.
@@ -120,35 +92,25 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 	var rows []statusRow
 	for _, name := range cfg.RunNames() {
 		rc := cfg.Runs[name]
-		st, ok := states[name]
-		if !ok {
-			st = run.NewRunState(name)
-		}
+		st := stateOf(states, name)
 		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: rc.Targets,
 			Attempts: st.Attempts, MaxAttempt: rc.Policy.MaxAttempts}
 		if (rc.Paused || st.Paused) && !st.Phase.Terminal() {
 			r.Phase = run.PhasePaused
 		}
 		if j := st.Job; j != nil {
-			r.JobID, r.Cluster, r.SlurmState = j.ID, j.Cluster, j.State
-			if j.PendingReason != "" {
-				r.PendingReason = j.PendingReason
-				if !j.PendingSince.IsZero() {
-					r.PendingSince = &j.PendingSince
-				}
+			r.JobID, r.Cluster, r.SlurmState, r.PendingReason = j.ID, j.Cluster, j.State, j.PendingReason
+			if j.PendingReason != "" && !j.PendingSince.IsZero() {
+				r.PendingSince = &j.PendingSince
 			}
-			if j.ResumeStep != run.UnknownStep {
-				r.ResumeStep = &j.ResumeStep
-			}
+			r.ResumeStep = unless(j.ResumeStep, run.UnknownStep)
 			if !j.Handled || !j.End.IsZero() {
 				// A job whose end was handled without an end time is no
 				// longer watched: its time would be a guess.
 				r.Elapsed, r.TimeLimit = jobTimes(j, now)
 			}
 		}
-		if st.NewestStep != run.NoStep {
-			r.NewestStep = &st.NewestStep
-		}
+		r.NewestStep = unless(st.NewestStep, run.NoStep)
 		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
 		r.ValBPB, r.Core = m.ValBPB, m.Core
 		for _, sus := range st.Suspect {
@@ -159,7 +121,7 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
 		r.Hold = st.Hold
-		r.CkptBytes, r.FreeBytes = storage(rc.CheckpointDir)
+		r.CkptBytes, r.FreeBytes = ckpt.UsedBytes(rc.CheckpointDir), unless(ckpt.FreeBytes(rc.CheckpointDir), -1)
 		acct := run.AccountRun(st, now)
 		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
 		r.Advice = saveAdvice(st, acct)
@@ -179,13 +141,12 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 }
 
 func printStatus(w io.Writer, rows []statusRow) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
+	tw := newTable(w, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(jobLabel(r))),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(slurm.JobRef{ID: r.JobID, Cluster: r.Cluster}.String())),
 			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
-			r.Attempts, r.MaxAttempt, age(r.AgeSeconds), printable(r.Next))
+			r.Attempts, r.MaxAttempt, secondsText(r.AgeSeconds), printable(r.Next))
 	}
 	tw.Flush()
 	for _, r := range rows {
@@ -210,15 +171,6 @@ func printStatus(w io.Writer, rows []statusRow) {
 				printable(r.Run), printable(h.Describe()), h.Since.Local().Format(time.DateTime), printable(r.Run))
 		}
 	}
-}
-
-// age is how old a row's information is; "-" when the daemon never
-// observed the run.
-func age(secs *int64) string {
-	if secs == nil {
-		return "-"
-	}
-	return shortDuration(time.Duration(*secs) * time.Second)
 }
 
 func dash(s string) string {
@@ -252,22 +204,11 @@ func metric(p *trainer.Point, target *float64, cmp string) string {
 	if target == nil {
 		return v
 	}
-	met := p != nil && ((cmp == "<=" && p.Value <= *target) || (cmp == ">=" && p.Value >= *target))
-	s := v + "/" + strconv.FormatFloat(*target, 'f', -1, 64)
-	if met {
-		s += "*"
+	v += "/" + strconv.FormatFloat(*target, 'f', -1, 64)
+	if p != nil && (cmp == "<=" && p.Value <= *target || cmp == ">=" && p.Value >= *target) {
+		v += "*"
 	}
-	return s
-}
-
-// storage is the size of the checkpoint files in dir and the space left on
-// its filesystem (nil when it cannot be told).
-func storage(dir string) (int64, *int64) {
-	free := ckpt.FreeBytes(dir)
-	if free < 0 {
-		return ckpt.UsedBytes(dir), nil
-	}
-	return ckpt.UsedBytes(dir), &free
+	return v
 }
 
 func humanBytes(n int64) string {
@@ -298,14 +239,12 @@ func jobTimes(j *run.JobRecord, now time.Time) (elapsed, limit string) {
 	return elapsed, limit
 }
 
+// elapsedOfLimit prints "1h05m/2h", or what is known of it.
 func elapsedOfLimit(r statusRow) string {
-	switch {
-	case r.Elapsed == "":
+	if r.Elapsed == "" {
 		return "-"
-	case r.TimeLimit == "":
-		return r.Elapsed
 	}
-	return r.Elapsed + "/" + r.TimeLimit
+	return strings.TrimSuffix(r.Elapsed+"/"+r.TimeLimit, "/")
 }
 
 // shortDuration prints 3h12m, 45m, 30s: narrow enough for a phone.
@@ -322,13 +261,4 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return fmt.Sprintf("%ds", d/time.Second)
-}
-
-// jobLabel is the job as sbatch --parsable prints it: "41", or "41;snowy"
-// on another cluster, whose ids overlap with the local one's.
-func jobLabel(r statusRow) string {
-	if r.JobID == "" || r.Cluster == "" {
-		return r.JobID
-	}
-	return r.JobID + ";" + r.Cluster
 }

@@ -5,7 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,12 +18,12 @@ import (
 )
 
 func newTickCmd() *cobra.Command {
-	var path, logFormat string
+	var o opts
 	c := &cobra.Command{
 		Use:   "tick",
 		Short: "Run one reconcile pass, then exit (for cron or scrontab)",
 		Args:  args(cobra.NoArgs),
-		RunE: withSession(&path, &logFormat, func(c *cobra.Command, s *session) error {
+		RunE: withSession(&o, func(c *cobra.Command, s *session) error {
 			res := s.sup.Tick(c.Context())
 			if len(res.Errors) > 0 {
 				return withCode(exitError, fmt.Errorf("%d run(s) failed this pass", len(res.Errors)))
@@ -30,36 +31,30 @@ func newTickCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	configFlag(c, &path)
-	logFlag(c, &logFormat)
+	o.add(c, configFlag|logFlag)
 	return c
 }
 
 func newPlanCmd() *cobra.Command {
-	var path string
-	var asJSON bool
+	var o opts
 	c := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what tick would do now; changes nothing, submits nothing",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(path, c.ErrOrStderr())
+			cfg, err := loadConfig(c, o.config)
 			if err != nil {
 				return err
 			}
-			sup, err := supervisor.New(supervisor.Options{
-				Config: cfg, Slurm: slurmClient(cfg), DryRun: true,
-				Logger: newLogger(io.Discard, "json"),
-			})
+			sup, err := dryRunSupervisor(cfg)
 			if err != nil {
 				return err
 			}
 			res := sup.Tick(context.WithoutCancel(c.Context()))
-			return printPlans(c.OutOrStdout(), cfg, res, time.Now(), asJSON)
+			return printPlans(c.OutOrStdout(), cfg, res, time.Now(), o.json)
 		},
 	}
-	configFlag(c, &path)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.add(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -71,24 +66,18 @@ type planJSON struct {
 	Events  []run.Event      `json:"events,omitempty"`
 	Next    string           `json:"next,omitempty"`
 	Error   string           `json:"error,omitempty"`
-	State   *run.RunState    `json:"state,omitempty"`
+	text    string           // what the text output says after the run's name
 }
 
 // printPlans prints each run's plan; what follows it is said by
 // supervisor.NextAction, in the same words as status.
 func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now time.Time, asJSON bool) error {
-	names := make([]string, 0, len(res.Plans)+len(res.Errors))
-	for n := range res.Plans {
-		names = append(names, n)
-	}
-	for n := range res.Errors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := append(slices.Collect(maps.Keys(res.Plans)), slices.Collect(maps.Keys(res.Errors))...)
+	slices.Sort(names)
 	var out []planJSON
 	for _, n := range names {
 		if err, bad := res.Errors[n]; bad {
-			out = append(out, planJSON{Run: n, Error: err.Error()})
+			out = append(out, planJSON{Run: n, Error: err.Error(), text: "error: " + printable(err.Error())})
 			continue
 		}
 		p := res.Plans[n]
@@ -96,30 +85,24 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		if rc, ok := cfg.Runs[n]; ok {
 			pj.Next = run.NextAction(p.Next, supervisor.SpecOf(cfg, rc), now).Text
 		}
+		var acts []string
 		for _, a := range p.Actions {
 			pj.Actions = append(pj.Actions, describeAction(a))
+			if t := actionText(a); t != "" {
+				acts = append(acts, t)
+			}
 		}
+		if len(acts) == 0 {
+			acts = []string{cmp.Or(pj.Next, "nothing")}
+		}
+		pj.text = fmt.Sprintf("%s (%s): %s", pj.Phase, printable(pj.Reason), printable(strings.Join(acts, "; ")))
 		out = append(out, pj)
 	}
 	if asJSON {
 		return writeJSON(w, out)
 	}
 	for _, p := range out {
-		if p.Error != "" {
-			fmt.Fprintf(w, "%s: error: %s\n", printable(p.Run), printable(p.Error))
-			continue
-		}
-		var acts []string
-		for _, a := range p.Actions {
-			if a["action"] != "submit" && a["action"] != "adopt" && a["action"] != "cancel" {
-				continue
-			}
-			acts = append(acts, formatAction(a))
-		}
-		if len(acts) == 0 {
-			acts = []string{cmp.Or(p.Next, "nothing")}
-		}
-		fmt.Fprintf(w, "%s: %s (%s): %s\n", printable(p.Run), p.Phase, printable(p.Reason), printable(strings.Join(acts, "; ")))
+		fmt.Fprintf(w, "%s: %s\n", printable(p.Run), p.text)
 	}
 	return nil
 }
@@ -150,18 +133,22 @@ func describeAction(a run.Action) map[string]any {
 	return map[string]any{"action": fmt.Sprintf("%T", a)}
 }
 
-func formatAction(m map[string]any) string {
-	switch m["action"] {
-	case "submit":
-		if after, ok := m["after"]; ok {
-			return fmt.Sprintf("would queue attempt %v behind job %v", m["attempt"], after)
+// actionText says what plan's text prints of an action that calls Slurm;
+// "" for the others.
+func actionText(a run.Action) string {
+	switch a := a.(type) {
+	case run.Submit:
+		switch {
+		case a.After != "":
+			return fmt.Sprintf("would queue attempt %d behind job %v", a.Attempt, a.After)
+		case a.FromStep == run.NoStep:
+			return fmt.Sprintf("would submit attempt %d fresh", a.Attempt)
 		}
-		if m["from_step"] == run.NoStep {
-			return fmt.Sprintf("would submit attempt %v fresh", m["attempt"])
-		}
-		return fmt.Sprintf("would submit attempt %v resuming from step %v", m["attempt"], m["from_step"])
-	case "cancel":
-		return fmt.Sprintf("would cancel job %v (%v)", m["job_id"], m["reason"])
+		return fmt.Sprintf("would submit attempt %d resuming from step %d", a.Attempt, a.FromStep)
+	case run.Cancel:
+		return fmt.Sprintf("would cancel job %v (%v)", a.JobID, a.Reason)
+	case run.Adopt:
+		return fmt.Sprintf("would adopt job %v", a.JobID)
 	}
-	return fmt.Sprintf("would adopt job %v", m["job_id"])
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -23,18 +24,14 @@ type versionInfo struct {
 
 func currentVersion() versionInfo {
 	v := versionInfo{Version: version, Commit: commit, Go: runtime.Version()}
-	if v.Commit == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" {
-					v.Commit = s.Value
-				}
+	if bi, ok := debug.ReadBuildInfo(); ok && v.Commit == "" {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v.Commit = s.Value
 			}
 		}
 	}
-	if v.Commit == "" {
-		v.Commit = "unknown"
-	}
+	v.Commit = cmp.Or(v.Commit, "unknown")
 	return v
 }
 
