@@ -102,27 +102,11 @@ func ParseSacct(out []byte) ([]Job, error) { return SacctParser{}.Parse(out) }
 
 // Parse reads out according to p.
 func (p SacctParser) Parse(out []byte) ([]Job, error) {
-	l := defaultSacctLayout
-	if p.Format != "" && p.Format != SacctFormat || p.Delimiter != "" && p.Delimiter != Delimiter {
-		var err error
-		if l, err = sacctLayout(p.Format, p.Delimiter); err != nil {
-			return nil, err
-		}
-	}
-	loc := p.Location
-	if loc == nil {
-		loc = time.Local
-	}
-	return parseRows(out, l, loc)
-}
-
-var defaultSacctLayout = mustLayout(sacctLayout(SacctFormat, Delimiter))
-
-func mustLayout[T any](l layout[T], err error) layout[T] {
+	l, err := sacctLayout(p.Format, p.Delimiter)
 	if err != nil {
-		panic(err) // only reachable through a broken constant in this package
+		return nil, err
 	}
-	return l
+	return parseRows(out, l, cmp.Or(p.Location, time.Local))
 }
 
 // sacctLayout maps a --format list and --delimiter ("" for the defaults)
