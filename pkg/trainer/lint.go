@@ -240,28 +240,35 @@ func lintRanks(dirs []Directive, cmds []scriptCommand, in LintInput, add func(in
 			}
 		}
 	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 0, "gres"); ok {
-		if n, ok := gresGPUs(v); ok {
-			check(line, "--gres="+v, n*nodes)
+	// Counts per node are multiplied by the nodes; --gpus is the total.
+	for _, o := range []struct {
+		short   byte
+		long    string
+		count   func(string) (int, bool)
+		perNode bool
+	}{
+		{0, "gres", gresGPUs, true},
+		{0, "gpus-per-node", typedCount, true},
+		{'G', "gpus", typedCount, false},
+		{0, "ntasks-per-node", tasksPerNode, true},
+	} {
+		v, line, found := findOption(dirs, in.SbatchArgs, o.short, o.long)
+		n, ok := o.count(v)
+		if !found || !ok {
+			continue
 		}
-	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 0, "gpus-per-node"); ok {
-		if n, ok := typedCount(v); ok {
-			check(line, "--gpus-per-node="+v, n*nodes)
+		if o.perNode {
+			n *= nodes
 		}
+		check(line, "--"+o.long+"="+v, n)
 	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 'G', "gpus"); ok {
-		if n, ok := typedCount(v); ok {
-			check(line, "--gpus="+v, n)
-		}
-	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 0, "ntasks-per-node"); ok {
-		// One task per node that runs torchrun is the usual layout;
-		// several tasks per node are one rank each.
-		if n, err := strconv.Atoi(v); err == nil && n > 1 {
-			check(line, "--ntasks-per-node="+v, n*nodes)
-		}
-	}
+}
+
+// tasksPerNode reads --ntasks-per-node. One task per node that runs
+// torchrun is the usual layout; several tasks per node are one rank each.
+func tasksPerNode(v string) (int, bool) {
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n > 1
 }
 
 // findOption looks in sbatch_args first (the command line wins), then in

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -84,18 +83,13 @@ func ParseLog(r io.Reader) (LogSummary, error) {
 type logParser struct {
 	split   lineSplitter
 	sum     LogSummary
-	hintSet map[string]bool
 	last    [MaxLastLines][]byte // ring of the last non-empty lines
 	lastN   int                  // lines written to the ring so far
 	scratch []byte               // line without ANSI codes
-	partial bool                 // the line being handled has no line end
 }
 
 func newLogParser() *logParser {
-	p := &logParser{
-		sum:     LogSummary{LastStep: -1, ResumedFrom: -1},
-		hintSet: map[string]bool{},
-	}
+	p := &logParser{sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
 	p.split.line = 1
 	p.split.emit = p.handleLine
 	return p
@@ -103,34 +97,10 @@ func newLogParser() *logParser {
 
 func (p *logParser) feed(b []byte) { p.split.feed(b) }
 
-// summary returns the summary of everything fed so far, including the
-// evidence in an unterminated last line, without consuming that line.
+// summary returns the summary of everything fed so far, with slices the
+// caller may keep. The evidence in an unterminated last line (hints, last
+// lines) is included without consuming that line.
 func (p *logParser) summary() LogSummary {
-	c := p.clone()
-	if seg, line, ok := c.split.partial(); ok {
-		c.partial = true
-		c.handleLine(seg, line)
-	}
-	return c.result()
-}
-
-// clone copies the parser deeply enough that handling one more line on the
-// copy leaves p untouched.
-func (p *logParser) clone() *logParser {
-	c := *p
-	c.split.pending = slices.Clone(p.split.pending)
-	c.split.emit = c.handleLine
-	c.hintSet = maps.Clone(p.hintSet)
-	c.sum.Hints = slices.Clone(p.sum.Hints)
-	for i := range c.last {
-		c.last[i] = slices.Clone(p.last[i])
-	}
-	c.scratch = nil
-	return &c
-}
-
-// result returns the summary with slices the caller may keep and modify.
-func (p *logParser) result() LogSummary {
 	s := p.sum
 	s.ValBPB = slices.Clone(p.sum.ValBPB)
 	s.Core = slices.Clone(p.sum.Core)
@@ -141,31 +111,41 @@ func (p *logParser) result() LogSummary {
 		s.MinValBPB = &v
 	}
 	n := min(p.lastN, MaxLastLines)
-	s.LastLines = make([]string, 0, n)
+	s.LastLines = make([]string, 0, n+1)
 	for i := p.lastN - n; i < p.lastN; i++ {
 		s.LastLines = append(s.LastLines, string(p.last[i%MaxLastLines]))
+	}
+	if seg, ok := p.split.partial(); ok {
+		if line := p.clean(seg); len(line) > 0 {
+			s.LastLines = append(s.LastLines, string(cutEvidence(line)))
+			s.LastLines = s.LastLines[max(len(s.LastLines)-MaxLastLines, 0):]
+			var has byteSet
+			has.fill(line)
+			lineHints(line, &has, s.addHint)
+		}
 	}
 	return s
 }
 
-// handleLine interprets one line of the log.
-func (p *logParser) handleLine(seg []byte, lineNo int) {
-	line := seg
-	if bytes.IndexByte(line, 0x1b) >= 0 {
-		p.scratch = stripANSI(p.scratch[:0], line)
-		line = p.scratch
+// clean removes ANSI codes and surrounding blanks from a line.
+func (p *logParser) clean(seg []byte) []byte {
+	if bytes.IndexByte(seg, 0x1b) >= 0 {
+		p.scratch = stripANSI(p.scratch[:0], seg)
+		seg = p.scratch
 	}
-	line = bytes.TrimSpace(line)
+	return bytes.TrimSpace(seg)
+}
+
+// handleLine interprets one complete line of the log.
+func (p *logParser) handleLine(seg []byte, lineNo int) {
+	line := p.clean(seg)
 	if len(line) == 0 {
 		return
 	}
 	p.remember(line)
 	var has byteSet
 	has.fill(line)
-	lineHints(line, &has, p.addHint)
-	if p.partial {
-		return
-	}
+	lineHints(line, &has, p.sum.addHint)
 	if err := p.readMetrics(line, &has); err != nil {
 		p.sum.MalformedCount++
 		if len(p.sum.Malformed) < MaxMalformed {
@@ -175,13 +155,12 @@ func (p *logParser) handleLine(seg []byte, lineNo int) {
 	}
 }
 
-func (p *logParser) addHint(h string) {
+func (s *LogSummary) addHint(h string) {
 	if h == HintTimeLimit {
-		p.sum.TimeLimitHit = true
+		s.TimeLimitHit = true
 	}
-	if !p.hintSet[h] {
-		p.hintSet[h] = true
-		p.sum.Hints = append(p.sum.Hints, h)
+	if !slices.Contains(s.Hints, h) {
+		s.Hints = append(s.Hints, h)
 	}
 }
 

@@ -51,8 +51,8 @@ func (s *lineSplitter) feed(p []byte) {
 }
 
 // partial returns the unterminated last line, if any.
-func (s *lineSplitter) partial() ([]byte, int, bool) {
-	return s.pending, s.line, len(s.pending) > 0 || s.truncated
+func (s *lineSplitter) partial() ([]byte, bool) {
+	return s.pending, len(s.pending) > 0 || s.truncated
 }
 
 // hold appends b to the pending line, up to MaxLineBytes.
