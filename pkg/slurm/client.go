@@ -67,7 +67,7 @@ func (c *Client) SacctOn(ctx context.Context, cluster string, ids []string) ([]J
 	}
 	// Chunks can overlap when an array id and one of its tasks ("12",
 	// "12_1") fall into different chunks.
-	all = lastPerID(all)
+	all = lastPerID(all, func(j *Job) string { return j.ID })
 	if len(skipped.Rows) > 0 {
 		return all, skipped
 	}
@@ -171,21 +171,6 @@ func uniqueJobIDs(ids []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// lastPerID keeps, for each job id, the last row in the place of the first.
-func lastPerID(jobs []Job) []Job {
-	index := make(map[string]int, len(jobs))
-	out := jobs[:0:0]
-	for _, j := range jobs {
-		if i, ok := index[j.ID]; ok {
-			out[i] = j
-			continue
-		}
-		index[j.ID] = len(out)
-		out = append(out, j)
-	}
-	return out
 }
 
 func idRange(ids []string) string {

@@ -49,7 +49,6 @@ type layout[T any] struct {
 func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) {
 	var recs []T
 	var skipped []*ParseError
-	index := map[string]int{}
 	lineNo := 0
 	for len(out) > 0 {
 		var line []byte
@@ -60,7 +59,10 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 			continue
 		}
 		fields := strings.Split(text, l.sep)
-		if l.isStepRow(fields) {
+		// Step rows ("7.batch", "15.0", "12_1.extern") are never used.
+		// Only a field that starts like a job id counts, so that a stray
+		// message with a full stop in it is reported, not skipped.
+		if strings.Contains(l.rowJobID(fields), ".") {
 			continue
 		}
 		rec, err := l.parseRow(fields, loc)
@@ -70,26 +72,30 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 			skipped = append(skipped, pe)
 			continue
 		}
-		id := l.idOf(&rec)
-		if i, seen := index[id]; seen {
-			recs[i] = rec
-			continue
-		}
-		index[id] = len(recs)
 		recs = append(recs, rec)
 	}
+	recs = lastPerID(recs, l.idOf)
 	if len(skipped) > 0 {
 		return recs, &SkippedRowsError{Cmd: l.cmd, Rows: skipped}
 	}
 	return recs, nil
 }
 
-// isStepRow reports whether the row is a job step ("7.batch", "15.0",
-// "12_1.extern"). Only a field that starts like a job id counts, so that
-// a stray message with a full stop in it is reported, not skipped.
-func (l layout[T]) isStepRow(fields []string) bool {
-	id := l.rowJobID(fields)
-	return strings.Contains(id, ".")
+// lastPerID keeps, for each job id, the last record in the place of the
+// first.
+func lastPerID[T any](recs []T, idOf func(*T) string) []T {
+	index := make(map[string]int, len(recs))
+	out := recs[:0:0]
+	for i := range recs {
+		id := idOf(&recs[i])
+		if at, ok := index[id]; ok {
+			out[at] = recs[i]
+			continue
+		}
+		index[id] = len(out)
+		out = append(out, recs[i])
+	}
+	return out
 }
 
 // rowJobID is the job id a row starts with, or "" when its id column does

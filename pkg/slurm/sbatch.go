@@ -2,6 +2,7 @@ package slurm
 
 import (
 	"bytes"
+	"math"
 	"strings"
 )
 
@@ -33,9 +34,6 @@ func SbatchArgs(req SubmitRequest) []string {
 	return append(args, req.ScriptArgs...)
 }
 
-// maxJobIDDigits is more than any Slurm job id (a uint32) has.
-const maxJobIDDigits = 10
-
 // ParseSbatchJob reads what sbatch --parsable prints on success: "123\n",
 // or "123;cluster\n" when the job went to a cluster named with -M (on the
 // command line or in an #SBATCH line). Anything else is an error that
@@ -50,25 +48,14 @@ func ParseSbatchJob(out []byte) (JobRef, error) {
 		return JobRef{}, newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`, nil)
 	}
 	id, cluster, hasCluster := strings.Cut(text, ";")
-	if !isDigits(id) || len(id) > maxJobIDDigits {
+	// A Slurm job id is a uint32: parseSmallUint's ten digits hold any.
+	if _, err := parseSmallUint(id, math.MaxInt); err != nil {
 		return JobRef{}, newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`, nil)
 	}
 	if hasCluster && !isClusterName(cluster) {
 		return JobRef{}, newParseError("sbatch", 1, text, "bad cluster name after ';'", nil)
 	}
 	return JobRef{ID: id, Cluster: cluster}, nil
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // isClusterName accepts a non-empty name without ';', spaces or control

@@ -50,7 +50,11 @@ func LintScript(script []byte, in LintInput) []ScriptWarning {
 		}
 	}
 
-	if usesResumeStep(in.ResumeArgs) && !readsArguments(cmds, in.ResumeArgs) && !asksResumeStep(cmds) {
+	usesStep := slices.ContainsFunc(in.ResumeArgs, func(a string) bool { return strings.Contains(a, StepPlaceholder) })
+	// queue_ahead's scripts ask `nanosupervisord resume-step` instead of
+	// reading their arguments.
+	asksStep := slices.ContainsFunc(cmds, func(c scriptCommand) bool { return strings.Contains(c.Text, "resume-step") })
+	if usesStep && !asksStep && !readsArguments(cmds, in.ResumeArgs) {
 		add(max(train, 1), "resume_args pass the resume step to the script, but the script never reads its arguments ($1, ${1...}, $@, $*): every resubmission would start training from scratch")
 	}
 	if train > 0 {
@@ -141,15 +145,6 @@ func trainLine(cmds []scriptCommand) int {
 	return 0
 }
 
-func usesResumeStep(tmpl []string) bool {
-	for _, a := range tmpl {
-		if strings.Contains(a, StepPlaceholder) {
-			return true
-		}
-	}
-	return false
-}
-
 var positionalUse = regexp.MustCompile(`\$(\{[#!]?)?[1-9@*]|\bgetopts\b|\bshift\b`)
 
 // readsArguments reports whether the script reads its positional
@@ -171,18 +166,6 @@ func readsArguments(cmds []scriptCommand, tmpl []string) bool {
 			if strings.Contains(c.Text, f) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-// asksResumeStep reports whether the script takes its step from
-// `nanosupervisord resume-step` (queue_ahead's way) instead of its
-// arguments.
-func asksResumeStep(cmds []scriptCommand) bool {
-	for _, c := range cmds {
-		if strings.Contains(c.Text, "resume-step") {
-			return true
 		}
 	}
 	return false
