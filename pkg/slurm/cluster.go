@@ -61,15 +61,9 @@ func dropClusterHeaders(out []byte) []byte {
 		return out
 	}
 	var kept []byte
-	for len(out) > 0 {
-		line, rest, found := bytes.Cut(out, []byte{'\n'})
-		out = rest
-		if bytes.HasPrefix(line, clusterHeader) {
-			continue
-		}
-		kept = append(kept, line...)
-		if found {
-			kept = append(kept, '\n')
+	for line := range bytes.Lines(out) {
+		if !bytes.HasPrefix(line, clusterHeader) {
+			kept = append(kept, line...)
 		}
 	}
 	return kept

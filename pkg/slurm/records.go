@@ -50,11 +50,9 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 	var recs []T
 	var skipped []*ParseError
 	lineNo := 0
-	for len(out) > 0 {
-		var line []byte
-		line, out, _ = bytes.Cut(out, []byte{'\n'})
+	for line := range bytes.Lines(out) {
 		lineNo++
-		text := strings.TrimRight(string(line), "\r")
+		text := strings.TrimRight(string(line), "\r\n")
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
