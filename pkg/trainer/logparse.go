@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -66,17 +65,10 @@ const (
 // read before the failure.
 func ParseLog(r io.Reader) (LogSummary, error) {
 	p := newLogParser()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := r.Read(buf)
-		p.feed(buf[:n])
-		if errors.Is(err, io.EOF) {
-			return p.summary(), nil
-		}
-		if err != nil {
-			return p.summary(), fmt.Errorf("read training log: %w", err)
-		}
+	if _, err := io.Copy(p, r); err != nil {
+		return p.summary(), fmt.Errorf("read training log: %w", err)
 	}
+	return p.summary(), nil
 }
 
 // logParser accumulates a LogSummary from a stream fed in chunks.
@@ -95,7 +87,11 @@ func newLogParser() *logParser {
 	return p
 }
 
-func (p *logParser) feed(b []byte) { p.split.feed(b) }
+// Write feeds b to the parser; it never fails.
+func (p *logParser) Write(b []byte) (int, error) {
+	p.split.feed(b)
+	return len(b), nil
+}
 
 // summary returns the summary of everything fed so far, with slices the
 // caller may keep. The evidence in an unterminated last line (hints, last

@@ -38,7 +38,7 @@ func (s *lineSplitter) feed(p []byte) {
 			s.hold(seg)
 			seg = s.pending
 		}
-		s.emit(seg, s.line)
+		s.emit(seg[:min(len(seg), MaxLineBytes)], s.line)
 		s.pending, s.truncated = s.pending[:0], false
 		if isNL {
 			s.line++
