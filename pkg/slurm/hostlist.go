@@ -15,6 +15,9 @@ const maxHostlist = 4096
 func ExpandHostlist(s string) []string {
 	var out []string
 	for _, item := range splitTopLevel(s) {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
 		out = append(out, expandItem(item)...)
 		if len(out) > maxHostlist {
 			return out[:maxHostlist]
@@ -40,14 +43,7 @@ func splitTopLevel(s string) []string {
 			}
 		}
 	}
-	items = append(items, s[start:])
-	kept := items[:0]
-	for _, it := range items {
-		if it = strings.TrimSpace(it); it != "" {
-			kept = append(kept, it)
-		}
-	}
-	return kept
+	return append(items, s[start:])
 }
 
 // expandItem expands the first bracket of one item, then the rest of it.

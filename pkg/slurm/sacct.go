@@ -3,6 +3,7 @@ package slurm
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -67,12 +68,7 @@ func SacctWindowArgs(since, until time.Time, names []string) []string {
 	args := append(sacctBaseArgs(),
 		"-S", FormatTime(since.In(time.Local)),
 		"-E", FormatTime(until.In(time.Local)))
-	var kept []string
-	for _, n := range names {
-		if n != "" {
-			kept = append(kept, n)
-		}
-	}
+	kept := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "" })
 	if len(kept) > 0 {
 		args = append(args, "--name="+strings.Join(kept, ","))
 	}

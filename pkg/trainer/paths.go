@@ -38,7 +38,7 @@ func ExpandLogPath(pattern, workdir string, v LogPathVars) string {
 	}
 	var name string
 	if strings.Contains(pattern, `\`) {
-		name = removeSlashes(pattern)
+		name = removeSlashes.Replace(pattern)
 	} else {
 		name = expandPattern(pattern, v)
 	}
@@ -119,17 +119,4 @@ func zeroPad(s string, width int) string {
 
 // removeSlashes mirrors Slurm's handling of an escaped pattern: "\\"
 // becomes "\", any other backslash disappears.
-func removeSlashes(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] == '\\' {
-			if i+1 < len(p) && p[i+1] == '\\' {
-				b.WriteByte('\\')
-				i++
-			}
-			continue
-		}
-		b.WriteByte(p[i])
-	}
-	return b.String()
-}
+var removeSlashes = strings.NewReplacer(`\\`, `\`, `\`, "")

@@ -43,13 +43,11 @@ func ScriptDirectiveLines(script []byte) ([]Directive, error) {
 		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		var body []byte
-		switch {
-		case bytes.HasPrefix(line, []byte("#SBATCH")):
-			body = line[len("#SBATCH"):]
-		case bytes.HasPrefix(line, []byte("#SLURM")):
-			body = line[len("#SLURM"):]
-		default:
+		body, ok := bytes.CutPrefix(line, []byte("#SBATCH"))
+		if !ok {
+			body, ok = bytes.CutPrefix(line, []byte("#SLURM"))
+		}
+		if !ok {
 			if t := bytes.TrimLeft(line, " \t\v\f\r"); len(t) > 0 && t[0] != '#' {
 				return dirs, firstErr
 			}
