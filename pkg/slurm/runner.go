@@ -2,6 +2,7 @@ package slurm
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,12 +86,8 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 		return nil, nil, cmdErr
 	}
 	if r.Timeout >= 0 {
-		timeout := r.Timeout
-		if timeout == 0 {
-			timeout = DefaultCommandTimeout
-		}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, cmp.Or(r.Timeout, DefaultCommandTimeout))
 		defer cancel()
 	}
 
@@ -114,7 +111,7 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 	cmd.WaitDelay = waitDelay
 
 	runErr := cmd.Run()
-	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
+	stdout, stderr = outBuf.buf.Bytes(), errBuf.buf.Bytes()
 	if runErr == nil && !outBuf.full {
 		return stdout, stderr, nil
 	}
@@ -174,8 +171,6 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
 // ErrNotFound is wrapped by the error of a command whose program is not in
 // ExecRunner.BinDir or, without one, not in PATH.
