@@ -254,15 +254,6 @@ func tasksPerNode(v string) (int, bool) {
 	return n, err == nil && n > 1
 }
 
-// findOption looks in sbatch_args first (the command line wins), then in
-// the script's directives; line is 0 for sbatch_args.
-func findOption(dirs []Directive, sbatchArgs []string, short byte, long string) (string, int, bool) {
-	if v, ok := optionValue(sbatchArgs, short, long); ok {
-		return v, 0, true
-	}
-	return DirectiveOption(dirs, short, long)
-}
-
 // gresGPUs reads the GPU count of a --gres list: "gpu:2", "gpu:l40s:2",
 // "gpu" (one).
 func gresGPUs(v string) (int, bool) {

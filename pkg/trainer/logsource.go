@@ -63,11 +63,7 @@ func ResolveLogSources(in LogSourceInput) LogSources {
 	if in.Log != "" {
 		src.Log = StreamPattern{Pattern: in.Log, Source: SourceConfig}
 	}
-	if v, ok := optionValue(in.SbatchArgs, 'D', "chdir"); ok {
-		src.Chdir = v
-	} else if v, _, ok := DirectiveOption(dirs, 'D', "chdir"); ok {
-		src.Chdir = v
-	}
+	src.Chdir, _, _ = findOption(dirs, in.SbatchArgs, 'D', "chdir")
 	return src
 }
 

@@ -83,6 +83,15 @@ func DirectiveOption(dirs []Directive, short byte, long string) (value string, l
 	return value, line, found
 }
 
+// findOption looks in sbatch_args first (the command line wins), then in
+// the script's directives; line is 0 for sbatch_args.
+func findOption(dirs []Directive, sbatchArgs []string, short byte, long string) (string, int, bool) {
+	if v, ok := optionValue(sbatchArgs, short, long); ok {
+		return v, 0, true
+	}
+	return DirectiveOption(dirs, short, long)
+}
+
 // splitDirective splits the text after "#SBATCH" into arguments like
 // sbatch's get_argument.
 func splitDirective(s []byte) ([]string, error) {
