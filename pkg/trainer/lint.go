@@ -177,9 +177,7 @@ var saveEveryFlag = regexp.MustCompile(`--save[-_]every(?:=|\s+)(\S+)`)
 // arguments) gives; a value that is not a number (a shell variable) counts
 // as a positive one.
 func saveEveryValue(cmds []scriptCommand, tmpl []string) (value, line int, found bool) {
-	texts := make([]scriptCommand, 0, len(cmds)+1)
-	texts = append(texts, cmds...)
-	texts = append(texts, scriptCommand{Line: 0, Text: strings.Join(tmpl, " ")})
+	texts := append(slices.Clone(cmds), scriptCommand{Line: 0, Text: strings.Join(tmpl, " ")})
 	for _, c := range texts {
 		for _, m := range saveEveryFlag.FindAllStringSubmatch(c.Text, -1) {
 			v := strings.Trim(m[1], `"'`)

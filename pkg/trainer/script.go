@@ -184,14 +184,8 @@ func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 // set no limit, an unlimited one or an invalid one.
 func ArgsTimeLimit(args []string) (limit time.Duration, ok bool) {
 	v, found := optionValue(args, 't', "time")
-	if !found {
-		return 0, false
-	}
 	d, err := ParseTimeLimit(v)
-	if err != nil || d == 0 {
-		return 0, false
-	}
-	return d, true
+	return d, found && err == nil && d > 0
 }
 
 // ArgsExclude returns the nodes sbatch arguments exclude with -x or
