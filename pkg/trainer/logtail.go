@@ -19,6 +19,11 @@ const tailCheckBytes = 64
 // length between two updates). The zero value is ready to use; a LogTail is
 // not safe for concurrent use.
 type LogTail struct {
+	// Also, when set, receives every byte parsed, in order, so that another
+	// parser shares the one read; when the tail starts over it is reset
+	// too, if it has a Reset method.
+	Also io.Writer
+
 	p        *logParser
 	offset   int64
 	tail     []byte // the last bytes parsed, at offset-len(tail)
@@ -80,6 +85,9 @@ func (t *LogTail) sameFile(r io.ReaderAt, size int64) (bool, error) {
 
 func (t *LogTail) consume(b []byte) (int, error) {
 	t.p.Write(b)
+	if t.Also != nil {
+		t.Also.Write(b)
+	}
 	t.offset += int64(len(b))
 	t.tail = append(t.tail, b[max(len(b)-tailCheckBytes, 0):]...)
 	if over := len(t.tail) - tailCheckBytes; over > 0 {
@@ -90,6 +98,9 @@ func (t *LogTail) consume(b []byte) (int, error) {
 
 // Reset forgets everything parsed; the next Update reads from offset 0.
 func (t *LogTail) Reset() {
+	if r, ok := t.Also.(interface{ Reset() }); ok {
+		r.Reset()
+	}
 	t.p = newLogParser()
 	t.offset = 0
 	t.tail = t.tail[:0]

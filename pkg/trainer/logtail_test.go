@@ -140,3 +140,36 @@ func TestLogTailZeroValue(t *testing.T) {
 		t.Errorf("zero LogTail summary = %+v, offset %d, want empty with LastStep and ResumedFrom -1", got, tail.Offset())
 	}
 }
+
+// resettingBuffer records what LogTail.Also is given, and its resets.
+type resettingBuffer struct {
+	bytes.Buffer
+	resets int
+}
+
+func (b *resettingBuffer) Reset() { b.Buffer.Reset(); b.resets++ }
+
+// Also sees exactly the bytes parsed, once each, and starts over with the
+// tail: a meter fed through it measures the same file the summary is of.
+func TestLogTailAlsoSharesTheRead(t *testing.T) {
+	old := readFixture(t, "crash_cuda_oom.log")
+	fresh := readFixture(t, "resumed_timelimit.log")
+	var also resettingBuffer
+	tail := LogTail{Also: &also}
+	half := int64(len(old) / 2)
+	for _, size := range []int64{half, int64(len(old))} {
+		if err := tail.Update(bytes.NewReader(old), size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(also.Bytes(), old) {
+		t.Fatalf("Also got %d bytes, want the %d bytes of the log once", also.Len(), len(old))
+	}
+	if err := tail.Update(bytes.NewReader(fresh), int64(len(fresh))); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(also.Bytes(), fresh) || also.resets < 2 {
+		t.Errorf("after a new file: Also holds %d bytes (want %d), reset %d times (want the first use and the new file)",
+			also.Len(), len(fresh), also.resets)
+	}
+}
