@@ -32,26 +32,22 @@ const (
 )
 
 func (e *CommandError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Cmd)
+	msg := e.Cmd
 	if len(e.Args) > 0 {
-		b.WriteByte(' ')
-		b.WriteString(truncate(strings.Join(e.Args, " "), maxArgsInMessage))
+		msg += " " + truncate(strings.Join(e.Args, " "), maxArgsInMessage)
 	}
-	b.WriteString(": ")
 	switch {
 	case e.TimedOut:
-		b.WriteString("timed out, process group killed")
+		msg += ": timed out, process group killed"
 	case e.Err != nil:
-		b.WriteString(strings.ReplaceAll(e.Err.Error(), "\n", "; "))
+		msg += ": " + strings.ReplaceAll(e.Err.Error(), "\n", "; ")
 	default:
-		fmt.Fprintf(&b, "exit status %d", e.ExitCode)
+		msg += fmt.Sprintf(": exit status %d", e.ExitCode)
 	}
 	if s := strings.TrimSpace(e.Stderr); s != "" {
-		b.WriteString(": ")
-		b.WriteString(truncate(strings.ReplaceAll(s, "\n", " / "), maxStderrInMessage))
+		msg += ": " + truncate(strings.ReplaceAll(s, "\n", " / "), maxStderrInMessage)
 	}
-	return b.String()
+	return msg
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }
