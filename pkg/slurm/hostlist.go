@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -66,10 +67,7 @@ func expandItem(item string) []string {
 			return []string{item}
 		}
 		for n := a; n <= b; n++ {
-			num := strconv.Itoa(n)
-			if pad := len(lo) - len(num); pad > 0 {
-				num = strings.Repeat("0", pad) + num
-			}
+			num := fmt.Sprintf("%0*d", len(lo), n)
 			for _, tail := range expandItem(rest) {
 				names = append(names, prefix+num+tail)
 			}

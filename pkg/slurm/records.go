@@ -131,13 +131,8 @@ func checkJobID(s string) error {
 	if s == "" {
 		return fmt.Errorf("empty job id")
 	}
-	if len(s) > 64 || s[0] < '0' || s[0] > '9' {
+	if len(s) > 64 || s[0] < '0' || s[0] > '9' || strings.ContainsFunc(s, isSpaceOrControl) {
 		return fmt.Errorf("%q is not a job id", truncate(s, 64))
-	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
-			return fmt.Errorf("%q is not a job id", truncate(s, 64))
-		}
 	}
 	return nil
 }

@@ -61,13 +61,9 @@ func ParseSbatchJob(out []byte) (JobRef, error) {
 // isClusterName accepts a non-empty name without ';', spaces or control
 // characters; Slurm cluster names are short identifiers.
 func isClusterName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == ';' || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return s != "" && !strings.ContainsRune(s, ';') && !strings.ContainsFunc(s, isSpaceOrControl)
 }
+
+// isSpaceOrControl reports whether r is a space, an ASCII control
+// character or DEL.
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
