@@ -311,13 +311,8 @@ func lintChaining(dirs []Directive, cmds []scriptCommand, sbatchArgs []string, a
 
 // hasFlag reports whether --long (an option without a value) is given.
 func hasFlag(args []string, long string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		if a == "--"+long {
-			return true
-		}
+	if end := slices.Index(args, "--"); end >= 0 {
+		args = args[:end]
 	}
-	return false
+	return slices.Contains(args, "--"+long)
 }

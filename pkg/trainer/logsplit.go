@@ -67,14 +67,10 @@ func (s *lineSplitter) hold(b []byte) {
 
 // indexFrom is bytes.IndexByte starting at from, returning an index into p.
 func indexFrom(p []byte, from int, c byte) int {
-	if from >= len(p) {
-		return -1
+	if i := bytes.IndexByte(p[from:], c); i >= 0 {
+		return from + i
 	}
-	i := bytes.IndexByte(p[from:], c)
-	if i < 0 {
-		return -1
-	}
-	return from + i
+	return -1
 }
 
 // stripANSI appends src to dst without terminal escape sequences: colour
