@@ -24,12 +24,7 @@ type SubmitRequest struct {
 // ScriptArgs...], without -M when no cluster is set. Everything after the
 // script goes to the script, not to sbatch.
 func SbatchArgs(req SubmitRequest) []string {
-	args := make([]string, 0, 4+len(req.Flags)+len(req.ScriptArgs))
-	args = append(args, "--parsable")
-	if req.Cluster != "" {
-		args = append(args, "-M", req.Cluster)
-	}
-	args = append(args, req.Flags...)
+	args := append([]string{"--parsable"}, OnCluster(req.Cluster, req.Flags)...)
 	args = append(args, req.Script)
 	return append(args, req.ScriptArgs...)
 }
