@@ -246,9 +246,6 @@ func killedBySignal(e *CommandError) bool {
 }
 
 func matchStderr(stderr string) (verdict, bool) {
-	if stderr == "" {
-		return verdict{}, false
-	}
 	s := strings.ToLower(stderr)
 	for _, r := range stderrRules {
 		if containsAll(s, r.all) {
