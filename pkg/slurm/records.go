@@ -34,9 +34,7 @@ type layout[T any] struct {
 	cmd  string
 	sep  string
 	cols []column[T]
-	// idCol is the index of the job id column, or -1. Rows whose id has a
-	// '.' are job steps and are skipped; a row that cannot be read is
-	// reported with the id it starts with.
+	// idCol is the index of the job id column, or -1.
 	idCol int
 	idOf  func(*T) string
 }
@@ -58,7 +56,7 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 			continue
 		}
 		fields := strings.Split(text, l.sep)
-		// Step rows ("7.batch", "15.0", "12_1.extern") are never used.
+		// A step row's id has a '.' ("7.batch", "15.0", "12_1.extern").
 		// Only a field that starts like a job id counts, so that a stray
 		// message with a full stop in it is reported, not skipped.
 		if strings.Contains(l.rowJobID(fields), ".") {
