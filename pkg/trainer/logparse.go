@@ -73,7 +73,10 @@ func ParseLog(r io.Reader) (LogSummary, error) {
 
 // logParser accumulates a LogSummary from a stream fed in chunks.
 type logParser struct {
-	split   lineSplitter
+	pending   []byte // start of a line whose end has not been fed yet
+	truncated bool   // pending hit MaxLineBytes; the rest of the line is dropped
+	line      int    // 1-based number of the line being read
+
 	sum     LogSummary
 	last    [MaxLastLines][]byte // ring of the last non-empty lines
 	lastN   int                  // lines written to the ring so far
@@ -81,16 +84,7 @@ type logParser struct {
 }
 
 func newLogParser() *logParser {
-	p := &logParser{sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
-	p.split.line = 1
-	p.split.emit = p.handleLine
-	return p
-}
-
-// Write feeds b to the parser; it never fails.
-func (p *logParser) Write(b []byte) (int, error) {
-	p.split.feed(b)
-	return len(b), nil
+	return &logParser{line: 1, sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
 }
 
 // summary returns the summary of everything fed so far, with slices the
@@ -111,8 +105,8 @@ func (p *logParser) summary() LogSummary {
 	for i := p.lastN - n; i < p.lastN; i++ {
 		s.LastLines = append(s.LastLines, string(p.last[i%MaxLastLines]))
 	}
-	if seg, ok := p.split.partial(); ok {
-		if line := p.clean(seg); len(line) > 0 {
+	if len(p.pending) > 0 || p.truncated {
+		if line := p.clean(p.pending); len(line) > 0 {
 			s.LastLines = append(s.LastLines, string(cutEvidence(line)))
 			s.LastLines = s.LastLines[max(len(s.LastLines)-MaxLastLines, 0):]
 			var has byteSet
