@@ -35,13 +35,13 @@ func TestClusters(t *testing.T) {
 	if jobs, err := c.SacctOn(ctx, "snowy", ids); err != nil || len(jobs) != 2 || jobs[0].ID != snowy.ID {
 		t.Errorf("sacct -M snowy = %+v, %v; want jobs %s and %s", jobs, err, snowy.ID, directive.ID)
 	}
-	if jobs, err := c.Sacct(ctx, ids); err != nil || len(jobs) != 1 || jobs[0].ID != local.ID {
+	if jobs, err := c.SacctOn(ctx, "", ids); err != nil || len(jobs) != 1 || jobs[0].ID != local.ID {
 		t.Errorf("sacct = %+v, %v; want only the local job %s", jobs, err, local.ID)
 	}
 	if q, err := c.SqueueOn(ctx, "snowy"); err != nil || len(q) != 2 {
 		t.Errorf("squeue -M snowy = %+v, %v; want 2 jobs", q, err)
 	}
-	if err := c.Scancel(ctx, snowy.ID); err != nil {
+	if err := c.ScancelOn(ctx, slurm.JobRef{ID: snowy.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if jobs, _ := c.SacctOn(ctx, "snowy", []string{snowy.ID}); len(jobs) != 1 || jobs[0].State.Terminal() {

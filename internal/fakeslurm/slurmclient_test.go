@@ -50,22 +50,23 @@ func TestPkgSlurmReadsTheFake(t *testing.T) {
 	f.script("train.sh", "#!/bin/bash\n#SBATCH -J from-script\n")
 	req := slurm.SubmitRequest{Script: "train.sh", ScriptArgs: []string{"--resume", "2000"}, Dir: f.work,
 		Flags: []string{"-J", "d20", "--comment=nsv|d20|1", "-t", "1:00:00"}}
-	id, err := c.Sbatch(ctx, req)
+	job, err := c.Submit(ctx, req)
+	id := job.ID
 	if err != nil || id != "1" {
-		t.Fatalf("Sbatch = %q, %v; want 1", id, err)
+		t.Fatalf("Submit = %q, %v; want 1", id, err)
 	}
 	calls, err := ReadSbatchLog(f.dir)
 	if err != nil || len(calls) != 1 || !reflect.DeepEqual(calls[0].Argv, slurm.SbatchArgs(req)) {
 		t.Errorf("sbatch.log = %+v, %v; want argv %q", calls, err, slurm.SbatchArgs(req))
 	}
 
-	jobs, err := c.Sacct(ctx, []string{id})
+	jobs, err := c.SacctOn(ctx, "", []string{id})
 	want := slurm.Job{ID: "1", RawID: "1", Name: "d20", State: slurm.ParseState("PENDING"),
 		Submit: t0, TimeLimit: time.Hour, WorkDir: f.work, Reason: "None", NodeList: ""}
 	if err != nil || len(jobs) != 1 || !reflect.DeepEqual(jobs[0], want) {
 		t.Errorf("pending: Sacct = %+v, %v; want %+v", jobs, err, want)
 	}
-	entries, err := c.Squeue(ctx)
+	entries, err := c.SqueueOn(ctx, "")
 	if err != nil || len(entries) != 1 || entries[0].Comment != "nsv|d20|1" || entries[0].State.Name != slurm.StatePending {
 		t.Errorf("pending: Squeue = %+v, %v; want job 1 PENDING with its comment", entries, err)
 	}
@@ -73,18 +74,18 @@ func TestPkgSlurmReadsTheFake(t *testing.T) {
 	f.must(ControlProgram, "run", id)
 	f.at(sec(90))
 	f.must(ControlProgram, "set", id, "TIMEOUT")
-	jobs, err = c.Sacct(ctx, []string{id})
+	jobs, err = c.SacctOn(ctx, "", []string{id})
 	want.State, want.Start, want.End = slurm.ParseState("TIMEOUT"), t0, sec(90)
 	want.Elapsed, want.Comment = 90*time.Second, "nsv|d20|1"
 	want.AllocTRES, want.NodeList = "billing=1,cpu=1,mem=1G,node=1", FakeNode
 	if err != nil || len(jobs) != 1 || !reflect.DeepEqual(jobs[0], want) || !jobs[0].State.Terminal() {
 		t.Errorf("ended: Sacct = %+v, %v; want %+v", jobs, err, want)
 	}
-	jobs, err = c.SacctWindow(ctx, t0.Add(-time.Hour), sec(100), []string{"d20"})
+	jobs, err = c.SacctWindowOn(ctx, "", t0.Add(-time.Hour), sec(100), []string{"d20"})
 	if err != nil || len(jobs) != 1 || jobs[0].ID != id {
 		t.Errorf("SacctWindow = %+v, %v; want job 1", jobs, err)
 	}
-	entries, err = c.Squeue(ctx)
+	entries, err = c.SqueueOn(ctx, "")
 	if err != nil || len(entries) != 1 || entries[0].TimeUsed != 90*time.Second || entries[0].Start != t0 {
 		t.Errorf("ended: Squeue = %+v, %v; want job 1 with 1:30 used", entries, err)
 	}
@@ -103,16 +104,17 @@ func TestPkgSlurmReadsPipesInNames(t *testing.T) {
 	f.script("train.sh", "#!/bin/bash\n")
 	req := slurm.SubmitRequest{Script: filepath.Join(f.work, "train.sh"), Dir: dir,
 		Flags: []string{"-J", "x|y", "--comment=nsv:d20:1:ab"}}
-	id, err := c.Sbatch(ctx, req)
+	job, err := c.Submit(ctx, req)
+	id := job.ID
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := c.Squeue(ctx)
+	entries, err := c.SqueueOn(ctx, "")
 	if err != nil || len(entries) != 1 || entries[0].Name != "x|y" || entries[0].WorkDir != dir || entries[0].Comment != "nsv:d20:1:ab" {
 		t.Errorf("Squeue = %+v, %v; want job %s named x|y in %s with its tag", entries, err, id, dir)
 	}
 	f.must(ControlProgram, "set", id, "TIMEOUT")
-	jobs, err := c.Sacct(ctx, []string{id})
+	jobs, err := c.SacctOn(ctx, "", []string{id})
 	if err != nil || len(jobs) != 1 || jobs[0].Name != "x|y" || jobs[0].WorkDir != dir ||
 		jobs[0].Comment != "nsv:d20:1:ab" || jobs[0].State.Name != slurm.StateTimeout {
 		t.Errorf("Sacct = %+v, %v; want job %s TIMEOUT named x|y in %s with its tag", jobs, err, id, dir)
@@ -124,10 +126,10 @@ func TestPkgSlurmCancelledAndEmpty(t *testing.T) {
 	c := newClient(t, 0)
 	ctx := context.Background()
 	id := f.submit()
-	if err := c.Scancel(ctx, id); err != nil {
+	if err := c.ScancelOn(ctx, slurm.JobRef{ID: id}); err != nil {
 		t.Fatalf("Scancel of a pending job: %v", err)
 	}
-	jobs, err := c.Sacct(ctx, []string{id})
+	jobs, err := c.SacctOn(ctx, "", []string{id})
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("Sacct = %+v, %v", jobs, err)
 	}
@@ -135,14 +137,14 @@ func TestPkgSlurmCancelledAndEmpty(t *testing.T) {
 		t.Errorf("cancelled while pending: state %+v start %v, want CANCELLED by 1000 and no start", got, jobs[0].Start)
 	}
 	// Real scancel says nothing and exits 0 for a job that already ended.
-	if err := c.Scancel(ctx, id); err != nil {
+	if err := c.ScancelOn(ctx, slurm.JobRef{ID: id}); err != nil {
 		t.Errorf("Scancel of an ended job = %v, want nil", err)
 	}
 	f.must(ControlProgram, "purge")
-	if entries, err := c.Squeue(ctx); err != nil || len(entries) != 0 {
+	if entries, err := c.SqueueOn(ctx, ""); err != nil || len(entries) != 0 {
 		t.Errorf("Squeue after purge = %+v, %v; want nothing", entries, err)
 	}
-	if jobs, err := c.Sacct(ctx, []string{"99"}); err != nil || len(jobs) != 0 {
+	if jobs, err := c.SacctOn(ctx, "", []string{"99"}); err != nil || len(jobs) != 0 {
 		t.Errorf("Sacct of an unknown id = %+v, %v; want no rows, no error", jobs, err)
 	}
 }
@@ -198,16 +200,16 @@ func TestPkgSlurmClassifiesFaults(t *testing.T) {
 }
 
 func sacctCall(c *slurm.Client) error {
-	_, err := c.Sacct(context.Background(), []string{"1"})
+	_, err := c.SacctOn(context.Background(), "", []string{"1"})
 	return err
 }
 
 func squeueCall(c *slurm.Client) error {
-	_, err := c.Squeue(context.Background())
+	_, err := c.SqueueOn(context.Background(), "")
 	return err
 }
 
 func sbatchCall(c *slurm.Client) error {
-	_, err := c.Sbatch(context.Background(), slurm.SubmitRequest{Script: "train.sh"})
+	_, err := c.Submit(context.Background(), slurm.SubmitRequest{Script: "train.sh"})
 	return err
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// BenchmarkClientSacct measures one Client.Sacct for the jobs of n runs
+// BenchmarkClientSacct measures one Client.SacctOn for the jobs of n runs
 // (issue 7: one sacct call per pass for all runs, chunked beyond a safe
 // argument size). The runner answers like sacct: a RUNNING allocation row
 // and its batch step per id. calls/op is the sacct processes one pass
@@ -25,7 +25,7 @@ func BenchmarkClientSacct(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				jobs, err := c.Sacct(ctx, ids)
+				jobs, err := c.SacctOn(ctx, "", ids)
 				if err != nil || len(jobs) != n {
 					b.Fatalf("Sacct = %d jobs, %v; want %d", len(jobs), err, n)
 				}

@@ -13,10 +13,11 @@ import (
 const DefaultMaxIDsPerCall = 500
 
 // Client runs Slurm commands through a Runner and parses what they print.
+// Every method works on one cluster ("" is the local one, see OnCluster).
 // Every error names the command and wraps the cause with %w, so callers
-// can use IsTransient and SubmitMayHaveCreatedJob on it. Sacct,
-// SacctWindow and Squeue return the rows they could read together with a
-// *SkippedRowsError when some rows could not be read; any other error
+// can use Rejection and SubmitMayHaveCreatedJob on it. SacctOn,
+// SacctWindowOn and SqueueOn return the rows they could read together with
+// a *SkippedRowsError when some rows could not be read; any other error
 // means the call failed and no rows are returned.
 type Client struct {
 	// Runner runs the commands; nil means an ExecRunner with its defaults.
@@ -26,23 +27,24 @@ type Client struct {
 	MaxIDsPerCall int
 }
 
-func (c *Client) runner() Runner {
-	if c.Runner == nil {
-		return &ExecRunner{}
+func (c *Client) run(ctx context.Context, cmd Command) ([]byte, error) {
+	r := c.Runner
+	if r == nil {
+		r = &ExecRunner{}
 	}
-	return c.Runner
+	stdout, _, err := r.Run(ctx, cmd)
+	return stdout, err
 }
 
-// Sacct returns the allocation rows of the given jobs, newest instance of
-// each. No ids means no call and no jobs: a sacct without -j would list
+// SacctOn returns the allocation rows of the given jobs, newest instance
+// of each. No ids means no call and no jobs: a sacct without -j would list
 // everything since midnight instead. Ids are de-duplicated and sent in
 // chunks of MaxIDsPerCall; any failing chunk fails the whole call, so a
 // caller never mistakes a missing row for a job sacct does not know.
-func (c *Client) Sacct(ctx context.Context, ids []string) ([]Job, error) {
-	return c.sacctIDs(ctx, "", ids)
-}
-
-func (c *Client) sacctIDs(ctx context.Context, cluster string, ids []string) ([]Job, error) {
+func (c *Client) SacctOn(ctx context.Context, cluster string, ids []string) ([]Job, error) {
+	if err := CheckCluster(cluster); err != nil {
+		return nil, fmt.Errorf("sacct: %w", err)
+	}
 	ids, err := uniqueJobIDs(ids)
 	if err != nil {
 		return nil, fmt.Errorf("sacct: %w", err)
@@ -65,20 +67,19 @@ func (c *Client) sacctIDs(ctx context.Context, cluster string, ids []string) ([]
 	}
 	// Chunks can overlap when an array id and one of its tasks ("12",
 	// "12_1") fall into different chunks.
-	all = lastPerID(all)
+	all = lastPerID(all, func(j *Job) string { return j.ID })
 	if len(skipped.Rows) > 0 {
 		return all, skipped
 	}
 	return all, nil
 }
 
-// SacctWindow returns the jobs eligible or running between since and
+// SacctWindowOn returns the jobs eligible or running between since and
 // until, optionally only those with one of the given names.
-func (c *Client) SacctWindow(ctx context.Context, since, until time.Time, names []string) ([]Job, error) {
-	return c.sacctWindow(ctx, "", since, until, names)
-}
-
-func (c *Client) sacctWindow(ctx context.Context, cluster string, since, until time.Time, names []string) ([]Job, error) {
+func (c *Client) SacctWindowOn(ctx context.Context, cluster string, since, until time.Time, names []string) ([]Job, error) {
+	if err := CheckCluster(cluster); err != nil {
+		return nil, fmt.Errorf("sacct window: %w", err)
+	}
 	if until.Before(since) {
 		return nil, fmt.Errorf("sacct window: end %s is before start %s", FormatTime(until), FormatTime(since))
 	}
@@ -93,48 +94,60 @@ func (c *Client) sacctWindow(ctx context.Context, cluster string, since, until t
 }
 
 func (c *Client) sacct(ctx context.Context, args []string) ([]Job, error) {
-	stdout, _, err := c.runner().Run(ctx, Command{Name: "sacct", Args: args})
+	stdout, err := c.run(ctx, Command{Name: "sacct", Args: args})
 	if err != nil {
 		return nil, err
 	}
 	return ParseSacct(stdout)
 }
 
-// Squeue returns the caller's jobs that slurmctld still knows.
-func (c *Client) Squeue(ctx context.Context) ([]QueueEntry, error) { return c.squeue(ctx, "") }
-
-func (c *Client) squeue(ctx context.Context, cluster string) ([]QueueEntry, error) {
-	stdout, _, err := c.runner().Run(ctx, Command{Name: "squeue", Args: OnCluster(cluster, SqueueArgs())})
+// SqueueOn returns the caller's jobs that slurmctld still knows.
+func (c *Client) SqueueOn(ctx context.Context, cluster string) ([]QueueEntry, error) {
+	if err := CheckCluster(cluster); err != nil {
+		return nil, fmt.Errorf("squeue: %w", err)
+	}
+	stdout, err := c.run(ctx, Command{Name: "squeue", Args: OnCluster(cluster, SqueueArgs())})
 	if err != nil {
 		return nil, fmt.Errorf("squeue: %w", err)
 	}
 	return ParseSqueue(stdout)
 }
 
-// Sbatch submits req and returns the new job's id. After an error, ask
-// SubmitMayHaveCreatedJob before submitting again. The cluster sbatch
-// prints after the id is dropped: use Submit for the JobRef wherever -M may
-// be in play (a cluster key, -M in the flags or in the script).
-func (c *Client) Sbatch(ctx context.Context, req SubmitRequest) (jobID string, err error) {
-	job, err := c.Submit(ctx, req)
-	return job.ID, err
+// Submit runs sbatch for req, on req.Cluster when set, and returns the job
+// with the cluster sbatch printed: that is also where a -M among req.Flags or
+// an #SBATCH --clusters line in the script sent it. After an error, ask
+// SubmitMayHaveCreatedJob before submitting again.
+func (c *Client) Submit(ctx context.Context, req SubmitRequest) (JobRef, error) {
+	if req.Script == "" {
+		return JobRef{}, fmt.Errorf("sbatch: no script given")
+	}
+	if err := CheckCluster(req.Cluster); err != nil {
+		return JobRef{}, fmt.Errorf("sbatch %s: %w", req.Script, err)
+	}
+	stdout, err := c.run(ctx, Command{Name: "sbatch", Args: SbatchArgs(req), Dir: req.Dir, Env: req.Env, Drop: req.DropEnv})
+	if err != nil {
+		return JobRef{}, fmt.Errorf("sbatch %s: %w", req.Script, err)
+	}
+	job, err := ParseSbatchJob(stdout)
+	if err != nil {
+		return JobRef{}, fmt.Errorf("sbatch %s: %w", req.Script, err)
+	}
+	return job, nil
 }
 
-// Scancel cancels one job. scancel prints nothing and exits 0 not only on
+// ScancelOn cancels one job. scancel prints nothing and exits 0 not only on
 // success but also for an unknown job id and for a job that has already
 // ended, so a nil error does not prove the job was running; read its
 // state from sacct. The id is checked first so that it can never be read
 // as an option.
-func (c *Client) Scancel(ctx context.Context, jobID string) error {
-	return c.scancel(ctx, JobRef{ID: jobID})
-}
-
-func (c *Client) scancel(ctx context.Context, job JobRef) error {
+func (c *Client) ScancelOn(ctx context.Context, job JobRef) error {
+	if err := CheckCluster(job.Cluster); err != nil {
+		return fmt.Errorf("scancel: %w", err)
+	}
 	if err := checkJobID(job.ID); err != nil {
 		return fmt.Errorf("scancel: %w", err)
 	}
-	args := OnCluster(job.Cluster, []string{job.ID})
-	if _, _, err := c.runner().Run(ctx, Command{Name: "scancel", Args: args}); err != nil {
+	if _, err := c.run(ctx, Command{Name: "scancel", Args: OnCluster(job.Cluster, []string{job.ID})}); err != nil {
 		return fmt.Errorf("scancel %s: %w", job, err)
 	}
 	return nil
@@ -158,21 +171,6 @@ func uniqueJobIDs(ids []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// lastPerID keeps, for each job id, the last row in the place of the first.
-func lastPerID(jobs []Job) []Job {
-	index := make(map[string]int, len(jobs))
-	out := jobs[:0:0]
-	for _, j := range jobs {
-		if i, ok := index[j.ID]; ok {
-			out[i] = j
-			continue
-		}
-		index[j.ID] = len(out)
-		out = append(out, j)
-	}
-	return out
 }
 
 func idRange(ids []string) string {

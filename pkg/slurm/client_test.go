@@ -62,7 +62,7 @@ func TestClientSacctChunks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeRunner{answer: sacctEcho}
 			c := &Client{Runner: f, MaxIDsPerCall: tt.max}
-			jobs, err := c.Sacct(context.Background(), numberedIDs(tt.ids))
+			jobs, err := c.SacctOn(context.Background(), "", numberedIDs(tt.ids))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +86,7 @@ func TestClientSacctChunks(t *testing.T) {
 func TestClientSacctArgv(t *testing.T) {
 	f := &fakeRunner{answer: sacctEcho}
 	c := &Client{Runner: f}
-	if _, err := c.Sacct(context.Background(), []string{"7", "12_1", "7"}); err != nil {
+	if _, err := c.SacctOn(context.Background(), "", []string{"7", "12_1", "7"}); err != nil {
 		t.Fatal(err)
 	}
 	want := []Command{{Name: "sacct", Args: SacctArgs([]string{"7", "12_1"})}}
@@ -103,7 +103,7 @@ func TestClientSacctMergesOverlappingChunks(t *testing.T) {
 		}
 		return []byte(rows("12_1|14|arr|FAILED|1:0|||||||None|\n")), nil, nil
 	}}
-	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 1}).Sacct(context.Background(), []string{"12", "12_1"})
+	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 1}).SacctOn(context.Background(), "", []string{"12", "12_1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestClientSacctErrors(t *testing.T) {
 		}
 		return sacctEcho(c)
 	}}
-	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 2}).Sacct(context.Background(), numberedIDs(5))
+	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 2}).SacctOn(context.Background(), "", numberedIDs(5))
 	if err == nil || jobs != nil {
 		t.Fatalf("got %d jobs, %v; want no jobs and the error of the second chunk", len(jobs), err)
 	}
@@ -131,7 +131,7 @@ func TestClientSacctErrors(t *testing.T) {
 	}
 
 	garbage := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return []byte(rows("7|7|x\n")), nil, nil }}
-	_, err = (&Client{Runner: garbage}).Sacct(context.Background(), []string{"7"})
+	_, err = (&Client{Runner: garbage}).SacctOn(context.Background(), "", []string{"7"})
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.Line != 1 || !strings.Contains(err.Error(), "sacct") {
 		t.Errorf("got %v, want a sacct parse error for line 1", err)
@@ -139,7 +139,7 @@ func TestClientSacctErrors(t *testing.T) {
 
 	for _, bad := range [][]string{{"-7"}, {""}, {"7 8"}, {"7,8"}} {
 		f := &fakeRunner{}
-		if _, err := (&Client{Runner: f}).Sacct(context.Background(), bad); err == nil || len(f.calls) != 0 {
+		if _, err := (&Client{Runner: f}).SacctOn(context.Background(), "", bad); err == nil || len(f.calls) != 0 {
 			t.Errorf("ids %q: got %v after %d calls, want an error before any call", bad, err, len(f.calls))
 		}
 	}
@@ -152,13 +152,13 @@ func TestClientSacctSkippedRows(t *testing.T) {
 		out, _, _ := sacctEcho(c)
 		return append(out, rows("99|99|x\n")...), nil, nil
 	}}
-	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 2}).Sacct(context.Background(), numberedIDs(3))
+	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 2}).SacctOn(context.Background(), "", numberedIDs(3))
 	var sk *SkippedRowsError
 	if len(jobs) != 3 || !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"99", "99"}) {
 		t.Errorf("got %d jobs, %v; want 3 jobs and job 99 skipped in both chunks", len(jobs), err)
 	}
 	// sacctEcho reads the -E time as the one id: its row is kept.
-	jobs, err = (&Client{Runner: f}).SacctWindow(context.Background(), at(t, "2026-11-26T17:55:10"), at(t, "2026-11-28T17:55:10"), nil)
+	jobs, err = (&Client{Runner: f}).SacctWindowOn(context.Background(), "", at(t, "2026-11-26T17:55:10"), at(t, "2026-11-28T17:55:10"), nil)
 	if len(jobs) != 1 || !errors.As(err, &sk) {
 		t.Errorf("window: got %d jobs, %v; want the readable row and the skipped one reported", len(jobs), err)
 	}
@@ -171,7 +171,7 @@ func TestClientSacctWindow(t *testing.T) {
 	c := &Client{Runner: f}
 	since := at(t, "2026-11-26T17:55:10")
 	until := at(t, "2026-11-28T17:55:10")
-	jobs, err := c.SacctWindow(context.Background(), since, until, []string{"d20"})
+	jobs, err := c.SacctWindowOn(context.Background(), "", since, until, []string{"d20"})
 	if err != nil || len(jobs) != 1 || jobs[0].State.Name != StateTimeout {
 		t.Fatalf("got %+v, %v; want job 7 TIMEOUT", jobs, err)
 	}
@@ -179,7 +179,7 @@ func TestClientSacctWindow(t *testing.T) {
 	if !reflect.DeepEqual(f.calls, []Command{want}) {
 		t.Errorf("got %+v, want %+v", f.calls, want)
 	}
-	if _, err := c.SacctWindow(context.Background(), until, since, nil); err == nil {
+	if _, err := c.SacctWindowOn(context.Background(), "", until, since, nil); err == nil {
 		t.Error("reversed window: got no error, want one")
 	}
 }
@@ -188,7 +188,7 @@ func TestClientSqueue(t *testing.T) {
 	f := &fakeRunner{answer: func(Command) ([]byte, []byte, error) {
 		return []byte(rows("16|cli-name|RUNNING|None|N/A|N/A|UNLIMITED|0:12|/w|xyz\n")), nil, nil
 	}}
-	entries, err := (&Client{Runner: f}).Squeue(context.Background())
+	entries, err := (&Client{Runner: f}).SqueueOn(context.Background(), "")
 	if err != nil || len(entries) != 1 || entries[0].Comment != "xyz" {
 		t.Fatalf("got %+v, %v; want job 16 with comment xyz", entries, err)
 	}
@@ -198,7 +198,7 @@ func TestClientSqueue(t *testing.T) {
 
 	ctldDown := &CommandError{Cmd: "squeue", ExitCode: 1, Stderr: "slurm_load_jobs error: Unable to contact slurm controller (connect failure)"}
 	down := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return nil, nil, ctldDown }}
-	_, err = (&Client{Runner: down}).Squeue(context.Background())
+	_, err = (&Client{Runner: down}).SqueueOn(context.Background(), "")
 	if !errors.Is(err, ctldDown) || !IsTransient(err) || !strings.HasPrefix(err.Error(), "squeue: ") {
 		t.Errorf("got %v, want the transient squeue error", err)
 	}
@@ -208,7 +208,8 @@ func TestClientSbatch(t *testing.T) {
 	f := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return []byte("41;lab\n"), nil, nil }}
 	req := SubmitRequest{Script: "train.sh", ScriptArgs: []string{"2000"}, Flags: []string{"-J", "d20"},
 		Dir: "/home/alice/nanochat", Env: []string{"NSV_RUN=d20"}}
-	id, err := (&Client{Runner: f}).Sbatch(context.Background(), req)
+	job, err := (&Client{Runner: f}).Submit(context.Background(), req)
+	id := job.ID
 	if err != nil || id != "41" {
 		t.Fatalf("got %q, %v; want 41", id, err)
 	}
@@ -230,7 +231,8 @@ func TestClientSbatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return []byte(tt.stdout), nil, tt.err }}
-		id, err := (&Client{Runner: f}).Sbatch(context.Background(), req)
+		job, err := (&Client{Runner: f}).Submit(context.Background(), req)
+		id := job.ID
 		if err == nil || id != "" || !strings.HasPrefix(err.Error(), "sbatch train.sh: ") {
 			t.Errorf("%s: got %q, %v; want an error naming sbatch and the script", tt.name, id, err)
 		}
@@ -239,7 +241,7 @@ func TestClientSbatch(t *testing.T) {
 		}
 	}
 	empty := &fakeRunner{}
-	if _, err := (&Client{Runner: empty}).Sbatch(context.Background(), SubmitRequest{}); err == nil || len(empty.calls) != 0 {
+	if _, err := (&Client{Runner: empty}).Submit(context.Background(), SubmitRequest{}); err == nil || len(empty.calls) != 0 {
 		t.Errorf("no script: got %v after %d calls, want an error before any call", err, len(empty.calls))
 	}
 }
@@ -247,19 +249,19 @@ func TestClientSbatch(t *testing.T) {
 func TestClientScancel(t *testing.T) {
 	f := &fakeRunner{}
 	c := &Client{Runner: f}
-	if err := c.Scancel(context.Background(), "39"); err != nil {
+	if err := c.ScancelOn(context.Background(), JobRef{ID: "39"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := []Command{{Name: "scancel", Args: []string{"39"}}}; !reflect.DeepEqual(f.calls, want) {
 		t.Errorf("got %+v, want %+v", f.calls, want)
 	}
-	if err := c.Scancel(context.Background(), "--signal=KILL"); err == nil || len(f.calls) != 1 {
+	if err := c.ScancelOn(context.Background(), JobRef{ID: "--signal=KILL"}); err == nil || len(f.calls) != 1 {
 		t.Errorf("option as job id: got %v, want an error and no call", err)
 	}
 	ctldDown := &CommandError{Cmd: "scancel", ExitCode: 8,
 		Stderr: "scancel: error: Kill job error on job id 39: Unable to contact slurm controller (connect failure)"}
 	down := &fakeRunner{answer: func(Command) ([]byte, []byte, error) { return nil, nil, ctldDown }}
-	err := (&Client{Runner: down}).Scancel(context.Background(), "39")
+	err := (&Client{Runner: down}).ScancelOn(context.Background(), JobRef{ID: "39"})
 	if !errors.Is(err, ctldDown) || !IsTransient(err) || !strings.HasPrefix(err.Error(), "scancel 39: ") {
 		t.Errorf("got %v, want the transient scancel error", err)
 	}

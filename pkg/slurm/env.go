@@ -1,6 +1,9 @@
 package slurm
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // JobEnv are the variables Slurm sets in a job's environment, and sbatch's
 // input variables, as patterns for Command.Drop. A daemon that runs inside
@@ -20,21 +23,11 @@ func dropEnv(env, drop []string) []string {
 	if len(drop) == 0 {
 		return env
 	}
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
 		name, _, _ := strings.Cut(kv, "=")
-		if keptJobEnv[name] || !matchesAny(name, drop) {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-func matchesAny(name string, patterns []string) bool {
-	for _, p := range patterns {
-		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(name, prefix) || p == name {
-			return true
-		}
-	}
-	return false
+		return !keptJobEnv[name] && slices.ContainsFunc(drop, func(p string) bool {
+			prefix, wild := strings.CutSuffix(p, "*")
+			return wild && strings.HasPrefix(name, prefix) || p == name
+		})
+	})
 }

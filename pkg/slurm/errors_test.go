@@ -134,14 +134,6 @@ func TestCommandErrorMessage(t *testing.T) {
 	}
 }
 
-func TestClassString(t *testing.T) {
-	for c, want := range map[Class]string{ClassUnknown: "unknown", ClassTransient: "transient", ClassPermanent: "permanent"} {
-		if got := c.String(); got != want {
-			t.Errorf("Class(%d).String() = %q, want %q", c, got, want)
-		}
-	}
-}
-
 // TestClassifyRealStderr uses the stderr captured by the live-cluster
 // capture script (testdata/real*, every Slurm version), next to the
 // hand-made records above.

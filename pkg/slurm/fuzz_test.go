@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,7 +157,7 @@ func FuzzParseSbatch(f *testing.F) {
 			}
 			return
 		}
-		if !isDigits(id) || len(id) > maxJobIDDigits {
+		if !regexp.MustCompile(`^[0-9]{1,10}$`).MatchString(id) {
 			t.Fatalf("accepted id %q", id)
 		}
 		for _, again := range []string{id, id + "\n", id + ";lab\n"} {

@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -15,6 +16,9 @@ const maxHostlist = 4096
 func ExpandHostlist(s string) []string {
 	var out []string
 	for _, item := range splitTopLevel(s) {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
 		out = append(out, expandItem(item)...)
 		if len(out) > maxHostlist {
 			return out[:maxHostlist]
@@ -40,14 +44,7 @@ func splitTopLevel(s string) []string {
 			}
 		}
 	}
-	items = append(items, s[start:])
-	kept := items[:0]
-	for _, it := range items {
-		if it = strings.TrimSpace(it); it != "" {
-			kept = append(kept, it)
-		}
-	}
-	return kept
+	return append(items, s[start:])
 }
 
 // expandItem expands the first bracket of one item, then the rest of it.
@@ -70,10 +67,7 @@ func expandItem(item string) []string {
 			return []string{item}
 		}
 		for n := a; n <= b; n++ {
-			num := strconv.Itoa(n)
-			if pad := len(lo) - len(num); pad > 0 {
-				num = strings.Repeat("0", pad) + num
-			}
+			num := fmt.Sprintf("%0*d", len(lo), n)
 			for _, tail := range expandItem(rest) {
 				names = append(names, prefix+num+tail)
 			}

@@ -7,10 +7,8 @@ import (
 	"syscall"
 )
 
-// startInOwnGroup makes the child the leader of a new process group and
-// makes cancellation kill that whole group: Slurm commands are small, but a
-// wrapper script (site modules, a fake in tests) may have children that
-// would otherwise survive the kill and keep the pipes open.
+// startInOwnGroup is procgroup_linux.go's without Pdeathsig, which only
+// Linux has: cancellation kills the child's whole process group.
 func startInOwnGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {

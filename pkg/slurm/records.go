@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Delimiter separates the fields of every sacct and squeue row this
@@ -33,9 +34,7 @@ type layout[T any] struct {
 	cmd  string
 	sep  string
 	cols []column[T]
-	// idCol is the index of the job id column, or -1. Rows whose id has a
-	// '.' are job steps and are skipped; a row that cannot be read is
-	// reported with the id it starts with.
+	// idCol is the index of the job id column, or -1.
 	idCol int
 	idOf  func(*T) string
 }
@@ -49,18 +48,18 @@ type layout[T any] struct {
 func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) {
 	var recs []T
 	var skipped []*ParseError
-	index := map[string]int{}
 	lineNo := 0
-	for len(out) > 0 {
-		var line []byte
-		line, out, _ = bytes.Cut(out, []byte{'\n'})
+	for line := range bytes.Lines(out) {
 		lineNo++
-		text := strings.TrimRight(string(line), "\r")
+		text := strings.TrimRight(string(line), "\r\n")
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
 		fields := strings.Split(text, l.sep)
-		if l.isStepRow(fields) {
+		// A step row's id has a '.' ("7.batch", "15.0", "12_1.extern").
+		// Only a field that starts like a job id counts, so that a stray
+		// message with a full stop in it is reported, not skipped.
+		if strings.Contains(l.rowJobID(fields), ".") {
 			continue
 		}
 		rec, err := l.parseRow(fields, loc)
@@ -70,26 +69,30 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 			skipped = append(skipped, pe)
 			continue
 		}
-		id := l.idOf(&rec)
-		if i, seen := index[id]; seen {
-			recs[i] = rec
-			continue
-		}
-		index[id] = len(recs)
 		recs = append(recs, rec)
 	}
+	recs = lastPerID(recs, l.idOf)
 	if len(skipped) > 0 {
 		return recs, &SkippedRowsError{Cmd: l.cmd, Rows: skipped}
 	}
 	return recs, nil
 }
 
-// isStepRow reports whether the row is a job step ("7.batch", "15.0",
-// "12_1.extern"). Only a field that starts like a job id counts, so that
-// a stray message with a full stop in it is reported, not skipped.
-func (l layout[T]) isStepRow(fields []string) bool {
-	id := l.rowJobID(fields)
-	return strings.Contains(id, ".")
+// lastPerID keeps, for each job id, the last record in the place of the
+// first.
+func lastPerID[T any](recs []T, idOf func(*T) string) []T {
+	index := make(map[string]int, len(recs))
+	out := recs[:0:0]
+	for i := range recs {
+		id := idOf(&recs[i])
+		if at, ok := index[id]; ok {
+			out[at] = recs[i]
+			continue
+		}
+		index[id] = len(out)
+		out = append(out, recs[i])
+	}
+	return out
 }
 
 // rowJobID is the job id a row starts with, or "" when its id column does
@@ -127,13 +130,96 @@ func checkJobID(s string) error {
 	if s == "" {
 		return fmt.Errorf("empty job id")
 	}
-	if len(s) > 64 || s[0] < '0' || s[0] > '9' {
+	if len(s) > 64 || s[0] < '0' || s[0] > '9' || strings.ContainsFunc(s, isSpaceOrControl) {
 		return fmt.Errorf("%q is not a job id", truncate(s, 64))
 	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
-			return fmt.Errorf("%q is not a job id", truncate(s, 64))
+	return nil
+}
+
+// ParseError is output of a Slurm command that this package cannot read.
+type ParseError struct {
+	Cmd   string // "sacct", "squeue" or "sbatch"
+	Line  int    // 1-based line number in the output
+	JobID string // the job the line is about, "" when it names none
+	Text  string // the offending line, truncated
+	Msg   string // what is wrong with it
+	Err   error  // underlying error, if any
+}
+
+// maxLineInMessage bounds how much of a bad line an error quotes.
+const maxLineInMessage = 200
+
+func (e *ParseError) Error() string {
+	msg := e.Msg
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	job := ""
+	if e.JobID != "" {
+		job = " (job " + e.JobID + ")"
+	}
+	return fmt.Sprintf("%s output line %d%s: %s: %q", e.Cmd, e.Line, job, msg, e.Text)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// SkippedRowsError reports the rows of sacct or squeue output that could
+// not be read and were left out. It is returned together with the rows
+// that could be read, which are complete and correct: callers use them,
+// and report the skipped rows rather than treating Slurm as unavailable.
+type SkippedRowsError struct {
+	Cmd  string
+	Rows []*ParseError
+}
+
+// maxRowsInMessage bounds how many skipped rows Error() quotes.
+const maxRowsInMessage = 3
+
+func (e *SkippedRowsError) Error() string {
+	msgs := make([]string, 0, maxRowsInMessage)
+	for _, r := range e.Rows[:min(len(e.Rows), maxRowsInMessage)] {
+		msgs = append(msgs, r.Error())
+	}
+	more := ""
+	if n := len(e.Rows) - len(msgs); n > 0 {
+		more = fmt.Sprintf("; and %d more", n)
+	}
+	return fmt.Sprintf("%s: skipped %d unreadable row(s): %s%s", e.Cmd, len(e.Rows), strings.Join(msgs, "; "), more)
+}
+
+// Unwrap gives the skipped rows' *ParseError values to errors.As.
+func (e *SkippedRowsError) Unwrap() []error {
+	errs := make([]error, len(e.Rows))
+	for i, r := range e.Rows {
+		errs[i] = r
+	}
+	return errs
+}
+
+// JobIDs lists the jobs of the skipped rows that name one.
+func (e *SkippedRowsError) JobIDs() []string {
+	var ids []string
+	for _, r := range e.Rows {
+		if r.JobID != "" {
+			ids = append(ids, r.JobID)
 		}
 	}
-	return nil
+	return ids
+}
+
+func newParseError(cmd string, line int, text, msg string, err error) *ParseError {
+	return &ParseError{Cmd: cmd, Line: line, Text: truncate(text, maxLineInMessage), Msg: msg, Err: err}
+}
+
+// truncate shortens s to at most n bytes plus an ellipsis, cutting on a
+// rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

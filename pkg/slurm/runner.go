@@ -2,6 +2,7 @@ package slurm
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,12 +86,8 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 		return nil, nil, cmdErr
 	}
 	if r.Timeout >= 0 {
-		timeout := r.Timeout
-		if timeout == 0 {
-			timeout = DefaultCommandTimeout
-		}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, cmp.Or(r.Timeout, DefaultCommandTimeout))
 		defer cancel()
 	}
 
@@ -114,7 +111,7 @@ func (r *ExecRunner) Run(ctx context.Context, c Command) (stdout, stderr []byte,
 	cmd.WaitDelay = waitDelay
 
 	runErr := cmd.Run()
-	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
+	stdout, stderr = outBuf.buf.Bytes(), errBuf.buf.Bytes()
 	if runErr == nil && !outBuf.full {
 		return stdout, stderr, nil
 	}
@@ -175,4 +172,27 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
+// ErrNotFound is wrapped by the error of a command whose program is not in
+// ExecRunner.BinDir or, without one, not in PATH.
+var ErrNotFound = errors.New("slurm program not found")
+
+// Programs are the Slurm programs this package runs.
+var Programs = []string{"sbatch", "sacct", "squeue", "scancel"}
+
+// Location is where a Slurm program was found, or why it was not.
+type Location struct {
+	Name string
+	Path string // absolute or as found in PATH; "" when not found
+	Err  error
+}
+
+// Locate finds every program of Programs the way Run would, without
+// running anything.
+func (r *ExecRunner) Locate() []Location {
+	out := make([]Location, len(Programs))
+	for i, name := range Programs {
+		path, err := r.resolve(name)
+		out[i] = Location{Name: name, Path: path, Err: err}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package slurm
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -67,12 +68,7 @@ func SacctWindowArgs(since, until time.Time, names []string) []string {
 	args := append(sacctBaseArgs(),
 		"-S", FormatTime(since.In(time.Local)),
 		"-E", FormatTime(until.In(time.Local)))
-	var kept []string
-	for _, n := range names {
-		if n != "" {
-			kept = append(kept, n)
-		}
-	}
+	kept := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "" })
 	if len(kept) > 0 {
 		args = append(args, "--name="+strings.Join(kept, ","))
 	}
@@ -102,27 +98,11 @@ func ParseSacct(out []byte) ([]Job, error) { return SacctParser{}.Parse(out) }
 
 // Parse reads out according to p.
 func (p SacctParser) Parse(out []byte) ([]Job, error) {
-	l := defaultSacctLayout
-	if p.Format != "" && p.Format != SacctFormat || p.Delimiter != "" && p.Delimiter != Delimiter {
-		var err error
-		if l, err = sacctLayout(p.Format, p.Delimiter); err != nil {
-			return nil, err
-		}
-	}
-	loc := p.Location
-	if loc == nil {
-		loc = time.Local
-	}
-	return parseRows(out, l, loc)
-}
-
-var defaultSacctLayout = mustLayout(sacctLayout(SacctFormat, Delimiter))
-
-func mustLayout[T any](l layout[T], err error) layout[T] {
+	l, err := sacctLayout(p.Format, p.Delimiter)
 	if err != nil {
-		panic(err) // only reachable through a broken constant in this package
+		return nil, err
 	}
-	return l
+	return parseRows(out, l, cmp.Or(p.Location, time.Local))
 }
 
 // sacctLayout maps a --format list and --delimiter ("" for the defaults)

@@ -2,6 +2,7 @@ package slurm
 
 import (
 	"bytes"
+	"math"
 	"strings"
 )
 
@@ -23,18 +24,10 @@ type SubmitRequest struct {
 // ScriptArgs...], without -M when no cluster is set. Everything after the
 // script goes to the script, not to sbatch.
 func SbatchArgs(req SubmitRequest) []string {
-	args := make([]string, 0, 4+len(req.Flags)+len(req.ScriptArgs))
-	args = append(args, "--parsable")
-	if req.Cluster != "" {
-		args = append(args, "-M", req.Cluster)
-	}
-	args = append(args, req.Flags...)
+	args := append([]string{"--parsable"}, OnCluster(req.Cluster, req.Flags)...)
 	args = append(args, req.Script)
 	return append(args, req.ScriptArgs...)
 }
-
-// maxJobIDDigits is more than any Slurm job id (a uint32) has.
-const maxJobIDDigits = 10
 
 // ParseSbatchJob reads what sbatch --parsable prints on success: "123\n",
 // or "123;cluster\n" when the job went to a cluster named with -M (on the
@@ -50,7 +43,8 @@ func ParseSbatchJob(out []byte) (JobRef, error) {
 		return JobRef{}, newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`, nil)
 	}
 	id, cluster, hasCluster := strings.Cut(text, ";")
-	if !isDigits(id) || len(id) > maxJobIDDigits {
+	// A Slurm job id is a uint32: parseSmallUint's ten digits hold any.
+	if _, err := parseSmallUint(id, math.MaxInt); err != nil {
 		return JobRef{}, newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`, nil)
 	}
 	if hasCluster && !isClusterName(cluster) {
@@ -59,28 +53,12 @@ func ParseSbatchJob(out []byte) (JobRef, error) {
 	return JobRef{ID: id, Cluster: cluster}, nil
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // isClusterName accepts a non-empty name without ';', spaces or control
 // characters; Slurm cluster names are short identifiers.
 func isClusterName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == ';' || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return s != "" && !strings.ContainsRune(s, ';') && !strings.ContainsFunc(s, isSpaceOrControl)
 }
+
+// isSpaceOrControl reports whether r is a space, an ASCII control
+// character or DEL.
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }

@@ -57,21 +57,12 @@ func ParseSqueue(out []byte) ([]QueueEntry, error) { return SqueueParser{}.Parse
 
 // Parse reads out according to p.
 func (p SqueueParser) Parse(out []byte) ([]QueueEntry, error) {
-	l := defaultSqueueLayout
-	if p.Format != "" && p.Format != SqueueFormat || p.Delimiter != "" && p.Delimiter != Delimiter {
-		var err error
-		if l, err = squeueLayout(p.Format, p.Delimiter); err != nil {
-			return nil, err
-		}
+	l, err := squeueLayout(p.Format, p.Delimiter)
+	if err != nil {
+		return nil, err
 	}
-	loc := p.Location
-	if loc == nil {
-		loc = time.Local
-	}
-	return parseRows(dropClusterHeaders(out), l, loc)
+	return parseRows(dropClusterHeaders(out), l, cmp.Or(p.Location, time.Local))
 }
-
-var defaultSqueueLayout = mustLayout(squeueLayout(SqueueFormat, Delimiter))
 
 // squeueLayout maps a --format and the text between its fields ("" for
 // the defaults) to column readers.

@@ -5,14 +5,11 @@ import "strings"
 // StateName is a Slurm job state as sacct and squeue spell it.
 type StateName string
 
-// Job states of Slurm 22.05 (job_state_string in src/common/slurm_protocol_defs.c).
+// The job states this package and its callers act on.
 const (
 	StatePending     StateName = "PENDING"
 	StateRunning     StateName = "RUNNING"
 	StateRequeued    StateName = "REQUEUED"
-	StateSuspended   StateName = "SUSPENDED"
-	StateCompleting  StateName = "COMPLETING"
-	StateConfiguring StateName = "CONFIGURING"
 	StateCompleted   StateName = "COMPLETED"
 	StateFailed      StateName = "FAILED"
 	StateTimeout     StateName = "TIMEOUT"
@@ -23,24 +20,17 @@ const (
 	StateBootFail    StateName = "BOOT_FAIL"
 	StateDeadline    StateName = "DEADLINE"
 	StateRevoked     StateName = "REVOKED"
-	StateSpecialExit StateName = "SPECIAL_EXIT"
-	StateResizing    StateName = "RESIZING"
-	StateRequeueHold StateName = "REQUEUE_HOLD"
-	StateRequeueFed  StateName = "REQUEUE_FED"
-	StateResvDelHold StateName = "RESV_DEL_HOLD"
-	StateSignaling   StateName = "SIGNALING"
-	StateStageOut    StateName = "STAGE_OUT"
-	StateStopped     StateName = "STOPPED"
 )
 
-// knownStates lists every StateName above, for case folding and for
-// expanding names that fixed-width output cut short.
+// knownStates lists every job state of Slurm 22.05 (job_state_string in
+// src/common/slurm_protocol_defs.c), for case folding and for expanding
+// names that fixed-width output cut short.
 var knownStates = []StateName{
-	StatePending, StateRunning, StateRequeued, StateSuspended, StateCompleting,
-	StateConfiguring, StateCompleted, StateFailed, StateTimeout, StateCancelled,
+	StatePending, StateRunning, StateRequeued, "SUSPENDED", "COMPLETING",
+	"CONFIGURING", StateCompleted, StateFailed, StateTimeout, StateCancelled,
 	StateOutOfMemory, StateNodeFail, StatePreempted, StateBootFail, StateDeadline,
-	StateRevoked, StateSpecialExit, StateResizing, StateRequeueHold, StateRequeueFed,
-	StateResvDelHold, StateSignaling, StateStageOut, StateStopped,
+	StateRevoked, "SPECIAL_EXIT", "RESIZING", "REQUEUE_HOLD", "REQUEUE_FED",
+	"RESV_DEL_HOLD", "SIGNALING", "STAGE_OUT", "STOPPED",
 }
 
 // State is a parsed job state.

@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -18,12 +19,9 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	case "", "Unknown", "None", "N/A", "NONE":
 		return time.Time{}, nil
 	}
-	if loc == nil {
-		loc = time.Local
-	}
 	// time.Parse would also take fractional seconds, which Slurm never
 	// prints; insisting on the exact length keeps the format honest.
-	t, err := time.ParseInLocation(TimeLayout, s, loc)
+	t, err := time.ParseInLocation(TimeLayout, s, cmp.Or(loc, time.Local))
 	if err != nil || len(s) != len(TimeLayout) {
 		return time.Time{}, fmt.Errorf("time %q: want %s", s, TimeLayout)
 	}

@@ -50,7 +50,11 @@ func LintScript(script []byte, in LintInput) []ScriptWarning {
 		}
 	}
 
-	if usesResumeStep(in.ResumeArgs) && !readsArguments(cmds, in.ResumeArgs) && !asksResumeStep(cmds) {
+	usesStep := slices.ContainsFunc(in.ResumeArgs, func(a string) bool { return strings.Contains(a, StepPlaceholder) })
+	// queue_ahead's scripts ask `nanosupervisord resume-step` instead of
+	// reading their arguments.
+	asksStep := slices.ContainsFunc(cmds, func(c scriptCommand) bool { return strings.Contains(c.Text, "resume-step") })
+	if usesStep && !asksStep && !readsArguments(cmds, in.ResumeArgs) {
 		add(max(train, 1), "resume_args pass the resume step to the script, but the script never reads its arguments ($1, ${1...}, $@, $*): every resubmission would start training from scratch")
 	}
 	if train > 0 {
@@ -141,15 +145,6 @@ func trainLine(cmds []scriptCommand) int {
 	return 0
 }
 
-func usesResumeStep(tmpl []string) bool {
-	for _, a := range tmpl {
-		if strings.Contains(a, StepPlaceholder) {
-			return true
-		}
-	}
-	return false
-}
-
 var positionalUse = regexp.MustCompile(`\$(\{[#!]?)?[1-9@*]|\bgetopts\b|\bshift\b`)
 
 // readsArguments reports whether the script reads its positional
@@ -176,27 +171,13 @@ func readsArguments(cmds []scriptCommand, tmpl []string) bool {
 	return false
 }
 
-// asksResumeStep reports whether the script takes its step from
-// `nanosupervisord resume-step` (queue_ahead's way) instead of its
-// arguments.
-func asksResumeStep(cmds []scriptCommand) bool {
-	for _, c := range cmds {
-		if strings.Contains(c.Text, "resume-step") {
-			return true
-		}
-	}
-	return false
-}
-
 var saveEveryFlag = regexp.MustCompile(`--save[-_]every(?:=|\s+)(\S+)`)
 
 // saveEveryValue finds the last --save-every the script (or the resume
 // arguments) gives; a value that is not a number (a shell variable) counts
 // as a positive one.
 func saveEveryValue(cmds []scriptCommand, tmpl []string) (value, line int, found bool) {
-	texts := make([]scriptCommand, 0, len(cmds)+1)
-	texts = append(texts, cmds...)
-	texts = append(texts, scriptCommand{Line: 0, Text: strings.Join(tmpl, " ")})
+	texts := append(slices.Clone(cmds), scriptCommand{Line: 0, Text: strings.Join(tmpl, " ")})
 	for _, c := range texts {
 		for _, m := range saveEveryFlag.FindAllStringSubmatch(c.Text, -1) {
 			v := strings.Trim(m[1], `"'`)
@@ -240,37 +221,35 @@ func lintRanks(dirs []Directive, cmds []scriptCommand, in LintInput, add func(in
 			}
 		}
 	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 0, "gres"); ok {
-		if n, ok := gresGPUs(v); ok {
-			check(line, "--gres="+v, n*nodes)
+	// Counts per node are multiplied by the nodes; --gpus is the total.
+	for _, o := range []struct {
+		short   byte
+		long    string
+		count   func(string) (int, bool)
+		perNode bool
+	}{
+		{0, "gres", gresGPUs, true},
+		{0, "gpus-per-node", typedCount, true},
+		{'G', "gpus", typedCount, false},
+		{0, "ntasks-per-node", tasksPerNode, true},
+	} {
+		v, line, found := findOption(dirs, in.SbatchArgs, o.short, o.long)
+		n, ok := o.count(v)
+		if !found || !ok {
+			continue
 		}
-	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 0, "gpus-per-node"); ok {
-		if n, ok := typedCount(v); ok {
-			check(line, "--gpus-per-node="+v, n*nodes)
+		if o.perNode {
+			n *= nodes
 		}
-	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 'G', "gpus"); ok {
-		if n, ok := typedCount(v); ok {
-			check(line, "--gpus="+v, n)
-		}
-	}
-	if v, line, ok := findOption(dirs, in.SbatchArgs, 0, "ntasks-per-node"); ok {
-		// One task per node that runs torchrun is the usual layout;
-		// several tasks per node are one rank each.
-		if n, err := strconv.Atoi(v); err == nil && n > 1 {
-			check(line, "--ntasks-per-node="+v, n*nodes)
-		}
+		check(line, "--"+o.long+"="+v, n)
 	}
 }
 
-// findOption looks in sbatch_args first (the command line wins), then in
-// the script's directives; line is 0 for sbatch_args.
-func findOption(dirs []Directive, sbatchArgs []string, short byte, long string) (string, int, bool) {
-	if v, ok := optionValue(sbatchArgs, short, long); ok {
-		return v, 0, true
-	}
-	return DirectiveOption(dirs, short, long)
+// tasksPerNode reads --ntasks-per-node. One task per node that runs
+// torchrun is the usual layout; several tasks per node are one rank each.
+func tasksPerNode(v string) (int, bool) {
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n > 1
 }
 
 // gresGPUs reads the GPU count of a --gres list: "gpu:2", "gpu:l40s:2",
@@ -332,13 +311,8 @@ func lintChaining(dirs []Directive, cmds []scriptCommand, sbatchArgs []string, a
 
 // hasFlag reports whether --long (an option without a value) is given.
 func hasFlag(args []string, long string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		if a == "--"+long {
-			return true
-		}
+	if end := slices.Index(args, "--"); end >= 0 {
+		args = args[:end]
 	}
-	return false
+	return slices.Contains(args, "--"+long)
 }

@@ -102,7 +102,7 @@ func lineHints(line []byte, has *byteSet, found func(hint string)) {
 
 func containsAny(line []byte, has *byteSet, subs []hintText) bool {
 	for _, s := range subs {
-		if has.contains(s.rare) && bytes.Contains(line, s.text) {
+		if has[s.rare] && bytes.Contains(line, s.text) {
 			return true
 		}
 	}
@@ -122,8 +122,6 @@ func (s *byteSet) fill(b []byte) {
 		s[c] = true
 	}
 }
-
-func (s *byteSet) contains(c byte) bool { return s[c] }
 
 func (s *byteSet) containsAnyOf(chars string) bool {
 	for i := 0; i < len(chars); i++ {

@@ -36,21 +36,19 @@ func (p *logParser) readMetrics(line []byte, has *byteSet) error {
 	if !has.containsAnyOf("VCMTR") {
 		return p.readProgress(line)
 	}
-	if k := bytes.Index(line, keyValBPB); k >= 0 {
-		pt, err := evalPoint(line, k, len(keyValBPB))
-		if err != nil {
-			return fmt.Errorf("validation bpb: %w", err)
+	for _, m := range [...]struct {
+		key    []byte
+		name   string
+		points *[]Point
+	}{{keyValBPB, "validation bpb", &p.sum.ValBPB}, {keyCore, "CORE metric", &p.sum.Core}} {
+		if k := bytes.Index(line, m.key); k >= 0 {
+			pt, err := evalPoint(line, k, len(m.key))
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.name, err)
+			}
+			*m.points = append(*m.points, pt)
+			return nil
 		}
-		p.sum.ValBPB = append(p.sum.ValBPB, pt)
-		return nil
-	}
-	if k := bytes.Index(line, keyCore); k >= 0 {
-		pt, err := evalPoint(line, k, len(keyCore))
-		if err != nil {
-			return fmt.Errorf("CORE metric: %w", err)
-		}
-		p.sum.Core = append(p.sum.Core, pt)
-		return nil
 	}
 	if k := bytes.Index(line, keyMinValBPB); k >= 0 {
 		// The line marks the end of the run even when its number is bad.

@@ -2,10 +2,8 @@ package trainer
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -67,70 +65,32 @@ const (
 // read before the failure.
 func ParseLog(r io.Reader) (LogSummary, error) {
 	p := newLogParser()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := r.Read(buf)
-		p.feed(buf[:n])
-		if errors.Is(err, io.EOF) {
-			return p.summary(), nil
-		}
-		if err != nil {
-			return p.summary(), fmt.Errorf("read training log: %w", err)
-		}
+	if _, err := io.Copy(p, r); err != nil {
+		return p.summary(), fmt.Errorf("read training log: %w", err)
 	}
+	return p.summary(), nil
 }
 
 // logParser accumulates a LogSummary from a stream fed in chunks.
 type logParser struct {
-	split   lineSplitter
+	pending   []byte // start of a line whose end has not been fed yet
+	truncated bool   // pending hit MaxLineBytes; the rest of the line is dropped
+	line      int    // 1-based number of the line being read
+
 	sum     LogSummary
-	hintSet map[string]bool
 	last    [MaxLastLines][]byte // ring of the last non-empty lines
 	lastN   int                  // lines written to the ring so far
 	scratch []byte               // line without ANSI codes
-	partial bool                 // the line being handled has no line end
 }
 
 func newLogParser() *logParser {
-	p := &logParser{
-		sum:     LogSummary{LastStep: -1, ResumedFrom: -1},
-		hintSet: map[string]bool{},
-	}
-	p.split.line = 1
-	p.split.emit = p.handleLine
-	return p
+	return &logParser{line: 1, sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
 }
 
-func (p *logParser) feed(b []byte) { p.split.feed(b) }
-
-// summary returns the summary of everything fed so far, including the
-// evidence in an unterminated last line, without consuming that line.
+// summary returns the summary of everything fed so far, with slices the
+// caller may keep. The evidence in an unterminated last line (hints, last
+// lines) is included without consuming that line.
 func (p *logParser) summary() LogSummary {
-	c := p.clone()
-	if seg, line, ok := c.split.partial(); ok {
-		c.partial = true
-		c.handleLine(seg, line)
-	}
-	return c.result()
-}
-
-// clone copies the parser deeply enough that handling one more line on the
-// copy leaves p untouched.
-func (p *logParser) clone() *logParser {
-	c := *p
-	c.split.pending = slices.Clone(p.split.pending)
-	c.split.emit = c.handleLine
-	c.hintSet = maps.Clone(p.hintSet)
-	c.sum.Hints = slices.Clone(p.sum.Hints)
-	for i := range c.last {
-		c.last[i] = slices.Clone(p.last[i])
-	}
-	c.scratch = nil
-	return &c
-}
-
-// result returns the summary with slices the caller may keep and modify.
-func (p *logParser) result() LogSummary {
 	s := p.sum
 	s.ValBPB = slices.Clone(p.sum.ValBPB)
 	s.Core = slices.Clone(p.sum.Core)
@@ -141,31 +101,41 @@ func (p *logParser) result() LogSummary {
 		s.MinValBPB = &v
 	}
 	n := min(p.lastN, MaxLastLines)
-	s.LastLines = make([]string, 0, n)
+	s.LastLines = make([]string, 0, n+1)
 	for i := p.lastN - n; i < p.lastN; i++ {
 		s.LastLines = append(s.LastLines, string(p.last[i%MaxLastLines]))
+	}
+	if len(p.pending) > 0 || p.truncated {
+		if line := p.clean(p.pending); len(line) > 0 {
+			s.LastLines = append(s.LastLines, string(cutEvidence(line)))
+			s.LastLines = s.LastLines[max(len(s.LastLines)-MaxLastLines, 0):]
+			var has byteSet
+			has.fill(line)
+			lineHints(line, &has, s.addHint)
+		}
 	}
 	return s
 }
 
-// handleLine interprets one line of the log.
-func (p *logParser) handleLine(seg []byte, lineNo int) {
-	line := seg
-	if bytes.IndexByte(line, 0x1b) >= 0 {
-		p.scratch = stripANSI(p.scratch[:0], line)
-		line = p.scratch
+// clean removes ANSI codes and surrounding blanks from a line.
+func (p *logParser) clean(seg []byte) []byte {
+	if bytes.IndexByte(seg, 0x1b) >= 0 {
+		p.scratch = stripANSI(p.scratch[:0], seg)
+		seg = p.scratch
 	}
-	line = bytes.TrimSpace(line)
+	return bytes.TrimSpace(seg)
+}
+
+// handleLine interprets one complete line of the log.
+func (p *logParser) handleLine(seg []byte, lineNo int) {
+	line := p.clean(seg)
 	if len(line) == 0 {
 		return
 	}
 	p.remember(line)
 	var has byteSet
 	has.fill(line)
-	lineHints(line, &has, p.addHint)
-	if p.partial {
-		return
-	}
+	lineHints(line, &has, p.sum.addHint)
 	if err := p.readMetrics(line, &has); err != nil {
 		p.sum.MalformedCount++
 		if len(p.sum.Malformed) < MaxMalformed {
@@ -175,13 +145,12 @@ func (p *logParser) handleLine(seg []byte, lineNo int) {
 	}
 }
 
-func (p *logParser) addHint(h string) {
+func (s *LogSummary) addHint(h string) {
 	if h == HintTimeLimit {
-		p.sum.TimeLimitHit = true
+		s.TimeLimitHit = true
 	}
-	if !p.hintSet[h] {
-		p.hintSet[h] = true
-		p.sum.Hints = append(p.sum.Hints, h)
+	if !slices.Contains(s.Hints, h) {
+		s.Hints = append(s.Hints, h)
 	}
 }
 

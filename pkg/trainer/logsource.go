@@ -51,28 +51,21 @@ type LogSourceInput struct {
 // job's working directory, and so it does here.
 func ResolveLogSources(in LogSourceInput) LogSources {
 	dirs, _ := ScriptDirectiveLines(in.Script)
-	out := streamPattern(dirs, in, 'o', "output", "SBATCH_OUTPUT")
-	if out.Source == "" {
-		out = StreamPattern{Pattern: DefaultLogPattern, Source: SourceDefault}
-	}
-	errs := streamPattern(dirs, in, 'e', "error", "SBATCH_ERROR")
-	if errs.Source == "" {
-		errs = StreamPattern{Pattern: out.Pattern, Source: SourceOutput}
-	}
+	out := streamPattern(dirs, in, 'o', "output", "SBATCH_OUTPUT",
+		StreamPattern{Pattern: DefaultLogPattern, Source: SourceDefault})
+	errs := streamPattern(dirs, in, 'e', "error", "SBATCH_ERROR",
+		StreamPattern{Pattern: out.Pattern, Source: SourceOutput})
 	src := LogSources{Log: out, Error: errs}
 	if in.Log != "" {
 		src.Log = StreamPattern{Pattern: in.Log, Source: SourceConfig}
 	}
-	if v, ok := optionValue(in.SbatchArgs, 'D', "chdir"); ok {
-		src.Chdir = v
-	} else if v, _, ok := DirectiveOption(dirs, 'D', "chdir"); ok {
-		src.Chdir = v
-	}
+	src.Chdir, _, _ = findOption(dirs, in.SbatchArgs, 'D', "chdir")
 	return src
 }
 
-func streamPattern(dirs []Directive, in LogSourceInput, short byte, long, envName string) StreamPattern {
-	// An empty name sets nothing: Slurm then uses its default.
+// streamPattern finds one stream's pattern where sbatch looks for it, or
+// returns otherwise. An empty name sets nothing: Slurm then uses its default.
+func streamPattern(dirs []Directive, in LogSourceInput, short byte, long, envName string, otherwise StreamPattern) StreamPattern {
 	if v, ok := optionValue(in.SbatchArgs, short, long); ok && v != "" {
 		return StreamPattern{Pattern: v, Source: SourceSbatchArgs}
 	}
@@ -82,7 +75,7 @@ func streamPattern(dirs []Directive, in LogSourceInput, short byte, long, envNam
 	if v, line, ok := DirectiveOption(dirs, short, long); ok && v != "" {
 		return StreamPattern{Pattern: v, Source: SourceScript, Line: line}
 	}
-	return StreamPattern{}
+	return otherwise
 }
 
 // String describes the pattern and its origin for check-config:

@@ -7,74 +7,58 @@ import "bytes"
 // the rest is skipped so memory stays bounded whatever the log holds.
 const MaxLineBytes = 256 << 10
 
-// lineSplitter cuts a byte stream, fed in arbitrary chunks, into lines.
-// Both '\n' and '\r' end a line: tqdm-style progress bars rewrite one
-// terminal line with '\r' and never print '\n', so a file can hold megabytes
-// of them on a single "line". Line numbers count '\n' only, so they match
-// what an editor shows; the pieces between '\r's share one number.
-type lineSplitter struct {
-	pending   []byte // start of a line whose end has not been fed yet
-	truncated bool   // pending hit MaxLineBytes; the rest of the line is dropped
-	line      int    // 1-based number of the line being read
-	emit      func(seg []byte, line int)
-}
-
-// feed splits p into lines and hands every complete one to emit. A trailing
-// piece without a line end is kept until the next feed or flush.
-func (s *lineSplitter) feed(p []byte) {
+// Write cuts the stream, fed in arbitrary chunks, into lines and hands
+// every complete one to handleLine; it never fails. Both '\n' and '\r' end
+// a line: tqdm-style progress bars rewrite one terminal line with '\r' and
+// never print '\n', so a file can hold megabytes of them on a single
+// "line". Line numbers count '\n' only, so they match what an editor shows;
+// the pieces between '\r's share one number. A trailing piece without a
+// line end is kept as pending until the next Write.
+func (p *logParser) Write(b []byte) (int, error) {
 	start := 0
-	nl, cr := indexFrom(p, 0, '\n'), indexFrom(p, 0, '\r')
+	nl, cr := indexFrom(b, 0, '\n'), indexFrom(b, 0, '\r')
 	for {
 		end, isNL := nl, true
 		if cr >= 0 && (nl < 0 || cr < nl) {
 			end, isNL = cr, false
 		}
 		if end < 0 {
-			s.hold(p[start:])
-			return
+			p.hold(b[start:])
+			return len(b), nil
 		}
-		seg := p[start:end]
-		if len(s.pending) > 0 || s.truncated {
-			s.hold(seg)
-			seg = s.pending
+		seg := b[start:end]
+		if len(p.pending) > 0 || p.truncated {
+			p.hold(seg)
+			seg = p.pending
 		}
-		s.emit(seg, s.line)
-		s.pending, s.truncated = s.pending[:0], false
+		p.handleLine(seg[:min(len(seg), MaxLineBytes)], p.line)
+		p.pending, p.truncated = p.pending[:0], false
 		if isNL {
-			s.line++
-			nl = indexFrom(p, end+1, '\n')
+			p.line++
+			nl = indexFrom(b, end+1, '\n')
 		} else {
-			cr = indexFrom(p, end+1, '\r')
+			cr = indexFrom(b, end+1, '\r')
 		}
 		start = end + 1
 	}
 }
 
-// partial returns the unterminated last line, if any.
-func (s *lineSplitter) partial() ([]byte, int, bool) {
-	return s.pending, s.line, len(s.pending) > 0 || s.truncated
-}
-
 // hold appends b to the pending line, up to MaxLineBytes.
-func (s *lineSplitter) hold(b []byte) {
-	room := MaxLineBytes - len(s.pending)
+func (p *logParser) hold(b []byte) {
+	room := MaxLineBytes - len(p.pending)
 	if len(b) > room {
 		b = b[:room]
-		s.truncated = true
+		p.truncated = true
 	}
-	s.pending = append(s.pending, b...)
+	p.pending = append(p.pending, b...)
 }
 
 // indexFrom is bytes.IndexByte starting at from, returning an index into p.
 func indexFrom(p []byte, from int, c byte) int {
-	if from >= len(p) {
-		return -1
+	if i := bytes.IndexByte(p[from:], c); i >= 0 {
+		return from + i
 	}
-	i := bytes.IndexByte(p[from:], c)
-	if i < 0 {
-		return -1
-	}
-	return from + i
+	return -1
 }
 
 // stripANSI appends src to dst without terminal escape sequences: colour

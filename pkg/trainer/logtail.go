@@ -49,20 +49,18 @@ func (t *LogTail) Update(r io.ReaderAt, size int64) error {
 		return nil
 	}
 	// A poll usually finds a few lines appended: size the buffer to them.
+	// A file that ends before size shrank meanwhile; the next Update sees it.
 	buf := make([]byte, min(64<<10, size-t.offset))
-	for t.offset < size {
-		want := min(int64(len(buf)), size-t.offset)
-		n, err := r.ReadAt(buf[:want], t.offset)
-		t.consume(buf[:n])
-		if errors.Is(err, io.EOF) || (err == nil && n == 0) {
-			return nil // the file ended before size: it shrank meanwhile
-		}
-		if err != nil {
-			return fmt.Errorf("read training log at offset %d: %w", t.offset, err)
-		}
+	if _, err := io.CopyBuffer(writerFunc(t.consume), io.NewSectionReader(r, t.offset, size-t.offset), buf); err != nil {
+		return fmt.Errorf("read training log at offset %d: %w", t.offset, err)
 	}
 	return nil
 }
+
+// writerFunc is a function used as an io.Writer.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 // sameFile reports whether r still holds the bytes parsed so far, judged
 // by its size and the bytes just before the offset.
@@ -85,20 +83,17 @@ func (t *LogTail) sameFile(r io.ReaderAt, size int64) (bool, error) {
 	return false, fmt.Errorf("read training log at offset %d: %w", at, err)
 }
 
-func (t *LogTail) consume(b []byte) {
-	t.p.feed(b)
+func (t *LogTail) consume(b []byte) (int, error) {
+	t.p.Write(b)
 	if t.Also != nil {
 		t.Also.Write(b)
 	}
 	t.offset += int64(len(b))
-	if len(b) >= tailCheckBytes {
-		t.tail = append(t.tail[:0], b[len(b)-tailCheckBytes:]...)
-		return
-	}
-	t.tail = append(t.tail, b...)
+	t.tail = append(t.tail, b[max(len(b)-tailCheckBytes, 0):]...)
 	if over := len(t.tail) - tailCheckBytes; over > 0 {
 		t.tail = append(t.tail[:0], t.tail[over:]...)
 	}
+	return len(b), nil
 }
 
 // Reset forgets everything parsed; the next Update reads from offset 0.

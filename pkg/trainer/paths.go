@@ -38,7 +38,7 @@ func ExpandLogPath(pattern, workdir string, v LogPathVars) string {
 	}
 	var name string
 	if strings.Contains(pattern, `\`) {
-		name = removeSlashes(pattern)
+		name = removeSlashes.Replace(pattern)
 	} else {
 		name = expandPattern(pattern, v)
 	}
@@ -53,6 +53,7 @@ func expandPattern(pattern string, v LogPathVars) string {
 	if job, task, ok := strings.Cut(v.JobID, "_"); ok {
 		arrayJob, arrayTask = job, task
 	}
+	numbers := map[byte]string{'j': v.JobID, 'A': arrayJob, 'a': arrayTask, 'n': "0", 't': "0"}
 	var b strings.Builder
 	for i := 0; i < len(pattern); {
 		if pattern[i] != '%' {
@@ -74,23 +75,13 @@ func expandPattern(pattern string, v LogPathVars) string {
 			break
 		}
 		width := min(padWidth(pattern[i+1:j]), maxPadWidth)
-		switch pattern[j] {
-		case 'j':
-			b.WriteString(zeroPad(v.JobID, width))
-		case 'A':
-			b.WriteString(zeroPad(arrayJob, width))
-		case 'a':
-			b.WriteString(zeroPad(arrayTask, width))
-		case 'n', 't':
-			b.WriteString(zeroPad("0", width))
-		case 'x':
+		switch n, isNumber := numbers[pattern[j]]; {
+		case isNumber:
+			b.WriteString(zeroPad(n, width))
+		case pattern[j] == 'x':
 			b.WriteString(v.JobName)
-		case 'u':
-			if v.User == "" {
-				b.WriteString(pattern[i : j+1])
-			} else {
-				b.WriteString(v.User)
-			}
+		case pattern[j] == 'u' && v.User != "":
+			b.WriteString(v.User)
 		default:
 			b.WriteString(pattern[i : j+1])
 		}
@@ -119,17 +110,4 @@ func zeroPad(s string, width int) string {
 
 // removeSlashes mirrors Slurm's handling of an escaped pattern: "\\"
 // becomes "\", any other backslash disappears.
-func removeSlashes(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] == '\\' {
-			if i+1 < len(p) && p[i+1] == '\\' {
-				b.WriteByte('\\')
-				i++
-			}
-			continue
-		}
-		b.WriteByte(p[i])
-	}
-	return b.String()
-}
+var removeSlashes = strings.NewReplacer(`\\`, `\`, `\`, "")

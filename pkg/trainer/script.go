@@ -43,13 +43,11 @@ func ScriptDirectiveLines(script []byte) ([]Directive, error) {
 		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		var body []byte
-		switch {
-		case bytes.HasPrefix(line, []byte("#SBATCH")):
-			body = line[len("#SBATCH"):]
-		case bytes.HasPrefix(line, []byte("#SLURM")):
-			body = line[len("#SLURM"):]
-		default:
+		body, ok := bytes.CutPrefix(line, []byte("#SBATCH"))
+		if !ok {
+			body, ok = bytes.CutPrefix(line, []byte("#SLURM"))
+		}
+		if !ok {
 			if t := bytes.TrimLeft(line, " \t\v\f\r"); len(t) > 0 && t[0] != '#' {
 				return dirs, firstErr
 			}
@@ -83,6 +81,15 @@ func DirectiveOption(dirs []Directive, short byte, long string) (value string, l
 		}
 	}
 	return value, line, found
+}
+
+// findOption looks in sbatch_args first (the command line wins), then in
+// the script's directives; line is 0 for sbatch_args.
+func findOption(dirs []Directive, sbatchArgs []string, short byte, long string) (string, int, bool) {
+	if v, ok := optionValue(sbatchArgs, short, long); ok {
+		return v, 0, true
+	}
+	return DirectiveOption(dirs, short, long)
 }
 
 // splitDirective splits the text after "#SBATCH" into arguments like
@@ -177,14 +184,8 @@ func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
 // set no limit, an unlimited one or an invalid one.
 func ArgsTimeLimit(args []string) (limit time.Duration, ok bool) {
 	v, found := optionValue(args, 't', "time")
-	if !found {
-		return 0, false
-	}
 	d, err := ParseTimeLimit(v)
-	if err != nil || d == 0 {
-		return 0, false
-	}
-	return d, true
+	return d, found && err == nil && d > 0
 }
 
 // ArgsExclude returns the nodes sbatch arguments exclude with -x or

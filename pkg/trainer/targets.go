@@ -3,6 +3,7 @@ package trainer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -35,27 +36,21 @@ func (t Targets) Missing(m Metrics) []string {
 		return []string{"no targets set"}
 	}
 	var missing []string
-	if t.ValBPB != nil {
-		if msg := unmet("val_bpb", m.ValBPB, *t.ValBPB, func(v, target float64) bool { return v <= target }, ">"); msg != "" {
-			missing = append(missing, msg)
-		}
+	// NaN compares false with everything, so it never meets a target.
+	if t.ValBPB != nil && (m.ValBPB == nil || !(m.ValBPB.Value <= *t.ValBPB)) {
+		missing = append(missing, unmet("val_bpb", m.ValBPB, *t.ValBPB, ">"))
 	}
-	if t.CoreMetric != nil {
-		if msg := unmet("CORE", m.Core, *t.CoreMetric, func(v, target float64) bool { return v >= target }, "<"); msg != "" {
-			missing = append(missing, msg)
-		}
+	if t.CoreMetric != nil && (m.Core == nil || !(m.Core.Value >= *t.CoreMetric)) {
+		missing = append(missing, unmet("CORE", m.Core, *t.CoreMetric, "<"))
 	}
 	return missing
 }
 
-// unmet returns "" when p meets target, else why not. NaN compares false
-// with everything, so met already rejects it; the message names it apart.
-func unmet(name string, p *Point, target float64, met func(v, target float64) bool, worse string) string {
+// unmet says why p does not meet target.
+func unmet(name string, p *Point, target float64, worse string) string {
 	switch {
 	case p == nil:
 		return fmt.Sprintf("no %s evaluation yet", name)
-	case met(p.Value, target):
-		return ""
 	case math.IsNaN(p.Value):
 		return fmt.Sprintf("%s is NaN at step %d", name, p.Step)
 	default:
@@ -93,11 +88,5 @@ func MetricsAtOrBefore(valbpb, core []Point, maxStep int) Metrics {
 }
 
 func latestAtOrBefore(points []Point, maxStep int) *Point {
-	var kept []Point
-	for _, p := range points {
-		if p.Step <= maxStep {
-			kept = append(kept, p)
-		}
-	}
-	return Latest(kept)
+	return Latest(slices.DeleteFunc(slices.Clone(points), func(p Point) bool { return p.Step > maxStep }))
 }
