@@ -19,9 +19,8 @@ func ExpandHostlist(s string) []string {
 		if item = strings.TrimSpace(item); item == "" {
 			continue
 		}
-		out = append(out, expandItem(item)...)
-		if len(out) > maxHostlist {
-			return out[:maxHostlist]
+		if out = append(out, expandItem(item, maxHostlist-len(out))...); len(out) == maxHostlist {
+			break
 		}
 	}
 	return out
@@ -47,8 +46,10 @@ func splitTopLevel(s string) []string {
 	return append(items, s[start:])
 }
 
-// expandItem expands the first bracket of one item, then the rest of it.
-func expandItem(item string) []string {
+// expandItem expands the first bracket of one item, then the rest of it,
+// into at most limit names: the bound holds while expanding, so nested
+// ranges ("a[1-4096]b[1-4096]") cost no more than one range.
+func expandItem(item string, limit int) []string {
 	open := strings.IndexByte(item, '[')
 	end := strings.IndexByte(item, ']')
 	if open < 0 || end < open {
@@ -56,6 +57,7 @@ func expandItem(item string) []string {
 	}
 	prefix, ranges, rest := item[:open], item[open+1:end], item[end+1:]
 	var names []string
+	tails := expandItem(rest, limit)
 	for _, r := range strings.Split(ranges, ",") {
 		lo, hi, isRange := strings.Cut(r, "-")
 		if !isRange {
@@ -68,7 +70,10 @@ func expandItem(item string) []string {
 		}
 		for n := a; n <= b; n++ {
 			num := fmt.Sprintf("%0*d", len(lo), n)
-			for _, tail := range expandItem(rest) {
+			for _, tail := range tails {
+				if len(names) == limit {
+					return names
+				}
 				names = append(names, prefix+num+tail)
 			}
 		}
