@@ -67,17 +67,20 @@ func (p *panel) draw(s *svgBuffer, x axis, jobs []Job) {
 	s.open("g", "class", "panel "+p.name)
 	clip := "clip-" + p.name
 	s.open("clipPath", "id", clip)
-	s.empty("rect", "x", px(x.from), "y", px(p.top), "width", px(x.to-x.from), "height", px(p.bottom-p.top))
+	plotArea(s, x, p.top, p.bottom)
 	s.close("clipPath")
-	s.empty("rect", "x", px(x.from), "y", px(p.top), "width", px(x.to-x.from), "height", px(p.bottom-p.top), "fill", "#ffffff")
+	plotArea(s, x, p.top, p.bottom, "fill", "#ffffff")
 	p.drawBands(s, x, jobs)
-	p.drawGrid(s, x)
+	drawGrid(s, x, p.y, p.top, p.bottom)
 	p.drawResubmissions(s, x, jobs)
 	p.drawTarget(s, x)
 	p.drawSeries(s, x, clip)
-	s.empty("rect", "x", px(x.from), "y", px(p.top), "width", px(x.to-x.from), "height", px(p.bottom-p.top),
-		"fill", "none", "stroke", colourBorder)
-	p.drawYLabels(s, x)
+	plotArea(s, x, p.top, p.bottom, "fill", "none", "stroke", colourBorder)
+	drawYTicks(s, x, p.y)
+	s.close("g")
+	mid := px((p.top + p.bottom) / 2)
+	s.text("text", p.axisTitle, "class", "axis-title", "x", "0", "y", "0", "text-anchor", "middle",
+		"transform", "translate(22,"+mid+") rotate(-90)", "fill", p.colour, "font-weight", "bold")
 	s.close("g")
 }
 
@@ -88,19 +91,6 @@ func (p *panel) drawBands(s *svgBuffer, x axis, jobs []Job) {
 		x0, x1 := x.pos(float64(from)), x.pos(float64(to))
 		s.empty("rect", "class", "band", "x", px(x0), "y", px(p.top), "width", px(x1-x0), "height", px(p.bottom-p.top),
 			"fill", bandColour(i))
-	}
-	s.close("g")
-}
-
-func (p *panel) drawGrid(s *svgBuffer, x axis) {
-	s.open("g", "class", "grid", "stroke", colourGrid, "stroke-width", "1")
-	for _, t := range p.y.ticks {
-		y := px(p.y.pos(t))
-		s.empty("line", "x1", px(x.from), "x2", px(x.to), "y1", y, "y2", y)
-	}
-	for _, t := range x.ticks {
-		xx := px(x.pos(t))
-		s.empty("line", "x1", xx, "x2", xx, "y1", px(p.top), "y2", px(p.bottom))
 	}
 	s.close("g")
 }
@@ -211,15 +201,4 @@ func clippedNote(pts []trainer.Point, word string) string {
 		return fmt.Sprintf("%s at step %d is %s the scale", formatValue(first.Value), first.Step, word)
 	}
 	return fmt.Sprintf("%d values %s the scale (first %s at step %d)", len(pts), word, formatValue(first.Value), first.Step)
-}
-
-func (p *panel) drawYLabels(s *svgBuffer, x axis) {
-	s.open("g", "class", "y-axis", "text-anchor", "end", "fill", colourMuted)
-	for _, t := range p.y.ticks {
-		s.text("text", p.y.label(t), "x", px(x.from-6), "y", px(p.y.pos(t)+4))
-	}
-	s.close("g")
-	mid := px((p.top + p.bottom) / 2)
-	s.text("text", p.axisTitle, "class", "axis-title", "x", "0", "y", "0", "text-anchor", "middle",
-		"transform", "translate(22,"+mid+") rotate(-90)", "fill", p.colour, "font-weight", "bold")
 }

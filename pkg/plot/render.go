@@ -8,13 +8,19 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
+const plotTitle = "val_bpb and CORE by step"
+
 // SVG writes the plot of d to w as a standalone SVG document. Its only
 // error is w's.
 func SVG(w io.Writer, d Data) error {
 	var s svgBuffer
 	val, core := finite(d.ValBPB), finite(d.Core)
 	if len(val) == 0 && len(core) == 0 {
-		drawEmpty(&s, d)
+		msg := "no evaluations yet"
+		if n := len(d.Jobs); n > 0 {
+			msg += fmt.Sprintf(" (%d job%s so far)", n, plural(n))
+		}
+		drawEmpty(&s, title(d.Run, plotTitle), msg)
 	} else {
 		drawPlot(&s, d, val, core)
 	}
@@ -22,36 +28,58 @@ func SVG(w io.Writer, d Data) error {
 	return err
 }
 
-func title(d Data) string {
-	if d.Run == "" {
-		return "val_bpb and CORE by step"
+func title(run, what string) string {
+	if run == "" {
+		return what
 	}
-	return d.Run + ": val_bpb and CORE by step"
+	return run + ": " + what
 }
 
-func openDocument(s *svgBuffer, d Data, height int) {
+func openDocument(s *svgBuffer, title string, height int) {
 	h := strconv.Itoa(height)
 	s.open("svg", "xmlns", "http://www.w3.org/2000/svg", "version", "1.1",
 		"width", strconv.Itoa(width), "height", h, "viewBox", "0 0 "+strconv.Itoa(width)+" "+h,
 		"font-family", fontFamily, "font-size", "12", "fill", colourText)
-	s.text("title", title(d))
+	s.text("title", title)
 	s.empty("rect", "width", strconv.Itoa(width), "height", h, "fill", "#ffffff")
-	s.text("text", title(d), "x", strconv.Itoa(marginLeft), "y", strconv.Itoa(titleY),
+	s.text("text", title, "x", strconv.Itoa(marginLeft), "y", strconv.Itoa(titleY),
 		"font-size", "18", "font-weight", "bold")
 }
 
-// drawEmpty is the image of a run without a single evaluation: still a
-// valid SVG, so that scripts and browsers showing it need no special case.
-func drawEmpty(s *svgBuffer, d Data) {
-	height := 240
-	openDocument(s, d, height)
-	msg := "no evaluations yet"
-	if n := len(d.Jobs); n > 0 {
-		msg += fmt.Sprintf(" (%d job%s so far)", n, plural(n))
-	}
+// drawEmpty is the image of a run with nothing to plot: still a valid
+// SVG, so that scripts and browsers showing it need no special case.
+func drawEmpty(s *svgBuffer, title, msg string) {
+	openDocument(s, title, 240)
 	s.text("text", msg, "class", "empty", "x", strconv.Itoa(width/2), "y", "130",
 		"text-anchor", "middle", "font-size", "16", "fill", colourMuted)
 	s.close("svg")
+}
+
+// plotArea draws the rectangle of a plot area with its extra attrs.
+func plotArea(s *svgBuffer, x axis, top, bottom float64, attrs ...string) {
+	s.empty("rect", append([]string{"x", px(x.from), "y", px(top), "width", px(x.to - x.from), "height", px(bottom - top)}, attrs...)...)
+}
+
+func drawGrid(s *svgBuffer, x, y axis, top, bottom float64) {
+	s.open("g", "class", "grid", "stroke", colourGrid, "stroke-width", "1")
+	for _, t := range y.ticks {
+		yy := px(y.pos(t))
+		s.empty("line", "x1", px(x.from), "x2", px(x.to), "y1", yy, "y2", yy)
+	}
+	for _, t := range x.ticks {
+		xx := px(x.pos(t))
+		s.empty("line", "x1", xx, "x2", xx, "y1", px(top), "y2", px(bottom))
+	}
+	s.close("g")
+}
+
+// drawYTicks writes y's tick labels left of x in a group the caller
+// closes.
+func drawYTicks(s *svgBuffer, x, y axis) {
+	s.open("g", "class", "y-axis", "text-anchor", "end", "fill", colourMuted)
+	for _, t := range y.ticks {
+		s.text("text", y.label(t), "x", px(x.from-6), "y", px(y.pos(t)+4))
+	}
 }
 
 func drawPlot(s *svgBuffer, d Data, val, core []trainer.Point) {
@@ -61,14 +89,14 @@ func drawPlot(s *svgBuffer, d Data, val, core []trainer.Point) {
 		newPanel("val_bpb", "val_bpb (lower is better)", colourValBPB, val, d.TargetValBPB, "≤", topPanelTop),
 		newPanel("core", "CORE (higher is better)", colourCore, core, d.TargetCore, "≥", topPanelTop+panelHeight+panelGap),
 	}
-	openDocument(s, d, height)
+	openDocument(s, title(d.Run, plotTitle), height)
 	s.text("text", subtitle(d, val, core), "class", "subtitle", "x", strconv.Itoa(marginLeft),
 		"y", strconv.Itoa(subtitleY), "fill", colourMuted)
 	for _, p := range panels {
 		p.draw(s, x, d.Jobs)
 	}
 	bottom := panels[len(panels)-1].bottom
-	drawStepLabels(s, x, bottom)
+	drawXLabels(s, x, bottom, "step")
 	drawResubmissionLabels(s, x, d.Jobs, panels[0])
 	drawLegend(s, d.Jobs)
 	s.close("svg")
@@ -99,12 +127,12 @@ func stepAxis(jobs []Job, series ...[]trainer.Point) axis {
 	return a
 }
 
-func drawStepLabels(s *svgBuffer, x axis, bottom float64) {
+func drawXLabels(s *svgBuffer, x axis, bottom float64, title string) {
 	s.open("g", "class", "x-axis", "text-anchor", "middle", "fill", colourMuted)
 	for _, t := range x.ticks {
 		s.text("text", x.label(t), "x", px(x.pos(t)), "y", px(bottom+xLabelOffset))
 	}
-	s.text("text", "step", "x", px((x.from+x.to)/2), "y", px(bottom+xTitleOffset), "fill", colourText)
+	s.text("text", title, "x", px((x.from+x.to)/2), "y", px(bottom+xTitleOffset), "fill", colourText)
 	s.close("g")
 }
 
