@@ -196,9 +196,14 @@ func medianStepTime(jobs []Job) time.Duration {
 			ts = append(ts, j.Steps.StepTime)
 		}
 	}
-	if len(ts) == 0 {
+	return Median(ts)
+}
+
+// Median is the upper median of ds, 0 for none. ds is not modified.
+func Median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
 		return 0
 	}
-	slices.Sort(ts)
-	return ts[len(ts)/2]
+	s := slices.Sorted(slices.Values(ds))
+	return s[len(s)/2]
 }

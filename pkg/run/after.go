@@ -15,6 +15,7 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		return afterSuccessorSbatch(st, spec, sub, job, err, now, r)
 	}
 	name := spec.Name
+	st.Updated = now
 	prev := ""
 	if st.Job != nil {
 		prev = st.Job.ID
@@ -22,10 +23,7 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 	switch {
 	case err == nil:
 		if st.Job != nil {
-			st.History = append(st.History, *st.Job)
-			if n := len(st.History); n > maxHistory {
-				st.History = st.History[n-maxHistory:]
-			}
+			st.archive(*st.Job)
 		}
 		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: spec.JobName,
 			FittedLimit: sub.TimeLimit}
@@ -33,7 +31,6 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		st.SubmitFailures = 0
 		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
-		st.Updated = now
 		var hints any
 		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
 			hints = st.History[n-1].Hints
@@ -50,7 +47,6 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		st.BadNodes = nil
 		st.BackoffUntil = now
 		st.Phase, st.Reason = PhaseBackoff, ReasonExcludeUnsatisfiable
-		st.Updated = now
 		if st.Job != nil {
 			st.Job.Handled = true
 		}
@@ -58,13 +54,11 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
-		st.Updated = now
 		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
 	default:
 		delay := giveBack(&st, spec, now, r)
 		st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
-		st.Updated = now
 		if st.Job != nil {
 			// The ended job stays the current one; its end is handled.
 			st.Job.Handled = true

@@ -158,7 +158,7 @@ func (d *decider) decide() {
 		return
 	}
 	if in.Slurm.SacctErr != nil && d.needsSacct() {
-		d.unknown(in.Slurm.SacctErr)
+		d.unknown()
 		return
 	}
 	d.next.UnknownSince = time.Time{}
@@ -206,7 +206,8 @@ func (d *decider) recheckIn(after time.Duration) {
 	}
 }
 
-func (d *decider) unknown(err error) {
+// unknown waits for Slurm to answer, or to be asked, again.
+func (d *decider) unknown() {
 	if d.next.UnknownSince.IsZero() {
 		d.next.UnknownSince = d.in.Now
 	}

@@ -18,10 +18,10 @@ func (d *decider) resolveIntent() bool {
 	}
 	switch {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 		return false
 	case !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil:
-		d.unknown(orErr(in.Slurm.WindowErr, "sacct window not asked"))
+		d.unknown()
 		return false
 	case in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At):
 		d.wait(PhaseSubmitting, ReasonIntentPending, shortRecheck)
@@ -61,23 +61,12 @@ func (d *decider) transientRowsSince(t time.Time) bool {
 	return false
 }
 
-func orErr(err error, msg string) error {
-	if err != nil {
-		return err
-	}
-	return errString(msg)
-}
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
-
 func (d *decider) adoptJob(j JobRecord, reason string) {
 	// Every job adopted here was found in this pass's queue or window,
 	// which are those of the view's cluster.
 	j.Cluster = d.in.Slurm.Cluster
 	if d.next.Job != nil && !d.next.Job.Is(j.ID, j.Cluster) {
-		d.archive(*d.next.Job)
+		d.next.archive(*d.next.Job)
 	}
 	j.Name = d.in.Spec.JobName
 	d.next.Job = &j
@@ -89,10 +78,10 @@ func (d *decider) adoptJob(j JobRecord, reason string) {
 }
 
 // archive moves an ended job into the bounded history.
-func (d *decider) archive(j JobRecord) {
-	d.next.History = append(d.next.History, j)
-	if n := len(d.next.History); n > maxHistory {
-		d.next.History = d.next.History[n-maxHistory:]
+func (s *RunState) archive(j JobRecord) {
+	s.History = append(s.History, j)
+	if n := len(s.History); n > maxHistory {
+		s.History = s.History[n-maxHistory:]
 	}
 }
 
@@ -100,7 +89,7 @@ func (d *decider) archive(j JobRecord) {
 func (d *decider) adoptOrStart() {
 	in := d.in
 	if !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil {
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 		return
 	}
 	if e, ok := liveQueueEntry(in.Slurm.Queue, ""); ok {
@@ -114,7 +103,7 @@ func (d *decider) adoptOrStart() {
 		d.wait(PhaseWaiting, ReasonNoJob, 0)
 	default:
 		if !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil {
-			d.unknown(orErr(in.Slurm.WindowErr, "sacct window not asked"))
+			d.unknown()
 			return
 		}
 		if j, ok := newestEnded(in.Slurm.Window, in.Spec.JobName); ok {
@@ -176,7 +165,7 @@ func (d *decider) followJob() {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be
 		// COMPLETING, and a twin must be ruled out) before acting.
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 	case live:
 		d.wait(PhaseRunning, ReasonJobEnding, shortRecheck)
 	case d.held():

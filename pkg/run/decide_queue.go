@@ -137,7 +137,7 @@ func (d *decider) promoteSuccessor() bool {
 		succ.ResumeStep = d.usableAt(prev.End)
 	}
 	if prev != nil {
-		d.archive(*prev)
+		d.next.archive(*prev)
 	}
 	st.Job = succ
 	st.BackoffUntil = d.in.Now
@@ -195,7 +195,7 @@ func (d *decider) cancelSuccessor(reason string) {
 	if !s.CancelSent.IsZero() && in.Slurm.QueueAsked && in.Slurm.QueueErr == nil {
 		if e, ok := queueEntry(in.Slurm.Queue, s.ID); !ok || e.State.Terminal() {
 			s.Handled = true
-			d.archive(*s)
+			d.next.archive(*s)
 			st.Successor = nil
 			d.dirty = true
 			return
