@@ -172,25 +172,21 @@ func (p *panel) drawClipped(s *svgBuffer, x axis) {
 		}
 	}
 	for _, side := range []struct {
-		pts   []trainer.Point
-		edge  float64
-		arrow string
-		word  string
-	}{{above, p.top, "▲", "above"}, {below, p.bottom, "▼", "below"}} {
+		pts      []trainer.Point
+		edge, dy float64
+		arrow    string
+		word     string
+	}{{above, p.top, 11, "▲", "above"}, {below, p.bottom, -3, "▼", "below"}} {
 		if len(side.pts) == 0 {
 			continue
 		}
-		dy := 11.0
-		if side.word == "below" {
-			dy = -3
-		}
 		for _, pt := range side.pts {
-			s.text("text", side.arrow, "class", "clipped", "x", px(x.pos(float64(pt.Step))), "y", px(side.edge+dy),
+			s.text("text", side.arrow, "class", "clipped", "x", px(x.pos(float64(pt.Step))), "y", px(side.edge+side.dy),
 				"text-anchor", "middle", "font-size", "10", "fill", p.colour)
 		}
 		// The note goes on the right, where a curve that starts far out
 		// has long since come back into range.
-		s.text("text", clippedNote(side.pts, side.word), "class", "clipped-note", "x", px(x.to-6), "y", px(side.edge+dy),
+		s.text("text", clippedNote(side.pts, side.word), "class", "clipped-note", "x", px(x.to-6), "y", px(side.edge+side.dy),
 			"text-anchor", "end", "font-size", "10", "fill", p.colour)
 	}
 }

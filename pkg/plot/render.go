@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -102,25 +103,18 @@ func drawPlot(s *svgBuffer, d Data, val, core []trainer.Point) {
 	s.close("svg")
 }
 
-// stepAxis spans every evaluation and every job's steps.
+// stepAxis spans every evaluation and every job's steps; there is at
+// least one evaluation.
 func stepAxis(jobs []Job, series ...[]trainer.Point) axis {
-	lo, hi, seen := 0.0, 0.0, false
-	widen := func(v float64) {
-		if !seen {
-			lo, hi, seen = v, v, true
-			return
-		}
-		lo, hi = min(lo, v), max(hi, v)
-	}
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, ps := range series {
 		for _, p := range ps {
-			widen(float64(p.Step))
+			lo, hi = min(lo, float64(p.Step)), max(hi, float64(p.Step))
 		}
 	}
 	for _, j := range jobs {
 		from, to := j.span()
-		widen(float64(from))
-		widen(float64(to))
+		lo, hi = min(lo, float64(from)), max(hi, float64(to))
 	}
 	a := tightAxis(lo, hi, 9, true)
 	a.from, a.to = marginLeft, width-marginRight

@@ -70,21 +70,25 @@ func TimelineSVG(w io.Writer, t Timeline) error {
 		_, err := w.Write(s.b.Bytes())
 		return err
 	}
-	origin := jobs[0].Start
+	end := func(j TimelineJob) time.Time {
+		if j.End.IsZero() {
+			return t.Now
+		}
+		return j.End
+	}
+	origin, last := jobs[0].Start, time.Time{}
+	loS, hiS := math.Inf(1), math.Inf(-1)
 	for _, j := range jobs {
 		if !j.Submit.IsZero() && j.Submit.Before(origin) {
 			origin = j.Submit
 		}
+		if e := end(j); e.After(last) {
+			last = e
+		}
+		loS = min(loS, float64(j.From))
+		hiS = max(hiS, float64(max(j.Trained, j.Banked, j.From)))
 	}
 	unit, unitName := time.Hour, "hours"
-	var last time.Time
-	for _, j := range jobs {
-		if e := j.End; !e.IsZero() && e.After(last) {
-			last = e
-		} else if e.IsZero() && t.Now.After(last) {
-			last = t.Now
-		}
-	}
 	switch span := last.Sub(origin); {
 	case span < 2*time.Minute:
 		unit, unitName = time.Second, "seconds"
@@ -92,20 +96,7 @@ func TimelineSVG(w io.Writer, t Timeline) error {
 		unit, unitName = time.Minute, "minutes"
 	}
 	hours := func(at time.Time) float64 { return float64(at.Sub(origin)) / float64(unit) }
-	end := func(j TimelineJob) time.Time {
-		if j.End.IsZero() {
-			return t.Now
-		}
-		return j.End
-	}
-	loT, hiT := 0.0, 0.0
-	loS, hiS := math.Inf(1), math.Inf(-1)
-	for _, j := range jobs {
-		hiT = max(hiT, hours(end(j)))
-		loS = min(loS, float64(j.From))
-		hiS = max(hiS, float64(max(j.Trained, j.Banked, j.From)))
-	}
-	x := tightAxis(loT, hiT, 9, false)
+	x := tightAxis(0, max(0, hours(last)), 9, false)
 	x.from, x.to = marginLeft, width-marginRight
 	top, bottom := float64(topPanelTop), float64(topPanelTop+2*panelHeight+panelGap)
 	y := niceAxis(min(loS, 0), hiS, 6, true)
