@@ -16,10 +16,7 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 	}
 	name := spec.Name
 	st.Updated = now
-	prev := ""
-	if st.Job != nil {
-		prev = st.Job.ID
-	}
+	prev := jobID(st.Job)
 	switch {
 	case err == nil:
 		if st.Job != nil {
@@ -32,10 +29,10 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
 		var hints any
-		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
+		if n := len(st.History); prev != nil && n > 0 && len(st.History[n-1].Hints) > 0 {
 			hints = st.History[n-1].Hints
 		}
-		return st, []Event{NewEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
+		return st, []Event{NewEvent(EventJobResubmitted, name, FieldJobID, prev, FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
 			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
 			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
 	case sub.Exclude != "" && slurm.NodesUnavailable(err):
@@ -50,11 +47,11 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		if st.Job != nil {
 			st.Job.Handled = true
 		}
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
 	default:
 		delay := giveBack(&st, spec, now, r)
@@ -63,7 +60,7 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 			// The ended job stays the current one; its end is handled.
 			st.Job.Handled = true
 		}
-		events := []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		events := []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
 		return noteRejection(st, name, err, events)
 	}

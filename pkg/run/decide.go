@@ -242,15 +242,12 @@ func (d *decider) targetsReached() bool {
 	}
 	d.setPhase(PhaseDone, ReasonTargetReached)
 	d.actions = append(d.actions, Complete{Reason: ReasonTargetReached})
-	kv := []any{FieldReason, ReasonTargetReached, FieldNewestStep, d.next.NewestStep}
+	kv := []any{FieldReason, ReasonTargetReached, FieldNewestStep, d.next.NewestStep, FieldJobID, jobID(d.next.Job)}
 	if m.ValBPB != nil {
 		kv = append(kv, FieldValBPB, m.ValBPB.Value)
 	}
 	if m.Core != nil {
 		kv = append(kv, FieldCore, m.Core.Value)
-	}
-	if j := d.next.Job; j != nil {
-		kv = append(kv, FieldJobID, j.ID)
 	}
 	d.event(EventRunTargetReached, kv...)
 	return true

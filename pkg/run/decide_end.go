@@ -144,11 +144,7 @@ func (d *decider) submit(reason string) {
 	} else if d.finalCheckpoint() {
 		// Never resubmit from the final step: nanochat would only
 		// rewrite that checkpoint in place.
-		base := []any{FieldNewestStep, from}
-		if st.Job != nil {
-			base = append(base, FieldJobID, st.Job.ID)
-		}
-		d.trainingOver(base)
+		d.trainingOver([]any{FieldNewestStep, from, FieldJobID, jobID(st.Job)})
 		return
 	}
 	if from == NoStep && in.Spec.Start != StartSubmit && reason != ReasonOperatorResume {

@@ -174,11 +174,12 @@ func (d *decider) usableAt(end time.Time) int {
 	return NoStep
 }
 
+// jobID is the job's id for an event, nil (left out) for no job.
 func jobID(j *JobRecord) any {
 	if j == nil {
 		return nil
 	}
-	return j.ID
+	return nonEmpty(j.ID)
 }
 
 // cancelSuccessor cancels the queued successor of a run that is done,

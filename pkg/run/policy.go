@@ -182,10 +182,7 @@ func (d *decider) budgetSpent() bool {
 	if st.Attempts < d.in.Spec.Policy.MaxAttempts {
 		return false
 	}
-	base := []any{FieldAttempt, st.Attempts}
-	if st.Job != nil {
-		base = append(base, FieldJobID, st.Job.ID)
-	}
+	base := []any{FieldAttempt, st.Attempts, FieldJobID, jobID(st.Job)}
 	st.Job = ensureJobOutcome(st.Job, ReasonBudgetExhausted)
 	d.setPhase(PhaseStopped, ReasonBudgetExhausted)
 	d.actions = append(d.actions, Stop{Reason: ReasonBudgetExhausted})
