@@ -276,10 +276,7 @@ func (l *Lease) Release() error {
 			err = errors.Join(os.Remove(aside), atomicfile.SyncDir(l.dir))
 		}
 	}
-	if uerr := l.unlock(); uerr != nil {
-		err = errors.Join(err, uerr)
-	}
-	if err != nil {
+	if err = errors.Join(err, l.unlock()); err != nil {
 		return fmt.Errorf("lease: release: %w", err)
 	}
 	return nil

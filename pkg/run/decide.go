@@ -65,16 +65,13 @@ func (d *decider) changed() bool {
 // the log, the newest complete checkpoint.
 func (d *decider) observe() {
 	in := d.in
-	if in.Log.Summary != nil {
-		s := in.Log.Summary
+	if s := in.Log.Summary; s != nil {
 		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, s.ValBPB)
 		d.next.Core, _ = mergePoints(d.next.Core, s.Core)
 		if s.PlannedTotal > 0 {
 			d.next.PlannedTotal = s.PlannedTotal
 		}
-		if s.Finished {
-			d.next.TrainingFinished = true
-		}
+		d.next.TrainingFinished = d.next.TrainingFinished || s.Finished
 	}
 	d.noteSteps()
 	if in.Spec.Paused || d.next.Phase.Terminal() {

@@ -135,8 +135,6 @@ func (d *decider) promoteSuccessor() bool {
 	succ.ResumeStep = d.newestUsable()
 	if prev != nil {
 		succ.ResumeStep = d.usableAt(prev.End)
-	}
-	if prev != nil {
 		d.next.archive(*prev)
 	}
 	st.Job = succ

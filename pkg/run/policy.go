@@ -135,10 +135,8 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 		st.FailuresWithoutProgress = 0
 		st.InfraFailures = 0
 	}
-	var n int
+	n := 0 // classProgressTimeout: resubmitted at once
 	switch class {
-	case classProgressTimeout:
-		n = 0
 	case classInfra:
 		st.InfraFailures++
 		n = st.InfraFailures
