@@ -42,14 +42,11 @@ func (d *decider) handleEnd(row *slurm.Job) {
 // event carries.
 const stderrTailLines = 3
 
+// trainingFinished: a log showed the end-of-run lines, or the newest
+// checkpoint is the planned last step (observe has folded this pass's log
+// into both).
 func (d *decider) trainingFinished() bool {
-	if d.next.TrainingFinished {
-		return true
-	}
-	if s := d.in.Log.Summary; s != nil && trainer.Finished(*s, d.in.Ckpt.Newest) {
-		return true
-	}
-	return d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal
+	return d.next.TrainingFinished || (d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal)
 }
 
 // finalCheckpoint: the newest complete checkpoint is the planned final
