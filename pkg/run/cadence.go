@@ -95,7 +95,7 @@ func jobSaves(saves []goodput.Checkpoint, j JobRecord) []goodput.Checkpoint {
 // false until the job has saved twice.
 func cadenceOf(j JobRecord, saves []goodput.Checkpoint) (Cadence, bool) {
 	mine := jobSaves(saves, j)
-	iv := goodput.SaveInterval(mine, nil)
+	iv := goodput.SaveInterval(mine)
 	if iv.Pairs == 0 || iv.Steps < 1 {
 		return Cadence{}, false
 	}

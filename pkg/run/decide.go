@@ -325,10 +325,8 @@ func metaEvaluation(c CkptView, have []trainer.Point, planned int) (trainer.Poin
 	if every := c.NewestEvalEvery; every > 0 && c.Newest != planned {
 		p.Step = c.Newest - c.Newest%every
 	}
-	for _, h := range have {
-		if h.Step == p.Step {
-			return trainer.Point{}, false
-		}
+	if slices.ContainsFunc(have, func(h trainer.Point) bool { return h.Step == p.Step }) {
+		return trainer.Point{}, false
 	}
 	// The log prints val_bpb with 6 decimals; meta keeps every digit.
 	if last := trainer.MetricsAtOrBefore(have, nil, c.Newest).ValBPB; c.NewestEvalEvery == 0 && last != nil && math.Abs(last.Value-p.Value) <= 5e-7 {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -53,12 +54,9 @@ func (d *decider) findTagged(tag string) (string, bool) {
 // comment are not filled in yet (SLURM-FACTS.md: "allocation", empty
 // comment for a few seconds): one of them could be the tagged job.
 func (d *decider) transientRowsSince(t time.Time) bool {
-	for _, j := range d.in.Slurm.Window {
-		if j.Name == "allocation" && j.Comment == "" && !j.Submit.Before(t.Add(-time.Minute)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(d.in.Slurm.Window, func(j slurm.Job) bool {
+		return j.Name == "allocation" && j.Comment == "" && !j.Submit.Before(t.Add(-time.Minute))
+	})
 }
 
 func (d *decider) adoptJob(j JobRecord, reason string) {

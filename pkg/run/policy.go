@@ -226,12 +226,9 @@ func NewestUsableStep(st RunState, view CkptView, now time.Time) int {
 // isSuspect: step was judged poisoned and (when modTime is known) its files
 // have not been rewritten since.
 func (d *decider) isSuspect(step int, modTime time.Time) bool {
-	for _, s := range d.next.Suspect {
-		if s.Step == step && (modTime.IsZero() || !modTime.After(s.ModTime)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(d.next.Suspect, func(s SuspectStep) bool {
+		return s.Step == step && (modTime.IsZero() || !modTime.After(s.ModTime))
+	})
 }
 
 // poisoned reports whether the job that just ended and the one before it
