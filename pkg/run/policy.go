@@ -92,14 +92,13 @@ func (d *decider) judgeEnd(row *slurm.Job, progress bool, base []any) {
 		}
 		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
 	case slurm.StateTimeout:
-		if !progress && job.FittedLimit > 0 {
+		switch {
+		case progress:
+			d.failed(classProgressTimeout, ReasonTimeout, true, base)
+		case job.FittedLimit > 0:
 			// The fitted limit was too tight, not the code at fault.
 			d.failed(classInfra, ReasonFitTooShort, false, base)
-			return
-		}
-		if progress {
-			d.failed(classProgressTimeout, ReasonTimeout, true, base)
-		} else {
+		default:
 			d.failed(classApp, ReasonTimeoutNoProgress, false, base)
 		}
 	case slurm.StateNodeFail, slurm.StatePreempted, slurm.StateBootFail, slurm.StateDeadline:
