@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -63,7 +64,7 @@ const colourLost = "#c0392b"
 // Its only error is w's.
 func TimelineSVG(w io.Writer, t Timeline) error {
 	var s svgBuffer
-	jobs := startedJobs(t.Jobs)
+	jobs := slices.DeleteFunc(slices.Clone(t.Jobs), func(j TimelineJob) bool { return j.Start.IsZero() })
 	title := title(t.Run, "steps by wall-clock time")
 	if len(jobs) == 0 {
 		drawEmpty(&s, title, "no job has started yet")
@@ -150,16 +151,6 @@ func TimelineSVG(w io.Writer, t Timeline) error {
 	s.close("svg")
 	_, err := w.Write(s.b.Bytes())
 	return err
-}
-
-func startedJobs(jobs []TimelineJob) []TimelineJob {
-	var out []TimelineJob
-	for _, j := range jobs {
-		if !j.Start.IsZero() {
-			out = append(out, j)
-		}
-	}
-	return out
 }
 
 func jobLabel(j TimelineJob) string {

@@ -28,13 +28,16 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		st.SubmitFailures = 0
 		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
-		var hints any
+		var hints, limit any // left out unless set
 		if n := len(st.History); prev != nil && n > 0 && len(st.History[n-1].Hints) > 0 {
 			hints = st.History[n-1].Hints
 		}
+		if sub.TimeLimit > 0 {
+			limit = sub.TimeLimit.String() // time_limit: fit
+		}
 		return st, []Event{NewEvent(EventJobResubmitted, name, FieldJobID, prev, FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
 			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
-			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
+			FieldTimeLimit, limit, FieldExclude, nonEmpty(sub.Exclude))}
 	case sub.Exclude != "" && slurm.NodesUnavailable(err):
 		// The bad nodes were all the nodes there are (a one-node
 		// partition): a job excluding them could never start. Forget them
@@ -96,15 +99,6 @@ func noteRejection(st RunState, name string, err error, events []Event) (RunStat
 	return st, append(events,
 		NewEvent(EventSbatchRejected, name, FieldReason, ReasonSbatchRejected, FieldError, evidence, "times", st.Rejections),
 		NewEvent(EventRunStopped, name, FieldReason, ReasonSbatchRejected, FieldError, evidence))
-}
-
-// fittedField is a fitted time limit for an event, nil (left out) when the
-// job keeps its own.
-func fittedField(d time.Duration) any {
-	if d <= 0 {
-		return nil
-	}
-	return d.String()
 }
 
 func nonEmpty(s string) any {

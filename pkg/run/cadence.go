@@ -37,7 +37,11 @@ func (d *decider) noteSave(step int) {
 	st := &d.next
 	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: d.newestSavedAt()})
 	var keep []goodput.Checkpoint
-	for _, j := range []*JobRecord{st.Job, lastJob(st.History)} {
+	jobs := []*JobRecord{st.Job}
+	if n := len(st.History); n > 0 {
+		jobs = append(jobs, &st.History[n-1])
+	}
+	for _, j := range jobs {
 		if j == nil {
 			continue
 		}
@@ -52,13 +56,6 @@ func (d *decider) noteSave(step int) {
 		}
 		st.Saves = slices.Delete(st.Saves, i, i+1)
 	}
-}
-
-func lastJob(h []JobRecord) *JobRecord {
-	if len(h) == 0 {
-		return nil
-	}
-	return &h[len(h)-1]
 }
 
 // newestSavedAt is when the newest complete step was written: the

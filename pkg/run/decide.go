@@ -154,7 +154,8 @@ func (d *decider) decide() {
 		d.followLastJob()
 		return
 	}
-	if in.Slurm.SacctErr != nil && d.needsSacct() {
+	if j := d.next.Job; in.Slurm.SacctErr != nil && j != nil && !j.Handled {
+		// The decision depends on sacct's row for the job.
 		d.unknown()
 		return
 	}
@@ -171,12 +172,6 @@ func (d *decider) decide() {
 		return
 	}
 	d.followJob()
-}
-
-// needsSacct reports whether this run's decision depends on sacct.
-func (d *decider) needsSacct() bool {
-	j := d.next.Job
-	return j != nil && !j.Handled
 }
 
 func (d *decider) setPhase(p Phase, reason string) {

@@ -165,10 +165,3 @@ func (d *decider) submit(reason string) {
 	kv := append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)
 	d.event(EventSubmitIntent, append(kv, excludeKV...)...)
 }
-
-func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {
-	if j != nil && j.Outcome == "" {
-		j.Outcome = outcome
-	}
-	return j
-}

@@ -22,11 +22,6 @@ import (
 // run's job (promoteSuccessor); when the run is done, stopped or paused it
 // is cancelled (cancelSuccessor).
 
-// successorTag is the --comment of a queued successor.
-func successorTag(run string, attempt int, nonce string) string {
-	return makeTag(run, attempt, "q"+nonce)
-}
-
 // isSuccessorIntent: the pending intent is a successor's, which never
 // holds up the run's own job.
 func (st *RunState) isSuccessorIntent() bool {
@@ -69,7 +64,7 @@ func (d *decider) queueAhead(state slurm.State) {
 		return
 	}
 	attempt := st.Attempts + 1
-	tag := successorTag(in.Spec.Name, attempt, in.Nonce)
+	tag := makeTag(in.Spec.Name, attempt, "q"+in.Nonce)
 	st.Attempts = attempt
 	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: UnknownStep, At: in.Now, After: st.Job.ID}
 	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: UnknownStep, Tag: tag, After: st.Job.ID})

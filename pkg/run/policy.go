@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -180,7 +181,9 @@ func (d *decider) budgetSpent() bool {
 		return false
 	}
 	base := []any{FieldAttempt, st.Attempts, FieldJobID, jobID(st.Job)}
-	st.Job = ensureJobOutcome(st.Job, ReasonBudgetExhausted)
+	if st.Job != nil {
+		st.Job.Outcome = cmp.Or(st.Job.Outcome, ReasonBudgetExhausted)
+	}
 	d.setPhase(PhaseStopped, ReasonBudgetExhausted)
 	d.actions = append(d.actions, Stop{Reason: ReasonBudgetExhausted})
 	d.event(EventRunStopped, append(base, FieldReason, ReasonBudgetExhausted)...)
