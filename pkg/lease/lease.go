@@ -1,6 +1,7 @@
 package lease
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,9 +37,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.TTL < 0 {
 		return o, fmt.Errorf("lease: negative TTL %s", o.TTL)
 	}
-	if o.TTL == 0 {
-		o.TTL = DefaultTTL
-	}
+	o.TTL, o.PID = cmp.Or(o.TTL, DefaultTTL), cmp.Or(o.PID, os.Getpid())
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -48,9 +47,6 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("lease: hostname: %w", err)
 		}
 		o.Host = host
-	}
-	if o.PID == 0 {
-		o.PID = os.Getpid()
 	}
 	return o, nil
 }
