@@ -3,9 +3,10 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -73,19 +74,14 @@ func summary(p Payload) string {
 	if j := rawText(p.Fields["job_id"]); j != "" {
 		fmt.Fprintf(&b, ", job %s", j)
 	}
-	keys := make([]string, 0, len(p.Fields))
-	for k := range p.Fields {
+	var evidence []string
+	for _, k := range slices.Sorted(maps.Keys(p.Fields)) {
 		if k != "run" && k != "reason" && k != "job_id" {
-			keys = append(keys, k)
+			evidence = append(evidence, k+"="+rawText(p.Fields[k]))
 		}
 	}
-	sort.Strings(keys)
-	for i, k := range keys {
-		sep := " "
-		if i == 0 {
-			sep = ": "
-		}
-		fmt.Fprintf(&b, "%s%s=%s", sep, k, rawText(p.Fields[k]))
+	if len(evidence) > 0 {
+		b.WriteString(": " + strings.Join(evidence, " "))
 	}
 	if p.Host != "" {
 		fmt.Fprintf(&b, " [%s]", p.Host)
