@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,13 +80,8 @@ func carriedRecords(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: rotate: %w", err)
 	}
-	runs := make([]string, 0, len(newest))
-	for run := range newest {
-		runs = append(runs, run)
-	}
-	slices.Sort(runs)
 	var buf []byte
-	for _, run := range runs {
+	for _, run := range slices.Sorted(maps.Keys(newest)) {
 		r := newest[run]
 		line, err := json.Marshal(Record{Time: r.Time, Run: run, Event: EventStateCarried, State: r.State})
 		if err != nil {
