@@ -53,12 +53,7 @@ func (iv Interval) SaveCost(stepTime time.Duration) time.Duration {
 // queue wait and a restart. Checkpoints without a modification time are
 // ignored.
 func SaveInterval(ckpts []Checkpoint) Interval {
-	var cs []Checkpoint
-	for _, c := range ckpts {
-		if !c.ModTime.IsZero() {
-			cs = append(cs, c)
-		}
-	}
+	cs := slices.DeleteFunc(slices.Clone(ckpts), func(c Checkpoint) bool { return c.ModTime.IsZero() })
 	slices.SortFunc(cs, func(a, b Checkpoint) int { return a.Step - b.Step })
 	var steps []int
 	var perStep []float64

@@ -2,6 +2,7 @@ package plot
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,15 +28,10 @@ func tightAxis(lo, hi float64, n int, integer bool) axis {
 	if !isFinite(lo) || !isFinite(hi) || lo >= hi || len(a.ticks) <= 2 {
 		return a
 	}
-	var inside []float64
-	for _, t := range a.ticks {
-		if t >= lo && t <= hi {
-			inside = append(inside, t)
-		}
-	}
+	a.ticks = slices.DeleteFunc(a.ticks, func(t float64) bool { return t < lo || t > hi })
 	// A little room at both ends keeps the first and last markers whole.
 	pad := (hi - lo) * 0.012
-	a.lo, a.hi, a.ticks = lo-pad, hi+pad, inside
+	a.lo, a.hi = lo-pad, hi+pad
 	return a
 }
 

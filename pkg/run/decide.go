@@ -108,12 +108,7 @@ func (d *decider) observeIncomplete() {
 	if c.Settling {
 		return
 	}
-	var fresh []IncompleteStep
-	for _, s := range c.Incomplete {
-		if s.Step > d.next.ReportedIncomplete {
-			fresh = append(fresh, s)
-		}
-	}
+	fresh := slices.DeleteFunc(slices.Clone(c.Incomplete), func(s IncompleteStep) bool { return s.Step <= d.next.ReportedIncomplete })
 	if len(fresh) == 0 {
 		return
 	}
