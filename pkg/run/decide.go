@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -256,17 +257,13 @@ func PreviewTag(run string, attempt int) string { return makeTag(run, attempt, "
 // liveQueueEntry returns the newest live squeue entry of the run other
 // than exceptID.
 func liveQueueEntry(q []slurm.QueueEntry, exceptID string) (slurm.QueueEntry, bool) {
-	var best slurm.QueueEntry
-	found := false
-	for _, e := range q {
-		if e.ID == exceptID || e.State.Terminal() {
-			continue
-		}
-		if !found || e.Submit.After(best.Submit) || (e.Submit.Equal(best.Submit) && e.ID > best.ID) {
-			best, found = e, true
-		}
+	live := slices.DeleteFunc(slices.Clone(q), func(e slurm.QueueEntry) bool { return e.ID == exceptID || e.State.Terminal() })
+	if len(live) == 0 {
+		return slurm.QueueEntry{}, false
 	}
-	return best, found
+	return slices.MaxFunc(live, func(a, b slurm.QueueEntry) int {
+		return cmp.Or(a.Submit.Compare(b.Submit), cmp.Compare(a.ID, b.ID))
+	}), true
 }
 
 // resumeWithoutJob submits for an operator's resume of a run that never had

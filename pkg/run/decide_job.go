@@ -113,17 +113,11 @@ func (d *decider) adoptOrStart() {
 }
 
 func newestEnded(rows []slurm.Job, name string) (slurm.Job, bool) {
-	var best slurm.Job
-	found := false
-	for _, j := range rows {
-		if j.Name != name || !j.State.Terminal() {
-			continue
-		}
-		if !found || j.Submit.After(best.Submit) {
-			best, found = j, true
-		}
+	ended := slices.DeleteFunc(slices.Clone(rows), func(j slurm.Job) bool { return j.Name != name || !j.State.Terminal() })
+	if len(ended) == 0 {
+		return slurm.Job{}, false
 	}
-	return best, found
+	return slices.MaxFunc(ended, func(a, b slurm.Job) int { return a.Submit.Compare(b.Submit) }), true
 }
 
 // followJob handles a run whose current job is known.
