@@ -103,11 +103,11 @@ func (l *Lease) claim() error {
 		return err
 	}
 	defer os.Remove(tmp)
-	registerHeld(l.path, h)
+	countHeld(l.path, h, 1)
 	claimed := false
 	defer func() {
 		if !claimed {
-			unregisterHeld(l.path, h)
+			countHeld(l.path, h, -1)
 		}
 	}()
 	for attempt := 0; ; attempt++ {
@@ -263,7 +263,7 @@ func (l *Lease) Release() error {
 		return nil
 	}
 	l.released = true
-	defer unregisterHeld(l.path, l.holder)
+	defer countHeld(l.path, l.holder, -1)
 	var err error
 	if !l.lost {
 		var aside string

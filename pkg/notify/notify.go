@@ -226,10 +226,7 @@ func (n *Notifier) next() (delivery, bool) {
 }
 
 func (n *Notifier) reportDrops() {
-	n.mu.Lock()
-	dropped := n.dropped
-	n.mu.Unlock()
-	if dropped > n.reported {
+	if dropped := n.Dropped(); dropped > n.reported {
 		n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
 		n.reported = dropped
 	}
