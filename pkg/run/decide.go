@@ -159,15 +159,14 @@ func (d *decider) decide() {
 	if d.next.Intent != nil && !d.next.isSuccessorIntent() && !d.resolveIntent() {
 		return
 	}
-	if d.next.Job == nil {
-		if d.next.Reason == ReasonOperatorResume {
-			d.resumeWithoutJob()
-			return
-		}
+	switch {
+	case d.next.Job != nil:
+		d.followJob()
+	case d.next.Reason == ReasonOperatorResume:
+		d.resumeWithoutJob()
+	default:
 		d.adoptOrStart()
-		return
 	}
-	d.followJob()
 }
 
 func (d *decider) setPhase(p Phase, reason string) {
@@ -289,11 +288,8 @@ func (d *decider) observeStorage() {
 	}
 	low := float64(c.FreeBytes) < storageMargin*float64(c.NewestBytes)
 	if low && !d.next.StorageLow {
-		var from any
-		if c.FreeFrom != "" {
-			from = c.FreeFrom
-		}
-		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest, "free_from", from)
+		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest,
+			"free_from", nonEmpty(c.FreeFrom))
 	}
 	d.next.StorageLow = low
 }
