@@ -6,7 +6,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// afterSbatch folds sbatch's answer into the state. A job id ends the
+// AfterSbatch folds sbatch's answer into the state. A job id ends the
 // intent. An error after which the job may exist keeps the intent, to be
 // resolved by looking for the tag; any other error gives the attempt back
 // and backs off.
@@ -69,7 +69,7 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 	}
 }
 
-// maxRejections is how many identical permanent refusals by sbatch in a
+// MaxRejections is how many identical permanent refusals by sbatch in a
 // row stop a run. One could be a passing misconfiguration of the site
 // (a partition being renamed); three with the same words will not go away
 // by themselves, and retrying for ever only fills the log.
@@ -77,7 +77,7 @@ const MaxRejections = 3
 
 // noteRejection counts sbatch's permanent refusals with the same words
 // (Invalid account, partition or QOS, an unreadable script, a job that
-// violates limits) and stops the run at maxRejections, with Slurm's words
+// violates limits) and stops the run at MaxRejections, with Slurm's words
 // as evidence: the user must fix the configuration or the script, then
 // resume the run. Transient failures keep backing off and leave the count
 // alone.

@@ -152,7 +152,7 @@ func (d *decider) saveInterval() time.Duration {
 	return 0
 }
 
-// lastSaveAt is when the newest recorded save was written (zero: none).
+// LastSaveAt is when the newest recorded save was written (zero: none).
 func (st RunState) LastSaveAt() time.Time {
 	if n := len(st.Saves); n > 0 {
 		return st.Saves[n-1].ModTime

@@ -217,10 +217,7 @@ func (d *decider) pollInterval() time.Duration {
 // never saved cannot be the result.
 func (d *decider) targetsReached() bool {
 	t := d.in.Spec.Targets
-	if t.ValBPB == nil && t.CoreMetric == nil {
-		return false
-	}
-	if d.next.NewestStep == NoStep {
+	if (t.ValBPB == nil && t.CoreMetric == nil) || d.next.NewestStep == NoStep {
 		return false
 	}
 	m := trainer.MetricsAtOrBefore(d.next.ValBPB, d.next.Core, d.next.NewestStep)

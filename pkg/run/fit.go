@@ -75,7 +75,7 @@ func unfittedLimit(st RunState) time.Duration {
 	return 0
 }
 
-// timeFlag is the sbatch option for a fitted limit, in whole minutes.
+// TimeFlag is the sbatch option for a fitted limit, in whole minutes.
 func TimeFlag(limit time.Duration) string {
 	return fmt.Sprintf("--time=%d", int((limit+time.Minute-1)/time.Minute))
 }

@@ -44,7 +44,7 @@ const (
 	classInfra
 )
 
-// backoffDelay is base·2^(n-1), jittered by ±20 % with r in [0,1), and
+// BackoffDelay is base·2^(n-1), jittered by ±20 % with r in [0,1), and
 // capped at max. n < 1 is treated as 1.
 func BackoffDelay(base, max time.Duration, n int, r float64) time.Duration {
 	if base <= 0 {
@@ -218,7 +218,7 @@ func (d *decider) newestUsable() int {
 	return steps[len(steps)-1]
 }
 
-// newestUsableStep is the step a run in state st would resume from, given
+// NewestUsableStep is the step a run in state st would resume from, given
 // this view of its checkpoints (NoStep: none): poisoned steps are skipped.
 func NewestUsableStep(st RunState, view CkptView, now time.Time) int {
 	d := &decider{in: Input{Now: now, Ckpt: view, State: st}, next: st}

@@ -45,7 +45,7 @@ type RunState struct {
 	// SubmitFailures counts consecutive sbatch errors.
 	SubmitFailures int `json:"submit_failures"`
 	// Rejections counts sbatch's permanent refusals in a row with the same
-	// words, Rejection (Slurm's stderr): at maxRejections the run stops.
+	// words, Rejection (Slurm's stderr): at MaxRejections the run stops.
 	Rejections int    `json:"rejections,omitempty"`
 	Rejection  string `json:"rejection,omitempty"`
 	// BackoffUntil is when the next submission may happen.
