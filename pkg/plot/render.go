@@ -133,10 +133,8 @@ func drawXLabels(s *svgBuffer, x axis, bottom float64, title string) {
 // subtitle says in one line what a glance at the curves would: the steps
 // covered, how many jobs, the latest values against the targets.
 func subtitle(d Data, val, core []trainer.Point) string {
-	out := fmt.Sprintf("%d job%s", len(d.Jobs), plural(len(d.Jobs)))
-	out += " · " + latest("val_bpb", val, d.TargetValBPB, "≤")
-	out += " · " + latest("CORE", core, d.TargetCore, "≥")
-	return out
+	return fmt.Sprintf("%d job%s · %s · %s", len(d.Jobs), plural(len(d.Jobs)),
+		latest("val_bpb", val, d.TargetValBPB, "≤"), latest("CORE", core, d.TargetCore, "≥"))
 }
 
 func latest(name string, ps []trainer.Point, target *float64, cmp string) string {
@@ -146,9 +144,8 @@ func latest(name string, ps []trainer.Point, target *float64, cmp string) string
 	p := ps[len(ps)-1]
 	out := fmt.Sprintf("%s %s at step %d", name, formatValue(p.Value), p.Step)
 	if target != nil {
-		met := (cmp == "≤" && p.Value <= *target) || (cmp == "≥" && p.Value >= *target)
 		verdict := "not met"
-		if met {
+		if (cmp == "≤" && p.Value <= *target) || (cmp == "≥" && p.Value >= *target) {
 			verdict = "met"
 		}
 		out += fmt.Sprintf(" (target %s %s %s)", cmp, formatValue(*target), verdict)
