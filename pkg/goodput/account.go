@@ -100,11 +100,7 @@ func Account(jobs []Job, now time.Time) RunAccount {
 		r.add(a)
 	}
 	r.StepTime = runStep
-	if r.Unit == UnitGPU {
-		h := r.AllocHours
-		r.GPUHours = &h
-	}
-	r.Goodput = ratio(r.BankedHours, r.AllocHours, runStep)
+	r.derive(r.Unit, runStep)
 	return r
 }
 
@@ -132,10 +128,6 @@ func accountJob(j Job, now time.Time, runStep time.Duration) JobAccount {
 		ran = now.Sub(j.Start)
 	}
 	a.AllocHours = float64(a.Count) * ran.Hours()
-	if a.Unit == UnitGPU {
-		h := a.AllocHours
-		a.GPUHours = &h
-	}
 	a.StepTime = j.Steps.StepTime
 	if a.StepTime <= 0 {
 		a.StepTime = runStep
@@ -162,7 +154,7 @@ func accountJob(j Job, now time.Time, runStep time.Duration) JobAccount {
 	if r := j.FirstStepAt.Sub(j.Start); !j.Start.IsZero() && !j.FirstStepAt.IsZero() && r >= 0 && (ran <= 0 || r <= ran) {
 		a.Restart = r
 	}
-	a.Goodput = ratio(a.BankedHours, a.AllocHours, a.StepTime)
+	a.derive(a.Unit, a.StepTime)
 	return a
 }
 
@@ -181,12 +173,17 @@ func baseStep(j Job) int {
 	return -1
 }
 
-func ratio(part, whole float64, stepTime time.Duration) *float64 {
-	if whole <= 0 || stepTime <= 0 {
-		return nil
+// derive sets what follows from the sums: GPUHours when the unit is GPUs,
+// and Goodput when the step time is known.
+func (t *Tally) derive(unit string, stepTime time.Duration) {
+	if unit == UnitGPU {
+		h := t.AllocHours
+		t.GPUHours = &h
 	}
-	r := min(1, part/whole)
-	return &r
+	if t.AllocHours > 0 && stepTime > 0 {
+		g := min(1, t.BankedHours/t.AllocHours)
+		t.Goodput = &g
+	}
 }
 
 func medianStepTime(jobs []Job) time.Duration {
@@ -196,9 +193,14 @@ func medianStepTime(jobs []Job) time.Duration {
 			ts = append(ts, j.Steps.StepTime)
 		}
 	}
-	if len(ts) == 0 {
+	return Median(ts)
+}
+
+// Median is the upper median of ds, 0 for none. ds is not modified.
+func Median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
 		return 0
 	}
-	slices.Sort(ts)
-	return ts[len(ts)/2]
+	s := slices.Sorted(slices.Values(ds))
+	return s[len(s)/2]
 }

@@ -71,7 +71,7 @@ func Advise(in AdviceInput) (Advice, bool) {
 	// but never more than a tenth of a short job.
 	margin := max(r/100, 5*t, min(time.Minute, r/10))
 	a := Advice{Current: in.Current, Margin: margin}
-	n := 0
+	n := int(r / hourOfTraining)
 	switch {
 	case in.Current > 0:
 		p := time.Duration(in.Current)*t + d
@@ -83,9 +83,6 @@ func Advise(in AdviceInput) (Advice, bool) {
 		a.LossNowSteps = int(a.LossNow / t)
 	case in.Current == SaveOnlyAtEnd:
 		a.LossNow, a.LossNowSteps = r, int(r/t)
-		n = int(r / hourOfTraining)
-	default:
-		n = int(r / hourOfTraining)
 	}
 	n = max(1, n)
 	for ; n >= 1; n-- {

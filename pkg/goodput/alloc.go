@@ -1,6 +1,7 @@
 package goodput
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 )
@@ -47,11 +48,10 @@ func ParseAllocTRES(tres string) Alloc {
 			billing = n
 		}
 	}
+	gpu = cmp.Or(gpu, typedGPU)
 	switch {
 	case gpu > 0:
 		return Alloc{gpu, UnitGPU}
-	case typedGPU > 0:
-		return Alloc{typedGPU, UnitGPU}
 	case cpu > 0:
 		return Alloc{cpu, UnitCPU}
 	case billing > 0:

@@ -20,7 +20,6 @@ type Span struct {
 }
 
 // Contains reports whether t falls within the span, its ends included.
-
 func (s Span) Contains(t time.Time) bool {
 	return !t.Before(s.Start) && (s.End.IsZero() || !t.After(s.End))
 }
@@ -48,24 +47,19 @@ func (iv Interval) SaveCost(stepTime time.Duration) time.Duration {
 	return max(0, iv.Wall-time.Duration(iv.Steps)*stepTime)
 }
 
-// SaveInterval measures the save interval from complete checkpoints. Only
-// two consecutive saves written within one job's span count: the time
-// between the last save of one job and the first of the next holds a
-// queue wait and a restart. With no spans, every consecutive pair counts.
-// Checkpoints without a modification time are ignored.
-func SaveInterval(ckpts []Checkpoint, spans []Span) Interval {
-	var cs []Checkpoint
-	for _, c := range ckpts {
-		if !c.ModTime.IsZero() {
-			cs = append(cs, c)
-		}
-	}
+// SaveInterval measures the save interval from complete checkpoints, every
+// consecutive pair of them: the caller passes one job's saves, since the
+// time between the last save of one job and the first of the next holds a
+// queue wait and a restart. Checkpoints without a modification time are
+// ignored.
+func SaveInterval(ckpts []Checkpoint) Interval {
+	cs := slices.DeleteFunc(slices.Clone(ckpts), func(c Checkpoint) bool { return c.ModTime.IsZero() })
 	slices.SortFunc(cs, func(a, b Checkpoint) int { return a.Step - b.Step })
 	var steps []int
 	var perStep []float64
 	for i := 1; i < len(cs); i++ {
 		a, b := cs[i-1], cs[i]
-		if b.Step <= a.Step || !b.ModTime.After(a.ModTime) || !sameSpan(spans, a.ModTime, b.ModTime) {
+		if b.Step <= a.Step || !b.ModTime.After(a.ModTime) {
 			continue
 		}
 		steps = append(steps, b.Step-a.Step)
@@ -80,16 +74,4 @@ func SaveInterval(ckpts []Checkpoint, spans []Span) Interval {
 	// a missed save, the smaller gap is the --save-every.
 	n := steps[(len(steps)-1)/2]
 	return Interval{Steps: n, Wall: time.Duration(math.Round(perStep[len(perStep)/2] * float64(n))), Pairs: len(steps)}
-}
-
-func sameSpan(spans []Span, a, b time.Time) bool {
-	if len(spans) == 0 {
-		return true
-	}
-	for _, s := range spans {
-		if s.Contains(a) && s.Contains(b) {
-			return true
-		}
-	}
-	return false
 }

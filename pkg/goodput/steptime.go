@@ -2,7 +2,6 @@ package goodput
 
 import (
 	"bytes"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -76,11 +75,7 @@ func (m *StepMeter) Stats() StepStats {
 	if m.stats.Lines == 0 {
 		s.FirstStep, s.LastStep = -1, -1
 	}
-	if len(m.samples) > 0 {
-		sorted := slices.Clone(m.samples)
-		slices.Sort(sorted)
-		s.StepTime = sorted[len(sorted)/2]
-	}
+	s.StepTime = Median(m.samples)
 	return s
 }
 

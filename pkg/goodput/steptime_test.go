@@ -106,27 +106,15 @@ func TestSaveInterval(t *testing.T) {
 		{Step: 1000, ModTime: at(120)}, {Step: 1250, ModTime: at(130)},
 		{Step: 100}, // unverified: no time
 	}
-	tests := []struct {
-		name  string
-		spans []Span
-		want  Interval
-	}{
-		{"within jobs", []Span{{at(0), at(35)}, {at(110), time.Time{}}}, Interval{Steps: 250, Wall: 10 * time.Minute, Pairs: 3}},
-		{"no spans: the gap between jobs counts", nil, Interval{Steps: 250, Wall: 11 * time.Minute, Pairs: 4}},
-		{"no pair inside one job", []Span{{at(0), at(15)}}, Interval{}},
-	}
 	// A save missed between two observations: the interval is per 100
 	// steps, not 200.
 	missed := []Checkpoint{{Step: 1100, ModTime: at(15)}, {Step: 1200, ModTime: at(25)}, {Step: 1400, ModTime: at(45)}}
-	if got, want := SaveInterval(missed, nil), (Interval{Steps: 100, Wall: 10 * time.Minute, Pairs: 2}); got != want {
+	if got, want := SaveInterval(missed), (Interval{Steps: 100, Wall: 10 * time.Minute, Pairs: 2}); got != want {
 		t.Errorf("a save missed: got %+v, want %+v", got, want)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := SaveInterval(ckpts, tt.spans); got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
+	// Every consecutive pair counts, the gap between jobs too.
+	if got, want := SaveInterval(ckpts), (Interval{Steps: 250, Wall: 11 * time.Minute, Pairs: 4}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
 

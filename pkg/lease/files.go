@@ -115,17 +115,12 @@ func keyOf(path string, h Holder) heldKey {
 	return heldKey{path, h.Host, h.PID, h.Started.UnixNano()}
 }
 
-func registerHeld(path string, h Holder) {
-	held.Lock()
-	defer held.Unlock()
-	held.m[keyOf(path, h)]++
-}
-
-func unregisterHeld(path string, h Holder) {
+// countHeld counts a holder in (delta 1) or out (delta -1).
+func countHeld(path string, h Holder, delta int) {
 	held.Lock()
 	defer held.Unlock()
 	k := keyOf(path, h)
-	if held.m[k]--; held.m[k] <= 0 {
+	if held.m[k] += delta; held.m[k] <= 0 {
 		delete(held.m, k)
 	}
 }

@@ -1,6 +1,7 @@
 package lease
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,9 +37,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.TTL < 0 {
 		return o, fmt.Errorf("lease: negative TTL %s", o.TTL)
 	}
-	if o.TTL == 0 {
-		o.TTL = DefaultTTL
-	}
+	o.TTL, o.PID = cmp.Or(o.TTL, DefaultTTL), cmp.Or(o.PID, os.Getpid())
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -48,9 +47,6 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("lease: hostname: %w", err)
 		}
 		o.Host = host
-	}
-	if o.PID == 0 {
-		o.PID = os.Getpid()
 	}
 	return o, nil
 }
@@ -107,11 +103,11 @@ func (l *Lease) claim() error {
 		return err
 	}
 	defer os.Remove(tmp)
-	registerHeld(l.path, h)
+	countHeld(l.path, h, 1)
 	claimed := false
 	defer func() {
 		if !claimed {
-			unregisterHeld(l.path, h)
+			countHeld(l.path, h, -1)
 		}
 	}()
 	for attempt := 0; ; attempt++ {
@@ -267,7 +263,7 @@ func (l *Lease) Release() error {
 		return nil
 	}
 	l.released = true
-	defer unregisterHeld(l.path, l.holder)
+	defer countHeld(l.path, l.holder, -1)
 	var err error
 	if !l.lost {
 		var aside string
@@ -276,10 +272,7 @@ func (l *Lease) Release() error {
 			err = errors.Join(os.Remove(aside), atomicfile.SyncDir(l.dir))
 		}
 	}
-	if uerr := l.unlock(); uerr != nil {
-		err = errors.Join(err, uerr)
-	}
-	if err != nil {
+	if err = errors.Join(err, l.unlock()); err != nil {
 		return fmt.Errorf("lease: release: %w", err)
 	}
 	return nil

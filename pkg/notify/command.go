@@ -23,7 +23,7 @@ func (n *Notifier) runCommand(ctx context.Context, d delivery) error {
 	cmd := exec.CommandContext(ctx, n.command[0], n.command[1:]...)
 	cmd.Stdin = bytes.NewReader(d.body)
 	cmd.Env = append(os.Environ(),
-		"NSV_EVENT="+d.event, "NSV_RUN="+d.run, "NSV_REASON="+d.reason, "NSV_JOB_ID="+d.jobID)
+		"NSV_EVENT="+d.event, "NSV_RUN="+d.run, "NSV_REASON="+rawText(d.payload.Fields["reason"]), "NSV_JOB_ID="+rawText(d.payload.Fields["job_id"]))
 	var out cappedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	killProcessGroup(cmd)
@@ -37,7 +37,7 @@ func (n *Notifier) runCommand(ctx context.Context, d delivery) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("%s: killed after the %s timeout", prefix, n.timeout)
 	}
-	if shown := strings.TrimSpace(out.String()); shown != "" {
+	if shown := strings.TrimSpace(out.b.String()); shown != "" {
 		return fmt.Errorf("%s: %w: %s", prefix, err, shown)
 	}
 	return fmt.Errorf("%s: %w", prefix, err)
@@ -55,5 +55,3 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-func (c *cappedBuffer) String() string { return c.b.String() }

@@ -3,9 +3,10 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -49,10 +50,11 @@ func requestFor(format, webhook string, d delivery) webhookRequest {
 	case config.WebhookNtfy:
 		r.contentType = "text/plain; charset=utf-8"
 		r.body = []byte(text)
+		tag, priority := ntfyLook(d.event)
 		r.header = map[string]string{
 			"Title":    fmt.Sprintf("nanosupervisord: %s %s", d.run, d.event),
-			"Tags":     ntfyTag(d.event),
-			"Priority": ntfyPriority(d.event),
+			"Tags":     tag,
+			"Priority": priority,
 		}
 	case config.WebhookMatrix:
 		r.method = http.MethodPut
@@ -73,19 +75,14 @@ func summary(p Payload) string {
 	if j := rawText(p.Fields["job_id"]); j != "" {
 		fmt.Fprintf(&b, ", job %s", j)
 	}
-	keys := make([]string, 0, len(p.Fields))
-	for k := range p.Fields {
+	var evidence []string
+	for _, k := range slices.Sorted(maps.Keys(p.Fields)) {
 		if k != "run" && k != "reason" && k != "job_id" {
-			keys = append(keys, k)
+			evidence = append(evidence, k+"="+rawText(p.Fields[k]))
 		}
 	}
-	sort.Strings(keys)
-	for i, k := range keys {
-		sep := " "
-		if i == 0 {
-			sep = ": "
-		}
-		fmt.Fprintf(&b, "%s%s=%s", sep, k, rawText(p.Fields[k]))
+	if len(evidence) > 0 {
+		b.WriteString(": " + strings.Join(evidence, " "))
 	}
 	if p.Host != "" {
 		fmt.Fprintf(&b, " [%s]", p.Host)
@@ -110,24 +107,16 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// ntfyTag is an emoji short code ntfy shows before the title.
-func ntfyTag(event string) string {
+// ntfyLook is the emoji short code ntfy shows before the title, and the
+// priority: what needs a person now is high.
+func ntfyLook(event string) (tag, priority string) {
 	switch event {
 	case "run_target_reached", "run_done":
-		return "white_check_mark"
+		return "white_check_mark", "default"
 	case "run_stopped", "job_stuck_pending", StallEvent:
-		return "warning"
+		return "warning", "high"
 	}
-	return "information_source"
-}
-
-// ntfyPriority: what needs a person now is high.
-func ntfyPriority(event string) string {
-	switch event {
-	case "run_stopped", "job_stuck_pending", StallEvent:
-		return "high"
-	}
-	return "default"
+	return "information_source", "default"
 }
 
 // matrixTxnURL appends the transaction id to the room's send URL, before

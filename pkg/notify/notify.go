@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -36,7 +35,6 @@ type Notifier struct {
 	timeout time.Duration
 	events  map[string]bool
 
-	client    *http.Client
 	onError   func(error)
 	now       func() time.Time
 	host      string
@@ -68,9 +66,6 @@ type Option func(*Notifier)
 // called from the worker goroutine, never from Handle.
 func WithOnError(f func(error)) Option { return func(n *Notifier) { n.onError = f } }
 
-// WithHTTPClient replaces http.DefaultClient for the webhook.
-func WithHTTPClient(c *http.Client) Option { return func(n *Notifier) { n.client = c } }
-
 // WithQueueSize bounds the notifications waiting for delivery.
 func WithQueueSize(size int) Option { return func(n *Notifier) { n.queueSize = max(size, 1) } }
 
@@ -93,7 +88,7 @@ func WithHost(host string) Option { return func(n *Notifier) { n.host = host } }
 // returns a Notifier whose Handle does nothing.
 func New(cfg *config.Notify, opts ...Option) *Notifier {
 	n := &Notifier{
-		client: http.DefaultClient, onError: func(error) {}, now: time.Now,
+		onError: func(error) {}, now: time.Now,
 		queueSize: DefaultQueueSize, tries: DefaultTries, backoff: DefaultBackoff, minGap: DefaultMinInterval,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
@@ -151,6 +146,11 @@ func (n *Notifier) Handle(run, event string, fields map[string]any) {
 	}
 	n.queue = append(n.queue, d)
 	n.mu.Unlock()
+	n.poke()
+}
+
+// poke wakes the worker, unless a wake-up is pending already.
+func (n *Notifier) poke() {
 	select {
 	case n.wake <- struct{}{}:
 	default:
@@ -171,10 +171,7 @@ func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
-	select {
-	case n.wake <- struct{}{}:
-	default:
-	}
+	n.poke()
 	select {
 	case <-n.done:
 		return nil
@@ -229,10 +226,7 @@ func (n *Notifier) next() (delivery, bool) {
 }
 
 func (n *Notifier) reportDrops() {
-	n.mu.Lock()
-	dropped := n.dropped
-	n.mu.Unlock()
-	if dropped > n.reported {
+	if dropped := n.Dropped(); dropped > n.reported {
 		n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
 		n.reported = dropped
 	}

@@ -20,9 +20,9 @@ type Payload struct {
 // the caller's map, so that nothing the caller does afterwards can change
 // or race with it.
 type delivery struct {
-	event, run, reason, jobID string
-	body                      []byte
-	payload                   Payload // body, decoded (its fields are copies)
+	event, run string
+	body       []byte
+	payload    Payload // body, decoded (its fields are copies)
 	// id is unique per notification of this process: a Matrix transaction
 	// id, the same on every retry.
 	id string
@@ -40,7 +40,7 @@ func newDelivery(run, event string, fields map[string]any, now time.Time, host s
 		p.Fields = nil
 		body, _ = json.Marshal(p)
 	}
-	return delivery{event: event, run: run, reason: text(fields["reason"]), jobID: text(fields["job_id"]), body: body, payload: p}
+	return delivery{event: event, run: run, body: body, payload: p}
 }
 
 // encodeValue encodes one field; what JSON cannot hold (NaN, +Inf) goes as
@@ -51,14 +51,4 @@ func encodeValue(v any) json.RawMessage {
 		b, _ = json.Marshal(fmt.Sprint(v))
 	}
 	return b
-}
-
-func text(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	}
-	return fmt.Sprint(v)
 }

@@ -64,7 +64,7 @@ func (n *Notifier) postOnce(ctx context.Context, d delivery) (retry bool, err er
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("User-Agent", "nanosupervisord")
-	resp, err := n.client.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

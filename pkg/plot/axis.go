@@ -2,6 +2,7 @@ package plot
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,15 +28,10 @@ func tightAxis(lo, hi float64, n int, integer bool) axis {
 	if !isFinite(lo) || !isFinite(hi) || lo >= hi || len(a.ticks) <= 2 {
 		return a
 	}
-	var inside []float64
-	for _, t := range a.ticks {
-		if t >= lo && t <= hi {
-			inside = append(inside, t)
-		}
-	}
+	a.ticks = slices.DeleteFunc(a.ticks, func(t float64) bool { return t < lo || t > hi })
 	// A little room at both ends keeps the first and last markers whole.
 	pad := (hi - lo) * 0.012
-	a.lo, a.hi, a.ticks = lo-pad, hi+pad, inside
+	a.lo, a.hi = lo-pad, hi+pad
 	return a
 }
 
@@ -82,26 +78,12 @@ func niceNumber(x float64, round bool) float64 {
 	}
 	exp := math.Floor(math.Log10(x))
 	f := x / math.Pow(10, exp)
-	var nf float64
-	switch {
-	case round && f < 1.5:
-		nf = 1
-	case round && f < 3:
-		nf = 2
-	case round && f < 7:
-		nf = 5
-	case round:
-		nf = 10
-	case f <= 1:
-		nf = 1
-	case f <= 2:
-		nf = 2
-	case f <= 5:
-		nf = 5
-	default:
-		nf = 10
+	for _, c := range []struct{ nice, roundBelow float64 }{{1, 1.5}, {2, 3}, {5, 7}} {
+		if (round && f < c.roundBelow) || (!round && f <= c.nice) {
+			return c.nice * math.Pow(10, exp)
+		}
 	}
-	return nf * math.Pow(10, exp)
+	return 10 * math.Pow(10, exp)
 }
 
 // pos maps a data value to pixels.

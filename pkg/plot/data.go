@@ -2,7 +2,6 @@ package plot
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -37,12 +36,7 @@ type Job struct {
 // finite returns the points with finite values, sorted by step. It never
 // modifies its argument.
 func finite(ps []trainer.Point) []trainer.Point {
-	out := make([]trainer.Point, 0, len(ps))
-	for _, p := range ps {
-		if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
-			out = append(out, p)
-		}
-	}
+	out := slices.DeleteFunc(slices.Clone(ps), func(p trainer.Point) bool { return !isFinite(p.Value) })
 	slices.SortStableFunc(out, func(a, b trainer.Point) int { return cmp.Compare(a.Step, b.Step) })
 	return out
 }

@@ -41,17 +41,13 @@ var bandColours = []string{
 
 func bandColour(i int) string { return bandColours[i%len(bandColours)] }
 
-// legendRows is the number of rows the job legend under the plot takes.
-func legendRows(jobs int) int {
+// imageHeight leaves room for the rows of the job legend under the plot.
+func imageHeight(jobs int) int {
 	n := min(jobs, maxLegend)
 	if jobs > maxLegend {
 		n++ // the "N earlier jobs" line
 	}
-	return (n + legendCols - 1) / legendCols
-}
-
-func imageHeight(jobs int) int {
-	rows := legendRows(jobs)
+	rows := (n + legendCols - 1) / legendCols
 	if rows == 0 {
 		return legendTop - 10
 	}

@@ -67,17 +67,20 @@ func (p *panel) draw(s *svgBuffer, x axis, jobs []Job) {
 	s.open("g", "class", "panel "+p.name)
 	clip := "clip-" + p.name
 	s.open("clipPath", "id", clip)
-	s.empty("rect", "x", px(x.from), "y", px(p.top), "width", px(x.to-x.from), "height", px(p.bottom-p.top))
+	plotArea(s, x, p.top, p.bottom)
 	s.close("clipPath")
-	s.empty("rect", "x", px(x.from), "y", px(p.top), "width", px(x.to-x.from), "height", px(p.bottom-p.top), "fill", "#ffffff")
+	plotArea(s, x, p.top, p.bottom, "fill", "#ffffff")
 	p.drawBands(s, x, jobs)
-	p.drawGrid(s, x)
+	drawGrid(s, x, p.y, p.top, p.bottom)
 	p.drawResubmissions(s, x, jobs)
 	p.drawTarget(s, x)
 	p.drawSeries(s, x, clip)
-	s.empty("rect", "x", px(x.from), "y", px(p.top), "width", px(x.to-x.from), "height", px(p.bottom-p.top),
-		"fill", "none", "stroke", colourBorder)
-	p.drawYLabels(s, x)
+	plotArea(s, x, p.top, p.bottom, "fill", "none", "stroke", colourBorder)
+	drawYTicks(s, x, p.y)
+	s.close("g")
+	mid := px((p.top + p.bottom) / 2)
+	s.text("text", p.axisTitle, "class", "axis-title", "x", "0", "y", "0", "text-anchor", "middle",
+		"transform", "translate(22,"+mid+") rotate(-90)", "fill", p.colour, "font-weight", "bold")
 	s.close("g")
 }
 
@@ -88,19 +91,6 @@ func (p *panel) drawBands(s *svgBuffer, x axis, jobs []Job) {
 		x0, x1 := x.pos(float64(from)), x.pos(float64(to))
 		s.empty("rect", "class", "band", "x", px(x0), "y", px(p.top), "width", px(x1-x0), "height", px(p.bottom-p.top),
 			"fill", bandColour(i))
-	}
-	s.close("g")
-}
-
-func (p *panel) drawGrid(s *svgBuffer, x axis) {
-	s.open("g", "class", "grid", "stroke", colourGrid, "stroke-width", "1")
-	for _, t := range p.y.ticks {
-		y := px(p.y.pos(t))
-		s.empty("line", "x1", px(x.from), "x2", px(x.to), "y1", y, "y2", y)
-	}
-	for _, t := range x.ticks {
-		xx := px(x.pos(t))
-		s.empty("line", "x1", xx, "x2", xx, "y1", px(p.top), "y2", px(p.bottom))
 	}
 	s.close("g")
 }
@@ -182,25 +172,21 @@ func (p *panel) drawClipped(s *svgBuffer, x axis) {
 		}
 	}
 	for _, side := range []struct {
-		pts   []trainer.Point
-		edge  float64
-		arrow string
-		word  string
-	}{{above, p.top, "▲", "above"}, {below, p.bottom, "▼", "below"}} {
+		pts      []trainer.Point
+		edge, dy float64
+		arrow    string
+		word     string
+	}{{above, p.top, 11, "▲", "above"}, {below, p.bottom, -3, "▼", "below"}} {
 		if len(side.pts) == 0 {
 			continue
 		}
-		dy := 11.0
-		if side.word == "below" {
-			dy = -3
-		}
 		for _, pt := range side.pts {
-			s.text("text", side.arrow, "class", "clipped", "x", px(x.pos(float64(pt.Step))), "y", px(side.edge+dy),
+			s.text("text", side.arrow, "class", "clipped", "x", px(x.pos(float64(pt.Step))), "y", px(side.edge+side.dy),
 				"text-anchor", "middle", "font-size", "10", "fill", p.colour)
 		}
 		// The note goes on the right, where a curve that starts far out
 		// has long since come back into range.
-		s.text("text", clippedNote(side.pts, side.word), "class", "clipped-note", "x", px(x.to-6), "y", px(side.edge+dy),
+		s.text("text", clippedNote(side.pts, side.word), "class", "clipped-note", "x", px(x.to-6), "y", px(side.edge+side.dy),
 			"text-anchor", "end", "font-size", "10", "fill", p.colour)
 	}
 }
@@ -211,15 +197,4 @@ func clippedNote(pts []trainer.Point, word string) string {
 		return fmt.Sprintf("%s at step %d is %s the scale", formatValue(first.Value), first.Step, word)
 	}
 	return fmt.Sprintf("%d values %s the scale (first %s at step %d)", len(pts), word, formatValue(first.Value), first.Step)
-}
-
-func (p *panel) drawYLabels(s *svgBuffer, x axis) {
-	s.open("g", "class", "y-axis", "text-anchor", "end", "fill", colourMuted)
-	for _, t := range p.y.ticks {
-		s.text("text", p.y.label(t), "x", px(x.from-6), "y", px(p.y.pos(t)+4))
-	}
-	s.close("g")
-	mid := px((p.top + p.bottom) / 2)
-	s.text("text", p.axisTitle, "class", "axis-title", "x", "0", "y", "0", "text-anchor", "middle",
-		"transform", "translate(22,"+mid+") rotate(-90)", "fill", p.colour, "font-weight", "bold")
 }

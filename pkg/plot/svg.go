@@ -15,43 +15,31 @@ type svgBuffer struct {
 }
 
 // open writes a start tag; attrs alternate names and values.
-func (s *svgBuffer) open(name string, attrs ...string) {
-	s.b.WriteByte('<')
-	s.b.WriteString(name)
-	s.attrs(attrs)
-	s.b.WriteString(">\n")
-}
+func (s *svgBuffer) open(name string, attrs ...string) { s.tag(name, attrs, ">\n") }
 
-func (s *svgBuffer) close(name string) {
-	s.b.WriteString("</" + name + ">\n")
-}
+func (s *svgBuffer) close(name string) { s.b.WriteString("</" + name + ">\n") }
 
 // empty writes a self-closing element.
-func (s *svgBuffer) empty(name string, attrs ...string) {
-	s.b.WriteByte('<')
-	s.b.WriteString(name)
-	s.attrs(attrs)
-	s.b.WriteString("/>\n")
-}
+func (s *svgBuffer) empty(name string, attrs ...string) { s.tag(name, attrs, "/>\n") }
 
 // text writes an element whose content is escaped text.
 func (s *svgBuffer) text(name, content string, attrs ...string) {
-	s.b.WriteByte('<')
-	s.b.WriteString(name)
-	s.attrs(attrs)
-	s.b.WriteByte('>')
+	s.tag(name, attrs, ">")
 	xml.EscapeText(&s.b, []byte(content)) // writes to a bytes.Buffer: cannot fail
-	s.b.WriteString("</" + name + ">\n")
+	s.close(name)
 }
 
-func (s *svgBuffer) attrs(kv []string) {
-	for i := 0; i+1 < len(kv); i += 2 {
+func (s *svgBuffer) tag(name string, attrs []string, end string) {
+	s.b.WriteByte('<')
+	s.b.WriteString(name)
+	for i := 0; i+1 < len(attrs); i += 2 {
 		s.b.WriteByte(' ')
-		s.b.WriteString(kv[i])
+		s.b.WriteString(attrs[i])
 		s.b.WriteString(`="`)
-		xml.EscapeText(&s.b, []byte(kv[i+1]))
+		xml.EscapeText(&s.b, []byte(attrs[i+1]))
 		s.b.WriteByte('"')
 	}
+	s.b.WriteString(end)
 }
 
 // px formats a coordinate with one decimal: enough for a screen, and

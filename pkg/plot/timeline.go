@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -63,32 +64,32 @@ const colourLost = "#c0392b"
 // Its only error is w's.
 func TimelineSVG(w io.Writer, t Timeline) error {
 	var s svgBuffer
-	jobs := startedJobs(t.Jobs)
-	d := Data{Run: t.Run}
+	jobs := slices.DeleteFunc(slices.Clone(t.Jobs), func(j TimelineJob) bool { return j.Start.IsZero() })
+	title := title(t.Run, "steps by wall-clock time")
 	if len(jobs) == 0 {
-		height := 240
-		openTimeline(&s, d, height)
-		s.text("text", "no job has started yet", "class", "empty", "x", strconv.Itoa(width/2), "y", "130",
-			"text-anchor", "middle", "font-size", "16", "fill", colourMuted)
-		s.close("svg")
+		drawEmpty(&s, title, "no job has started yet")
 		_, err := w.Write(s.b.Bytes())
 		return err
 	}
-	origin := jobs[0].Start
+	end := func(j TimelineJob) time.Time {
+		if j.End.IsZero() {
+			return t.Now
+		}
+		return j.End
+	}
+	origin, last := jobs[0].Start, time.Time{}
+	loS, hiS := math.Inf(1), math.Inf(-1)
 	for _, j := range jobs {
 		if !j.Submit.IsZero() && j.Submit.Before(origin) {
 			origin = j.Submit
 		}
+		if e := end(j); e.After(last) {
+			last = e
+		}
+		loS = min(loS, float64(j.From))
+		hiS = max(hiS, float64(max(j.Trained, j.Banked, j.From)))
 	}
 	unit, unitName := time.Hour, "hours"
-	var last time.Time
-	for _, j := range jobs {
-		if e := j.End; !e.IsZero() && e.After(last) {
-			last = e
-		} else if e.IsZero() && t.Now.After(last) {
-			last = t.Now
-		}
-	}
 	switch span := last.Sub(origin); {
 	case span < 2*time.Minute:
 		unit, unitName = time.Second, "seconds"
@@ -96,41 +97,18 @@ func TimelineSVG(w io.Writer, t Timeline) error {
 		unit, unitName = time.Minute, "minutes"
 	}
 	hours := func(at time.Time) float64 { return float64(at.Sub(origin)) / float64(unit) }
-	end := func(j TimelineJob) time.Time {
-		if j.End.IsZero() {
-			return t.Now
-		}
-		return j.End
-	}
-	loT, hiT := 0.0, 0.0
-	loS, hiS := math.Inf(1), math.Inf(-1)
-	for _, j := range jobs {
-		hiT = max(hiT, hours(end(j)))
-		loS = min(loS, float64(j.From))
-		hiS = max(hiS, float64(max(j.Trained, j.Banked, j.From)))
-	}
-	x := tightAxis(loT, hiT, 9, false)
+	x := tightAxis(0, max(0, hours(last)), 9, false)
 	x.from, x.to = marginLeft, width-marginRight
 	top, bottom := float64(topPanelTop), float64(topPanelTop+2*panelHeight+panelGap)
 	y := niceAxis(min(loS, 0), hiS, 6, true)
 	y.from, y.to = bottom, top
 
 	keyY := bottom + xTitleOffset + 24
-	openTimeline(&s, d, int(keyY)+14)
+	openDocument(&s, title, int(keyY)+14)
 	s.text("text", timelineSubtitle(jobs), "class", "subtitle", "x", strconv.Itoa(marginLeft),
 		"y", strconv.Itoa(subtitleY), "fill", colourMuted)
-	s.empty("rect", "x", px(x.from), "y", px(top), "width", px(x.to-x.from), "height", px(bottom-top), "fill", "#ffffff")
-
-	s.open("g", "class", "grid", "stroke", colourGrid, "stroke-width", "1")
-	for _, v := range y.ticks {
-		yy := px(y.pos(v))
-		s.empty("line", "x1", px(x.from), "x2", px(x.to), "y1", yy, "y2", yy)
-	}
-	for _, v := range x.ticks {
-		xx := px(x.pos(v))
-		s.empty("line", "x1", xx, "x2", xx, "y1", px(top), "y2", px(bottom))
-	}
-	s.close("g")
+	plotArea(&s, x, top, bottom, "fill", "#ffffff")
+	drawGrid(&s, x, y, top, bottom)
 
 	s.open("g", "class", "jobs")
 	for i, j := range jobs {
@@ -163,51 +141,16 @@ func TimelineSVG(w io.Writer, t Timeline) error {
 		s.close("g")
 	}
 	s.close("g")
-	s.empty("rect", "x", px(x.from), "y", px(top), "width", px(x.to-x.from), "height", px(bottom-top),
-		"fill", "none", "stroke", colourBorder)
-
-	s.open("g", "class", "y-axis", "text-anchor", "end", "fill", colourMuted)
-	for _, v := range y.ticks {
-		s.text("text", y.label(v), "x", px(x.from-6), "y", px(y.pos(v)+4))
-	}
+	plotArea(&s, x, top, bottom, "fill", "none", "stroke", colourBorder)
+	drawYTicks(&s, x, y)
 	s.text("text", "step", "x", "0", "y", "0", "fill", colourText, "text-anchor", "middle",
 		"transform", "translate("+px(18)+","+px((top+bottom)/2)+") rotate(-90)")
 	s.close("g")
-	s.open("g", "class", "x-axis", "text-anchor", "middle", "fill", colourMuted)
-	for _, v := range x.ticks {
-		s.text("text", x.label(v), "x", px(x.pos(v)), "y", px(bottom+xLabelOffset))
-	}
-	s.text("text", unitName+" since "+origin.UTC().Format("2006-01-02 15:04 MST"), "x", px((x.from+x.to)/2),
-		"y", px(bottom+xTitleOffset), "fill", colourText)
-	s.close("g")
+	drawXLabels(&s, x, bottom, unitName+" since "+origin.UTC().Format("2006-01-02 15:04 MST"))
 	drawTimelineKey(&s, keyY)
 	s.close("svg")
 	_, err := w.Write(s.b.Bytes())
 	return err
-}
-
-func openTimeline(s *svgBuffer, d Data, height int) {
-	title := "steps by wall-clock time"
-	if d.Run != "" {
-		title = d.Run + ": " + title
-	}
-	h := strconv.Itoa(height)
-	s.open("svg", "xmlns", "http://www.w3.org/2000/svg", "version", "1.1",
-		"width", strconv.Itoa(width), "height", h, "viewBox", "0 0 "+strconv.Itoa(width)+" "+h,
-		"font-family", fontFamily, "font-size", "12", "fill", colourText)
-	s.text("title", title)
-	s.empty("rect", "width", strconv.Itoa(width), "height", h, "fill", "#ffffff")
-	s.text("text", title, "x", strconv.Itoa(marginLeft), "y", strconv.Itoa(titleY), "font-size", "18", "font-weight", "bold")
-}
-
-func startedJobs(jobs []TimelineJob) []TimelineJob {
-	var out []TimelineJob
-	for _, j := range jobs {
-		if !j.Start.IsZero() {
-			out = append(out, j)
-		}
-	}
-	return out
 }
 
 func jobLabel(j TimelineJob) string {

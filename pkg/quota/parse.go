@@ -3,6 +3,7 @@ package quota
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -78,10 +79,7 @@ func parseLfs(out []byte) (left Left, ok bool, err error) {
 			return Left{}, true, fmt.Errorf("lfs quota row %q: %w", sc.Text(), err)
 		}
 		rows++
-		limit := soft
-		if limit == 0 {
-			limit = hard
-		}
+		limit := cmp.Or(soft, hard)
 		if limit == 0 {
 			continue
 		}
@@ -146,15 +144,11 @@ func parsePlain(out []byte) (Left, bool) {
 	if m == nil {
 		return Left{}, false
 	}
-	unit := strings.ToLower(m[2])
-	mult, ok := plainUnits[unit]
-	if !ok {
-		return Left{}, false
-	}
 	// "kB" is decimal, "KB" would be read the same: the case of k says
 	// nothing reliable, the i does.
+	mult, ok := plainUnits[strings.ToLower(m[2])]
 	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
+	if !ok || err != nil {
 		return Left{}, false
 	}
 	n, err := toBytes(v * mult)

@@ -104,7 +104,7 @@ func AdviseSaveEvery(st RunState, acct goodput.RunAccount) (goodput.Advice, bool
 		}
 	}
 	in := goodput.AdviceInput{StepTime: acct.StepTime, SaveCost: iv.SaveCost(acct.StepTime), TimeLimit: limit,
-		Restart: median(restarts), Current: iv.Steps}
+		Restart: goodput.Median(restarts), Current: iv.Steps}
 	return goodput.Advise(in)
 }
 
@@ -116,13 +116,4 @@ func (s RunState) Jobs() []JobRecord {
 		jobs = append(jobs, *j)
 	}
 	return jobs
-}
-
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

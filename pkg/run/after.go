@@ -6,7 +6,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// afterSbatch folds sbatch's answer into the state. A job id ends the
+// AfterSbatch folds sbatch's answer into the state. A job id ends the
 // intent. An error after which the job may exist keeps the intent, to be
 // resolved by looking for the tag; any other error gives the attempt back
 // and backs off.
@@ -15,17 +15,12 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		return afterSuccessorSbatch(st, spec, sub, job, err, now, r)
 	}
 	name := spec.Name
-	prev := ""
-	if st.Job != nil {
-		prev = st.Job.ID
-	}
+	st.Updated = now
+	prev := jobID(st.Job)
 	switch {
 	case err == nil:
 		if st.Job != nil {
-			st.History = append(st.History, *st.Job)
-			if n := len(st.History); n > maxHistory {
-				st.History = st.History[n-maxHistory:]
-			}
+			st.archive(*st.Job)
 		}
 		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: spec.JobName,
 			FittedLimit: sub.TimeLimit}
@@ -33,14 +28,16 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		st.SubmitFailures = 0
 		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
-		st.Updated = now
-		var hints any
-		if n := len(st.History); prev != "" && n > 0 && len(st.History[n-1].Hints) > 0 {
+		var hints, limit any // left out unless set
+		if n := len(st.History); prev != nil && n > 0 && len(st.History[n-1].Hints) > 0 {
 			hints = st.History[n-1].Hints
 		}
-		return st, []Event{NewEvent(EventJobResubmitted, name, FieldJobID, nonEmpty(prev), FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
+		if sub.TimeLimit > 0 {
+			limit = sub.TimeLimit.String() // time_limit: fit
+		}
+		return st, []Event{NewEvent(EventJobResubmitted, name, FieldJobID, prev, FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
 			FieldAttempt, sub.Attempt, FieldResumeStep, sub.FromStep, FieldReason, st.Reason, FieldHints, hints,
-			FieldTimeLimit, fittedField(sub.TimeLimit), FieldExclude, nonEmpty(sub.Exclude))}
+			FieldTimeLimit, limit, FieldExclude, nonEmpty(sub.Exclude))}
 	case sub.Exclude != "" && slurm.NodesUnavailable(err):
 		// The bad nodes were all the nodes there are (a one-node
 		// partition): a job excluding them could never start. Forget them
@@ -50,32 +47,29 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		st.BadNodes = nil
 		st.BackoffUntil = now
 		st.Phase, st.Reason = PhaseBackoff, ReasonExcludeUnsatisfiable
-		st.Updated = now
 		if st.Job != nil {
 			st.Job.Handled = true
 		}
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
 	case slurm.SubmitMayHaveCreatedJob(err):
 		st.Reason = ReasonSbatchAmbiguous
-		st.Updated = now
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
 	default:
 		delay := giveBack(&st, spec, now, r)
 		st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
-		st.Updated = now
 		if st.Job != nil {
 			// The ended job stays the current one; its end is handled.
 			st.Job.Handled = true
 		}
-		events := []Event{NewEvent(EventResubmitFailed, name, FieldJobID, nonEmpty(prev), FieldAttempt, sub.Attempt,
+		events := []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
 			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
 		return noteRejection(st, name, err, events)
 	}
 }
 
-// maxRejections is how many identical permanent refusals by sbatch in a
+// MaxRejections is how many identical permanent refusals by sbatch in a
 // row stop a run. One could be a passing misconfiguration of the site
 // (a partition being renamed); three with the same words will not go away
 // by themselves, and retrying for ever only fills the log.
@@ -83,7 +77,7 @@ const MaxRejections = 3
 
 // noteRejection counts sbatch's permanent refusals with the same words
 // (Invalid account, partition or QOS, an unreadable script, a job that
-// violates limits) and stops the run at maxRejections, with Slurm's words
+// violates limits) and stops the run at MaxRejections, with Slurm's words
 // as evidence: the user must fix the configuration or the script, then
 // resume the run. Transient failures keep backing off and leave the count
 // alone.
@@ -105,15 +99,6 @@ func noteRejection(st RunState, name string, err error, events []Event) (RunStat
 	return st, append(events,
 		NewEvent(EventSbatchRejected, name, FieldReason, ReasonSbatchRejected, FieldError, evidence, "times", st.Rejections),
 		NewEvent(EventRunStopped, name, FieldReason, ReasonSbatchRejected, FieldError, evidence))
-}
-
-// fittedField is a fitted time limit for an event, nil (left out) when the
-// job keeps its own.
-func fittedField(d time.Duration) any {
-	if d <= 0 {
-		return nil
-	}
-	return d.String()
 }
 
 func nonEmpty(s string) any {

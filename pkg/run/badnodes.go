@@ -16,7 +16,7 @@ import (
 // submissions exclude such nodes (--exclude) for a while. Excluding every
 // node of a partition would leave the job pending for ever: sbatch refuses
 // such a job at once, and the daemon then forgets the exclusions and
-// submits without them (afterSbatch).
+// submits without them (AfterSbatch).
 
 const (
 	// maxBadNodes caps the nodes excluded at once: a run that keeps
@@ -91,7 +91,7 @@ func (d *decider) excludedNodes() ([]string, []any) {
 	return nodes, []any{FieldExclude, nodes, "exclude_evidence", evidence}
 }
 
-// excludeFlag is the --exclude of a submission: the bad nodes and the
+// ExcludeFlag is the --exclude of a submission: the bad nodes and the
 // nodes the user's own sbatch_args exclude, which it would override.
 func ExcludeFlag(nodes string, userArgs []string) string {
 	if own := trainer.ArgsExclude(userArgs); own != "" {

@@ -37,7 +37,11 @@ func (d *decider) noteSave(step int) {
 	st := &d.next
 	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: d.newestSavedAt()})
 	var keep []goodput.Checkpoint
-	for _, j := range []*JobRecord{st.Job, lastJob(st.History)} {
+	jobs := []*JobRecord{st.Job}
+	if n := len(st.History); n > 0 {
+		jobs = append(jobs, &st.History[n-1])
+	}
+	for _, j := range jobs {
 		if j == nil {
 			continue
 		}
@@ -52,13 +56,6 @@ func (d *decider) noteSave(step int) {
 		}
 		st.Saves = slices.Delete(st.Saves, i, i+1)
 	}
-}
-
-func lastJob(h []JobRecord) *JobRecord {
-	if len(h) == 0 {
-		return nil
-	}
-	return &h[len(h)-1]
 }
 
 // newestSavedAt is when the newest complete step was written: the
@@ -95,7 +92,7 @@ func jobSaves(saves []goodput.Checkpoint, j JobRecord) []goodput.Checkpoint {
 // false until the job has saved twice.
 func cadenceOf(j JobRecord, saves []goodput.Checkpoint) (Cadence, bool) {
 	mine := jobSaves(saves, j)
-	iv := goodput.SaveInterval(mine, nil)
+	iv := goodput.SaveInterval(mine)
 	if iv.Pairs == 0 || iv.Steps < 1 {
 		return Cadence{}, false
 	}
@@ -155,7 +152,7 @@ func (d *decider) saveInterval() time.Duration {
 	return 0
 }
 
-// lastSaveAt is when the newest recorded save was written (zero: none).
+// LastSaveAt is when the newest recorded save was written (zero: none).
 func (st RunState) LastSaveAt() time.Time {
 	if n := len(st.Saves); n > 0 {
 		return st.Saves[n-1].ModTime

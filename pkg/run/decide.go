@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -65,16 +66,13 @@ func (d *decider) changed() bool {
 // the log, the newest complete checkpoint.
 func (d *decider) observe() {
 	in := d.in
-	if in.Log.Summary != nil {
-		s := in.Log.Summary
+	if s := in.Log.Summary; s != nil {
 		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, s.ValBPB)
 		d.next.Core, _ = mergePoints(d.next.Core, s.Core)
 		if s.PlannedTotal > 0 {
 			d.next.PlannedTotal = s.PlannedTotal
 		}
-		if s.Finished {
-			d.next.TrainingFinished = true
-		}
+		d.next.TrainingFinished = d.next.TrainingFinished || s.Finished
 	}
 	d.noteSteps()
 	if in.Spec.Paused || d.next.Phase.Terminal() {
@@ -111,12 +109,7 @@ func (d *decider) observeIncomplete() {
 	if c.Settling {
 		return
 	}
-	var fresh []IncompleteStep
-	for _, s := range c.Incomplete {
-		if s.Step > d.next.ReportedIncomplete {
-			fresh = append(fresh, s)
-		}
-	}
+	fresh := slices.DeleteFunc(slices.Clone(c.Incomplete), func(s IncompleteStep) bool { return s.Step <= d.next.ReportedIncomplete })
 	if len(fresh) == 0 {
 		return
 	}
@@ -157,29 +150,23 @@ func (d *decider) decide() {
 		d.followLastJob()
 		return
 	}
-	if in.Slurm.SacctErr != nil && d.needsSacct() {
-		d.unknown(in.Slurm.SacctErr)
+	if j := d.next.Job; in.Slurm.SacctErr != nil && j != nil && !j.Handled {
+		// The decision depends on sacct's row for the job.
+		d.unknown()
 		return
 	}
 	d.next.UnknownSince = time.Time{}
 	if d.next.Intent != nil && !d.next.isSuccessorIntent() && !d.resolveIntent() {
 		return
 	}
-	if d.next.Job == nil {
-		if d.next.Reason == ReasonOperatorResume {
-			d.resumeWithoutJob()
-			return
-		}
+	switch {
+	case d.next.Job != nil:
+		d.followJob()
+	case d.next.Reason == ReasonOperatorResume:
+		d.resumeWithoutJob()
+	default:
 		d.adoptOrStart()
-		return
 	}
-	d.followJob()
-}
-
-// needsSacct reports whether this run's decision depends on sacct.
-func (d *decider) needsSacct() bool {
-	j := d.next.Job
-	return j != nil && !j.Handled
 }
 
 func (d *decider) setPhase(p Phase, reason string) {
@@ -206,7 +193,8 @@ func (d *decider) recheckIn(after time.Duration) {
 	}
 }
 
-func (d *decider) unknown(err error) {
+// unknown waits for Slurm to answer, or to be asked, again.
+func (d *decider) unknown() {
 	if d.next.UnknownSince.IsZero() {
 		d.next.UnknownSince = d.in.Now
 	}
@@ -229,10 +217,7 @@ func (d *decider) pollInterval() time.Duration {
 // never saved cannot be the result.
 func (d *decider) targetsReached() bool {
 	t := d.in.Spec.Targets
-	if t.ValBPB == nil && t.CoreMetric == nil {
-		return false
-	}
-	if d.next.NewestStep == NoStep {
+	if (t.ValBPB == nil && t.CoreMetric == nil) || d.next.NewestStep == NoStep {
 		return false
 	}
 	m := trainer.MetricsAtOrBefore(d.next.ValBPB, d.next.Core, d.next.NewestStep)
@@ -241,15 +226,12 @@ func (d *decider) targetsReached() bool {
 	}
 	d.setPhase(PhaseDone, ReasonTargetReached)
 	d.actions = append(d.actions, Complete{Reason: ReasonTargetReached})
-	kv := []any{FieldReason, ReasonTargetReached, FieldNewestStep, d.next.NewestStep}
+	kv := []any{FieldReason, ReasonTargetReached, FieldNewestStep, d.next.NewestStep, FieldJobID, jobID(d.next.Job)}
 	if m.ValBPB != nil {
 		kv = append(kv, FieldValBPB, m.ValBPB.Value)
 	}
 	if m.Core != nil {
 		kv = append(kv, FieldCore, m.Core.Value)
-	}
-	if j := d.next.Job; j != nil {
-		kv = append(kv, FieldJobID, j.ID)
 	}
 	d.event(EventRunTargetReached, kv...)
 	return true
@@ -271,17 +253,13 @@ func PreviewTag(run string, attempt int) string { return makeTag(run, attempt, "
 // liveQueueEntry returns the newest live squeue entry of the run other
 // than exceptID.
 func liveQueueEntry(q []slurm.QueueEntry, exceptID string) (slurm.QueueEntry, bool) {
-	var best slurm.QueueEntry
-	found := false
-	for _, e := range q {
-		if e.ID == exceptID || e.State.Terminal() {
-			continue
-		}
-		if !found || e.Submit.After(best.Submit) || (e.Submit.Equal(best.Submit) && e.ID > best.ID) {
-			best, found = e, true
-		}
+	live := slices.DeleteFunc(slices.Clone(q), func(e slurm.QueueEntry) bool { return e.ID == exceptID || e.State.Terminal() })
+	if len(live) == 0 {
+		return slurm.QueueEntry{}, false
 	}
-	return best, found
+	return slices.MaxFunc(live, func(a, b slurm.QueueEntry) int {
+		return cmp.Or(a.Submit.Compare(b.Submit), cmp.Compare(a.ID, b.ID))
+	}), true
 }
 
 // resumeWithoutJob submits for an operator's resume of a run that never had
@@ -307,11 +285,8 @@ func (d *decider) observeStorage() {
 	}
 	low := float64(c.FreeBytes) < storageMargin*float64(c.NewestBytes)
 	if low && !d.next.StorageLow {
-		var from any
-		if c.FreeFrom != "" {
-			from = c.FreeFrom
-		}
-		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest, "free_from", from)
+		d.event(EventStorageLow, FieldBytes, c.FreeBytes, "checkpoint_bytes", c.NewestBytes, FieldNewestStep, c.Newest,
+			"free_from", nonEmpty(c.FreeFrom))
 	}
 	d.next.StorageLow = low
 }
@@ -330,10 +305,8 @@ func metaEvaluation(c CkptView, have []trainer.Point, planned int) (trainer.Poin
 	if every := c.NewestEvalEvery; every > 0 && c.Newest != planned {
 		p.Step = c.Newest - c.Newest%every
 	}
-	for _, h := range have {
-		if h.Step == p.Step {
-			return trainer.Point{}, false
-		}
+	if slices.ContainsFunc(have, func(h trainer.Point) bool { return h.Step == p.Step }) {
+		return trainer.Point{}, false
 	}
 	// The log prints val_bpb with 6 decimals; meta keeps every digit.
 	if last := trainer.MetricsAtOrBefore(have, nil, c.Newest).ValBPB; c.NewestEvalEvery == 0 && last != nil && math.Abs(last.Value-p.Value) <= 5e-7 {

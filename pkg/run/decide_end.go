@@ -42,14 +42,11 @@ func (d *decider) handleEnd(row *slurm.Job) {
 // event carries.
 const stderrTailLines = 3
 
+// trainingFinished: a log showed the end-of-run lines, or the newest
+// checkpoint is the planned last step (observe has folded this pass's log
+// into both).
 func (d *decider) trainingFinished() bool {
-	if d.next.TrainingFinished {
-		return true
-	}
-	if s := d.in.Log.Summary; s != nil && trainer.Finished(*s, d.in.Ckpt.Newest) {
-		return true
-	}
-	return d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal
+	return d.next.TrainingFinished || (d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal)
 }
 
 // finalCheckpoint: the newest complete checkpoint is the planned final
@@ -63,30 +60,25 @@ func (d *decider) finalCheckpoint() bool {
 // targets were caught before the job's end was looked at).
 func (d *decider) trainingOver(base []any) {
 	if t := d.in.Spec.Targets; t.ValBPB == nil && t.CoreMetric == nil {
-		d.finish(base)
+		d.over(PhaseDone, ReasonTrainingFinished, Complete{Reason: ReasonTrainingFinished}, EventRunDone, base)
 		return
 	}
 	d.stop(ReasonCompletedBelowTarget, base)
 }
 
 func (d *decider) stop(reason string, base []any) {
+	d.over(PhaseStopped, reason, Stop{Reason: reason}, EventRunStopped, base)
+}
+
+// over ends the run with the job's outcome, the action and the event.
+func (d *decider) over(p Phase, reason string, a Action, event string, base []any) {
 	if d.next.Job != nil {
 		d.next.Job.Outcome = reason
 	}
-	d.setPhase(PhaseStopped, reason)
-	d.actions = append(d.actions, Stop{Reason: reason})
-	d.event(EventRunStopped, append(base, FieldReason, reason)...)
+	d.setPhase(p, reason)
+	d.actions = append(d.actions, a)
+	d.event(event, append(base, FieldReason, reason)...)
 	d.cancelSuccessor(reason)
-}
-
-func (d *decider) finish(base []any) {
-	if d.next.Job != nil {
-		d.next.Job.Outcome = ReasonTrainingFinished
-	}
-	d.setPhase(PhaseDone, ReasonTrainingFinished)
-	d.actions = append(d.actions, Complete{Reason: ReasonTrainingFinished})
-	d.event(EventRunDone, append(base, FieldReason, ReasonTrainingFinished)...)
-	d.cancelSuccessor(ReasonTrainingFinished)
 }
 
 // afterEnd submits the next attempt once the backoff has passed.
@@ -117,7 +109,7 @@ func (d *decider) submit(reason string) {
 	}
 	switch {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 		return
 	case d.held():
 		return
@@ -136,7 +128,7 @@ func (d *decider) submit(reason string) {
 		// Somebody (the user, or a submission whose record was lost)
 		// already has a job for this run: adopt it, never submit a twin.
 		if st.Job != nil {
-			d.archive(*st.Job)
+			d.next.archive(*st.Job)
 			st.Job = nil
 		}
 		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
@@ -149,11 +141,7 @@ func (d *decider) submit(reason string) {
 	} else if d.finalCheckpoint() {
 		// Never resubmit from the final step: nanochat would only
 		// rewrite that checkpoint in place.
-		base := []any{FieldNewestStep, from}
-		if st.Job != nil {
-			base = append(base, FieldJobID, st.Job.ID)
-		}
-		d.trainingOver(base)
+		d.trainingOver([]any{FieldNewestStep, from, FieldJobID, jobID(st.Job)})
 		return
 	}
 	if from == NoStep && in.Spec.Start != StartSubmit && reason != ReasonOperatorResume {
@@ -176,11 +164,4 @@ func (d *decider) submit(reason string) {
 	}
 	kv := append([]any{FieldAttempt, attempt, FieldResumeStep, from, FieldTag, tag, FieldReason, reason}, fitKV...)
 	d.event(EventSubmitIntent, append(kv, excludeKV...)...)
-}
-
-func ensureJobOutcome(j *JobRecord, outcome string) *JobRecord {
-	if j != nil && j.Outcome == "" {
-		j.Outcome = outcome
-	}
-	return j
 }

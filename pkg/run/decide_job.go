@@ -1,6 +1,7 @@
 package run
 
 import (
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
@@ -18,10 +19,10 @@ func (d *decider) resolveIntent() bool {
 	}
 	switch {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 		return false
 	case !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil:
-		d.unknown(orErr(in.Slurm.WindowErr, "sacct window not asked"))
+		d.unknown()
 		return false
 	case in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At):
 		d.wait(PhaseSubmitting, ReasonIntentPending, shortRecheck)
@@ -53,31 +54,17 @@ func (d *decider) findTagged(tag string) (string, bool) {
 // comment are not filled in yet (SLURM-FACTS.md: "allocation", empty
 // comment for a few seconds): one of them could be the tagged job.
 func (d *decider) transientRowsSince(t time.Time) bool {
-	for _, j := range d.in.Slurm.Window {
-		if j.Name == "allocation" && j.Comment == "" && !j.Submit.Before(t.Add(-time.Minute)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(d.in.Slurm.Window, func(j slurm.Job) bool {
+		return j.Name == "allocation" && j.Comment == "" && !j.Submit.Before(t.Add(-time.Minute))
+	})
 }
-
-func orErr(err error, msg string) error {
-	if err != nil {
-		return err
-	}
-	return errString(msg)
-}
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
 
 func (d *decider) adoptJob(j JobRecord, reason string) {
 	// Every job adopted here was found in this pass's queue or window,
 	// which are those of the view's cluster.
 	j.Cluster = d.in.Slurm.Cluster
 	if d.next.Job != nil && !d.next.Job.Is(j.ID, j.Cluster) {
-		d.archive(*d.next.Job)
+		d.next.archive(*d.next.Job)
 	}
 	j.Name = d.in.Spec.JobName
 	d.next.Job = &j
@@ -89,10 +76,10 @@ func (d *decider) adoptJob(j JobRecord, reason string) {
 }
 
 // archive moves an ended job into the bounded history.
-func (d *decider) archive(j JobRecord) {
-	d.next.History = append(d.next.History, j)
-	if n := len(d.next.History); n > maxHistory {
-		d.next.History = d.next.History[n-maxHistory:]
+func (s *RunState) archive(j JobRecord) {
+	s.History = append(s.History, j)
+	if n := len(s.History); n > maxHistory {
+		s.History = s.History[n-maxHistory:]
 	}
 }
 
@@ -100,7 +87,7 @@ func (d *decider) archive(j JobRecord) {
 func (d *decider) adoptOrStart() {
 	in := d.in
 	if !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil {
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 		return
 	}
 	if e, ok := liveQueueEntry(in.Slurm.Queue, ""); ok {
@@ -114,7 +101,7 @@ func (d *decider) adoptOrStart() {
 		d.wait(PhaseWaiting, ReasonNoJob, 0)
 	default:
 		if !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil {
-			d.unknown(orErr(in.Slurm.WindowErr, "sacct window not asked"))
+			d.unknown()
 			return
 		}
 		if j, ok := newestEnded(in.Slurm.Window, in.Spec.JobName); ok {
@@ -126,17 +113,11 @@ func (d *decider) adoptOrStart() {
 }
 
 func newestEnded(rows []slurm.Job, name string) (slurm.Job, bool) {
-	var best slurm.Job
-	found := false
-	for _, j := range rows {
-		if j.Name != name || !j.State.Terminal() {
-			continue
-		}
-		if !found || j.Submit.After(best.Submit) {
-			best, found = j, true
-		}
+	ended := slices.DeleteFunc(slices.Clone(rows), func(j slurm.Job) bool { return j.Name != name || !j.State.Terminal() })
+	if len(ended) == 0 {
+		return slurm.Job{}, false
 	}
-	return best, found
+	return slices.MaxFunc(ended, func(a, b slurm.Job) int { return a.Submit.Compare(b.Submit) }), true
 }
 
 // followJob handles a run whose current job is known.
@@ -176,7 +157,7 @@ func (d *decider) followJob() {
 	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
 		// The end must be confirmed by squeue (the job may still be
 		// COMPLETING, and a twin must be ruled out) before acting.
-		d.unknown(orErr(in.Slurm.QueueErr, "squeue not asked"))
+		d.unknown()
 	case live:
 		d.wait(PhaseRunning, ReasonJobEnding, shortRecheck)
 	case d.held():

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestDecideFollowsTheJobOfARunThatIsOver(t *testing.T) {
 		{name: "done, sacct failed: nothing changes",
 			edit: func(in *Input) {
 				in.Slurm.Job = sacctRow("100", "COMPLETED", "0:0")
-				in.Slurm.SacctErr = errString("timed out")
+				in.Slurm.SacctErr = errors.New("timed out")
 			},
 			state: "RUNNING", phase: PhaseDone},
 		{name: "done, on_done: cancel: the job is cancelled",

@@ -22,11 +22,6 @@ import (
 // run's job (promoteSuccessor); when the run is done, stopped or paused it
 // is cancelled (cancelSuccessor).
 
-// successorTag is the --comment of a queued successor.
-func successorTag(run string, attempt int, nonce string) string {
-	return makeTag(run, attempt, "q"+nonce)
-}
-
 // isSuccessorIntent: the pending intent is a successor's, which never
 // holds up the run's own job.
 func (st *RunState) isSuccessorIntent() bool {
@@ -69,7 +64,7 @@ func (d *decider) queueAhead(state slurm.State) {
 		return
 	}
 	attempt := st.Attempts + 1
-	tag := successorTag(in.Spec.Name, attempt, in.Nonce)
+	tag := makeTag(in.Spec.Name, attempt, "q"+in.Nonce)
 	st.Attempts = attempt
 	st.Intent = &Intent{Tag: tag, Attempt: attempt, FromStep: UnknownStep, At: in.Now, After: st.Job.ID}
 	d.actions = append(d.actions, Submit{Attempt: attempt, FromStep: UnknownStep, Tag: tag, After: st.Job.ID})
@@ -135,9 +130,7 @@ func (d *decider) promoteSuccessor() bool {
 	succ.ResumeStep = d.newestUsable()
 	if prev != nil {
 		succ.ResumeStep = d.usableAt(prev.End)
-	}
-	if prev != nil {
-		d.archive(*prev)
+		d.next.archive(*prev)
 	}
 	st.Job = succ
 	st.BackoffUntil = d.in.Now
@@ -174,11 +167,12 @@ func (d *decider) usableAt(end time.Time) int {
 	return NoStep
 }
 
+// jobID is the job's id for an event, nil (left out) for no job.
 func jobID(j *JobRecord) any {
 	if j == nil {
 		return nil
 	}
-	return j.ID
+	return nonEmpty(j.ID)
 }
 
 // cancelSuccessor cancels the queued successor of a run that is done,
@@ -195,7 +189,7 @@ func (d *decider) cancelSuccessor(reason string) {
 	if !s.CancelSent.IsZero() && in.Slurm.QueueAsked && in.Slurm.QueueErr == nil {
 		if e, ok := queueEntry(in.Slurm.Queue, s.ID); !ok || e.State.Terminal() {
 			s.Handled = true
-			d.archive(*s)
+			d.next.archive(*s)
 			st.Successor = nil
 			d.dirty = true
 			return

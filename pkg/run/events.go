@@ -112,11 +112,9 @@ type Event struct {
 func NewEvent(name, run string, kv ...any) Event {
 	e := Event{Name: name, Fields: map[string]any{FieldRun: run}}
 	for i := 0; i+1 < len(kv); i += 2 {
-		k, _ := kv[i].(string)
-		if kv[i+1] == nil {
-			continue
+		if k, _ := kv[i].(string); kv[i+1] != nil {
+			e.Fields[k] = kv[i+1]
 		}
-		e.Fields[k] = kv[i+1]
 	}
 	return e
 }

@@ -52,7 +52,7 @@ func (d *decider) fittedLimit() (time.Duration, []any) {
 	}
 	limit := d.in.Spec.TimeLimit
 	if limit <= 0 {
-		limit = unfittedLimit(st)
+		limit = unfittedLimit(*st)
 	}
 	fit, ok := fitTimeLimit(limit, c)
 	if !ok {
@@ -65,20 +65,17 @@ func (d *decider) fittedLimit() (time.Duration, []any) {
 
 // unfittedLimit is the time limit sacct showed for the run's newest job
 // that kept its own limit; 0 when there is none.
-func unfittedLimit(st *RunState) time.Duration {
-	jobs := []*JobRecord{st.Job}
-	for i := len(st.History) - 1; i >= 0; i-- {
-		jobs = append(jobs, &st.History[i])
-	}
-	for _, j := range jobs {
-		if j != nil && j.FittedLimit == 0 && j.TimeLimit > 0 {
+func unfittedLimit(st RunState) time.Duration {
+	jobs := st.Jobs()
+	for i := len(jobs) - 1; i >= 0; i-- {
+		if j := jobs[i]; j.FittedLimit == 0 && j.TimeLimit > 0 {
 			return j.TimeLimit
 		}
 	}
 	return 0
 }
 
-// timeFlag is the sbatch option for a fitted limit, in whole minutes.
+// TimeFlag is the sbatch option for a fitted limit, in whole minutes.
 func TimeFlag(limit time.Duration) string {
 	return fmt.Sprintf("--time=%d", int((limit+time.Minute-1)/time.Minute))
 }

@@ -116,10 +116,7 @@ type CkptView struct {
 const FreeFromQuota = "quota"
 
 // CompleteStep is a complete checkpoint step.
-type CompleteStep struct {
-	Step    int
-	ModTime time.Time
-}
+type CompleteStep = goodput.Checkpoint
 
 // IncompleteStep is a step that exists but cannot be resumed from.
 type IncompleteStep struct {

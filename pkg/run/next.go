@@ -86,9 +86,7 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 		if s := st.Successor; s != nil && s.CancelSent.IsZero() {
 			n.Text += fmt.Sprintf("; job %s queued behind it", s.ID)
 		}
-		if eta, ok := TargetsETA(st, spec.Targets, now); ok {
-			n.ETA = eta
-		}
+		n.ETA, _ = TargetsETA(st, spec.Targets, now)
 		return n
 	}
 	switch st.Reason {

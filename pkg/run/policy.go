@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -43,7 +44,7 @@ const (
 	classInfra
 )
 
-// backoffDelay is base·2^(n-1), jittered by ±20 % with r in [0,1), and
+// BackoffDelay is base·2^(n-1), jittered by ±20 % with r in [0,1), and
 // capped at max. n < 1 is treated as 1.
 func BackoffDelay(base, max time.Duration, n int, r float64) time.Duration {
 	if base <= 0 {
@@ -92,14 +93,13 @@ func (d *decider) judgeEnd(row *slurm.Job, progress bool, base []any) {
 		}
 		d.failed(classApp, ReasonCompletedUnfinished, progress, base)
 	case slurm.StateTimeout:
-		if !progress && job.FittedLimit > 0 {
+		switch {
+		case progress:
+			d.failed(classProgressTimeout, ReasonTimeout, true, base)
+		case job.FittedLimit > 0:
 			// The fitted limit was too tight, not the code at fault.
 			d.failed(classInfra, ReasonFitTooShort, false, base)
-			return
-		}
-		if progress {
-			d.failed(classProgressTimeout, ReasonTimeout, true, base)
-		} else {
+		default:
 			d.failed(classApp, ReasonTimeoutNoProgress, false, base)
 		}
 	case slurm.StateNodeFail, slurm.StatePreempted, slurm.StateBootFail, slurm.StateDeadline:
@@ -135,10 +135,8 @@ func (d *decider) failed(class failureClass, reason string, progress bool, base 
 		st.FailuresWithoutProgress = 0
 		st.InfraFailures = 0
 	}
-	var n int
+	n := 0 // classProgressTimeout: resubmitted at once
 	switch class {
-	case classProgressTimeout:
-		n = 0
 	case classInfra:
 		st.InfraFailures++
 		n = st.InfraFailures
@@ -182,11 +180,10 @@ func (d *decider) budgetSpent() bool {
 	if st.Attempts < d.in.Spec.Policy.MaxAttempts {
 		return false
 	}
-	base := []any{FieldAttempt, st.Attempts}
+	base := []any{FieldAttempt, st.Attempts, FieldJobID, jobID(st.Job)}
 	if st.Job != nil {
-		base = append(base, FieldJobID, st.Job.ID)
+		st.Job.Outcome = cmp.Or(st.Job.Outcome, ReasonBudgetExhausted)
 	}
-	st.Job = ensureJobOutcome(st.Job, ReasonBudgetExhausted)
 	d.setPhase(PhaseStopped, ReasonBudgetExhausted)
 	d.actions = append(d.actions, Stop{Reason: ReasonBudgetExhausted})
 	d.event(EventRunStopped, append(base, FieldReason, ReasonBudgetExhausted)...)
@@ -221,7 +218,7 @@ func (d *decider) newestUsable() int {
 	return steps[len(steps)-1]
 }
 
-// newestUsableStep is the step a run in state st would resume from, given
+// NewestUsableStep is the step a run in state st would resume from, given
 // this view of its checkpoints (NoStep: none): poisoned steps are skipped.
 func NewestUsableStep(st RunState, view CkptView, now time.Time) int {
 	d := &decider{in: Input{Now: now, Ckpt: view, State: st}, next: st}
@@ -231,12 +228,9 @@ func NewestUsableStep(st RunState, view CkptView, now time.Time) int {
 // isSuspect: step was judged poisoned and (when modTime is known) its files
 // have not been rewritten since.
 func (d *decider) isSuspect(step int, modTime time.Time) bool {
-	for _, s := range d.next.Suspect {
-		if s.Step == step && (modTime.IsZero() || !modTime.After(s.ModTime)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(d.next.Suspect, func(s SuspectStep) bool {
+		return s.Step == step && (modTime.IsZero() || !modTime.After(s.ModTime))
+	})
 }
 
 // poisoned reports whether the job that just ended and the one before it

@@ -45,7 +45,7 @@ type RunState struct {
 	// SubmitFailures counts consecutive sbatch errors.
 	SubmitFailures int `json:"submit_failures"`
 	// Rejections counts sbatch's permanent refusals in a row with the same
-	// words, Rejection (Slurm's stderr): at maxRejections the run stops.
+	// words, Rejection (Slurm's stderr): at MaxRejections the run stops.
 	Rejections int    `json:"rejections,omitempty"`
 	Rejection  string `json:"rejection,omitempty"`
 	// BackoffUntil is when the next submission may happen.
@@ -225,26 +225,8 @@ func NewRunState(name string) RunState {
 // Clone returns a deep copy, so that Decide never mutates its input.
 func (s RunState) Clone() RunState {
 	c := s
-	if s.Job != nil {
-		j := s.Job.clone()
-		c.Job = &j
-	}
-	if s.Successor != nil {
-		j := s.Successor.clone()
-		c.Successor = &j
-	}
-	if s.Intent != nil {
-		i := *s.Intent
-		c.Intent = &i
-	}
-	if s.ResumeOverride != nil {
-		v := *s.ResumeOverride
-		c.ResumeOverride = &v
-	}
-	if s.Hold != nil {
-		h := *s.Hold
-		c.Hold = &h
-	}
+	c.Job, c.Successor = s.Job.clone(), s.Successor.clone()
+	c.Intent, c.ResumeOverride, c.Hold = clonePtr(s.Intent), clonePtr(s.ResumeOverride), clonePtr(s.Hold)
 	c.BadNodes = slices.Clone(s.BadNodes)
 	c.Suspect = slices.Clone(s.Suspect)
 	for i := range c.Suspect {
@@ -253,12 +235,9 @@ func (s RunState) Clone() RunState {
 	c.ValBPB = slices.Clone(s.ValBPB)
 	c.Saves = slices.Clone(s.Saves)
 	c.Core = slices.Clone(s.Core)
-	c.History = make([]JobRecord, len(s.History))
-	for i, h := range s.History {
-		c.History[i] = h.clone()
-	}
-	if len(s.History) == 0 {
-		c.History = nil
+	c.History = nil
+	for i := range s.History {
+		c.History = append(c.History, *s.History[i].clone())
 	}
 	return c
 }
@@ -271,13 +250,23 @@ func (j *JobRecord) Is(id, cluster string) bool {
 	return j != nil && j.ID == id && j.Cluster == cluster
 }
 
-func (j JobRecord) clone() JobRecord {
-	j.Hints = slices.Clone(j.Hints)
-	if j.Steps != nil {
-		s := *j.Steps
-		j.Steps = &s
+func (j *JobRecord) clone() *JobRecord {
+	if j == nil {
+		return nil
 	}
-	return j
+	c := *j
+	c.Hints = slices.Clone(j.Hints)
+	c.Steps = clonePtr(j.Steps)
+	return &c
+}
+
+// clonePtr is a copy of *p, nil for nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // mergePoints adds evaluations to a history keyed by step; a later value

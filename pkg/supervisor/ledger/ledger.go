@@ -110,21 +110,18 @@ func (l *Ledger) openJournal() error {
 		return fmt.Errorf("ledger: open journal: %w", err)
 	}
 	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("%s is not a regular file", path)
+	case fi.Mode().Perm() != fileMode:
+		// A journal created by hand or by an older version may be readable
+		// by others; the ledger's files are private whoever created them.
+		err = f.Chmod(fileMode)
+	}
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("ledger: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return fmt.Errorf("ledger: %s is not a regular file", path)
-	}
-	// A journal created by hand or by an older version may be readable by
-	// others; the ledger's files are private whoever created them.
-	if fi.Mode().Perm() != fileMode {
-		if err := f.Chmod(fileMode); err != nil {
-			f.Close()
-			return fmt.Errorf("ledger: %w", err)
-		}
 	}
 	l.f, l.size = f, fi.Size()
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,42 +36,35 @@ func (l *Ledger) rotate() error {
 	if err := writeFileSync(next, carried); err != nil {
 		return err
 	}
+	// fail makes sure the ledger has a journal to append to after a step
+	// failed; a second failure leaves it closed, and Append then reports
+	// ErrClosed.
+	fail := func(err error) error {
+		if l.f == nil {
+			_ = l.openJournal()
+		}
+		return fmt.Errorf("ledger: rotate: %w", err)
+	}
 	if err := l.f.Close(); err != nil {
 		os.Remove(next)
-		l.reopenAfterFailedRotation()
-		return fmt.Errorf("ledger: rotate: close journal: %w", err)
+		return fail(fmt.Errorf("close journal: %w", err))
 	}
 	l.f = nil
 	if err := os.Rename(cur, filepath.Join(l.dir, RotatedJournalFile)); err != nil {
 		os.Remove(next)
-		l.reopenAfterFailedRotation()
-		return fmt.Errorf("ledger: rotate: %w", err)
+		return fail(err)
 	}
 	if err := os.Rename(next, cur); err != nil {
-		l.reopenAfterFailedRotation()
-		return fmt.Errorf("ledger: rotate: %w", err)
+		return fail(err)
 	}
 	if err := atomicfile.SyncDir(l.dir); err != nil {
-		l.reopenAfterFailedRotation()
-		return fmt.Errorf("ledger: rotate: %w", err)
+		return fail(err)
 	}
 	if err := l.openJournal(); err != nil {
 		return fmt.Errorf("ledger: rotate: %w", err)
 	}
 	l.base, l.torn = l.size, false
 	return nil
-}
-
-// reopenAfterFailedRotation makes sure the ledger has a journal to append
-// to after a rotation step failed; a second failure leaves it closed, and
-// Append then reports ErrClosed.
-func (l *Ledger) reopenAfterFailedRotation() {
-	if l.f != nil {
-		return
-	}
-	if err := l.openJournal(); err != nil {
-		l.f = nil
-	}
 }
 
 // carriedRecords renders one EventStateCarried line per run that has a
@@ -86,13 +80,8 @@ func carriedRecords(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: rotate: %w", err)
 	}
-	runs := make([]string, 0, len(newest))
-	for run := range newest {
-		runs = append(runs, run)
-	}
-	slices.Sort(runs)
 	var buf []byte
-	for _, run := range runs {
+	for _, run := range slices.Sorted(maps.Keys(newest)) {
 		r := newest[run]
 		line, err := json.Marshal(Record{Time: r.Time, Run: run, Event: EventStateCarried, State: r.State})
 		if err != nil {
