@@ -16,7 +16,9 @@
 // data, so the cost does not grow with checkpoint size. Scan with Options.Newest
 // verifies steps newest first and stops at the complete ones it needs. A
 // directory is listed once, with one ReadDir, and only names that are
-// exactly nanochat's are kept.
+// exactly nanochat's are kept. A Cache rescans a directory only when its
+// fingerprint (mtime, names, the verified files' sizes and mtimes) changed
+// or its periodic recheck is due.
 //
 // PlanPrune is pure: it turns a Report and a RetentionPolicy into a plan.
 // Deleting is a separate, explicit call, DeleteStep, which removes a

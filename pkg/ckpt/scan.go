@@ -81,12 +81,18 @@ const scanWorkers = 8
 // Scan reads the directory once and verifies every step in it, or, with
 // Options.Newest, the newest steps only.
 func Scan(fsys fs.FS, opt Options) (Report, error) {
+	r, _, err := scan(fsys, opt)
+	return r, err
+}
+
+// scan is Scan, with the listing it read.
+func scan(fsys fs.FS, opt Options) (Report, listing, error) {
 	l, c, err := prepare(fsys, opt)
 	if err != nil {
-		return Report{}, err
+		return Report{}, l, err
 	}
 	if opt.Newest > 0 {
-		return scanNewest(l, c, opt), nil
+		return scanNewest(l, c, opt), l, nil
 	}
 	steps := make([]Step, len(l.steps))
 	var wg sync.WaitGroup
@@ -105,7 +111,7 @@ func Scan(fsys fs.FS, opt Options) (Report, error) {
 	wg.Wait()
 	r := Report{Ranks: c.ranks, RanksInferred: opt.Ranks == 0, Steps: steps}
 	r.Notes = rankNotes(l, r)
-	return r, nil
+	return r, l, nil
 }
 
 // ScanDir scans the directory dir and records it in the report.

@@ -51,7 +51,7 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, ErrNoPrunePolicy)
 	}
 	now := s.now()
-	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settleTime})
+	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: ckpt.Settle})
 	if err != nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, err)
 	}

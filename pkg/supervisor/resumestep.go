@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
@@ -21,7 +22,7 @@ var (
 
 // ResumeStepFor is the step a job of run r starting now must resume from:
 // the step the daemon's own next submission would name, judged by the same
-// scan (scanDir) with the run's ranks, skipping the steps st marks as
+// scan (viewOf) with the run's ranks, skipping the steps st marks as
 // suspect. NoStep means a fresh start. st is the run's recorded state
 // (NewRunState for a run the state does not know yet), or nil when the
 // state could not be read (a compute node that cannot see the state
@@ -53,10 +54,11 @@ func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, erro
 	case !fi.IsDir():
 		return run.NoStep, fmt.Errorf("run %s: %s: not a directory", r.Name, r.CheckpointDir)
 	}
-	view, _ := scanDir(r.CheckpointDir, r.Ranks, now, 0)
-	if view.Err != nil {
-		return run.NoStep, fmt.Errorf("run %s: %w", r.Name, view.Err)
+	rep, err := ckpt.Scan(os.DirFS(r.CheckpointDir), ckpt.Options{Ranks: r.Ranks, Now: now, Newest: 2})
+	if err != nil {
+		return run.NoStep, fmt.Errorf("run %s: %w", r.Name, err)
 	}
+	view := viewOf(rep, now, 0)
 	if st.NewestStep != run.NoStep && view.Newest < st.NewestStep {
 		return run.NoStep, fmt.Errorf("run %s: %s: %w: step %d was complete, the newest complete now is %s",
 			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, stepText(view.Newest))

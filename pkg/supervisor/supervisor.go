@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -77,7 +78,7 @@ type Supervisor struct {
 	rnd       *rand.Rand
 	slurmDown time.Time
 	logs      logCache
-	ckpts     ckptCache
+	ckpts     ckpt.Cache
 	// observed is when each run was last observed (observed.go).
 	observed map[string]time.Time
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"go.uber.org/zap"
 )
@@ -96,7 +97,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	// job keeps saving checkpoints and status should show them.
 	following := st.Job != nil && !st.Job.Handled
 	if !rc.paused(st) && (!st.Phase.Terminal() || following) {
-		settle := settleTime
+		settle := ckpt.Settle
 		if snap.jobGone(st.Job) {
 			settle = 0
 		}
