@@ -3,6 +3,8 @@ package ckpt
 import (
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 )
 
 // listedFile is one listed checkpoint file. Its name is not kept: ParseName
@@ -43,10 +45,7 @@ type listing struct {
 }
 
 // listSteps reads the directory once and groups checkpoint files by step.
-// Directories, irregular files and names that are not exactly nanochat's
-// are ignored, so temporary and partial files never count. ranks, when
-// not 0, is how many shards a step is expected to have.
-func listSteps(fsys fs.FS, ranks int) (listing, error) {
+func listSteps(fsys fs.FS) (listing, error) {
 	d, err := fsys.Open(".")
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
@@ -56,13 +55,42 @@ func listSteps(fsys fs.FS, ranks int) (listing, error) {
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
-	g := newStepGrouper(ranks)
+	return groupSteps(entries), nil
+}
+
+// groupSteps groups the entries by step, in any order. Directories,
+// irregular files and names that are not exactly nanochat's are ignored,
+// so temporary and partial files never count; symlinks are kept and
+// resolved when the step is checked.
+func groupSteps(entries []fs.DirEntry) listing {
+	byStep := map[int]*stepEntries{}
 	for i, e := range entries {
-		if n, ok := ParseName(e.Name()); ok {
-			g.add(n, e.Type(), int32(i))
+		n, ok := ParseName(e.Name())
+		typ := e.Type()
+		if !ok || typ.IsDir() || (!typ.IsRegular() && typ&fs.ModeSymlink == 0) {
+			continue
+		}
+		s := byStep[n.Step]
+		if s == nil {
+			s = &stepEntries{step: n.Step}
+			byStep[n.Step] = s
+		}
+		f := listedFile{listed: true, symlink: typ&fs.ModeSymlink != 0, dirent: int32(i)}
+		switch n.Kind {
+		case KindModel:
+			s.model = f
+		case KindMeta:
+			s.meta = f
+		case KindOptim:
+			s.optim = append(s.optim, rankEntry{rank: n.Rank, entry: f})
 		}
 	}
-	return g.listing(entries), nil
+	steps := slices.Collect(maps.Values(byStep))
+	for _, s := range steps {
+		slices.SortFunc(s.optim, func(a, b rankEntry) int { return a.rank - b.rank })
+	}
+	slices.SortFunc(steps, func(a, b *stepEntries) int { return a.step - b.step })
+	return listing{steps: steps, dirents: entries}
 }
 
 // inferRanks returns the rank count the files imply: the most shards any

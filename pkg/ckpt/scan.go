@@ -129,7 +129,7 @@ func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
 	if opt.Ranks < 0 || opt.Ranks > MaxRank {
 		return listing{}, nil, fmt.Errorf("ranks %d outside 0…%d", opt.Ranks, MaxRank)
 	}
-	l, err := listSteps(fsys, opt.Ranks)
+	l, err := listSteps(fsys)
 	if err != nil {
 		return listing{}, nil, err
 	}
