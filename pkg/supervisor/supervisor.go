@@ -150,10 +150,19 @@ type snapshot struct {
 
 const snapshotVersion = 1
 
+// restore loads the snapshot, then lets the journal's newest state of a
+// run replace the snapshot's when it is newer: the journal is appended
+// first and the snapshot written at the end of the pass, so a crash in
+// between leaves the snapshot behind by the pass's decisions (snapshot.go).
+// Without a usable snapshot every run's state comes from the journal.
 func (s *Supervisor) restore(dir string) error {
 	var snap snapshot
 	found, err := ledger.LoadState(dir, &snap)
-	if err == nil && found {
+	if err != nil {
+		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
+	}
+	found = found && err == nil
+	if found {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
 		}
@@ -163,28 +172,26 @@ func (s *Supervisor) restore(dir string) error {
 		}
 		s.slurmDown = snap.SlurmDownSince
 		s.missing.since = snap.SlurmMissingSince
-		// State taken from the journal goes into state.json at the end of
-		// the first pass, even if that pass changes nothing.
-		s.snapDirty = s.preferNewerJournal(dir)
-		return nil
 	}
-	if err != nil {
-		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
-	}
-	// No usable snapshot: rebuild from the journal's newest state per run.
 	last, problems, jerr := journalStates(dir)
-	if jerr != nil {
+	if jerr != nil && !found {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
 	}
 	for _, p := range problems {
-		s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
+		if !found { // else the snapshot stands and the journal only adds to it
+			s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
+		}
 	}
 	for name, st := range last {
-		s.states[name] = st
 		s.seq = max(s.seq, st.Seq)
+		if cur, ok := s.states[name]; !ok || st.NewerThan(cur) {
+			s.states[name] = st
+			// State taken from the journal goes into state.json at the
+			// end of the first pass, even if that pass changes nothing.
+			s.snapDirty = true
+		}
 	}
-	if len(last) > 0 {
-		s.snapDirty = true
+	if !found && len(last) > 0 {
 		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
@@ -298,26 +305,4 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 		return false, err
 	}
 	return true, nil
-}
-
-// preferNewerJournal replaces a run's restored state by the journal's when
-// the journal's is newer: the journal is appended first and the snapshot
-// written at the end of the pass, so a crash in between leaves the
-// snapshot behind by the pass's decisions (snapshot.go).
-//
-// It reports whether any run's state came from the journal.
-func (s *Supervisor) preferNewerJournal(dir string) bool {
-	last, _, err := journalStates(dir)
-	if err != nil {
-		return false
-	}
-	replaced := false
-	for name, st := range last {
-		s.seq = max(s.seq, st.Seq)
-		if cur, ok := s.states[name]; !ok || st.NewerThan(cur) {
-			s.states[name] = st
-			replaced = true
-		}
-	}
-	return replaced
 }

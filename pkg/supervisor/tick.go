@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -123,10 +122,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 func (s *Supervisor) nonce() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var b [4]byte
-	v := s.rnd.Uint32()
-	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
-	return hex.EncodeToString(b[:])
+	return fmt.Sprintf("%08x", s.rnd.Uint32())
 }
 
 func (s *Supervisor) random() float64 {
