@@ -1,17 +1,20 @@
 package supervisor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -77,37 +80,28 @@ type streamRead struct {
 // within the time and byte bounds above.
 func (c *logCache) readStream(key, path string) streamRead {
 	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]*logEntry{}
-	}
 	e := c.entries[key]
 	if e == nil || e.path != path {
-		if e != nil && e.busy {
+		old := e
+		e = &logEntry{path: path, meter: &goodput.StepMeter{}}
+		e.tail = &trainer.LogTail{Also: e.meter}
+		if old != nil && old.busy {
 			// The old file's read still hangs: leave it its entry.
-			e = &logEntry{reported: e.reported}
-		} else {
-			e = &logEntry{}
+			e.reported = old.reported
 		}
-		e.meter = &goodput.StepMeter{}
-		e.path, e.tail = path, &trainer.LogTail{Also: e.meter}
+		if c.entries == nil {
+			c.entries = map[string]*logEntry{}
+		}
 		c.entries[key] = e
 	}
 	if e.busy {
-		r := streamRead{Path: path,
-			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}
-		e.snapshot(&r)
 		c.mu.Unlock()
-		return r
+		return streamRead{Path: path,
+			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}
 	}
 	e.busy, e.busyFrom = true, time.Now()
-	timeout, open, limit := c.timeout, c.open, c.limit
+	timeout, limit, open := cmp.Or(c.timeout, logReadTimeout), cmp.Or(c.limit, logReadBytes), c.open
 	c.mu.Unlock()
-	if limit <= 0 {
-		limit = logReadBytes
-	}
-	if timeout <= 0 {
-		timeout = logReadTimeout
-	}
 	if open == nil {
 		open = openRegular
 	}
@@ -126,11 +120,8 @@ func (c *logCache) readStream(key, path string) streamRead {
 	select {
 	case r = <-done:
 	case <-t.C:
-		c.mu.Lock()
 		r = streamRead{Path: path, Abandoned: true,
 			Err: fmt.Errorf("read of %s did not return within %s; abandoned", path, timeout)}
-		e.snapshot(&r)
-		c.mu.Unlock()
 	}
 	if r.Err != nil {
 		c.mu.Lock()
@@ -140,16 +131,6 @@ func (c *logCache) readStream(key, path string) streamRead {
 		c.mu.Unlock()
 	}
 	return r
-}
-
-// snapshot puts a copy of what was parsed so far into r, nothing if
-// nothing was. The caller holds the cache's lock and the entry is not
-// being read.
-func (e *logEntry) snapshot(r *streamRead) {
-	if e.busy || !e.have {
-		return
-	}
-	e.fill(r)
 }
 
 // fill puts a copy of what the tail parsed and the meter measured into r.
@@ -188,13 +169,11 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 		e.fill(&r)
 		return r
 	}
-	upto := fi.Size()
-	if upto >= e.tail.Offset() {
-		upto = min(upto, e.tail.Offset()+limit)
-	} else {
-		upto = min(upto, limit)
+	from := e.tail.Offset()
+	if fi.Size() < from {
+		from = 0 // truncated: the tail starts again
 	}
-	err = e.tail.Update(f, upto)
+	err = e.tail.Update(f, min(fi.Size(), from+limit))
 	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
 	e.fill(&r)
 	if err != nil {
@@ -253,4 +232,64 @@ func globNode(path string) (string, error) {
 		}
 	}
 	return best, nil
+}
+
+// observeLog reads the training log of the run's current job, and its
+// error file when Slurm writes stderr elsewhere: failure hints and the
+// time-limit line count from either.
+func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
+	if st.Job == nil {
+		return run.LogView{}
+	}
+	logPath, errPath := rc.jobLogPaths(st.Job)
+	r := s.logs.readStream(rc.spec.Name+"/log", logPath)
+	v := run.LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err}
+	reads := []streamRead{r}
+	if errPath != logPath {
+		er := s.logs.readStream(rc.spec.Name+"/err", errPath)
+		v.ErrPath = er.Path
+		reads = append(reads, er)
+		if es := er.Summary; es != nil {
+			v.ErrLastLines = es.LastLines
+			if v.Summary == nil {
+				blank := (&trainer.LogTail{}).Summary()
+				v.Summary = &blank
+			}
+			sum := *v.Summary
+			sum.Hints = mergeHints(sum.Hints, es.Hints)
+			sum.TimeLimitHit = sum.TimeLimitHit || es.TimeLimitHit
+			v.Summary = &sum
+		}
+	}
+	for _, r := range reads {
+		if r.report {
+			s.logUnreadable(rc.spec.Name, st.Job.ID, r)
+		}
+	}
+	return v
+}
+
+func mergeHints(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, h := range b {
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// logUnreadable logs, once per file, that a log could not be read: not a
+// regular file, a read error, or a read abandoned because it hung.
+func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
+	reason := run.ReasonLogError
+	switch {
+	case r.Abandoned:
+		reason = run.ReasonLogReadTimeout
+	case errors.Is(r.Err, errNotRegular):
+		reason = run.ReasonLogNotRegular
+	}
+	e := run.NewEvent(run.EventLogUnreadable, runName, run.FieldJobID, jobID, run.FieldPath, r.Path, run.FieldReason, reason, run.FieldError, r.Err.Error())
+	s.journal(s.now(), e, nil)
+	s.emit(e)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
@@ -131,38 +132,44 @@ func (s *Supervisor) random() float64 {
 	return s.rnd.Float64()
 }
 
-// noteSlurmHealth logs slurm_unavailable once when Slurm stops answering
-// and once when it answers again, not on every pass.
-func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
-	err, asked := snap.firstErr()
-	if s.noteSlurmMissing(now, err, asked) {
-		return
-	}
-	var ev *run.Event
+// A pass is bounded (Slurm commands by command_timeout, log reads by
+// logReadTimeout), but a pass that takes longer than it should is the
+// first sign of a filesystem or Slurm going bad, and a pass that never
+// ends would otherwise be invisible while the lease heartbeat keeps the
+// daemon looking alive. So a pass that runs past its budget says so while
+// it is still running, and again when it ends.
+
+// passBudget is how long a pass may take: a few Slurm commands, each
+// bounded by command_timeout, plus reading checkpoints and logs.
+func (s *Supervisor) passBudget() time.Duration {
 	s.mu.Lock()
-	switch {
-	case err != nil && s.slurmDown.IsZero():
-		s.slurmDown = now
-		ev = &run.Event{Name: run.EventSlurmUnavailable, Fields: map[string]any{run.FieldState: "down", run.FieldError: err.Error()}}
-	case err == nil && asked && !s.slurmDown.IsZero():
-		down := now.Sub(s.slurmDown)
-		s.slurmDown = time.Time{}
-		ev = &run.Event{Name: run.EventSlurmUnavailable, Fields: map[string]any{run.FieldState: "up", "duration": down.String()}}
+	defer s.mu.Unlock()
+	if s.overrunAfter > 0 {
+		return s.overrunAfter
 	}
-	s.mu.Unlock()
-	if ev != nil {
-		s.recordHealth(now, *ev)
+	d := time.Minute + 2*logReadTimeout
+	if s.cfg != nil {
+		d += 4 * s.cfg.Slurm.CommandTimeout
 	}
+	return d
 }
 
-// recordHealth journals and logs an event about Slurm as a whole, and
-// writes the snapshot, which remembers Slurm's health for the next tick.
-func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
-	s.journal(now, ev, nil)
-	s.emit(ev)
-	if s.ledger != nil && !s.dryRun {
-		if err := s.saveSnapshot(now); err != nil {
-			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+// watchPass starts watching a pass; the returned function ends the watch.
+// Wall-clock time is used, not the injected clock: what matters is how
+// long the daemon really spent.
+func (s *Supervisor) watchPass() (end func()) {
+	budget := s.passBudget()
+	start := time.Now()
+	var overran atomic.Bool
+	t := time.AfterFunc(budget, func() {
+		overran.Store(true)
+		s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+			run.FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+	})
+	return func() {
+		if !t.Stop() && overran.Load() {
+			s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+				run.FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
 		}
 	}
 }
