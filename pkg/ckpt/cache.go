@@ -16,18 +16,12 @@ import (
 const Rescan = 10 * time.Minute
 
 // Cache remembers the last scan of each checkpoint directory, so that a
-// scan of an unchanged directory reads nothing but its metadata. Two
-// things keep the periodic rescans cheap with a thousand directories:
-//
-//   - Each directory has its own rescan phase, from a hash of its path, so
-//     the rescans of directories first scanned together (all of them,
-//     after a start) fall due at different times, and stay apart: the
-//     phase is fixed, so scans that come late or early never bunch them
-//     up again.
-//   - A rescan first compares what can be compared without reading a
-//     checkpoint: the names in the directory, and the size and mtime of
-//     every file of the steps the last scan verified. Only a difference
-//     verifies again.
+// scan of an unchanged directory reads nothing but its metadata. Each
+// directory has its own rescan phase, from a hash of its path, so the
+// rescans of directories first scanned together (all of them, after a
+// start) fall due at different times and stay apart. A rescan compares the
+// names in the directory and the size and mtime of every verified file;
+// only a difference verifies again.
 type Cache struct {
 	mu       sync.Mutex
 	entries  map[string]cacheEntry
@@ -50,12 +44,11 @@ type cacheEntry struct {
 	comparable bool
 }
 
-// Scan returns the scan of the directory dir with opt (as Scan, with
-// errors not wrapped), or the last one when nothing can have changed: the
-// directory's mtime has not moved, no step newer than the newest complete
-// one was still being written, and, once the clock has left the rescan
-// period of the last check (at most Rescan later), the names and verified
-// files are as they were.
+// Scan scans the directory dir as Scan does, or returns the last scan when
+// the directory's mtime has not moved, no step newer than the newest
+// complete one was still being written, and, once the clock has left the
+// rescan period of the last check (at most Rescan later), the names and
+// verified files are as they were.
 func (c *Cache) Scan(dir string, opt Options) (Report, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -99,8 +92,8 @@ func (c *Cache) Scan(dir string, opt Options) (Report, error) {
 	return rep, err
 }
 
-// Counts returns how many verifying scans the cache made, and how many
-// rescans found nothing changed.
+// Counts returns the verifying scans made and the rescans that found
+// nothing changed.
 func (c *Cache) Counts() (scans, rechecks int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -113,8 +106,7 @@ func (s Step) Settling(now time.Time, settle time.Duration) bool {
 	return settle > 0 && now.Sub(s.ModTime) < settle
 }
 
-// settling reports whether a step newer than the newest complete one may
-// still be being written.
+// settling reports whether a step newer than the newest complete one is.
 func (r Report) settling(opt Options) bool {
 	newest, ok := r.NewestComplete()
 	for _, s := range r.Steps {
@@ -130,8 +122,7 @@ func rescanPhase(dir string) time.Duration {
 	return time.Duration(nameHash(dir) % uint64(Rescan))
 }
 
-// rescanPeriod numbers the rescan period that t falls in, for a directory
-// with the given phase.
+// rescanPeriod numbers the rescan period that t falls in.
 func rescanPeriod(t time.Time, phase time.Duration) int64 {
 	n, p := t.UnixNano()-int64(phase), int64(Rescan)
 	q := n / p
@@ -157,27 +148,25 @@ func (e *cacheEntry) seen(l listing) {
 	for _, d := range l.dirents {
 		e.nameSum += nameHash(d.Name())
 	}
-	listed, stated := 0, 0
+	n := 0 // listed files of verified steps less those stat'ed
 	for _, s := range l.steps {
 		if len(e.rep.Steps) > 0 && s.step >= e.rep.Steps[0].Step {
-			listed += len(s.optim)
+			n += len(s.optim)
 			for _, f := range []listedFile{s.model, s.meta} {
 				if f.listed {
-					listed++
+					n++
 				}
 			}
 		}
 	}
 	for _, st := range e.rep.Steps {
-		stated += len(st.Files)
+		n -= len(st.Files)
 	}
-	e.comparable = listed == stated
+	e.comparable = n == 0
 }
 
-// unchanged reports whether dir still lists the same names and the files
-// of the verified steps still have the size and mtime they were verified
-// with. It reads the directory and stats a few files; it opens no
-// checkpoint.
+// unchanged reports whether dir still lists the same names and the
+// verified files still have their size and mtime. It opens no checkpoint.
 func (e cacheEntry) unchanged(dir string) bool {
 	if !e.comparable {
 		return false

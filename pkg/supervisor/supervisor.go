@@ -57,40 +57,34 @@ type Options struct {
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
 // different goroutines; passes never overlap.
 type Supervisor struct {
-	slurm  SlurmAPI
-	log    *zap.Logger
-	ledger *ledger.Ledger
-	dryRun bool
-	now    func() time.Time
-	uid    string
-	onEv   func(run string, e run.Event)
-	fence  func(until time.Time) error
-	// stripJobEnv: see Options.StripJobEnv.
+	slurm       SlurmAPI
+	log         *zap.Logger
+	ledger      *ledger.Ledger
+	dryRun      bool
+	now         func() time.Time
+	uid         string
+	onEv        func(run string, e run.Event)
+	fence       func(until time.Time) error
 	stripJobEnv bool
 	slurmFor    func(config.Slurm) SlurmAPI
 
 	pass sync.Mutex // one pass at a time
 
-	mu        sync.Mutex // guards everything below
-	cfg       *config.Config
-	runs      map[string]runConfig
-	states    map[string]run.RunState
-	rnd       *rand.Rand
-	slurmDown time.Time
-	logs      logCache
-	ckpts     ckpt.Cache
-	// observed is when each run was last observed (observed.go).
-	observed map[string]time.Time
-
-	// skippedRows are the unreadable Slurm rows already logged (skipped.go).
-	skippedRows map[string]bool
-	// missing is set while the Slurm programs cannot be found (missing.go).
-	missing slurmMissing
+	mu          sync.Mutex // guards everything below
+	cfg         *config.Config
+	runs        map[string]runConfig
+	states      map[string]run.RunState
+	rnd         *rand.Rand
+	slurmDown   time.Time
+	missing     slurmMissing
+	skippedRows map[string]bool // the unreadable Slurm rows already logged
+	logs        logCache
+	ckpts       ckpt.Cache
+	quotas      quotaCache
+	queryQuota  queryQuota           // quota.Query; tests replace it
+	observed    map[string]time.Time // when each run was last observed
 	// overrunAfter overrides passBudget (tests).
 	overrunAfter time.Duration
-	// quotas caches the storage.quota_command answers (quota.go).
-	quotas     quotaCache
-	queryQuota queryQuota // quota.Query; tests replace it
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal,
