@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -128,10 +129,9 @@ func submitRequest(rc runConfig, sub run.Submit) slurm.SubmitRequest {
 		args = trainer.ResumeArgs(rc.ResumeArgs, sub.FromStep)
 	}
 	env := make([]string, 0, len(rc.Env))
-	for k, v := range rc.Env {
-		env = append(env, k+"="+v)
+	for _, k := range slices.Sorted(maps.Keys(rc.Env)) {
+		env = append(env, k+"="+rc.Env[k])
 	}
-	sort.Strings(env)
 	req := slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
 	if trainer.FlagsCluster(rc.SbatchArgs) == "" {
 		// A -M among the user's flags already says it (the same cluster:
@@ -222,13 +222,8 @@ func (s *Supervisor) emitAll(events []run.Event) {
 // emit logs one event: the message is the event name, the fields its
 // evidence, in a stable order.
 func (s *Supervisor) emit(e run.Event) {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	fields := make([]zap.Field, 0, len(keys))
-	for _, k := range keys {
+	fields := make([]zap.Field, 0, len(e.Fields))
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		fields = append(fields, zap.Any(k, e.Fields[k]))
 	}
 	if ce := s.log.Check(eventLevel(e), e.Name); ce != nil {

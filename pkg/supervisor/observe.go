@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -78,16 +79,12 @@ func observeCluster(rc runConfig, st run.RunState) string {
 func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]run.RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}
-	var clusters []string
 	for _, rc := range runs {
 		if j := states[rc.spec.Name].Job; j != nil && !j.Handled {
-			if _, seen := ids[j.Cluster]; !seen {
-				clusters = append(clusters, j.Cluster)
-			}
 			ids[j.Cluster] = append(ids[j.Cluster], j.ID)
 		}
 	}
-	for _, cl := range clusters {
+	for _, cl := range slices.Sorted(maps.Keys(ids)) {
 		c := snap.add(cl)
 		jobs, err := api.SacctOn(ctx, cl, ids[cl])
 		c.sacctErr = s.keepSkippedRows(err)
@@ -96,27 +93,20 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 		}
 	}
 
-	needQueue := map[string]bool{}
+	needQueue := map[string]bool{} // by cluster, every one where a run needs squeue or a window
 	since := map[string]time.Time{}
-	clusters = clusters[:0]
-	listed := map[string]bool{}
 	for _, rc := range runs {
 		st := states[rc.spec.Name]
 		q, w := run.Needs(rc.spec, st, snap.jobRow(st.Job), now)
 		cl := observeCluster(rc, st)
-		if !q && w.IsZero() {
-			continue
+		if q || !w.IsZero() {
+			needQueue[cl] = needQueue[cl] || q
 		}
-		if !listed[cl] {
-			listed[cl] = true
-			clusters = append(clusters, cl)
-		}
-		needQueue[cl] = needQueue[cl] || q
 		if !w.IsZero() && (since[cl].IsZero() || w.Before(since[cl])) {
 			since[cl] = w
 		}
 	}
-	for _, cl := range clusters {
+	for _, cl := range slices.Sorted(maps.Keys(needQueue)) {
 		c := snap.add(cl)
 		if needQueue[cl] {
 			c.queueAsked = true
@@ -196,12 +186,7 @@ func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 // firstErr is the first error any cluster gave in the pass, and whether
 // any cluster was asked anything at all.
 func (snap slurmSnapshot) firstErr() (err error, asked bool) {
-	names := make([]string, 0, len(snap))
-	for name := range snap {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(snap)) {
 		c := snap[name]
 		asked = asked || len(c.jobs) > 0 || c.sacctErr != nil || c.queueAsked || c.windowAsked
 		for _, e := range []error{c.sacctErr, c.queueErr, c.windowErr} {

@@ -3,8 +3,9 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"maps"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -40,11 +41,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	}
 
 	s.mu.Lock()
-	names := make([]string, 0, len(s.runs))
-	for name := range s.runs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.runs))
 	runs := make([]runConfig, len(names))
 	states := make(map[string]run.RunState, len(names))
 	for i, name := range names {
