@@ -40,7 +40,7 @@ func (s *Supervisor) Prune(run string, dryRun bool) (PruneResult, error) {
 func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	s.mu.Lock()
 	rc, ok := s.runs[runName]
-	st, known := s.states[runName]
+	st := s.states[runName]
 	global := s.cfg.Prune
 	s.mu.Unlock()
 	if !ok {
@@ -55,11 +55,7 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	if err != nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, err)
 	}
-	protect := map[int]string{}
-	if known {
-		protect = protectedSteps(st)
-	}
-	plan := ckpt.PlanPrune(rep, ckpt.RetentionPolicy{KeepLast: pol.KeepLast, KeepEvery: pol.KeepEvery}, protect)
+	plan := ckpt.PlanPrune(rep, ckpt.RetentionPolicy{KeepLast: pol.KeepLast, KeepEvery: pol.KeepEvery}, protectedSteps(st))
 	if plan.Delete == nil {
 		plan.Delete = []ckpt.Step{}
 	}
@@ -159,21 +155,16 @@ func (ps *PruneSchedule) Reschedule() {
 // time, unless the run is paused: a paused run is never acted upon, and
 // deleting checkpoints is acting (prune RUN still does it on request).
 func (s *Supervisor) scheduledPrune(runName string) {
-	if s.paused(runName) {
+	s.mu.Lock()
+	rc, ok := s.runs[runName]
+	paused := ok && rc.paused(s.states[runName])
+	s.mu.Unlock()
+	if paused {
 		return
 	}
 	if _, err := s.Prune(runName, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
 		s.emit(run.NewEvent(run.EventRunError, runName, run.FieldError, err.Error(), run.FieldReason, "prune"))
 	}
-}
-
-// paused reports whether the run is paused now, by the configuration or
-// the operator.
-func (s *Supervisor) paused(run string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rc, ok := s.runs[run]
-	return ok && rc.paused(s.states[run])
 }
 
 func (ps *PruneSchedule) stop() {
