@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -23,17 +24,10 @@ import (
 //
 // A crash before the end of the pass leaves state.json behind the journal.
 // On restart a run's journaled state replaces the snapshot's when it is
-// newer by sequence number (RunState.NewerThan, preferNewerJournal): every
+// newer by sequence number (RunState.NewerThan, restore): every
 // journaled state carries a number higher than any before it, so the
 // journal wins however the clock moved. A commit outside a pass writes the
 // snapshot at once.
-
-// beginPass makes commits leave the snapshot to endPass.
-func (s *Supervisor) beginPass() {
-	s.mu.Lock()
-	s.inPass = true
-	s.mu.Unlock()
-}
 
 // endPass writes the snapshot if a commit of the pass left it behind. A
 // failure is logged: the journal holds the pass's decisions, and the next
@@ -73,11 +67,8 @@ func (s *Supervisor) snapshotNow() bool {
 // fails, the next pass tries again.
 func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.mu.Lock()
-	snap := snapshot{Version: snapshotVersion, Written: now, Runs: make(map[string]run.RunState, len(s.states)), SlurmDownSince: s.slurmDown,
+	snap := snapshot{Version: snapshotVersion, Written: now, Runs: maps.Clone(s.states), SlurmDownSince: s.slurmDown,
 		SlurmMissingSince: s.missing.since}
-	for k, v := range s.states {
-		snap.Runs[k] = v
-	}
 	s.snapDirty = false
 	s.snapWrites++
 	s.mu.Unlock()
@@ -117,9 +108,6 @@ func (s *Supervisor) noteObserved(run string, now time.Time) {
 // saveObserved writes ObservedFile. A failure costs only the freshness
 // shown by status, so it is logged by the caller and the pass goes on.
 func (s *Supervisor) saveObserved() error {
-	if s.ledger == nil || s.dryRun {
-		return nil
-	}
 	s.mu.Lock()
 	f := observedFile{Runs: make(map[string]time.Time, len(s.observed))}
 	for run, t := range s.observed {

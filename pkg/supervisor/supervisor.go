@@ -144,11 +144,8 @@ type snapshot struct {
 
 const snapshotVersion = 1
 
-// restore loads the snapshot, then lets the journal's newest state of a
-// run replace the snapshot's when it is newer: the journal is appended
-// first and the snapshot written at the end of the pass, so a crash in
-// between leaves the snapshot behind by the pass's decisions (snapshot.go).
-// Without a usable snapshot every run's state comes from the journal.
+// restore loads the snapshot, then each run's journaled state that is
+// newer (snapshot.go); without a usable snapshot, all from the journal.
 func (s *Supervisor) restore(dir string) error {
 	var snap snapshot
 	found, err := ledger.LoadState(dir, &snap)

@@ -31,7 +31,9 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	defer s.pass.Unlock()
 	now := s.now()
 	defer s.watchPass()()
-	s.beginPass()
+	s.mu.Lock()
+	s.inPass = true // commits leave the snapshot to endPass
+	s.mu.Unlock()
 	defer s.endPass(now)
 	s.applyRequests(now)
 	if wait, skip := s.missingWait(now); skip {
