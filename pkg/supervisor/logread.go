@@ -64,14 +64,10 @@ type logEntry struct {
 	reported string // the path whose trouble was already logged
 }
 
-// streamRead is what one read of one stream found.
+// streamRead is what one read of one stream found; Path is the file read
+// (%N resolved).
 type streamRead struct {
-	Path      string // the file read (%N resolved)
-	Summary   *trainer.LogSummary
-	Steps     *goodput.StepStats // with Summary
-	ModTime   time.Time          // the file's modification time, with Summary
-	Missing   bool               // no such file (yet)
-	Err       error
+	run.LogView
 	Abandoned bool // the read did not return in time
 	report    bool // Err is news for this path: log it once
 }
@@ -96,8 +92,8 @@ func (c *logCache) readStream(key, path string) streamRead {
 	}
 	if e.busy {
 		c.mu.Unlock()
-		return streamRead{Path: path,
-			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}
+		return streamRead{LogView: run.LogView{Path: path,
+			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}}
 	}
 	e.busy, e.busyFrom = true, time.Now()
 	timeout, limit, open := cmp.Or(c.timeout, logReadTimeout), cmp.Or(c.limit, logReadBytes), c.open
@@ -120,8 +116,8 @@ func (c *logCache) readStream(key, path string) streamRead {
 	select {
 	case r = <-done:
 	case <-t.C:
-		r = streamRead{Path: path, Abandoned: true,
-			Err: fmt.Errorf("read of %s did not return within %s; abandoned", path, timeout)}
+		r = streamRead{Abandoned: true, LogView: run.LogView{Path: path,
+			Err: fmt.Errorf("read of %s did not return within %s; abandoned", path, timeout)}}
 	}
 	if r.Err != nil {
 		c.mu.Lock()
@@ -142,7 +138,8 @@ func (e *logEntry) fill(r *streamRead) {
 // readLogOnce does the reading for readStream. It owns e's tail while
 // e.busy is set.
 func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileInfo, error), limit int64) streamRead {
-	r := streamRead{Path: path}
+	var r streamRead
+	r.Path = path
 	if strings.Contains(path, "%N") {
 		found, err := globNode(path)
 		if err != nil {
@@ -243,12 +240,12 @@ func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 	}
 	logPath, errPath := rc.jobLogPaths(st.Job)
 	r := s.logs.readStream(rc.spec.Name+"/log", logPath)
-	v := run.LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err}
-	reads := []streamRead{r}
+	s.logUnreadable(rc.spec.Name, st.Job.ID, r)
+	v := r.LogView
 	if errPath != logPath {
 		er := s.logs.readStream(rc.spec.Name+"/err", errPath)
+		s.logUnreadable(rc.spec.Name, st.Job.ID, er)
 		v.ErrPath = er.Path
-		reads = append(reads, er)
 		if es := er.Summary; es != nil {
 			v.ErrLastLines = es.LastLines
 			if v.Summary == nil {
@@ -256,32 +253,25 @@ func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 				v.Summary = &blank
 			}
 			sum := *v.Summary
-			sum.Hints = mergeHints(sum.Hints, es.Hints)
+			sum.Hints = slices.Clone(sum.Hints)
+			for _, h := range es.Hints {
+				if !slices.Contains(sum.Hints, h) {
+					sum.Hints = append(sum.Hints, h)
+				}
+			}
 			sum.TimeLimitHit = sum.TimeLimitHit || es.TimeLimitHit
 			v.Summary = &sum
-		}
-	}
-	for _, r := range reads {
-		if r.report {
-			s.logUnreadable(rc.spec.Name, st.Job.ID, r)
 		}
 	}
 	return v
 }
 
-func mergeHints(a, b []string) []string {
-	out := slices.Clone(a)
-	for _, h := range b {
-		if !slices.Contains(out, h) {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
 // logUnreadable logs, once per file, that a log could not be read: not a
 // regular file, a read error, or a read abandoned because it hung.
 func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
+	if !r.report {
+		return
+	}
 	reason := run.ReasonLogError
 	switch {
 	case r.Abandoned:
@@ -290,6 +280,5 @@ func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
 		reason = run.ReasonLogNotRegular
 	}
 	e := run.NewEvent(run.EventLogUnreadable, runName, run.FieldJobID, jobID, run.FieldPath, r.Path, run.FieldReason, reason, run.FieldError, r.Err.Error())
-	s.journal(s.now(), e, nil)
-	s.emit(e)
+	s.emitAndJournal(s.now(), e)
 }
