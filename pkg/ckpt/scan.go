@@ -88,27 +88,30 @@ func Scan(fsys fs.FS, opt Options) (Report, error) {
 
 // scan is Scan, with the listing it read.
 func scan(fsys fs.FS, opt Options) (Report, listing, error) {
-	l, c, err := prepare(fsys, opt)
+	if opt.Ranks < 0 || opt.Ranks > MaxRank {
+		return Report{}, listing{}, fmt.Errorf("ranks %d outside 0…%d", opt.Ranks, MaxRank)
+	}
+	l, err := listSteps(fsys)
 	if err != nil {
 		return Report{}, l, err
+	}
+	c := &checker{fsys: fsys, listing: l, ranks: opt.Ranks, opt: opt}
+	if c.ranks == 0 {
+		c.ranks = l.inferRanks()
 	}
 	if opt.Newest > 0 {
 		return scanNewest(l, c, opt), l, nil
 	}
 	steps := make([]Step, len(l.steps))
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(scanWorkers, len(l.steps)) {
+	workers := make(chan struct{}, scanWorkers)
+	for i := range l.steps {
+		workers <- struct{}{}
 		wg.Go(func() {
-			for i := range next {
-				steps[i] = c.verify(l.steps[i])
-			}
+			steps[i] = c.verify(l.steps[i])
+			<-workers
 		})
 	}
-	for i := range l.steps {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	r := Report{Ranks: c.ranks, RanksInferred: opt.Ranks == 0, Steps: steps}
 	r.Notes = rankNotes(l, r)
@@ -123,22 +126,6 @@ func ScanDir(dir string, opt Options) (Report, error) {
 	}
 	r.Dir = dir
 	return r, nil
-}
-
-// prepare lists the directory and settles the rank count.
-func prepare(fsys fs.FS, opt Options) (listing, *checker, error) {
-	if opt.Ranks < 0 || opt.Ranks > MaxRank {
-		return listing{}, nil, fmt.Errorf("ranks %d outside 0…%d", opt.Ranks, MaxRank)
-	}
-	l, err := listSteps(fsys)
-	if err != nil {
-		return listing{}, nil, err
-	}
-	ranks := opt.Ranks
-	if ranks == 0 {
-		ranks = l.inferRanks()
-	}
-	return l, &checker{fsys: fsys, listing: l, ranks: ranks, opt: opt}, nil
 }
 
 // rankNotes sanity-checks a rank count the caller gave against the files:
