@@ -188,18 +188,13 @@ func (r Report) Step(n int) (Step, bool) {
 }
 
 // scanNewest verifies steps newest first until it has found opt.Newest
-// complete steps, and reports every step it
-// verified, ascending: those complete steps and every step newer than the
-// newest of them, torn or still being written. That is what a supervisor
-// needs each time a checkpoint directory changes (the step to resume from,
-// why anything newer is unusable, and one fallback) for the cost of one
-// listing and a few steps, however many older steps the directory holds:
-// a full Scan of 2,000 steps opens 20,000 files, this about ten.
-//
-// Older steps are neither opened nor stat'ed. Report.Unverified lists
-// those whose every file is in the listing for the rank count: complete
-// by name only, not checked. The report has no Notes, which need every
-// step's verdict.
+// complete steps, and reports every step it verified, ascending. That is
+// what a supervisor needs each time a checkpoint directory changes (the
+// step to resume from, why anything newer is unusable, and one fallback)
+// for the cost of one listing and a few steps: a full Scan of 2,000 steps
+// opens 20,000 files, this about ten. Older steps are neither opened nor
+// stat'ed: Report.Unverified lists those complete by name. The report has
+// no Notes, which need every step's verdict.
 func scanNewest(l listing, c *checker, opt Options) Report {
 	want := opt.Newest
 	var steps []Step

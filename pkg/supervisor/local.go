@@ -32,17 +32,13 @@ func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Durati
 	return v
 }
 
-// viewOf turns a scan of the directory into what Decide needs: the
-// newest complete step, and the steps after it that are torn or still
-// being written. The scan runs each time the directory changes,
-// so it verifies only what can matter (ckpt.Scan with Newest): the two newest
-// complete steps, the resume step and the poison fallback, and every step
-// after them. Older steps are in Complete by file names alone, unopened,
-// with a zero ModTime: nanochat never rewrites a step older than the one a
-// run resumed from, and a step that old is only reached after two
-// fallbacks. This keeps the cost of a change at one listing and a few
-// steps instead of a full verification (Scan of 2,000 steps × 10 files:
-// about a second).
+// viewOf turns a scan with Newest 2 into what Decide needs: the newest
+// complete step, and the steps after it that are torn or still being
+// written. Only the two newest complete steps (the resume step and the
+// poison fallback) and every step after them are verified; older steps are
+// in Complete by file names alone, with a zero ModTime: nanochat never
+// rewrites a step older than the one a run resumed from. A full
+// verification of 2,000 steps × 10 files takes about a second.
 func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
 	v := run.CkptView{Newest: run.NoStep, FreeBytes: -1}
 	if newest, ok := rep.NewestComplete(); ok {

@@ -20,24 +20,15 @@ var (
 	ErrCheckpointRegressed  = errors.New("newest complete checkpoint went backwards")
 )
 
-// ResumeStepFor is the step a job of run r starting now must resume from:
-// the step the daemon's own next submission would name, judged by the same
-// scan (viewOf) with the run's ranks, skipping the steps st marks as
-// suspect. NoStep means a fresh start. st is the run's recorded state
-// (NewRunState for a run the state does not know yet), or nil when the
-// state could not be read (a compute node that cannot see the state
-// directory); then only the directory counts.
-//
-// A missing directory is a hold (ErrCheckpointDirMissing), as in the
-// daemon, unless the state says the run never had a checkpoint: then the
-// trainer has yet to create it with its first save, and the job starts
-// afresh.
-//
-// It reads the checkpoint directory and nothing else: it needs no lease
-// and runs inside the user's job (resume-step). A job starting now has no
-// predecessor still writing (a queued successor starts after its
-// predecessor ended, afterany), so nothing is given time to settle; a torn
-// step is incomplete by its structure anyway.
+// ResumeStepFor is the step a job of run r starting now must resume from
+// (NoStep: a fresh start): the step the daemon's next submission would
+// name, judged by the same view (viewOf), skipping the steps known (the
+// run's recorded state, nil when unreadable) marks as suspect. A missing
+// directory is a hold (ErrCheckpointDirMissing), as in the daemon, unless
+// the state says the run never saved a checkpoint. It reads the checkpoint
+// directory only and runs inside the user's job (resume-step); a job
+// starting now has no predecessor still writing (a queued successor starts
+// afterany), so nothing is given time to settle.
 func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, error) {
 	st := run.NewRunState(r.Name)
 	if known != nil {

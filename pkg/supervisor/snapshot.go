@@ -16,18 +16,12 @@ import (
 
 // The journal is the durable record of every decision: commit appends a
 // run's events and state to it, fsynced, before anything is acted on. The
-// snapshot (state.json) is the fast path to every run's state at start-up,
-// and writing it costs every run's state. Within a pass, commits therefore
-// leave it to the end of the pass: one snapshot per pass instead of one per
-// changed run (a pass that changes a thousand runs wrote a thousand
-// snapshots of a thousand runs).
-//
-// A crash before the end of the pass leaves state.json behind the journal.
-// On restart a run's journaled state replaces the snapshot's when it is
-// newer by sequence number (RunState.NewerThan, restore): every
-// journaled state carries a number higher than any before it, so the
-// journal wins however the clock moved. A commit outside a pass writes the
-// snapshot at once.
+// snapshot (state.json) is the fast path at start-up, and writing it costs
+// every run's state, so commits within a pass leave it to the end of the
+// pass (a pass that changed a thousand runs wrote a thousand snapshots).
+// After a crash in between, restore takes a run's journaled state when its
+// sequence number is newer (RunState.NewerThan), however the clock moved.
+// A commit outside a pass writes the snapshot at once.
 
 // endPass writes the snapshot if a commit of the pass left it behind. A
 // failure is logged: the journal holds the pass's decisions, and the next

@@ -131,12 +131,10 @@ func (s *Supervisor) random() float64 {
 	return s.rnd.Float64()
 }
 
-// A pass is bounded (Slurm commands by command_timeout, log reads by
-// logReadTimeout), but a pass that takes longer than it should is the
-// first sign of a filesystem or Slurm going bad, and a pass that never
-// ends would otherwise be invisible while the lease heartbeat keeps the
-// daemon looking alive. So a pass that runs past its budget says so while
-// it is still running, and again when it ends.
+// A pass that runs past its budget is the first sign of a filesystem or
+// Slurm going bad, and one that never ends would be invisible while the
+// lease heartbeat keeps the daemon looking alive: it says so while still
+// running, and again when it ends.
 
 // passBudget is how long a pass may take: a few Slurm commands, each
 // bounded by command_timeout, plus reading checkpoints and logs.
