@@ -26,9 +26,7 @@ import (
 func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan run.Plan, now time.Time) (run.RunState, error) {
 	next := plan.Next
 	if s.dryRun {
-		for _, e := range plan.Events {
-			s.emit(e)
-		}
+		s.emitAll(plan.Events)
 		return next, nil
 	}
 	if err := s.commit(now, next, plan.Events); err != nil {

@@ -143,11 +143,8 @@ func (snap slurmSnapshot) view(rc runConfig, st run.RunState) run.SlurmView {
 		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
 	j := st.Job
 	if j != nil {
-		jc := snap.cluster(j.Cluster)
-		v.SacctErr = jc.sacctErr
-		if row, ok := jc.jobs[j.ID]; ok {
-			v.Job = &row
-		}
+		v.SacctErr = snap.cluster(j.Cluster).sacctErr
+		v.Job = snap.jobRow(j)
 	}
 	sameCluster := j != nil && j.Cluster == cl
 	for _, e := range c.queue {

@@ -127,12 +127,9 @@ func LoadObserved(stateDir string) (map[string]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
-	var f observedFile
+	f := observedFile{Runs: map[string]time.Time{}}
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, err
-	}
-	if f.Runs == nil {
-		f.Runs = map[string]time.Time{}
 	}
 	return f.Runs, nil
 }
