@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
@@ -70,14 +69,8 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
 // metadata server, which every user of the filesystem shares.
 const quotaEvery = time.Minute
 
-// quotaCache remembers the last answer of each quota command (by its
-// arguments, {dir} filled in), and the problem last reported for it.
-type quotaCache struct {
-	mu      sync.Mutex
-	entries map[string]quotaEntry
-	runs    int // commands run, for tests
-}
-
+// quotaEntry is the last answer of a quota command (by its arguments,
+// {dir} filled in), and the problem last reported for it.
 type quotaEntry struct {
 	at     time.Time
 	left   quota.Left
@@ -90,59 +83,45 @@ type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) 
 
 // withQuota lowers the view's free space to what the user's quota leaves,
 // when storage.quota_command is set and says less than statfs. It asks only
-// when there is a checkpoint to compare with. A command that fails, hangs
-// or prints what quota.Parse cannot read is logged once as config_warning
-// naming the command (again only when the problem changes); the free space
-// from statfs stands meanwhile.
+// when there is a checkpoint to compare with, and reuses an answer younger
+// than quotaEvery. A command that fails, hangs or prints what quota.Parse
+// cannot read is logged once as config_warning naming the command (again
+// only when the problem changes); the free space from statfs stands
+// meanwhile.
 func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig, v run.CkptView) run.CkptView {
 	s.mu.Lock()
 	st := s.cfg.Storage
-	s.mu.Unlock()
 	argv := st.Argv(rc.CheckpointDir)
+	key := strings.Join(argv, "\x00")
+	e, ok := s.quotas[key]
+	s.mu.Unlock()
 	if argv == nil || v.NewestBytes <= 0 || v.Err != nil {
 		return v
 	}
-	left, warn, err := s.quotas.get(ctx, now, argv, st.QuotaTimeout, s.queryQuota)
-	if warn != "" {
-		s.emit(run.NewEvent(run.EventConfigWarning, rc.spec.Name, run.FieldWarning,
-			fmt.Sprintf("storage.quota_command: %s; using the filesystem's free space", warn),
-			"command", strings.Join(argv, " ")))
+	if !ok || now.Sub(e.at) >= quotaEvery || now.Before(e.at) {
+		left, err := s.queryQuota(ctx, argv, st.QuotaTimeout)
+		warned := e.warned
+		e = quotaEntry{at: now, left: left, err: err}
+		if err != nil {
+			e.warned = err.Error()
+		}
+		if e.warned != "" && e.warned != warned {
+			s.emit(run.NewEvent(run.EventConfigWarning, rc.spec.Name, run.FieldWarning,
+				fmt.Sprintf("storage.quota_command: %s; using the filesystem's free space", e.warned),
+				"command", strings.Join(argv, " ")))
+		}
+		s.mu.Lock()
+		if s.quotas == nil {
+			s.quotas = map[string]quotaEntry{}
+		}
+		s.quotas[key] = e
+		s.mu.Unlock()
 	}
-	if err != nil || !left.Limited {
+	if e.err != nil || !e.left.Limited {
 		return v
 	}
-	if v.FreeBytes < 0 || left.Bytes < v.FreeBytes {
-		v.FreeBytes, v.FreeFrom = left.Bytes, run.FreeFromQuota
+	if v.FreeBytes < 0 || e.left.Bytes < v.FreeBytes {
+		v.FreeBytes, v.FreeFrom = e.left.Bytes, run.FreeFromQuota
 	}
 	return v
-}
-
-// get returns the command's answer, from the cache when younger than
-// quotaEvery, and the problem to report now ("" when it was reported
-// already or there is none).
-func (c *quotaCache) get(ctx context.Context, now time.Time, argv []string, timeout time.Duration, query queryQuota) (quota.Left, string, error) {
-	key := strings.Join(argv, "\x00")
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && now.Sub(e.at) < quotaEvery && !now.Before(e.at) {
-		return e.left, "", e.err
-	}
-	left, err := query(ctx, argv, timeout)
-	e.at, e.left, e.err = now, left, err
-	warn := ""
-	switch {
-	case err == nil:
-		e.warned = ""
-	case err.Error() != e.warned:
-		e.warned, warn = err.Error(), err.Error()
-	}
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]quotaEntry{}
-	}
-	c.entries[key] = e
-	c.runs++
-	c.mu.Unlock()
-	return left, warn, err
 }

@@ -80,9 +80,9 @@ type Supervisor struct {
 	skippedRows map[string]bool // the unreadable Slurm rows already logged
 	logs        logCache
 	ckpts       ckpt.Cache
-	quotas      quotaCache
-	queryQuota  queryQuota           // quota.Query; tests replace it
-	observed    map[string]time.Time // when each run was last observed
+	quotas      map[string]quotaEntry // storage.quota_command answers
+	queryQuota  queryQuota            // quota.Query; tests replace it
+	observed    map[string]time.Time  // when each run was last observed
 	// overrunAfter overrides passBudget (tests).
 	overrunAfter time.Duration
 
