@@ -156,10 +156,6 @@ func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event
 	}
 	s.states[next.Name] = next
 	s.mu.Unlock()
-	if s.ledger == nil {
-		s.emitAll(events)
-		return nil
-	}
 	if journaled {
 		raw, err := json.Marshal(next)
 		if err != nil {
@@ -200,15 +196,16 @@ func (s *Supervisor) restoreState(name string, prev run.RunState, had bool) {
 	}
 }
 
-// journal appends a record that belongs to no run (Slurm health). Errors
-// are logged: losing such a record loses no decision.
-func (s *Supervisor) journal(now time.Time, e run.Event, state json.RawMessage) {
-	if s.ledger == nil || s.dryRun {
-		return
+// emitAndJournal logs an event and journals it without a state (Slurm
+// health, prunes, errors). Errors are logged: losing such a record loses
+// no decision.
+func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
+	if s.ledger != nil && !s.dryRun {
+		if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields}); err != nil {
+			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+		}
 	}
-	if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields, State: state}); err != nil {
-		s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
-	}
+	s.emit(e)
 }
 
 func (s *Supervisor) emitAll(events []run.Event) {

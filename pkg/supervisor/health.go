@@ -89,8 +89,7 @@ func outage(since *time.Time, now time.Time, bad, asked bool, err error, name, d
 // recordHealth journals and logs an event about Slurm as a whole, and
 // writes the snapshot, which remembers Slurm's health for the next tick.
 func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
-	s.journal(now, ev, nil)
-	s.emit(ev)
+	s.emitAndJournal(now, ev)
 	if s.ledger != nil && !s.dryRun {
 		if err := s.saveSnapshot(now); err != nil {
 			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
@@ -98,11 +97,6 @@ func protectedSteps(st run.RunState) map[int]string {
 		p[st.History[n-1].ResumeStep] = "resume_step_of_job_" + st.History[n-1].ID
 	}
 	return p
-}
-
-func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
-	s.journal(now, e, nil)
-	s.emit(e)
 }
 
 // PruneSchedule runs each run's scheduled prune (prune.schedule, robfig
