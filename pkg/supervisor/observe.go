@@ -25,9 +25,10 @@ type SlurmAPI interface {
 // squeue and one windowed sacct, and only when some run needs them. Job ids
 // of different clusters overlap, so nothing is looked up without its
 // cluster.
-type slurmSnapshot map[string]*clusterSnapshot
+type slurmSnapshot map[string]clusterSnapshot
 
-// clusterSnapshot is what one cluster said in the pass.
+// clusterSnapshot is what one cluster said in the pass (zero when nothing
+// was asked of it).
 type clusterSnapshot struct {
 	sacctErr error
 	jobs     map[string]slurm.Job
@@ -39,24 +40,6 @@ type clusterSnapshot struct {
 	windowAsked bool
 	windowErr   error
 	window      []slurm.Job
-}
-
-// cluster returns the part of the snapshot about one cluster (empty when
-// nothing was asked of it).
-func (snap slurmSnapshot) cluster(name string) *clusterSnapshot {
-	if c, ok := snap[name]; ok {
-		return c
-	}
-	return &clusterSnapshot{}
-}
-
-func (snap slurmSnapshot) add(name string) *clusterSnapshot {
-	c, ok := snap[name]
-	if !ok {
-		c = &clusterSnapshot{jobs: map[string]slurm.Job{}}
-		snap[name] = c
-	}
-	return c
 }
 
 // observeCluster is the cluster where a run's queue and window are looked
@@ -85,12 +68,12 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 		}
 	}
 	for _, cl := range slices.Sorted(maps.Keys(ids)) {
-		c := snap.add(cl)
 		jobs, err := api.SacctOn(ctx, cl, ids[cl])
-		c.sacctErr = s.keepSkippedRows(err)
+		c := clusterSnapshot{sacctErr: s.keepSkippedRows(err), jobs: map[string]slurm.Job{}}
 		for _, j := range jobs {
 			c.jobs[j.ID] = j
 		}
+		snap[cl] = c
 	}
 
 	needQueue := map[string]bool{} // by cluster, every one where a run needs squeue or a window
@@ -107,7 +90,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 		}
 	}
 	for _, cl := range slices.Sorted(maps.Keys(needQueue)) {
-		c := snap.add(cl)
+		c := snap[cl]
 		if needQueue[cl] {
 			c.queueAsked = true
 			queue, err := api.SqueueOn(ctx, cl)
@@ -118,6 +101,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 			window, err := api.SacctWindowOn(ctx, cl, w, now, nil)
 			c.window, c.windowErr = window, s.keepSkippedRows(err)
 		}
+		snap[cl] = c
 	}
 	return snap
 }
@@ -127,7 +111,7 @@ func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
 	if j == nil {
 		return nil
 	}
-	row, ok := snap.cluster(j.Cluster).jobs[j.ID]
+	row, ok := snap[j.Cluster].jobs[j.ID]
 	if !ok {
 		return nil
 	}
@@ -138,12 +122,12 @@ func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
 // job's cluster, the queue and window from the cluster it submits to.
 func (snap slurmSnapshot) view(rc runConfig, st run.RunState) run.SlurmView {
 	cl := observeCluster(rc, st)
-	c := snap.cluster(cl)
+	c := snap[cl]
 	v := run.SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
 		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
 	j := st.Job
 	if j != nil {
-		v.SacctErr = snap.cluster(j.Cluster).sacctErr
+		v.SacctErr = snap[j.Cluster].sacctErr
 		v.Job = snap.jobRow(j)
 	}
 	sameCluster := j != nil && j.Cluster == cl
@@ -167,7 +151,7 @@ func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 	if j == nil || j.Handled {
 		return j != nil
 	}
-	c := snap.cluster(j.Cluster)
+	c := snap[j.Cluster]
 	row, ok := c.jobs[j.ID]
 	if !ok || !row.State.Terminal() || !c.queueAsked || c.queueErr != nil {
 		return false
