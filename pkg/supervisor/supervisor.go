@@ -190,30 +190,25 @@ func (s *Supervisor) restore(dir string) error {
 
 // journalStates is every run's newest journaled state that decodes as the
 // run's: a damaged record costs the run that record, not its history.
+// LastGoodStates offers a run's newest state, then, if it is rejected,
+// every state oldest first: the last accepted is the newest good one.
 func journalStates(dir string) (map[string]run.RunState, []ledger.Problem, error) {
-	raw, problems, err := ledger.LastGoodStates(dir, func(run string, state json.RawMessage) error {
-		_, err := decodeRunState(run, state)
-		return err
+	states := map[string]run.RunState{}
+	_, problems, err := ledger.LastGoodStates(dir, func(name string, raw json.RawMessage) error {
+		var st run.RunState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return err
+		}
+		if st.Name != name {
+			return fmt.Errorf("the state names run %q", st.Name)
+		}
+		states[name] = st
+		return nil
 	})
 	if err != nil {
 		return nil, problems, err
 	}
-	states := make(map[string]run.RunState, len(raw))
-	for run, r := range raw {
-		states[run], _ = decodeRunState(run, r)
-	}
 	return states, problems, nil
-}
-
-func decodeRunState(runName string, raw json.RawMessage) (run.RunState, error) {
-	var st run.RunState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return run.RunState{}, err
-	}
-	if st.Name != runName {
-		return run.RunState{}, fmt.Errorf("the state names run %q", st.Name)
-	}
-	return st, nil
 }
 
 // States returns a copy of every run's state, by name.
