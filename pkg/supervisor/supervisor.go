@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,7 +107,7 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
+		now: opt.Now, rnd: opt.Rand, uid: cmp.Or(opt.UID, strconv.Itoa(os.Getuid())), onEv: opt.OnEvent, fence: opt.Fence,
 		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
 		cfg: opt.Config, runs: runs, states: map[string]run.RunState{},
 		queryQuota: quota.Query,
@@ -116,9 +117,6 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	if s.rnd == nil {
 		s.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	}
-	if s.uid == "" {
-		s.uid = strconv.Itoa(os.Getuid())
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()
