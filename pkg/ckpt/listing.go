@@ -51,7 +51,14 @@ func listSteps(fsys fs.FS) (listing, error) {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
 	defer d.Close()
-	entries, err := readDirUnsorted(fsys, d)
+	// Unsorted: fs.ReadDir sorts, which costs a third of the listing for
+	// 20,000 files, and steps are sorted afterwards anyway.
+	var entries []fs.DirEntry
+	if rd, ok := d.(fs.ReadDirFile); ok {
+		entries, err = rd.ReadDir(-1)
+	} else {
+		entries, err = fs.ReadDir(fsys, ".")
+	}
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
@@ -104,20 +111,4 @@ func (l listing) inferRanks() int {
 		}
 	}
 	return ranks
-}
-
-// info returns what the listing knows of a file of the step: its
-// DirEntry's Info, which for a directory on disk is an lstat.
-func (l listing) info(e listedFile) (fs.FileInfo, error) {
-	return l.dirents[e.dirent].Info()
-}
-
-// readDirUnsorted lists the directory without sorting the names, which
-// fs.ReadDir does and which costs a third of the listing for 20,000 files;
-// steps are sorted afterwards anyway.
-func readDirUnsorted(fsys fs.FS, d fs.File) ([]fs.DirEntry, error) {
-	if rd, ok := d.(fs.ReadDirFile); ok {
-		return rd.ReadDir(-1)
-	}
-	return fs.ReadDir(fsys, ".")
 }
