@@ -139,10 +139,9 @@ func submitRequest(rc runConfig, sub run.Submit) slurm.SubmitRequest {
 	return req
 }
 
-// commit stores the run's new state and journals the events, then logs
-// them. The journal gets the full state with the last event so that state
-// can be rebuilt from the journal alone. Within a pass the snapshot is
-// written once, at its end (snapshot.go).
+// commit stores the run's new state, journals it with the events (the
+// full state, so that state can be rebuilt from the journal alone), then
+// logs them.
 func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event) error {
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
@@ -157,43 +156,44 @@ func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event
 	s.states[next.Name] = next
 	s.mu.Unlock()
 	if journaled {
-		raw, err := json.Marshal(next)
-		if err != nil {
-			return err
-		}
-		recs := make([]ledger.Record, 0, len(events)+1)
-		for _, e := range events {
-			recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: e.Name, Fields: e.Fields})
-		}
-		if len(recs) == 0 {
-			recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
-		}
-		recs[len(recs)-1].State = raw
-		if err := s.ledger.Append(recs...); err != nil {
-			s.restoreState(next.Name, prev, had)
-			return err
-		}
-		// Within a pass the journal record, fsynced, is enough until the
-		// pass's end writes the snapshot (snapshot.go).
-		if s.snapshotNow() {
-			if err := s.saveSnapshot(now); err != nil {
-				s.restoreState(next.Name, prev, had)
-				return err
+		if err := s.journalState(now, next, events); err != nil {
+			s.mu.Lock()
+			if had {
+				s.states[next.Name] = prev
+			} else {
+				delete(s.states, next.Name)
 			}
+			s.mu.Unlock()
+			return err
 		}
 	}
 	s.emitAll(events)
 	return nil
 }
 
-func (s *Supervisor) restoreState(name string, prev run.RunState, had bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if had {
-		s.states[name] = prev
-	} else {
-		delete(s.states, name)
+// journalState appends the events, the state with the last, fsynced:
+// enough within a pass until its end writes the snapshot (snapshot.go);
+// outside a pass the snapshot is written now.
+func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run.Event) error {
+	raw, err := json.Marshal(next)
+	if err != nil {
+		return err
 	}
+	recs := make([]ledger.Record, 0, len(events)+1)
+	for _, e := range events {
+		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: e.Name, Fields: e.Fields})
+	}
+	if len(recs) == 0 {
+		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
+	}
+	recs[len(recs)-1].State = raw
+	if err := s.ledger.Append(recs...); err != nil {
+		return err
+	}
+	if !s.snapshotNow() {
+		return nil
+	}
+	return s.saveSnapshot(now)
 }
 
 // emitAndJournal logs an event and journals it without a state (Slurm
