@@ -56,7 +56,6 @@ type logEntry struct {
 	path     string // the expanded pattern (may still hold %N)
 	tail     *trainer.LogTail
 	meter    *goodput.StepMeter // fed by tail: the steps of the same bytes
-	size     int64              // bytes parsed, as of the last read
 	mod      time.Time
 	have     bool // the file was read at least once
 	busy     bool // a read is under way (perhaps abandoned)
@@ -162,7 +161,7 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 		return r
 	}
 	defer f.Close()
-	if e.have && fi.Size() == e.size && fi.ModTime().Equal(e.mod) {
+	if e.have && fi.Size() == e.tail.Offset() && fi.ModTime().Equal(e.mod) {
 		e.fill(&r)
 		return r
 	}
@@ -171,7 +170,7 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 		from = 0 // truncated: the tail starts again
 	}
 	err = e.tail.Update(f, min(fi.Size(), from+limit))
-	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
+	e.have, e.mod = true, fi.ModTime()
 	e.fill(&r)
 	if err != nil {
 		r.Err = err

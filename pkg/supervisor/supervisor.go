@@ -265,13 +265,6 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	return nil
 }
 
-// PollInterval is the configured poll interval.
-func (s *Supervisor) PollInterval() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg.PollInterval
-}
-
 // ReloadFile loads the configuration at path and swaps it in if it is valid
 // and differs from the one in force. A file with problems is rejected as a
 // whole (config_rejected, every problem listed) and the running
