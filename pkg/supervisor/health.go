@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"maps"
 	"time"
 
 	"go.uber.org/zap"
@@ -51,11 +52,11 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	missing := slurm.NotFound(err)
 	s.mu.Lock()
 	evs := []*run.Event{outage(&s.missing.since, now, missing, asked, err, run.EventSlurmMissing, "missing", "found",
-		"hint", missingHint, "recheck", missingRecheck.String())}
+		map[string]any{"hint": missingHint, "recheck": missingRecheck.String()})}
 	if missing {
 		s.missing.next = now.Add(missingRecheck)
 	} else {
-		evs = append(evs, outage(&s.slurmDown, now, err != nil, asked, err, run.EventSlurmUnavailable, "down", "up"))
+		evs = append(evs, outage(&s.slurmDown, now, err != nil, asked, err, run.EventSlurmUnavailable, "down", "up", nil))
 	}
 	s.mu.Unlock()
 	for _, ev := range evs {
@@ -69,14 +70,12 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 // this pass (bad). It returns the event to log: state down when it starts,
 // state up with how long it lasted when a pass that asked Slurm anything
 // finds it gone, else nil.
-func outage(since *time.Time, now time.Time, bad, asked bool, err error, name, down, up string, fields ...any) *run.Event {
+func outage(since *time.Time, now time.Time, bad, asked bool, err error, name, down, up string, extra map[string]any) *run.Event {
 	switch {
 	case bad && since.IsZero():
 		*since = now
 		ev := run.Event{Name: name, Fields: map[string]any{run.FieldState: down, run.FieldError: err.Error()}}
-		for i := 0; i+1 < len(fields); i += 2 {
-			ev.Fields[fields[i].(string)] = fields[i+1]
-		}
+		maps.Copy(ev.Fields, extra)
 		return &ev
 	case !bad && asked && !since.IsZero():
 		d := now.Sub(*since)

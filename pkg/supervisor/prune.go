@@ -129,9 +129,8 @@ func (ps *PruneSchedule) Reschedule() {
 		if pol == nil || pol.Schedule == "" {
 			continue
 		}
-		runName := name
-		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(runName) }); err != nil {
-			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, runName), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
+		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(name) }); err != nil {
+			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, name), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
 		}
 	}
 	s.mu.Unlock()

@@ -30,8 +30,7 @@ type Options struct {
 	Ledger *ledger.Ledger
 	// DryRun decides but never submits and never writes (the plan verb).
 	DryRun bool
-	// Now and Rand are injected for tests; defaults are the real clock and
-	// a randomly seeded source.
+	// Now and Rand default to the real clock and a randomly seeded source.
 	Now  func() time.Time
 	Rand *rand.Rand
 	// UID is the daemon's user id (default os.Getuid()).
@@ -48,10 +47,9 @@ type Options struct {
 	// changes (a user setting slurm.bin_dir after slurm_missing).
 	SlurmFor func(config.Slurm) SlurmAPI
 	// StripJobEnv removes the SLURM_* and SBATCH_* variables the daemon
-	// inherited (slurm.JobEnv) from sbatch's environment: set when the
-	// daemon itself runs inside a Slurm job (tick under scrontab), whose
-	// id, name and limits must not leak into the jobs it submits. A run's
-	// env: entries are still passed.
+	// inherited (slurm.JobEnv) from sbatch's environment: set when it runs
+	// inside a Slurm job (tick under scrontab), whose id, name and limits
+	// must not leak into the jobs it submits.
 	StripJobEnv bool
 }
 
