@@ -276,8 +276,6 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 	if cfg.Equal(s.Config()) {
 		return false, nil
 	}
-	if err := s.Reload(cfg); err != nil {
-		return false, err
-	}
-	return true, nil
+	err = s.Reload(cfg)
+	return err == nil, err
 }
