@@ -1,6 +1,7 @@
 package ckpt
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -54,11 +55,6 @@ func deletionOrder(s Step) ([]File, error) {
 		files = append(files, File{Name: f.Name, Kind: n.Kind, Rank: n.Rank})
 	}
 	order := map[string]int{KindModel: 0, KindOptim: 1, KindMeta: 2}
-	slices.SortStableFunc(files, func(a, b File) int {
-		if d := order[a.Kind] - order[b.Kind]; d != 0 {
-			return d
-		}
-		return a.Rank - b.Rank
-	})
+	slices.SortStableFunc(files, func(a, b File) int { return cmp.Or(order[a.Kind]-order[b.Kind], a.Rank-b.Rank) })
 	return files, nil
 }

@@ -3,6 +3,8 @@ package ckpt
 import (
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 )
 
 // listedFile is one listed checkpoint file. Its name is not kept: ParseName
@@ -43,26 +45,59 @@ type listing struct {
 }
 
 // listSteps reads the directory once and groups checkpoint files by step.
-// Directories, irregular files and names that are not exactly nanochat's
-// are ignored, so temporary and partial files never count. ranks, when
-// not 0, is how many shards a step is expected to have.
-func listSteps(fsys fs.FS, ranks int) (listing, error) {
+func listSteps(fsys fs.FS) (listing, error) {
 	d, err := fsys.Open(".")
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
 	defer d.Close()
-	entries, err := readDirUnsorted(fsys, d)
+	// Unsorted: fs.ReadDir sorts, which costs a third of the listing for
+	// 20,000 files, and steps are sorted afterwards anyway.
+	var entries []fs.DirEntry
+	if rd, ok := d.(fs.ReadDirFile); ok {
+		entries, err = rd.ReadDir(-1)
+	} else {
+		entries, err = fs.ReadDir(fsys, ".")
+	}
 	if err != nil {
 		return listing{}, fmt.Errorf("read checkpoint directory: %w", err)
 	}
-	g := newStepGrouper(ranks)
+	return groupSteps(entries), nil
+}
+
+// groupSteps groups the entries by step, in any order. Directories,
+// irregular files and names that are not exactly nanochat's are ignored,
+// so temporary and partial files never count; symlinks are kept and
+// resolved when the step is checked.
+func groupSteps(entries []fs.DirEntry) listing {
+	byStep := map[int]*stepEntries{}
 	for i, e := range entries {
-		if n, ok := ParseName(e.Name()); ok {
-			g.add(n, e.Type(), int32(i))
+		n, ok := ParseName(e.Name())
+		typ := e.Type()
+		if !ok || typ.IsDir() || (!typ.IsRegular() && typ&fs.ModeSymlink == 0) {
+			continue
+		}
+		s := byStep[n.Step]
+		if s == nil {
+			s = &stepEntries{step: n.Step}
+			byStep[n.Step] = s
+		}
+		f := listedFile{listed: true, symlink: typ&fs.ModeSymlink != 0, dirent: int32(i)}
+		switch n.Kind {
+		case KindModel:
+			s.model = f
+		case KindMeta:
+			s.meta = f
+		case KindOptim:
+			s.optim = append(s.optim, rankEntry{rank: n.Rank, entry: f})
 		}
 	}
-	return g.listing(entries), nil
+	steps := slices.Collect(maps.Values(byStep))
+	for _, s := range steps {
+		slices.SortFunc(s.optim, func(a, b rankEntry) int { return a.rank - b.rank })
+	}
+	slices.SortFunc(steps, func(a, b *stepEntries) int { return a.step - b.step })
+	return listing{steps: steps, dirents: entries}
 }
 
 // inferRanks returns the rank count the files imply: the most shards any
@@ -76,20 +111,4 @@ func (l listing) inferRanks() int {
 		}
 	}
 	return ranks
-}
-
-// info returns what the listing knows of a file of the step: its
-// DirEntry's Info, which for a directory on disk is an lstat.
-func (l listing) info(e listedFile) (fs.FileInfo, error) {
-	return l.dirents[e.dirent].Info()
-}
-
-// readDirUnsorted lists the directory without sorting the names, which
-// fs.ReadDir does and which costs a third of the listing for 20,000 files;
-// steps are sorted afterwards anyway.
-func readDirUnsorted(fsys fs.FS, d fs.File) ([]fs.DirEntry, error) {
-	if rd, ok := d.(fs.ReadDirFile); ok {
-		return rd.ReadDir(-1)
-	}
-	return fs.ReadDir(fsys, ".")
 }

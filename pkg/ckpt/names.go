@@ -1,7 +1,7 @@
 package ckpt
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 )
 
@@ -28,15 +28,13 @@ type Name struct {
 }
 
 // ModelName returns nanochat's file name for the model weights of step.
-func ModelName(step int) string { return "model_" + padStep(step) + ".pt" }
+func ModelName(step int) string { return fmt.Sprintf("model_%06d.pt", step) }
 
 // MetaName returns nanochat's file name for the metadata of step.
-func MetaName(step int) string { return "meta_" + padStep(step) + ".json" }
+func MetaName(step int) string { return fmt.Sprintf("meta_%06d.json", step) }
 
 // OptimName returns nanochat's file name for the optimizer shard of rank at step.
-func OptimName(step, rank int) string {
-	return "optim_" + padStep(step) + "_rank" + strconv.Itoa(rank) + ".pt"
-}
+func OptimName(step, rank int) string { return fmt.Sprintf("optim_%06d_rank%d.pt", step, rank) }
 
 // String returns the file name that n describes.
 func (n Name) String() string {
@@ -49,16 +47,6 @@ func (n Name) String() string {
 		return OptimName(n.Step, n.Rank)
 	}
 	return ""
-}
-
-// padStep formats step as nanochat does: zero-padded to six digits,
-// wider when the step needs more.
-func padStep(step int) string {
-	s := strconv.Itoa(step)
-	if len(s) < 6 {
-		s = strings.Repeat("0", 6-len(s)) + s
-	}
-	return s
 }
 
 // ParseName reports what a checkpoint file name says. It accepts only the

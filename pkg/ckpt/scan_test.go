@@ -2,6 +2,7 @@ package ckpt
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -54,7 +55,7 @@ func TestScanFixtures(t *testing.T) {
 			if !ok {
 				t.Fatalf("step %d: manifest state %q has no expected reason", s.Step, state)
 			}
-			want := strings.ReplaceAll(pattern, "%s", padStep(s.Step))
+			want := strings.ReplaceAll(pattern, "%s", fmt.Sprintf("%06d", s.Step))
 			if s.Complete != (state == "complete") || !strings.HasPrefix(s.Reason, want) {
 				t.Errorf("step %d (%s): Complete %v, Reason %q; want %v, %q", s.Step, state, s.Complete, s.Reason, state == "complete", want)
 			}

@@ -1,7 +1,9 @@
 package ckpt
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"strings"
@@ -10,6 +12,11 @@ import (
 
 // maxListedNames bounds how many file names one reason lists.
 const maxListedNames = 8
+
+// maxReadAll bounds a file read whole: a meta file (nanochat writes about
+// 2 KiB), or a .pt file whose fs.FS offers no io.ReaderAt (os.DirFS and
+// fstest.MapFS do).
+const maxReadAll = 16 << 20
 
 // checker verifies the steps of one directory against one rank count.
 type checker struct {
@@ -109,7 +116,7 @@ func (c *checker) stat(v *verdict, n Name, e listedFile) (File, bool) {
 	if e.symlink {
 		info, err = fs.Stat(c.fsys, name)
 	} else {
-		info, err = c.listing.info(e)
+		info, err = c.listing.dirents[e.dirent].Info() // for a directory on disk, an lstat
 	}
 	if err != nil {
 		v.problem("cannot stat %s: %v", name, err)
@@ -176,7 +183,7 @@ func (c *checker) checkMeta(v *verdict, f File) {
 		return
 	}
 	defer h.Close()
-	data, err := readMeta(h, size)
+	data, err := readAll(h, size)
 	if err != nil {
 		v.problem("cannot read %s: %v", f.Name, err)
 		return
@@ -209,10 +216,14 @@ func (c *checker) checkZipFile(v *verdict, f File) {
 		return
 	}
 	defer h.Close()
-	ra, err := readerAt(h, size)
-	if err != nil {
-		v.problem("cannot read %s: %v", f.Name, err)
-		return
+	ra, ok := h.(io.ReaderAt)
+	if !ok {
+		data, err := readAll(h, size)
+		if err != nil {
+			v.problem("cannot read %s: %v", f.Name, err)
+			return
+		}
+		ra = bytes.NewReader(data)
 	}
 	if err := CheckZip(ra, size); err != nil {
 		v.problem("%s: torn zip: %v", f.Name, err)
@@ -239,4 +250,13 @@ func (c *checker) open(v *verdict, f File) (fs.File, int64, bool) {
 		return nil, 0, false
 	}
 	return h, info.Size(), true
+}
+
+// readAll reads a whole file of the given size, at most maxReadAll bytes.
+func readAll(f fs.File, size int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(f, maxReadAll+1))
+	if err == nil && len(data) > maxReadAll {
+		err = fmt.Errorf("%d bytes is too large to read whole", size)
+	}
+	return data, err
 }

@@ -8,27 +8,6 @@ import (
 	"io"
 )
 
-// ZipError says why a file is not a structurally complete zip archive.
-// Reason is a short human phrase ("truncated: no end-of-central-directory
-// record"); Err is the error behind it, if there was one.
-type ZipError struct {
-	Reason string
-	Err    error
-}
-
-func (e *ZipError) Error() string {
-	if e.Err != nil {
-		return e.Reason + ": " + e.Err.Error()
-	}
-	return e.Reason
-}
-
-func (e *ZipError) Unwrap() error { return e.Err }
-
-func zipErrorf(format string, args ...any) error {
-	return &ZipError{Reason: fmt.Sprintf(format, args...)}
-}
-
 // The end records (APPNOTE.TXT 4.3.14–4.3.16), which archive/zip reads but
 // does not expose.
 const (
@@ -67,10 +46,10 @@ const (
 // file's size. It does not verify CRCs.
 func CheckZip(r io.ReaderAt, size int64) error {
 	if size <= 0 {
-		return &ZipError{Reason: "empty file"}
+		return errors.New("empty file")
 	}
 	if size < eocdLen {
-		return zipErrorf("truncated: %d bytes is too short for a zip archive", size)
+		return fmt.Errorf("truncated: %d bytes is too short for a zip archive", size)
 	}
 	t := &cachedTail{ReaderAt: r}
 	cdOffset, entries, err := t.endRecords(size)
@@ -79,7 +58,7 @@ func CheckZip(r io.ReaderAt, size int64) error {
 	}
 	zr, err := zip.NewReader(t, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return &ZipError{Reason: fmt.Sprintf("central directory is not %d well-formed entries", entries), Err: err}
+		return fmt.Errorf("central directory is not %d well-formed entries: %w", entries, err)
 	}
 	for _, f := range zr.File {
 		if err := checkEntry(f, cdOffset, uint64(size)); err != nil {
@@ -110,7 +89,7 @@ func (c *cachedTail) read(n, size int64) error {
 	n = min(n, size)
 	buf := make([]byte, n)
 	if err := readFull(c.ReaderAt, buf, size-n); err != nil {
-		return &ZipError{Reason: "cannot read end of file", Err: err}
+		return fmt.Errorf("cannot read end of file: %w", err)
 	}
 	c.buf, c.off = buf, size-n
 	return nil
@@ -121,7 +100,7 @@ func (c *cachedTail) read(n, size int64) error {
 func (c *cachedTail) bytesAt(off int64, n int, what string) ([]byte, error) {
 	buf := make([]byte, n)
 	if err := readFull(c, buf, off); err != nil {
-		return nil, &ZipError{Reason: "cannot read " + what, Err: err}
+		return nil, fmt.Errorf("cannot read %s: %w", what, err)
 	}
 	return buf, nil
 }
@@ -175,13 +154,13 @@ func (c *cachedTail) endRecords(size int64) (cdOffset, entries uint64, err error
 		pos = lastEOCD(c.buf)
 	}
 	if pos < 0 {
-		return 0, 0, zipErrorf("truncated: no end-of-central-directory record")
+		return 0, 0, errors.New("truncated: no end-of-central-directory record")
 	}
 	le := binary.LittleEndian
 	b := c.buf[pos : pos+eocdLen]
 	end := c.off + int64(pos)
 	if le.Uint16(b[8:]) != le.Uint16(b[10:]) || le.Uint16(b[4:]) != le.Uint16(b[6:]) {
-		return 0, 0, zipErrorf("multi-disk archive (disk %d, directory on disk %d)", le.Uint16(b[4:]), le.Uint16(b[6:]))
+		return 0, 0, fmt.Errorf("multi-disk archive (disk %d, directory on disk %d)", le.Uint16(b[4:]), le.Uint16(b[6:]))
 	}
 	cdSize := uint64(le.Uint32(b[12:]))
 	entries, cdOffset = uint64(le.Uint16(b[10:])), uint64(le.Uint32(b[16:]))
@@ -199,17 +178,17 @@ func (c *cachedTail) endRecords(size int64) (cdOffset, entries uint64, err error
 		}
 		if !agrees(entries, le.Uint64(rec[32:]), uint16max) || !agrees(cdSize, le.Uint64(rec[40:]), uint32max) ||
 			!agrees(cdOffset, le.Uint64(rec[48:]), uint32max) {
-			return 0, 0, zipErrorf("end-of-central-directory and zip64 records disagree")
+			return 0, 0, errors.New("end-of-central-directory and zip64 records disagree")
 		}
 		entries, cdSize, cdOffset, end = le.Uint64(rec[32:]), le.Uint64(rec[40:]), le.Uint64(rec[48:]), int64(le.Uint64(loc[8:]))
 	case cdSize == uint32max || cdOffset == uint32max:
-		return 0, 0, zipErrorf("truncated: zip64 end-of-central-directory locator missing")
+		return 0, 0, errors.New("truncated: zip64 end-of-central-directory locator missing")
 	}
 	if cdOffset > uint64(size) || cdSize > uint64(size) {
-		return 0, 0, zipErrorf("central directory outside file")
+		return 0, 0, errors.New("central directory outside file")
 	}
 	if cdOffset+cdSize != uint64(end) {
-		return 0, 0, zipErrorf("central directory ends at offset %d, end record is at %d", cdOffset+cdSize, end)
+		return 0, 0, fmt.Errorf("central directory ends at offset %d, end record is at %d", cdOffset+cdSize, end)
 	}
 	return cdOffset, entries, nil
 }
@@ -220,11 +199,11 @@ func (c *cachedTail) endRecords(size int64) (cdOffset, entries uint64, err error
 func (c *cachedTail) zip64Record(locPos int64, loc []byte) ([]byte, error) {
 	le := binary.LittleEndian
 	if le.Uint32(loc[4:]) != 0 || le.Uint32(loc[16:]) != 1 {
-		return nil, zipErrorf("multi-disk zip64 archive")
+		return nil, errors.New("multi-disk zip64 archive")
 	}
 	recOff := le.Uint64(loc[8:])
 	if recOff > uint64(locPos) || uint64(locPos)-recOff < zip64EOCDLen {
-		return nil, zipErrorf("zip64 end-of-central-directory record outside file")
+		return nil, errors.New("zip64 end-of-central-directory record outside file")
 	}
 	rec, err := c.bytesAt(int64(recOff), zip64EOCDLen, "zip64 end-of-central-directory record")
 	if err != nil {
@@ -232,11 +211,11 @@ func (c *cachedTail) zip64Record(locPos int64, loc []byte) ([]byte, error) {
 	}
 	switch {
 	case le.Uint32(rec) != zip64EOCDSig:
-		return nil, zipErrorf("no zip64 end-of-central-directory record at offset %d", recOff)
+		return nil, fmt.Errorf("no zip64 end-of-central-directory record at offset %d", recOff)
 	case recOff+12+le.Uint64(rec[4:]) != uint64(locPos):
-		return nil, zipErrorf("zip64 end-of-central-directory record does not end at its locator")
+		return nil, errors.New("zip64 end-of-central-directory record does not end at its locator")
 	case le.Uint32(rec[16:]) != 0 || le.Uint32(rec[20:]) != 0 || le.Uint64(rec[24:]) != le.Uint64(rec[32:]):
-		return nil, zipErrorf("multi-disk zip64 archive")
+		return nil, errors.New("multi-disk zip64 archive")
 	}
 	return rec, nil
 }
@@ -254,10 +233,10 @@ func agrees(plain, wide, marker uint64) bool {
 func checkEntry(f *zip.File, cdOffset, size uint64) error {
 	off, err := f.DataOffset()
 	if err != nil {
-		return &ZipError{Reason: fmt.Sprintf("entry %q: no local header", f.Name), Err: err}
+		return fmt.Errorf("entry %q: no local header: %w", f.Name, err)
 	}
 	if uint64(off) > size || f.CompressedSize64 > size {
-		return zipErrorf("entry %q extends past end of file", f.Name)
+		return fmt.Errorf("entry %q extends past end of file", f.Name)
 	}
 	end := uint64(off) + f.CompressedSize64
 	if f.Flags&0x8 != 0 {
@@ -265,9 +244,9 @@ func checkEntry(f *zip.File, cdOffset, size uint64) error {
 	}
 	switch {
 	case end > size:
-		return zipErrorf("entry %q extends past end of file", f.Name)
+		return fmt.Errorf("entry %q extends past end of file", f.Name)
 	case end > cdOffset:
-		return zipErrorf("entry %q overlaps the central directory", f.Name)
+		return fmt.Errorf("entry %q overlaps the central directory", f.Name)
 	}
 	return nil
 }

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -25,9 +26,7 @@ import (
 func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan run.Plan, now time.Time) (run.RunState, error) {
 	next := plan.Next
 	if s.dryRun {
-		for _, e := range plan.Events {
-			s.emit(e)
-		}
+		s.emitAll(plan.Events)
 		return next, nil
 	}
 	if err := s.commit(now, next, plan.Events); err != nil {
@@ -128,10 +127,9 @@ func submitRequest(rc runConfig, sub run.Submit) slurm.SubmitRequest {
 		args = trainer.ResumeArgs(rc.ResumeArgs, sub.FromStep)
 	}
 	env := make([]string, 0, len(rc.Env))
-	for k, v := range rc.Env {
-		env = append(env, k+"="+v)
+	for _, k := range slices.Sorted(maps.Keys(rc.Env)) {
+		env = append(env, k+"="+rc.Env[k])
 	}
-	sort.Strings(env)
 	req := slurm.SubmitRequest{Script: rc.Script, ScriptArgs: args, Flags: flags, Dir: rc.Workdir, Env: env}
 	if trainer.FlagsCluster(rc.SbatchArgs) == "" {
 		// A -M among the user's flags already says it (the same cluster:
@@ -141,10 +139,9 @@ func submitRequest(rc runConfig, sub run.Submit) slurm.SubmitRequest {
 	return req
 }
 
-// commit stores the run's new state and journals the events, then logs
-// them. The journal gets the full state with the last event so that state
-// can be rebuilt from the journal alone. Within a pass the snapshot is
-// written once, at its end (snapshot.go).
+// commit stores the run's new state, journals it with the events (the
+// full state, so that state can be rebuilt from the journal alone), then
+// logs them.
 func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event) error {
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
@@ -158,59 +155,57 @@ func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event
 	}
 	s.states[next.Name] = next
 	s.mu.Unlock()
-	if s.ledger == nil {
-		s.emitAll(events)
-		return nil
-	}
 	if journaled {
-		raw, err := json.Marshal(next)
-		if err != nil {
-			return err
-		}
-		recs := make([]ledger.Record, 0, len(events)+1)
-		for _, e := range events {
-			recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: e.Name, Fields: e.Fields})
-		}
-		if len(recs) == 0 {
-			recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
-		}
-		recs[len(recs)-1].State = raw
-		if err := s.ledger.Append(recs...); err != nil {
-			s.restoreState(next.Name, prev, had)
-			return err
-		}
-		// Within a pass the journal record, fsynced, is enough until the
-		// pass's end writes the snapshot (snapshot.go).
-		if s.snapshotNow() {
-			if err := s.saveSnapshot(now); err != nil {
-				s.restoreState(next.Name, prev, had)
-				return err
+		if err := s.journalState(now, next, events); err != nil {
+			s.mu.Lock()
+			if had {
+				s.states[next.Name] = prev
+			} else {
+				delete(s.states, next.Name)
 			}
+			s.mu.Unlock()
+			return err
 		}
 	}
 	s.emitAll(events)
 	return nil
 }
 
-func (s *Supervisor) restoreState(name string, prev run.RunState, had bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if had {
-		s.states[name] = prev
-	} else {
-		delete(s.states, name)
+// journalState appends the events, the state with the last, fsynced:
+// enough within a pass until its end writes the snapshot (snapshot.go);
+// outside a pass the snapshot is written now.
+func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run.Event) error {
+	raw, err := json.Marshal(next)
+	if err != nil {
+		return err
 	}
+	recs := make([]ledger.Record, 0, len(events)+1)
+	for _, e := range events {
+		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: e.Name, Fields: e.Fields})
+	}
+	if len(recs) == 0 {
+		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
+	}
+	recs[len(recs)-1].State = raw
+	if err := s.ledger.Append(recs...); err != nil {
+		return err
+	}
+	if !s.snapshotNow() {
+		return nil
+	}
+	return s.saveSnapshot(now)
 }
 
-// journal appends a record that belongs to no run (Slurm health). Errors
-// are logged: losing such a record loses no decision.
-func (s *Supervisor) journal(now time.Time, e run.Event, state json.RawMessage) {
-	if s.ledger == nil || s.dryRun {
-		return
+// emitAndJournal logs an event and journals it without a state (Slurm
+// health, prunes, errors). Errors are logged: losing such a record loses
+// no decision.
+func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
+	if s.ledger != nil && !s.dryRun {
+		if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields}); err != nil {
+			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+		}
 	}
-	if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields, State: state}); err != nil {
-		s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
-	}
+	s.emit(e)
 }
 
 func (s *Supervisor) emitAll(events []run.Event) {
@@ -222,13 +217,8 @@ func (s *Supervisor) emitAll(events []run.Event) {
 // emit logs one event: the message is the event name, the fields its
 // evidence, in a stable order.
 func (s *Supervisor) emit(e run.Event) {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	fields := make([]zap.Field, 0, len(keys))
-	for _, k := range keys {
+	fields := make([]zap.Field, 0, len(e.Fields))
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		fields = append(fields, zap.Any(k, e.Fields[k]))
 	}
 	if ce := s.log.Check(eventLevel(e), e.Name); ce != nil {
@@ -276,4 +266,47 @@ func SubmitRequestFor(r *config.Run, step int, tag string) slurm.SubmitRequest {
 	script, _ := os.ReadFile(r.Script)
 	_, rc.spec.Cluster, _ = fromScript(r, script)
 	return submitRequest(rc, run.Submit{FromStep: step, Tag: tag})
+}
+
+// leaseSlack is what the lease must cover beyond sbatch's own timeout:
+// recording the intent first (an fsync on a network filesystem) and the
+// clock skew between login nodes that judge the lease.
+const leaseSlack = 15 * time.Second
+
+// leaseRetry is how soon a submission held back by the fence is tried
+// again: a renewal that failed once (an NFS hiccup) usually works the next
+// time.
+const leaseRetry = 15 * time.Second
+
+// LeaseMargin is how long the state directory's lease must stay valid when
+// the daemon decides to run sbatch: long enough for sbatch to return or
+// time out. The lease's TTL must exceed it, or the daemon could never act.
+func LeaseMargin(cfg *config.Config) time.Duration {
+	return cfg.Slurm.CommandTimeout + leaseSlack
+}
+
+// proveLease asks the fence whether this instance still holds the lease
+// for as long as an sbatch may take from now. A daemon whose renewals fail
+// may already have been replaced by another instance on another login node;
+// acting then would make two actors for one run.
+func (s *Supervisor) proveLease() error {
+	if s.fence == nil {
+		return nil
+	}
+	return s.fence(s.now().Add(LeaseMargin(s.Config())))
+}
+
+// fenced is the plan of a run whose submission the fence held back: nothing
+// is recorded and nothing submitted, so the next pass decides afresh.
+func (s *Supervisor) fenced(now time.Time, st run.RunState, err error) run.Plan {
+	s.logUnproven(st.Name, err)
+	return run.Plan{Next: st, Actions: []run.Action{run.Wait{Until: now.Add(leaseRetry), Reason: run.ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}
+}
+
+// logUnproven says why a run's submission was held back. It is only
+// logged, never journaled: an instance that cannot prove its lease must
+// not write to a ledger another instance may own by now.
+func (s *Supervisor) logUnproven(runName string, err error) {
+	s.log.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
+		zap.Duration(run.FieldDelay, leaseRetry))
 }

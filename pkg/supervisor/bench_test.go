@@ -87,7 +87,7 @@ func benchSupervisor(b *testing.B, n int, now *time.Time) (*Supervisor, *memSlur
 }
 
 // benchStart is a clock start just after the checkpoints are written, so
-// that they are settled (written before now, by more than settleTime) as
+// that they are settled (written before now, by more than ckpt.Settle) as
 // the passes move the clock on.
 func benchStart() time.Time { return time.Now().Add(time.Minute).Truncate(time.Second) }
 
@@ -104,9 +104,9 @@ func cpuTime(b *testing.B) time.Duration {
 // all RUNNING (issue 7: one pass over 1,000 runs ≤ 100 ms CPU).
 //
 // clock=poll moves the clock one poll interval per pass, as the daemon
-// does: each directory's periodic rescan falls in its own pass (rescan.go),
+// does: each directory's periodic rescan falls in its own pass (ckpt.Cache),
 // so about a fifth of them are rechecked in each pass; max-cpu-ms is the
-// dearest of these passes. clock=rescan moves it by rescanEvery, so that
+// dearest of these passes. clock=rescan moves it by ckpt.Rescan, so that
 // every pass rechecks every run's checkpoint directory: the dearest quiet
 // pass, as when every rescan fell due at once.
 //
@@ -123,14 +123,14 @@ func BenchmarkTick(b *testing.B) {
 		{1, 2 * time.Minute, "poll"},
 		{100, 2 * time.Minute, "poll"},
 		{1000, 2 * time.Minute, "poll"},
-		{1000, rescanEvery, "rescan"},
+		{1000, ckpt.Rescan, "rescan"},
 	}
 	for _, c := range cases {
 		b.Run(fmt.Sprintf("runs=%d/clock=%s", c.runs, c.name), func(b *testing.B) {
 			now := benchStart()
 			sup, ms := benchSupervisor(b, c.runs, &now)
 			calls0, other0 := ms.count("sacct"), ms.count("squeue")+ms.count("sacct_window")
-			ckpt0 := sup.ckptCounts()
+			scans0, rechecks0 := sup.ckpts.Counts()
 			ctx := context.Background()
 			b.ReportAllocs()
 			var worst time.Duration
@@ -143,13 +143,13 @@ func BenchmarkTick(b *testing.B) {
 				}
 				worst = max(worst, cpuTime(b)-pass0)
 			}
-			ckpt1 := sup.ckptCounts()
+			scans1, rechecks1 := sup.ckpts.Counts()
 			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(float64(worst)/float64(time.Millisecond), "max-cpu-ms")
 			b.ReportMetric(float64(ms.count("sacct")-calls0)/float64(b.N), "sacct-calls/op")
 			b.ReportMetric(float64(ms.count("squeue")+ms.count("sacct_window")-other0)/float64(b.N), "other-calls/op")
-			b.ReportMetric(float64(ckpt1.scans-ckpt0.scans)/float64(b.N), "scans/op")
-			b.ReportMetric(float64(ckpt1.rechecks-ckpt0.rechecks)/float64(b.N), "rechecks/op")
+			b.ReportMetric(float64(scans1-scans0)/float64(b.N), "scans/op")
+			b.ReportMetric(float64(rechecks1-rechecks0)/float64(b.N), "rechecks/op")
 		})
 	}
 }
@@ -165,29 +165,12 @@ func BenchmarkScanView2000(b *testing.B) {
 	}
 	now := time.Now().Add(time.Hour) // every file settled
 	for b.Loop() {
-		// ckpt.ScanNewest alone (os.DirFS), without what scanDir keeps
-		// for the next recheck.
-		rep, err := ckpt.Scan(os.DirFS(dir), ckpt.Options{Ranks: 8, Now: now, SettleTime: settleTime, Newest: 2})
-		v := viewOf(rep, now, settleTime)
+		// ckpt.Scan alone (os.DirFS), without what ckpt.Cache keeps for
+		// the next recheck.
+		rep, err := ckpt.Scan(os.DirFS(dir), ckpt.Options{Ranks: 8, Now: now, SettleTime: ckpt.Settle, Newest: 2})
+		v := viewOf(rep, now, ckpt.Settle)
 		if err != nil || v.Newest != 200000 || len(v.Complete) != 2000 {
 			b.Fatalf("ScanNewest: newest %d, %d complete, err %v", v.Newest, len(v.Complete), err)
-		}
-	}
-}
-
-// BenchmarkScanDir2000 is the daemon's verifying scan after a change
-// (observeCkpt → scanDir): BenchmarkScanView2000's work plus what a later recheck
-// compares against.
-func BenchmarkScanDir2000(b *testing.B) {
-	dir := b.TempDir()
-	if err := ckpttest.WriteTree(dir, 2000, 100, 8); err != nil {
-		b.Fatal(err)
-	}
-	now := time.Now().Add(time.Hour) // every file settled
-	for b.Loop() {
-		v, seen := scanDir(dir, 8, now, settleTime)
-		if v.Err != nil || v.Newest != 200000 || len(v.Complete) != 2000 || !seen.comparable {
-			b.Fatalf("scanDir: newest %d, %d complete, comparable %v, err %v", v.Newest, len(v.Complete), seen.comparable, v.Err)
 		}
 	}
 }

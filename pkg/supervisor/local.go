@@ -1,109 +1,43 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
-	"os"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
+	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
-// settleTime: a checkpoint file modified this recently may still be being
-// written (ckpt.Settle).
-const settleTime = ckpt.Settle
-
-// rescanEvery bounds how long a cached checkpoint verdict is trusted when
-// the directory looks unchanged (network filesystems can lag on mtimes,
-// and files rewritten in place leave the directory's mtime alone). How the
-// rescans stay cheap and spread out: rescan.go.
-const rescanEvery = 10 * time.Minute
-
-// ckptCache remembers the last scan of each run's checkpoint directory, so
-// that a pass over an unchanged directory reads nothing but its metadata.
-type ckptCache struct {
-	mu      sync.Mutex
-	entries map[string]ckptEntry
-	counts  ckptCounts
-}
-
-type ckptEntry struct {
-	dirMod  time.Time
-	checked time.Time // when the verdict was last verified or rechecked
-	phase   time.Duration
-	ranks   int
-	settle  time.Duration
-	view    run.CkptView
-	seen    dirSeen
-}
-
-// ckptCounts counts what observeCkpt did, for tests and benchmarks.
-type ckptCounts struct {
-	scans    int // verifying scans (ckpt.Scan with Newest)
-	rechecks int // periodic rechecks that found nothing changed
-}
-
 // observeCkpt judges the run's checkpoint directory. settle is how recent
 // a write must be for its step to count as still being written: zero once
-// the run's job is gone, because then nothing can be writing. A directory
-// whose mtime has not moved keeps its cached verdict, rechecked once per
-// rescanEvery (rescan.go).
+// the run's job is gone, because then nothing can be writing. The cache
+// (ckpt.Cache) reads an unchanged directory's metadata only, rechecking it
+// once per ckpt.Rescan.
 func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) run.CkptView {
-	dir := rc.CheckpointDir
-	fi, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	rep, err := s.ckpts.Scan(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settle, Newest: 2})
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Missing: true}
-	}
-	if err != nil {
+	case err != nil:
 		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Err: err}
 	}
-	if !fi.IsDir() {
-		return run.CkptView{Newest: run.NoStep, FreeBytes: -1, Err: &fs.PathError{Op: "scan", Path: dir, Err: errors.New("not a directory")}}
-	}
-	c := &s.ckpts
-	c.mu.Lock()
-	e, ok := c.entries[dir]
-	c.mu.Unlock()
-	if ok && e.ranks == rc.Ranks && e.settle == settle && e.dirMod.Equal(fi.ModTime()) && !e.view.Settling {
-		due := rescanPeriod(now, e.phase) != rescanPeriod(e.checked, e.phase)
-		if !due || e.seen.unchanged(dir) {
-			if due {
-				e.checked = now
-				c.mu.Lock()
-				c.entries[dir] = e
-				c.counts.rechecks++
-				c.mu.Unlock()
-			}
-			e.view.FreeBytes = ckpt.FreeBytes(dir)
-			return e.view
-		}
-	}
-	view, seen := scanDir(dir, rc.Ranks, now, settle)
-	view.FreeBytes = ckpt.FreeBytes(dir)
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]ckptEntry{}
-	}
-	c.entries[dir] = ckptEntry{dirMod: fi.ModTime(), checked: now, phase: rescanPhase(dir),
-		ranks: rc.Ranks, settle: settle, view: view, seen: seen}
-	c.counts.scans++
-	c.mu.Unlock()
-	return view
+	v := viewOf(rep, now, settle)
+	v.FreeBytes = ckpt.FreeBytes(rc.CheckpointDir)
+	return v
 }
 
-// viewOf turns a scan of the directory into what Decide needs: the
-// newest complete step, and the steps after it that are torn or still
-// being written. The scan (scanDir) runs each time the directory changes,
-// so it verifies only what can matter (ckpt.Scan with Newest): the two newest
-// complete steps, the resume step and the poison fallback, and every step
-// after them. Older steps are in Complete by file names alone, unopened,
-// with a zero ModTime: nanochat never rewrites a step older than the one a
-// run resumed from, and a step that old is only reached after two
-// fallbacks. This keeps the cost of a change at one listing and a few
-// steps instead of a full verification (Scan of 2,000 steps × 10 files:
-// about a second).
+// viewOf turns a scan with Newest 2 into what Decide needs: the newest
+// complete step, and the steps after it that are torn or still being
+// written. Only the two newest complete steps (the resume step and the
+// poison fallback) and every step after them are verified; older steps are
+// in Complete by file names alone, with a zero ModTime: nanochat never
+// rewrites a step older than the one a run resumed from. A full
+// verification of 2,000 steps × 10 files takes about a second.
 func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
 	v := run.CkptView{Newest: run.NoStep, FreeBytes: -1}
 	if newest, ok := rep.NewestComplete(); ok {
@@ -122,11 +56,72 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
 		if st.Step <= v.Newest || st.Complete {
 			continue
 		}
-		if settle > 0 && now.Sub(st.ModTime) < settle {
+		if st.Settling(now, settle) {
 			v.Settling = true
 			continue
 		}
 		v.Incomplete = append(v.Incomplete, run.IncompleteStep{Step: st.Step, Reason: st.Reason})
+	}
+	return v
+}
+
+// quotaEvery bounds how often one quota command runs: `lfs quota` asks the
+// metadata server, which every user of the filesystem shares.
+const quotaEvery = time.Minute
+
+// quotaEntry is the last answer of a quota command (by its arguments,
+// {dir} filled in), and the problem last reported for it.
+type quotaEntry struct {
+	at     time.Time
+	left   quota.Left
+	err    error
+	warned string // the problem last logged as config_warning; "" after a good answer
+}
+
+// queryQuota runs a quota command; tests replace it.
+type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) (quota.Left, error)
+
+// withQuota lowers the view's free space to what the user's quota leaves,
+// when storage.quota_command is set and says less than statfs. It asks only
+// when there is a checkpoint to compare with, and reuses an answer younger
+// than quotaEvery. A command that fails, hangs or prints what quota.Parse
+// cannot read is logged once as config_warning naming the command (again
+// only when the problem changes); the free space from statfs stands
+// meanwhile.
+func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig, v run.CkptView) run.CkptView {
+	s.mu.Lock()
+	st := s.cfg.Storage
+	argv := st.Argv(rc.CheckpointDir)
+	key := strings.Join(argv, "\x00")
+	e, ok := s.quotas[key]
+	s.mu.Unlock()
+	if argv == nil || v.NewestBytes <= 0 || v.Err != nil {
+		return v
+	}
+	if !ok || now.Sub(e.at) >= quotaEvery || now.Before(e.at) {
+		left, err := s.queryQuota(ctx, argv, st.QuotaTimeout)
+		warned := e.warned
+		e = quotaEntry{at: now, left: left, err: err}
+		if err != nil {
+			e.warned = err.Error()
+		}
+		if e.warned != "" && e.warned != warned {
+			s.emit(run.NewEvent(run.EventConfigWarning, rc.spec.Name, run.FieldWarning,
+				fmt.Sprintf("storage.quota_command: %s; using the filesystem's free space", e.warned),
+				"command", strings.Join(argv, " ")))
+		}
+		s.mu.Lock()
+		if s.quotas == nil {
+			s.quotas = map[string]quotaEntry{}
+		}
+		s.quotas[key] = e
+		s.mu.Unlock()
+	}
+	if e.err != nil || !e.left.Limited {
+		return v
+	}
+	if v.FreeBytes < 0 || e.left.Bytes < v.FreeBytes {
+		v.FreeBytes, v.FreeFrom = e.left.Bytes, run.FreeFromQuota
 	}
 	return v
 }

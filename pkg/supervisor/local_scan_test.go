@@ -9,6 +9,7 @@ import (
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 )
 
 // TestScanView: the view verifies the two newest complete steps and
@@ -41,7 +42,7 @@ func TestScanView(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v, _ := scanDir(dir, 2, time.Now(), settleTime)
+	v := scanView(t, dir, 2, time.Now())
 	if v.Err != nil || v.Newest != 400 || v.NewestValBPB == nil || v.NewestBytes == 0 || v.Settling {
 		t.Fatalf("view %+v; want newest 400 with its val_bpb and size, nothing settling", v)
 	}
@@ -68,7 +69,17 @@ func TestScanView(t *testing.T) {
 	if err := ckpttest.WriteStep(dir, 700, 2, 0.8); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := scanDir(dir, 2, time.Now(), settleTime); !v.Settling || v.Newest != 400 {
+	if v := scanView(t, dir, 2, time.Now()); !v.Settling || v.Newest != 400 {
 		t.Errorf("with step 700 just written: settling %v, newest %d; want true, 400", v.Settling, v.Newest)
 	}
+}
+
+// scanView is the daemon's view of the directory dir.
+func scanView(t *testing.T, dir string, ranks int, now time.Time) run.CkptView {
+	t.Helper()
+	rep, err := ckpt.Scan(os.DirFS(dir), ckpt.Options{Ranks: ranks, Now: now, SettleTime: ckpt.Settle, Newest: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return viewOf(rep, now, ckpt.Settle)
 }

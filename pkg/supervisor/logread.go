@@ -1,17 +1,20 @@
 package supervisor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
+	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
@@ -53,7 +56,6 @@ type logEntry struct {
 	path     string // the expanded pattern (may still hold %N)
 	tail     *trainer.LogTail
 	meter    *goodput.StepMeter // fed by tail: the steps of the same bytes
-	size     int64              // bytes parsed, as of the last read
 	mod      time.Time
 	have     bool // the file was read at least once
 	busy     bool // a read is under way (perhaps abandoned)
@@ -61,14 +63,10 @@ type logEntry struct {
 	reported string // the path whose trouble was already logged
 }
 
-// streamRead is what one read of one stream found.
+// streamRead is what one read of one stream found; Path is the file read
+// (%N resolved).
 type streamRead struct {
-	Path      string // the file read (%N resolved)
-	Summary   *trainer.LogSummary
-	Steps     *goodput.StepStats // with Summary
-	ModTime   time.Time          // the file's modification time, with Summary
-	Missing   bool               // no such file (yet)
-	Err       error
+	run.LogView
 	Abandoned bool // the read did not return in time
 	report    bool // Err is news for this path: log it once
 }
@@ -77,37 +75,28 @@ type streamRead struct {
 // within the time and byte bounds above.
 func (c *logCache) readStream(key, path string) streamRead {
 	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]*logEntry{}
-	}
 	e := c.entries[key]
 	if e == nil || e.path != path {
-		if e != nil && e.busy {
+		old := e
+		e = &logEntry{path: path, meter: &goodput.StepMeter{}}
+		e.tail = &trainer.LogTail{Also: e.meter}
+		if old != nil && old.busy {
 			// The old file's read still hangs: leave it its entry.
-			e = &logEntry{reported: e.reported}
-		} else {
-			e = &logEntry{}
+			e.reported = old.reported
 		}
-		e.meter = &goodput.StepMeter{}
-		e.path, e.tail = path, &trainer.LogTail{Also: e.meter}
+		if c.entries == nil {
+			c.entries = map[string]*logEntry{}
+		}
 		c.entries[key] = e
 	}
 	if e.busy {
-		r := streamRead{Path: path,
-			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}
-		e.snapshot(&r)
 		c.mu.Unlock()
-		return r
+		return streamRead{LogView: run.LogView{Path: path,
+			Err: fmt.Errorf("read of %s started %s ago has not returned", path, time.Since(e.busyFrom).Round(time.Second))}}
 	}
 	e.busy, e.busyFrom = true, time.Now()
-	timeout, open, limit := c.timeout, c.open, c.limit
+	timeout, limit, open := cmp.Or(c.timeout, logReadTimeout), cmp.Or(c.limit, logReadBytes), c.open
 	c.mu.Unlock()
-	if limit <= 0 {
-		limit = logReadBytes
-	}
-	if timeout <= 0 {
-		timeout = logReadTimeout
-	}
 	if open == nil {
 		open = openRegular
 	}
@@ -126,11 +115,8 @@ func (c *logCache) readStream(key, path string) streamRead {
 	select {
 	case r = <-done:
 	case <-t.C:
-		c.mu.Lock()
-		r = streamRead{Path: path, Abandoned: true,
-			Err: fmt.Errorf("read of %s did not return within %s; abandoned", path, timeout)}
-		e.snapshot(&r)
-		c.mu.Unlock()
+		r = streamRead{Abandoned: true, LogView: run.LogView{Path: path,
+			Err: fmt.Errorf("read of %s did not return within %s; abandoned", path, timeout)}}
 	}
 	if r.Err != nil {
 		c.mu.Lock()
@@ -142,16 +128,6 @@ func (c *logCache) readStream(key, path string) streamRead {
 	return r
 }
 
-// snapshot puts a copy of what was parsed so far into r, nothing if
-// nothing was. The caller holds the cache's lock and the entry is not
-// being read.
-func (e *logEntry) snapshot(r *streamRead) {
-	if e.busy || !e.have {
-		return
-	}
-	e.fill(r)
-}
-
 // fill puts a copy of what the tail parsed and the meter measured into r.
 func (e *logEntry) fill(r *streamRead) {
 	s, st := e.tail.Summary(), e.meter.Stats()
@@ -161,7 +137,8 @@ func (e *logEntry) fill(r *streamRead) {
 // readLogOnce does the reading for readStream. It owns e's tail while
 // e.busy is set.
 func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileInfo, error), limit int64) streamRead {
-	r := streamRead{Path: path}
+	var r streamRead
+	r.Path = path
 	if strings.Contains(path, "%N") {
 		found, err := globNode(path)
 		if err != nil {
@@ -184,18 +161,16 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 		return r
 	}
 	defer f.Close()
-	if e.have && fi.Size() == e.size && fi.ModTime().Equal(e.mod) {
+	if e.have && fi.Size() == e.tail.Offset() && fi.ModTime().Equal(e.mod) {
 		e.fill(&r)
 		return r
 	}
-	upto := fi.Size()
-	if upto >= e.tail.Offset() {
-		upto = min(upto, e.tail.Offset()+limit)
-	} else {
-		upto = min(upto, limit)
+	from := e.tail.Offset()
+	if fi.Size() < from {
+		from = 0 // truncated: the tail starts again
 	}
-	err = e.tail.Update(f, upto)
-	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
+	err = e.tail.Update(f, min(fi.Size(), from+limit))
+	e.have, e.mod = true, fi.ModTime()
 	e.fill(&r)
 	if err != nil {
 		r.Err = err
@@ -253,4 +228,56 @@ func globNode(path string) (string, error) {
 		}
 	}
 	return best, nil
+}
+
+// observeLog reads the training log of the run's current job, and its
+// error file when Slurm writes stderr elsewhere: failure hints and the
+// time-limit line count from either.
+func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
+	if st.Job == nil {
+		return run.LogView{}
+	}
+	logPath, errPath := rc.jobLogPaths(st.Job)
+	r := s.logs.readStream(rc.spec.Name+"/log", logPath)
+	s.logUnreadable(rc.spec.Name, st.Job.ID, r)
+	v := r.LogView
+	if errPath != logPath {
+		er := s.logs.readStream(rc.spec.Name+"/err", errPath)
+		s.logUnreadable(rc.spec.Name, st.Job.ID, er)
+		v.ErrPath = er.Path
+		if es := er.Summary; es != nil {
+			v.ErrLastLines = es.LastLines
+			if v.Summary == nil {
+				blank := (&trainer.LogTail{}).Summary()
+				v.Summary = &blank
+			}
+			sum := *v.Summary
+			sum.Hints = slices.Clone(sum.Hints)
+			for _, h := range es.Hints {
+				if !slices.Contains(sum.Hints, h) {
+					sum.Hints = append(sum.Hints, h)
+				}
+			}
+			sum.TimeLimitHit = sum.TimeLimitHit || es.TimeLimitHit
+			v.Summary = &sum
+		}
+	}
+	return v
+}
+
+// logUnreadable logs, once per file, that a log could not be read: not a
+// regular file, a read error, or a read abandoned because it hung.
+func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
+	if !r.report {
+		return
+	}
+	reason := run.ReasonLogError
+	switch {
+	case r.Abandoned:
+		reason = run.ReasonLogReadTimeout
+	case errors.Is(r.Err, errNotRegular):
+		reason = run.ReasonLogNotRegular
+	}
+	e := run.NewEvent(run.EventLogUnreadable, runName, run.FieldJobID, jobID, run.FieldPath, r.Path, run.FieldReason, reason, run.FieldError, r.Err.Error())
+	s.emitAndJournal(s.now(), e)
 }

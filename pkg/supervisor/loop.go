@@ -40,7 +40,7 @@ func (s *Supervisor) Loop(ctx context.Context, wake <-chan struct{}, afterPass f
 		if afterPass != nil {
 			afterPass(res)
 		}
-		timer.Reset(nextPass(s.PollInterval(), res.RecheckAfter))
+		timer.Reset(nextPass(s.Config().PollInterval, res.RecheckAfter))
 	}
 }
 

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -24,9 +25,10 @@ type SlurmAPI interface {
 // squeue and one windowed sacct, and only when some run needs them. Job ids
 // of different clusters overlap, so nothing is looked up without its
 // cluster.
-type slurmSnapshot map[string]*clusterSnapshot
+type slurmSnapshot map[string]clusterSnapshot
 
-// clusterSnapshot is what one cluster said in the pass.
+// clusterSnapshot is what one cluster said in the pass (zero when nothing
+// was asked of it).
 type clusterSnapshot struct {
 	sacctErr error
 	jobs     map[string]slurm.Job
@@ -38,24 +40,6 @@ type clusterSnapshot struct {
 	windowAsked bool
 	windowErr   error
 	window      []slurm.Job
-}
-
-// cluster returns the part of the snapshot about one cluster (empty when
-// nothing was asked of it).
-func (snap slurmSnapshot) cluster(name string) *clusterSnapshot {
-	if c, ok := snap[name]; ok {
-		return c
-	}
-	return &clusterSnapshot{}
-}
-
-func (snap slurmSnapshot) add(name string) *clusterSnapshot {
-	c, ok := snap[name]
-	if !ok {
-		c = &clusterSnapshot{jobs: map[string]slurm.Job{}}
-		snap[name] = c
-	}
-	return c
 }
 
 // observeCluster is the cluster where a run's queue and window are looked
@@ -78,46 +62,35 @@ func observeCluster(rc runConfig, st run.RunState) string {
 func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]run.RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}
-	var clusters []string
 	for _, rc := range runs {
 		if j := states[rc.spec.Name].Job; j != nil && !j.Handled {
-			if _, seen := ids[j.Cluster]; !seen {
-				clusters = append(clusters, j.Cluster)
-			}
 			ids[j.Cluster] = append(ids[j.Cluster], j.ID)
 		}
 	}
-	for _, cl := range clusters {
-		c := snap.add(cl)
+	for _, cl := range slices.Sorted(maps.Keys(ids)) {
 		jobs, err := api.SacctOn(ctx, cl, ids[cl])
-		c.sacctErr = s.keepSkippedRows(err)
+		c := clusterSnapshot{sacctErr: s.keepSkippedRows(err), jobs: map[string]slurm.Job{}}
 		for _, j := range jobs {
 			c.jobs[j.ID] = j
 		}
+		snap[cl] = c
 	}
 
-	needQueue := map[string]bool{}
+	needQueue := map[string]bool{} // by cluster, every one where a run needs squeue or a window
 	since := map[string]time.Time{}
-	clusters = clusters[:0]
-	listed := map[string]bool{}
 	for _, rc := range runs {
 		st := states[rc.spec.Name]
 		q, w := run.Needs(rc.spec, st, snap.jobRow(st.Job), now)
 		cl := observeCluster(rc, st)
-		if !q && w.IsZero() {
-			continue
+		if q || !w.IsZero() {
+			needQueue[cl] = needQueue[cl] || q
 		}
-		if !listed[cl] {
-			listed[cl] = true
-			clusters = append(clusters, cl)
-		}
-		needQueue[cl] = needQueue[cl] || q
 		if !w.IsZero() && (since[cl].IsZero() || w.Before(since[cl])) {
 			since[cl] = w
 		}
 	}
-	for _, cl := range clusters {
-		c := snap.add(cl)
+	for _, cl := range slices.Sorted(maps.Keys(needQueue)) {
+		c := snap[cl]
 		if needQueue[cl] {
 			c.queueAsked = true
 			queue, err := api.SqueueOn(ctx, cl)
@@ -128,6 +101,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 			window, err := api.SacctWindowOn(ctx, cl, w, now, nil)
 			c.window, c.windowErr = window, s.keepSkippedRows(err)
 		}
+		snap[cl] = c
 	}
 	return snap
 }
@@ -137,7 +111,7 @@ func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
 	if j == nil {
 		return nil
 	}
-	row, ok := snap.cluster(j.Cluster).jobs[j.ID]
+	row, ok := snap[j.Cluster].jobs[j.ID]
 	if !ok {
 		return nil
 	}
@@ -148,16 +122,13 @@ func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
 // job's cluster, the queue and window from the cluster it submits to.
 func (snap slurmSnapshot) view(rc runConfig, st run.RunState) run.SlurmView {
 	cl := observeCluster(rc, st)
-	c := snap.cluster(cl)
+	c := snap[cl]
 	v := run.SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
 		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
 	j := st.Job
 	if j != nil {
-		jc := snap.cluster(j.Cluster)
-		v.SacctErr = jc.sacctErr
-		if row, ok := jc.jobs[j.ID]; ok {
-			v.Job = &row
-		}
+		v.SacctErr = snap[j.Cluster].sacctErr
+		v.Job = snap.jobRow(j)
 	}
 	sameCluster := j != nil && j.Cluster == cl
 	for _, e := range c.queue {
@@ -180,7 +151,7 @@ func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 	if j == nil || j.Handled {
 		return j != nil
 	}
-	c := snap.cluster(j.Cluster)
+	c := snap[j.Cluster]
 	row, ok := c.jobs[j.ID]
 	if !ok || !row.State.Terminal() || !c.queueAsked || c.queueErr != nil {
 		return false
@@ -196,12 +167,7 @@ func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 // firstErr is the first error any cluster gave in the pass, and whether
 // any cluster was asked anything at all.
 func (snap slurmSnapshot) firstErr() (err error, asked bool) {
-	names := make([]string, 0, len(snap))
-	for name := range snap {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(snap)) {
 		c := snap[name]
 		asked = asked || len(c.jobs) > 0 || c.sacctErr != nil || c.queueAsked || c.windowAsked
 		for _, e := range []error{c.sacctErr, c.queueErr, c.windowErr} {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
@@ -40,7 +39,7 @@ func (s *Supervisor) Prune(run string, dryRun bool) (PruneResult, error) {
 func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	s.mu.Lock()
 	rc, ok := s.runs[runName]
-	st, known := s.states[runName]
+	st := s.states[runName]
 	global := s.cfg.Prune
 	s.mu.Unlock()
 	if !ok {
@@ -51,15 +50,11 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, ErrNoPrunePolicy)
 	}
 	now := s.now()
-	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settleTime})
+	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: ckpt.Settle})
 	if err != nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, err)
 	}
-	protect := map[int]string{}
-	if known {
-		protect = protectedSteps(st)
-	}
-	plan := ckpt.PlanPrune(rep, ckpt.RetentionPolicy{KeepLast: pol.KeepLast, KeepEvery: pol.KeepEvery}, protect)
+	plan := ckpt.PlanPrune(rep, ckpt.RetentionPolicy{KeepLast: pol.KeepLast, KeepEvery: pol.KeepEvery}, protectedSteps(st))
 	if plan.Delete == nil {
 		plan.Delete = []ckpt.Step{}
 	}
@@ -104,11 +99,6 @@ func protectedSteps(st run.RunState) map[int]string {
 	return p
 }
 
-func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
-	s.journal(now, e, nil)
-	s.emit(e)
-}
-
 // PruneSchedule runs each run's scheduled prune (prune.schedule, robfig
 // cron syntax) until ctx ends. Reload re-reads the schedules.
 type PruneSchedule struct {
@@ -139,9 +129,8 @@ func (ps *PruneSchedule) Reschedule() {
 		if pol == nil || pol.Schedule == "" {
 			continue
 		}
-		runName := name
-		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(runName) }); err != nil {
-			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, runName), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
+		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(name) }); err != nil {
+			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, name), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
 		}
 	}
 	s.mu.Unlock()
@@ -159,21 +148,16 @@ func (ps *PruneSchedule) Reschedule() {
 // time, unless the run is paused: a paused run is never acted upon, and
 // deleting checkpoints is acting (prune RUN still does it on request).
 func (s *Supervisor) scheduledPrune(runName string) {
-	if s.paused(runName) {
+	s.mu.Lock()
+	rc, ok := s.runs[runName]
+	paused := ok && rc.paused(s.states[runName])
+	s.mu.Unlock()
+	if paused {
 		return
 	}
 	if _, err := s.Prune(runName, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
 		s.emit(run.NewEvent(run.EventRunError, runName, run.FieldError, err.Error(), run.FieldReason, "prune"))
 	}
-}
-
-// paused reports whether the run is paused now, by the configuration or
-// the operator.
-func (s *Supervisor) paused(run string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rc, ok := s.runs[run]
-	return ok && rc.paused(s.states[run])
 }
 
 func (ps *PruneSchedule) stop() {

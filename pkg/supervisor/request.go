@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -17,15 +16,14 @@ const requestDir = "requests"
 
 // WriteRequest leaves r for the daemon in stateDir and returns its path.
 func WriteRequest(stateDir string, r run.Request) (string, error) {
-	dir := filepath.Join(stateDir, requestDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	path := RequestPath(stateDir, r.ID)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, r.ID+".json")
 	return path, atomicfile.WriteFile(path, data, 0o600)
 }
 
@@ -50,14 +48,11 @@ func (s *Supervisor) applyRequests(now time.Time) {
 	if err != nil {
 		return
 	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") {
-			names = append(names, e.Name())
+	for _, e := range entries { // sorted by name: oldest first
+		name := e.Name()
+		if !strings.HasSuffix(name, ".json") {
+			continue
 		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
 		path := filepath.Join(dir, name)
 		data, err := os.ReadFile(path)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
@@ -19,24 +20,15 @@ var (
 	ErrCheckpointRegressed  = errors.New("newest complete checkpoint went backwards")
 )
 
-// ResumeStepFor is the step a job of run r starting now must resume from:
-// the step the daemon's own next submission would name, judged by the same
-// scan (scanDir) with the run's ranks, skipping the steps st marks as
-// suspect. NoStep means a fresh start. st is the run's recorded state
-// (NewRunState for a run the state does not know yet), or nil when the
-// state could not be read (a compute node that cannot see the state
-// directory); then only the directory counts.
-//
-// A missing directory is a hold (ErrCheckpointDirMissing), as in the
-// daemon, unless the state says the run never had a checkpoint: then the
-// trainer has yet to create it with its first save, and the job starts
-// afresh.
-//
-// It reads the checkpoint directory and nothing else: it needs no lease
-// and runs inside the user's job (resume-step). A job starting now has no
-// predecessor still writing (a queued successor starts after its
-// predecessor ended, afterany), so nothing is given time to settle; a torn
-// step is incomplete by its structure anyway.
+// ResumeStepFor is the step a job of run r starting now must resume from
+// (NoStep: a fresh start): the step the daemon's next submission would
+// name, judged by the same view (viewOf), skipping the steps known (the
+// run's recorded state, nil when unreadable) marks as suspect. A missing
+// directory is a hold (ErrCheckpointDirMissing), as in the daemon, unless
+// the state says the run never saved a checkpoint. It reads the checkpoint
+// directory only and runs inside the user's job (resume-step); a job
+// starting now has no predecessor still writing (a queued successor starts
+// afterany), so nothing is given time to settle.
 func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, error) {
 	st := run.NewRunState(r.Name)
 	if known != nil {
@@ -53,10 +45,11 @@ func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, erro
 	case !fi.IsDir():
 		return run.NoStep, fmt.Errorf("run %s: %s: not a directory", r.Name, r.CheckpointDir)
 	}
-	view, _ := scanDir(r.CheckpointDir, r.Ranks, now, 0)
-	if view.Err != nil {
-		return run.NoStep, fmt.Errorf("run %s: %w", r.Name, view.Err)
+	rep, err := ckpt.Scan(os.DirFS(r.CheckpointDir), ckpt.Options{Ranks: r.Ranks, Now: now, Newest: 2})
+	if err != nil {
+		return run.NoStep, fmt.Errorf("run %s: %w", r.Name, err)
 	}
+	view := viewOf(rep, now, 0)
 	if st.NewestStep != run.NoStep && view.Newest < st.NewestStep {
 		return run.NoStep, fmt.Errorf("run %s: %s: %w: step %d was complete, the newest complete now is %s",
 			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, stepText(view.Newest))

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/user"
@@ -97,13 +98,7 @@ func fromScript(r *config.Run, script []byte) (jobName, cluster string, err erro
 	if jobName, err = config.EffectiveJobName(r); err != nil {
 		return "", "", err
 	}
-	cluster = r.Cluster
-	if cluster == "" {
-		cluster = trainer.FlagsCluster(r.SbatchArgs)
-	}
-	if cluster == "" {
-		cluster = trainer.ScriptCluster(script)
-	}
+	cluster = cmp.Or(r.Cluster, trainer.FlagsCluster(r.SbatchArgs), trainer.ScriptCluster(script))
 	if err := slurm.CheckCluster(cluster); err != nil {
 		return "", "", fmt.Errorf("cluster: %w; name one cluster with the cluster key", err)
 	}
@@ -130,11 +125,7 @@ func LogSources(r *config.Run) (trainer.LogSources, error) {
 // stays in the path for the reader to resolve.
 func (rc runConfig) jobLogPaths(job *run.JobRecord) (log, errs string) {
 	dir := rc.logs.JobDir(rc.Workdir)
-	name := rc.spec.JobName
-	if job.Name != "" {
-		name = job.Name
-	}
-	v := trainer.LogPathVars{JobID: job.ID, JobName: name, User: currentUser()}
+	v := trainer.LogPathVars{JobID: job.ID, JobName: cmp.Or(job.Name, rc.spec.JobName), User: currentUser()}
 	log = trainer.ExpandLogPath(rc.logs.Log.Pattern, dir, v)
 	errs = trainer.ExpandLogPath(rc.logs.Error.Pattern, dir, v)
 	return log, errs

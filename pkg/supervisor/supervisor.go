@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/quota"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
@@ -28,8 +30,7 @@ type Options struct {
 	Ledger *ledger.Ledger
 	// DryRun decides but never submits and never writes (the plan verb).
 	DryRun bool
-	// Now and Rand are injected for tests; defaults are the real clock and
-	// a randomly seeded source.
+	// Now and Rand default to the real clock and a randomly seeded source.
 	Now  func() time.Time
 	Rand *rand.Rand
 	// UID is the daemon's user id (default os.Getuid()).
@@ -46,50 +47,43 @@ type Options struct {
 	// changes (a user setting slurm.bin_dir after slurm_missing).
 	SlurmFor func(config.Slurm) SlurmAPI
 	// StripJobEnv removes the SLURM_* and SBATCH_* variables the daemon
-	// inherited (slurm.JobEnv) from sbatch's environment: set when the
-	// daemon itself runs inside a Slurm job (tick under scrontab), whose
-	// id, name and limits must not leak into the jobs it submits. A run's
-	// env: entries are still passed.
+	// inherited (slurm.JobEnv) from sbatch's environment: set when it runs
+	// inside a Slurm job (tick under scrontab), whose id, name and limits
+	// must not leak into the jobs it submits.
 	StripJobEnv bool
 }
 
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
 // different goroutines; passes never overlap.
 type Supervisor struct {
-	slurm  SlurmAPI
-	log    *zap.Logger
-	ledger *ledger.Ledger
-	dryRun bool
-	now    func() time.Time
-	uid    string
-	onEv   func(run string, e run.Event)
-	fence  func(until time.Time) error
-	// stripJobEnv: see Options.StripJobEnv.
+	slurm       SlurmAPI
+	log         *zap.Logger
+	ledger      *ledger.Ledger
+	dryRun      bool
+	now         func() time.Time
+	uid         string
+	onEv        func(run string, e run.Event)
+	fence       func(until time.Time) error
 	stripJobEnv bool
 	slurmFor    func(config.Slurm) SlurmAPI
 
 	pass sync.Mutex // one pass at a time
 
-	mu        sync.Mutex // guards everything below
-	cfg       *config.Config
-	runs      map[string]runConfig
-	states    map[string]run.RunState
-	rnd       *rand.Rand
-	slurmDown time.Time
-	logs      logCache
-	ckpts     ckptCache
-	// observed is when each run was last observed (observed.go).
-	observed map[string]time.Time
-
-	// skippedRows are the unreadable Slurm rows already logged (skipped.go).
-	skippedRows map[string]bool
-	// missing is set while the Slurm programs cannot be found (missing.go).
-	missing slurmMissing
+	mu          sync.Mutex // guards everything below
+	cfg         *config.Config
+	runs        map[string]runConfig
+	states      map[string]run.RunState
+	rnd         *rand.Rand
+	slurmDown   time.Time
+	missing     slurmMissing
+	skippedRows map[string]bool // the unreadable Slurm rows already logged
+	logs        logCache
+	ckpts       ckpt.Cache
+	quotas      map[string]quotaEntry // storage.quota_command answers
+	queryQuota  queryQuota            // quota.Query; tests replace it
+	observed    map[string]time.Time  // when each run was last observed
 	// overrunAfter overrides passBudget (tests).
 	overrunAfter time.Duration
-	// quotas caches the storage.quota_command answers (quota.go).
-	quotas     quotaCache
-	queryQuota queryQuota // quota.Query; tests replace it
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
 	// snapDirty when a commit left state.json behind the journal,
@@ -111,7 +105,7 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{
 		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: opt.UID, onEv: opt.OnEvent, fence: opt.Fence,
+		now: opt.Now, rnd: opt.Rand, uid: cmp.Or(opt.UID, strconv.Itoa(os.Getuid())), onEv: opt.OnEvent, fence: opt.Fence,
 		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
 		cfg: opt.Config, runs: runs, states: map[string]run.RunState{},
 		queryQuota: quota.Query,
@@ -121,9 +115,6 @@ func New(opt Options) (*Supervisor, error) {
 	}
 	if s.rnd == nil {
 		s.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	}
-	if s.uid == "" {
-		s.uid = strconv.Itoa(os.Getuid())
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()
@@ -149,10 +140,16 @@ type snapshot struct {
 
 const snapshotVersion = 1
 
+// restore loads the snapshot, then each run's journaled state that is
+// newer (snapshot.go); without a usable snapshot, all from the journal.
 func (s *Supervisor) restore(dir string) error {
 	var snap snapshot
 	found, err := ledger.LoadState(dir, &snap)
-	if err == nil && found {
+	if err != nil {
+		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
+	}
+	found = found && err == nil
+	if found {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
 		}
@@ -162,28 +159,26 @@ func (s *Supervisor) restore(dir string) error {
 		}
 		s.slurmDown = snap.SlurmDownSince
 		s.missing.since = snap.SlurmMissingSince
-		// State taken from the journal goes into state.json at the end of
-		// the first pass, even if that pass changes nothing.
-		s.snapDirty = s.preferNewerJournal(dir)
-		return nil
 	}
-	if err != nil {
-		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
-	}
-	// No usable snapshot: rebuild from the journal's newest state per run.
 	last, problems, jerr := journalStates(dir)
-	if jerr != nil {
+	if jerr != nil && !found {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
 	}
 	for _, p := range problems {
-		s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
+		if !found { // else the snapshot stands and the journal only adds to it
+			s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
+		}
 	}
 	for name, st := range last {
-		s.states[name] = st
 		s.seq = max(s.seq, st.Seq)
+		if cur, ok := s.states[name]; !ok || st.NewerThan(cur) {
+			s.states[name] = st
+			// State taken from the journal goes into state.json at the
+			// end of the first pass, even if that pass changes nothing.
+			s.snapDirty = true
+		}
 	}
-	if len(last) > 0 {
-		s.snapDirty = true
+	if !found && len(last) > 0 {
 		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
@@ -191,30 +186,25 @@ func (s *Supervisor) restore(dir string) error {
 
 // journalStates is every run's newest journaled state that decodes as the
 // run's: a damaged record costs the run that record, not its history.
+// LastGoodStates offers a run's newest state, then, if it is rejected,
+// every state oldest first: the last accepted is the newest good one.
 func journalStates(dir string) (map[string]run.RunState, []ledger.Problem, error) {
-	raw, problems, err := ledger.LastGoodStates(dir, func(run string, state json.RawMessage) error {
-		_, err := decodeRunState(run, state)
-		return err
+	states := map[string]run.RunState{}
+	_, problems, err := ledger.LastGoodStates(dir, func(name string, raw json.RawMessage) error {
+		var st run.RunState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return err
+		}
+		if st.Name != name {
+			return fmt.Errorf("the state names run %q", st.Name)
+		}
+		states[name] = st
+		return nil
 	})
 	if err != nil {
 		return nil, problems, err
 	}
-	states := make(map[string]run.RunState, len(raw))
-	for run, r := range raw {
-		states[run], _ = decodeRunState(run, r)
-	}
 	return states, problems, nil
-}
-
-func decodeRunState(runName string, raw json.RawMessage) (run.RunState, error) {
-	var st run.RunState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return run.RunState{}, err
-	}
-	if st.Name != runName {
-		return run.RunState{}, fmt.Errorf("the state names run %q", st.Name)
-	}
-	return st, nil
 }
 
 // States returns a copy of every run's state, by name.
@@ -273,13 +263,6 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	return nil
 }
 
-// PollInterval is the configured poll interval.
-func (s *Supervisor) PollInterval() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg.PollInterval
-}
-
 // ReloadFile loads the configuration at path and swaps it in if it is valid
 // and differs from the one in force. A file with problems is rejected as a
 // whole (config_rejected, every problem listed) and the running
@@ -293,30 +276,6 @@ func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 	if cfg.Equal(s.Config()) {
 		return false, nil
 	}
-	if err := s.Reload(cfg); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-// preferNewerJournal replaces a run's restored state by the journal's when
-// the journal's is newer: the journal is appended first and the snapshot
-// written at the end of the pass, so a crash in between leaves the
-// snapshot behind by the pass's decisions (snapshot.go).
-//
-// It reports whether any run's state came from the journal.
-func (s *Supervisor) preferNewerJournal(dir string) bool {
-	last, _, err := journalStates(dir)
-	if err != nil {
-		return false
-	}
-	replaced := false
-	for name, st := range last {
-		s.seq = max(s.seq, st.Seq)
-		if cur, ok := s.states[name]; !ok || st.NewerThan(cur) {
-			s.states[name] = st
-			replaced = true
-		}
-	}
-	return replaced
+	err = s.Reload(cfg)
+	return err == nil, err
 }

@@ -2,12 +2,14 @@ package supervisor
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
+	"maps"
 	"runtime/debug"
-	"sort"
+	"slices"
+	"sync/atomic"
 	"time"
 
+	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"go.uber.org/zap"
 )
@@ -29,7 +31,9 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	defer s.pass.Unlock()
 	now := s.now()
 	defer s.watchPass()()
-	s.beginPass()
+	s.mu.Lock()
+	s.inPass = true // commits leave the snapshot to endPass
+	s.mu.Unlock()
 	defer s.endPass(now)
 	s.applyRequests(now)
 	if wait, skip := s.missingWait(now); skip {
@@ -39,11 +43,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	}
 
 	s.mu.Lock()
-	names := make([]string, 0, len(s.runs))
-	for name := range s.runs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.runs))
 	runs := make([]runConfig, len(names))
 	states := make(map[string]run.RunState, len(names))
 	for i, name := range names {
@@ -96,7 +96,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	// job keeps saving checkpoints and status should show them.
 	following := st.Job != nil && !st.Job.Handled
 	if !rc.paused(st) && (!st.Phase.Terminal() || following) {
-		settle := settleTime
+		settle := ckpt.Settle
 		if snap.jobGone(st.Job) {
 			settle = 0
 		}
@@ -122,10 +122,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 func (s *Supervisor) nonce() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var b [4]byte
-	v := s.rnd.Uint32()
-	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
-	return hex.EncodeToString(b[:])
+	return fmt.Sprintf("%08x", s.rnd.Uint32())
 }
 
 func (s *Supervisor) random() float64 {
@@ -134,38 +131,42 @@ func (s *Supervisor) random() float64 {
 	return s.rnd.Float64()
 }
 
-// noteSlurmHealth logs slurm_unavailable once when Slurm stops answering
-// and once when it answers again, not on every pass.
-func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
-	err, asked := snap.firstErr()
-	if s.noteSlurmMissing(now, err, asked) {
-		return
-	}
-	var ev *run.Event
+// A pass that runs past its budget is the first sign of a filesystem or
+// Slurm going bad, and one that never ends would be invisible while the
+// lease heartbeat keeps the daemon looking alive: it says so while still
+// running, and again when it ends.
+
+// passBudget is how long a pass may take: a few Slurm commands, each
+// bounded by command_timeout, plus reading checkpoints and logs.
+func (s *Supervisor) passBudget() time.Duration {
 	s.mu.Lock()
-	switch {
-	case err != nil && s.slurmDown.IsZero():
-		s.slurmDown = now
-		ev = &run.Event{Name: run.EventSlurmUnavailable, Fields: map[string]any{run.FieldState: "down", run.FieldError: err.Error()}}
-	case err == nil && asked && !s.slurmDown.IsZero():
-		down := now.Sub(s.slurmDown)
-		s.slurmDown = time.Time{}
-		ev = &run.Event{Name: run.EventSlurmUnavailable, Fields: map[string]any{run.FieldState: "up", "duration": down.String()}}
+	defer s.mu.Unlock()
+	if s.overrunAfter > 0 {
+		return s.overrunAfter
 	}
-	s.mu.Unlock()
-	if ev != nil {
-		s.recordHealth(now, *ev)
+	d := time.Minute + 2*logReadTimeout
+	if s.cfg != nil {
+		d += 4 * s.cfg.Slurm.CommandTimeout
 	}
+	return d
 }
 
-// recordHealth journals and logs an event about Slurm as a whole, and
-// writes the snapshot, which remembers Slurm's health for the next tick.
-func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
-	s.journal(now, ev, nil)
-	s.emit(ev)
-	if s.ledger != nil && !s.dryRun {
-		if err := s.saveSnapshot(now); err != nil {
-			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+// watchPass starts watching a pass; the returned function ends the watch.
+// Wall-clock time is used, not the injected clock: what matters is how
+// long the daemon really spent.
+func (s *Supervisor) watchPass() (end func()) {
+	budget := s.passBudget()
+	start := time.Now()
+	var overran atomic.Bool
+	t := time.AfterFunc(budget, func() {
+		overran.Store(true)
+		s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+			run.FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+	})
+	return func() {
+		if !t.Stop() && overran.Load() {
+			s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+				run.FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
 		}
 	}
 }

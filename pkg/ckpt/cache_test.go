@@ -1,4 +1,4 @@
-package supervisor
+package ckpt
 
 import (
 	"fmt"
@@ -7,18 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt"
 	"github.com/nanosupervisord/nanosupervisord/pkg/ckpt/ckpttest"
-	"github.com/nanosupervisord/nanosupervisord/pkg/run"
-	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 // rescanRig is one checkpoint directory with steps 900 and 1000 (one rank),
-// observed once at now: both steps verified and cached.
+// scanned once at now: both steps verified and cached.
 type rescanRig struct {
 	t      *testing.T
-	s      *Supervisor
-	rc     runConfig
+	c      *Cache
 	dir    string
 	dirMod time.Time
 	now    time.Time
@@ -36,21 +32,30 @@ func newRescanRig(t *testing.T) *rescanRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rescanRig{t: t, s: &Supervisor{}, rc: runConfig{Run: &config.Run{CheckpointDir: dir, Ranks: 1}},
-		dir: dir, dirMod: fi.ModTime(), now: time.Now().Add(time.Hour)}
-	if v := r.observe(); v.Newest != 1000 {
-		t.Fatalf("first scan: newest %d, want 1000", v.Newest)
+	r := &rescanRig{t: t, c: &Cache{}, dir: dir, dirMod: fi.ModTime(), now: time.Now().Add(time.Hour)}
+	if got := r.newest(); got != 1000 {
+		t.Fatalf("first scan: newest %d, want 1000", got)
 	}
 	return r
 }
 
-func (r *rescanRig) observe() run.CkptView {
+// scan scans the directory as the daemon does.
+func (r *rescanRig) scan() Report {
 	r.t.Helper()
-	v := r.s.observeCkpt(r.rc, r.now, settleTime)
-	if v.Err != nil {
-		r.t.Fatalf("observe: %v", v.Err)
+	rep, err := r.c.Scan(r.dir, Options{Ranks: 1, Now: r.now, SettleTime: Settle, Newest: 2})
+	if err != nil {
+		r.t.Fatalf("scan: %v", err)
 	}
-	return v
+	return rep
+}
+
+// newest is the newest complete step of a scan, -1 if none.
+func (r *rescanRig) newest() int {
+	r.t.Helper()
+	if s, ok := r.scan().NewestComplete(); ok {
+		return s.Step
+	}
+	return -1
 }
 
 // lagDirMod puts the directory's mtime back where it was, as a network
@@ -62,12 +67,13 @@ func (r *rescanRig) lagDirMod() {
 	}
 }
 
-func (r *rescanRig) counts() ckptCounts { return r.s.ckptCounts() }
+type cacheCounts struct{ scans, rechecks int }
 
-func (s *Supervisor) ckptCounts() ckptCounts {
-	s.ckpts.mu.Lock()
-	defer s.ckpts.mu.Unlock()
-	return s.ckpts.counts
+func (r *rescanRig) counts() cacheCounts { return countsOf(r.c) }
+
+func countsOf(c *Cache) cacheCounts {
+	scans, rechecks := c.Counts()
+	return cacheCounts{scans, rechecks}
 }
 
 // TestRescanReverifiesStepRewrittenInPlace: a step's file rewritten in
@@ -107,12 +113,14 @@ func TestRescanReverifiesStepRewrittenInPlace(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRescanRig(t)
-			tt.rewrite(t, filepath.Join(r.dir, ckpt.ModelName(1000)))
+			tt.rewrite(t, filepath.Join(r.dir, ModelName(1000)))
 			r.lagDirMod()
-			r.now = r.now.Add(rescanEvery)
-			v := r.observe()
-			if v.Newest != 900 || len(v.Incomplete) != 1 || v.Incomplete[0].Step != 1000 {
-				t.Errorf("after step 1000's model was rewritten: newest %d, incomplete %+v; want 900 and step 1000 torn", v.Newest, v.Incomplete)
+			r.now = r.now.Add(Rescan)
+			rep := r.scan()
+			newest, _ := rep.NewestComplete()
+			torn, _ := rep.Step(1000)
+			if newest.Step != 900 || torn.Complete || len(rep.Steps) != 2 {
+				t.Errorf("after step 1000's model was rewritten: newest %d, steps %+v; want 900 and step 1000 torn", newest.Step, rep.Steps)
 			}
 			if got := r.counts().scans; got != 2 {
 				t.Errorf("verifying scans %d, want 2 (the first and the rescan)", got)
@@ -127,12 +135,12 @@ func TestRescanReverifiesStepRewrittenInPlace(t *testing.T) {
 func TestRescanOfUnchangedDirectoryVerifiesNothing(t *testing.T) {
 	r := newRescanRig(t)
 	for i := range 3 {
-		r.now = r.now.Add(rescanEvery)
-		if v := r.observe(); v.Newest != 1000 {
-			t.Fatalf("rescan %d: newest %d, want 1000", i+1, v.Newest)
+		r.now = r.now.Add(Rescan)
+		if got := r.newest(); got != 1000 {
+			t.Fatalf("rescan %d: newest %d, want 1000", i+1, got)
 		}
 	}
-	if got, want := r.counts(), (ckptCounts{scans: 1, rechecks: 3}); got != want {
+	if got, want := r.counts(), (cacheCounts{scans: 1, rechecks: 3}); got != want {
 		t.Errorf("after three rescans of an unchanged directory: %+v, want %+v", got, want)
 	}
 
@@ -140,9 +148,9 @@ func TestRescanOfUnchangedDirectoryVerifiesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.lagDirMod()
-	r.now = r.now.Add(rescanEvery)
-	if v := r.observe(); v.Newest != 1100 {
-		t.Errorf("step 1100 written while the directory's mtime lags: newest %d, want 1100", v.Newest)
+	r.now = r.now.Add(Rescan)
+	if got := r.newest(); got != 1100 {
+		t.Errorf("step 1100 written while the directory's mtime lags: newest %d, want 1100", got)
 	}
 	if got := r.counts().scans; got != 2 {
 		t.Errorf("verifying scans %d, want 2", got)
@@ -156,32 +164,32 @@ func TestRescanWithinPeriodTrustsCache(t *testing.T) {
 	r := newRescanRig(t)
 	phase := rescanPhase(r.dir)
 	// The next pass in the same rescan period as the first scan.
-	start := time.Unix(0, 0).Add(phase).Add(time.Duration(rescanPeriod(r.now, phase)+1) * rescanEvery)
-	r.now = start.Add(-rescanEvery + time.Second)
-	r.s = &Supervisor{}
-	r.observe()
+	start := time.Unix(0, 0).Add(phase).Add(time.Duration(rescanPeriod(r.now, phase)+1) * Rescan)
+	r.now = start.Add(-Rescan + time.Second)
+	r.c = &Cache{}
+	r.scan()
 	r.now = start.Add(-time.Second)
-	if v := r.observe(); v.Newest != 1000 {
-		t.Fatalf("newest %d, want 1000", v.Newest)
+	if got := r.newest(); got != 1000 {
+		t.Fatalf("newest %d, want 1000", got)
 	}
-	if got, want := r.counts(), (ckptCounts{scans: 1}); got != want {
+	if got, want := r.counts(), (cacheCounts{scans: 1}); got != want {
 		t.Errorf("two passes in one rescan period: %+v, want %+v", got, want)
 	}
 	r.now = start
-	r.observe()
-	if got, want := r.counts(), (ckptCounts{scans: 1, rechecks: 1}); got != want {
+	r.scan()
+	if got, want := r.counts(), (cacheCounts{scans: 1, rechecks: 1}); got != want {
 		t.Errorf("first pass of the next period: %+v, want %+v", got, want)
 	}
 }
 
 // TestRescansSpreadAcrossPasses: directories first scanned in the same
 // pass (all of them, after a start) fall due for their rescans in
-// different passes, each exactly once per rescanEvery.
+// different passes, each exactly once per Rescan.
 func TestRescansSpreadAcrossPasses(t *testing.T) {
 	const n, poll = 200, 2 * time.Minute
 	root := t.TempDir()
-	s := &Supervisor{}
-	var runs []runConfig
+	c := &Cache{}
+	var dirs []string
 	for i := range n {
 		dir := filepath.Join(root, fmt.Sprintf("run%03d", i), "checkpoints")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -190,20 +198,21 @@ func TestRescansSpreadAcrossPasses(t *testing.T) {
 		if err := ckpttest.WriteStep(dir, 100, 1, 0.9); err != nil {
 			t.Fatal(err)
 		}
-		runs = append(runs, runConfig{Run: &config.Run{CheckpointDir: dir, Ranks: 1}})
+		dirs = append(dirs, dir)
 	}
 	now := time.Now().Add(time.Hour)
 	pass := func() int {
-		before := s.ckptCounts().rechecks
-		for _, rc := range runs {
-			if v := s.observeCkpt(rc, now, settleTime); v.Newest != 100 || v.Err != nil {
-				t.Fatalf("%s: newest %d, err %v; want 100", rc.CheckpointDir, v.Newest, v.Err)
+		before := countsOf(c).rechecks
+		for _, dir := range dirs {
+			rep, err := c.Scan(dir, Options{Ranks: 1, Now: now, SettleTime: Settle, Newest: 2})
+			if s, ok := rep.NewestComplete(); !ok || s.Step != 100 || err != nil {
+				t.Fatalf("%s: newest %d, err %v; want 100", dir, s.Step, err)
 			}
 		}
-		return s.ckptCounts().rechecks - before
+		return countsOf(c).rechecks - before
 	}
 	pass()
-	perPeriod := int(rescanEvery / poll)
+	perPeriod := int(Rescan / poll)
 	var got []int
 	for range 3 * perPeriod {
 		now = now.Add(poll)
@@ -224,7 +233,7 @@ func TestRescansSpreadAcrossPasses(t *testing.T) {
 			t.Errorf("passes %d-%d rechecked %d directories, want each of the %d once (rechecks per pass: %v)", i+2-perPeriod, i+1, sum, n, got)
 		}
 	}
-	if got := s.ckptCounts().scans; got != n {
+	if got := countsOf(c).scans; got != n {
 		t.Errorf("verifying scans %d, want %d: nothing changed after the first", got, n)
 	}
 }
@@ -235,7 +244,7 @@ func TestRescansSpreadAcrossPasses(t *testing.T) {
 // is there, though no name in the directory changed.
 func TestRescanOfUnstattableFileVerifies(t *testing.T) {
 	r := newRescanRig(t)
-	shard := filepath.Join(r.dir, ckpt.OptimName(1000, 0))
+	shard := filepath.Join(r.dir, OptimName(1000, 0))
 	elsewhere := filepath.Join(t.TempDir(), "shard.pt")
 	data, err := os.ReadFile(shard)
 	if err != nil {
@@ -248,8 +257,8 @@ func TestRescanOfUnstattableFileVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.now = r.now.Add(time.Minute)
-	if v := r.observe(); v.Newest != 900 {
-		t.Fatalf("shard of step 1000 a dangling symlink: newest %d, want 900", v.Newest)
+	if got := r.newest(); got != 900 {
+		t.Fatalf("shard of step 1000 a dangling symlink: newest %d, want 900", got)
 	}
 	if err := os.WriteFile(elsewhere, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -258,8 +267,24 @@ func TestRescanOfUnstattableFileVerifies(t *testing.T) {
 	if err := os.Chtimes(elsewhere, old, old); err != nil {
 		t.Fatal(err)
 	}
-	r.now = r.now.Add(rescanEvery)
-	if v := r.observe(); v.Newest != 1000 {
-		t.Errorf("shard now there, directory unchanged: newest %d, want 1000", v.Newest)
+	r.now = r.now.Add(Rescan)
+	if got := r.newest(); got != 1000 {
+		t.Errorf("shard now there, directory unchanged: newest %d, want 1000", got)
+	}
+}
+
+// BenchmarkCacheScan2000 is the daemon's verifying scan after a change, on
+// issue 7's tree: Scan with Newest 2 plus what a later recheck compares
+// against.
+func BenchmarkCacheScan2000(b *testing.B) {
+	dir := benchTree(b)
+	now := time.Now().Add(time.Hour) // every file settled
+	for b.Loop() {
+		c := &Cache{}
+		rep, err := c.Scan(dir, Options{Ranks: benchRanks, Now: now, SettleTime: Settle, Newest: 2})
+		e := c.entries[dir]
+		if err != nil || len(rep.Steps) != 2 || len(rep.Unverified) != benchSteps-2 || !e.comparable {
+			b.Fatalf("Cache.Scan: %d verified, %d unverified, comparable %v, err %v", len(rep.Steps), len(rep.Unverified), e.comparable, err)
+		}
 	}
 }
