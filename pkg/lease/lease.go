@@ -30,7 +30,7 @@ type Options struct {
 	Now     func() time.Time // default time.Now
 	Host    string           // default os.Hostname()
 	PID     int              // default os.Getpid()
-	Version string           // written into lease.json for `status`
+	Version string           // written into lease.json, for people inspecting it
 }
 
 func (o Options) withDefaults() (Options, error) {
