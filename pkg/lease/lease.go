@@ -78,7 +78,7 @@ func Acquire(dir string, opt Options) (*Lease, error) {
 		return nil, fmt.Errorf("lease: create directory: %w", err)
 	}
 	l := &Lease{dir: dir, path: filepath.Join(dir, LeaseFile), opt: opt}
-	removeLeftovers(dir)
+	atomicfile.RemoveStale(dir, isLeftover)
 	lock, err := lockDir(dir)
 	if errors.Is(err, errLocked) {
 		return nil, l.heldError(opt.Now())

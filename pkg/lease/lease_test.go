@@ -3,6 +3,7 @@ package lease
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -284,6 +285,43 @@ func TestHeldErrorMessage(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q\nwant %q", got, tt.want)
+		}
+	}
+}
+
+// Acquire clears the temp and aside files a crash left behind, once they
+// are old enough that no process can still be using them; the stale
+// lease kept for inspection stays.
+func TestAcquireRemovesOldLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	old, fresh := time.Now().Add(-time.Hour), time.Now()
+	files := []struct {
+		name     string
+		age      time.Time
+		wantGone bool
+	}{
+		{".lease.json.tmp123", old, true},
+		{".lease.json456", old, true},
+		{"lease.json.aside.login1.42", old, true},
+		{".lease.json.tmp789", fresh, false},
+		{"lease.json.aside.login2.43", fresh, false},
+		{StaleFile, old, false},
+		{".lease.jsonX", old, false},
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, f.age, f.age); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acquireT(t, dir, Options{})
+	for _, f := range files {
+		_, err := os.Stat(filepath.Join(dir, f.name))
+		if gone := errors.Is(err, fs.ErrNotExist); gone != f.wantGone {
+			t.Errorf("%s removed = %v, want %v", f.name, gone, f.wantGone)
 		}
 	}
 }
