@@ -35,6 +35,7 @@ func (s *session) guardNewStateDir(reloadErr error) {
 		s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", cfg.StateDir), zap.String(run.FieldError, err.Error()))
 		return
 	}
+	logTakeover(s.log, cfg.StateDir, l)
 	if s.guards == nil {
 		s.guards = map[string]*lease.Lease{}
 	}

@@ -113,7 +113,7 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	// Slurm (up to slurm.command_timeout per call) must not be taken by
 	// systemd for a failed start.
 	daemon.SdNotify(false, daemon.SdNotifyReady+"\nSTATUS=first pass")
-	err = s.sup.Loop(ctx, wake, func(res supervisor.PassResult) {
+	s.sup.Loop(ctx, wake, func(res supervisor.PassResult) {
 		lastPass.Store(time.Now().UnixNano())
 		if activity != nil {
 			activity.Sync(s.sup.ActivityDirs())

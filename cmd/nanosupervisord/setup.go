@@ -156,6 +156,7 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 		}
 		return nil, fmt.Errorf("lock state directory: %w", err)
 	}
+	logTakeover(log, cfg.StateDir, l)
 	led, err := ledger.Open(cfg.StateDir)
 	if err != nil {
 		l.Release()
@@ -176,6 +177,19 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	}
 	s.sup = sup
 	return s, nil
+}
+
+// logTakeover says so when l was taken over from a holder that went away
+// without releasing it (crashed, killed, its host lost), with the evidence
+// that the old lease was stale.
+func logTakeover(log *zap.Logger, stateDir string, l *lease.Lease) {
+	prev, why, ok := l.TookOver()
+	if !ok {
+		return
+	}
+	log.Warn(run.EventLeaseTakenOver, zap.String("state_dir", stateDir), zap.String(run.FieldReason, why),
+		zap.String("prev_host", prev.Host), zap.Int("prev_pid", prev.PID), zap.Time("prev_heartbeat", prev.Heartbeat),
+		zap.String("age", time.Since(prev.Heartbeat).Round(time.Second).String()))
 }
 
 // leaseTTL is the lease's TTL: the default, or longer when the Slurm

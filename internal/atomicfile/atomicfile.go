@@ -3,6 +3,9 @@
 // durable. The daemon's state, lease and requests live on home directories
 // that are often network filesystems shared by several login nodes.
 //
+// It also writes the temporary files that callers link into place
+// themselves (WriteSynced), and clears those a crash left (RemoveStale).
+//
 // It must never write in place, and never leave the temporary file in
 // another directory (os.TempDir may be another filesystem, where rename
 // cannot be atomic).
@@ -36,6 +39,22 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return SyncDir(dir)
+}
+
+// WriteSynced writes data to f, a file the caller has just created under a
+// temporary name, then fsyncs and closes it, so that a rename or link can
+// put it in place. On failure the file is removed: nothing half-written is
+// left under a name a later step would trust.
+func WriteSynced(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err := errors.Join(err, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", f.Name(), err)
+	}
+	return nil
 }
 
 // SyncDir fsyncs a directory, making renames and removals in it durable.

@@ -3,8 +3,10 @@ package lease
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,6 +83,20 @@ func writeLease(t *testing.T, dir string, h Holder) {
 	if err := os.WriteFile(filepath.Join(dir, LeaseFile), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// onDisk is the holder lease.json names; found is false when there is no
+// lease file. An unreadable or corrupt one fails the test.
+func onDisk(t *testing.T, dir string) (h Holder, found bool) {
+	t.Helper()
+	h, corrupt, err := readLease(filepath.Join(dir, LeaseFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Holder{}, false
+	}
+	if err = errors.Join(err, corrupt); err != nil {
+		t.Fatal(err)
+	}
+	return h, true
 }
 
 func checkMode(t *testing.T, path string, want os.FileMode) {

@@ -45,7 +45,7 @@ func TestConcurrentAcquireHasOneWinner(t *testing.T) {
 		}
 		wg.Wait()
 		// Several may have linked for a moment when a stale lease was being
-		// replaced; exactly one may still renew, and it is the one Read names.
+		// replaced; exactly one may still renew, and it is the one lease.json names.
 		var renewed []int
 		for i, l := range leases {
 			if l != nil && l.Renew() == nil {
@@ -55,8 +55,8 @@ func TestConcurrentAcquireHasOneWinner(t *testing.T) {
 		if len(renewed) != 1 {
 			t.Fatalf("%s: %d contenders hold a renewable lease, want exactly 1", tt.name, len(renewed))
 		}
-		if h, _, _ := Read(dir); !h.sameOwner(leases[renewed[0]].Holder()) {
-			t.Errorf("%s: Read names %+v, want the winner %+v", tt.name, h, leases[renewed[0]].Holder())
+		if h, _ := onDisk(t, dir); !h.sameOwner(leases[renewed[0]].Holder()) {
+			t.Errorf("%s: lease.json names %+v, want the winner %+v", tt.name, h, leases[renewed[0]].Holder())
 		}
 		for _, l := range leases {
 			if l != nil {
@@ -78,8 +78,8 @@ func TestTakeAsideLeavesALeaseItDidNotJudge(t *testing.T) {
 	if err != nil || aside != "" {
 		t.Fatalf("takeAside = %q, %v; want nothing taken", aside, err)
 	}
-	if h, found, err := Read(dir); err != nil || !found || !h.sameLease(newer) {
-		t.Errorf("lease.json after takeAside = %+v, %v, %v; want the newer lease back", h, found, err)
+	if h, found := onDisk(t, dir); !found || !h.sameLease(newer) {
+		t.Errorf("lease.json after takeAside = %+v, %v; want the newer lease back", h, found)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
@@ -92,7 +92,7 @@ func TestTakeAsideLeavesALeaseItDidNotJudge(t *testing.T) {
 	if err != nil || aside == "" {
 		t.Fatalf("takeAside of the judged lease = %q, %v; want it taken", aside, err)
 	}
-	if _, found, _ := Read(dir); found {
+	if _, found := onDisk(t, dir); found {
 		t.Error("lease.json still present after the judged lease was taken aside")
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
 // tempPrefix names the fully written files that claim links into place.
@@ -25,13 +26,8 @@ func writeTemp(dir string, h Holder) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("lease: %w", err)
 	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("lease: write %s: %w", f.Name(), err)
+	if err := atomicfile.WriteSynced(f, data); err != nil {
+		return "", fmt.Errorf("lease: %w", err)
 	}
 	return f.Name(), nil
 }
@@ -65,30 +61,10 @@ func (l *Lease) takeAside(want func(Holder) bool) (string, error) {
 	return "", nil
 }
 
-// leftoverAge is how old a temp or aside file must be before Acquire
-// removes it as left behind by a crash; far longer than any of them lives.
-const leftoverAge = 10 * time.Minute
-
-// removeLeftovers removes temp and aside files that a crash left in dir.
-// Failing to remove them is harmless clutter and is ignored. File times
-// are real times, so this uses the real clock, not Options.Now.
-func removeLeftovers(dir string) {
-	now := time.Now()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		name := e.Name()
-		rest, renameioTemp := strings.CutPrefix(name, "."+LeaseFile)
-		renameioTemp = renameioTemp && rest != "" && strings.Trim(rest, "0123456789") == ""
-		if !renameioTemp && !strings.HasPrefix(name, tempPrefix) && !strings.HasPrefix(name, LeaseFile+".aside.") {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > leftoverAge {
-			os.Remove(filepath.Join(dir, name))
-		}
-	}
+// isLeftover reports whether name is a temp or aside file of this package
+// or a temp file of atomicfile.WriteFile (Renew), which a crash may leave.
+func isLeftover(name string) bool {
+	return atomicfile.IsTemp(name, LeaseFile) || strings.HasPrefix(name, tempPrefix) || strings.HasPrefix(name, LeaseFile+".aside.")
 }
 
 // held counts the leases this process holds or is about to link, so that

@@ -11,10 +11,7 @@ import (
 // heartbeatOnDisk is the heartbeat lease.json holds now.
 func heartbeatOnDisk(t *testing.T, dir string) time.Time {
 	t.Helper()
-	h, _, err := Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, _ := onDisk(t, dir)
 	return h.Heartbeat
 }
 

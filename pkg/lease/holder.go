@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -58,23 +57,6 @@ func (e *HeldError) Error() string {
 	}
 	return fmt.Sprintf("another nanosupervisord holds %s: pid %d on host %s, heartbeat %s ago",
 		e.Path, e.Holder.PID, e.Holder.Host, max(e.Age, 0).Round(time.Second))
-}
-
-// Read returns the holder named in dir/lease.json, for `status`; found is
-// false when there is no lease file. A corrupt file is an error naming it.
-func Read(dir string) (h Holder, found bool, err error) {
-	path := filepath.Join(dir, LeaseFile)
-	h, corrupt, err := readLease(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Holder{}, false, nil
-	}
-	if err != nil {
-		return Holder{}, false, err
-	}
-	if corrupt != nil {
-		return Holder{}, false, fmt.Errorf("lease: %s: %w", path, corrupt)
-	}
-	return h, true, nil
 }
 
 // readLease reads a lease file. A file that exists but does not decode is

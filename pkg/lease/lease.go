@@ -30,7 +30,7 @@ type Options struct {
 	Now     func() time.Time // default time.Now
 	Host    string           // default os.Hostname()
 	PID     int              // default os.Getpid()
-	Version string           // written into lease.json for `status`
+	Version string           // written into lease.json, for people inspecting it
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -78,7 +78,7 @@ func Acquire(dir string, opt Options) (*Lease, error) {
 		return nil, fmt.Errorf("lease: create directory: %w", err)
 	}
 	l := &Lease{dir: dir, path: filepath.Join(dir, LeaseFile), opt: opt}
-	removeLeftovers(dir)
+	atomicfile.RemoveStale(dir, isLeftover)
 	lock, err := lockDir(dir)
 	if errors.Is(err, errLocked) {
 		return nil, l.heldError(opt.Now())

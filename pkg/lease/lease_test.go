@@ -3,6 +3,7 @@ package lease
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,9 +99,9 @@ func TestStaleHeartbeatIsTakenOver(t *testing.T) {
 	clock.Advance(DefaultTTL + time.Second)
 	l := acquireT(t, dir, Options{Host: "login2", PID: 77, Now: clock.Now})
 
-	h, found, err := Read(dir)
-	if err != nil || !found || h.Host != "login2" || h.PID != 77 {
-		t.Errorf("Read = %+v, %v, %v; want login2 pid 77", h, found, err)
+	h, found := onDisk(t, dir)
+	if !found || h.Host != "login2" || h.PID != 77 {
+		t.Errorf("lease.json = %+v, %v; want login2 pid 77", h, found)
 	}
 	if prev, why, ok := l.TookOver(); !ok || prev.Host != "login1" || why != "heartbeat 1m31s ago, TTL 1m30s" {
 		t.Errorf("TookOver() = %+v, %q, %v; want login1, heartbeat 1m31s ago", prev, why, ok)
@@ -122,8 +123,8 @@ func TestStaleHeartbeatIsTakenOver(t *testing.T) {
 	if err := old.Release(); err != nil {
 		t.Errorf("old holder's Release = %v", err)
 	}
-	if h, found, _ := Read(dir); !found || h.Host != "login2" {
-		t.Errorf("after the old holder's Release, Read = %+v, %v; want login2 still", h, found)
+	if h, found := onDisk(t, dir); !found || h.Host != "login2" {
+		t.Errorf("after the old holder's Release, lease.json = %+v, %v; want login2 still", h, found)
 	}
 	if err := l.Renew(); err != nil {
 		t.Errorf("new holder's Renew = %v", err)
@@ -141,10 +142,7 @@ func TestRenewKeepsLeaseFresh(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h, _, err := Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, _ := onDisk(t, dir)
 	if want := t0.Add(180 * time.Second); !h.Heartbeat.Equal(want) || !h.Started.Equal(t0) {
 		t.Errorf("lease started %v, heartbeat %v; want %v, %v", h.Started, h.Heartbeat, t0, want)
 	}
@@ -152,7 +150,7 @@ func TestRenewKeepsLeaseFresh(t *testing.T) {
 		t.Errorf("Expires() = %v, want %v", got, want)
 	}
 	clock.Advance(60 * time.Second) // 240s after start, 60s after the heartbeat
-	_, err = Acquire(dir, Options{Host: "login2", PID: 77, Now: clock.Now})
+	_, err := Acquire(dir, Options{Host: "login2", PID: 77, Now: clock.Now})
 	if held := wantHeld(t, err, "login1", 4242); held.Age != 60*time.Second {
 		t.Errorf("HeldError.Age = %v, want 60s", held.Age)
 	}
@@ -214,39 +212,18 @@ func TestReleaseThenAcquire(t *testing.T) {
 	if err := l.Release(); err != nil {
 		t.Errorf("second Release = %v, want nil", err)
 	}
-	if _, found, err := Read(dir); found || err != nil {
-		t.Errorf("Read after Release = %v, %v; want not found", found, err)
+	if _, found := onDisk(t, dir); found {
+		t.Error("lease.json still present after Release")
 	}
 	if err := l.Renew(); err == nil {
 		t.Error("Renew after Release = nil, want an error")
 	}
 	l2 := acquireT(t, dir, Options{})
-	if h, found, _ := Read(dir); !found || !h.sameOwner(l2.Holder()) {
-		t.Errorf("Read = %+v, want the new lease %+v", h, l2.Holder())
+	if h, found := onDisk(t, dir); !found || !h.sameOwner(l2.Holder()) {
+		t.Errorf("lease.json = %+v, want the new lease %+v", h, l2.Holder())
 	}
 	if _, err := os.Stat(filepath.Join(dir, LockFile)); err != nil {
 		t.Errorf("lock file: %v; it must never be removed", err)
-	}
-}
-
-func TestRead(t *testing.T) {
-	dir := t.TempDir()
-	if _, found, err := Read(dir); found || err != nil {
-		t.Errorf("Read of an empty dir = %v, %v; want not found, nil", found, err)
-	}
-	want := Holder{Host: "login3", PID: 9, Started: t0, Heartbeat: t0.Add(time.Minute), Version: "v0"}
-	writeLease(t, dir, want)
-	got, found, err := Read(dir)
-	if err != nil || !found || !got.sameLease(want) || got.Version != want.Version {
-		t.Errorf("Read = %+v, %v, %v; want %+v", got, found, err, want)
-	}
-	for _, bad := range []string{"{", `{"host":"x"}`, ""} {
-		if err := os.WriteFile(filepath.Join(dir, LeaseFile), []byte(bad), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := Read(dir); err == nil || !strings.Contains(err.Error(), LeaseFile) {
-			t.Errorf("Read of %q = %v, want an error naming %s", bad, err, LeaseFile)
-		}
 	}
 }
 
@@ -308,6 +285,43 @@ func TestHeldErrorMessage(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q\nwant %q", got, tt.want)
+		}
+	}
+}
+
+// Acquire clears the temp and aside files a crash left behind, once they
+// are old enough that no process can still be using them; the stale
+// lease kept for inspection stays.
+func TestAcquireRemovesOldLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	old, fresh := time.Now().Add(-time.Hour), time.Now()
+	files := []struct {
+		name     string
+		age      time.Time
+		wantGone bool
+	}{
+		{".lease.json.tmp123", old, true},
+		{".lease.json456", old, true},
+		{"lease.json.aside.login1.42", old, true},
+		{".lease.json.tmp789", fresh, false},
+		{"lease.json.aside.login2.43", fresh, false},
+		{StaleFile, old, false},
+		{".lease.jsonX", old, false},
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, f.age, f.age); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acquireT(t, dir, Options{})
+	for _, f := range files {
+		_, err := os.Stat(filepath.Join(dir, f.name))
+		if gone := errors.Is(err, fs.ErrNotExist); gone != f.wantGone {
+			t.Errorf("%s removed = %v, want %v", f.name, gone, f.wantGone)
 		}
 	}
 }

@@ -36,6 +36,9 @@ const (
 	// read and was left out; the other rows were used.
 	EventSlurmRowSkipped = "slurm_row_skipped"
 	EventLeaseUnproven   = "lease_unproven"
+	// EventLeaseTakenOver: the daemon took over a stale lease; the
+	// previous holder stopped without releasing it.
+	EventLeaseTakenOver  = "lease_taken_over"
 	EventJobStuckPending = "job_stuck_pending"
 	EventJobCancelled    = "job_cancelled"
 

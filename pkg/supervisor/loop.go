@@ -14,14 +14,14 @@ const minGap = time.Second
 // on wake (config edits, checkpoint or log activity, SIGHUP). Wake-ups
 // carry no data: every pass decides from scratch. afterPass, if not nil,
 // is called after every pass (the systemd watchdog and status hook).
-func (s *Supervisor) Loop(ctx context.Context, wake <-chan struct{}, afterPass func(PassResult)) error {
+func (s *Supervisor) Loop(ctx context.Context, wake <-chan struct{}, afterPass func(PassResult)) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return
 		case <-timer.C:
 		case <-wake:
 			// Coalesce: wait out the minimum gap, then run one pass for
@@ -29,7 +29,7 @@ func (s *Supervisor) Loop(ctx context.Context, wake <-chan struct{}, afterPass f
 			if gap := minGap - time.Since(last); gap > 0 {
 				select {
 				case <-ctx.Done():
-					return ctx.Err()
+					return
 				case <-time.After(gap):
 				}
 			}

@@ -32,10 +32,3 @@ func FreshArgs(tmpl []string) []string {
 	}
 	return args
 }
-
-// Finished reports whether training is over: the log printed its
-// end-of-run lines, or a complete checkpoint exists at (or beyond) the
-// planned number of iterations.
-func Finished(sum LogSummary, newestCompleteStep int) bool {
-	return sum.Finished || (sum.PlannedTotal > 0 && newestCompleteStep >= sum.PlannedTotal)
-}

@@ -31,22 +31,3 @@ func TestResumeArgs(t *testing.T) {
 		}
 	}
 }
-
-func TestFinished(t *testing.T) {
-	tests := []struct {
-		name   string
-		sum    LogSummary
-		newest int
-		want   bool
-	}{
-		{"end-of-run lines", LogSummary{Finished: true}, -1, true},
-		{"checkpoint at the planned total", LogSummary{PlannedTotal: 21400}, 21400, true},
-		{"checkpoint short of the total", LogSummary{PlannedTotal: 21400}, 21000, false},
-		{"no total known", LogSummary{}, 21400, false},
-	}
-	for _, tt := range tests {
-		if got := Finished(tt.sum, tt.newest); got != tt.want {
-			t.Errorf("%s: Finished = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}

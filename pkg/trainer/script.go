@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -162,12 +163,9 @@ func ScriptCluster(script []byte) string {
 }
 
 // FlagsCluster returns the cluster sbatch flags name with -M, --clusters or
-// --cluster (the last one wins), or "".
+// its alias --cluster (the last one wins, in the order given), or "".
 func FlagsCluster(args []string) string {
-	v, _ := optionValue(args, 'M', "clusters")
-	if alias, ok := optionValue(args, 0, "cluster"); ok {
-		v = alias
-	}
+	v, _ := optionValue(args, 'M', "clusters", "cluster")
 	return v
 }
 
@@ -201,18 +199,21 @@ const flagOnly = "hHOQsuvVW"
 
 // optionValue finds the last value of an option given as -S value, -Svalue,
 // --long=value or --long value, the way getopt_long reads sbatch's
-// arguments. Long options must be spelled out; getopt's abbreviations are
-// not recognised.
-func optionValue(args []string, short byte, long string) (value string, found bool) {
+// arguments; longs are the option's long name and its aliases. Long
+// options must be spelled out; getopt's abbreviations are not recognised.
+func optionValue(args []string, short byte, longs ...string) (value string, found bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
 			break
 		}
-		if name, ok := strings.CutPrefix(a, "--"); ok {
-			if v, ok := strings.CutPrefix(name, long+"="); ok {
+		if opt, ok := strings.CutPrefix(a, "--"); ok {
+			name, v, hasValue := strings.Cut(opt, "=")
+			switch {
+			case !slices.Contains(longs, name):
+			case hasValue:
 				value, found = v, true
-			} else if name == long && i+1 < len(args) {
+			case i+1 < len(args):
 				value, found = args[i+1], true
 				i++
 			}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
 // File names inside the state directory.
@@ -88,7 +90,8 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 	if err := finishRotation(dir); err != nil {
 		return nil, err
 	}
-	removeStaleTemps(dir)
+	// A crash during SaveState may have left its temp file behind.
+	atomicfile.RemoveStale(dir, func(name string) bool { return atomicfile.IsTemp(name, StateFile) })
 	if err := l.openJournal(); err != nil {
 		return nil, err
 	}

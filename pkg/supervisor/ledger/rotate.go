@@ -33,8 +33,12 @@ func (l *Ledger) rotate() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(next, carried); err != nil {
-		return err
+	f, err := os.OpenFile(next, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := atomicfile.WriteSynced(f, carried); err != nil {
+		return fmt.Errorf("ledger: %w", err)
 	}
 	// fail makes sure the ledger has a journal to append to after a step
 	// failed; a second failure leaves it closed, and Append then reports
@@ -119,22 +123,4 @@ func finishRotation(dir string) error {
 	default:
 		return fmt.Errorf("ledger: %w", err)
 	}
-}
-
-// writeFileSync creates path (truncating it) with data, fsynced.
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("ledger: write %s: %w", path, err)
-	}
-	return nil
 }

@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
@@ -72,28 +70,4 @@ func jsonErrorLine(data []byte, err error) int {
 	}
 	offset = min(max(offset, 0), int64(len(data)))
 	return 1 + bytes.Count(data[:offset], []byte{'\n'})
-}
-
-// staleTempAge is how old a leftover temp file must be before Open removes
-// it: far older than any SaveState in progress.
-const staleTempAge = 10 * time.Minute
-
-// removeStaleTemps removes temp files that a crash during SaveState left
-// behind (renameio names them "." + name + digits). Failure to remove is
-// harmless clutter, so it is ignored.
-func removeStaleTemps(dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	prefix := "." + StateFile
-	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTempAge {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
