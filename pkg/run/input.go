@@ -89,9 +89,10 @@ type CkptView struct {
 	// NewestValBPB is val_bpb from the newest complete step's meta: the
 	// most recent evaluation, which may be older than the step.
 	NewestValBPB *float64
-	// NewestNumIterations and NewestEvalEvery come from the newest
-	// complete step's meta (user_config), 0 when unknown.
-	NewestNumIterations, NewestEvalEvery int
+	// NewestNumIterations, NewestEvalEvery and NewestCoreEvery come from
+	// the newest complete step's meta (user_config), 0 when unknown (and
+	// the cadences when off).
+	NewestNumIterations, NewestEvalEvery, NewestCoreEvery int
 	// Complete lists every complete step, ascending, with the newest
 	// modification time of its files (to tell a rewritten step apart).
 	// Empty means only Newest is known.
