@@ -17,7 +17,7 @@ func learnedInput(quiet time.Duration) Input {
 	sawSaves(&st, t0.Add(-30*time.Minute), time.Hour)
 	st.ValBPB = []trainer.Point{{Step: 1000, Value: 0.9}}
 	st.Core = []trainer.Point{{Step: 1000, Value: 0.2}}
-	st.Quiet = LogQuiet{Job: "100", LogAt: t0.Add(-quiet), Longest: 5 * time.Minute, FromStep: 800}
+	st.Quiet = LogQuiet{Job: "100", SeenAt: t0.Add(-time.Minute), LogAt: t0.Add(-quiet), Longest: 5 * time.Minute, FromStep: 800}
 	in := input(st)
 	in.Spec.CancelOnStall = true
 	in.Ckpt.NewestEvalEvery, in.Ckpt.NewestCoreEvery = 250, 500
@@ -99,45 +99,62 @@ func TestStallLearned(t *testing.T) {
 func TestLearnQuiet(t *testing.T) {
 	st := running()
 	sawSaves(&st, t0.Add(-30*time.Minute), time.Hour)
-	pass := func(st RunState, job string, now, logAt time.Time, lastStep int) RunState {
-		t.Helper()
-		in := input(st)
-		in.Now = now
-		in.Slurm.Job = sacctRow(job, "RUNNING", "0:0")
-		in.Slurm.Job.End = time.Time{}
-		in.Log = LogView{Path: "d20.out", Summary: &trainer.LogSummary{LastStep: lastStep}, ModTime: logAt}
-		return Decide(in).Next
-	}
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	steps := []struct {
-		name      string
-		now, log  time.Duration // after t0
-		lastStep  int
-		job       string
-		want      LogQuiet
-		newJobRec bool
+		name     string
+		now, log time.Duration // after t0
+		lastStep int
+		newJob   string
+		want     LogQuiet
 	}{
-		{name: "loading: not followed yet", now: 0, log: -time.Second, lastStep: 1000, job: "100",
-			want: LogQuiet{}},
-		{name: "first training step seen: learning begins", now: time.Minute, log: 59 * time.Second, lastStep: 1001, job: "100",
-			want: LogQuiet{Job: "100", LogAt: t0.Add(59 * time.Second), FromStep: 1001}},
-		{name: "the log grew a minute later", now: 2 * time.Minute, log: 2 * time.Minute, lastStep: 1050, job: "100",
-			want: LogQuiet{Job: "100", LogAt: t0.Add(2 * time.Minute), Longest: 61 * time.Second, FromStep: 1001}},
-		{name: "silent at a pass: nothing learned yet", now: 4 * time.Minute, log: 2 * time.Minute, lastStep: 1050, job: "100",
-			want: LogQuiet{Job: "100", LogAt: t0.Add(2 * time.Minute), Longest: 61 * time.Second, FromStep: 1001}},
-		{name: "the pause ended: its span is the longest", now: 6 * time.Minute, log: 5*time.Minute + 30*time.Second, lastStep: 1060, job: "100",
-			want: LogQuiet{Job: "100", LogAt: t0.Add(5*time.Minute + 30*time.Second), Longest: 210 * time.Second, FromStep: 1001}},
-		{name: "a shorter gap does not lower it", now: 7 * time.Minute, log: 7 * time.Minute, lastStep: 1100, job: "100",
-			want: LogQuiet{Job: "100", LogAt: t0.Add(7 * time.Minute), Longest: 210 * time.Second, FromStep: 1001}},
-		{name: "the next job's log: followed anew, what was learned kept", now: 20 * time.Minute, log: 19 * time.Minute, lastStep: 1150, job: "101",
-			want: LogQuiet{Job: "101", LogAt: t0.Add(19 * time.Minute), Longest: 210 * time.Second, FromStep: 1001}, newJobRec: true},
+		{name: "loading: the job is seen, its log not followed yet", now: 0, log: -time.Second, lastStep: 1000,
+			want: LogQuiet{Job: "100", SeenAt: t0}},
+		{name: "first training step seen: the watch begins", now: time.Minute, log: 59 * time.Second, lastStep: 1001,
+			want: LogQuiet{Job: "100", SeenAt: at(time.Minute), LogAt: at(59 * time.Second), FromStep: 1001}},
+		{name: "the log grew a minute later", now: 2 * time.Minute, log: 2 * time.Minute, lastStep: 1050,
+			want: LogQuiet{Job: "100", SeenAt: at(2 * time.Minute), LogAt: at(2 * time.Minute), Longest: 61 * time.Second, FromStep: 1001}},
+		{name: "silent at a pass: nothing learned yet", now: 4 * time.Minute, log: 2 * time.Minute, lastStep: 1050,
+			want: LogQuiet{Job: "100", SeenAt: at(4 * time.Minute), LogAt: at(2 * time.Minute), Longest: 61 * time.Second, FromStep: 1001}},
+		{name: "the pause ended: its span is the longest", now: 6 * time.Minute, log: 5*time.Minute + 30*time.Second, lastStep: 1060,
+			want: LogQuiet{Job: "100", SeenAt: at(6 * time.Minute), LogAt: at(5*time.Minute + 30*time.Second), Longest: 210 * time.Second, FromStep: 1001}},
+		{name: "a shorter span does not lower it", now: 7 * time.Minute, log: 7 * time.Minute, lastStep: 1100,
+			want: LogQuiet{Job: "100", SeenAt: at(7 * time.Minute), LogAt: at(7 * time.Minute), Longest: 210 * time.Second, FromStep: 1001}},
+		{name: "the daemon was away 23 minutes: that span is not learned, the watch starts over", now: 30 * time.Minute, log: 29 * time.Minute, lastStep: 1300,
+			want: LogQuiet{Job: "100", SeenAt: at(30 * time.Minute), LogAt: at(29 * time.Minute), Longest: 210 * time.Second, FromStep: 1300}},
+		{name: "the next job, loading: what was learned is kept", now: 40 * time.Minute, log: 40 * time.Minute, lastStep: 1100, newJob: "101",
+			want: LogQuiet{Job: "101", SeenAt: at(40 * time.Minute), Longest: 210 * time.Second, FromStep: 1300}},
+		{name: "the next job trains: the watch starts over, nothing having been watched whole", now: 41 * time.Minute, log: 41 * time.Minute, lastStep: 1101,
+			want: LogQuiet{Job: "101", SeenAt: at(41 * time.Minute), LogAt: at(41 * time.Minute), Longest: 210 * time.Second, FromStep: 1101}},
 	}
 	for _, s := range steps {
-		if s.newJobRec {
-			st.Job = &JobRecord{ID: s.job, Attempt: 2, ResumeStep: 1100, Tag: "nsv:d20:2:bb", Submitted: t0.Add(10 * time.Minute), State: "RUNNING"}
+		if s.newJob != "" {
+			st.Job = &JobRecord{ID: s.newJob, Attempt: 2, ResumeStep: 1100, Tag: "nsv:d20:2:bb", Submitted: at(35 * time.Minute), State: "RUNNING"}
 		}
-		st = pass(st, s.job, t0.Add(s.now), t0.Add(s.log), s.lastStep)
+		in := input(st)
+		in.Now = at(s.now)
+		in.Slurm.Job = sacctRow(st.Job.ID, "RUNNING", "0:0")
+		in.Slurm.Job.End = time.Time{}
+		in.Log = LogView{Path: "d20.out", Summary: &trainer.LogSummary{LastStep: s.lastStep}, ModTime: at(s.log)}
+		st = Decide(in).Next
 		if st.Quiet != s.want {
-			t.Fatalf("%s: Quiet = %+v, want %+v", s.name, st.Quiet, s.want)
+			t.Fatalf("%s:\nQuiet = %+v\nwant    %+v", s.name, st.Quiet, s.want)
 		}
+	}
+}
+
+// TestLearnQuietLapseOnceWatched: once every kind of pause has been
+// watched, a lapse of the daemon neither teaches a span nor restarts the
+// watch, so the learned wait holds at once.
+func TestLearnQuietLapseOnceWatched(t *testing.T) {
+	in := learnedInput(time.Minute)
+	in.State.Quiet.SeenAt = t0.Add(-time.Hour)
+	in.State.Quiet.LogAt = t0.Add(-time.Hour)
+	p := Decide(in)
+	want := LogQuiet{Job: "100", SeenAt: t0, LogAt: t0.Add(-time.Minute), Longest: 5 * time.Minute, FromStep: 800}
+	if p.Next.Quiet != want {
+		t.Errorf("Quiet = %+v\nwant    %+v", p.Next.Quiet, want)
+	}
+	if p.RecheckAfter != 9*time.Minute {
+		t.Errorf("RecheckAfter = %v, want 9m (the learned 10m wait)", p.RecheckAfter)
 	}
 }
