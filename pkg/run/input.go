@@ -138,7 +138,13 @@ type LogView struct {
 	// ModTime is when the log last grew: a running job that is still
 	// training writes to it every few steps.
 	ModTime time.Time
-	Err     error
+	// PrevModTime and PrevLastStep are the log's modification time and
+	// Summary.LastStep before it last changed, as the daemon saw them
+	// (zero: it has seen the file once, or not since it started). No
+	// silence of the log between them was longer than ModTime-PrevModTime.
+	PrevModTime  time.Time
+	PrevLastStep int
+	Err          error
 	// ErrPath is the job's stderr file when Slurm writes it apart from the
 	// log ("" otherwise); ErrLastLines its last lines, as evidence.
 	ErrPath      string

@@ -12,10 +12,12 @@ import (
 // nanochat job prints a line every step and is silent only while it saves,
 // evaluates val_bpb or evaluates CORE — pauses that come back, at the same
 // length, all run long. So the daemon learns them from the run's own log:
-// between two passes it sees the log's modification time move from one
-// value to the next, and no silence inside that span is longer than the
-// span. The longest span seen while a job trained bounds every healthy
-// pause seen, whatever the poll interval or stdout buffering.
+// from one pass to the next it sees the log's modification time move from
+// one value to another, and no silence inside that span is longer than the
+// span (LogView.PrevModTime). The longest span seen while a job trained
+// bounds every healthy pause seen, whatever the poll interval or stdout
+// buffering. The spans are remembered in memory only, so a span across a
+// restart of the daemon is never learned.
 //
 // The learned bound is trusted once the daemon has watched the run through
 // a save and through each kind of evaluation the run makes (from the
@@ -32,16 +34,12 @@ import (
 // save on a slow filesystem day without waiting for whole save intervals.
 const quietSafety = 2
 
-// LogQuiet is what the daemon learned of the run's log silences.
+// LogQuiet is what the daemon learned of the run's log silences. It
+// changes a few times per job, so every change is journaled.
 type LogQuiet struct {
-	// Job is the running job the last pass looked at, SeenAt that pass's
-	// time.
-	Job    string    `json:"job,omitempty"`
-	SeenAt time.Time `json:"seen_at,omitzero"`
-	// LogAt is the job's log's modification time at that pass; zero until
-	// the job was seen training.
-	LogAt time.Time `json:"log_at,omitzero"`
-	// Longest is the longest time between two modification times of a
+	// Job is the last job seen training.
+	Job string `json:"job,omitempty"`
+	// Longest is the longest span between two modification times of a
 	// training job's log seen in consecutive passes, over the run's jobs.
 	Longest time.Duration `json:"longest,omitempty"`
 	// FromStep is the training step the log showed when the daemon began
@@ -51,36 +49,30 @@ type LogQuiet struct {
 
 // learnQuiet folds this pass's look at the running job's log into the
 // run's LogQuiet. A job is followed once it has printed a training step:
-// the silence of loading and compiling before it does not come back.
-// Two passes much further apart than the poll interval (the daemon was
-// down, Slurm did not answer) measure the daemon, not the job: that span
-// is not learned from. Until every kind of pause has been watched, such a
-// lapse, and the start of each job, start the watch over.
+// the silence of loading and compiling before it does not come back. Until
+// every kind of pause has been watched, the watch starts over at each
+// job, and when the daemon has seen the log only once (it was down, so
+// the job was not watched meanwhile).
 func (d *decider) learnQuiet() {
-	q, job, log, now := &d.next.Quiet, d.next.Job, d.in.Log, d.in.Now
-	poll := d.in.Spec.PollInterval
-	lapse := q.Job != job.ID || (poll > 0 && now.Sub(q.SeenAt) > 2*poll)
-	if q.Job != job.ID {
-		q.LogAt = time.Time{}
-		d.dirty = true
-	}
-	q.Job, q.SeenAt = job.ID, now
+	q, job, log := &d.next.Quiet, d.next.Job, d.in.Log
 	if !training(*job, log) {
 		return
 	}
-	switch {
-	case lapse || q.LogAt.IsZero():
-		if !d.pausesWatched() {
-			q.FromStep = log.Summary.LastStep
-		}
-		q.LogAt = log.ModTime
+	restart := q.Job != job.ID || log.PrevModTime.IsZero()
+	if restart && q.FromStep != log.Summary.LastStep && !d.pausesWatched() {
+		q.FromStep = log.Summary.LastStep
 		d.dirty = true
-	case log.ModTime.After(q.LogAt):
-		if gap := log.ModTime.Sub(q.LogAt); gap > q.Longest {
-			q.Longest = gap
-			d.dirty = true
-		}
-		q.LogAt = log.ModTime
+	}
+	if q.Job != job.ID {
+		q.Job = job.ID
+		d.dirty = true
+	}
+	if log.PrevModTime.IsZero() || log.PrevLastStep <= job.ResumeStep || log.PrevLastStep < 0 {
+		return // no span, or one that began before the job trained
+	}
+	if gap := log.ModTime.Sub(log.PrevModTime); gap > q.Longest {
+		q.Longest = gap
+		d.dirty = true
 	}
 }
 
@@ -110,9 +102,8 @@ func (d *decider) pausesWatched() bool {
 // the run's pauses have all been watched and the current job is training;
 // ok is false otherwise (the interval rule applies).
 func (d *decider) learnedStallWait() (wait time.Duration, ok bool) {
-	q := d.next.Quiet
-	if q.Job != d.next.Job.ID || q.LogAt.IsZero() || !training(*d.next.Job, d.in.Log) || !d.pausesWatched() {
+	if d.next.Quiet.Job != d.next.Job.ID || !training(*d.next.Job, d.in.Log) || !d.pausesWatched() {
 		return 0, false
 	}
-	return quietSafety * q.Longest, true
+	return quietSafety * d.next.Quiet.Longest, true
 }

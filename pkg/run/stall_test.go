@@ -17,11 +17,12 @@ func learnedInput(quiet time.Duration) Input {
 	sawSaves(&st, t0.Add(-30*time.Minute), time.Hour)
 	st.ValBPB = []trainer.Point{{Step: 1000, Value: 0.9}}
 	st.Core = []trainer.Point{{Step: 1000, Value: 0.2}}
-	st.Quiet = LogQuiet{Job: "100", SeenAt: t0.Add(-time.Minute), LogAt: t0.Add(-quiet), Longest: 5 * time.Minute, FromStep: 800}
+	st.Quiet = LogQuiet{Job: "100", Longest: 5 * time.Minute, FromStep: 800}
 	in := input(st)
 	in.Spec.CancelOnStall = true
 	in.Ckpt.NewestEvalEvery, in.Ckpt.NewestCoreEvery = 250, 500
-	in.Log = LogView{Path: "d20.out", Summary: &trainer.LogSummary{LastStep: 1150, ResumedFrom: 1000}, ModTime: t0.Add(-quiet)}
+	in.Log = LogView{Path: "d20.out", Summary: &trainer.LogSummary{LastStep: 1150, ResumedFrom: 1000}, ModTime: t0.Add(-quiet),
+		PrevModTime: t0.Add(-quiet - 10*time.Second), PrevLastStep: 1149}
 	in.Slurm.Job = sacctRow("100", "RUNNING", "0:0")
 	in.Slurm.Job.End = time.Time{}
 	return in
@@ -100,41 +101,57 @@ func TestLearnQuiet(t *testing.T) {
 	st := running()
 	sawSaves(&st, t0.Add(-30*time.Minute), time.Hour)
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	type look struct {
+		step      int
+		mod       time.Duration
+		prev      time.Duration
+		prevStep  int
+		prevKnown bool
+	}
 	steps := []struct {
-		name     string
-		now, log time.Duration // after t0
-		lastStep int
-		newJob   string
-		want     LogQuiet
+		name   string
+		log    look
+		newJob string
+		want   LogQuiet
 	}{
-		{name: "loading: the job is seen, its log not followed yet", now: 0, log: -time.Second, lastStep: 1000,
-			want: LogQuiet{Job: "100", SeenAt: t0}},
-		{name: "first training step seen: the watch begins", now: time.Minute, log: 59 * time.Second, lastStep: 1001,
-			want: LogQuiet{Job: "100", SeenAt: at(time.Minute), LogAt: at(59 * time.Second), FromStep: 1001}},
-		{name: "the log grew a minute later", now: 2 * time.Minute, log: 2 * time.Minute, lastStep: 1050,
-			want: LogQuiet{Job: "100", SeenAt: at(2 * time.Minute), LogAt: at(2 * time.Minute), Longest: 61 * time.Second, FromStep: 1001}},
-		{name: "silent at a pass: nothing learned yet", now: 4 * time.Minute, log: 2 * time.Minute, lastStep: 1050,
-			want: LogQuiet{Job: "100", SeenAt: at(4 * time.Minute), LogAt: at(2 * time.Minute), Longest: 61 * time.Second, FromStep: 1001}},
-		{name: "the pause ended: its span is the longest", now: 6 * time.Minute, log: 5*time.Minute + 30*time.Second, lastStep: 1060,
-			want: LogQuiet{Job: "100", SeenAt: at(6 * time.Minute), LogAt: at(5*time.Minute + 30*time.Second), Longest: 210 * time.Second, FromStep: 1001}},
-		{name: "a shorter span does not lower it", now: 7 * time.Minute, log: 7 * time.Minute, lastStep: 1100,
-			want: LogQuiet{Job: "100", SeenAt: at(7 * time.Minute), LogAt: at(7 * time.Minute), Longest: 210 * time.Second, FromStep: 1001}},
-		{name: "the daemon was away 23 minutes: that span is not learned, the watch starts over", now: 30 * time.Minute, log: 29 * time.Minute, lastStep: 1300,
-			want: LogQuiet{Job: "100", SeenAt: at(30 * time.Minute), LogAt: at(29 * time.Minute), Longest: 210 * time.Second, FromStep: 1300}},
-		{name: "the next job, loading: what was learned is kept", now: 40 * time.Minute, log: 40 * time.Minute, lastStep: 1100, newJob: "101",
-			want: LogQuiet{Job: "101", SeenAt: at(40 * time.Minute), Longest: 210 * time.Second, FromStep: 1300}},
-		{name: "the next job trains: the watch starts over, nothing having been watched whole", now: 41 * time.Minute, log: 41 * time.Minute, lastStep: 1101,
-			want: LogQuiet{Job: "101", SeenAt: at(41 * time.Minute), LogAt: at(41 * time.Minute), Longest: 210 * time.Second, FromStep: 1101}},
+		{name: "loading: not followed yet", log: look{step: 1000, mod: -time.Second}},
+		{name: "first training step seen: the watch begins; the span before it was loading",
+			log:  look{step: 1001, mod: 59 * time.Second, prev: -time.Second, prevStep: 1000, prevKnown: true},
+			want: LogQuiet{Job: "100", FromStep: 1001}},
+		{name: "the log grew a minute later",
+			log:  look{step: 1050, mod: 2 * time.Minute, prev: 59 * time.Second, prevStep: 1001, prevKnown: true},
+			want: LogQuiet{Job: "100", Longest: 61 * time.Second, FromStep: 1001}},
+		{name: "silent at a pass: the same span again",
+			log:  look{step: 1050, mod: 2 * time.Minute, prev: 59 * time.Second, prevStep: 1001, prevKnown: true},
+			want: LogQuiet{Job: "100", Longest: 61 * time.Second, FromStep: 1001}},
+		{name: "the pause ended: its span is the longest",
+			log:  look{step: 1060, mod: 5*time.Minute + 30*time.Second, prev: 2 * time.Minute, prevStep: 1050, prevKnown: true},
+			want: LogQuiet{Job: "100", Longest: 210 * time.Second, FromStep: 1001}},
+		{name: "a shorter span does not lower it",
+			log:  look{step: 1100, mod: 7 * time.Minute, prev: 5*time.Minute + 30*time.Second, prevStep: 1060, prevKnown: true},
+			want: LogQuiet{Job: "100", Longest: 210 * time.Second, FromStep: 1001}},
+		{name: "the daemon restarted (the log seen once): nothing watched whole yet, so the watch starts over",
+			log:  look{step: 1300, mod: 29 * time.Minute},
+			want: LogQuiet{Job: "100", Longest: 210 * time.Second, FromStep: 1300}},
+		{name: "the next job, loading: what was learned is kept", newJob: "101",
+			log:  look{step: 1100, mod: 40 * time.Minute},
+			want: LogQuiet{Job: "100", Longest: 210 * time.Second, FromStep: 1300}},
+		{name: "the next job trains: the watch starts over, nothing having been watched whole",
+			log:  look{step: 1101, mod: 41 * time.Minute, prev: 40 * time.Minute, prevStep: 1100, prevKnown: true},
+			want: LogQuiet{Job: "101", Longest: 210 * time.Second, FromStep: 1101}},
 	}
 	for _, s := range steps {
 		if s.newJob != "" {
 			st.Job = &JobRecord{ID: s.newJob, Attempt: 2, ResumeStep: 1100, Tag: "nsv:d20:2:bb", Submitted: at(35 * time.Minute), State: "RUNNING"}
 		}
 		in := input(st)
-		in.Now = at(s.now)
+		in.Now = at(s.log.mod + time.Second)
 		in.Slurm.Job = sacctRow(st.Job.ID, "RUNNING", "0:0")
 		in.Slurm.Job.End = time.Time{}
-		in.Log = LogView{Path: "d20.out", Summary: &trainer.LogSummary{LastStep: s.lastStep}, ModTime: at(s.log)}
+		in.Log = LogView{Path: "d20.out", Summary: &trainer.LogSummary{LastStep: s.log.step}, ModTime: at(s.log.mod)}
+		if s.log.prevKnown {
+			in.Log.PrevModTime, in.Log.PrevLastStep = at(s.log.prev), s.log.prevStep
+		}
 		st = Decide(in).Next
 		if st.Quiet != s.want {
 			t.Fatalf("%s:\nQuiet = %+v\nwant    %+v", s.name, st.Quiet, s.want)
@@ -142,16 +159,14 @@ func TestLearnQuiet(t *testing.T) {
 	}
 }
 
-// TestLearnQuietLapseOnceWatched: once every kind of pause has been
-// watched, a lapse of the daemon neither teaches a span nor restarts the
-// watch, so the learned wait holds at once.
-func TestLearnQuietLapseOnceWatched(t *testing.T) {
+// TestLearnQuietRestartOnceWatched: once every kind of pause has been
+// watched, a restart of the daemon does not restart the watch, so the
+// learned wait holds at once.
+func TestLearnQuietRestartOnceWatched(t *testing.T) {
 	in := learnedInput(time.Minute)
-	in.State.Quiet.SeenAt = t0.Add(-time.Hour)
-	in.State.Quiet.LogAt = t0.Add(-time.Hour)
+	in.Log.PrevModTime, in.Log.PrevLastStep = time.Time{}, 0
 	p := Decide(in)
-	want := LogQuiet{Job: "100", SeenAt: t0, LogAt: t0.Add(-time.Minute), Longest: 5 * time.Minute, FromStep: 800}
-	if p.Next.Quiet != want {
+	if want := (LogQuiet{Job: "100", Longest: 5 * time.Minute, FromStep: 800}); p.Next.Quiet != want {
 		t.Errorf("Quiet = %+v\nwant    %+v", p.Next.Quiet, want)
 	}
 	if p.RecheckAfter != 9*time.Minute {

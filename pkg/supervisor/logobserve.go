@@ -17,7 +17,8 @@ func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 	}
 	logPath, errPath := rc.jobLogPaths(st.Job)
 	r := s.logs.readStream(rc.spec.Name+"/log", logPath)
-	v := run.LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err}
+	v := run.LogView{Path: r.Path, Summary: r.Summary, Steps: r.Steps, ModTime: r.ModTime, Missing: r.Missing, Err: r.Err,
+		PrevModTime: r.PrevModTime, PrevLastStep: r.PrevLastStep}
 	reads := []streamRead{r}
 	if errPath != logPath {
 		er := s.logs.readStream(rc.spec.Name+"/err", errPath)

@@ -50,11 +50,16 @@ type logFile interface {
 }
 
 type logEntry struct {
-	path     string // the expanded pattern (may still hold %N)
-	tail     *trainer.LogTail
-	meter    *goodput.StepMeter // fed by tail: the steps of the same bytes
-	size     int64              // bytes parsed, as of the last read
-	mod      time.Time
+	path  string // the expanded pattern (may still hold %N)
+	tail  *trainer.LogTail
+	meter *goodput.StepMeter // fed by tail: the steps of the same bytes
+	size  int64              // bytes parsed, as of the last read
+	mod   time.Time
+	last  int // the summary's LastStep at mod
+	// prevMod and prevLast are mod and last before the file last changed:
+	// the span the stall alarm learns from (pkg/run, stall.go).
+	prevMod  time.Time
+	prevLast int
 	have     bool // the file was read at least once
 	busy     bool // a read is under way (perhaps abandoned)
 	busyFrom time.Time
@@ -63,14 +68,18 @@ type logEntry struct {
 
 // streamRead is what one read of one stream found.
 type streamRead struct {
-	Path      string // the file read (%N resolved)
-	Summary   *trainer.LogSummary
-	Steps     *goodput.StepStats // with Summary
-	ModTime   time.Time          // the file's modification time, with Summary
-	Missing   bool               // no such file (yet)
-	Err       error
-	Abandoned bool // the read did not return in time
-	report    bool // Err is news for this path: log it once
+	Path    string // the file read (%N resolved)
+	Summary *trainer.LogSummary
+	Steps   *goodput.StepStats // with Summary
+	ModTime time.Time          // the file's modification time, with Summary
+	// PrevModTime and PrevLastStep: the modification time and last step
+	// before the file last changed, as this process saw them (zero: once).
+	PrevModTime  time.Time
+	PrevLastStep int
+	Missing      bool // no such file (yet)
+	Err          error
+	Abandoned    bool // the read did not return in time
+	report       bool // Err is news for this path: log it once
 }
 
 // readStream reads what was appended to one stream since the last pass,
@@ -156,6 +165,8 @@ func (e *logEntry) snapshot(r *streamRead) {
 func (e *logEntry) fill(r *streamRead) {
 	s, st := e.tail.Summary(), e.meter.Stats()
 	r.Summary, r.Steps, r.ModTime = &s, &st, e.mod
+	r.PrevModTime, r.PrevLastStep = e.prevMod, e.prevLast
+	e.last = s.LastStep
 }
 
 // readLogOnce does the reading for readStream. It owns e's tail while
@@ -195,6 +206,9 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 		upto = min(upto, limit)
 	}
 	err = e.tail.Update(f, upto)
+	if e.have && !fi.ModTime().Equal(e.mod) {
+		e.prevMod, e.prevLast = e.mod, e.last
+	}
 	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
 	e.fill(&r)
 	if err != nil {
