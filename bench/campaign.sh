@@ -21,7 +21,8 @@
 # (50, the regime a and b keep), CAMPAIGN_EVAL_EVERY (50) and
 # CAMPAIGN_EVAL_SECONDS (0.12: val_bpb), CAMPAIGN_CORE_EVERY (400) and
 # CAMPAIGN_CORE_SECONDS (2: CORE), CAMPAIGN_POLL (1s, the daemons'
-# poll_interval), CAMPAIGN_DEADLINE (1500 s: give up). The defaults make a
+# poll_interval), CAMPAIGN_RETRY (1s, their policy.retry_after_progress),
+# CAMPAIGN_DEADLINE (1500 s: give up). The defaults make a
 # campaign of 80 save intervals of about 5 s, a save 1 % of an interval and
 # a CORE evaluation 0.4 of one (docs/BENCHMARKS.md says which ratios hold).
 set -euo pipefail
@@ -39,6 +40,7 @@ eval_seconds=${CAMPAIGN_EVAL_SECONDS:-0.12}
 core_every=${CAMPAIGN_CORE_EVERY:-400}
 core_seconds=${CAMPAIGN_CORE_SECONDS:-2}
 poll=${CAMPAIGN_POLL:-1s}
+retry=${CAMPAIGN_RETRY:-1s}
 deadline=$(( $(date +%s) + ${CAMPAIGN_DEADLINE:-1500} ))
 py=$(python_bin)
 out=$BENCH_RESULTS/campaign
@@ -47,7 +49,7 @@ skip_unless_slurm campaign "5. goodput campaign (real Slurm)"
 
 # The fault schedule and the human's noticing delays, from the seed.
 read -r crash hang delays < <("$py" "$here/campaign.py" schedule "$seed" "$iters" "$limit")
-say "campaign: $iters steps, --time=$limit, step ${step_time}s, save ${save_seconds}s every $save_every, val_bpb ${eval_seconds}s every $eval_every, CORE ${core_seconds}s every $core_every, poll $poll; crash at $crash, hang at $hang; human delays ${delays//,/ } s"
+say "campaign: $iters steps, --time=$limit, step ${step_time}s, save ${save_seconds}s every $save_every, val_bpb ${eval_seconds}s every $eval_every, CORE ${core_seconds}s every $core_every, poll $poll, retry_after_progress $retry; crash at $crash, hang at $hang; human delays ${delays//,/ } s"
 
 pids=() names=()
 # run_of S: the run's name; daemons adopt jobs by the run name in their
@@ -86,7 +88,9 @@ YAML
 # Unreachable targets: the campaign ends when training does. The poll is
 # scaled down with the rest (1s against a 5 s save interval, as 2m against
 # a 10-minute one): at 2m the daemon could not measure the cadence that
-# on_stall, fit and the advice need. Every other setting is the default.
+# on_stall, fit and the advice need. So is retry_after_progress (10s would
+# be two save intervals here, a sixtieth of one on a real run). Every other
+# setting is the default.
 daemon_config() {
 	local s=$1 dir=$2
 	cat <<YAML
@@ -102,6 +106,7 @@ runs:
     log: slurm-%j.out
     start: submit
     targets: {val_bpb: 0.01, core_metric: 0.99}
+    policy: {retry_after_progress: $retry}
 YAML
 	[[ $s == c ]] && printf '    on_stall: cancel\n    time_limit: fit\n'
 	echo "    env:"
