@@ -166,7 +166,6 @@ func (e *logEntry) fill(r *streamRead) {
 	s, st := e.tail.Summary(), e.meter.Stats()
 	r.Summary, r.Steps, r.ModTime = &s, &st, e.mod
 	r.PrevModTime, r.PrevLastStep = e.prevMod, e.prevLast
-	e.last = s.LastStep
 }
 
 // readLogOnce does the reading for readStream. It owns e's tail while
@@ -211,6 +210,7 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 	}
 	e.have, e.size, e.mod = true, e.tail.Offset(), fi.ModTime()
 	e.fill(&r)
+	e.last = r.Summary.LastStep
 	if err != nil {
 		r.Err = err
 	}
