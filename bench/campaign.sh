@@ -115,6 +115,10 @@ YAML
 
 # apply_advice DIR DAEMON: once the first job has three complete saves,
 # set SIMTRAIN_SAVE_EVERY to what report advises, and say so in advice.json.
+# Only advice that knows the current --save-every counts: the daemon sees a
+# save some seconds after it is written, and with 5 s intervals a report
+# taken just after the third save can still lack the cadence; its advice
+# then assumes no save but the last (one save per job).
 apply_advice() {
 	local dir=$1 daemon=$2 k
 	until (( $(find "$dir/ckpt" -name 'meta_*.json' 2>/dev/null | wc -l) >= 3 )); do
@@ -124,7 +128,7 @@ apply_advice() {
 	sleep 2 # a pass to see the third save
 	for _ in $(seq 30); do
 		"$BENCH_BIN/nanosupervisord" report "$(run_of c)" --config "$dir/config.yaml" --json >"$dir/advice.json" 2>/dev/null || true
-		k=$("$py" -c 'import json, sys; a = json.load(open(sys.argv[1])).get("advice") or {}; print(a.get("save_every", ""))' "$dir/advice.json" 2>/dev/null || true)
+		k=$("$py" -c 'import json, sys; a = json.load(open(sys.argv[1])).get("advice") or {}; print(a.get("save_every", "") if a.get("current_save_every") else "")' "$dir/advice.json" 2>/dev/null || true)
 		[[ -n $k ]] && break
 		sleep 2
 	done
