@@ -5,6 +5,7 @@ usage: campaign.py schedule SEED ITERATIONS TIME_LIMIT_MINUTES
          prints "CRASH_STEP HANG_STEP D1,D2,..." : the steps of the crash and
          the hang, and the human's noticing delays in seconds, one per job end
        campaign.py analyse --iterations N --save-seconds S --out DIR
+         [--evals VAL_EVERY:VAL_S,CORE_EVERY:CORE_S]
          --table TSV --schedule "CRASH HANG DELAYS" NAME=DIR...
          accounts for each scenario's jobs from sacct and the job logs (and
          report.json where the daemon wrote one), prints the table, writes
@@ -14,7 +15,9 @@ Allocated time is sacct's ElapsedRaw times the CPUs of AllocTRES (no GPUs
 on the local cluster: CPU-seconds stand in for GPU-seconds). Banked time is
 the steps the campaign kept (the final checkpoint's step, when training
 finished) times the median "dt:" of the step lines, as the daemon's report
-costs them.
+costs them. Evaluation pauses (val_bpb, CORE) are lost time in that
+account; the goodput "with evaluations" also counts as useful the ones a
+run without faults makes (every evaluation step of 0..N once).
 """
 import argparse
 import glob
@@ -110,7 +113,7 @@ def job_ids(name, d):
 def read_log(path):
     """What a job's log shows: its step lines, resume step, saves, end."""
     r = {"first": None, "last": None, "dts": [], "resume": None, "saves": 0, "complete": False,
-         "save_every": None, "load_failed": False}
+         "save_every": None, "load_failed": False, "vals": 0, "cores": 0}
     try:
         f = open(path, errors="replace")
     except OSError:
@@ -126,6 +129,10 @@ def read_log(path):
                 continue
             if "Saved optimizer state to" in line:
                 r["saves"] += 1
+            elif "| Validation bpb:" in line:
+                r["vals"] += 1
+            elif "| CORE metric:" in line:
+                r["cores"] += 1
             elif line.startswith("=== Training complete! ==="):
                 r["complete"] = True
             elif "load_checkpoint(" in line:
@@ -148,7 +155,34 @@ def save_interval(ckpt, k):
     return statistics.median(gaps) if gaps else None
 
 
-def analyse_one(name, d, iterations, save_seconds):
+def stall_event(d):
+    """The fields of the daemon's run_stalled event, if it logged one."""
+    try:
+        f = open(os.path.join(d, "state", "journal.jsonl"))
+    except OSError:
+        return None
+    with f:
+        for line in f:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("event") == "run_stalled":
+                return e.get("fields") or {}
+    return None
+
+
+def ideal_evals(iterations, evals):
+    """Seconds of evaluation a run of 0..iterations without faults makes:
+    val_bpb at 0 and every multiple, CORE at every multiple above 0, both
+    at the last step."""
+    (ve, vs), (ce, cs) = evals
+    n_val = (iterations // ve + (iterations % ve != 0) + 1) if ve > 0 else 0
+    n_core = (iterations // ce + (iterations % ce != 0)) if ce > 0 else 0
+    return n_val * vs + n_core * cs
+
+
+def analyse_one(name, d, iterations, save_seconds, evals):
     ids = job_ids(name, d)
     rows = sacct(ids)
     jobs = []
@@ -169,6 +203,9 @@ def analyse_one(name, d, iterations, save_seconds):
     trained_steps = sum(j["last"] - j["first"] + 1 for j in jobs if j["first"] is not None)
     lost_steps = max(0, trained_steps - banked_steps)
     saves = sum(j["saves"] for j in jobs)
+    (_, val_s), (_, core_s) = evals
+    eval_s = sum(j["vals"] * val_s + j["cores"] * core_s for j in jobs) * unit
+    useful_evals = ideal_evals(iterations, evals) * unit if done else 0.0
     # The hang: from the moment the hung step began (the once file is
     # written just before hanging) to the end of its job and to the next
     # submission, in save intervals of the job that hung.
@@ -196,10 +233,11 @@ def analyse_one(name, d, iterations, save_seconds):
            "alloc_s": alloc, "banked_steps": banked_steps, "banked_s": banked, "done": done,
            "goodput": banked / alloc if alloc else None, "lost_s": alloc - banked,
            "lost_train_s": lost_steps * step_time * unit, "lost_steps": lost_steps,
-           "save_s": saves * save_seconds * unit, "saves": saves, "hung_s": hung_s,
+           "save_s": saves * save_seconds * unit, "saves": saves, "hung_s": hung_s, "eval_s": eval_s,
+           "goodput_evals": (banked + useful_evals) / alloc if alloc else None, "stall": stall_event(d),
            "wall_s": last_end - started, "busy_s": busy, "gaps_s": gaps, "queue_s": queue,
            "load_failures": sum(1 for j in jobs if j["load_failed"]), "hang": hang}
-    out["other_s"] = out["lost_s"] - out["lost_train_s"] - out["save_s"] - out["hung_s"]
+    out["other_s"] = out["lost_s"] - out["lost_train_s"] - out["save_s"] - out["hung_s"] - out["eval_s"]
     rep = os.path.join(d, "report.json")
     if os.path.exists(rep):
         with open(rep) as f:
@@ -231,27 +269,30 @@ def analyse(argv):
     p.add_argument("--out", required=True)
     p.add_argument("--table", required=True)
     p.add_argument("--schedule", default="")
+    p.add_argument("--evals", default="0:0,0:0", help="VAL_EVERY:VAL_SECONDS,CORE_EVERY:CORE_SECONDS")
     p.add_argument("scenarios", nargs="+")
     a = p.parse_args(argv)
     res = []
     for s in a.scenarios:
         name, d = s.split("=", 1)
-        res.append(analyse_one(name, d, a.iterations, a.save_seconds))
+        evals = [(int(e), float(t)) for e, t in (x.split(":") for x in a.evals.split(","))]
+        res.append(analyse_one(name, d, a.iterations, a.save_seconds, evals))
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(res, f, indent=2)
-    cols = ["scenario", "jobs", "alloc_s", "banked_s", "goodput", "lost_s", "lost_train_s", "save_s", "hung_s",
-            "other_s", "wall_s", "gaps_s", "queue_s"]
+    cols = ["scenario", "jobs", "alloc_s", "banked_s", "goodput", "goodput_evals", "lost_s", "lost_train_s", "save_s",
+            "eval_s", "hung_s", "other_s", "wall_s", "gaps_s", "queue_s"]
     with open(os.path.join(a.out, "summary.tsv"), "w") as f:
         f.write("\t".join(cols) + "\n")
         for r in res:
             f.write("\t".join(f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + "\n")
 
     print(f"\nGoodput campaign: {a.iterations} steps; fault schedule (crash step, hang step, noticing delays s): {a.schedule}")
-    print("| scenario | jobs (states) | allocated CPU-s | banked CPU-s | goodput | lost CPU-s: steps trained and lost / saves / hung / other | campaign wall s (between jobs / queued) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| scenario | jobs (states) | allocated CPU-s | banked CPU-s | goodput | with evaluations | lost CPU-s: steps trained and lost / saves / evaluations / hung / other | campaign wall s (between jobs / queued) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in res:
         print(f"| {TITLES.get(r['scenario'], r['scenario'])} | {r['jobs']} ({r['states']}) | {r['alloc_s']:.0f} | "
-              f"{r['banked_s']:.0f} | {pct(r['goodput'])} | {r['lost_s']:.0f}: {r['lost_train_s']:.0f} / {r['save_s']:.0f} / "
+              f"{r['banked_s']:.0f} | {pct(r['goodput'])} | {pct(r['goodput_evals'])} | {r['lost_s']:.0f}: "
+              f"{r['lost_train_s']:.0f} / {r['save_s']:.0f} / {r['eval_s']:.0f} / "
               f"{r['hung_s']:.0f} / {r['other_s']:.0f} | {r['wall_s']:.0f} ({r['gaps_s']:.0f} / {r['queue_s']:.0f}) |")
     for r in res:
         extra = [f"--save-every {r['save_every']}, time limits (min) {r['limits']}, step time {r['step_time'] * 1000:.1f} ms",
@@ -269,6 +310,10 @@ def analyse(argv):
             extra.append(f"hang: job {h['job']} {h['state']} {h['to_end']:.0f} s after the hang, next job submitted "
                          f"{'-' if res_s is None else f'{res_s:.0f} s'} after it"
                          + (f" = {res_s / iv:.2f} save intervals of {iv:.1f} s" if iv and res_s else ""))
+        if r.get("stall"):
+            f = r["stall"]
+            extra.append(f"run_stalled: rule {f.get('stall_rule', '-')}, waited {f.get('waited', '-')}, "
+                         f"quiet_for {f.get('quiet_for')}, expected_every {f.get('expected_every')}")
         print(f"- {r['scenario']}: " + "; ".join(extra))
 
     rows = []
@@ -283,6 +328,9 @@ def analyse(argv):
         if s == "c" and r["goodput"] is not None:
             gap = 100 * (r["goodput"] - 0.97)
             ratio = f"goal ≥ 97 %: {'met' if gap >= 0 else f'missed by {-gap:.1f} points'}"
+            if r["goodput_evals"] is not None:
+                gap = 100 * (r["goodput_evals"] - 0.97)
+                ratio += f"; with evaluations {pct(r['goodput_evals'])}: {'met' if gap >= 0 else f'missed by {-gap:.1f} points'}"
         rows.append((f"5. Goodput campaign, {TITLES.get(s, s)}", "—", measured, ratio))
     hangs = {r["scenario"]: r["hang"] for r in res if r["hang"] and r["hang"]["interval"] and r["hang"]["to_resubmit"]}
     if "c" in hangs:

@@ -16,19 +16,31 @@
 # bench/campaign.py prints the table. Skipped when the cluster is down.
 #
 # Settings (environment): CAMPAIGN_SCENARIOS (a b c), CAMPAIGN_SEED (15),
-# CAMPAIGN_ITERATIONS (2500), CAMPAIGN_TIME_LIMIT (2, minutes),
-# CAMPAIGN_STEP_TIME (0.1), CAMPAIGN_SAVE_SECONDS (2), CAMPAIGN_SAVE_EVERY
-# (250, the regime a and b keep), CAMPAIGN_DEADLINE (1500 s: give up).
+# CAMPAIGN_ITERATIONS (4000), CAMPAIGN_TIME_LIMIT (3, minutes),
+# CAMPAIGN_STEP_TIME (0.1), CAMPAIGN_SAVE_SECONDS (0.05), CAMPAIGN_SAVE_EVERY
+# (50, the regime a and b keep), CAMPAIGN_EVAL_EVERY (50) and
+# CAMPAIGN_EVAL_SECONDS (0.12: val_bpb), CAMPAIGN_CORE_EVERY (400) and
+# CAMPAIGN_CORE_SECONDS (2: CORE), CAMPAIGN_POLL (1s, the daemons'
+# poll_interval), CAMPAIGN_RETRY (1s, their policy.retry_after_progress),
+# CAMPAIGN_DEADLINE (1500 s: give up). The defaults make a
+# campaign of 80 save intervals of about 5 s, a save 1 % of an interval and
+# a CORE evaluation 0.4 of one (docs/BENCHMARKS.md says which ratios hold).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 scenarios=${CAMPAIGN_SCENARIOS:-a b c}
 seed=${CAMPAIGN_SEED:-15}
-iters=${CAMPAIGN_ITERATIONS:-2500}
-limit=${CAMPAIGN_TIME_LIMIT:-2}
+iters=${CAMPAIGN_ITERATIONS:-4000}
+limit=${CAMPAIGN_TIME_LIMIT:-3}
 step_time=${CAMPAIGN_STEP_TIME:-0.1}
-save_seconds=${CAMPAIGN_SAVE_SECONDS:-2}
-save_every=${CAMPAIGN_SAVE_EVERY:-250}
+save_seconds=${CAMPAIGN_SAVE_SECONDS:-0.05}
+save_every=${CAMPAIGN_SAVE_EVERY:-50}
+eval_every=${CAMPAIGN_EVAL_EVERY:-50}
+eval_seconds=${CAMPAIGN_EVAL_SECONDS:-0.12}
+core_every=${CAMPAIGN_CORE_EVERY:-400}
+core_seconds=${CAMPAIGN_CORE_SECONDS:-2}
+poll=${CAMPAIGN_POLL:-1s}
+retry=${CAMPAIGN_RETRY:-1s}
 deadline=$(( $(date +%s) + ${CAMPAIGN_DEADLINE:-1500} ))
 py=$(python_bin)
 out=$BENCH_RESULTS/campaign
@@ -37,7 +49,7 @@ skip_unless_slurm campaign "5. goodput campaign (real Slurm)"
 
 # The fault schedule and the human's noticing delays, from the seed.
 read -r crash hang delays < <("$py" "$here/campaign.py" schedule "$seed" "$iters" "$limit")
-say "campaign: $iters steps, --time=$limit, step ${step_time}s, save ${save_seconds}s every $save_every; crash at $crash, hang at $hang; human delays ${delays//,/ } s"
+say "campaign: $iters steps, --time=$limit, step ${step_time}s, save ${save_seconds}s every $save_every, val_bpb ${eval_seconds}s every $eval_every, CORE ${core_seconds}s every $core_every, poll $poll, retry_after_progress $retry; crash at $crash, hang at $hang; human delays ${delays//,/ } s"
 
 pids=() names=()
 # run_of S: the run's name; daemons adopt jobs by the run name in their
@@ -60,8 +72,10 @@ sim_env() {
       SIMTRAIN_STEP_TIME: "$step_time"
       SIMTRAIN_SAVE_SECONDS: "$save_seconds"
       SIMTRAIN_SAVE_EVERY: "$2"
-      SIMTRAIN_EVAL_EVERY: "50"
-      SIMTRAIN_CORE_METRIC_EVERY: "500"
+      SIMTRAIN_EVAL_EVERY: "$eval_every"
+      SIMTRAIN_EVAL_SECONDS: "$eval_seconds"
+      SIMTRAIN_CORE_METRIC_EVERY: "$core_every"
+      SIMTRAIN_CORE_SECONDS: "$core_seconds"
       SIMTRAIN_CRASH_AT_STEP: "$crash"
       SIMTRAIN_CRASH_CODE: "1"
       SIMTRAIN_CRASH_ONCE_FILE: $1/crashed-once
@@ -72,14 +86,15 @@ YAML
 
 # daemon_config S DIR SAVE_EVERY: the configuration of regime b or c.
 # Unreachable targets: the campaign ends when training does. The poll is
-# scaled down with the rest: at 2m the daemon would look once per four or
-# five save intervals, where on a real run it looks some twenty times per
-# interval, and it could not measure the cadence that on_stall, fit and
-# the advice need. Every other setting is the default.
+# scaled down with the rest (1s against a 5 s save interval, as 2m against
+# a 10-minute one): at 2m the daemon could not measure the cadence that
+# on_stall, fit and the advice need. So is retry_after_progress (10s would
+# be two save intervals here, a sixtieth of one on a real run). Every other
+# setting is the default.
 daemon_config() {
 	local s=$1 dir=$2
 	cat <<YAML
-poll_interval: 5s
+poll_interval: $poll
 state_dir: $dir/state
 runs:
   $(run_of "$s"):
@@ -91,6 +106,7 @@ runs:
     log: slurm-%j.out
     start: submit
     targets: {val_bpb: 0.01, core_metric: 0.99}
+    policy: {retry_after_progress: $retry}
 YAML
 	[[ $s == c ]] && printf '    on_stall: cancel\n    time_limit: fit\n'
 	echo "    env:"
@@ -99,6 +115,10 @@ YAML
 
 # apply_advice DIR DAEMON: once the first job has three complete saves,
 # set SIMTRAIN_SAVE_EVERY to what report advises, and say so in advice.json.
+# Only advice that knows the current --save-every counts: the daemon sees a
+# save some seconds after it is written, and with 5 s intervals a report
+# taken just after the third save can still lack the cadence; its advice
+# then assumes no save but the last (one save per job).
 apply_advice() {
 	local dir=$1 daemon=$2 k
 	until (( $(find "$dir/ckpt" -name 'meta_*.json' 2>/dev/null | wc -l) >= 3 )); do
@@ -108,7 +128,7 @@ apply_advice() {
 	sleep 2 # a pass to see the third save
 	for _ in $(seq 30); do
 		"$BENCH_BIN/nanosupervisord" report "$(run_of c)" --config "$dir/config.yaml" --json >"$dir/advice.json" 2>/dev/null || true
-		k=$("$py" -c 'import json, sys; a = json.load(open(sys.argv[1])).get("advice") or {}; print(a.get("save_every", ""))' "$dir/advice.json" 2>/dev/null || true)
+		k=$("$py" -c 'import json, sys; a = json.load(open(sys.argv[1])).get("advice") or {}; print(a.get("save_every", "") if a.get("current_save_every") else "")' "$dir/advice.json" 2>/dev/null || true)
 		[[ -n $k ]] && break
 		sleep 2
 	done
@@ -169,4 +189,5 @@ done
 dirs=()
 for s in $scenarios; do dirs+=("$s=$BENCH_WORK/campaign/$s"); done
 "$py" "$here/campaign.py" analyse --iterations "$iters" --save-seconds "$save_seconds" --out "$out" \
+	--evals "$eval_every:$eval_seconds,$core_every:$core_seconds" \
 	--table "$BENCH_RESULTS/table.tsv" --schedule "$crash $hang $delays" "${dirs[@]}"

@@ -46,6 +46,9 @@ type Config struct {
 	// StepTime is slept per training step; SaveTime spreads each save.
 	StepTime time.Duration
 	SaveTime time.Duration
+	// EvalTime and CoreTime are slept before each val_bpb and each CORE
+	// line: nanochat's log is silent while it evaluates.
+	EvalTime, CoreTime time.Duration
 	// LogEvery prints every n-th "step" line (nanochat prints all of them).
 	LogEvery int
 
@@ -105,8 +108,8 @@ func (c Config) Validate() error {
 	if c.ModelBytes < 0 || c.OptimBytes < 0 {
 		errs = append(errs, fmt.Errorf("--model-bytes and --optim-bytes must be >= 0"))
 	}
-	if c.StepTime < 0 || c.SaveTime < 0 {
-		errs = append(errs, fmt.Errorf("--step-time and --save-seconds must be >= 0"))
+	if c.StepTime < 0 || c.SaveTime < 0 || c.EvalTime < 0 || c.CoreTime < 0 {
+		errs = append(errs, fmt.Errorf("--step-time, --save-seconds, --eval-seconds and --core-seconds must be >= 0"))
 	}
 	if c.ResumeFromStep < -1 || c.ResumeFromStep > c.NumIterations {
 		errs = append(errs, fmt.Errorf("--resume-from-step %d outside -1..%d (num_iterations)", c.ResumeFromStep, c.NumIterations))

@@ -160,6 +160,8 @@ func newFlagTable(c *Config) *flagTable {
 	bytes(&c.OptimBytes, "optim-bytes", "approximate size of each optim shard (0 = 2*model-bytes/ranks)")
 	seconds(&c.StepTime, "step-time", "time per training step (seconds or a Go duration)")
 	seconds(&c.SaveTime, "save-seconds", "time each checkpoint save takes, written in chunks")
+	seconds(&c.EvalTime, "eval-seconds", "time each val_bpb evaluation takes, the log silent")
+	seconds(&c.CoreTime, "core-seconds", "time each CORE evaluation takes, the log silent")
 	integer(&c.LogEvery, "log-every", "print every N-th step line")
 	float(&c.Curve.BPBStart, "bpb-start", "val_bpb at step 0")
 	float(&c.Curve.BPBFloor, "bpb-floor", "val_bpb approached at infinity")

@@ -73,7 +73,9 @@ func (r *runner) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.evaluate(step)
+		if err := r.evaluate(ctx, step); err != nil {
+			return err
+		}
 		if cfg.isSaveStep(step) {
 			if err := r.save(ctx, step); err != nil {
 				return err
@@ -112,9 +114,13 @@ func (r *runner) resume() error {
 	return nil
 }
 
-// evaluate prints val_bpb and CORE when nanochat would evaluate them.
-func (r *runner) evaluate(step int) {
+// evaluate prints val_bpb and CORE when nanochat would evaluate them,
+// each after the time its evaluation takes.
+func (r *runner) evaluate(ctx context.Context, step int) error {
 	if r.cfg.isEvalStep(step) {
+		if err := sleep(ctx, r.cfg.EvalTime); err != nil {
+			return err
+		}
 		v := r.curve.ValBPB(step)
 		r.printf("Step %05d | Validation bpb: %.6f", step, v)
 		r.state.valBPB = &v
@@ -123,8 +129,12 @@ func (r *runner) evaluate(step int) {
 		}
 	}
 	if r.cfg.isCoreStep(step) {
+		if err := sleep(ctx, r.cfg.CoreTime); err != nil {
+			return err
+		}
 		r.printf("Step %05d | CORE metric: %.4f", step, r.curve.Core(step))
 	}
+	return nil
 }
 
 func (r *runner) save(ctx context.Context, step int) error {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The log formats of the team brief, exactly; trainer.ParseLog reads these.
@@ -290,5 +291,21 @@ func TestCheckpointFilesAreValid(t *testing.T) {
 	}
 	if meta.Step != 10 || meta.ValBPB != nil || meta.MaxSeqLen != 2048 || meta.TotalBatchSize != 524288 || meta.DeviceBatchSize != 32 {
 		t.Errorf("meta = %+v", meta)
+	}
+}
+
+// TestEvaluationPauses: --eval-seconds and --core-seconds are slept before
+// each val_bpb and CORE line, so the log is silent while nanochat would
+// evaluate: 4 val_bpb (0, 10, 20, 30) and 2 CORE (15, 30) evaluations.
+func TestEvaluationPauses(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.EvalTime, cfg.CoreTime = 20*time.Millisecond, 50*time.Millisecond
+	start := time.Now()
+	r := runSim(t, context.Background(), cfg)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got, want := time.Since(start), 4*cfg.EvalTime+2*cfg.CoreTime; got < want {
+		t.Errorf("run took %v, want at least %v of evaluation pauses", got, want)
 	}
 }

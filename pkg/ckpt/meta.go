@@ -39,6 +39,10 @@ func (m Meta) NumIterations() int { return m.positiveUserInt("num_iterations") }
 // evaluated, or 0 when unknown or evaluation is off.
 func (m Meta) EvalEvery() int { return m.positiveUserInt("eval_every") }
 
+// CoreMetricEvery returns user_config.core_metric_every, how often CORE
+// is evaluated, or 0 when unknown or evaluation is off.
+func (m Meta) CoreMetricEvery() int { return m.positiveUserInt("core_metric_every") }
+
 func (m Meta) positiveUserInt(key string) int {
 	v, ok := m.UserConfig[key].(float64)
 	if !ok || v < 1 || v != math.Trunc(v) || v > math.MaxInt32 {

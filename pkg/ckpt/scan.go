@@ -55,10 +55,12 @@ type Step struct {
 	ValBPB *float64 `json:"val_bpb"`
 	// SaveEvery is user_config.save_every from the meta file, 0 if unknown.
 	SaveEvery int `json:"save_every,omitempty"`
-	// NumIterations and EvalEvery are user_config.num_iterations and
-	// eval_every from the meta file, 0 if unknown (Meta.NumIterations).
-	NumIterations int `json:"num_iterations,omitempty"`
-	EvalEvery     int `json:"eval_every,omitempty"`
+	// NumIterations, EvalEvery and CoreMetricEvery are user_config's
+	// num_iterations, eval_every and core_metric_every from the meta file,
+	// 0 if unknown (Meta.NumIterations).
+	NumIterations   int `json:"num_iterations,omitempty"`
+	EvalEvery       int `json:"eval_every,omitempty"`
+	CoreMetricEvery int `json:"core_metric_every,omitempty"`
 }
 
 // Report is the verdict on every step of a checkpoint directory.

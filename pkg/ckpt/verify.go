@@ -197,7 +197,7 @@ func (c *checker) checkMeta(v *verdict, f File) {
 		v.problem("%s says step %d", f.Name, m.Step)
 	}
 	v.step.SaveEvery = m.SaveEvery()
-	v.step.NumIterations, v.step.EvalEvery = m.NumIterations(), m.EvalEvery()
+	v.step.NumIterations, v.step.EvalEvery, v.step.CoreMetricEvery = m.NumIterations(), m.EvalEvery(), m.CoreMetricEvery()
 	switch {
 	case m.ValBPB == nil:
 	case math.IsNaN(*m.ValBPB) || math.IsInf(*m.ValBPB, 0):

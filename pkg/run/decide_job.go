@@ -283,13 +283,18 @@ func (d *decider) notePending(e slurm.QueueEntry, inQueue bool) {
 const DefaultStallAfterIntervals = 2
 
 // checkStall reports a running job whose training log and checkpoints have
-// both been still for stall_after_intervals save intervals, once per job,
+// both been still for stall_after_intervals save intervals, or less once
+// its healthy silences are learned (stall.go), once per job,
 // and with on_stall: cancel cancels it (its end is then handled as an
 // infrastructure failure). It reports whether the job is stalled.
 func (d *decider) checkStall(row *slurm.Job) bool {
 	st, job := &d.next, d.next.Job
+	if row.State.Name != slurm.StateRunning {
+		return false
+	}
+	d.learnQuiet()
 	interval := d.saveInterval()
-	if row.State.Name != slurm.StateRunning || interval <= 0 {
+	if interval <= 0 {
 		return false
 	}
 	since := latest(st.LastSaveAt(), row.Start, d.in.Log.ModTime)
@@ -305,6 +310,10 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 		// No save yet in this job: loading and compiling come first.
 		after += c.Restart
 	}
+	rule := "intervals"
+	if wait, ok := d.learnedStallWait(); ok && wait < after {
+		after, rule = wait, "learned"
+	}
 	quiet := d.in.Now.Sub(since)
 	if quiet < after {
 		d.recheckIn(after - quiet)
@@ -318,7 +327,7 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 		}
 		d.event(EventRunStalled, FieldJobID, job.ID, FieldNewestStep, st.NewestStep,
 			"quiet_for", quiet.Round(time.Second).String(), "expected_every", interval.Round(time.Second).String(),
-			FieldSince, since, "on_stall", onStall)
+			FieldSince, since, "on_stall", onStall, "stall_rule", rule, "waited", after.Round(time.Second).String())
 	}
 	if d.in.Spec.CancelOnStall {
 		d.cancelJob(ReasonStallCancel)

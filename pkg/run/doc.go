@@ -8,7 +8,7 @@
 //     job, decide_hold.go holds on missing or regressed checkpoints,
 //     decide_queue.go queues a successor ahead, decide_over.go handles
 //     targets and cancellation, fit.go fits the time limit, checkStall
-//     (decide_job.go) the stall alarm.
+//     (decide_job.go) the stall alarm, whose wait stall.go learns.
 //   - The restart policy is in policy.go, in one file: failure classes,
 //     budgets, backoff, the crash-loop guard and poisoned checkpoints.
 //   - After sbatch (after.go): AfterSbatch folds sbatch's answer into the

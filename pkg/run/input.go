@@ -89,9 +89,10 @@ type CkptView struct {
 	// NewestValBPB is val_bpb from the newest complete step's meta: the
 	// most recent evaluation, which may be older than the step.
 	NewestValBPB *float64
-	// NewestNumIterations and NewestEvalEvery come from the newest
-	// complete step's meta (user_config), 0 when unknown.
-	NewestNumIterations, NewestEvalEvery int
+	// NewestNumIterations, NewestEvalEvery and NewestCoreEvery come from
+	// the newest complete step's meta (user_config), 0 when unknown (and
+	// the cadences when off).
+	NewestNumIterations, NewestEvalEvery, NewestCoreEvery int
 	// Complete lists every complete step, ascending, with the newest
 	// modification time of its files (to tell a rewritten step apart).
 	// Empty means only Newest is known.
@@ -134,7 +135,13 @@ type LogView struct {
 	// ModTime is when the log last grew: a running job that is still
 	// training writes to it every few steps.
 	ModTime time.Time
-	Err     error
+	// PrevModTime and PrevLastStep are the log's modification time and
+	// Summary.LastStep before it last changed, as the daemon saw them
+	// (zero: it has seen the file once, or not since it started). No
+	// silence of the log between them was longer than ModTime-PrevModTime.
+	PrevModTime  time.Time
+	PrevLastStep int
+	Err          error
 	// ErrPath is the job's stderr file when Slurm writes it apart from the
 	// log ("" otherwise); ErrLastLines its last lines, as evidence.
 	ErrPath      string

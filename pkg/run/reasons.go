@@ -90,7 +90,8 @@ const (
 	ReasonLogReadTimeout = "log_read_timeout"
 	ReasonLogError       = "log_read_error"
 	// ReasonJobStalled: the running job's log and checkpoints have been
-	// still for policy.stall_after_intervals save intervals.
+	// still for policy.stall_after_intervals save intervals, or for twice
+	// the longest healthy silence learned (stall.go).
 	ReasonJobStalled = "job_stalled"
 	// ReasonStallCancel: the job was cancelled because it stalled and the
 	// run says on_stall: cancel.

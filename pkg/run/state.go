@@ -88,6 +88,9 @@ type RunState struct {
 	StorageLow bool `json:"storage_low,omitempty"`
 	// StallReported names the job a stall was reported for (once per job).
 	StallReported string `json:"stall_reported,omitempty"`
+	// Quiet is what the stall alarm learned of the run's log silences
+	// (stall.go).
+	Quiet LogQuiet `json:"log_quiet,omitzero"`
 	// LogMissingReported names the job whose log was reported missing
 	// (once per job).
 	LogMissingReported string `json:"log_missing_reported,omitempty"`

@@ -43,7 +43,7 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
 	if newest, ok := rep.NewestComplete(); ok {
 		v.Newest = newest.Step
 		v.NewestValBPB = newest.ValBPB
-		v.NewestNumIterations, v.NewestEvalEvery = newest.NumIterations, newest.EvalEvery
+		v.NewestNumIterations, v.NewestEvalEvery, v.NewestCoreEvery = newest.NumIterations, newest.EvalEvery, newest.CoreMetricEvery
 		v.NewestBytes = newest.Bytes
 	}
 	for _, step := range rep.Unverified {

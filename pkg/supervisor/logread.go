@@ -53,10 +53,15 @@ type logFile interface {
 }
 
 type logEntry struct {
-	path     string // the expanded pattern (may still hold %N)
-	tail     *trainer.LogTail
-	meter    *goodput.StepMeter // fed by tail: the steps of the same bytes
-	mod      time.Time
+	path  string // the expanded pattern (may still hold %N)
+	tail  *trainer.LogTail
+	meter *goodput.StepMeter // fed by tail: the steps of the same bytes
+	mod   time.Time
+	last  int // the summary's LastStep at mod
+	// prevMod and prevLast are mod and last before the file last changed:
+	// the span the stall alarm learns from (pkg/run, stall.go).
+	prevMod  time.Time
+	prevLast int
 	have     bool // the file was read at least once
 	busy     bool // a read is under way (perhaps abandoned)
 	busyFrom time.Time
@@ -132,6 +137,7 @@ func (c *logCache) readStream(key, path string) streamRead {
 func (e *logEntry) fill(r *streamRead) {
 	s, st := e.tail.Summary(), e.meter.Stats()
 	r.Summary, r.Steps, r.ModTime = &s, &st, e.mod
+	r.PrevModTime, r.PrevLastStep = e.prevMod, e.prevLast
 }
 
 // readLogOnce does the reading for readStream. It owns e's tail while
@@ -170,8 +176,12 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 		from = 0 // truncated: the tail starts again
 	}
 	err = e.tail.Update(f, min(fi.Size(), from+limit))
+	if e.have && !fi.ModTime().Equal(e.mod) {
+		e.prevMod, e.prevLast = e.mod, e.last
+	}
 	e.have, e.mod = true, fi.ModTime()
 	e.fill(&r)
+	e.last = r.Summary.LastStep
 	if err != nil {
 		r.Err = err
 	}

@@ -156,3 +156,40 @@ func TestReadStreamMeasuresSteps(t *testing.T) {
 		t.Errorf("after an append: steps %+v; want 10 to 12 over 3 lines at 400ms", r.Steps)
 	}
 }
+
+// TestReadStreamRemembersPreviousChange: each read says when the log
+// changed before its last change and at which step, the span the stall
+// alarm learns from; a read that finds the log unchanged keeps them.
+func TestReadStreamRemembersPreviousChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d20-7.out")
+	line := func(step int) string {
+		return fmt.Sprintf("step %05d/00100 (1.00%%) | loss: 2.9 | lrm: 1.00 | dt: 100.00ms | tok/sec: 1 | mfu: 0.00 | total time: 0.01m\n", step)
+	}
+	t1, t2 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 28, 12, 3, 0, 0, time.UTC)
+	write := func(text string, mod time.Time) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(text); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.Chtimes(path, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c logCache
+	write(line(10), t1)
+	if r := readWithin(t, &c, "d20/log", path, 5*time.Second); !r.PrevModTime.IsZero() {
+		t.Errorf("first read: PrevModTime %v, want none", r.PrevModTime)
+	}
+	write(line(11), t2)
+	for range 2 {
+		r := readWithin(t, &c, "d20/log", path, 5*time.Second)
+		if !r.PrevModTime.Equal(t1) || r.PrevLastStep != 10 || !r.ModTime.Equal(t2) {
+			t.Errorf("PrevModTime %v, PrevLastStep %d, ModTime %v; want %v, 10, %v", r.PrevModTime, r.PrevLastStep, r.ModTime, t1, t2)
+		}
+	}
+}
