@@ -71,17 +71,23 @@ func (e *env) jobEnv(j *Job) []string {
 
 // openJobOutput opens the files for the job's stdout and stderr: --output
 // (default slurm-%j.out) and --error (default: the same file), relative to
-// the working directory, truncated as with --open-mode=truncate.
+// the working directory, truncated once as with --open-mode=truncate. Both
+// append, so that when they share a file neither overwrites the other's
+// lines.
 func openJobOutput(j *Job) (stdout, stderr *os.File, err error) {
 	outPath := OutputPath(j.Output, j.WorkDir, j.ID, j.Name)
-	stdout, err = os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	stdout, err = os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}
-	if j.ErrorPath == "" {
+	errPath := outPath
+	if j.ErrorPath != "" {
+		errPath = OutputPath(j.ErrorPath, j.WorkDir, j.ID, j.Name)
+	}
+	if errPath == outPath {
 		stderr, err = os.OpenFile(outPath, os.O_WRONLY|os.O_APPEND, 0o644)
 	} else {
-		stderr, err = os.OpenFile(OutputPath(j.ErrorPath, j.WorkDir, j.ID, j.Name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		stderr, err = os.OpenFile(errPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
 	}
 	if err != nil {
 		stdout.Close()

@@ -148,3 +148,24 @@ func TestExecUnopenableOutputFailsTheJob(t *testing.T) {
 		t.Error("the script ran although its output file could not be opened")
 	}
 }
+
+// A job's stdout and stderr in one file (no --error, or --error naming the
+// --output file) keep every line of both, in the order written: the two
+// descriptors append, as slurmstepd's do.
+func TestExecStdoutAndStderrShareTheLog(t *testing.T) {
+	for _, args := range [][]string{{"-o", "%x-%j.log"}, {"-o", "%x-%j.log", "-e", "%x-%j.log"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			f := newExecFake(t)
+			f.script("job.sh", "#!/bin/bash\n#SBATCH -J share\necho one\necho two >&2\necho three\necho four >&2\n")
+			f.submitScript("job.sh", args...)
+			waitFor(t, "the script to exit", func() bool { return fileExists(f.world().job(1).Exec.StatusFile) })
+			out, err := os.ReadFile(filepath.Join(f.work, "share-1.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "one\ntwo\nthree\nfour\n"; string(out) != want {
+				t.Errorf("job output = %q, want %q", out, want)
+			}
+		})
+	}
+}
