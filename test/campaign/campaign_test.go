@@ -143,13 +143,16 @@ func (c *campaign) settle() {
 	bound := 3 * time.Minute
 	c.logf("settling: faults off; the runs have %s to reach their targets, more while their jobs are live", bound)
 	deadline := time.After(bound)
+	exited := func() {
+		if err := last.exit(); err != nil {
+			c.violate("final-exit", "the last daemon life ended with %v, want exit 0 (every run done)", err)
+		}
+		c.logf("the last daemon life exited: every run is done")
+	}
 	for {
 		select {
 		case <-last.done:
-			if err := last.exit(); err != nil {
-				c.violate("final-exit", "the last daemon life ended with %v, want exit 0 (every run done)", err)
-			}
-			c.logf("the last daemon life exited: every run is done")
+			exited()
 			return
 		case <-deadline:
 			// On a shared cluster other users' jobs may hold every CPU:
@@ -165,10 +168,7 @@ func (c *campaign) settle() {
 			// it. Give it a few passes before calling the run stuck.
 			select {
 			case <-last.done:
-				if err := last.exit(); err != nil {
-					c.violate("final-exit", "the last daemon life ended with %v, want exit 0 (every run done)", err)
-				}
-				c.logf("the last daemon life exited: every run is done")
+				exited()
 				return
 			case <-time.After(exitGrace):
 			}
