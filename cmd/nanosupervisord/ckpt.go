@@ -14,6 +14,7 @@ import (
 func newCkptCmd() *cobra.Command {
 	var ranks int
 	var asJSON, newest bool
+	var settle time.Duration
 	c := &cobra.Command{
 		Use:   "ckpt DIR",
 		Short: "Judge every checkpoint step in DIR; print the newest complete one",
@@ -24,10 +25,14 @@ complete step. Exit 1 when there is no complete step.
 
 With --newest it verifies only what the daemon verifies: steps newest first
 until the first complete one, so the cost does not grow with the number of
-older steps; those are counted by name, unopened.`,
+older steps; those are counted by name, unopened.
+
+A file modified within --settle may still be growing (nanochat writes under
+the final names), so its step counts as still being written. Once no job
+writes to DIR, --settle 0 judges every step as it is.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			opt := ckpt.Options{Ranks: ranks, Now: time.Now(), SettleTime: ckpt.Settle}
+			opt := ckpt.Options{Ranks: ranks, Now: time.Now(), SettleTime: settle}
 			if newest {
 				opt.Newest = 1
 			}
@@ -74,6 +79,7 @@ older steps; those are counted by name, unopened.`,
 	}
 	c.Flags().IntVar(&ranks, "ranks", 0, "optimizer shards per step (0: infer from the files)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().DurationVar(&settle, "settle", ckpt.Settle, "how long a file must be unmodified to count as written (0: no job writes to DIR)")
 	c.Flags().BoolVar(&newest, "newest", false, "verify only the newest complete step and the steps after it")
 	return c
 }

@@ -78,13 +78,14 @@ say "what happened ($elapsed s)"
 echo
 "$bin/nanosupervisord" status --config "$work/config.yaml" || true
 echo
-"$bin/nanosupervisord" ckpt "$work/ckpt" || true
 
 # The last job may still be training past the targets: let it finish.
 for _ in $(seq 60); do
 	[[ -z "$(squeue -h --name="$job_name" -o %i 2>/dev/null)" ]] && break
 	sleep 1
 done
+# No job writes to the directory any more: judge every step as it is.
+"$bin/nanosupervisord" ckpt --settle 0 "$work/ckpt" || true
 
 resubmits=$(grep -c '"event":"job_resubmitted"' "$work/state/journal.jsonl" || true)
 say "summary"
