@@ -100,7 +100,8 @@ type Advice struct {
 	// finish despite jitter.
 	Margin time.Duration `json:"margin"`
 	// Keep is set when the current interval already loses no more than
-	// the advice would.
+	// the advice would; SaveEvery is then Current, or the shift from it
+	// that ShiftedFrom says is offered.
 	Keep bool `json:"keep,omitempty"`
 	// AtRisk is set when the current interval's last save ends within
 	// the margin of the limit: one slow save and it is cut off, so
@@ -140,15 +141,15 @@ const hourOfTraining = time.Hour
 // again there, times the share of save steps that are evaluation steps.
 // Evaluations are not measured apart from the saves, so the rule bounds
 // the tail it adds and repeats the fewest evaluations within that bound:
-// k moves down to the interval whose save steps hold the fewest CORE
-// steps, then val_bpb steps
-// (offEvaluations), by at most what lengthens the tail by 1% of R
-// (the margin's own share) or one step per save: a round 1000 against
-// --eval-every 250 and --core-metric-every 2000 repeats val_bpb at every
-// resume and CORE at every other; 999 repeats neither, for n steps more
-// of tail. When the current interval already loses no more at a TIMEOUT
-// (Keep) but some of its save steps are CORE steps, the shift is offered
-// from it, with what it adds to the tail.
+// k moves down to the interval whose save steps below NumIterations hold
+// the fewest CORE steps, then val_bpb steps (offEvaluations), by at most
+// what lengthens the tail by 1% of R (the margin's own share) or one step
+// per save. A round 1000 against --eval-every 250 and --core-metric-every
+// 2000 repeats val_bpb at every resume and CORE at every other; 999
+// repeats neither, for n steps more of tail. When the current interval
+// already loses no more at a TIMEOUT (Keep) but some of its save steps
+// are CORE steps, the shift is offered from it, with what it adds to the
+// tail.
 func Advise(in AdviceInput) (Advice, bool) {
 	t, d := in.StepTime, max(0, in.SaveCost)
 	r := in.TimeLimit - in.Restart
