@@ -58,24 +58,15 @@ func gcd(a, b int) int {
 	return a
 }
 
-// fewer reports whether r's save steps hold fewer CORE steps (minutes on
-// a real run) than s's, or as many and fewer val_bpb steps (seconds).
-// Counts, not shares: a smaller interval has more save steps, and one
-// evaluation step fewer is not worth many more steps of tail.
-func (r Repeats) fewer(s Repeats) bool {
-	if r.Core != s.Core {
-		return r.Core < s.Core
-	}
-	return r.ValBPB < s.ValBPB
-}
-
-// offEvaluations is the interval in [lo, k] whose save steps repeat the
-// fewest evaluations (fewer), the largest of equals: k itself unless a
-// smaller one repeats less.
+// offEvaluations is the interval in [lo, k] whose save steps hold the
+// fewest CORE steps (minutes on a real run), then the fewest val_bpb steps
+// (seconds), the largest of equals: k itself unless a smaller one repeats
+// less. Counts, not shares: a smaller interval has more save steps, and
+// one evaluation step fewer is not worth many more steps of tail.
 func (in AdviceInput) offEvaluations(k, lo int) int {
 	best, rb := k, in.repeats(k)
 	for j := k - 1; j >= max(1, lo) && rb != (Repeats{Saves: rb.Saves}); j-- {
-		if r := in.repeats(j); r.fewer(rb) {
+		if r := in.repeats(j); r.Core < rb.Core || r.Core == rb.Core && r.ValBPB < rb.ValBPB {
 			best, rb = j, r
 		}
 	}
@@ -172,8 +163,10 @@ func Advise(in AdviceInput) (Advice, bool) {
 		}
 		return loss, false
 	}
-	// shift bounds how far k moves off evaluation steps with n saves.
-	shift := func(k, n int) int { return in.offEvaluations(k, k-max(1, int(r/100/(time.Duration(n)*t)))) }
+	// A move off evaluation steps may lengthen the tail of n saves by
+	// bound: 1% of R, or one step per save.
+	bound := func(n int) time.Duration { return max(r/100, time.Duration(max(1, n))*t) }
+	shift := func(k, n int) int { return in.offEvaluations(k, k-int(bound(n)/(time.Duration(max(1, n))*t))) }
 	a := Advice{Current: in.Current, Margin: margin, EvalEvery: in.EvalEvery, CoreEvery: in.CoreEvery}
 	n := int(r / hourOfTraining)
 	switch {
@@ -202,8 +195,11 @@ func Advise(in AdviceInput) (Advice, bool) {
 	if in.Current > 0 && a.LossNow <= a.LossAdvised {
 		a.Keep, a.SaveEvery, a.LossAdvised = true, in.Current, a.LossNow
 		a.Repeats, a.ShiftedFrom, a.RepeatsFrom = in.repeats(in.Current), 0, Repeats{}
-		if k := shift(in.Current, int(r/period(in.Current))); a.Repeats.Core > 0 && k != in.Current {
-			if loss, atRisk := tail(k); !atRisk {
+		n := int(r / period(in.Current))
+		if k := shift(in.Current, n); a.Repeats.Core > 0 && k != in.Current {
+			// k may fit one save more per job, whose end can fall within
+			// the margin: the tail as tail counts it decides.
+			if loss, _ := tail(k); loss-a.LossNow <= bound(n) {
 				a.ShiftedFrom, a.RepeatsFrom, a.SaveEvery, a.Repeats, a.LossAdvised = in.Current, a.Repeats, k, in.repeats(k), loss
 			}
 		}
@@ -218,8 +214,12 @@ func (a Advice) String() string {
 	if a.Keep {
 		s := fmt.Sprintf("--save-every %d is right: a TIMEOUT loses %s of training", a.Current, roundDur(a.LossNow))
 		if a.ShiftedFrom > 0 {
-			s += fmt.Sprintf("; but a resume repeats %s (%s): --save-every %d repeats %s, for %s more per TIMEOUT",
-				a.repeatsText(a.RepeatsFrom), a.cadences(), a.SaveEvery, a.repeatsText(a.Repeats), roundDur(a.LossAdvised-a.LossNow))
+			more := "and a TIMEOUT loses no more"
+			if a.LossAdvised > a.LossNow {
+				more = fmt.Sprintf("for %s more per TIMEOUT", roundDur(a.LossAdvised-a.LossNow))
+			}
+			s += fmt.Sprintf("; but a resume repeats %s (%s): --save-every %d repeats %s, %s",
+				a.repeatsText(a.RepeatsFrom), a.cadences(), a.SaveEvery, a.repeatsText(a.Repeats), more)
 		}
 		return s
 	}

@@ -137,6 +137,21 @@ func TestAdviseOffEvaluations(t *testing.T) {
 				"(--eval-every 50, --core-metric-every 200): --save-every 99 repeats no evaluation, for 10s more per TIMEOUT",
 		},
 		{
+			name: "the goodput campaign's 50, right for the tail though at risk: 49 fits a save more, at risk too, and loses less",
+			// R = 177 s, margin 17.7 s. 50: 33 saves of 5.3 s end 2.1 s
+			// before the limit, 7.4 s lost. The tail alone would advise
+			// 45, moved to 44 (no CORE step), losing 21.9 s: keep 50.
+			// 49: 34 saves of 5.2 s end 0.2 s before it, 5.4 s lost.
+			in: AdviceInput{StepTime: 100 * time.Millisecond, SaveCost: 300 * time.Millisecond, TimeLimit: 3 * time.Minute,
+				Restart: 3 * time.Second, Current: 50, EvalEvery: 50, CoreEvery: 400, NumIterations: 4000},
+			want: Advice{SaveEvery: 49, Current: 50, SavesPerJob: 33, LossNow: 7400 * time.Millisecond, LossNowSteps: 74,
+				LossAdvised: 5400 * time.Millisecond, LossAdvisedSteps: 54, Margin: 17700 * time.Millisecond, Keep: true, AtRisk: true,
+				EvalEvery: 50, CoreEvery: 400, Repeats: Repeats{Saves: 81, ValBPB: 1},
+				ShiftedFrom: 50, RepeatsFrom: Repeats{Saves: 79, ValBPB: 79, Core: 9}},
+			wantStr: "--save-every 50 is right: a TIMEOUT loses 7.4s of training; but a resume repeats val_bpb at 79 and CORE at 9 of 79 save steps " +
+				"(--eval-every 50, --core-metric-every 400): --save-every 49 repeats val_bpb at 1 and CORE at 0 of 81 save steps, and a TIMEOUT loses no more",
+		},
+		{
 			name: "right for the tail, its save steps val_bpb steps but no CORE step: kept as it is",
 			in:   AdviceInput{StepTime: time.Second, TimeLimit: 1060 * time.Second, Current: 100, EvalEvery: 50, CoreEvery: 300, NumIterations: 250},
 			want: Advice{SaveEvery: 100, Current: 100, SavesPerJob: 10, LossNow: time.Minute, LossNowSteps: 60,
