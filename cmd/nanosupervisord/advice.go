@@ -17,7 +17,15 @@ type advice struct {
 	LossAdvisedSteps int     `json:"timeout_loss_advised_steps"`
 	Keep             bool    `json:"keep,omitempty"`
 	AtRisk           bool    `json:"at_risk,omitempty"`
-	Text             string  `json:"text"`
+	// The run's evaluation cadences, and how many of save_every's save
+	// steps are evaluation steps, which a resume repeats; shifted_from is
+	// the interval save_every was moved off evaluation steps from.
+	EvalEvery   int             `json:"eval_every,omitempty"`
+	CoreEvery   int             `json:"core_metric_every,omitempty"`
+	Repeats     goodput.Repeats `json:"repeats,omitzero"`
+	ShiftedFrom int             `json:"shifted_from,omitempty"`
+	RepeatsFrom goodput.Repeats `json:"repeats_shifted_from,omitzero"`
+	Text        string          `json:"text"`
 }
 
 // saveAdvice is the run's --save-every advice, nil when its history does
@@ -30,5 +38,6 @@ func saveAdvice(st run.RunState, acct goodput.RunAccount) *advice {
 	}
 	return &advice{SaveEvery: adv.SaveEvery, Current: adv.Current, SavesPerJob: adv.SavesPerJob,
 		LossNow: adv.LossNow.Seconds(), LossNowSteps: adv.LossNowSteps, LossAdvised: adv.LossAdvised.Seconds(),
-		LossAdvisedSteps: adv.LossAdvisedSteps, Keep: adv.Keep, AtRisk: adv.AtRisk, Text: adv.String()}
+		LossAdvisedSteps: adv.LossAdvisedSteps, Keep: adv.Keep, AtRisk: adv.AtRisk, EvalEvery: adv.EvalEvery, CoreEvery: adv.CoreEvery,
+		Repeats: adv.Repeats, ShiftedFrom: adv.ShiftedFrom, RepeatsFrom: adv.RepeatsFrom, Text: adv.String()}
 }

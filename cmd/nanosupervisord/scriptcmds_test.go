@@ -50,14 +50,15 @@ const settled = time.Hour
 
 // cmdMkckpt writes one checkpoint step with ckpttest:
 //
-//	mkckpt DIR STEP RANKS VALBPB [torn|nometa]
+//	mkckpt DIR STEP RANKS VALBPB [torn|nometa|save_every=N]
 //
 // VALBPB "nan" writes a null val_bpb, as nanochat does with eval off. torn
-// truncates the model file to half its size; nometa removes the meta file.
+// truncates the model file to half its size; nometa removes the meta file;
+// save_every=N writes N as the meta's user_config.save_every (else -1).
 func cmdMkckpt(e scriptEnv, args []string) int {
 	stderr := e.stderr
 	if len(args) < 4 || len(args) > 5 {
-		fmt.Fprintln(stderr, "usage: mkckpt DIR STEP RANKS VALBPB [torn|nometa]")
+		fmt.Fprintln(stderr, "usage: mkckpt DIR STEP RANKS VALBPB [torn|nometa|save_every=N]")
 		return 2
 	}
 	dir := e.abs(args[0])
@@ -103,7 +104,14 @@ func writeStep(dir string, step, ranks int, val float64, damage []string) error 
 				return err
 			}
 		default:
-			return fmt.Errorf("unknown damage %q: want torn or nometa", d)
+			every, ok := strings.CutPrefix(d, "save_every=")
+			n, err := strconv.Atoi(every)
+			if !ok || err != nil {
+				return fmt.Errorf("unknown damage %q: want torn, nometa or save_every=N", d)
+			}
+			if err := os.WriteFile(meta, ckpttest.MetaJSON(step, val, n), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return backdate(dir, "_"+pad)

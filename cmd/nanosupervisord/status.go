@@ -27,7 +27,8 @@ nothing) and prints one line per configured run: phase, current job and its
 Slurm state, the step it resumed from, the newest complete checkpoint, the
 latest val_bpb and CORE against the targets, attempts, and what comes next.
 Under the table, per run: checkpoint storage, goodput, and the --save-every
-advice of report RUN when the current interval is not already right.`,
+advice of report RUN when the current interval is not already right (or is,
+but a resume from some of its saves repeats a CORE evaluation).`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, states, err := loadStates(c, o.config)
@@ -159,8 +160,9 @@ func printStatus(w io.Writer, rows []statusRow) {
 			fmt.Fprintf(w, "%s: goodput %s of %s %s-hours; %s %s-hours of training lost\n", printable(r.Run),
 				percent(r.Goodput), hours(r.AllocHours), printable(r.Unit), hours(r.LostHours), printable(r.Unit))
 		}
-		if a := r.Advice; a != nil && !a.Keep {
-			// A --save-every that is already right is not worth a line.
+		if a := r.Advice; a != nil && (!a.Keep || a.ShiftedFrom > 0) {
+			// A --save-every that is already right is not worth a line,
+			// unless a resume from its saves repeats CORE.
 			fmt.Fprintf(w, "%s: %s\n", printable(r.Run), printable(a.Text))
 		}
 		if len(r.Suspect) > 0 {

@@ -98,3 +98,112 @@ func TestAdvise(t *testing.T) {
 		t.Errorf("got %+v %q, want keep 100", keep, keep.String())
 	}
 }
+
+// A resume from a save step that is also an evaluation step repeats the
+// evaluation: the advice moves a round interval off them.
+func TestAdviseOffEvaluations(t *testing.T) {
+	evals := func(in AdviceInput) AdviceInput {
+		in.EvalEvery, in.CoreEvery, in.NumIterations = 250, 2000, 21400
+		return in
+	}
+	tests := []struct {
+		name    string
+		in      AdviceInput
+		want    Advice
+		wantStr string
+	}{
+		{
+			name: "the tail alone advises 1000: every save step is a val_bpb step, every other a CORE step; 999 none",
+			// R = 1060 s, margin 60 s, one save per job: k = 1000, moved
+			// by at most 10 (1% of R), and 999 repeats nothing.
+			in: evals(AdviceInput{StepTime: time.Second, TimeLimit: 1060 * time.Second}),
+			want: Advice{SaveEvery: 999, SavesPerJob: 1, LossAdvised: 61 * time.Second, LossAdvisedSteps: 61, Margin: time.Minute,
+				EvalEvery: 250, CoreEvery: 2000, Repeats: Repeats{Saves: 21},
+				ShiftedFrom: 1000, RepeatsFrom: Repeats{Saves: 21, ValBPB: 21, Core: 10}},
+			wantStr: "use --save-every 999 (1 saves per job): a TIMEOUT then loses 1m1s (61 steps) instead of an unknown amount now; " +
+				"999 rather than 1000 keeps save steps off evaluation steps (--eval-every 250, --core-metric-every 2000): " +
+				"a resume repeats no evaluation, not val_bpb at 21 and CORE at 10 of 21 save steps",
+		},
+		{
+			name: "the current interval is right for the tail but every other save step is a CORE step: keep it, offer 99",
+			// R = 1060 s, 10 saves of 100 s, 60 s lost; 99 steps: 10 saves
+			// of 99 s, 70 s lost.
+			in: AdviceInput{StepTime: time.Second, TimeLimit: 1060 * time.Second, Current: 100, EvalEvery: 50, CoreEvery: 200, NumIterations: 2000},
+			want: Advice{SaveEvery: 99, Current: 100, SavesPerJob: 10, LossNow: time.Minute, LossNowSteps: 60,
+				LossAdvised: 70 * time.Second, LossAdvisedSteps: 70, Margin: time.Minute, Keep: true,
+				EvalEvery: 50, CoreEvery: 200, Repeats: Repeats{Saves: 20},
+				ShiftedFrom: 100, RepeatsFrom: Repeats{Saves: 19, ValBPB: 19, Core: 9}},
+			wantStr: "--save-every 100 is right: a TIMEOUT loses 1m0s of training; but a resume repeats val_bpb at 19 and CORE at 9 of 19 save steps " +
+				"(--eval-every 50, --core-metric-every 200): --save-every 99 repeats no evaluation, for 10s more per TIMEOUT",
+		},
+		{
+			name: "the goodput campaign's 50, right for the tail though at risk: 49 fits a save more, at risk too, and loses less",
+			// R = 177 s, margin 17.7 s. 50: 33 saves of 5.3 s end 2.1 s
+			// before the limit, 7.4 s lost. The tail alone would advise
+			// 45, moved to 44 (no CORE step), losing 21.9 s: keep 50.
+			// 49: 34 saves of 5.2 s end 0.2 s before it, 5.4 s lost.
+			in: AdviceInput{StepTime: 100 * time.Millisecond, SaveCost: 300 * time.Millisecond, TimeLimit: 3 * time.Minute,
+				Restart: 3 * time.Second, Current: 50, EvalEvery: 50, CoreEvery: 400, NumIterations: 4000},
+			want: Advice{SaveEvery: 49, Current: 50, SavesPerJob: 33, LossNow: 7400 * time.Millisecond, LossNowSteps: 74,
+				LossAdvised: 5400 * time.Millisecond, LossAdvisedSteps: 54, Margin: 17700 * time.Millisecond, Keep: true, AtRisk: true,
+				EvalEvery: 50, CoreEvery: 400, Repeats: Repeats{Saves: 81, ValBPB: 1},
+				ShiftedFrom: 50, RepeatsFrom: Repeats{Saves: 79, ValBPB: 79, Core: 9}},
+			wantStr: "--save-every 50 is right: a TIMEOUT loses 7.4s of training; but a resume repeats val_bpb at 79 and CORE at 9 of 79 save steps " +
+				"(--eval-every 50, --core-metric-every 400): --save-every 49 repeats val_bpb at 1 and CORE at 0 of 81 save steps, and a TIMEOUT loses no more",
+		},
+		{
+			name: "right for the tail, its save steps val_bpb steps but no CORE step: kept as it is",
+			in:   AdviceInput{StepTime: time.Second, TimeLimit: 1060 * time.Second, Current: 100, EvalEvery: 50, CoreEvery: 300, NumIterations: 250},
+			want: Advice{SaveEvery: 100, Current: 100, SavesPerJob: 10, LossNow: time.Minute, LossNowSteps: 60,
+				LossAdvised: time.Minute, LossAdvisedSteps: 60, Margin: time.Minute, Keep: true,
+				EvalEvery: 50, CoreEvery: 300, Repeats: Repeats{Saves: 2, ValBPB: 2}},
+			wantStr: "--save-every 100 is right: a TIMEOUT loses 1m0s of training",
+		},
+		{
+			name: "d20 every 800: 806 already repeats no evaluation",
+			in:   evals(AdviceInput{StepTime: 2600 * time.Millisecond, SaveCost: 90 * time.Second, TimeLimit: 24 * time.Hour, Restart: 5 * time.Minute, Current: 800}),
+			want: Advice{SaveEvery: 806, Current: 800, SavesPerJob: 39, LossNow: 1470 * time.Second, LossNowSteps: 565,
+				LossAdvised: 86100*time.Second - 39*(806*2600*time.Millisecond+90*time.Second), LossAdvisedSteps: 331,
+				Margin: 861 * time.Second, EvalEvery: 250, CoreEvery: 2000, Repeats: Repeats{Saves: 26}},
+		},
+		{
+			name: "num_iterations unknown: no shift",
+			in:   AdviceInput{StepTime: time.Second, TimeLimit: 1060 * time.Second, EvalEvery: 250, CoreEvery: 2000},
+			want: Advice{SaveEvery: 1000, SavesPerJob: 1, LossAdvised: time.Minute, LossAdvisedSteps: 60, Margin: time.Minute,
+				EvalEvery: 250, CoreEvery: 2000},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Advise(tt.in)
+			if !ok || got != tt.want {
+				t.Errorf("got  %+v, %v\nwant %+v", got, ok, tt.want)
+			}
+			if tt.wantStr != "" && got.String() != tt.wantStr {
+				t.Errorf("String() = %q\nwant       %q", got.String(), tt.wantStr)
+			}
+		})
+	}
+}
+
+func TestRepeats(t *testing.T) {
+	in := AdviceInput{EvalEvery: 50, CoreEvery: 400, NumIterations: 4000}
+	tests := []struct {
+		k    int
+		want Repeats
+	}{
+		{50, Repeats{Saves: 79, ValBPB: 79, Core: 9}},
+		{49, Repeats{Saves: 81, ValBPB: 1}}, // 2450
+		{48, Repeats{Saves: 83, ValBPB: 3, Core: 3}},
+		{4000, Repeats{}}, // no save step before the last
+	}
+	for _, tt := range tests {
+		if got := in.repeats(tt.k); got != tt.want {
+			t.Errorf("repeats(%d) = %+v, want %+v", tt.k, got, tt.want)
+		}
+	}
+	// The campaign's 50 moves to 49: a lower share of CORE, then val_bpb.
+	if got := in.offEvaluations(50, 45); got != 49 {
+		t.Errorf("offEvaluations(50, 45) = %d, want 49", got)
+	}
+}

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -85,7 +86,9 @@ func AccountRun(st RunState, now time.Time) goodput.RunAccount {
 
 // AdviseSaveEvery advises the run's --save-every from its measured step
 // time, save interval (RunCadence, as the stall alarm uses) and restart
-// time and its last job's time limit.
+// time, its last job's time limit, and the newest checkpoint's
+// user_config: the evaluation cadences and num_iterations, and save_every
+// for the current interval until two saves of one job are watched.
 func AdviseSaveEvery(st RunState, acct goodput.RunAccount) (goodput.Advice, bool) {
 	var limit time.Duration
 	for _, j := range st.Jobs() {
@@ -104,7 +107,8 @@ func AdviseSaveEvery(st RunState, acct goodput.RunAccount) (goodput.Advice, bool
 		}
 	}
 	in := goodput.AdviceInput{StepTime: acct.StepTime, SaveCost: iv.SaveCost(acct.StepTime), TimeLimit: limit,
-		Restart: goodput.Median(restarts), Current: iv.Steps}
+		Restart: goodput.Median(restarts), Current: cmp.Or(iv.Steps, st.SaveEvery),
+		EvalEvery: st.EvalEvery, CoreEvery: st.CoreEvery, NumIterations: st.PlannedTotal}
 	return goodput.Advise(in)
 }
 

@@ -155,3 +155,30 @@ func TestDecideStepsOnlyOnceStarted(t *testing.T) {
 		}
 	}
 }
+
+// TestAdviceFromCheckpointConfig: before two saves of one job are watched,
+// the newest checkpoint's save_every is the current interval; its
+// eval_every, core_metric_every and num_iterations reach the advice.
+func TestAdviceFromCheckpointConfig(t *testing.T) {
+	in := input(running())
+	in.Ckpt.Newest, in.Ckpt.NewestNumIterations = 1000, 10000
+	in.Ckpt.NewestEvalEvery, in.Ckpt.NewestCoreEvery, in.Ckpt.NewestSaveEvery = 250, 1000, 500
+	st := Decide(in).Next
+	if st.EvalEvery != 250 || st.CoreEvery != 1000 || st.SaveEvery != 500 || st.PlannedTotal != 10000 {
+		t.Fatalf("state eval_every %d, core_metric_every %d, save_every %d, planned_total %d; want 250, 1000, 500, 10000",
+			st.EvalEvery, st.CoreEvery, st.SaveEvery, st.PlannedTotal)
+	}
+	st.Job = &JobRecord{ID: "100", State: "TIMEOUT", Start: t0, End: t0.Add(2 * time.Hour), TimeLimit: 2 * time.Hour,
+		FirstStepAt: t0.Add(5 * time.Minute), Handled: true,
+		Steps: &goodput.StepStats{FirstStep: 0, LastStep: 3399, Lines: 3400, StepTime: 2 * time.Second}}
+	st.Saves = nil
+	adv, ok := AdviseSaveEvery(st, AccountRun(st, t0.Add(3*time.Hour)))
+	// R = 6900 s, P = 1000 s (no save cost measured): n = 6, loss 900 s.
+	// k = ⌊(6900 - 69) / 12⌋ = 569, whose 17 save steps below 10000 are
+	// no evaluation steps.
+	want := goodput.Repeats{Saves: 17}
+	if !ok || adv.Current != 500 || adv.LossNow != 900*time.Second || adv.SaveEvery != 569 ||
+		adv.EvalEvery != 250 || adv.CoreEvery != 1000 || adv.Repeats != want {
+		t.Errorf("advice %+v, %v; want from --save-every 500 (meta), 569 with evaluations known", adv, ok)
+	}
+}

@@ -89,6 +89,9 @@ func (d *decider) observe() {
 	if p, ok := metaEvaluation(in.Ckpt, d.next.ValBPB, d.next.PlannedTotal); ok {
 		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{p})
 	}
+	if c := in.Ckpt; c.Newest != NoStep && c.Newest >= d.next.NewestStep {
+		d.next.EvalEvery, d.next.CoreEvery, d.next.SaveEvery = c.NewestEvalEvery, c.NewestCoreEvery, c.NewestSaveEvery
+	}
 	if in.Ckpt.Newest > d.next.NewestStep {
 		d.next.NewestStep = in.Ckpt.Newest
 		d.noteSave(in.Ckpt.Newest)

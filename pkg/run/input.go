@@ -89,10 +89,10 @@ type CkptView struct {
 	// NewestValBPB is val_bpb from the newest complete step's meta: the
 	// most recent evaluation, which may be older than the step.
 	NewestValBPB *float64
-	// NewestNumIterations, NewestEvalEvery and NewestCoreEvery come from
-	// the newest complete step's meta (user_config), 0 when unknown (and
-	// the cadences when off).
-	NewestNumIterations, NewestEvalEvery, NewestCoreEvery int
+	// NewestNumIterations, NewestEvalEvery, NewestCoreEvery and
+	// NewestSaveEvery come from the newest complete step's meta
+	// (user_config), 0 when unknown (and the cadences when off).
+	NewestNumIterations, NewestEvalEvery, NewestCoreEvery, NewestSaveEvery int
 	// Complete lists every complete step, ascending, with the newest
 	// modification time of its files (to tell a rewritten step apart).
 	// Empty means only Newest is known.

@@ -61,6 +61,12 @@ type RunState struct {
 	Core   []trainer.Point `json:"core,omitempty"`
 	// PlannedTotal is the num_iterations the trainer announced (0 unknown).
 	PlannedTotal int `json:"planned_total,omitempty"`
+	// EvalEvery, CoreEvery and SaveEvery are the newest complete
+	// checkpoint's user_config eval_every, core_metric_every and
+	// save_every (0: unknown or off), for the --save-every advice.
+	EvalEvery int `json:"eval_every,omitempty"`
+	CoreEvery int `json:"core_metric_every,omitempty"`
+	SaveEvery int `json:"save_every,omitempty"`
 	// TrainingFinished is set once a log showed the end-of-run lines.
 	TrainingFinished bool `json:"training_finished,omitempty"`
 

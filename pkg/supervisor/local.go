@@ -44,6 +44,7 @@ func viewOf(rep ckpt.Report, now time.Time, settle time.Duration) run.CkptView {
 		v.Newest = newest.Step
 		v.NewestValBPB = newest.ValBPB
 		v.NewestNumIterations, v.NewestEvalEvery, v.NewestCoreEvery = newest.NumIterations, newest.EvalEvery, newest.CoreMetricEvery
+		v.NewestSaveEvery = newest.SaveEvery
 		v.NewestBytes = newest.Bytes
 	}
 	for _, step := range rep.Unverified {
