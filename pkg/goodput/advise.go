@@ -233,8 +233,12 @@ func (a Advice) String() string {
 	case a.Current > 0:
 		now = fmt.Sprintf("%s (%d steps) now with --save-every %d", roundDur(a.LossNow), a.LossNowSteps, a.Current)
 	}
-	s := fmt.Sprintf("use --save-every %d (%d saves per job): a TIMEOUT then loses %s (%d steps) instead of %s",
-		a.SaveEvery, a.SavesPerJob, roundDur(a.LossAdvised), a.LossAdvisedSteps, now)
+	saves := "saves"
+	if a.SavesPerJob == 1 {
+		saves = "save"
+	}
+	s := fmt.Sprintf("use --save-every %d (%d %s per job): a TIMEOUT then loses %s (%d steps) instead of %s",
+		a.SaveEvery, a.SavesPerJob, saves, roundDur(a.LossAdvised), a.LossAdvisedSteps, now)
 	if a.ShiftedFrom > 0 {
 		s += fmt.Sprintf("; %d rather than %d keeps save steps off evaluation steps (%s): a resume repeats %s, not %s",
 			a.SaveEvery, a.ShiftedFrom, a.cadences(), a.repeatsText(a.Repeats), a.repeatsText(a.RepeatsFrom))

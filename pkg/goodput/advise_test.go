@@ -120,7 +120,7 @@ func TestAdviseOffEvaluations(t *testing.T) {
 			want: Advice{SaveEvery: 999, SavesPerJob: 1, LossAdvised: 61 * time.Second, LossAdvisedSteps: 61, Margin: time.Minute,
 				EvalEvery: 250, CoreEvery: 2000, Repeats: Repeats{Saves: 21},
 				ShiftedFrom: 1000, RepeatsFrom: Repeats{Saves: 21, ValBPB: 21, Core: 10}},
-			wantStr: "use --save-every 999 (1 saves per job): a TIMEOUT then loses 1m1s (61 steps) instead of an unknown amount now; " +
+			wantStr: "use --save-every 999 (1 save per job): a TIMEOUT then loses 1m1s (61 steps) instead of an unknown amount now; " +
 				"999 rather than 1000 keeps save steps off evaluation steps (--eval-every 250, --core-metric-every 2000): " +
 				"a resume repeats no evaluation, not val_bpb at 21 and CORE at 10 of 21 save steps",
 		},
