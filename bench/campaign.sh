@@ -115,10 +115,12 @@ YAML
 
 # apply_advice DIR DAEMON: once the first job has three complete saves,
 # set SIMTRAIN_SAVE_EVERY to what report advises, and say so in advice.json.
-# Only advice that knows the current --save-every counts: the daemon sees a
-# save some seconds after it is written, and with 5 s intervals a report
-# taken just after the third save can still lack the cadence; its advice
-# then assumes no save but the last (one save per job).
+# Only advice that knows the current --save-every counts (from the newest
+# complete step's meta, or the cadence the daemon watched): the daemon sees
+# a save some seconds after it is written, so a report taken just after
+# the third save can still know no complete step. The advice may keep
+# --save-every and still offer a shift off evaluation steps (save_every
+# then differs from current_save_every): that is applied too.
 apply_advice() {
 	local dir=$1 daemon=$2 k
 	until (( $(find "$dir/ckpt" -name 'meta_*.json' 2>/dev/null | wc -l) >= 3 )); do
