@@ -25,7 +25,7 @@ import (
 // again afterwards. It returns the state now in force for the run.
 func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan run.Plan, now time.Time) (run.RunState, error) {
 	next := plan.Next
-	if s.dryRun {
+	if s.DryRun {
 		s.emitAll(plan.Events)
 		return next, nil
 	}
@@ -59,7 +59,7 @@ func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan
 		return next, nil
 	}
 	req := submitRequest(rc, sub)
-	if s.stripJobEnv {
+	if s.StripJobEnv {
 		req.DropEnv = slurm.JobEnv
 	}
 	job, err := api.Submit(ctx, req)
@@ -146,7 +146,7 @@ func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
 	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
-	journaled := s.ledger != nil && (len(events) > 0 || stateChanged)
+	journaled := s.Ledger != nil && (len(events) > 0 || stateChanged)
 	if journaled {
 		s.seq++
 		next.Seq = s.seq
@@ -187,7 +187,7 @@ func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run
 		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
 	}
 	recs[len(recs)-1].State = raw
-	if err := s.ledger.Append(recs...); err != nil {
+	if err := s.Ledger.Append(recs...); err != nil {
 		return err
 	}
 	if !s.snapshotNow() {
@@ -200,9 +200,9 @@ func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run
 // health, prunes, errors). Errors are logged: losing such a record loses
 // no decision.
 func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
-	if s.ledger != nil && !s.dryRun {
-		if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields}); err != nil {
-			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+	if s.Ledger != nil && !s.DryRun {
+		if err := s.Ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields}); err != nil {
+			s.Logger.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
 		}
 	}
 	s.emit(e)
@@ -221,12 +221,12 @@ func (s *Supervisor) emit(e run.Event) {
 	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		fields = append(fields, zap.Any(k, e.Fields[k]))
 	}
-	if ce := s.log.Check(eventLevel(e), e.Name); ce != nil {
+	if ce := s.Logger.Check(eventLevel(e), e.Name); ce != nil {
 		ce.Write(fields...)
 	}
-	if s.onEv != nil {
+	if s.OnEvent != nil {
 		run, _ := e.Fields[run.FieldRun].(string)
-		s.onEv(run, e)
+		s.OnEvent(run, e)
 	}
 }
 
@@ -290,10 +290,10 @@ func LeaseMargin(cfg *config.Config) time.Duration {
 // may already have been replaced by another instance on another login node;
 // acting then would make two actors for one run.
 func (s *Supervisor) proveLease() error {
-	if s.fence == nil {
+	if s.Fence == nil {
 		return nil
 	}
-	return s.fence(s.now().Add(LeaseMargin(s.Config())))
+	return s.Fence(s.Now().Add(LeaseMargin(s.Config())))
 }
 
 // fenced is the plan of a run whose submission the fence held back: nothing
@@ -307,6 +307,6 @@ func (s *Supervisor) fenced(now time.Time, st run.RunState, err error) run.Plan 
 // logged, never journaled: an instance that cannot prove its lease must
 // not write to a ledger another instance may own by now.
 func (s *Supervisor) logUnproven(runName string, err error) {
-	s.log.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
+	s.Logger.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
 		zap.Duration(run.FieldDelay, leaseRetry))
 }

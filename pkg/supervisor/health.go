@@ -89,9 +89,9 @@ func outage(since *time.Time, now time.Time, bad, asked bool, err error, name, d
 // writes the snapshot, which remembers Slurm's health for the next tick.
 func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
 	s.emitAndJournal(now, ev)
-	if s.ledger != nil && !s.dryRun {
+	if s.Ledger != nil && !s.DryRun {
 		if err := s.saveSnapshot(now); err != nil {
-			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+			s.Logger.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
 		}
 	}
 }

@@ -90,7 +90,7 @@ type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) 
 // meanwhile.
 func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig, v run.CkptView) run.CkptView {
 	s.mu.Lock()
-	st := s.cfg.Storage
+	st := s.Options.Config.Storage
 	argv := st.Argv(rc.CheckpointDir)
 	key := strings.Join(argv, "\x00")
 	e, ok := s.quotas[key]

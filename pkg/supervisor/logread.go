@@ -289,5 +289,5 @@ func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
 		reason = run.ReasonLogNotRegular
 	}
 	e := run.NewEvent(run.EventLogUnreadable, runName, run.FieldJobID, jobID, run.FieldPath, r.Path, run.FieldReason, reason, run.FieldError, r.Err.Error())
-	s.emitAndJournal(s.now(), e)
+	s.emitAndJournal(s.Now(), e)
 }

@@ -40,7 +40,7 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	s.mu.Lock()
 	rc, ok := s.runs[runName]
 	st := s.states[runName]
-	global := s.cfg.Prune
+	global := s.Options.Config.Prune
 	s.mu.Unlock()
 	if !ok {
 		return PruneResult{}, fmt.Errorf("no run %q in the configuration", runName)
@@ -49,7 +49,7 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	if pol == nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, ErrNoPrunePolicy)
 	}
-	now := s.now()
+	now := s.Now()
 	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: ckpt.Settle})
 	if err != nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, err)
@@ -125,12 +125,12 @@ func (ps *PruneSchedule) Reschedule() {
 	s := ps.sup
 	s.mu.Lock()
 	for name, rc := range s.runs {
-		pol := rc.EffectivePrune(s.cfg.Prune)
+		pol := rc.EffectivePrune(s.Options.Config.Prune)
 		if pol == nil || pol.Schedule == "" {
 			continue
 		}
 		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(name) }); err != nil {
-			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, name), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
+			s.Logger.Warn(run.EventConfigRejected, zap.String(run.FieldRun, name), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
 		}
 	}
 	s.mu.Unlock()

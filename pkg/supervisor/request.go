@@ -40,10 +40,10 @@ func RequestResultPath(stateDir, id string) string {
 // applyRequests applies every pending request, oldest first, records the
 // outcome next to it for the CLI, and removes the request.
 func (s *Supervisor) applyRequests(now time.Time) {
-	if s.ledger == nil || s.dryRun {
+	if s.Ledger == nil || s.DryRun {
 		return
 	}
-	dir := filepath.Join(s.ledger.Dir(), requestDir)
+	dir := filepath.Join(s.Ledger.Dir(), requestDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return

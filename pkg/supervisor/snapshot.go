@@ -31,17 +31,17 @@ func (s *Supervisor) endPass(now time.Time) {
 	s.inPass = false
 	dirty := s.snapDirty
 	s.mu.Unlock()
-	if s.ledger == nil || s.dryRun {
+	if s.Ledger == nil || s.DryRun {
 		return
 	}
 	if err := s.saveObserved(); err != nil {
-		s.log.Error(run.EventRunError, zap.String(run.FieldReason, "save_observed"), zap.String(run.FieldError, err.Error()))
+		s.Logger.Error(run.EventRunError, zap.String(run.FieldReason, "save_observed"), zap.String(run.FieldError, err.Error()))
 	}
 	if !dirty {
 		return
 	}
 	if err := s.saveSnapshot(now); err != nil {
-		s.log.Error(run.EventRunError, zap.String(run.FieldReason, "save_state_snapshot"), zap.String(run.FieldError, err.Error()))
+		s.Logger.Error(run.EventRunError, zap.String(run.FieldReason, "save_state_snapshot"), zap.String(run.FieldError, err.Error()))
 	}
 }
 
@@ -66,7 +66,7 @@ func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.snapDirty = false
 	s.snapWrites++
 	s.mu.Unlock()
-	err := s.ledger.SaveState(snap)
+	err := s.Ledger.SaveState(snap)
 	if err != nil {
 		s.mu.Lock()
 		s.snapDirty = true
@@ -114,7 +114,7 @@ func (s *Supervisor) saveObserved() error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(s.ledger.Dir(), ObservedFile), data, 0o600)
+	return atomicfile.WriteFile(filepath.Join(s.Ledger.Dir(), ObservedFile), data, 0o600)
 }
 
 // LoadObserved reads when each run was last observed; runs never observed

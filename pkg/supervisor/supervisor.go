@@ -56,24 +56,15 @@ type Options struct {
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
 // different goroutines; passes never overlap.
 type Supervisor struct {
-	slurm       SlurmAPI
-	log         *zap.Logger
-	ledger      *ledger.Ledger
-	dryRun      bool
-	now         func() time.Time
-	uid         string
-	onEv        func(run string, e run.Event)
-	fence       func(until time.Time) error
-	stripJobEnv bool
-	slurmFor    func(config.Slurm) SlurmAPI
+	// Options as given to New, defaults filled in. Reload swaps Config and
+	// Slurm under mu; the rest never changes.
+	Options
 
 	pass sync.Mutex // one pass at a time
 
-	mu          sync.Mutex // guards everything below
-	cfg         *config.Config
+	mu          sync.Mutex // guards everything below, Config and Slurm
 	runs        map[string]runConfig
 	states      map[string]run.RunState
-	rnd         *rand.Rand
 	slurmDown   time.Time
 	missing     slurmMissing
 	skippedRows map[string]bool // the unreadable Slurm rows already logged
@@ -103,22 +94,17 @@ func New(opt Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Supervisor{
-		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: cmp.Or(opt.UID, strconv.Itoa(os.Getuid())), onEv: opt.OnEvent, fence: opt.Fence,
-		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
-		cfg: opt.Config, runs: runs, states: map[string]run.RunState{},
-		queryQuota: quota.Query,
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if opt.Rand == nil {
+		opt.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	if s.rnd == nil {
-		s.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	if opt.Logger == nil {
+		opt.Logger = zap.NewNop()
 	}
-	if s.log == nil {
-		s.log = zap.NewNop()
-	}
+	opt.UID = cmp.Or(opt.UID, strconv.Itoa(os.Getuid()))
+	s := &Supervisor{Options: opt, runs: runs, states: map[string]run.RunState{}, queryQuota: quota.Query}
 	if err := s.restore(opt.Config.StateDir); err != nil {
 		return nil, err
 	}
@@ -146,7 +132,7 @@ func (s *Supervisor) restore(dir string) error {
 	var snap snapshot
 	found, err := ledger.LoadState(dir, &snap)
 	if err != nil {
-		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
+		s.Logger.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
 	}
 	found = found && err == nil
 	if found {
@@ -166,7 +152,7 @@ func (s *Supervisor) restore(dir string) error {
 	}
 	for _, p := range problems {
 		if !found { // else the snapshot stands and the journal only adds to it
-			s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
+			s.Logger.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
 		}
 	}
 	for name, st := range last {
@@ -179,7 +165,7 @@ func (s *Supervisor) restore(dir string) error {
 		}
 	}
 	if !found && len(last) > 0 {
-		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
+		s.Logger.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
 }
@@ -222,7 +208,7 @@ func (s *Supervisor) States() map[string]run.RunState {
 func (s *Supervisor) Config() *config.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cfg
+	return s.Options.Config
 }
 
 // ErrRestartRequired is wrapped by the error of a reload that changed a
@@ -236,29 +222,29 @@ var ErrRestartRequired = errors.New("restart the daemon to change it")
 func (s *Supervisor) Reload(cfg *config.Config) error {
 	runs, err := buildRuns(cfg)
 	if err != nil {
-		s.log.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldError, err.Error()))
+		s.Logger.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldError, err.Error()))
 		return err
 	}
 	s.mu.Lock()
-	old := s.cfg
+	old := s.Options.Config
 	keys := cfg.RestartOnly(old)
 	if len(keys) == 0 {
-		s.cfg, s.runs = cfg, runs
-		if s.slurmFor != nil && old != nil && cfg.Slurm != old.Slurm {
+		s.Options.Config, s.runs = cfg, runs
+		if s.SlurmFor != nil && old != nil && cfg.Slurm != old.Slurm {
 			// New programs: look for them at once.
-			s.slurm = s.slurmFor(cfg.Slurm)
+			s.Slurm = s.SlurmFor(cfg.Slurm)
 			s.missing.next = time.Time{}
 		}
 	}
 	s.mu.Unlock()
 	if len(keys) > 0 {
 		err := fmt.Errorf("%s cannot change while the daemon runs: %w", strings.Join(keys, ", "), ErrRestartRequired)
-		s.log.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldReason, run.ReasonRestartRequired),
+		s.Logger.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldReason, run.ReasonRestartRequired),
 			zap.Strings("keys", keys), zap.String(run.FieldError, err.Error()))
 		return err
 	}
 	added, removed, changed := cfg.Diff(old)
-	s.log.Info(run.EventConfigReloaded, zap.String("path", cfg.Path),
+	s.Logger.Info(run.EventConfigReloaded, zap.String("path", cfg.Path),
 		zap.Strings("added", added), zap.Strings("removed", removed), zap.Strings("changed", changed))
 	return nil
 }
@@ -270,7 +256,7 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		s.log.Warn(run.EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(run.FieldError, err.Error()))
+		s.Logger.Warn(run.EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(run.FieldError, err.Error()))
 		return false, err
 	}
 	if cfg.Equal(s.Config()) {

@@ -29,7 +29,7 @@ type PassResult struct {
 func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.pass.Lock()
 	defer s.pass.Unlock()
-	now := s.now()
+	now := s.Now()
 	defer s.watchPass()()
 	s.mu.Lock()
 	s.inPass = true // commits leave the snapshot to endPass
@@ -55,7 +55,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 		states[name] = st
 	}
 	// The whole pass uses one client: Reload may swap it meanwhile.
-	api := s.slurm
+	api := s.Slurm
 	s.mu.Unlock()
 
 	snap := s.observeSlurm(ctx, api, now, runs, states)
@@ -66,7 +66,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 		plan, err := s.passRun(ctx, api, now, rc, states[rc.spec.Name], snap)
 		if err != nil {
 			res.Errors[rc.spec.Name] = err
-			s.log.Error(run.EventRunError, zap.String(run.FieldRun, rc.spec.Name), zap.String(run.FieldError, err.Error()))
+			s.Logger.Error(run.EventRunError, zap.String(run.FieldRun, rc.spec.Name), zap.String(run.FieldError, err.Error()))
 			continue
 		}
 		res.Plans[rc.spec.Name] = plan
@@ -90,7 +90,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	}()
 	in := run.Input{
 		Now: now, Spec: rc.spec, State: st, Slurm: snap.view(rc, st),
-		UID: s.uid, Nonce: s.nonce(), Rand: s.random(),
+		UID: s.UID, Nonce: s.nonce(), Rand: s.random(),
 	}
 	// A done or stopped run whose last job still runs is observed too: the
 	// job keeps saving checkpoints and status should show them.
@@ -109,7 +109,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	if v := in.Slurm; v.SacctErr == nil && v.QueueErr == nil && v.WindowErr == nil {
 		s.noteObserved(rc.spec.Name, now)
 	}
-	if _, submits := plan.Submission(); submits && !s.dryRun {
+	if _, submits := plan.Submission(); submits && !s.DryRun {
 		if err := s.proveLease(); err != nil {
 			return s.fenced(now, st, err), nil
 		}
@@ -122,13 +122,13 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 func (s *Supervisor) nonce() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fmt.Sprintf("%08x", s.rnd.Uint32())
+	return fmt.Sprintf("%08x", s.Rand.Uint32())
 }
 
 func (s *Supervisor) random() float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rnd.Float64()
+	return s.Rand.Float64()
 }
 
 // A pass that runs past its budget is the first sign of a filesystem or
@@ -145,8 +145,8 @@ func (s *Supervisor) passBudget() time.Duration {
 		return s.overrunAfter
 	}
 	d := time.Minute + 2*logReadTimeout
-	if s.cfg != nil {
-		d += 4 * s.cfg.Slurm.CommandTimeout
+	if s.Options.Config != nil {
+		d += 4 * s.Options.Config.Slurm.CommandTimeout
 	}
 	return d
 }
@@ -160,12 +160,12 @@ func (s *Supervisor) watchPass() (end func()) {
 	var overran atomic.Bool
 	t := time.AfterFunc(budget, func() {
 		overran.Store(true)
-		s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+		s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
 			run.FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
 	})
 	return func() {
 		if !t.Stop() && overran.Load() {
-			s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+			s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
 				run.FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
 		}
 	}
