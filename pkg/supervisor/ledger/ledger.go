@@ -51,7 +51,7 @@ type Record struct {
 // state directory. It is safe for concurrent use.
 type Ledger struct {
 	dir      string
-	maxBytes int64
+	maxBytes int64 // growth that rotates journal.jsonl; <= 0: never (tests)
 
 	mu   sync.Mutex // serialises journal writes, rotation and Close
 	f    *os.File   // journal.jsonl, O_APPEND; nil after Close
@@ -67,23 +67,11 @@ type Ledger struct {
 	stateMu sync.Mutex // serialises SaveState
 }
 
-// Option configures Open.
-type Option func(*Ledger)
-
-// WithMaxJournalBytes sets the growth of journal.jsonl after which it is
-// rotated; n <= 0 disables rotation.
-func WithMaxJournalBytes(n int64) Option {
-	return func(l *Ledger) { l.maxBytes = n }
-}
-
 // Open opens (creating if needed) the ledger in dir. A journal whose last
 // line was torn by a crash gets a newline appended, so that the fragment
 // stays a separate line that ReadJournal reports.
-func Open(dir string, opts ...Option) (*Ledger, error) {
+func Open(dir string) (*Ledger, error) {
 	l := &Ledger{dir: dir, maxBytes: DefaultMaxJournalBytes}
-	for _, o := range opts {
-		o(l)
-	}
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return nil, fmt.Errorf("ledger: create state directory: %w", err)
 	}
