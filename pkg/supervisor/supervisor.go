@@ -146,9 +146,25 @@ func (s *Supervisor) restore(dir string) error {
 		s.slurmDown = snap.SlurmDownSince
 		s.missing.since = snap.SlurmMissingSince
 	}
-	last, problems, jerr := journalStates(dir)
+	// A damaged record costs the run that record, not its history:
+	// LastGoodStates offers a run's newest state, then, if it is rejected,
+	// every state oldest first; the last accepted is the newest good one.
+	last := map[string]run.RunState{}
+	_, problems, jerr := ledger.LastGoodStates(dir, func(name string, raw json.RawMessage) error {
+		var st run.RunState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return err
+		}
+		if st.Name != name {
+			return fmt.Errorf("the state names run %q", st.Name)
+		}
+		last[name] = st
+		return nil
+	})
 	if jerr != nil && !found {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
+	} else if jerr != nil {
+		clear(last) // a journal read only in part adds nothing to the snapshot
 	}
 	for _, p := range problems {
 		if !found { // else the snapshot stands and the journal only adds to it
@@ -168,29 +184,6 @@ func (s *Supervisor) restore(dir string) error {
 		s.Logger.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
-}
-
-// journalStates is every run's newest journaled state that decodes as the
-// run's: a damaged record costs the run that record, not its history.
-// LastGoodStates offers a run's newest state, then, if it is rejected,
-// every state oldest first: the last accepted is the newest good one.
-func journalStates(dir string) (map[string]run.RunState, []ledger.Problem, error) {
-	states := map[string]run.RunState{}
-	_, problems, err := ledger.LastGoodStates(dir, func(name string, raw json.RawMessage) error {
-		var st run.RunState
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return err
-		}
-		if st.Name != name {
-			return fmt.Errorf("the state names run %q", st.Name)
-		}
-		states[name] = st
-		return nil
-	})
-	if err != nil {
-		return nil, problems, err
-	}
-	return states, problems, nil
 }
 
 // States returns a copy of every run's state, by name.
