@@ -5,8 +5,6 @@ import (
 	"maps"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
@@ -51,49 +49,38 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	err, asked := snap.firstErr()
 	missing := slurm.NotFound(err)
 	s.mu.Lock()
-	evs := []*run.Event{outage(&s.missing.since, now, missing, asked, err, run.EventSlurmMissing, "missing", "found",
-		map[string]any{"hint": missingHint, "recheck": missingRecheck.String()})}
+	evs := outage(nil, &s.missing.since, now, missing, asked, err, run.EventSlurmMissing, "missing", "found",
+		map[string]any{"hint": missingHint, "recheck": missingRecheck.String()})
 	if missing {
 		s.missing.next = now.Add(missingRecheck)
 	} else {
-		evs = append(evs, outage(&s.slurmDown, now, err != nil, asked, err, run.EventSlurmUnavailable, "down", "up", nil))
+		evs = outage(evs, &s.slurmDown, now, err != nil, asked, err, run.EventSlurmUnavailable, "down", "up", nil)
 	}
+	// The snapshot remembers Slurm's health for the next tick.
+	s.snapDirty = s.snapDirty || len(evs) > 0
 	s.mu.Unlock()
 	for _, ev := range evs {
-		if ev != nil {
-			s.recordHealth(now, *ev)
-		}
+		s.emitAndJournal(now, ev)
 	}
 }
 
 // outage notes whether one kind of trouble, on since *since, is there in
-// this pass (bad). It returns the event to log: state down when it starts,
-// state up with how long it lasted when a pass that asked Slurm anything
-// finds it gone, else nil.
-func outage(since *time.Time, now time.Time, bad, asked bool, err error, name, down, up string, extra map[string]any) *run.Event {
+// this pass (bad). It appends the event to log to evs: state down when it
+// starts, state up with how long it lasted when a pass that asked Slurm
+// anything finds it gone.
+func outage(evs []run.Event, since *time.Time, now time.Time, bad, asked bool, err error, name, down, up string, extra map[string]any) []run.Event {
 	switch {
 	case bad && since.IsZero():
 		*since = now
 		ev := run.Event{Name: name, Fields: map[string]any{run.FieldState: down, run.FieldError: err.Error()}}
 		maps.Copy(ev.Fields, extra)
-		return &ev
+		return append(evs, ev)
 	case !bad && asked && !since.IsZero():
 		d := now.Sub(*since)
 		*since = time.Time{}
-		return &run.Event{Name: name, Fields: map[string]any{run.FieldState: up, "duration": d.String()}}
+		return append(evs, run.Event{Name: name, Fields: map[string]any{run.FieldState: up, "duration": d.String()}})
 	}
-	return nil
-}
-
-// recordHealth journals and logs an event about Slurm as a whole, and
-// writes the snapshot, which remembers Slurm's health for the next tick.
-func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
-	s.emitAndJournal(now, ev)
-	if s.Ledger != nil && !s.DryRun {
-		if err := s.saveSnapshot(now); err != nil {
-			s.Logger.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
-		}
-	}
+	return evs
 }
 
 // maxSkippedRowsRemembered bounds the set of rows already reported; when
