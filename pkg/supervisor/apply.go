@@ -50,12 +50,11 @@ func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan
 			s.emitAndJournal(now, run.NewEvent(run.EventStorageLow, rc.spec.Name, run.FieldReason, "pruned_before_resubmit", run.FieldBytes, res.Freed))
 		}
 	}
-	if err := s.proveLease(); err != nil {
+	if !s.leaseProven(rc.spec.Name) {
 		// Recording the intent (or pruning) took so long that the lease no
 		// longer reaches past sbatch's timeout. The journaled intent stays:
 		// sbatch never ran, so its grace ends it like any intent whose job
 		// never appears, here or in an instance that took over.
-		s.logUnproven(rc.spec.Name, err)
 		return next, nil
 	}
 	req := submitRequest(rc, sub)
@@ -82,8 +81,7 @@ func (s *Supervisor) applyCancels(ctx context.Context, api SlurmAPI, rc runConfi
 		}
 		// scancel is an action on the run like sbatch: an instance that
 		// cannot prove its lease may have been replaced already.
-		if err := s.proveLease(); err != nil {
-			s.logUnproven(rc.spec.Name, err)
+		if !s.leaseProven(rc.spec.Name) {
 			return
 		}
 		if err := api.ScancelOn(ctx, slurm.JobRef{ID: c.JobID, Cluster: c.Cluster}); err != nil {
@@ -285,28 +283,20 @@ func LeaseMargin(cfg *config.Config) time.Duration {
 	return cfg.Slurm.CommandTimeout + leaseSlack
 }
 
-// proveLease asks the fence whether this instance still holds the lease
-// for as long as an sbatch may take from now. A daemon whose renewals fail
-// may already have been replaced by another instance on another login node;
-// acting then would make two actors for one run.
-func (s *Supervisor) proveLease() error {
+// leaseProven asks the fence whether this instance still holds the lease
+// for as long as an sbatch may take from now, and logs why not for the
+// run's action held back. A daemon whose renewals fail may already have
+// been replaced by another instance on another login node; acting then
+// would make two actors for one run. It only logs, never journals: such an
+// instance must not write to a ledger another instance may own by now.
+func (s *Supervisor) leaseProven(runName string) bool {
 	if s.Fence == nil {
-		return nil
+		return true
 	}
-	return s.Fence(s.Now().Add(LeaseMargin(s.Config())))
-}
-
-// fenced is the plan of a run whose submission the fence held back: nothing
-// is recorded and nothing submitted, so the next pass decides afresh.
-func (s *Supervisor) fenced(now time.Time, st run.RunState, err error) run.Plan {
-	s.logUnproven(st.Name, err)
-	return run.Plan{Next: st, Actions: []run.Action{run.Wait{Until: now.Add(leaseRetry), Reason: run.ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}
-}
-
-// logUnproven says why a run's submission was held back. It is only
-// logged, never journaled: an instance that cannot prove its lease must
-// not write to a ledger another instance may own by now.
-func (s *Supervisor) logUnproven(runName string, err error) {
-	s.Logger.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
-		zap.Duration(run.FieldDelay, leaseRetry))
+	err := s.Fence(s.Now().Add(LeaseMargin(s.Config())))
+	if err != nil {
+		s.Logger.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
+			zap.Duration(run.FieldDelay, leaseRetry))
+	}
+	return err == nil
 }

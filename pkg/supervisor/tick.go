@@ -109,10 +109,9 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	if v := in.Slurm; v.SacctErr == nil && v.QueueErr == nil && v.WindowErr == nil {
 		s.noteObserved(rc.spec.Name, now)
 	}
-	if _, submits := plan.Submission(); submits && !s.DryRun {
-		if err := s.proveLease(); err != nil {
-			return s.fenced(now, st, err), nil
-		}
+	if _, submits := plan.Submission(); submits && !s.DryRun && !s.leaseProven(rc.spec.Name) {
+		// Nothing is recorded and nothing submitted: the next pass decides afresh.
+		return run.Plan{Next: st, Actions: []run.Action{run.Wait{Until: now.Add(leaseRetry), Reason: run.ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}, nil
 	}
 	next, err := s.apply(ctx, api, rc, plan, now)
 	plan.Next = next
@@ -157,16 +156,18 @@ func (s *Supervisor) passBudget() time.Duration {
 func (s *Supervisor) watchPass() (end func()) {
 	budget := s.passBudget()
 	start := time.Now()
+	overrun := func(state, took string) {
+		s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+			run.FieldState: state, took: time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+	}
 	var overran atomic.Bool
 	t := time.AfterFunc(budget, func() {
 		overran.Store(true)
-		s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
-			run.FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+		overrun("running", "running_for")
 	})
 	return func() {
 		if !t.Stop() && overran.Load() {
-			s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
-				run.FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+			overrun("ended", "duration")
 		}
 	}
 }
