@@ -111,9 +111,6 @@ func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig,
 				"command", strings.Join(argv, " ")))
 		}
 		s.mu.Lock()
-		if s.quotas == nil {
-			s.quotas = map[string]quotaEntry{}
-		}
 		s.quotas[key] = e
 		s.mu.Unlock()
 	}

@@ -93,9 +93,6 @@ type observedFile struct {
 func (s *Supervisor) noteObserved(run string, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.observed == nil {
-		s.observed = map[string]time.Time{}
-	}
 	s.observed[run] = now
 }
 

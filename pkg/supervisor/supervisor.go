@@ -104,7 +104,8 @@ func New(opt Options) (*Supervisor, error) {
 		opt.Logger = zap.NewNop()
 	}
 	opt.UID = cmp.Or(opt.UID, strconv.Itoa(os.Getuid()))
-	s := &Supervisor{Options: opt, runs: runs, states: map[string]run.RunState{}, queryQuota: quota.Query}
+	s := &Supervisor{Options: opt, runs: runs, states: map[string]run.RunState{}, observed: map[string]time.Time{},
+		quotas: map[string]quotaEntry{}, queryQuota: quota.Query}
 	if err := s.restore(opt.Config.StateDir); err != nil {
 		return nil, err
 	}
