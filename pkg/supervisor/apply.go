@@ -63,7 +63,7 @@ func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan
 	}
 	job, err := api.Submit(ctx, req)
 	var events []run.Event
-	next, events = run.AfterSbatch(next, rc.spec, sub, job, err, now, s.random())
+	next, events = run.AfterSbatch(next, rc.spec, sub, job, err, now, s.Rand.Float64())
 	if cerr := s.commit(now, next, events); cerr != nil {
 		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, job, cerr)
 	}

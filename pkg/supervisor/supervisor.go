@@ -57,7 +57,8 @@ type Options struct {
 // different goroutines; passes never overlap.
 type Supervisor struct {
 	// Options as given to New, defaults filled in. Reload swaps Config and
-	// Slurm under mu; the rest never changes.
+	// Slurm under mu; the rest never changes. Rand is drawn from only in
+	// passes, which never overlap.
 	Options
 
 	pass sync.Mutex // one pass at a time

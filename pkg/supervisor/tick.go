@@ -90,7 +90,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	}()
 	in := run.Input{
 		Now: now, Spec: rc.spec, State: st, Slurm: snap.view(rc, st),
-		UID: s.UID, Nonce: s.nonce(), Rand: s.random(),
+		UID: s.UID, Nonce: fmt.Sprintf("%08x", s.Rand.Uint32()), Rand: s.Rand.Float64(),
 	}
 	// A done or stopped run whose last job still runs is observed too: the
 	// job keeps saving checkpoints and status should show them.
@@ -116,18 +116,6 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	next, err := s.apply(ctx, api, rc, plan, now)
 	plan.Next = next
 	return plan, err
-}
-
-func (s *Supervisor) nonce() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return fmt.Sprintf("%08x", s.Rand.Uint32())
-}
-
-func (s *Supervisor) random() float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.Rand.Float64()
 }
 
 // A pass that runs past its budget is the first sign of a filesystem or
