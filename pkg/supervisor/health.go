@@ -104,13 +104,11 @@ func (s *Supervisor) keepSkippedRows(err error) error {
 		if row.JobID == "" {
 			key += "\x00" + row.Text
 		}
-		s.mu.Lock()
 		if s.skippedRows == nil || len(s.skippedRows) >= maxSkippedRowsRemembered {
 			s.skippedRows = map[string]bool{}
 		}
 		seen := s.skippedRows[key]
 		s.skippedRows[key] = true
-		s.mu.Unlock()
 		if !seen {
 			s.emit(run.Event{Name: run.EventSlurmRowSkipped, Fields: map[string]any{run.FieldJobID: row.JobID, run.FieldError: row.Error()}})
 		}

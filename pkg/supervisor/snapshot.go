@@ -89,13 +89,6 @@ type observedFile struct {
 	Runs map[string]time.Time `json:"runs"`
 }
 
-// noteObserved records that the run's information is fresh as of now.
-func (s *Supervisor) noteObserved(run string, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.observed[run] = now
-}
-
 // saveObserved writes ObservedFile. A failure costs only the freshness
 // shown by status, so it is logged by the caller and the pass goes on.
 func (s *Supervisor) saveObserved() error {

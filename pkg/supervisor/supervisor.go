@@ -61,19 +61,19 @@ type Supervisor struct {
 	// passes, which never overlap.
 	Options
 
-	pass sync.Mutex // one pass at a time
+	pass        sync.Mutex           // one pass at a time; only passes use the fields up to mu
+	skippedRows map[string]bool      // the unreadable Slurm rows already logged
+	observed    map[string]time.Time // when each run was last observed
 
-	mu          sync.Mutex // guards everything below, Config and Slurm
-	runs        map[string]runConfig
-	states      map[string]run.RunState
-	slurmDown   time.Time
-	missing     slurmMissing
-	skippedRows map[string]bool // the unreadable Slurm rows already logged
-	logs        logCache
-	ckpts       ckpt.Cache
-	quotas      map[string]quotaEntry // storage.quota_command answers
-	queryQuota  queryQuota            // quota.Query; tests replace it
-	observed    map[string]time.Time  // when each run was last observed
+	mu         sync.Mutex // guards everything below, Config and Slurm
+	runs       map[string]runConfig
+	states     map[string]run.RunState
+	slurmDown  time.Time
+	missing    slurmMissing
+	logs       logCache
+	ckpts      ckpt.Cache
+	quotas     map[string]quotaEntry // storage.quota_command answers
+	queryQuota queryQuota            // quota.Query; tests replace it
 	// overrunAfter overrides passBudget (tests).
 	overrunAfter time.Duration
 

@@ -107,7 +107,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	}
 	plan = run.Decide(in)
 	if v := in.Slurm; v.SacctErr == nil && v.QueueErr == nil && v.WindowErr == nil {
-		s.noteObserved(rc.spec.Name, now)
+		s.observed[rc.spec.Name] = now
 	}
 	if _, submits := plan.Submission(); submits && !s.DryRun && !s.leaseProven(rc.spec.Name) {
 		// Nothing is recorded and nothing submitted: the next pass decides afresh.
