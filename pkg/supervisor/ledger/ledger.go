@@ -53,7 +53,7 @@ type Ledger struct {
 	dir      string
 	maxBytes int64 // growth that rotates journal.jsonl; <= 0: never (tests)
 
-	mu   sync.Mutex // serialises journal writes, rotation and Close
+	mu   sync.Mutex // serialises journal writes, rotation, SaveState and Close
 	f    *os.File   // journal.jsonl, O_RDWR|O_APPEND; nil after Close
 	size int64      // current size of journal.jsonl
 	// base is the size of journal.jsonl right after the last rotation
@@ -63,8 +63,6 @@ type Ledger struct {
 	// torn is set when a write was cut short: the next Append starts with
 	// a newline so that its first record does not glue onto the fragment.
 	torn bool
-
-	stateMu sync.Mutex // serialises SaveState
 }
 
 // Open opens (creating if needed) the ledger in dir. A journal whose last

@@ -21,12 +21,9 @@ func (l *Ledger) SaveState(v any) error {
 		return fmt.Errorf("ledger: save state: %w", err)
 	}
 	data = append(data, '\n')
-	l.stateMu.Lock()
-	defer l.stateMu.Unlock()
 	l.mu.Lock()
-	closed := l.f == nil
-	l.mu.Unlock()
-	if closed {
+	defer l.mu.Unlock()
+	if l.f == nil {
 		return fmt.Errorf("ledger: save state: %w", ErrClosed)
 	}
 	if err := atomicfile.WriteFile(filepath.Join(l.dir, StateFile), data, fileMode); err != nil {
