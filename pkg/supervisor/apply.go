@@ -90,14 +90,10 @@ func (s *Supervisor) applyCancels(ctx context.Context, api SlurmAPI, rc runConfi
 	}
 }
 
-// submitRequest is the sbatch call for a submission: the run's cluster
-// (-M), --no-requeue unless the run lets Slurm requeue, the user's flags,
-// the job name when configured, the tag, then the user's script and its
-// resume arguments, from the run's workdir with the run's environment.
-//
-// --no-requeue comes before the user's flags so that a --requeue among
-// them still wins (sbatch takes the last). A job Slurm requeues restarts
-// with the resume step it was submitted with, which is stale by then.
+// submitRequest is the sbatch call for a submission. --no-requeue comes
+// before the user's flags so that a --requeue among them still wins (sbatch
+// takes the last): a job Slurm requeues restarts with the resume step it
+// was submitted with, which is stale by then.
 func submitRequest(rc runConfig, sub run.Submit) slurm.SubmitRequest {
 	var flags []string
 	if !rc.Requeue {

@@ -16,7 +16,6 @@ import (
 // to do, then looks again only every missingRecheck, and says when the
 // programs are there again.
 
-// missingRecheck is how often the daemon looks for missing Slurm programs.
 const missingRecheck = 5 * time.Minute
 
 // slurmMissing is the daemon's memory of missing Slurm programs.

@@ -56,9 +56,7 @@ func observeCluster(rc runConfig, st run.RunState) string {
 	return rc.spec.Cluster
 }
 
-// observeSlurm asks Slurm what the given runs need, in as few calls as
-// possible: one sacct per cluster with tracked jobs, then squeue and a
-// windowed sacct only on the clusters where some run needs them.
+// observeSlurm asks Slurm what the given runs need (slurmSnapshot).
 func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]run.RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}

@@ -35,8 +35,6 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		// The script names the jobs (unless job_name does), their cluster
-		// and their log files; config.Load has checked it exists.
 		script, err := os.ReadFile(r.Script)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("run %s: read script: %v", name, err))

@@ -65,9 +65,8 @@ type Ledger struct {
 	torn bool
 }
 
-// Open opens (creating if needed) the ledger in dir. A journal whose last
-// line was torn by a crash gets a newline appended, so that the fragment
-// stays a separate line that ReadJournal reports.
+// Open opens (creating if needed) the ledger in dir, ending a torn last
+// line of the journal (see the package doc).
 func Open(dir string) (*Ledger, error) {
 	l := &Ledger{dir: dir, maxBytes: DefaultMaxJournalBytes}
 	if err := os.MkdirAll(dir, dirMode); err != nil {

@@ -12,9 +12,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
-// SaveState replaces state.json with v as indented JSON: temp file in the
-// same directory, fsync, rename, directory fsync, mode 0600. If anything
-// fails, including marshalling v, the previous state.json is left intact.
+// SaveState replaces state.json with v as indented JSON (see the package
+// doc); if anything fails, even marshalling v, the old state.json stays.
 func (l *Ledger) SaveState(v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
