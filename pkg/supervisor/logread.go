@@ -43,13 +43,7 @@ type logCache struct {
 	timeout time.Duration
 	limit   int64
 	// open overrides openRegular (tests stand in a file that hangs).
-	open func(path string) (logFile, fs.FileInfo, error)
-}
-
-// logFile is what reading a log needs of an open file.
-type logFile interface {
-	ReadAt(p []byte, off int64) (int, error)
-	Close() error
+	open func(path string) (*os.File, fs.FileInfo, error)
 }
 
 type logEntry struct {
@@ -142,7 +136,7 @@ func (e *logEntry) fill(r *streamRead) {
 
 // readLogOnce does the reading for readStream. It owns e's tail while
 // e.busy is set.
-func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileInfo, error), limit int64) streamRead {
+func readLogOnce(e *logEntry, path string, open func(string) (*os.File, fs.FileInfo, error), limit int64) streamRead {
 	var r streamRead
 	r.Path = path
 	if strings.Contains(path, "%N") {
@@ -192,7 +186,7 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 // without blocking on a FIFO whose writer is missing: stat first, open
 // with O_NONBLOCK, then check the descriptor is still that regular file
 // (the name may have been replaced in between).
-func openRegular(path string) (logFile, fs.FileInfo, error) {
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, err
