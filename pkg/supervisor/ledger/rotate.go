@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -84,16 +83,11 @@ func carriedRecords(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: rotate: %w", err)
 	}
-	var buf []byte
+	var recs []Record
 	for _, run := range slices.Sorted(maps.Keys(newest)) {
-		r := newest[run]
-		line, err := json.Marshal(Record{Time: r.Time, Run: run, Event: EventStateCarried, State: r.State})
-		if err != nil {
-			return nil, fmt.Errorf("ledger: rotate: carry state of run %s: %w", run, err)
-		}
-		buf = append(append(buf, line...), '\n')
+		recs = append(recs, Record{Time: newest[run].Time, Run: run, Event: EventStateCarried, State: newest[run].State})
 	}
-	return buf, nil
+	return encodeRecords(recs)
 }
 
 // finishRotation completes or discards a rotation interrupted by a crash:
