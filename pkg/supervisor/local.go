@@ -78,9 +78,6 @@ type quotaEntry struct {
 	warned string // the problem last logged as config_warning; "" after a good answer
 }
 
-// queryQuota runs a quota command; tests replace it.
-type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) (quota.Left, error)
-
 // withQuota lowers the view's free space to what the user's quota leaves,
 // when storage.quota_command is set and says less than statfs. It asks only
 // when there is a checkpoint to compare with, and reuses an answer younger

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,15 +66,16 @@ type Supervisor struct {
 	skippedRows map[string]bool      // the unreadable Slurm rows already logged
 	observed    map[string]time.Time // when each run was last observed
 
-	mu         sync.Mutex // guards everything below, Config and Slurm
-	runs       map[string]runConfig
-	states     map[string]run.RunState
-	slurmDown  time.Time
-	missing    slurmMissing
-	logs       logCache
-	ckpts      ckpt.Cache
-	quotas     map[string]quotaEntry // storage.quota_command answers
-	queryQuota queryQuota            // quota.Query; tests replace it
+	mu        sync.Mutex // guards everything below, Config and Slurm
+	runs      map[string]runConfig
+	states    map[string]run.RunState
+	slurmDown time.Time
+	missing   slurmMissing
+	logs      logCache
+	ckpts     ckpt.Cache
+	quotas    map[string]quotaEntry // storage.quota_command answers
+	// queryQuota is quota.Query; tests replace it.
+	queryQuota func(ctx context.Context, argv []string, timeout time.Duration) (quota.Left, error)
 	// overrunAfter overrides passBudget (tests).
 	overrunAfter time.Duration
 
