@@ -76,7 +76,7 @@ type Supervisor struct {
 	quotas    map[string]quotaEntry // storage.quota_command answers
 	// queryQuota is quota.Query; tests replace it.
 	queryQuota func(ctx context.Context, argv []string, timeout time.Duration) (quota.Left, error)
-	// overrunAfter overrides passBudget (tests).
+	// overrunAfter overrides the pass budget (watchPass; tests).
 	overrunAfter time.Duration
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,

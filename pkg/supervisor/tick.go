@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -118,31 +119,18 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	return plan, err
 }
 
+// watchPass starts watching a pass; the returned function ends the watch.
 // A pass that runs past its budget is the first sign of a filesystem or
 // Slurm going bad, and one that never ends would be invisible while the
 // lease heartbeat keeps the daemon looking alive: it says so while still
-// running, and again when it ends.
-
-// passBudget is how long a pass may take: a few Slurm commands, each
-// bounded by command_timeout, plus reading checkpoints and logs.
-func (s *Supervisor) passBudget() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.overrunAfter > 0 {
-		return s.overrunAfter
-	}
-	d := time.Minute + 2*logReadTimeout
-	if s.Options.Config != nil {
-		d += 4 * s.Options.Config.Slurm.CommandTimeout
-	}
-	return d
-}
-
-// watchPass starts watching a pass; the returned function ends the watch.
-// Wall-clock time is used, not the injected clock: what matters is how
-// long the daemon really spent.
+// running, and again when it ends. Wall-clock time is used, not the
+// injected clock: what matters is how long the daemon really spent.
 func (s *Supervisor) watchPass() (end func()) {
-	budget := s.passBudget()
+	// The budget: a few Slurm commands, each bounded by command_timeout,
+	// plus reading checkpoints and logs (overrunAfter: tests).
+	s.mu.Lock()
+	budget := cmp.Or(s.overrunAfter, time.Minute+2*logReadTimeout+4*s.Options.Config.Slurm.CommandTimeout)
+	s.mu.Unlock()
 	start := time.Now()
 	overrun := func(state, took string) {
 		s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
