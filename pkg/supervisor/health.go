@@ -28,18 +28,6 @@ type slurmMissing struct {
 const missingHint = "set slurm.bin_dir to the directory of sbatch, sacct, squeue and scancel " +
 	"(command -v sbatch in a login shell, after any module load)"
 
-// missingWait reports whether the pass is to be skipped because the Slurm
-// programs were missing when last looked for, and how long until the next
-// look.
-func (s *Supervisor) missingWait(now time.Time) (time.Duration, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.missing.since.IsZero() || !now.Before(s.missing.next) {
-		return 0, false
-	}
-	return s.missing.next.Sub(now), true
-}
-
 // noteSlurmHealth logs slurm_missing when a Slurm program is not found,
 // else slurm_unavailable when Slurm stops answering: each once when it
 // starts, and once when it ends, not on every pass. A missing program is

@@ -34,12 +34,15 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	defer s.watchPass()()
 	s.mu.Lock()
 	s.inPass = true // commits leave the snapshot to endPass
+	wait := s.missing.next.Sub(now)
+	missing := !s.missing.since.IsZero()
 	s.mu.Unlock()
 	defer s.endPass(now)
 	s.applyRequests(now)
-	if wait, skip := s.missingWait(now); skip {
-		// Nothing can be decided without Slurm, and looking for it on
-		// every pass would only repeat the same message.
+	if missing && wait > 0 {
+		// The Slurm programs were missing when last looked for. Nothing can
+		// be decided without them, and looking for them on every pass would
+		// only repeat the same message.
 		return PassResult{Plans: map[string]run.Plan{}, Errors: map[string]error{}, RecheckAfter: wait}
 	}
 
