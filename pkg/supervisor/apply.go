@@ -181,11 +181,8 @@ func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run
 		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
 	}
 	recs[len(recs)-1].State = raw
-	if err := s.Ledger.Append(recs...); err != nil {
+	if err := s.Ledger.Append(recs...); err != nil || !s.snapshotNow() {
 		return err
-	}
-	if !s.snapshotNow() {
-		return nil
 	}
 	return s.saveSnapshot(now)
 }
