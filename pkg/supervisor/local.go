@@ -15,9 +15,7 @@ import (
 
 // observeCkpt judges the run's checkpoint directory. settle is how recent
 // a write must be for its step to count as still being written: zero once
-// the run's job is gone, because then nothing can be writing. The cache
-// (ckpt.Cache) reads an unchanged directory's metadata only, rechecking it
-// once per ckpt.Rescan.
+// the run's job is gone, because then nothing can be writing.
 func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) run.CkptView {
 	rep, err := s.ckpts.Scan(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settle, Newest: 2})
 	switch {

@@ -183,9 +183,8 @@ func readLogOnce(e *logEntry, path string, open func(string) (*os.File, fs.FileI
 }
 
 // openRegular opens a log for reading only if it is a regular file, and
-// without blocking on a FIFO whose writer is missing: stat first, open
-// with O_NONBLOCK, then check the descriptor is still that regular file
-// (the name may have been replaced in between).
+// without blocking on a FIFO whose writer is missing (the name may be
+// replaced between the stat and the open).
 func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

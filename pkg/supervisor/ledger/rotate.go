@@ -17,9 +17,7 @@ import (
 // and Run. Readers that show history skip it; LastStates uses it.
 const EventStateCarried = "ledger_state_carried"
 
-// rotate moves journal.jsonl to journal.1.jsonl and starts a fresh
-// journal.jsonl holding every run's newest state. l.mu must be held.
-//
+// rotate rotates the journal (see the package doc). l.mu must be held.
 // The fresh journal is written and fsynced under a temporary name first,
 // so a crash at any point leaves either the old journal in place or both
 // renames done (Open completes the second rename if only the first
