@@ -138,7 +138,6 @@ func (s *Supervisor) restore(dir string) error {
 	if err != nil {
 		s.Logger.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
 	}
-	found = found && err == nil
 	if found {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
