@@ -19,7 +19,6 @@
 //     one EventStateCarried record per run holding that run's newest State,
 //     so journal.jsonl alone always holds every run's newest state and
 //     LastStates never depends on a file that a later rotation deletes.
-//     ReadJournal reads journal.1.jsonl first, then journal.jsonl.
 //   - state.json: the snapshot written by SaveState with temp file, fsync,
 //     rename and directory fsync, so a reader sees the old or the new
 //     snapshot, never a mixture, even after a crash at any instant.
