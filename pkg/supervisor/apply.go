@@ -25,7 +25,7 @@ import (
 // again afterwards. It returns the state now in force for the run.
 func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan run.Plan, now time.Time) (run.RunState, error) {
 	next := plan.Next
-	if s.dryRun {
+	if s.DryRun {
 		s.emitAll(plan.Events)
 		return next, nil
 	}
@@ -50,21 +50,20 @@ func (s *Supervisor) apply(ctx context.Context, api SlurmAPI, rc runConfig, plan
 			s.emitAndJournal(now, run.NewEvent(run.EventStorageLow, rc.spec.Name, run.FieldReason, "pruned_before_resubmit", run.FieldBytes, res.Freed))
 		}
 	}
-	if err := s.proveLease(); err != nil {
+	if !s.leaseProven(rc.spec.Name) {
 		// Recording the intent (or pruning) took so long that the lease no
 		// longer reaches past sbatch's timeout. The journaled intent stays:
 		// sbatch never ran, so its grace ends it like any intent whose job
 		// never appears, here or in an instance that took over.
-		s.logUnproven(rc.spec.Name, err)
 		return next, nil
 	}
 	req := submitRequest(rc, sub)
-	if s.stripJobEnv {
+	if s.StripJobEnv {
 		req.DropEnv = slurm.JobEnv
 	}
 	job, err := api.Submit(ctx, req)
 	var events []run.Event
-	next, events = run.AfterSbatch(next, rc.spec, sub, job, err, now, s.random())
+	next, events = run.AfterSbatch(next, rc.spec, sub, job, err, now, s.Rand.Float64())
 	if cerr := s.commit(now, next, events); cerr != nil {
 		return next, fmt.Errorf("run %s: record submission of job %s: %w", rc.spec.Name, job, cerr)
 	}
@@ -82,8 +81,7 @@ func (s *Supervisor) applyCancels(ctx context.Context, api SlurmAPI, rc runConfi
 		}
 		// scancel is an action on the run like sbatch: an instance that
 		// cannot prove its lease may have been replaced already.
-		if err := s.proveLease(); err != nil {
-			s.logUnproven(rc.spec.Name, err)
+		if !s.leaseProven(rc.spec.Name) {
 			return
 		}
 		if err := api.ScancelOn(ctx, slurm.JobRef{ID: c.JobID, Cluster: c.Cluster}); err != nil {
@@ -92,14 +90,10 @@ func (s *Supervisor) applyCancels(ctx context.Context, api SlurmAPI, rc runConfi
 	}
 }
 
-// submitRequest is the sbatch call for a submission: the run's cluster
-// (-M), --no-requeue unless the run lets Slurm requeue, the user's flags,
-// the job name when configured, the tag, then the user's script and its
-// resume arguments, from the run's workdir with the run's environment.
-//
-// --no-requeue comes before the user's flags so that a --requeue among
-// them still wins (sbatch takes the last). A job Slurm requeues restarts
-// with the resume step it was submitted with, which is stale by then.
+// submitRequest is the sbatch call for a submission. --no-requeue comes
+// before the user's flags so that a --requeue among them still wins (sbatch
+// takes the last): a job Slurm requeues restarts with the resume step it
+// was submitted with, which is stale by then.
 func submitRequest(rc runConfig, sub run.Submit) slurm.SubmitRequest {
 	var flags []string
 	if !rc.Requeue {
@@ -146,7 +140,7 @@ func (s *Supervisor) commit(now time.Time, next run.RunState, events []run.Event
 	s.mu.Lock()
 	prev, had := s.states[next.Name]
 	stateChanged := !had || prev.Updated != next.Updated || prev.Phase != next.Phase
-	journaled := s.ledger != nil && (len(events) > 0 || stateChanged)
+	journaled := s.Ledger != nil && (len(events) > 0 || stateChanged)
 	if journaled {
 		s.seq++
 		next.Seq = s.seq
@@ -187,11 +181,8 @@ func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run
 		recs = append(recs, ledger.Record{Time: now, Run: next.Name, Event: "state"})
 	}
 	recs[len(recs)-1].State = raw
-	if err := s.ledger.Append(recs...); err != nil {
+	if err := s.Ledger.Append(recs...); err != nil || !s.snapshotNow() {
 		return err
-	}
-	if !s.snapshotNow() {
-		return nil
 	}
 	return s.saveSnapshot(now)
 }
@@ -200,9 +191,9 @@ func (s *Supervisor) journalState(now time.Time, next run.RunState, events []run
 // health, prunes, errors). Errors are logged: losing such a record loses
 // no decision.
 func (s *Supervisor) emitAndJournal(now time.Time, e run.Event) {
-	if s.ledger != nil && !s.dryRun {
-		if err := s.ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields}); err != nil {
-			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
+	if s.Ledger != nil && !s.DryRun {
+		if err := s.Ledger.Append(ledger.Record{Time: now, Event: e.Name, Fields: e.Fields}); err != nil {
+			s.Logger.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
 		}
 	}
 	s.emit(e)
@@ -221,12 +212,12 @@ func (s *Supervisor) emit(e run.Event) {
 	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		fields = append(fields, zap.Any(k, e.Fields[k]))
 	}
-	if ce := s.log.Check(eventLevel(e), e.Name); ce != nil {
+	if ce := s.Logger.Check(eventLevel(e), e.Name); ce != nil {
 		ce.Write(fields...)
 	}
-	if s.onEv != nil {
+	if s.OnEvent != nil {
 		run, _ := e.Fields[run.FieldRun].(string)
-		s.onEv(run, e)
+		s.OnEvent(run, e)
 	}
 }
 
@@ -285,28 +276,20 @@ func LeaseMargin(cfg *config.Config) time.Duration {
 	return cfg.Slurm.CommandTimeout + leaseSlack
 }
 
-// proveLease asks the fence whether this instance still holds the lease
-// for as long as an sbatch may take from now. A daemon whose renewals fail
-// may already have been replaced by another instance on another login node;
-// acting then would make two actors for one run.
-func (s *Supervisor) proveLease() error {
-	if s.fence == nil {
-		return nil
+// leaseProven asks the fence whether this instance still holds the lease
+// for as long as an sbatch may take from now, and logs why not for the
+// run's action held back. A daemon whose renewals fail may already have
+// been replaced by another instance on another login node; acting then
+// would make two actors for one run. It only logs, never journals: such an
+// instance must not write to a ledger another instance may own by now.
+func (s *Supervisor) leaseProven(runName string) bool {
+	if s.Fence == nil {
+		return true
 	}
-	return s.fence(s.now().Add(LeaseMargin(s.Config())))
-}
-
-// fenced is the plan of a run whose submission the fence held back: nothing
-// is recorded and nothing submitted, so the next pass decides afresh.
-func (s *Supervisor) fenced(now time.Time, st run.RunState, err error) run.Plan {
-	s.logUnproven(st.Name, err)
-	return run.Plan{Next: st, Actions: []run.Action{run.Wait{Until: now.Add(leaseRetry), Reason: run.ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}
-}
-
-// logUnproven says why a run's submission was held back. It is only
-// logged, never journaled: an instance that cannot prove its lease must
-// not write to a ledger another instance may own by now.
-func (s *Supervisor) logUnproven(runName string, err error) {
-	s.log.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
-		zap.Duration(run.FieldDelay, leaseRetry))
+	err := s.Fence(s.Now().Add(LeaseMargin(s.Config())))
+	if err != nil {
+		s.Logger.Warn(run.EventLeaseUnproven, zap.String(run.FieldRun, runName), zap.String(run.FieldError, err.Error()),
+			zap.Duration(run.FieldDelay, leaseRetry))
+	}
+	return err == nil
 }

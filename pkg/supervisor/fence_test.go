@@ -25,7 +25,7 @@ func TestNoSubmissionWithoutProvenLease(t *testing.T) {
 	}
 	t.Cleanup(func() { l.Release() })
 	r.restart()
-	r.sup.fence = l.HoldUntil
+	r.sup.Fence = l.HoldUntil
 
 	// The heartbeat renewals fail from here on: lease.json cannot be read.
 	path := filepath.Join(r.cfg.StateDir, lease.LeaseFile)
@@ -76,7 +76,7 @@ func TestNoSubmissionWhenLeaseLapsesAfterIntent(t *testing.T) {
 	r.cfg.Runs["d20"].Start = run.StartSubmit
 	r.restart()
 	proofs := 0
-	r.sup.fence = func(time.Time) error {
+	r.sup.Fence = func(time.Time) error {
 		proofs++
 		if proofs == 2 {
 			return errors.New("renewal failed")
@@ -107,7 +107,7 @@ func TestNoSubmissionWhenLeaseLapsesAfterIntent(t *testing.T) {
 func TestNoCancelWithoutProvenLease(t *testing.T) {
 	r := newRig(t, "d20")
 	r.restart()
-	r.sup.fence = func(time.Time) error { return errors.New("lease renewal failed") }
+	r.sup.Fence = func(time.Time) error { return errors.New("lease renewal failed") }
 	rc := r.sup.runs["d20"]
 	plan := run.Plan{Actions: []run.Action{run.Cancel{JobID: "7", Reason: run.ReasonOnDoneCancel}}}
 	r.sup.applyCancels(context.Background(), r.slurm, rc, plan, r.now)
@@ -117,7 +117,7 @@ func TestNoCancelWithoutProvenLease(t *testing.T) {
 	if got := r.logs.FilterMessage(run.EventLeaseUnproven).Len(); got != 1 {
 		t.Errorf("lease_unproven logged %d times; want 1", got)
 	}
-	r.sup.fence = func(time.Time) error { return nil }
+	r.sup.Fence = func(time.Time) error { return nil }
 	r.sup.applyCancels(context.Background(), r.slurm, rc, plan, r.now)
 	if n := r.slurm.count("scancel"); n != 1 {
 		t.Fatalf("scancel ran %d times with a proven lease; want 1", n)

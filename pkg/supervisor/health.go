@@ -5,8 +5,6 @@ import (
 	"maps"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
@@ -18,7 +16,6 @@ import (
 // to do, then looks again only every missingRecheck, and says when the
 // programs are there again.
 
-// missingRecheck is how often the daemon looks for missing Slurm programs.
 const missingRecheck = 5 * time.Minute
 
 // slurmMissing is the daemon's memory of missing Slurm programs.
@@ -31,18 +28,6 @@ type slurmMissing struct {
 const missingHint = "set slurm.bin_dir to the directory of sbatch, sacct, squeue and scancel " +
 	"(command -v sbatch in a login shell, after any module load)"
 
-// missingWait reports whether the pass is to be skipped because the Slurm
-// programs were missing when last looked for, and how long until the next
-// look.
-func (s *Supervisor) missingWait(now time.Time) (time.Duration, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.missing.since.IsZero() || !now.Before(s.missing.next) {
-		return 0, false
-	}
-	return s.missing.next.Sub(now), true
-}
-
 // noteSlurmHealth logs slurm_missing when a Slurm program is not found,
 // else slurm_unavailable when Slurm stops answering: each once when it
 // starts, and once when it ends, not on every pass. A missing program is
@@ -51,49 +36,38 @@ func (s *Supervisor) noteSlurmHealth(now time.Time, snap slurmSnapshot) {
 	err, asked := snap.firstErr()
 	missing := slurm.NotFound(err)
 	s.mu.Lock()
-	evs := []*run.Event{outage(&s.missing.since, now, missing, asked, err, run.EventSlurmMissing, "missing", "found",
-		map[string]any{"hint": missingHint, "recheck": missingRecheck.String()})}
+	evs := outage(nil, &s.missing.since, now, missing, asked, err, run.EventSlurmMissing, "missing", "found",
+		map[string]any{"hint": missingHint, "recheck": missingRecheck.String()})
 	if missing {
 		s.missing.next = now.Add(missingRecheck)
 	} else {
-		evs = append(evs, outage(&s.slurmDown, now, err != nil, asked, err, run.EventSlurmUnavailable, "down", "up", nil))
+		evs = outage(evs, &s.slurmDown, now, err != nil, asked, err, run.EventSlurmUnavailable, "down", "up", nil)
 	}
+	// The snapshot remembers Slurm's health for the next tick.
+	s.snapDirty = s.snapDirty || len(evs) > 0
 	s.mu.Unlock()
 	for _, ev := range evs {
-		if ev != nil {
-			s.recordHealth(now, *ev)
-		}
+		s.emitAndJournal(now, ev)
 	}
 }
 
 // outage notes whether one kind of trouble, on since *since, is there in
-// this pass (bad). It returns the event to log: state down when it starts,
-// state up with how long it lasted when a pass that asked Slurm anything
-// finds it gone, else nil.
-func outage(since *time.Time, now time.Time, bad, asked bool, err error, name, down, up string, extra map[string]any) *run.Event {
+// this pass (bad). It appends the event to log to evs: state down when it
+// starts, state up with how long it lasted when a pass that asked Slurm
+// anything finds it gone.
+func outage(evs []run.Event, since *time.Time, now time.Time, bad, asked bool, err error, name, down, up string, extra map[string]any) []run.Event {
 	switch {
 	case bad && since.IsZero():
 		*since = now
 		ev := run.Event{Name: name, Fields: map[string]any{run.FieldState: down, run.FieldError: err.Error()}}
 		maps.Copy(ev.Fields, extra)
-		return &ev
+		return append(evs, ev)
 	case !bad && asked && !since.IsZero():
 		d := now.Sub(*since)
 		*since = time.Time{}
-		return &run.Event{Name: name, Fields: map[string]any{run.FieldState: up, "duration": d.String()}}
+		return append(evs, run.Event{Name: name, Fields: map[string]any{run.FieldState: up, "duration": d.String()}})
 	}
-	return nil
-}
-
-// recordHealth journals and logs an event about Slurm as a whole, and
-// writes the snapshot, which remembers Slurm's health for the next tick.
-func (s *Supervisor) recordHealth(now time.Time, ev run.Event) {
-	s.emitAndJournal(now, ev)
-	if s.ledger != nil && !s.dryRun {
-		if err := s.saveSnapshot(now); err != nil {
-			s.log.Error(run.EventRunError, zap.String(run.FieldError, err.Error()))
-		}
-	}
+	return evs
 }
 
 // maxSkippedRowsRemembered bounds the set of rows already reported; when
@@ -117,13 +91,11 @@ func (s *Supervisor) keepSkippedRows(err error) error {
 		if row.JobID == "" {
 			key += "\x00" + row.Text
 		}
-		s.mu.Lock()
 		if s.skippedRows == nil || len(s.skippedRows) >= maxSkippedRowsRemembered {
 			s.skippedRows = map[string]bool{}
 		}
 		seen := s.skippedRows[key]
 		s.skippedRows[key] = true
-		s.mu.Unlock()
 		if !seen {
 			s.emit(run.Event{Name: run.EventSlurmRowSkipped, Fields: map[string]any{run.FieldJobID: row.JobID, run.FieldError: row.Error()}})
 		}

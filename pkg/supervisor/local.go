@@ -15,9 +15,7 @@ import (
 
 // observeCkpt judges the run's checkpoint directory. settle is how recent
 // a write must be for its step to count as still being written: zero once
-// the run's job is gone, because then nothing can be writing. The cache
-// (ckpt.Cache) reads an unchanged directory's metadata only, rechecking it
-// once per ckpt.Rescan.
+// the run's job is gone, because then nothing can be writing.
 func (s *Supervisor) observeCkpt(rc runConfig, now time.Time, settle time.Duration) run.CkptView {
 	rep, err := s.ckpts.Scan(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: settle, Newest: 2})
 	switch {
@@ -79,9 +77,6 @@ type quotaEntry struct {
 	warned string // the problem last logged as config_warning; "" after a good answer
 }
 
-// queryQuota runs a quota command; tests replace it.
-type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) (quota.Left, error)
-
 // withQuota lowers the view's free space to what the user's quota leaves,
 // when storage.quota_command is set and says less than statfs. It asks only
 // when there is a checkpoint to compare with, and reuses an answer younger
@@ -91,7 +86,7 @@ type queryQuota func(ctx context.Context, argv []string, timeout time.Duration) 
 // meanwhile.
 func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig, v run.CkptView) run.CkptView {
 	s.mu.Lock()
-	st := s.cfg.Storage
+	st := s.Options.Config.Storage
 	argv := st.Argv(rc.CheckpointDir)
 	key := strings.Join(argv, "\x00")
 	e, ok := s.quotas[key]
@@ -112,9 +107,6 @@ func (s *Supervisor) withQuota(ctx context.Context, now time.Time, rc runConfig,
 				"command", strings.Join(argv, " ")))
 		}
 		s.mu.Lock()
-		if s.quotas == nil {
-			s.quotas = map[string]quotaEntry{}
-		}
 		s.quotas[key] = e
 		s.mu.Unlock()
 	}

@@ -43,13 +43,7 @@ type logCache struct {
 	timeout time.Duration
 	limit   int64
 	// open overrides openRegular (tests stand in a file that hangs).
-	open func(path string) (logFile, fs.FileInfo, error)
-}
-
-// logFile is what reading a log needs of an open file.
-type logFile interface {
-	ReadAt(p []byte, off int64) (int, error)
-	Close() error
+	open func(path string) (*os.File, fs.FileInfo, error)
 }
 
 type logEntry struct {
@@ -142,7 +136,7 @@ func (e *logEntry) fill(r *streamRead) {
 
 // readLogOnce does the reading for readStream. It owns e's tail while
 // e.busy is set.
-func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileInfo, error), limit int64) streamRead {
+func readLogOnce(e *logEntry, path string, open func(string) (*os.File, fs.FileInfo, error), limit int64) streamRead {
 	var r streamRead
 	r.Path = path
 	if strings.Contains(path, "%N") {
@@ -189,10 +183,9 @@ func readLogOnce(e *logEntry, path string, open func(string) (logFile, fs.FileIn
 }
 
 // openRegular opens a log for reading only if it is a regular file, and
-// without blocking on a FIFO whose writer is missing: stat first, open
-// with O_NONBLOCK, then check the descriptor is still that regular file
-// (the name may have been replaced in between).
-func openRegular(path string) (logFile, fs.FileInfo, error) {
+// without blocking on a FIFO whose writer is missing (the name may be
+// replaced between the stat and the open).
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, err
@@ -289,5 +282,5 @@ func (s *Supervisor) logUnreadable(runName, jobID string, r streamRead) {
 		reason = run.ReasonLogNotRegular
 	}
 	e := run.NewEvent(run.EventLogUnreadable, runName, run.FieldJobID, jobID, run.FieldPath, r.Path, run.FieldReason, reason, run.FieldError, r.Err.Error())
-	s.emitAndJournal(s.now(), e)
+	s.emitAndJournal(s.Now(), e)
 }

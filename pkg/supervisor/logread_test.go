@@ -49,8 +49,8 @@ func TestReadStreamRefusesFIFOAndDevices(t *testing.T) {
 
 // hangingOpen stands in for a file on a network filesystem that stopped
 // answering: it blocks until release is closed.
-func hangingOpen(release <-chan struct{}, calls *atomic.Int32) func(string) (logFile, fs.FileInfo, error) {
-	return func(path string) (logFile, fs.FileInfo, error) {
+func hangingOpen(release <-chan struct{}, calls *atomic.Int32) func(string) (*os.File, fs.FileInfo, error) {
+	return func(path string) (*os.File, fs.FileInfo, error) {
 		calls.Add(1)
 		<-release
 		return openRegular(path)

@@ -57,7 +57,7 @@ func TestTickHungLogReadOverrun(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	r.sup.logs.timeout = 300 * time.Millisecond
-	r.sup.logs.open = func(path string) (logFile, os.FileInfo, error) {
+	r.sup.logs.open = func(path string) (*os.File, os.FileInfo, error) {
 		<-release
 		return openRegular(path)
 	}

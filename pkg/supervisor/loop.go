@@ -40,18 +40,12 @@ func (s *Supervisor) Loop(ctx context.Context, wake <-chan struct{}, afterPass f
 		if afterPass != nil {
 			afterPass(res)
 		}
-		timer.Reset(nextPass(s.Config().PollInterval, res.RecheckAfter))
+		d := s.Config().PollInterval
+		if r := res.RecheckAfter; r > 0 && r < d {
+			d = r
+		}
+		timer.Reset(max(d, minGap))
 	}
-}
-
-// nextPass is the sleep after a pass: the poll interval, or sooner when a
-// plan asked for it, never less than minGap.
-func nextPass(poll, recheck time.Duration) time.Duration {
-	d := poll
-	if recheck > 0 && recheck < d {
-		d = recheck
-	}
-	return max(d, minGap)
 }
 
 func drain(c <-chan struct{}) {

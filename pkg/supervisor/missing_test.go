@@ -74,8 +74,8 @@ func TestSlurmBinDirFixedLive(t *testing.T) {
 	notFound := &slurm.CommandError{Cmd: "squeue", ExitCode: -1, Err: slurm.ErrNotFound}
 	broken.sacctErr, broken.squeueErr = notFound, notFound
 	var built []config.Slurm
-	r.sup.slurm = broken
-	r.sup.slurmFor = func(c config.Slurm) SlurmAPI {
+	r.sup.Slurm = broken
+	r.sup.SlurmFor = func(c config.Slurm) SlurmAPI {
 		built = append(built, c)
 		return r.slurm
 	}

@@ -28,18 +28,11 @@ type SlurmAPI interface {
 type slurmSnapshot map[string]clusterSnapshot
 
 // clusterSnapshot is what one cluster said in the pass (zero when nothing
-// was asked of it).
+// was asked of it): sacct's rows by job id, and a SlurmView of the whole
+// cluster, before view cuts it down to one run.
 type clusterSnapshot struct {
-	sacctErr error
-	jobs     map[string]slurm.Job
-
-	queueAsked bool
-	queueErr   error
-	queue      []slurm.QueueEntry
-
-	windowAsked bool
-	windowErr   error
-	window      []slurm.Job
+	run.SlurmView
+	jobs map[string]slurm.Job
 }
 
 // observeCluster is the cluster where a run's queue and window are looked
@@ -56,9 +49,7 @@ func observeCluster(rc runConfig, st run.RunState) string {
 	return rc.spec.Cluster
 }
 
-// observeSlurm asks Slurm what the given runs need, in as few calls as
-// possible: one sacct per cluster with tracked jobs, then squeue and a
-// windowed sacct only on the clusters where some run needs them.
+// observeSlurm asks Slurm what the given runs need (slurmSnapshot).
 func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Time, runs []runConfig, states map[string]run.RunState) slurmSnapshot {
 	snap := slurmSnapshot{}
 	ids := map[string][]string{}
@@ -69,7 +60,7 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	}
 	for _, cl := range slices.Sorted(maps.Keys(ids)) {
 		jobs, err := api.SacctOn(ctx, cl, ids[cl])
-		c := clusterSnapshot{sacctErr: s.keepSkippedRows(err), jobs: map[string]slurm.Job{}}
+		c := clusterSnapshot{SlurmView: run.SlurmView{SacctErr: s.keepSkippedRows(err)}, jobs: map[string]slurm.Job{}}
 		for _, j := range jobs {
 			c.jobs[j.ID] = j
 		}
@@ -92,14 +83,14 @@ func (s *Supervisor) observeSlurm(ctx context.Context, api SlurmAPI, now time.Ti
 	for _, cl := range slices.Sorted(maps.Keys(needQueue)) {
 		c := snap[cl]
 		if needQueue[cl] {
-			c.queueAsked = true
+			c.QueueAsked = true
 			queue, err := api.SqueueOn(ctx, cl)
-			c.queue, c.queueErr = queue, s.keepSkippedRows(err)
+			c.Queue, c.QueueErr = queue, s.keepSkippedRows(err)
 		}
 		if w := since[cl]; !w.IsZero() {
-			c.windowAsked = true
+			c.WindowAsked = true
 			window, err := api.SacctWindowOn(ctx, cl, w, now, nil)
-			c.window, c.windowErr = window, s.keepSkippedRows(err)
+			c.Window, c.WindowErr = window, s.keepSkippedRows(err)
 		}
 		snap[cl] = c
 	}
@@ -123,20 +114,20 @@ func (snap slurmSnapshot) jobRow(j *run.JobRecord) *slurm.Job {
 func (snap slurmSnapshot) view(rc runConfig, st run.RunState) run.SlurmView {
 	cl := observeCluster(rc, st)
 	c := snap[cl]
-	v := run.SlurmView{Cluster: cl, QueueAsked: c.queueAsked, QueueErr: c.queueErr,
-		WindowAsked: c.windowAsked, WindowErr: c.windowErr}
+	v := run.SlurmView{Cluster: cl, QueueAsked: c.QueueAsked, QueueErr: c.QueueErr,
+		WindowAsked: c.WindowAsked, WindowErr: c.WindowErr}
 	j := st.Job
 	if j != nil {
-		v.SacctErr = snap[j.Cluster].sacctErr
+		v.SacctErr = snap[j.Cluster].SacctErr
 		v.Job = snap.jobRow(j)
 	}
 	sameCluster := j != nil && j.Cluster == cl
-	for _, e := range c.queue {
+	for _, e := range c.Queue {
 		if rc.belongs(e.Name, e.Comment) || (sameCluster && e.ID == j.ID) {
 			v.Queue = append(v.Queue, e)
 		}
 	}
-	for _, w := range c.window {
+	for _, w := range c.Window {
 		if rc.belongs(w.Name, w.Comment) || w.Name == "allocation" {
 			v.Window = append(v.Window, w)
 		}
@@ -153,10 +144,10 @@ func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 	}
 	c := snap[j.Cluster]
 	row, ok := c.jobs[j.ID]
-	if !ok || !row.State.Terminal() || !c.queueAsked || c.queueErr != nil {
+	if !ok || !row.State.Terminal() || !c.QueueAsked || c.QueueErr != nil {
 		return false
 	}
-	for _, e := range c.queue {
+	for _, e := range c.Queue {
 		if e.ID == j.ID && !e.State.Terminal() {
 			return false
 		}
@@ -169,8 +160,8 @@ func (snap slurmSnapshot) jobGone(j *run.JobRecord) bool {
 func (snap slurmSnapshot) firstErr() (err error, asked bool) {
 	for _, name := range slices.Sorted(maps.Keys(snap)) {
 		c := snap[name]
-		asked = asked || len(c.jobs) > 0 || c.sacctErr != nil || c.queueAsked || c.windowAsked
-		for _, e := range []error{c.sacctErr, c.queueErr, c.windowErr} {
+		asked = asked || len(c.jobs) > 0 || c.SacctErr != nil || c.QueueAsked || c.WindowAsked
+		for _, e := range []error{c.SacctErr, c.QueueErr, c.WindowErr} {
 			if err == nil && e != nil {
 				err = e
 			}

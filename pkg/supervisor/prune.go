@@ -40,7 +40,7 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	s.mu.Lock()
 	rc, ok := s.runs[runName]
 	st := s.states[runName]
-	global := s.cfg.Prune
+	global := s.Options.Config.Prune
 	s.mu.Unlock()
 	if !ok {
 		return PruneResult{}, fmt.Errorf("no run %q in the configuration", runName)
@@ -49,7 +49,7 @@ func (s *Supervisor) prune(runName string, dryRun bool) (PruneResult, error) {
 	if pol == nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, ErrNoPrunePolicy)
 	}
-	now := s.now()
+	now := s.Now()
 	rep, err := ckpt.ScanDir(rc.CheckpointDir, ckpt.Options{Ranks: rc.Ranks, Now: now, SettleTime: ckpt.Settle})
 	if err != nil {
 		return PruneResult{}, fmt.Errorf("run %s: %w", runName, err)
@@ -103,45 +103,39 @@ func protectedSteps(st run.RunState) map[int]string {
 // cron syntax) until ctx ends. Reload re-reads the schedules.
 type PruneSchedule struct {
 	sup  *Supervisor
-	mu   sync.Mutex
+	mu   sync.Mutex // one Reschedule at a time
 	cron *cron.Cron
 }
 
 // StartPruneSchedule starts the scheduler for the current configuration.
 func (s *Supervisor) StartPruneSchedule(ctx context.Context) *PruneSchedule {
-	ps := &PruneSchedule{sup: s}
+	ps := &PruneSchedule{sup: s, cron: cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))}
 	ps.Reschedule()
-	go func() {
-		<-ctx.Done()
-		ps.stop()
-	}()
+	ps.cron.Start()
+	context.AfterFunc(ctx, func() { <-ps.cron.Stop().Done() })
 	return ps
 }
 
 // Reschedule replaces the schedule with the one of the configuration in
 // force (after a reload).
 func (ps *PruneSchedule) Reschedule() {
-	c := cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, e := range ps.cron.Entries() {
+		ps.cron.Remove(e.ID)
+	}
 	s := ps.sup
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for name, rc := range s.runs {
-		pol := rc.EffectivePrune(s.cfg.Prune)
+		pol := rc.EffectivePrune(s.Options.Config.Prune)
 		if pol == nil || pol.Schedule == "" {
 			continue
 		}
-		if _, err := c.AddFunc(pol.Schedule, func() { s.scheduledPrune(name) }); err != nil {
-			s.log.Warn(run.EventConfigRejected, zap.String(run.FieldRun, name), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
+		if _, err := ps.cron.AddFunc(pol.Schedule, func() { s.scheduledPrune(name) }); err != nil {
+			s.Logger.Warn(run.EventConfigRejected, zap.String(run.FieldRun, name), zap.String(run.FieldError, "prune.schedule: "+err.Error()))
 		}
 	}
-	s.mu.Unlock()
-	ps.mu.Lock()
-	old := ps.cron
-	ps.cron = c
-	ps.mu.Unlock()
-	if old != nil {
-		old.Stop()
-	}
-	c.Start()
 }
 
 // scheduledPrune applies the retention policy to a run at its scheduled
@@ -157,14 +151,5 @@ func (s *Supervisor) scheduledPrune(runName string) {
 	}
 	if _, err := s.Prune(runName, false); err != nil && !errors.Is(err, ErrNoPrunePolicy) {
 		s.emit(run.NewEvent(run.EventRunError, runName, run.FieldError, err.Error(), run.FieldReason, "prune"))
-	}
-}
-
-func (ps *PruneSchedule) stop() {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ps.cron != nil {
-		<-ps.cron.Stop().Done()
-		ps.cron = nil
 	}
 }

@@ -27,8 +27,8 @@ type quotaRig struct {
 
 func newQuotaRig(st config.Storage) *quotaRig {
 	r := &quotaRig{rc: runConfig{Run: &config.Run{CheckpointDir: "/scratch/d20"}, spec: run.RunSpec{Name: "d20"}}}
-	r.s = &Supervisor{cfg: &config.Config{Storage: st}, log: zap.NewNop(),
-		onEv: func(_ string, e run.Event) { r.events = append(r.events, e) }}
+	r.s = &Supervisor{Options: Options{Config: &config.Config{Storage: st}, Logger: zap.NewNop(),
+		OnEvent: func(_ string, e run.Event) { r.events = append(r.events, e) }}, quotas: map[string]quotaEntry{}}
 	r.s.queryQuota = func(_ context.Context, argv []string, _ time.Duration) (quota.Left, error) {
 		r.asked = append(r.asked, argv)
 		return r.answer, r.err

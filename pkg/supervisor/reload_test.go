@@ -39,7 +39,7 @@ func TestReloadFile(t *testing.T) {
 	path := filepath.Join(dir, "config.yaml")
 	configFile(t, dir, path, "d20")
 	core, logs := observer.New(zap.DebugLevel)
-	r.sup.log = zap.New(core)
+	r.sup.Logger = zap.New(core)
 
 	changed, err := r.sup.ReloadFile(path, "test")
 	if err != nil || !changed {
@@ -92,7 +92,7 @@ func TestReloadRefusesStartupOnlyChange(t *testing.T) {
 			}
 			before := r.sup.Config()
 			core, logs := observer.New(zap.DebugLevel)
-			r.sup.log = zap.New(core)
+			r.sup.Logger = zap.New(core)
 
 			data, err := os.ReadFile(path)
 			if err != nil {

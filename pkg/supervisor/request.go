@@ -37,13 +37,13 @@ func RequestResultPath(stateDir, id string) string {
 	return filepath.Join(stateDir, requestDir, id+".result")
 }
 
-// applyRequests applies every pending request, oldest first, records the
-// outcome next to it for the CLI, and removes the request.
+// applyRequests applies the pending requests (WriteRequest), oldest first,
+// leaving each outcome for the CLI (RequestResultPath).
 func (s *Supervisor) applyRequests(now time.Time) {
-	if s.ledger == nil || s.dryRun {
+	if s.Ledger == nil || s.DryRun {
 		return
 	}
-	dir := filepath.Join(s.ledger.Dir(), requestDir)
+	dir := filepath.Join(s.Ledger.Dir(), requestDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return

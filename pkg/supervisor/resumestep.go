@@ -51,15 +51,12 @@ func ResumeStepFor(r *config.Run, known *run.RunState, now time.Time) (int, erro
 	}
 	view := viewOf(rep, now, 0)
 	if st.NewestStep != run.NoStep && view.Newest < st.NewestStep {
+		newest := "none"
+		if view.Newest != run.NoStep {
+			newest = fmt.Sprint(view.Newest)
+		}
 		return run.NoStep, fmt.Errorf("run %s: %s: %w: step %d was complete, the newest complete now is %s",
-			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, stepText(view.Newest))
+			r.Name, r.CheckpointDir, ErrCheckpointRegressed, st.NewestStep, newest)
 	}
 	return run.NewestUsableStep(st, view, now), nil
-}
-
-func stepText(step int) string {
-	if step == run.NoStep {
-		return "none"
-	}
-	return fmt.Sprint(step)
 }

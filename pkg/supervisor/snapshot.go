@@ -31,17 +31,17 @@ func (s *Supervisor) endPass(now time.Time) {
 	s.inPass = false
 	dirty := s.snapDirty
 	s.mu.Unlock()
-	if s.ledger == nil || s.dryRun {
+	if s.Ledger == nil || s.DryRun {
 		return
 	}
 	if err := s.saveObserved(); err != nil {
-		s.log.Error(run.EventRunError, zap.String(run.FieldReason, "save_observed"), zap.String(run.FieldError, err.Error()))
+		s.Logger.Error(run.EventRunError, zap.String(run.FieldReason, "save_observed"), zap.String(run.FieldError, err.Error()))
 	}
 	if !dirty {
 		return
 	}
 	if err := s.saveSnapshot(now); err != nil {
-		s.log.Error(run.EventRunError, zap.String(run.FieldReason, "save_state_snapshot"), zap.String(run.FieldError, err.Error()))
+		s.Logger.Error(run.EventRunError, zap.String(run.FieldReason, "save_state_snapshot"), zap.String(run.FieldError, err.Error()))
 	}
 }
 
@@ -66,7 +66,7 @@ func (s *Supervisor) saveSnapshot(now time.Time) error {
 	s.snapDirty = false
 	s.snapWrites++
 	s.mu.Unlock()
-	err := s.ledger.SaveState(snap)
+	err := s.Ledger.SaveState(snap)
 	if err != nil {
 		s.mu.Lock()
 		s.snapDirty = true
@@ -89,16 +89,6 @@ type observedFile struct {
 	Runs map[string]time.Time `json:"runs"`
 }
 
-// noteObserved records that the run's information is fresh as of now.
-func (s *Supervisor) noteObserved(run string, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.observed == nil {
-		s.observed = map[string]time.Time{}
-	}
-	s.observed[run] = now
-}
-
 // saveObserved writes ObservedFile. A failure costs only the freshness
 // shown by status, so it is logged by the caller and the pass goes on.
 func (s *Supervisor) saveObserved() error {
@@ -114,7 +104,7 @@ func (s *Supervisor) saveObserved() error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(s.ledger.Dir(), ObservedFile), data, 0o600)
+	return atomicfile.WriteFile(filepath.Join(s.Ledger.Dir(), ObservedFile), data, 0o600)
 }
 
 // LoadObserved reads when each run was last observed; runs never observed

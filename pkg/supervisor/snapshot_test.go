@@ -110,7 +110,7 @@ func submitRig(t *testing.T, advance time.Duration) (*rig, map[string][]byte) {
 	r.slurm.set(id, "TIMEOUT", "0:0")
 	r.now = r.now.Add(advance)
 	var atSbatch map[string][]byte
-	r.sup.slurm = &sbatchSpy{memSlurm: r.slurm, onSbatch: func() { atSbatch = r.ledgerFiles() }}
+	r.sup.Slurm = &sbatchSpy{memSlurm: r.slurm, onSbatch: func() { atSbatch = r.ledgerFiles() }}
 	r.tick()
 	if atSbatch == nil || r.slurm.count("sbatch") != 1 {
 		t.Fatalf("sbatch called %d times; want one resubmission", r.slurm.count("sbatch"))

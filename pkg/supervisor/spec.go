@@ -35,8 +35,6 @@ func buildRuns(cfg *config.Config) (map[string]runConfig, error) {
 	var problems []string
 	for _, name := range cfg.RunNames() {
 		r := cfg.Runs[name]
-		// The script names the jobs (unless job_name does), their cluster
-		// and their log files; config.Load has checked it exists.
 		script, err := os.ReadFile(r.Script)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("run %s: read script: %v", name, err))
@@ -87,13 +85,10 @@ func SpecOf(cfg *config.Config, r *config.Run) run.RunSpec {
 	}
 }
 
-// fromScript works out what the run's settings leave to its script.
-// jobName is what Slurm will call the run's jobs (config.EffectiveJobName:
-// job_name, -J in sbatch_args, the script's #SBATCH --job-name, the
-// script's file name). cluster is where they run: the cluster key, else -M
-// in sbatch_args, else the script's #SBATCH -M/--clusters, else "" (the
-// local cluster); it must be one cluster, because sacct and squeue cannot
-// tell the rows of several apart.
+// fromScript works out what the run's settings leave to its script: the
+// jobs' name (config.EffectiveJobName) and cluster ("": the local one). It
+// must be one cluster, because sacct and squeue cannot tell the rows of
+// several apart.
 func fromScript(r *config.Run, script []byte) (jobName, cluster string, err error) {
 	if jobName, err = config.EffectiveJobName(r); err != nil {
 		return "", "", err

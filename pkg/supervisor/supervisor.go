@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,33 +57,26 @@ type Options struct {
 // Supervisor runs the reconcile passes. Tick and Reload may be called from
 // different goroutines; passes never overlap.
 type Supervisor struct {
-	slurm       SlurmAPI
-	log         *zap.Logger
-	ledger      *ledger.Ledger
-	dryRun      bool
-	now         func() time.Time
-	uid         string
-	onEv        func(run string, e run.Event)
-	fence       func(until time.Time) error
-	stripJobEnv bool
-	slurmFor    func(config.Slurm) SlurmAPI
+	// Options as given to New, defaults filled in. Reload swaps Config and
+	// Slurm under mu; the rest never changes. Rand is drawn from only in
+	// passes, which never overlap.
+	Options
 
-	pass sync.Mutex // one pass at a time
+	pass        sync.Mutex           // one pass at a time; only passes use the fields up to mu
+	skippedRows map[string]bool      // the unreadable Slurm rows already logged
+	observed    map[string]time.Time // when each run was last observed
 
-	mu          sync.Mutex // guards everything below
-	cfg         *config.Config
-	runs        map[string]runConfig
-	states      map[string]run.RunState
-	rnd         *rand.Rand
-	slurmDown   time.Time
-	missing     slurmMissing
-	skippedRows map[string]bool // the unreadable Slurm rows already logged
-	logs        logCache
-	ckpts       ckpt.Cache
-	quotas      map[string]quotaEntry // storage.quota_command answers
-	queryQuota  queryQuota            // quota.Query; tests replace it
-	observed    map[string]time.Time  // when each run was last observed
-	// overrunAfter overrides passBudget (tests).
+	mu        sync.Mutex // guards everything below, Config and Slurm
+	runs      map[string]runConfig
+	states    map[string]run.RunState
+	slurmDown time.Time
+	missing   slurmMissing
+	logs      logCache
+	ckpts     ckpt.Cache
+	quotas    map[string]quotaEntry // storage.quota_command answers
+	// queryQuota is quota.Query; tests replace it.
+	queryQuota func(ctx context.Context, argv []string, timeout time.Duration) (quota.Left, error)
+	// overrunAfter overrides the pass budget (watchPass; tests).
 	overrunAfter time.Duration
 
 	// Snapshot bookkeeping (snapshot.go): inPass while a pass runs,
@@ -103,22 +97,18 @@ func New(opt Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Supervisor{
-		slurm: opt.Slurm, log: opt.Logger, ledger: opt.Ledger, dryRun: opt.DryRun,
-		now: opt.Now, rnd: opt.Rand, uid: cmp.Or(opt.UID, strconv.Itoa(os.Getuid())), onEv: opt.OnEvent, fence: opt.Fence,
-		stripJobEnv: opt.StripJobEnv, slurmFor: opt.SlurmFor,
-		cfg: opt.Config, runs: runs, states: map[string]run.RunState{},
-		queryQuota: quota.Query,
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if opt.Rand == nil {
+		opt.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	if s.rnd == nil {
-		s.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	if opt.Logger == nil {
+		opt.Logger = zap.NewNop()
 	}
-	if s.log == nil {
-		s.log = zap.NewNop()
-	}
+	opt.UID = cmp.Or(opt.UID, strconv.Itoa(os.Getuid()))
+	s := &Supervisor{Options: opt, runs: runs, states: map[string]run.RunState{}, observed: map[string]time.Time{},
+		quotas: map[string]quotaEntry{}, queryQuota: quota.Query}
 	if err := s.restore(opt.Config.StateDir); err != nil {
 		return nil, err
 	}
@@ -146,9 +136,8 @@ func (s *Supervisor) restore(dir string) error {
 	var snap snapshot
 	found, err := ledger.LoadState(dir, &snap)
 	if err != nil {
-		s.log.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
+		s.Logger.Warn("state_unreadable", zap.String("dir", dir), zap.Error(err))
 	}
-	found = found && err == nil
 	if found {
 		if snap.Version > snapshotVersion {
 			return fmt.Errorf("state %s: version %d is newer than this nanosupervisord understands (%d)", dir, snap.Version, snapshotVersion)
@@ -160,13 +149,29 @@ func (s *Supervisor) restore(dir string) error {
 		s.slurmDown = snap.SlurmDownSince
 		s.missing.since = snap.SlurmMissingSince
 	}
-	last, problems, jerr := journalStates(dir)
+	// A damaged record costs the run that record, not its history:
+	// LastGoodStates offers a run's newest state, then, if it is rejected,
+	// every state oldest first; the last accepted is the newest good one.
+	last := map[string]run.RunState{}
+	_, problems, jerr := ledger.LastGoodStates(dir, func(name string, raw json.RawMessage) error {
+		var st run.RunState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return err
+		}
+		if st.Name != name {
+			return fmt.Errorf("the state names run %q", st.Name)
+		}
+		last[name] = st
+		return nil
+	})
 	if jerr != nil && !found {
 		return fmt.Errorf("rebuild state from journal in %s: %w", dir, jerr)
+	} else if jerr != nil {
+		clear(last) // a journal read only in part adds nothing to the snapshot
 	}
 	for _, p := range problems {
 		if !found { // else the snapshot stands and the journal only adds to it
-			s.log.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
+			s.Logger.Warn("journal_problem", zap.String("file", p.File), zap.Int("line", p.Line), zap.String(run.FieldError, p.Err))
 		}
 	}
 	for name, st := range last {
@@ -179,32 +184,9 @@ func (s *Supervisor) restore(dir string) error {
 		}
 	}
 	if !found && len(last) > 0 {
-		s.log.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
+		s.Logger.Info("state_rebuilt_from_journal", zap.Int("runs", len(last)))
 	}
 	return nil
-}
-
-// journalStates is every run's newest journaled state that decodes as the
-// run's: a damaged record costs the run that record, not its history.
-// LastGoodStates offers a run's newest state, then, if it is rejected,
-// every state oldest first: the last accepted is the newest good one.
-func journalStates(dir string) (map[string]run.RunState, []ledger.Problem, error) {
-	states := map[string]run.RunState{}
-	_, problems, err := ledger.LastGoodStates(dir, func(name string, raw json.RawMessage) error {
-		var st run.RunState
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return err
-		}
-		if st.Name != name {
-			return fmt.Errorf("the state names run %q", st.Name)
-		}
-		states[name] = st
-		return nil
-	})
-	if err != nil {
-		return nil, problems, err
-	}
-	return states, problems, nil
 }
 
 // States returns a copy of every run's state, by name.
@@ -222,7 +204,7 @@ func (s *Supervisor) States() map[string]run.RunState {
 func (s *Supervisor) Config() *config.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cfg
+	return s.Options.Config
 }
 
 // ErrRestartRequired is wrapped by the error of a reload that changed a
@@ -236,29 +218,29 @@ var ErrRestartRequired = errors.New("restart the daemon to change it")
 func (s *Supervisor) Reload(cfg *config.Config) error {
 	runs, err := buildRuns(cfg)
 	if err != nil {
-		s.log.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldError, err.Error()))
+		s.Logger.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldError, err.Error()))
 		return err
 	}
 	s.mu.Lock()
-	old := s.cfg
+	old := s.Options.Config
 	keys := cfg.RestartOnly(old)
 	if len(keys) == 0 {
-		s.cfg, s.runs = cfg, runs
-		if s.slurmFor != nil && old != nil && cfg.Slurm != old.Slurm {
+		s.Options.Config, s.runs = cfg, runs
+		if s.SlurmFor != nil && old != nil && cfg.Slurm != old.Slurm {
 			// New programs: look for them at once.
-			s.slurm = s.slurmFor(cfg.Slurm)
+			s.Slurm = s.SlurmFor(cfg.Slurm)
 			s.missing.next = time.Time{}
 		}
 	}
 	s.mu.Unlock()
 	if len(keys) > 0 {
 		err := fmt.Errorf("%s cannot change while the daemon runs: %w", strings.Join(keys, ", "), ErrRestartRequired)
-		s.log.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldReason, run.ReasonRestartRequired),
+		s.Logger.Warn(run.EventConfigRejected, zap.String("path", cfg.Path), zap.String(run.FieldReason, run.ReasonRestartRequired),
 			zap.Strings("keys", keys), zap.String(run.FieldError, err.Error()))
 		return err
 	}
 	added, removed, changed := cfg.Diff(old)
-	s.log.Info(run.EventConfigReloaded, zap.String("path", cfg.Path),
+	s.Logger.Info(run.EventConfigReloaded, zap.String("path", cfg.Path),
 		zap.Strings("added", added), zap.Strings("removed", removed), zap.Strings("changed", changed))
 	return nil
 }
@@ -270,7 +252,7 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 func (s *Supervisor) ReloadFile(path, trigger string) (bool, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		s.log.Warn(run.EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(run.FieldError, err.Error()))
+		s.Logger.Warn(run.EventConfigRejected, zap.String("path", path), zap.String("trigger", trigger), zap.String(run.FieldError, err.Error()))
 		return false, err
 	}
 	if cfg.Equal(s.Config()) {

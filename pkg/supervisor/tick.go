@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -29,16 +30,19 @@ type PassResult struct {
 func (s *Supervisor) Tick(ctx context.Context) PassResult {
 	s.pass.Lock()
 	defer s.pass.Unlock()
-	now := s.now()
+	now := s.Now()
 	defer s.watchPass()()
 	s.mu.Lock()
 	s.inPass = true // commits leave the snapshot to endPass
+	wait := s.missing.next.Sub(now)
+	missing := !s.missing.since.IsZero()
 	s.mu.Unlock()
 	defer s.endPass(now)
 	s.applyRequests(now)
-	if wait, skip := s.missingWait(now); skip {
-		// Nothing can be decided without Slurm, and looking for it on
-		// every pass would only repeat the same message.
+	if missing && wait > 0 {
+		// The Slurm programs were missing when last looked for. Nothing can
+		// be decided without them, and looking for them on every pass would
+		// only repeat the same message.
 		return PassResult{Plans: map[string]run.Plan{}, Errors: map[string]error{}, RecheckAfter: wait}
 	}
 
@@ -55,7 +59,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 		states[name] = st
 	}
 	// The whole pass uses one client: Reload may swap it meanwhile.
-	api := s.slurm
+	api := s.Slurm
 	s.mu.Unlock()
 
 	snap := s.observeSlurm(ctx, api, now, runs, states)
@@ -66,7 +70,7 @@ func (s *Supervisor) Tick(ctx context.Context) PassResult {
 		plan, err := s.passRun(ctx, api, now, rc, states[rc.spec.Name], snap)
 		if err != nil {
 			res.Errors[rc.spec.Name] = err
-			s.log.Error(run.EventRunError, zap.String(run.FieldRun, rc.spec.Name), zap.String(run.FieldError, err.Error()))
+			s.Logger.Error(run.EventRunError, zap.String(run.FieldRun, rc.spec.Name), zap.String(run.FieldError, err.Error()))
 			continue
 		}
 		res.Plans[rc.spec.Name] = plan
@@ -90,7 +94,7 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	}()
 	in := run.Input{
 		Now: now, Spec: rc.spec, State: st, Slurm: snap.view(rc, st),
-		UID: s.uid, Nonce: s.nonce(), Rand: s.random(),
+		UID: s.UID, Nonce: fmt.Sprintf("%08x", s.Rand.Uint32()), Rand: s.Rand.Float64(),
 	}
 	// A done or stopped run whose last job still runs is observed too: the
 	// job keeps saving checkpoints and status should show them.
@@ -107,66 +111,42 @@ func (s *Supervisor) passRun(ctx context.Context, api SlurmAPI, now time.Time, r
 	}
 	plan = run.Decide(in)
 	if v := in.Slurm; v.SacctErr == nil && v.QueueErr == nil && v.WindowErr == nil {
-		s.noteObserved(rc.spec.Name, now)
+		s.observed[rc.spec.Name] = now
 	}
-	if _, submits := plan.Submission(); submits && !s.dryRun {
-		if err := s.proveLease(); err != nil {
-			return s.fenced(now, st, err), nil
-		}
+	if _, submits := plan.Submission(); submits && !s.DryRun && !s.leaseProven(rc.spec.Name) {
+		// Nothing is recorded and nothing submitted: the next pass decides afresh.
+		return run.Plan{Next: st, Actions: []run.Action{run.Wait{Until: now.Add(leaseRetry), Reason: run.ReasonLeaseUnproven}}, RecheckAfter: leaseRetry}, nil
 	}
 	next, err := s.apply(ctx, api, rc, plan, now)
 	plan.Next = next
 	return plan, err
 }
 
-func (s *Supervisor) nonce() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return fmt.Sprintf("%08x", s.rnd.Uint32())
-}
-
-func (s *Supervisor) random() float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rnd.Float64()
-}
-
+// watchPass starts watching a pass; the returned function ends the watch.
 // A pass that runs past its budget is the first sign of a filesystem or
 // Slurm going bad, and one that never ends would be invisible while the
 // lease heartbeat keeps the daemon looking alive: it says so while still
-// running, and again when it ends.
-
-// passBudget is how long a pass may take: a few Slurm commands, each
-// bounded by command_timeout, plus reading checkpoints and logs.
-func (s *Supervisor) passBudget() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.overrunAfter > 0 {
-		return s.overrunAfter
-	}
-	d := time.Minute + 2*logReadTimeout
-	if s.cfg != nil {
-		d += 4 * s.cfg.Slurm.CommandTimeout
-	}
-	return d
-}
-
-// watchPass starts watching a pass; the returned function ends the watch.
-// Wall-clock time is used, not the injected clock: what matters is how
-// long the daemon really spent.
+// running, and again when it ends. Wall-clock time is used, not the
+// injected clock: what matters is how long the daemon really spent.
 func (s *Supervisor) watchPass() (end func()) {
-	budget := s.passBudget()
+	// The budget: a few Slurm commands, each bounded by command_timeout,
+	// plus reading checkpoints and logs (overrunAfter: tests).
+	s.mu.Lock()
+	budget := cmp.Or(s.overrunAfter, time.Minute+2*logReadTimeout+4*s.Options.Config.Slurm.CommandTimeout)
+	s.mu.Unlock()
 	start := time.Now()
+	overrun := func(state, took string) {
+		s.emitAndJournal(s.Now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
+			run.FieldState: state, took: time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+	}
 	var overran atomic.Bool
 	t := time.AfterFunc(budget, func() {
 		overran.Store(true)
-		s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
-			run.FieldState: "running", "running_for": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+		overrun("running", "running_for")
 	})
 	return func() {
 		if !t.Stop() && overran.Load() {
-			s.emitAndJournal(s.now(), run.Event{Name: run.EventPassOverrun, Fields: map[string]any{
-				run.FieldState: "ended", "duration": time.Since(start).Round(time.Millisecond).String(), "budget": budget.String()}})
+			overrun("ended", "duration")
 		}
 	}
 }

@@ -27,9 +27,29 @@ type watcher struct {
 	done   sync.WaitGroup
 }
 
-func (x *watcher) start(ctx context.Context, loop func(context.Context)) {
+// start calls onEvent for every event, and onTimer whenever timer fires,
+// until ctx ends or the watcher is closed.
+func (x *watcher) start(ctx context.Context, timer *time.Timer, onEvent func(fsnotify.Event), onTimer func()) {
 	ctx, x.cancel = context.WithCancel(ctx)
-	x.done.Go(func() { loop(ctx) })
+	x.done.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-x.w.Events:
+				if !ok {
+					return
+				}
+				onEvent(ev)
+			case _, ok := <-x.w.Errors:
+				if !ok {
+					return
+				}
+			case <-timer.C:
+				onTimer()
+			}
+		}
+	})
 }
 
 // Close stops watching.
@@ -53,15 +73,29 @@ func WatchConfig(ctx context.Context, path string, onChange func()) (*ConfigWatc
 	if err != nil {
 		return nil, err
 	}
-	dirs := watchedDirs(path)
-	for _, d := range dirs {
+	for _, d := range watchedDirs(path) {
 		if err := w.Add(d); err != nil {
 			w.Close()
 			return nil, err
 		}
 	}
+	// One timer: the debounce after an event, else the periodic re-check.
+	timer := time.NewTimer(reloadRecheck)
+	base, sum, edited := filepath.Base(path), fileSum(path), false
 	cw := &ConfigWatcher{watcher{w: w}}
-	cw.start(ctx, func(ctx context.Context) { cw.loop(ctx, path, onChange) })
+	cw.start(ctx, timer, func(ev fsnotify.Event) {
+		if filepath.Base(ev.Name) == base || isTarget(path, ev.Name) {
+			edited = true
+			timer.Reset(reloadDebounce)
+		}
+	}, func() {
+		if s := fileSum(path); edited || s != sum {
+			sum = s
+			onChange()
+		}
+		edited = false
+		timer.Reset(reloadRecheck)
+	})
 	return cw, nil
 }
 
@@ -73,40 +107,6 @@ func watchedDirs(path string) []string {
 		dirs = append(dirs, filepath.Dir(target))
 	}
 	return dirs
-}
-
-func (cw *ConfigWatcher) loop(ctx context.Context, path string, onChange func()) {
-	base := filepath.Base(path)
-	sum := fileSum(path)
-	debounce := time.NewTimer(time.Hour)
-	debounce.Stop()
-	recheck := time.NewTicker(reloadRecheck)
-	defer recheck.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-cw.w.Events:
-			if !ok {
-				return
-			}
-			if filepath.Base(ev.Name) == base || isTarget(path, ev.Name) {
-				debounce.Reset(reloadDebounce)
-			}
-		case _, ok := <-cw.w.Errors:
-			if !ok {
-				return
-			}
-		case <-debounce.C:
-			sum = fileSum(path)
-			onChange()
-		case <-recheck.C:
-			if s := fileSum(path); s != sum {
-				sum = s
-				onChange()
-			}
-		}
-	}
 }
 
 func isTarget(path, name string) bool {
@@ -138,7 +138,6 @@ const (
 // directory goes quiet after activity.
 type ActivityWatcher struct {
 	watcher
-	wake    func()
 	mu      sync.Mutex
 	watched map[string]bool
 }
@@ -149,8 +148,26 @@ func WatchActivity(ctx context.Context, wake func()) (*ActivityWatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	aw := &ActivityWatcher{watcher: watcher{w: w}, wake: wake, watched: map[string]bool{}}
-	aw.start(ctx, aw.loop)
+	aw := &ActivityWatcher{watcher: watcher{w: w}, watched: map[string]bool{}}
+	quiet := time.NewTimer(time.Hour)
+	quiet.Stop()
+	pending := false
+	var last time.Time
+	aw.start(ctx, quiet, func(fsnotify.Event) {
+		pending = true
+		quiet.Reset(activityQuiet)
+	}, func() {
+		if !pending {
+			return
+		}
+		if gap := activityMinGap - time.Since(last); gap > 0 {
+			quiet.Reset(gap)
+			return
+		}
+		pending = false
+		last = time.Now()
+		wake()
+	})
 	return aw, nil
 }
 
@@ -192,40 +209,6 @@ func (aw *ActivityWatcher) Sync(dirs []string) {
 	for d := range want {
 		if !aw.watched[d] && aw.w.Add(d) == nil {
 			aw.watched[d] = true
-		}
-	}
-}
-
-func (aw *ActivityWatcher) loop(ctx context.Context) {
-	quiet := time.NewTimer(time.Hour)
-	quiet.Stop()
-	pending := false
-	var last time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case _, ok := <-aw.w.Events:
-			if !ok {
-				return
-			}
-			pending = true
-			quiet.Reset(activityQuiet)
-		case _, ok := <-aw.w.Errors:
-			if !ok {
-				return
-			}
-		case <-quiet.C:
-			if !pending {
-				continue
-			}
-			if gap := activityMinGap - time.Since(last); gap > 0 {
-				quiet.Reset(gap)
-				continue
-			}
-			pending = false
-			last = time.Now()
-			aw.wake()
 		}
 	}
 }

@@ -38,11 +38,12 @@ func TestMain(m *testing.M) {
 func crashChild(dir string) int {
 	gen, _ := strconv.Atoi(os.Getenv(crashGenEnv))
 	maxBytes, _ := strconv.ParseInt(os.Getenv(crashMaxBytesEnv), 10, 64)
-	l, err := Open(dir, WithMaxJournalBytes(maxBytes))
+	l, err := Open(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	l.maxBytes = maxBytes
 	fmt.Println("ready")
 	src := rand.NewChaCha8([32]byte{byte(gen), byte(gen >> 8)})
 	rng := rand.New(src)

@@ -14,13 +14,11 @@
 //     ReadJournal reports it (and any other unreadable line) as a Problem
 //     with its line number instead of failing or skipping it silently.
 //   - journal.1.jsonl: the previous journal. When journal.jsonl has grown by
-//     more than the size limit (64 MiB unless WithMaxJournalBytes says
-//     otherwise), the next Append first rotates it here, replacing the
-//     older one. The fresh journal.jsonl starts with one EventStateCarried
-//     record per run holding that run's newest State, so journal.jsonl
-//     alone always holds every run's newest state and LastStates never
-//     depends on a file that a later rotation deletes. ReadJournal reads
-//     journal.1.jsonl first, then journal.jsonl.
+//     more than DefaultMaxJournalBytes, the next Append first rotates it
+//     here, replacing the older one. The fresh journal.jsonl starts with
+//     one EventStateCarried record per run holding that run's newest State,
+//     so journal.jsonl alone always holds every run's newest state and
+//     LastStates never depends on a file that a later rotation deletes.
 //   - state.json: the snapshot written by SaveState with temp file, fsync,
 //     rename and directory fsync, so a reader sees the old or the new
 //     snapshot, never a mixture, even after a crash at any instant.

@@ -135,8 +135,7 @@ func prefix(b []byte, n int) string {
 
 // LastStates returns the newest State of every run in the journal, newest
 // meaning last appended (not latest Time: a clock step must not resurrect
-// an old state). It is how state is rebuilt when state.json is missing or
-// corrupt. Records with an empty or null State are skipped.
+// an old state). Records with an empty or null State are skipped.
 func LastStates(dir string) (map[string]json.RawMessage, []Problem, error) {
 	states := map[string]json.RawMessage{}
 	problems, err := ReadJournal(dir, func(_ int, r Record) error {

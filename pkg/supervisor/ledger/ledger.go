@@ -51,10 +51,10 @@ type Record struct {
 // state directory. It is safe for concurrent use.
 type Ledger struct {
 	dir      string
-	maxBytes int64
+	maxBytes int64 // growth that rotates journal.jsonl; <= 0: never (tests)
 
-	mu   sync.Mutex // serialises journal writes, rotation and Close
-	f    *os.File   // journal.jsonl, O_APPEND; nil after Close
+	mu   sync.Mutex // serialises journal writes, rotation, SaveState and Close
+	f    *os.File   // journal.jsonl, O_RDWR|O_APPEND; nil after Close
 	size int64      // current size of journal.jsonl
 	// base is the size of journal.jsonl right after the last rotation
 	// (the carried states); growth beyond it is what the limit counts, so
@@ -63,27 +63,12 @@ type Ledger struct {
 	// torn is set when a write was cut short: the next Append starts with
 	// a newline so that its first record does not glue onto the fragment.
 	torn bool
-
-	stateMu sync.Mutex // serialises SaveState
 }
 
-// Option configures Open.
-type Option func(*Ledger)
-
-// WithMaxJournalBytes sets the growth of journal.jsonl after which it is
-// rotated; n <= 0 disables rotation.
-func WithMaxJournalBytes(n int64) Option {
-	return func(l *Ledger) { l.maxBytes = n }
-}
-
-// Open opens (creating if needed) the ledger in dir. A journal whose last
-// line was torn by a crash gets a newline appended, so that the fragment
-// stays a separate line that ReadJournal reports.
-func Open(dir string, opts ...Option) (*Ledger, error) {
+// Open opens (creating if needed) the ledger in dir, ending a torn last
+// line of the journal (see the package doc).
+func Open(dir string) (*Ledger, error) {
 	l := &Ledger{dir: dir, maxBytes: DefaultMaxJournalBytes}
-	for _, o := range opts {
-		o(l)
-	}
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return nil, fmt.Errorf("ledger: create state directory: %w", err)
 	}
@@ -105,10 +90,11 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 // Dir is the state directory.
 func (l *Ledger) Dir() string { return l.dir }
 
-// openJournal opens journal.jsonl for appending and records its size.
+// openJournal opens journal.jsonl for appending (and reading its end) and
+// records its size.
 func (l *Ledger) openJournal() error {
 	path := filepath.Join(l.dir, JournalFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fileMode)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, fileMode)
 	if err != nil {
 		return fmt.Errorf("ledger: open journal: %w", err)
 	}
@@ -132,18 +118,11 @@ func (l *Ledger) openJournal() error {
 
 // endTornLine appends a newline when the journal does not end with one.
 func (l *Ledger) endTornLine() error {
-	if l.size == 0 {
-		return nil
-	}
-	path := filepath.Join(l.dir, JournalFile)
-	r, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	defer r.Close()
-	last := make([]byte, 1)
-	if _, err := r.ReadAt(last, l.size-1); err != nil {
-		return fmt.Errorf("ledger: read end of %s: %w", path, err)
+	last := []byte{'\n'}
+	if l.size > 0 {
+		if _, err := l.f.ReadAt(last, l.size-1); err != nil {
+			return fmt.Errorf("ledger: read end of %s: %w", l.f.Name(), err)
+		}
 	}
 	if last[0] == '\n' {
 		return nil

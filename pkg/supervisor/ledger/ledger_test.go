@@ -18,9 +18,9 @@ func rec(run, event string, i int) Record {
 	return Record{Time: t0.Add(time.Duration(i) * time.Second), Run: run, Event: event, Fields: map[string]any{"i": i}}
 }
 
-func openT(t testing.TB, dir string, opts ...Option) *Ledger {
+func openT(t testing.TB, dir string) *Ledger {
 	t.Helper()
-	l, err := Open(dir, opts...)
+	l, err := Open(dir)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,9 +17,7 @@ import (
 // and Run. Readers that show history skip it; LastStates uses it.
 const EventStateCarried = "ledger_state_carried"
 
-// rotate moves journal.jsonl to journal.1.jsonl and starts a fresh
-// journal.jsonl holding every run's newest state. l.mu must be held.
-//
+// rotate rotates the journal (see the package doc). l.mu must be held.
 // The fresh journal is written and fsynced under a temporary name first,
 // so a crash at any point leaves either the old journal in place or both
 // renames done (Open completes the second rename if only the first
@@ -84,16 +81,11 @@ func carriedRecords(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: rotate: %w", err)
 	}
-	var buf []byte
+	var recs []Record
 	for _, run := range slices.Sorted(maps.Keys(newest)) {
-		r := newest[run]
-		line, err := json.Marshal(Record{Time: r.Time, Run: run, Event: EventStateCarried, State: r.State})
-		if err != nil {
-			return nil, fmt.Errorf("ledger: rotate: carry state of run %s: %w", run, err)
-		}
-		buf = append(append(buf, line...), '\n')
+		recs = append(recs, Record{Time: newest[run].Time, Run: run, Event: EventStateCarried, State: newest[run].State})
 	}
-	return buf, nil
+	return encodeRecords(recs)
 }
 
 // finishRotation completes or discards a rotation interrupted by a crash:

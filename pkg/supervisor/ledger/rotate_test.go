@@ -53,7 +53,8 @@ func TestLastStatesPicksNewestPerRun(t *testing.T) {
 
 func TestRotation(t *testing.T) {
 	dir := t.TempDir()
-	l := openT(t, dir, WithMaxJournalBytes(2048))
+	l := openT(t, dir)
+	l.maxBytes = 2048
 	// d24's only state comes first; many rotations later it must still be
 	// found, carried from journal to journal.
 	if err := l.Append(stateRec("d24", 0)); err != nil {
@@ -115,7 +116,8 @@ func TestRotation(t *testing.T) {
 
 func TestRotationDisabled(t *testing.T) {
 	dir := t.TempDir()
-	l := openT(t, dir, WithMaxJournalBytes(0))
+	l := openT(t, dir)
+	l.maxBytes = 0
 	for i := range 50 {
 		if err := l.Append(rec("a", "tick", i)); err != nil {
 			t.Fatal(err)

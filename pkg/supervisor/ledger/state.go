@@ -12,21 +12,17 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/internal/atomicfile"
 )
 
-// SaveState replaces state.json with v as indented JSON: temp file in the
-// same directory, fsync, rename, directory fsync, mode 0600. If anything
-// fails, including marshalling v, the previous state.json is left intact.
+// SaveState replaces state.json with v as indented JSON (see the package
+// doc); if anything fails, even marshalling v, the old state.json stays.
 func (l *Ledger) SaveState(v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("ledger: save state: %w", err)
 	}
 	data = append(data, '\n')
-	l.stateMu.Lock()
-	defer l.stateMu.Unlock()
 	l.mu.Lock()
-	closed := l.f == nil
-	l.mu.Unlock()
-	if closed {
+	defer l.mu.Unlock()
+	if l.f == nil {
 		return fmt.Errorf("ledger: save state: %w", ErrClosed)
 	}
 	if err := atomicfile.WriteFile(filepath.Join(l.dir, StateFile), data, fileMode); err != nil {
