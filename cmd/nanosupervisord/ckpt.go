@@ -13,7 +13,7 @@ import (
 
 func newCkptCmd() *cobra.Command {
 	var ranks int
-	var asJSON, newest bool
+	var newest bool
 	c := &cobra.Command{
 		Use:   "ckpt DIR",
 		Short: "Judge every checkpoint step in DIR; print the newest complete one",
@@ -44,7 +44,7 @@ older steps; those are counted by name, unopened.`,
 			if ok {
 				out.NewestComplete, newestText = &newest.Step, strconv.Itoa(newest.Step)
 			}
-			err = output(c, asJSON, out, func(w io.Writer) {
+			err = output(c, out, func(w io.Writer) {
 				tw := newTable(w, "STEP\tVERDICT\tBYTES\tREASON")
 				for _, s := range rep.Steps {
 					verdict := "incomplete"
@@ -73,7 +73,7 @@ older steps; those are counted by name, unopened.`,
 		},
 	}
 	c.Flags().IntVar(&ranks, "ranks", 0, "optimizer shards per step (0: infer from the files)")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addFlags(c, jsonFlag)
 	c.Flags().BoolVar(&newest, "newest", false, "verify only the newest complete step and the steps after it")
 	return c
 }

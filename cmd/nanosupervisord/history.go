@@ -17,14 +17,13 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               "history RUN",
 		ValidArgsFunction: completeRuns,
 		Short:             "Print a run's decision journal",
 		Args:              args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(c, o.config)
+			cfg, err := loadConfig(c)
 			if err != nil {
 				return err
 			}
@@ -47,14 +46,14 @@ func newHistoryCmd() *cobra.Command {
 			if _, known := cfg.Runs[run]; len(recs) == 0 && !known {
 				return noRun(cfg, run, " and none in the journal")
 			}
-			return output(c, o.json, recs, func(w io.Writer) {
+			return output(c, recs, func(w io.Writer) {
 				for _, r := range recs {
 					printRecord(w, r)
 				}
 			})
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 

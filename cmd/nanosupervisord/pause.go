@@ -31,7 +31,6 @@ configuration (runs.RUN.paused: true) stays paused until that is removed.`)
 
 // pauseCmd is pause or unpause, which print done once applied.
 func pauseCmd(kind, done, short, long string) *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               kind + " RUN",
 		Short:             short,
@@ -39,13 +38,13 @@ func pauseCmd(kind, done, short, long string) *cobra.Command {
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeRuns,
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(c, o.config, a[0])
+			cfg, rc, err := loadRun(c, a[0])
 			if err != nil {
 				return err
 			}
 			now := time.Now()
 			req := run.NewRequest(kind, rc.Name, now)
-			s, err := openOrHand(c, cfg, o.logFormat, req)
+			s, err := openOrHand(c, cfg, req)
 			if s == nil {
 				return err
 			}
@@ -57,6 +56,6 @@ func pauseCmd(kind, done, short, long string) *cobra.Command {
 			return nil
 		},
 	}
-	o.add(c, configFlag|logFlag)
+	addFlags(c, configFlag|logFlag)
 	return c
 }

@@ -19,7 +19,6 @@ import (
 )
 
 func newPlotCmd() *cobra.Command {
-	var o opts
 	var out string
 	var asCSV, asJSON, wallClock bool
 	c := &cobra.Command{
@@ -56,7 +55,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 				return usageError(fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
 					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out))
 			}
-			cfg, states, err := loadStates(c, o.config)
+			cfg, states, err := loadStates(c)
 			if err != nil {
 				return err
 			}
@@ -106,7 +105,7 @@ with the job that made it (to standard output, or to -o FILE).`,
 			return nil
 		},
 	}
-	o.add(c, configFlag)
+	addFlags(c, configFlag)
 	c.Flags().StringVarP(&out, "output", "o", "", "SVG file to write, or - for standard output")
 	c.Flags().BoolVar(&asCSV, "csv", false, "export every evaluation, with its job, as CSV")
 	c.Flags().BoolVar(&asJSON, "json", false, "export every evaluation, with its job, as JSON")

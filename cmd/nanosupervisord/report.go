@@ -13,7 +13,6 @@ import (
 )
 
 func newReportCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               "report RUN",
 		ValidArgsFunction: completeRuns,
@@ -30,20 +29,18 @@ the checkpoint interval and the time limit are known it advises a
 --save-every that makes a TIMEOUT lose little.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, states, err := loadStates(c, o.config)
+			cfg, states, err := loadStates(c)
 			if err != nil {
 				return err
 			}
-			if _, known := states[a[0]]; !known {
-				if _, err := lookupRun(cfg, a[0]); err != nil {
-					return err
-				}
+			if _, known := states[a[0]]; !known && cfg.Runs[a[0]] == nil {
+				return noRun(cfg, a[0], "")
 			}
 			rep := newRunReport(stateOf(states, a[0]), time.Now())
-			return output(c, o.json, rep, func(w io.Writer) { printReport(w, rep) })
+			return output(c, rep, func(w io.Writer) { printReport(w, rep) })
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 

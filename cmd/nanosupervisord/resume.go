@@ -25,7 +25,6 @@ import (
 const requestWait = 60 * time.Second
 
 func newResumeCmd() *cobra.Command {
-	var o opts
 	var step int
 	var dryRun, force bool
 	c := &cobra.Command{
@@ -49,7 +48,7 @@ anyway when you know the recorded state is stale: Slurm is asked first, and
 a job found live is followed again, never twinned.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(c, o.config, a[0])
+			cfg, rc, err := loadRun(c, a[0])
 			if err != nil {
 				return err
 			}
@@ -69,7 +68,7 @@ a job found live is followed again, never twinned.`,
 					return err
 				}
 			} else {
-				s, err := openOrHand(c, cfg, o.logFormat, req)
+				s, err := openOrHand(c, cfg, req)
 				if s == nil {
 					return err
 				}
@@ -97,7 +96,7 @@ a job found live is followed again, never twinned.`,
 			return nil
 		},
 	}
-	o.add(c, configFlag|logFlag)
+	addFlags(c, configFlag|logFlag)
 	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest; 0 starts from scratch")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
@@ -127,8 +126,8 @@ var acceptedWords = map[string]string{
 // openOrHand opens a session to apply req in this process. When a daemon
 // holds the lease, req is handed to it instead: the session is nil and
 // the error is the daemon's answer (nil: accepted).
-func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req run.Request) (*session, error) {
-	s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
+func openOrHand(c *cobra.Command, cfg *config.Config, req run.Request) (*session, error) {
+	s, err := openSession(cfg, commandLogger(c))
 	var held *lease.HeldError
 	if errors.As(err, &held) {
 		return nil, handToDaemon(c, cfg.StateDir, req, held.Holder)

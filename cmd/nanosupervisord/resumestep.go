@@ -17,7 +17,6 @@ import (
 const exitHold = 4
 
 func newResumeStepCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               "resume-step RUN",
 		ValidArgsFunction: completeRuns,
@@ -45,7 +44,7 @@ be read to tell), or its newest complete step went backwards. The job
 must not train then: starting afresh would overwrite the run.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(c, o.config, a[0])
+			cfg, rc, err := loadRun(c, a[0])
 			if err != nil {
 				return err
 			}
@@ -72,6 +71,6 @@ must not train then: starting afresh would overwrite the run.`,
 			return nil
 		},
 	}
-	o.add(c, configFlag)
+	addFlags(c, configFlag)
 	return c
 }

@@ -25,7 +25,6 @@ import (
 const heartbeat = 30 * time.Second
 
 func newRunCmd() *cobra.Command {
-	var o opts
 	var exitWhenDone bool
 	c := &cobra.Command{
 		Use:   "run",
@@ -36,11 +35,11 @@ each pass. SIGHUP or an edit of the configuration file reloads it; a bad
 edit is rejected and the running configuration kept. SIGINT/SIGTERM stop it;
 jobs are never cancelled on the way out.`,
 		Args: args(cobra.NoArgs),
-		RunE: withSession(&o, func(c *cobra.Command, s *session) error {
+		RunE: withSession(func(c *cobra.Command, s *session) error {
 			return runDaemon(c.Context(), s, exitWhenDone)
 		}),
 	}
-	o.add(c, configFlag|logFlag)
+	addFlags(c, configFlag|logFlag)
 	c.Flags().BoolVar(&exitWhenDone, "exit-when-done", false, "exit once every run is done (0) or stopped (1)")
 	return c
 }

@@ -12,14 +12,6 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// lookupRun finds a run named on the command line.
-func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
-	if r, ok := cfg.Runs[name]; ok {
-		return r, nil
-	}
-	return nil, noRun(cfg, name, "")
-}
-
 // noRun is the error about a run named on the command line that is not
 // in the configuration (nor elsewhere): it says where the configuration
 // was found, and lists the runs that do exist.
@@ -32,18 +24,20 @@ func noRun(cfg *config.Config, name, norElsewhere string) error {
 }
 
 // loadRun loads the configuration and the run named on the command line.
-func loadRun(c *cobra.Command, path, name string) (*config.Config, *config.Run, error) {
-	cfg, err := loadConfig(c, path)
+func loadRun(c *cobra.Command, name string) (*config.Config, *config.Run, error) {
+	cfg, err := loadConfig(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	rc, err := lookupRun(cfg, name)
-	return cfg, rc, err
+	if rc, ok := cfg.Runs[name]; ok {
+		return cfg, rc, nil
+	}
+	return nil, nil, noRun(cfg, name, "")
 }
 
 // loadStates loads the configuration and the daemon's state snapshot.
-func loadStates(c *cobra.Command, path string) (*config.Config, map[string]run.RunState, error) {
-	cfg, err := loadConfig(c, path)
+func loadStates(c *cobra.Command) (*config.Config, map[string]run.RunState, error) {
+	cfg, err := loadConfig(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,8 +92,7 @@ func completeRuns(c *cobra.Command, a []string, toComplete string) ([]string, co
 	if len(a) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	flag, _ := c.Flags().GetString("config")
-	cfg, err := config.Load(configPath(flag))
+	cfg, err := config.Load(configPath(c))
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

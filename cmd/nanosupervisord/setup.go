@@ -26,41 +26,48 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// opts are the flags the verbs share; add registers those a verb takes,
-// and rejects an unknown --log-format as a usage error before it runs.
-type opts struct {
-	config, logFormat string
-	json              bool
-}
-
+// The flags several verbs share. addFlags registers those a verb takes,
+// and rejects an unknown --log-format as a usage error before it runs; the
+// helpers below read them back from the command.
 const (
 	configFlag = 1 << iota
 	logFlag
 	jsonFlag
 )
 
-func (o *opts) add(c *cobra.Command, which int) {
+func addFlags(c *cobra.Command, which int) {
 	if which&configFlag != 0 {
-		c.Flags().StringVarP(&o.config, "config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
+		c.Flags().StringP("config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
 	}
 	if which&logFlag != 0 {
-		c.Flags().StringVar(&o.logFormat, "log-format", logAuto,
+		c.Flags().String("log-format", logAuto,
 			"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
-		c.PreRunE = func(*cobra.Command, []string) error {
-			if !slices.Contains(logFormats, o.logFormat) {
-				return usageError(fmt.Errorf("--log-format: got %q, want one of %s", o.logFormat, strings.Join(logFormats, ", ")))
+		c.PreRunE = func(c *cobra.Command, _ []string) error {
+			if f := stringFlag(c, "log-format"); !slices.Contains(logFormats, f) {
+				return usageError(fmt.Errorf("--log-format: got %q, want one of %s", f, strings.Join(logFormats, ", ")))
 			}
 			return nil
 		}
 	}
 	if which&jsonFlag != 0 {
-		c.Flags().BoolVar(&o.json, "json", false, "print JSON")
+		c.Flags().Bool("json", false, "print JSON")
 	}
 }
 
-// output prints v as JSON when asked, else as print prints it.
-func output(c *cobra.Command, asJSON bool, v any, print func(w io.Writer)) error {
-	if asJSON {
+// stringFlag is the value of c's flag name, "" when c has no such flag.
+func stringFlag(c *cobra.Command, name string) string {
+	v, _ := c.Flags().GetString(name)
+	return v
+}
+
+// commandLogger is the logger of a verb that acts, as --log-format asks.
+func commandLogger(c *cobra.Command) *zap.Logger {
+	return newLogger(c.ErrOrStderr(), stringFlag(c, "log-format"))
+}
+
+// output prints v as JSON when --json asks, else as print prints it.
+func output(c *cobra.Command, v any, print func(w io.Writer)) error {
+	if asJSON, _ := c.Flags().GetBool("json"); asJSON {
 		return writeJSON(c.OutOrStdout(), v)
 	}
 	print(c.OutOrStdout())
@@ -68,16 +75,16 @@ func output(c *cobra.Command, asJSON bool, v any, print func(w io.Writer)) error
 }
 
 // configPath is --config, else $NSV_CONFIG, else the default.
-func configPath(flag string) string {
-	return cmp.Or(flag, os.Getenv("NSV_CONFIG"), config.DefaultPath())
+func configPath(c *cobra.Command) string {
+	return cmp.Or(stringFlag(c, "config"), os.Getenv("NSV_CONFIG"), config.DefaultPath())
 }
 
 // loadConfig loads and validates the configuration, printing every
 // problem. Its warnings are not printed: check-config prints them, and the
 // verbs that act (run, tick) log them as config_warning events; a status
 // or history should not repeat them at every call.
-func loadConfig(c *cobra.Command, flag string) (*config.Config, error) {
-	path := configPath(flag)
+func loadConfig(c *cobra.Command) (*config.Config, error) {
+	path := configPath(c)
 	cfg, err := config.Load(path)
 	if err != nil {
 		printLines(c.ErrOrStderr(), err.Error())
@@ -109,13 +116,13 @@ func dryRunSupervisor(cfg *config.Config) (*supervisor.Supervisor, error) {
 }
 
 // withSession is the RunE of a verb that acts: fn runs in a session.
-func withSession(o *opts, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
+func withSession(fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
-		cfg, err := loadConfig(c, o.config)
+		cfg, err := loadConfig(c)
 		if err != nil {
 			return err
 		}
-		log := newLogger(c.ErrOrStderr(), o.logFormat)
+		log := commandLogger(c)
 		s, err := openSession(cfg, log)
 		if err != nil {
 			return err
@@ -210,24 +217,22 @@ func newNotifier(cfg *config.Config, log *zap.Logger) *notify.Notifier {
 // reloadNotifier swaps in a notifier for the configuration in force when
 // its notify: section changed; the old one delivers what it has queued.
 func (s *session) reloadNotifier(old *config.Notify) {
-	cfg := s.sup.Config()
-	if reflect.DeepEqual(old, cfg.Notify) {
-		return
+	if cfg := s.sup.Config(); !reflect.DeepEqual(old, cfg.Notify) {
+		go closeNotifier(s.notifier.Swap(newNotifier(cfg, s.log)))
 	}
-	prev := s.notifier.Swap(newNotifier(cfg, s.log))
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		prev.Close(ctx)
-	}()
 }
 
-// Close delivers the notifications still queued (bounded), then releases
-// the ledger and the lease.
-func (s *session) Close() {
+// closeNotifier delivers what n has queued, for 15 seconds at most.
+func closeNotifier(n *notify.Notifier) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := s.notifier.Load().Close(ctx); err != nil {
+	return n.Close(ctx)
+}
+
+// Close delivers the notifications still queued, then releases the ledger
+// and the lease.
+func (s *session) Close() {
+	if err := closeNotifier(s.notifier.Load()); err != nil {
 		s.log.Warn(run.EventNotifyFailed, zap.String(run.FieldError, err.Error()))
 	}
 	s.ledger.Close()

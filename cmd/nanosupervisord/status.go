@@ -18,7 +18,6 @@ import (
 )
 
 func newStatusCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show where every run stands",
@@ -30,7 +29,7 @@ Under the table, per run: checkpoint storage, goodput, and the --save-every
 advice of report RUN when the current interval is not already right.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, states, err := loadStates(c, o.config)
+			cfg, states, err := loadStates(c)
 			if err != nil {
 				return err
 			}
@@ -39,10 +38,10 @@ advice of report RUN when the current interval is not already right.`,
 				return err
 			}
 			rows := statusRows(cfg, states, observed, time.Now())
-			return output(c, o.json, rows, func(w io.Writer) { printStatus(w, rows) })
+			return output(c, rows, func(w io.Writer) { printStatus(w, rows) })
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 
