@@ -75,7 +75,9 @@ func printRecord(w io.Writer, r ledger.Record) {
 }
 
 // fieldText prints a field value; floats (JSON numbers) with at most 4
-// significant digits, whole numbers whole.
+// significant digits, whole numbers whole. The digits are rounded with 'g'
+// and printed with 'f', so that a very small or large value does not turn
+// into an exponent.
 func fieldText(v any) string {
 	f, ok := v.(float64)
 	if !ok {
@@ -84,12 +86,6 @@ func fieldText(v any) string {
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.FormatInt(int64(f), 10)
 	}
-	s := strconv.FormatFloat(f, 'g', 4, 64)
-	if strings.ContainsAny(s, "e") {
-		// 'g' switches to an exponent for very small or large values;
-		// keep the digits readable instead.
-		r, _ := strconv.ParseFloat(s, 64)
-		s = strconv.FormatFloat(r, 'f', -1, 64)
-	}
-	return s
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 4, 64), 64)
+	return strconv.FormatFloat(r, 'f', -1, 64)
 }

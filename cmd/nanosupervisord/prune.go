@@ -31,20 +31,16 @@ from. --dry-run lists what would go and what stays, and why.`,
 			log := commandLogger(c)
 			var sup *supervisor.Supervisor
 			s, err := openSession(cfg, log)
-			var held *lease.HeldError
-			switch {
-			case errors.As(err, &held):
+			if errors.As(err, new(*lease.HeldError)) {
 				// The daemon runs: prune beside it, reading its state;
 				// the events go to stderr only.
 				sup, err = supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), Logger: log})
-				if err != nil {
-					return err
-				}
-			case err != nil:
-				return err
-			default:
+			} else if err == nil {
 				defer s.Close()
 				sup = s.sup
+			}
+			if err != nil {
+				return err
 			}
 			res, err := sup.Prune(a[0], dryRun)
 			if err != nil {

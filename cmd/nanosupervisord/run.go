@@ -76,25 +76,18 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				// SIGHUP also wakes the loop: resume requests arrive this way.
-				reload("SIGHUP")
-				poke()
-			}
-		}
-	}()
+	go each(ctx, hup, func() {
+		// SIGHUP also wakes the loop: resume requests arrive this way.
+		reload("SIGHUP")
+		poke()
+	})
 	watcher, err := supervisor.WatchConfig(ctx, s.cfg.Path, func() { reload("file") })
 	if err != nil {
 		s.log.Warn("config_watch_unavailable", zap.String(run.FieldError, err.Error()))
 	} else {
 		defer watcher.Close()
 	}
-	go renewLease(ctx, s, cancel)
+	go each(ctx, time.NewTicker(heartbeat).C, func() { renewLease(s, cancel) })
 	activity, err := supervisor.WatchActivity(ctx, poke)
 	if err != nil {
 		s.log.Warn("activity_watch_unavailable", zap.String(run.FieldError, err.Error()))
@@ -103,7 +96,17 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	}
 	var lastPass atomic.Int64
 	lastPass.Store(time.Now().UnixNano())
-	go watchdog(ctx, s, &lastPass)
+	// The watchdog is pinged only while the loop is alive: a pass finished
+	// within the poll interval plus the time a pass may take. A hung loop
+	// stops the pings and systemd restarts the daemon.
+	if interval, err := daemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
+		go each(ctx, time.NewTicker(interval/3).C, func() {
+			cfg := s.sup.Config()
+			if time.Since(time.Unix(0, lastPass.Load())) < cfg.PollInterval+5*cfg.Slurm.CommandTimeout+time.Minute {
+				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			}
+		})
+	}
 
 	s.log.Info("daemon_started", zap.String("config", s.cfg.Path), zap.String("state_dir", s.cfg.StateDir),
 		zap.Strings("runs", s.cfg.RunNames()), zap.String("version", currentVersion().Version))
@@ -130,29 +133,32 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	return nil
 }
 
+// each calls fn for every value ch delivers, until ctx ends.
+func each[T any](ctx context.Context, ch <-chan T, fn func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			fn()
+		}
+	}
+}
+
 // renewLease keeps the single-instance lease fresh; losing it (another
 // host took over a stale lease) stops this daemon before it can act twice.
 // Other failures are only logged here: the supervisor's fence
 // (Lease.HoldUntil) keeps sbatch from running while the lease cannot be
 // proven.
-func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.lease.Renew(); err != nil {
-				if errors.Is(err, lease.ErrLost) {
-					cancel(fmt.Errorf("lost the state directory lease: %w", err))
-					return
-				}
-				s.log.Warn("lease_renew_failed", zap.String(run.FieldError, err.Error()))
-			}
-			s.renewGuards()
-		}
+func renewLease(s *session, cancel context.CancelCauseFunc) {
+	switch err := s.lease.Renew(); {
+	case errors.Is(err, lease.ErrLost):
+		cancel(fmt.Errorf("lost the state directory lease: %w", err))
+		return
+	case err != nil:
+		s.log.Warn("lease_renew_failed", zap.String(run.FieldError, err.Error()))
 	}
+	s.renewGuards()
 }
 
 // statusLine is the one-line STATUS= shown by systemctl status.
@@ -187,28 +193,4 @@ func allEnded(sup *supervisor.Supervisor) error {
 		}
 	}
 	return end
-}
-
-// watchdog pings systemd's watchdog only while the loop is alive: a pass
-// finished within the poll interval plus the time a pass may take. A hung
-// loop stops the pings and systemd restarts the daemon.
-func watchdog(ctx context.Context, s *session, lastPass *atomic.Int64) {
-	interval, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || interval <= 0 {
-		return
-	}
-	t := time.NewTicker(interval / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			cfg := s.sup.Config()
-			alive := cfg.PollInterval + 5*cfg.Slurm.CommandTimeout + time.Minute
-			if time.Since(time.Unix(0, lastPass.Load())) < alive {
-				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-			}
-		}
-	}
 }

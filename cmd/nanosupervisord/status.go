@@ -92,8 +92,14 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 	for _, name := range cfg.RunNames() {
 		rc := cfg.Runs[name]
 		st := stateOf(states, name)
+		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
+		acct := run.AccountRun(st, now)
 		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: rc.Targets,
-			Attempts: st.Attempts, MaxAttempt: rc.Policy.MaxAttempts}
+			Attempts: st.Attempts, MaxAttempt: rc.Policy.MaxAttempts,
+			NewestStep: unless(st.NewestStep, run.NoStep), ValBPB: m.ValBPB, Core: m.Core, Hold: st.Hold,
+			CkptBytes: ckpt.UsedBytes(rc.CheckpointDir), FreeBytes: unless(ckpt.FreeBytes(rc.CheckpointDir), -1),
+			Unit: acct.Unit, AllocHours: acct.AllocHours, LostHours: acct.LostHours, Goodput: acct.Goodput,
+			Advice: saveAdvice(st, acct)}
 		if (rc.Paused || st.Paused) && !st.Phase.Terminal() {
 			r.Phase = run.PhasePaused
 		}
@@ -109,9 +115,6 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 				r.Elapsed, r.TimeLimit = jobTimes(j, now)
 			}
 		}
-		r.NewestStep = unless(st.NewestStep, run.NoStep)
-		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
-		r.ValBPB, r.Core = m.ValBPB, m.Core
 		for _, sus := range st.Suspect {
 			r.Suspect = append(r.Suspect, sus.Step)
 		}
@@ -119,11 +122,6 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 			age := int64(max(now.Sub(t), 0) / time.Second)
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
-		r.Hold = st.Hold
-		r.CkptBytes, r.FreeBytes = ckpt.UsedBytes(rc.CheckpointDir), unless(ckpt.FreeBytes(rc.CheckpointDir), -1)
-		acct := run.AccountRun(st, now)
-		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
-		r.Advice = saveAdvice(st, acct)
 		next := run.NextAction(st, supervisor.SpecOf(cfg, rc), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
