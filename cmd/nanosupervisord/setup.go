@@ -144,7 +144,7 @@ type session struct {
 	// reload that changes notify: swaps it.
 	notifier atomic.Pointer[notify.Notifier]
 	// guards hold the leases of state directories the configuration file
-	// named after start-up (guard.go).
+	// named after start-up (run.go).
 	guardMu sync.Mutex
 	guards  map[string]*lease.Lease
 }
@@ -155,15 +155,13 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
-	if err != nil {
-		var held *lease.HeldError
-		if errors.As(err, &held) {
-			return nil, withCode(exitLockHeld, err)
-		}
+	l, err := acquireLease(cfg, log)
+	switch {
+	case errors.As(err, new(*lease.HeldError)):
+		return nil, withCode(exitLockHeld, err)
+	case err != nil:
 		return nil, fmt.Errorf("lock state directory: %w", err)
 	}
-	logTakeover(log, cfg.StateDir, l)
 	led, err := ledger.Open(cfg.StateDir)
 	if err != nil {
 		l.Release()
@@ -186,17 +184,21 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	return s, nil
 }
 
-// logTakeover says so when l was taken over from a holder that went away
-// without releasing it (crashed, killed, its host lost), with the evidence
-// that the old lease was stale.
-func logTakeover(log *zap.Logger, stateDir string, l *lease.Lease) {
-	prev, why, ok := l.TookOver()
-	if !ok {
-		return
+// acquireLease takes the lease of cfg's state directory. It says so when
+// the lease was taken over from a holder that went away without releasing
+// it (crashed, killed, its host lost), with the evidence that the old
+// lease was stale.
+func acquireLease(cfg *config.Config, log *zap.Logger) (*lease.Lease, error) {
+	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
+	if err != nil {
+		return nil, err
 	}
-	log.Warn(run.EventLeaseTakenOver, zap.String("state_dir", stateDir), zap.String(run.FieldReason, why),
-		zap.String("prev_host", prev.Host), zap.Int("prev_pid", prev.PID), zap.Time("prev_heartbeat", prev.Heartbeat),
-		zap.String("age", time.Since(prev.Heartbeat).Round(time.Second).String()))
+	if prev, why, ok := l.TookOver(); ok {
+		log.Warn(run.EventLeaseTakenOver, zap.String("state_dir", cfg.StateDir), zap.String(run.FieldReason, why),
+			zap.String("prev_host", prev.Host), zap.Int("prev_pid", prev.PID), zap.Time("prev_heartbeat", prev.Heartbeat),
+			zap.String("age", time.Since(prev.Heartbeat).Round(time.Second).String()))
+	}
+	return l, nil
 }
 
 // leaseTTL is the lease's TTL: the default, or longer when the Slurm
