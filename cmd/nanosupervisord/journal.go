@@ -21,10 +21,6 @@ import (
 // default output show as the program.
 const journalIdentifier = "nanosupervisord"
 
-// journalSend is journal.Send's shape. The core takes it as a value so
-// that tests see exactly what would be sent.
-type journalSend func(msg string, p journal.Priority, vars map[string]string) error
-
 // journalWanted reports whether events should go to the journal natively:
 // systemd connected our stderr to the journal (JOURNAL_STREAM names
 // stderr's device and inode, so a variable merely inherited by a program
@@ -42,8 +38,9 @@ func journalWanted() bool {
 // fields (RUN=d20, JOB_ID=..., EVENT=job_resubmitted), so that
 // `journalctl --user -u nanosupervisord RUN=d20` selects a run. An entry
 // the journal refuses is written as a JSON line to fallback instead of
-// being lost.
-func newJournalLogger(fallback io.Writer, send journalSend) *zap.Logger {
+// being lost. send is journal.Send, or a test's record of what would be
+// sent.
+func newJournalLogger(fallback io.Writer, send func(string, journal.Priority, map[string]string) error) *zap.Logger {
 	return zap.New(&journalCore{
 		LevelEnabler: zapcore.DebugLevel,
 		send:         send,
@@ -54,7 +51,7 @@ func newJournalLogger(fallback io.Writer, send journalSend) *zap.Logger {
 // journalCore is a zapcore.Core writing to the systemd journal.
 type journalCore struct {
 	zapcore.LevelEnabler
-	send     journalSend
+	send     func(string, journal.Priority, map[string]string) error
 	fields   []zapcore.Field // added by With
 	fallback zapcore.Core
 }
@@ -78,8 +75,7 @@ func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 	for _, f := range slices.Concat(c.fields, fs) {
 		f.AddTo(enc)
 	}
-	err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e, enc.Fields))
-	if err != nil {
+	if err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e, enc.Fields)); err != nil {
 		if ferr := c.fallback.Write(e, fs); ferr != nil {
 			return errors.Join(fmt.Errorf("journal: %w", err), ferr)
 		}

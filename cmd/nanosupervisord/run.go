@@ -220,9 +220,6 @@ func (s *session) guardNewStateDir(reloadErr error) {
 		s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", cfg.StateDir), zap.String(run.FieldError, err.Error()))
 		return
 	}
-	if s.guards == nil {
-		s.guards = map[string]*lease.Lease{}
-	}
 	s.guards[cfg.StateDir] = l
 	s.log.Info(eventStateDirGuarded, zap.String("state_dir", cfg.StateDir))
 }
@@ -241,16 +238,6 @@ func (s *session) renewGuards() {
 		case err != nil:
 			s.log.Warn("lease_renew_failed", zap.String("state_dir", dir), zap.String(run.FieldError, err.Error()))
 		}
-	}
-}
-
-// releaseGuards gives the guards' leases back.
-func (s *session) releaseGuards() {
-	s.guardMu.Lock()
-	defer s.guardMu.Unlock()
-	for dir, l := range s.guards {
-		l.Release()
-		delete(s.guards, dir)
 	}
 }
 

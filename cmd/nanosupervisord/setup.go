@@ -167,7 +167,7 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 		l.Release()
 		return nil, err
 	}
-	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
+	s := &session{cfg: cfg, lease: l, ledger: led, log: log, guards: map[string]*lease.Lease{}}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), Logger: log, Ledger: led,
 		OnEvent:     func(run string, e run.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
@@ -232,13 +232,17 @@ func closeNotifier(n *notify.Notifier) error {
 }
 
 // Close delivers the notifications still queued, then releases the ledger
-// and the lease.
+// and the leases.
 func (s *session) Close() {
 	if err := closeNotifier(s.notifier.Load()); err != nil {
 		s.log.Warn(run.EventNotifyFailed, zap.String(run.FieldError, err.Error()))
 	}
 	s.ledger.Close()
-	s.releaseGuards()
+	s.guardMu.Lock()
+	for _, l := range s.guards {
+		l.Release()
+	}
+	s.guardMu.Unlock()
 	s.lease.Release()
 	s.log.Sync()
 }
