@@ -58,8 +58,8 @@ with the job that made it (to standard output, or to -o FILE).`,
 			case out == "" && !export:
 				return usageError(errors.New("plot needs -o FILE.svg (or -o - for standard output), or --csv / --json"))
 			case !export && out != "-" && !strings.EqualFold(filepath.Ext(out), ".svg"):
-				return usageError(fmt.Errorf("plot draws SVG only, not %q: write %s and convert it, e.g. rsvg-convert %s -o %s",
-					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg", strings.TrimSuffix(out, filepath.Ext(out))+".svg", out))
+				return usageError(fmt.Errorf("plot draws SVG only, not %[1]q: write %[2]s and convert it, e.g. rsvg-convert %[2]s -o %[1]s",
+					out, strings.TrimSuffix(out, filepath.Ext(out))+".svg"))
 			}
 			cfg, states, err := loadStates(c)
 			if err != nil {

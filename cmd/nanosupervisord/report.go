@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -81,10 +82,7 @@ func newRunReport(st run.RunState, now time.Time) runReport {
 }
 
 func printReport(w io.Writer, r runReport) {
-	unit := r.Unit
-	if unit == "" {
-		unit = goodput.UnitGPU
-	}
+	unit := cmp.Or(r.Unit, goodput.UnitGPU)
 	fmt.Fprintf(w, "%s: %d job(s), %s %s-hours allocated, goodput %s; %s %s-hours of training lost (%d steps)\n",
 		printable(r.Run), len(r.Jobs), hours(r.AllocHours), printable(unit), percent(r.Goodput), hours(r.LostHours),
 		printable(unit), r.LostSteps)

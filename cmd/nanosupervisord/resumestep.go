@@ -11,9 +11,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 )
 
-// exitHold is resume-step's answer when the run is on hold: its checkpoint
-// directory is missing or its newest complete step went backwards. The
-// job must not start, neither afresh nor from an older step.
+// exitHold is resume-step's answer when the run is on hold (see its help):
+// the job must not start, neither afresh nor from an older step.
 const exitHold = 4
 
 func newResumeStepCmd() *cobra.Command {

@@ -23,7 +23,6 @@ func noRun(cfg *config.Config, name, norElsewhere string) error {
 	return withCode(exitError, fmt.Errorf("no run %q in %s%s; %s", name, configOrigin(cfg.Path), norElsewhere, runs))
 }
 
-// loadRun loads the configuration and the run named on the command line.
 func loadRun(c *cobra.Command, name string) (*config.Config, *config.Run, error) {
 	cfg, err := loadConfig(c)
 	if err != nil {

@@ -26,9 +26,8 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// The flags several verbs share. addFlags registers those a verb takes,
-// and rejects an unknown --log-format as a usage error before it runs; the
-// helpers below read them back from the command.
+// The flags several verbs share: addFlags registers those a verb takes
+// (an unknown --log-format is a usage error); the helpers below read them.
 const (
 	configFlag = 1 << iota
 	logFlag
@@ -96,7 +95,6 @@ func loadConfig(c *cobra.Command) (*config.Config, error) {
 	return cfg, nil
 }
 
-// logConfigWarnings logs each warning of cfg as a config_warning event.
 func logConfigWarnings(log *zap.Logger, cfg *config.Config) {
 	for _, w := range cfg.Warnings {
 		log.Warn(run.EventConfigWarning, zap.String("path", cfg.Path), zap.String(run.FieldWarning, w))
