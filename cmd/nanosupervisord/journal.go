@@ -75,7 +75,7 @@ func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 	for _, f := range slices.Concat(c.fields, fs) {
 		f.AddTo(enc)
 	}
-	if err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e, enc.Fields)); err != nil {
+	if err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e.Message, enc.Fields)); err != nil {
 		if ferr := c.fallback.Write(e, fs); ferr != nil {
 			return errors.Join(fmt.Errorf("journal: %w", err), ferr)
 		}
@@ -97,25 +97,17 @@ func journalPriority(l zapcore.Level) journal.Priority {
 }
 
 // journalVars are the record's fields: every event field under its
-// journal name, the event name, and where the entry came from.
-func journalVars(e zapcore.Entry, fields map[string]any) map[string]string {
-	vars := make(map[string]string, len(fields)+6)
+// journal name, the event name and the program. (The logger records no
+// caller, name or stack: zap.New is given no options for them.)
+func journalVars(event string, fields map[string]any) map[string]string {
+	vars := make(map[string]string, len(fields)+2)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if name := journalFieldName(k); name != "" {
 			vars[name] = journalValue(fields[k])
 		}
 	}
-	vars["EVENT"] = e.Message
+	vars["EVENT"] = event
 	vars["SYSLOG_IDENTIFIER"] = journalIdentifier
-	if e.LoggerName != "" {
-		vars["LOGGER"] = e.LoggerName
-	}
-	if e.Caller.Defined {
-		vars["CODE_FILE"], vars["CODE_LINE"], vars["CODE_FUNC"] = e.Caller.File, strconv.Itoa(e.Caller.Line), e.Caller.Function
-	}
-	if e.Stack != "" {
-		vars["STACK"] = e.Stack
-	}
 	return vars
 }
 
