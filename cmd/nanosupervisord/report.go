@@ -94,7 +94,7 @@ func printReport(w io.Writer, r runReport) {
 				alloc = strconv.Itoa(j.Count) + " " + j.Unit
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(j.JobID),
-				printable(dash(shortState(j.State))), printable(dash(j.NodeList)), printable(alloc), hours(j.AllocHours), j.BankedSteps,
+				printable(cmp.Or(shortState(j.State), "-")), printable(cmp.Or(j.NodeList, "-")), printable(alloc), hours(j.AllocHours), j.BankedSteps,
 				hours(j.BankedHours), j.LostSteps, hours(j.LostHours), stepTime(j.StepTime),
 				secondsText(&j.QueueWait), secondsText(j.Restart), secondsText(j.Reaction), percent(j.Goodput))
 		}

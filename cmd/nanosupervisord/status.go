@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -140,8 +141,8 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 func printStatus(w io.Writer, rows []statusRow) {
 	tw := newTable(w, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(slurm.JobRef{ID: r.JobID, Cluster: r.Cluster}.String())),
-			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(cmp.Or(slurm.JobRef{ID: r.JobID, Cluster: r.Cluster}.String(), "-")),
+			printable(cmp.Or(shortState(r.SlurmState), "-")), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
 			r.Attempts, r.MaxAttempt, secondsText(r.AgeSeconds), printable(r.Next))
 	}
@@ -170,13 +171,6 @@ func printStatus(w io.Writer, rows []statusRow) {
 	}
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 func intOrDash(p *int) string {
 	if p == nil || *p < 0 {
 		return "-"
@@ -193,7 +187,7 @@ func shortState(s string) string {
 }
 
 // metric prints "0.812/0.75" (value/target), marking a met target with *.
-func metric(p *trainer.Point, target *float64, cmp string) string {
+func metric(p *trainer.Point, target *float64, op string) string {
 	v := "-"
 	if p != nil {
 		v = strconv.FormatFloat(p.Value, 'f', 3, 64)
@@ -202,7 +196,7 @@ func metric(p *trainer.Point, target *float64, cmp string) string {
 		return v
 	}
 	v += "/" + strconv.FormatFloat(*target, 'f', -1, 64)
-	if p != nil && (cmp == "<=" && p.Value <= *target || cmp == ">=" && p.Value >= *target) {
+	if p != nil && (op == "<=" && p.Value <= *target || op == ">=" && p.Value >= *target) {
 		v += "*"
 	}
 	return v
