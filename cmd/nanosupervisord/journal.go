@@ -75,7 +75,8 @@ func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 	for _, f := range slices.Concat(c.fields, fs) {
 		f.AddTo(enc)
 	}
-	if err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e.Message, enc.Fields)); err != nil {
+	msg, vars := journalRecord(e.Message, enc.Fields)
+	if err := c.send(msg, journalPriority(e.Level), vars); err != nil {
 		if ferr := c.fallback.Write(e, fs); ferr != nil {
 			return errors.Join(fmt.Errorf("journal: %w", err), ferr)
 		}
@@ -94,21 +95,6 @@ func journalPriority(l zapcore.Level) journal.Priority {
 		return journal.PriCrit
 	}
 	return []journal.Priority{journal.PriInfo, journal.PriWarning, journal.PriErr}[l]
-}
-
-// journalVars are the record's fields: every event field under its
-// journal name, the event name and the program. (The logger records no
-// caller, name or stack: zap.New is given no options for them.)
-func journalVars(event string, fields map[string]any) map[string]string {
-	vars := make(map[string]string, len(fields)+2)
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		if name := journalFieldName(k); name != "" {
-			vars[name] = journalValue(fields[k])
-		}
-	}
-	vars["EVENT"] = event
-	vars["SYSLOG_IDENTIFIER"] = journalIdentifier
-	return vars
 }
 
 // journalReserved are names the record sets itself or that journald gives
@@ -156,23 +142,29 @@ func journalValue(v any) string {
 	return string(b)
 }
 
-// journalMessage is MESSAGE, the only text journalctl shows by default:
-// the event name and then its fields as key=value, run first, so that a
-// plain `journalctl -u nanosupervisord` reads like the decision log. The
-// bare event name is in EVENT for filtering.
-func journalMessage(event string, fields map[string]any) string {
-	var b strings.Builder
-	b.WriteString(event)
-	keys := slices.Sorted(maps.Keys(fields))
-	if i := slices.Index(keys, "run"); i > 0 {
-		keys = append([]string{"run"}, slices.Delete(keys, i, i+1)...)
-	}
-	for _, k := range keys {
+// journalRecord is an event's MESSAGE and fields. MESSAGE, the only text
+// journalctl shows by default, is the event name and then its fields as
+// key=value, run first, so that a plain `journalctl -u nanosupervisord`
+// reads like the decision log. The fields are every event field under its
+// journal name, the bare event name in EVENT for filtering, and the
+// program. (The logger records no caller, name or stack: zap.New is given
+// no options for them.)
+func journalRecord(event string, fields map[string]any) (string, map[string]string) {
+	msg := []string{event}
+	vars := map[string]string{"EVENT": event, "SYSLOG_IDENTIFIER": journalIdentifier}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		v := journalValue(fields[k])
+		if name := journalFieldName(k); name != "" {
+			vars[name] = v
+		}
 		if v == "" || strings.ContainsAny(v, " \t\n=") || strings.HasPrefix(v, `"`) {
 			v = strconv.Quote(v)
 		}
-		b.WriteString(" " + k + "=" + v)
+		if k == "run" {
+			msg = slices.Insert(msg, 1, k+"="+v)
+		} else {
+			msg = append(msg, k+"="+v)
+		}
 	}
-	return b.String()
+	return strings.Join(msg, " "), vars
 }
