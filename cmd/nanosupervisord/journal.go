@@ -86,7 +86,6 @@ func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 
 func (c *journalCore) Sync() error { return c.fallback.Sync() }
 
-// journalPriority maps zap levels to syslog priorities.
 func journalPriority(l zapcore.Level) journal.Priority {
 	switch {
 	case l <= zapcore.DebugLevel:

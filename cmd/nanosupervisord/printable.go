@@ -49,8 +49,7 @@ func printLines(w io.Writer, text string) {
 	}
 }
 
-// newTable starts a table under header, its columns two spaces apart;
-// Flush prints it.
+// newTable starts a table under header; Flush prints it.
 func newTable(w io.Writer, header string) *tabwriter.Writer {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, header)

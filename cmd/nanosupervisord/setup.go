@@ -138,11 +138,9 @@ type session struct {
 	ledger *ledger.Ledger
 	sup    *supervisor.Supervisor
 	log    *zap.Logger
-	// notifier sends the events the configuration asks for (notify:); a
-	// reload that changes notify: swaps it.
+	// notifier sends the events notify: asks for (see reloadNotifier).
 	notifier atomic.Pointer[notify.Notifier]
-	// guards hold the leases of state directories the configuration file
-	// named after start-up (run.go).
+	// guards: see guardNewStateDir.
 	guardMu sync.Mutex
 	guards  map[string]*lease.Lease
 }
