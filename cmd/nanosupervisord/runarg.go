@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -95,11 +96,6 @@ func completeRuns(c *cobra.Command, a []string, toComplete string) ([]string, co
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var out []string
-	for _, name := range cfg.RunNames() {
-		if strings.HasPrefix(name, toComplete) {
-			out = append(out, name)
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	others := func(name string) bool { return !strings.HasPrefix(name, toComplete) }
+	return slices.DeleteFunc(cfg.RunNames(), others), cobra.ShellCompDirectiveNoFileComp
 }
