@@ -34,7 +34,7 @@ prints a summary and exits 0. Without FILE it checks the file the other verbs re
 else $XDG_CONFIG_HOME/nanosupervisord/config.yaml.`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			path := configPath("")
+			path := configPath(c)
 			if len(a) == 1 {
 				path = a[0]
 			}

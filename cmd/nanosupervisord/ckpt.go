@@ -13,7 +13,7 @@ import (
 
 func newCkptCmd() *cobra.Command {
 	var ranks int
-	var asJSON, newest bool
+	var newest bool
 	var settle time.Duration
 	c := &cobra.Command{
 		Use:   "ckpt DIR",
@@ -49,7 +49,7 @@ writes to DIR, --settle 0 judges every step as it is.`,
 			if ok {
 				out.NewestComplete, newestText = &newest.Step, strconv.Itoa(newest.Step)
 			}
-			err = output(c, asJSON, out, func(w io.Writer) {
+			err = output(c, out, func(w io.Writer) {
 				tw := newTable(w, "STEP\tVERDICT\tBYTES\tREASON")
 				for _, s := range rep.Steps {
 					verdict := "incomplete"
@@ -78,7 +78,7 @@ writes to DIR, --settle 0 judges every step as it is.`,
 		},
 	}
 	c.Flags().IntVar(&ranks, "ranks", 0, "optimizer shards per step (0: infer from the files)")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addFlags(c, jsonFlag)
 	c.Flags().DurationVar(&settle, "settle", ckpt.Settle, "how long a file must be unmodified to count as written (0: no job writes to DIR)")
 	c.Flags().BoolVar(&newest, "newest", false, "verify only the newest complete step and the steps after it")
 	return c

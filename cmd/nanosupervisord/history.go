@@ -17,14 +17,13 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               "history RUN",
 		ValidArgsFunction: completeRuns,
 		Short:             "Print a run's decision journal",
 		Args:              args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, err := loadConfig(c, o.config)
+			cfg, err := loadConfig(c)
 			if err != nil {
 				return err
 			}
@@ -47,14 +46,14 @@ func newHistoryCmd() *cobra.Command {
 			if _, known := cfg.Runs[run]; len(recs) == 0 && !known {
 				return noRun(cfg, run, " and none in the journal")
 			}
-			return output(c, o.json, recs, func(w io.Writer) {
+			return output(c, recs, func(w io.Writer) {
 				for _, r := range recs {
 					printRecord(w, r)
 				}
 			})
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -76,7 +75,9 @@ func printRecord(w io.Writer, r ledger.Record) {
 }
 
 // fieldText prints a field value; floats (JSON numbers) with at most 4
-// significant digits, whole numbers whole.
+// significant digits, whole numbers whole. The digits are rounded with 'g'
+// and printed with 'f', so that a very small or large value does not turn
+// into an exponent.
 func fieldText(v any) string {
 	f, ok := v.(float64)
 	if !ok {
@@ -85,12 +86,6 @@ func fieldText(v any) string {
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.FormatInt(int64(f), 10)
 	}
-	s := strconv.FormatFloat(f, 'g', 4, 64)
-	if strings.ContainsAny(s, "e") {
-		// 'g' switches to an exponent for very small or large values;
-		// keep the digits readable instead.
-		r, _ := strconv.ParseFloat(s, 64)
-		s = strconv.FormatFloat(r, 'f', -1, 64)
-	}
-	return s
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 4, 64), 64)
+	return strconv.FormatFloat(r, 'f', -1, 64)
 }

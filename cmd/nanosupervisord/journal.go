@@ -21,10 +21,6 @@ import (
 // default output show as the program.
 const journalIdentifier = "nanosupervisord"
 
-// journalSend is journal.Send's shape. The core takes it as a value so
-// that tests see exactly what would be sent.
-type journalSend func(msg string, p journal.Priority, vars map[string]string) error
-
 // journalWanted reports whether events should go to the journal natively:
 // systemd connected our stderr to the journal (JOURNAL_STREAM names
 // stderr's device and inode, so a variable merely inherited by a program
@@ -42,8 +38,9 @@ func journalWanted() bool {
 // fields (RUN=d20, JOB_ID=..., EVENT=job_resubmitted), so that
 // `journalctl --user -u nanosupervisord RUN=d20` selects a run. An entry
 // the journal refuses is written as a JSON line to fallback instead of
-// being lost.
-func newJournalLogger(fallback io.Writer, send journalSend) *zap.Logger {
+// being lost. send is journal.Send, or a test's record of what would be
+// sent.
+func newJournalLogger(fallback io.Writer, send func(string, journal.Priority, map[string]string) error) *zap.Logger {
 	return zap.New(&journalCore{
 		LevelEnabler: zapcore.DebugLevel,
 		send:         send,
@@ -54,7 +51,7 @@ func newJournalLogger(fallback io.Writer, send journalSend) *zap.Logger {
 // journalCore is a zapcore.Core writing to the systemd journal.
 type journalCore struct {
 	zapcore.LevelEnabler
-	send     journalSend
+	send     func(string, journal.Priority, map[string]string) error
 	fields   []zapcore.Field // added by With
 	fallback zapcore.Core
 }
@@ -78,8 +75,8 @@ func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 	for _, f := range slices.Concat(c.fields, fs) {
 		f.AddTo(enc)
 	}
-	err := c.send(journalMessage(e.Message, enc.Fields), journalPriority(e.Level), journalVars(e, enc.Fields))
-	if err != nil {
+	msg, vars := journalRecord(e.Message, enc.Fields)
+	if err := c.send(msg, journalPriority(e.Level), vars); err != nil {
 		if ferr := c.fallback.Write(e, fs); ferr != nil {
 			return errors.Join(fmt.Errorf("journal: %w", err), ferr)
 		}
@@ -89,7 +86,6 @@ func (c *journalCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 
 func (c *journalCore) Sync() error { return c.fallback.Sync() }
 
-// journalPriority maps zap levels to syslog priorities.
 func journalPriority(l zapcore.Level) journal.Priority {
 	switch {
 	case l <= zapcore.DebugLevel:
@@ -98,29 +94,6 @@ func journalPriority(l zapcore.Level) journal.Priority {
 		return journal.PriCrit
 	}
 	return []journal.Priority{journal.PriInfo, journal.PriWarning, journal.PriErr}[l]
-}
-
-// journalVars are the record's fields: every event field under its
-// journal name, the event name, and where the entry came from.
-func journalVars(e zapcore.Entry, fields map[string]any) map[string]string {
-	vars := make(map[string]string, len(fields)+6)
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		if name := journalFieldName(k); name != "" {
-			vars[name] = journalValue(fields[k])
-		}
-	}
-	vars["EVENT"] = e.Message
-	vars["SYSLOG_IDENTIFIER"] = journalIdentifier
-	if e.LoggerName != "" {
-		vars["LOGGER"] = e.LoggerName
-	}
-	if e.Caller.Defined {
-		vars["CODE_FILE"], vars["CODE_LINE"], vars["CODE_FUNC"] = e.Caller.File, strconv.Itoa(e.Caller.Line), e.Caller.Function
-	}
-	if e.Stack != "" {
-		vars["STACK"] = e.Stack
-	}
-	return vars
 }
 
 // journalReserved are names the record sets itself or that journald gives
@@ -168,23 +141,29 @@ func journalValue(v any) string {
 	return string(b)
 }
 
-// journalMessage is MESSAGE, the only text journalctl shows by default:
-// the event name and then its fields as key=value, run first, so that a
-// plain `journalctl -u nanosupervisord` reads like the decision log. The
-// bare event name is in EVENT for filtering.
-func journalMessage(event string, fields map[string]any) string {
-	var b strings.Builder
-	b.WriteString(event)
-	keys := slices.Sorted(maps.Keys(fields))
-	if i := slices.Index(keys, "run"); i > 0 {
-		keys = append([]string{"run"}, slices.Delete(keys, i, i+1)...)
-	}
-	for _, k := range keys {
+// journalRecord is an event's MESSAGE and fields. MESSAGE, the only text
+// journalctl shows by default, is the event name and then its fields as
+// key=value, run first, so that a plain `journalctl -u nanosupervisord`
+// reads like the decision log. The fields are every event field under its
+// journal name, the bare event name in EVENT for filtering, and the
+// program. (The logger records no caller, name or stack: zap.New is given
+// no options for them.)
+func journalRecord(event string, fields map[string]any) (string, map[string]string) {
+	msg := []string{event}
+	vars := map[string]string{"EVENT": event, "SYSLOG_IDENTIFIER": journalIdentifier}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		v := journalValue(fields[k])
+		if name := journalFieldName(k); name != "" {
+			vars[name] = v
+		}
 		if v == "" || strings.ContainsAny(v, " \t\n=") || strings.HasPrefix(v, `"`) {
 			v = strconv.Quote(v)
 		}
-		b.WriteString(" " + k + "=" + v)
+		if k == "run" {
+			msg = slices.Insert(msg, 1, k+"="+v)
+		} else {
+			msg = append(msg, k+"="+v)
+		}
 	}
-	return b.String()
+	return strings.Join(msg, " "), vars
 }

@@ -45,8 +45,6 @@ func autoFormat(toJournal, toTerminal bool) string {
 	return logJSON
 }
 
-// streamCore encodes entries onto a stream: console layout when asked,
-// JSON otherwise.
 func streamCore(w io.Writer, format string) zapcore.Core {
 	enc := zap.NewProductionEncoderConfig()
 	enc.TimeKey = "ts"

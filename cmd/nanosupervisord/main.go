@@ -89,8 +89,7 @@ Configuration: ` + "`$XDG_CONFIG_HOME/nanosupervisord/config.yaml`" + ` (see con
 	return root
 }
 
-// args wraps a cobra argument check so that its failure exits with
-// exitUsage.
+// args makes a failed cobra argument check exit with exitUsage.
 func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(c *cobra.Command, a []string) error {
 		if err := check(c, a); err != nil {

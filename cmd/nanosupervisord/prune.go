@@ -12,7 +12,6 @@ import (
 )
 
 func newPruneCmd() *cobra.Command {
-	var o opts
 	var dryRun bool
 	c := &cobra.Command{
 		Use:               "prune RUN",
@@ -25,33 +24,29 @@ still be being written, and every step an attempt resumed or will resume
 from. --dry-run lists what would go and what stays, and why.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, _, err := loadRun(c, o.config, a[0])
+			cfg, _, err := loadRun(c, a[0])
 			if err != nil {
 				return err
 			}
-			log := newLogger(c.ErrOrStderr(), o.logFormat)
+			log := commandLogger(c)
 			var sup *supervisor.Supervisor
 			s, err := openSession(cfg, log)
-			var held *lease.HeldError
-			switch {
-			case errors.As(err, &held):
+			if errors.As(err, new(*lease.HeldError)) {
 				// The daemon runs: prune beside it, reading its state;
 				// the events go to stderr only.
 				sup, err = supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), Logger: log})
-				if err != nil {
-					return err
-				}
-			case err != nil:
-				return err
-			default:
+			} else if err == nil {
 				defer s.Close()
 				sup = s.sup
+			}
+			if err != nil {
+				return err
 			}
 			res, err := sup.Prune(a[0], dryRun)
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			return output(c, o.json, res, func(w io.Writer) {
+			return output(c, res, func(w io.Writer) {
 				tw := newTable(w, "STEP\tACTION\tBYTES\tWHY")
 				for _, k := range res.Plan.Keep {
 					fmt.Fprintf(tw, "%d\tkeep\t\t%s\n", k.Step, printable(k.Reason))
@@ -72,7 +67,7 @@ from. --dry-run lists what would go and what stays, and why.`,
 			})
 		},
 	}
-	o.add(c, configFlag|logFlag|jsonFlag)
+	addFlags(c, configFlag|logFlag|jsonFlag)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing")
 	return c
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,7 +14,6 @@ import (
 )
 
 func newReportCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               "report RUN",
 		ValidArgsFunction: completeRuns,
@@ -30,20 +30,18 @@ the checkpoint interval and the time limit are known it advises a
 --save-every that makes a TIMEOUT lose little.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, states, err := loadStates(c, o.config)
+			cfg, states, err := loadStates(c)
 			if err != nil {
 				return err
 			}
-			if _, known := states[a[0]]; !known {
-				if _, err := lookupRun(cfg, a[0]); err != nil {
-					return err
-				}
+			if _, known := states[a[0]]; !known && cfg.Runs[a[0]] == nil {
+				return noRun(cfg, a[0], "")
 			}
 			rep := newRunReport(stateOf(states, a[0]), time.Now())
-			return output(c, o.json, rep, func(w io.Writer) { printReport(w, rep) })
+			return output(c, rep, func(w io.Writer) { printReport(w, rep) })
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -84,10 +82,7 @@ func newRunReport(st run.RunState, now time.Time) runReport {
 }
 
 func printReport(w io.Writer, r runReport) {
-	unit := r.Unit
-	if unit == "" {
-		unit = goodput.UnitGPU
-	}
+	unit := cmp.Or(r.Unit, goodput.UnitGPU)
 	fmt.Fprintf(w, "%s: %d job(s), %s %s-hours allocated, goodput %s; %s %s-hours of training lost (%d steps)\n",
 		printable(r.Run), len(r.Jobs), hours(r.AllocHours), printable(unit), percent(r.Goodput), hours(r.LostHours),
 		printable(unit), r.LostSteps)
@@ -99,7 +94,7 @@ func printReport(w io.Writer, r runReport) {
 				alloc = strconv.Itoa(j.Count) + " " + j.Unit
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(j.JobID),
-				printable(dash(shortState(j.State))), printable(dash(j.NodeList)), printable(alloc), hours(j.AllocHours), j.BankedSteps,
+				printable(cmp.Or(shortState(j.State), "-")), printable(cmp.Or(j.NodeList, "-")), printable(alloc), hours(j.AllocHours), j.BankedSteps,
 				hours(j.BankedHours), j.LostSteps, hours(j.LostHours), stepTime(j.StepTime),
 				secondsText(&j.QueueWait), secondsText(j.Restart), secondsText(j.Reaction), percent(j.Goodput))
 		}

@@ -25,7 +25,6 @@ import (
 const requestWait = 60 * time.Second
 
 func newResumeCmd() *cobra.Command {
-	var o opts
 	var step int
 	var dryRun, force bool
 	c := &cobra.Command{
@@ -49,7 +48,7 @@ anyway when you know the recorded state is stale: Slurm is asked first, and
 a job found live is followed again, never twinned.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(c, o.config, a[0])
+			cfg, rc, err := loadRun(c, a[0])
 			if err != nil {
 				return err
 			}
@@ -69,7 +68,7 @@ a job found live is followed again, never twinned.`,
 					return err
 				}
 			} else {
-				s, err := openOrHand(c, cfg, o.logFormat, req)
+				s, err := openOrHand(c, cfg, req)
 				if s == nil {
 					return err
 				}
@@ -97,7 +96,7 @@ a job found live is followed again, never twinned.`,
 			return nil
 		},
 	}
-	o.add(c, configFlag|logFlag)
+	addFlags(c, configFlag|logFlag)
 	c.Flags().IntVar(&step, "step", 0, "resume from this complete step instead of the newest; 0 starts from scratch")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the sbatch command; submit nothing")
 	c.Flags().BoolVar(&force, "force", false, "resume even if the recorded state says the job may be live")
@@ -127,8 +126,8 @@ var acceptedWords = map[string]string{
 // openOrHand opens a session to apply req in this process. When a daemon
 // holds the lease, req is handed to it instead: the session is nil and
 // the error is the daemon's answer (nil: accepted).
-func openOrHand(c *cobra.Command, cfg *config.Config, logFormat string, req run.Request) (*session, error) {
-	s, err := openSession(cfg, newLogger(c.ErrOrStderr(), logFormat))
+func openOrHand(c *cobra.Command, cfg *config.Config, req run.Request) (*session, error) {
+	s, err := openSession(cfg, commandLogger(c))
 	var held *lease.HeldError
 	if errors.As(err, &held) {
 		return nil, handToDaemon(c, cfg.StateDir, req, held.Holder)
@@ -186,4 +185,55 @@ func handToDaemon(c *cobra.Command, stateDir string, req run.Request, holder lea
 		time.Sleep(200 * time.Millisecond)
 	}
 	return withCode(exitError, fmt.Errorf("the daemon has not taken the request within %s; it stays in %s and is applied at its next pass", requestWait, supervisor.RequestPath(stateDir, req.ID)))
+}
+
+func newPauseCmd() *cobra.Command {
+	return pauseCmd(run.RequestPause, "paused: observed, never acted upon", "Stop acting on a run: observe it, submit nothing, leave its job alone",
+		`pause RUN makes the daemon leave RUN alone: its job is still followed in
+sacct and shown by status, but nothing is submitted, adopted or resubmitted,
+whatever happens to it. A job running now keeps running: pause is not
+scancel. unpause RUN undoes it; an end the job reached meanwhile is then
+handled as usual.
+
+A run is paused while pause RUN or the configuration's runs.RUN.paused: true
+says so; unpause undoes only the former. A done or stopped run stays done or
+stopped.`)
+}
+
+func newUnpauseCmd() *cobra.Command {
+	return pauseCmd(run.RequestUnpause, "unpaused: the next pass decides afresh", "Undo pause RUN: the daemon acts on the run again",
+		`unpause RUN undoes pause RUN: at its next pass the daemon decides afresh,
+handling an end the job reached while paused. A run paused in the
+configuration (runs.RUN.paused: true) stays paused until that is removed.`)
+}
+
+// pauseCmd is pause or unpause, which print done once applied.
+func pauseCmd(kind, done, short, long string) *cobra.Command {
+	c := &cobra.Command{
+		Use:               kind + " RUN",
+		Short:             short,
+		Long:              long,
+		Args:              args(cobra.ExactArgs(1)),
+		ValidArgsFunction: completeRuns,
+		RunE: func(c *cobra.Command, a []string) error {
+			cfg, rc, err := loadRun(c, a[0])
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			req := run.NewRequest(kind, rc.Name, now)
+			s, err := openOrHand(c, cfg, req)
+			if s == nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.sup.Apply(now, req); err != nil {
+				return withCode(exitError, err)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "run %s: %s\n", rc.Name, done)
+			return nil
+		},
+	}
+	addFlags(c, configFlag|logFlag)
+	return c
 }

@@ -11,13 +11,11 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
 )
 
-// exitHold is resume-step's answer when the run is on hold: its checkpoint
-// directory is missing or its newest complete step went backwards. The
-// job must not start, neither afresh nor from an older step.
+// exitHold is resume-step's answer when the run is on hold (see its help):
+// the job must not start, neither afresh nor from an older step.
 const exitHold = 4
 
 func newResumeStepCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:               "resume-step RUN",
 		ValidArgsFunction: completeRuns,
@@ -45,7 +43,7 @@ be read to tell), or its newest complete step went backwards. The job
 must not train then: starting afresh would overwrite the run.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			cfg, rc, err := loadRun(c, o.config, a[0])
+			cfg, rc, err := loadRun(c, a[0])
 			if err != nil {
 				return err
 			}
@@ -72,6 +70,6 @@ must not train then: starting afresh would overwrite the run.`,
 			return nil
 		},
 	}
-	o.add(c, configFlag)
+	addFlags(c, configFlag)
 	return c
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/lease"
 	"github.com/nanosupervisord/nanosupervisord/pkg/run"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor"
+	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 )
 
 // heartbeat is how often the lease is renewed (its TTL is at least three
@@ -25,7 +26,6 @@ import (
 const heartbeat = 30 * time.Second
 
 func newRunCmd() *cobra.Command {
-	var o opts
 	var exitWhenDone bool
 	c := &cobra.Command{
 		Use:   "run",
@@ -36,11 +36,11 @@ each pass. SIGHUP or an edit of the configuration file reloads it; a bad
 edit is rejected and the running configuration kept. SIGINT/SIGTERM stop it;
 jobs are never cancelled on the way out.`,
 		Args: args(cobra.NoArgs),
-		RunE: withSession(&o, func(c *cobra.Command, s *session) error {
+		RunE: withSession(func(c *cobra.Command, s *session) error {
 			return runDaemon(c.Context(), s, exitWhenDone)
 		}),
 	}
-	o.add(c, configFlag|logFlag)
+	addFlags(c, configFlag|logFlag)
 	c.Flags().BoolVar(&exitWhenDone, "exit-when-done", false, "exit once every run is done (0) or stopped (1)")
 	return c
 }
@@ -77,25 +77,18 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				// SIGHUP also wakes the loop: resume requests arrive this way.
-				reload("SIGHUP")
-				poke()
-			}
-		}
-	}()
+	go each(ctx, hup, func() {
+		// SIGHUP also wakes the loop: resume requests arrive this way.
+		reload("SIGHUP")
+		poke()
+	})
 	watcher, err := supervisor.WatchConfig(ctx, s.cfg.Path, func() { reload("file") })
 	if err != nil {
 		s.log.Warn("config_watch_unavailable", zap.String(run.FieldError, err.Error()))
 	} else {
 		defer watcher.Close()
 	}
-	go renewLease(ctx, s, cancel)
+	go each(ctx, time.NewTicker(heartbeat).C, func() { renewLease(s, cancel) })
 	activity, err := supervisor.WatchActivity(ctx, poke)
 	if err != nil {
 		s.log.Warn("activity_watch_unavailable", zap.String(run.FieldError, err.Error()))
@@ -104,7 +97,17 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	}
 	var lastPass atomic.Int64
 	lastPass.Store(time.Now().UnixNano())
-	go watchdog(ctx, s, &lastPass)
+	// The watchdog is pinged only while the loop is alive: a pass finished
+	// within the poll interval plus the time a pass may take. A hung loop
+	// stops the pings and systemd restarts the daemon.
+	if interval, err := daemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
+		go each(ctx, time.NewTicker(interval/3).C, func() {
+			cfg := s.sup.Config()
+			if time.Since(time.Unix(0, lastPass.Load())) < cfg.PollInterval+5*cfg.Slurm.CommandTimeout+time.Minute {
+				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			}
+		})
+	}
 
 	s.log.Info("daemon_started", zap.String("config", s.cfg.Path), zap.String("state_dir", s.cfg.StateDir),
 		zap.Strings("runs", s.cfg.RunNames()), zap.String("version", currentVersion().Version))
@@ -131,29 +134,32 @@ func runDaemon(parent context.Context, s *session, exitWhenDone bool) error {
 	return nil
 }
 
+// each calls fn for every value ch delivers, until ctx ends.
+func each[T any](ctx context.Context, ch <-chan T, fn func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			fn()
+		}
+	}
+}
+
 // renewLease keeps the single-instance lease fresh; losing it (another
 // host took over a stale lease) stops this daemon before it can act twice.
 // Other failures are only logged here: the supervisor's fence
 // (Lease.HoldUntil) keeps sbatch from running while the lease cannot be
 // proven.
-func renewLease(ctx context.Context, s *session, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.lease.Renew(); err != nil {
-				if errors.Is(err, lease.ErrLost) {
-					cancel(fmt.Errorf("lost the state directory lease: %w", err))
-					return
-				}
-				s.log.Warn("lease_renew_failed", zap.String(run.FieldError, err.Error()))
-			}
-			s.renewGuards()
-		}
+func renewLease(s *session, cancel context.CancelCauseFunc) {
+	switch err := s.lease.Renew(); {
+	case errors.Is(err, lease.ErrLost):
+		cancel(fmt.Errorf("lost the state directory lease: %w", err))
+		return
+	case err != nil:
+		s.log.Warn("lease_renew_failed", zap.String(run.FieldError, err.Error()))
 	}
+	s.renewGuards()
 }
 
 // statusLine is the one-line STATUS= shown by systemctl status.
@@ -190,26 +196,53 @@ func allEnded(sup *supervisor.Supervisor) error {
 	return end
 }
 
-// watchdog pings systemd's watchdog only while the loop is alive: a pass
-// finished within the poll interval plus the time a pass may take. A hung
-// loop stops the pings and systemd restarts the daemon.
-func watchdog(ctx context.Context, s *session, lastPass *atomic.Int64) {
-	interval, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || interval <= 0 {
+// guardNewStateDir takes the lease of the state directory the configuration
+// file names, when a reload was refused because it changed state_dir. The
+// daemon refuses to move to another state directory live, but a cron tick
+// or a resume reads the file as it is now: without the guard it would act
+// on the new directory, unlocked, beside this daemon acting on the old one.
+// A guard only holds the lease; nothing else is written there.
+func (s *session) guardNewStateDir(reloadErr error) {
+	if !errors.Is(reloadErr, supervisor.ErrRestartRequired) {
 		return
 	}
-	t := time.NewTicker(interval / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			cfg := s.sup.Config()
-			alive := cfg.PollInterval + 5*cfg.Slurm.CommandTimeout + time.Minute
-			if time.Since(time.Unix(0, lastPass.Load())) < alive {
-				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-			}
+	cfg, err := config.Load(s.cfg.Path)
+	if err != nil || cfg.StateDir == s.cfg.StateDir {
+		return
+	}
+	s.guardMu.Lock()
+	defer s.guardMu.Unlock()
+	if _, ok := s.guards[cfg.StateDir]; ok {
+		return
+	}
+	l, err := acquireLease(cfg, s.log)
+	if err != nil {
+		s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", cfg.StateDir), zap.String(run.FieldError, err.Error()))
+		return
+	}
+	s.guards[cfg.StateDir] = l
+	s.log.Info(eventStateDirGuarded, zap.String("state_dir", cfg.StateDir))
+}
+
+// renewGuards keeps the guards' leases fresh; a guard lost to another
+// instance is dropped, and said so.
+func (s *session) renewGuards() {
+	s.guardMu.Lock()
+	defer s.guardMu.Unlock()
+	for dir, l := range s.guards {
+		err := l.Renew()
+		switch {
+		case errors.Is(err, lease.ErrLost):
+			delete(s.guards, dir)
+			s.log.Warn(eventStateDirUnguarded, zap.String("state_dir", dir), zap.String(run.FieldError, err.Error()))
+		case err != nil:
+			s.log.Warn("lease_renew_failed", zap.String("state_dir", dir), zap.String(run.FieldError, err.Error()))
 		}
 	}
 }
+
+// Events of the guards, logged by the daemon only.
+const (
+	eventStateDirGuarded   = "state_dir_guarded"
+	eventStateDirUnguarded = "state_dir_unguarded"
+)

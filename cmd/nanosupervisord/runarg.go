@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,14 +12,6 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/config"
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
-
-// lookupRun finds a run named on the command line.
-func lookupRun(cfg *config.Config, name string) (*config.Run, error) {
-	if r, ok := cfg.Runs[name]; ok {
-		return r, nil
-	}
-	return nil, noRun(cfg, name, "")
-}
 
 // noRun is the error about a run named on the command line that is not
 // in the configuration (nor elsewhere): it says where the configuration
@@ -31,19 +24,20 @@ func noRun(cfg *config.Config, name, norElsewhere string) error {
 	return withCode(exitError, fmt.Errorf("no run %q in %s%s; %s", name, configOrigin(cfg.Path), norElsewhere, runs))
 }
 
-// loadRun loads the configuration and the run named on the command line.
-func loadRun(c *cobra.Command, path, name string) (*config.Config, *config.Run, error) {
-	cfg, err := loadConfig(c, path)
+func loadRun(c *cobra.Command, name string) (*config.Config, *config.Run, error) {
+	cfg, err := loadConfig(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	rc, err := lookupRun(cfg, name)
-	return cfg, rc, err
+	if rc, ok := cfg.Runs[name]; ok {
+		return cfg, rc, nil
+	}
+	return nil, nil, noRun(cfg, name, "")
 }
 
 // loadStates loads the configuration and the daemon's state snapshot.
-func loadStates(c *cobra.Command, path string) (*config.Config, map[string]run.RunState, error) {
-	cfg, err := loadConfig(c, path)
+func loadStates(c *cobra.Command) (*config.Config, map[string]run.RunState, error) {
+	cfg, err := loadConfig(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,16 +92,10 @@ func completeRuns(c *cobra.Command, a []string, toComplete string) ([]string, co
 	if len(a) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	flag, _ := c.Flags().GetString("config")
-	cfg, err := config.Load(configPath(flag))
+	cfg, err := config.Load(configPath(c))
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var out []string
-	for _, name := range cfg.RunNames() {
-		if strings.HasPrefix(name, toComplete) {
-			out = append(out, name)
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	others := func(name string) bool { return !strings.HasPrefix(name, toComplete) }
+	return slices.DeleteFunc(cfg.RunNames(), others), cobra.ShellCompDirectiveNoFileComp
 }

@@ -26,41 +26,47 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/supervisor/ledger"
 )
 
-// opts are the flags the verbs share; add registers those a verb takes,
-// and rejects an unknown --log-format as a usage error before it runs.
-type opts struct {
-	config, logFormat string
-	json              bool
-}
-
+// The flags several verbs share: addFlags registers those a verb takes
+// (an unknown --log-format is a usage error); the helpers below read them.
 const (
 	configFlag = 1 << iota
 	logFlag
 	jsonFlag
 )
 
-func (o *opts) add(c *cobra.Command, which int) {
+func addFlags(c *cobra.Command, which int) {
 	if which&configFlag != 0 {
-		c.Flags().StringVarP(&o.config, "config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
+		c.Flags().StringP("config", "c", "", "configuration file (default $XDG_CONFIG_HOME/nanosupervisord/config.yaml, or $NSV_CONFIG)")
 	}
 	if which&logFlag != 0 {
-		c.Flags().StringVar(&o.logFormat, "log-format", logAuto,
+		c.Flags().String("log-format", logAuto,
 			"log format: auto (the systemd journal when stderr is connected to it, console on a terminal, else json), json, console or journal")
-		c.PreRunE = func(*cobra.Command, []string) error {
-			if !slices.Contains(logFormats, o.logFormat) {
-				return usageError(fmt.Errorf("--log-format: got %q, want one of %s", o.logFormat, strings.Join(logFormats, ", ")))
+		c.PreRunE = func(c *cobra.Command, _ []string) error {
+			if f := stringFlag(c, "log-format"); !slices.Contains(logFormats, f) {
+				return usageError(fmt.Errorf("--log-format: got %q, want one of %s", f, strings.Join(logFormats, ", ")))
 			}
 			return nil
 		}
 	}
 	if which&jsonFlag != 0 {
-		c.Flags().BoolVar(&o.json, "json", false, "print JSON")
+		c.Flags().Bool("json", false, "print JSON")
 	}
 }
 
-// output prints v as JSON when asked, else as print prints it.
-func output(c *cobra.Command, asJSON bool, v any, print func(w io.Writer)) error {
-	if asJSON {
+// stringFlag is the value of c's flag name, "" when c has no such flag.
+func stringFlag(c *cobra.Command, name string) string {
+	v, _ := c.Flags().GetString(name)
+	return v
+}
+
+// commandLogger is the logger of a verb that acts, as --log-format asks.
+func commandLogger(c *cobra.Command) *zap.Logger {
+	return newLogger(c.ErrOrStderr(), stringFlag(c, "log-format"))
+}
+
+// output prints v as JSON when --json asks, else as print prints it.
+func output(c *cobra.Command, v any, print func(w io.Writer)) error {
+	if asJSON, _ := c.Flags().GetBool("json"); asJSON {
 		return writeJSON(c.OutOrStdout(), v)
 	}
 	print(c.OutOrStdout())
@@ -68,16 +74,16 @@ func output(c *cobra.Command, asJSON bool, v any, print func(w io.Writer)) error
 }
 
 // configPath is --config, else $NSV_CONFIG, else the default.
-func configPath(flag string) string {
-	return cmp.Or(flag, os.Getenv("NSV_CONFIG"), config.DefaultPath())
+func configPath(c *cobra.Command) string {
+	return cmp.Or(stringFlag(c, "config"), os.Getenv("NSV_CONFIG"), config.DefaultPath())
 }
 
 // loadConfig loads and validates the configuration, printing every
 // problem. Its warnings are not printed: check-config prints them, and the
 // verbs that act (run, tick) log them as config_warning events; a status
 // or history should not repeat them at every call.
-func loadConfig(c *cobra.Command, flag string) (*config.Config, error) {
-	path := configPath(flag)
+func loadConfig(c *cobra.Command) (*config.Config, error) {
+	path := configPath(c)
 	cfg, err := config.Load(path)
 	if err != nil {
 		printLines(c.ErrOrStderr(), err.Error())
@@ -89,7 +95,6 @@ func loadConfig(c *cobra.Command, flag string) (*config.Config, error) {
 	return cfg, nil
 }
 
-// logConfigWarnings logs each warning of cfg as a config_warning event.
 func logConfigWarnings(log *zap.Logger, cfg *config.Config) {
 	for _, w := range cfg.Warnings {
 		log.Warn(run.EventConfigWarning, zap.String("path", cfg.Path), zap.String(run.FieldWarning, w))
@@ -109,13 +114,13 @@ func dryRunSupervisor(cfg *config.Config) (*supervisor.Supervisor, error) {
 }
 
 // withSession is the RunE of a verb that acts: fn runs in a session.
-func withSession(o *opts, fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
+func withSession(fn func(c *cobra.Command, s *session) error) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
-		cfg, err := loadConfig(c, o.config)
+		cfg, err := loadConfig(c)
 		if err != nil {
 			return err
 		}
-		log := newLogger(c.ErrOrStderr(), o.logFormat)
+		log := commandLogger(c)
 		s, err := openSession(cfg, log)
 		if err != nil {
 			return err
@@ -133,11 +138,9 @@ type session struct {
 	ledger *ledger.Ledger
 	sup    *supervisor.Supervisor
 	log    *zap.Logger
-	// notifier sends the events the configuration asks for (notify:); a
-	// reload that changes notify: swaps it.
+	// notifier sends the events notify: asks for (see reloadNotifier).
 	notifier atomic.Pointer[notify.Notifier]
-	// guards hold the leases of state directories the configuration file
-	// named after start-up (guard.go).
+	// guards: see guardNewStateDir.
 	guardMu sync.Mutex
 	guards  map[string]*lease.Lease
 }
@@ -148,21 +151,19 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
-	if err != nil {
-		var held *lease.HeldError
-		if errors.As(err, &held) {
-			return nil, withCode(exitLockHeld, err)
-		}
+	l, err := acquireLease(cfg, log)
+	switch {
+	case errors.As(err, new(*lease.HeldError)):
+		return nil, withCode(exitLockHeld, err)
+	case err != nil:
 		return nil, fmt.Errorf("lock state directory: %w", err)
 	}
-	logTakeover(log, cfg.StateDir, l)
 	led, err := ledger.Open(cfg.StateDir)
 	if err != nil {
 		l.Release()
 		return nil, err
 	}
-	s := &session{cfg: cfg, lease: l, ledger: led, log: log}
+	s := &session{cfg: cfg, lease: l, ledger: led, log: log, guards: map[string]*lease.Lease{}}
 	s.notifier.Store(newNotifier(cfg, log))
 	sup, err := supervisor.New(supervisor.Options{Config: cfg, Slurm: slurmClient(cfg.Slurm), Logger: log, Ledger: led,
 		OnEvent:     func(run string, e run.Event) { s.notifier.Load().Handle(run, e.Name, e.Fields) },
@@ -179,17 +180,21 @@ func openSession(cfg *config.Config, log *zap.Logger) (*session, error) {
 	return s, nil
 }
 
-// logTakeover says so when l was taken over from a holder that went away
-// without releasing it (crashed, killed, its host lost), with the evidence
-// that the old lease was stale.
-func logTakeover(log *zap.Logger, stateDir string, l *lease.Lease) {
-	prev, why, ok := l.TookOver()
-	if !ok {
-		return
+// acquireLease takes the lease of cfg's state directory. It says so when
+// the lease was taken over from a holder that went away without releasing
+// it (crashed, killed, its host lost), with the evidence that the old
+// lease was stale.
+func acquireLease(cfg *config.Config, log *zap.Logger) (*lease.Lease, error) {
+	l, err := lease.Acquire(cfg.StateDir, lease.Options{TTL: leaseTTL(cfg), Version: currentVersion().Version})
+	if err != nil {
+		return nil, err
 	}
-	log.Warn(run.EventLeaseTakenOver, zap.String("state_dir", stateDir), zap.String(run.FieldReason, why),
-		zap.String("prev_host", prev.Host), zap.Int("prev_pid", prev.PID), zap.Time("prev_heartbeat", prev.Heartbeat),
-		zap.String("age", time.Since(prev.Heartbeat).Round(time.Second).String()))
+	if prev, why, ok := l.TookOver(); ok {
+		log.Warn(run.EventLeaseTakenOver, zap.String("state_dir", cfg.StateDir), zap.String(run.FieldReason, why),
+			zap.String("prev_host", prev.Host), zap.Int("prev_pid", prev.PID), zap.Time("prev_heartbeat", prev.Heartbeat),
+			zap.String("age", time.Since(prev.Heartbeat).Round(time.Second).String()))
+	}
+	return l, nil
 }
 
 // leaseTTL is the lease's TTL: the default, or longer when the Slurm
@@ -210,28 +215,30 @@ func newNotifier(cfg *config.Config, log *zap.Logger) *notify.Notifier {
 // reloadNotifier swaps in a notifier for the configuration in force when
 // its notify: section changed; the old one delivers what it has queued.
 func (s *session) reloadNotifier(old *config.Notify) {
-	cfg := s.sup.Config()
-	if reflect.DeepEqual(old, cfg.Notify) {
-		return
+	if cfg := s.sup.Config(); !reflect.DeepEqual(old, cfg.Notify) {
+		go closeNotifier(s.notifier.Swap(newNotifier(cfg, s.log)))
 	}
-	prev := s.notifier.Swap(newNotifier(cfg, s.log))
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		prev.Close(ctx)
-	}()
 }
 
-// Close delivers the notifications still queued (bounded), then releases
-// the ledger and the lease.
-func (s *session) Close() {
+// closeNotifier delivers what n has queued, for 15 seconds at most.
+func closeNotifier(n *notify.Notifier) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := s.notifier.Load().Close(ctx); err != nil {
+	return n.Close(ctx)
+}
+
+// Close delivers the notifications still queued, then releases the ledger
+// and the leases.
+func (s *session) Close() {
+	if err := closeNotifier(s.notifier.Load()); err != nil {
 		s.log.Warn(run.EventNotifyFailed, zap.String(run.FieldError, err.Error()))
 	}
 	s.ledger.Close()
-	s.releaseGuards()
+	s.guardMu.Lock()
+	for _, l := range s.guards {
+		l.Release()
+	}
+	s.guardMu.Unlock()
 	s.lease.Release()
 	s.log.Sync()
 }

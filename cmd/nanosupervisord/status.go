@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,7 +19,6 @@ import (
 )
 
 func newStatusCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show where every run stands",
@@ -31,7 +31,7 @@ advice of report RUN when the current interval is not already right (or is,
 but a resume from some of its saves repeats a CORE evaluation).`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, states, err := loadStates(c, o.config)
+			cfg, states, err := loadStates(c)
 			if err != nil {
 				return err
 			}
@@ -40,10 +40,10 @@ but a resume from some of its saves repeats a CORE evaluation).`,
 				return err
 			}
 			rows := statusRows(cfg, states, observed, time.Now())
-			return output(c, o.json, rows, func(w io.Writer) { printStatus(w, rows) })
+			return output(c, rows, func(w io.Writer) { printStatus(w, rows) })
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -94,8 +94,14 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 	for _, name := range cfg.RunNames() {
 		rc := cfg.Runs[name]
 		st := stateOf(states, name)
+		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
+		acct := run.AccountRun(st, now)
 		r := statusRow{Run: name, Phase: st.Phase, Reason: st.Reason, Targets: rc.Targets,
-			Attempts: st.Attempts, MaxAttempt: rc.Policy.MaxAttempts}
+			Attempts: st.Attempts, MaxAttempt: rc.Policy.MaxAttempts,
+			NewestStep: unless(st.NewestStep, run.NoStep), ValBPB: m.ValBPB, Core: m.Core, Hold: st.Hold,
+			CkptBytes: ckpt.UsedBytes(rc.CheckpointDir), FreeBytes: unless(ckpt.FreeBytes(rc.CheckpointDir), -1),
+			Unit: acct.Unit, AllocHours: acct.AllocHours, LostHours: acct.LostHours, Goodput: acct.Goodput,
+			Advice: saveAdvice(st, acct)}
 		if (rc.Paused || st.Paused) && !st.Phase.Terminal() {
 			r.Phase = run.PhasePaused
 		}
@@ -111,9 +117,6 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 				r.Elapsed, r.TimeLimit = jobTimes(j, now)
 			}
 		}
-		r.NewestStep = unless(st.NewestStep, run.NoStep)
-		m := trainer.MetricsAtOrBefore(st.ValBPB, st.Core, st.NewestStep)
-		r.ValBPB, r.Core = m.ValBPB, m.Core
 		for _, sus := range st.Suspect {
 			r.Suspect = append(r.Suspect, sus.Step)
 		}
@@ -121,11 +124,6 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 			age := int64(max(now.Sub(t), 0) / time.Second)
 			r.ObservedAt, r.AgeSeconds = &t, &age
 		}
-		r.Hold = st.Hold
-		r.CkptBytes, r.FreeBytes = ckpt.UsedBytes(rc.CheckpointDir), unless(ckpt.FreeBytes(rc.CheckpointDir), -1)
-		acct := run.AccountRun(st, now)
-		r.Unit, r.AllocHours, r.LostHours, r.Goodput = acct.Unit, acct.AllocHours, acct.LostHours, acct.Goodput
-		r.Advice = saveAdvice(st, acct)
 		next := run.NextAction(st, supervisor.SpecOf(cfg, rc), now)
 		r.Next = next.Text
 		if !next.At.IsZero() {
@@ -144,8 +142,8 @@ func statusRows(cfg *config.Config, states map[string]run.RunState, observed map
 func printStatus(w io.Writer, rows []statusRow) {
 	tw := newTable(w, "RUN\tPHASE\tJOB\tSTATE\tTIME\tRESUME\tNEWEST\tVAL_BPB\tCORE\tTRIES\tAGE\tNEXT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(dash(slurm.JobRef{ID: r.JobID, Cluster: r.Cluster}.String())),
-			printable(dash(shortState(r.SlurmState))), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", printable(r.Run), r.Phase, printable(cmp.Or(slurm.JobRef{ID: r.JobID, Cluster: r.Cluster}.String(), "-")),
+			printable(cmp.Or(shortState(r.SlurmState), "-")), elapsedOfLimit(r), intOrDash(r.ResumeStep), intOrDash(r.NewestStep),
 			metric(r.ValBPB, r.Targets.ValBPB, "<="), metric(r.Core, r.Targets.CoreMetric, ">="),
 			r.Attempts, r.MaxAttempt, secondsText(r.AgeSeconds), printable(r.Next))
 	}
@@ -175,13 +173,6 @@ func printStatus(w io.Writer, rows []statusRow) {
 	}
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 func intOrDash(p *int) string {
 	if p == nil || *p < 0 {
 		return "-"
@@ -198,7 +189,7 @@ func shortState(s string) string {
 }
 
 // metric prints "0.812/0.75" (value/target), marking a met target with *.
-func metric(p *trainer.Point, target *float64, cmp string) string {
+func metric(p *trainer.Point, target *float64, op string) string {
 	v := "-"
 	if p != nil {
 		v = strconv.FormatFloat(p.Value, 'f', 3, 64)
@@ -207,7 +198,7 @@ func metric(p *trainer.Point, target *float64, cmp string) string {
 		return v
 	}
 	v += "/" + strconv.FormatFloat(*target, 'f', -1, 64)
-	if p != nil && (cmp == "<=" && p.Value <= *target || cmp == ">=" && p.Value >= *target) {
+	if p != nil && (op == "<=" && p.Value <= *target || op == ">=" && p.Value >= *target) {
 		v += "*"
 	}
 	return v

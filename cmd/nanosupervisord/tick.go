@@ -18,12 +18,11 @@ import (
 )
 
 func newTickCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:   "tick",
 		Short: "Run one reconcile pass, then exit (for cron or scrontab)",
 		Args:  args(cobra.NoArgs),
-		RunE: withSession(&o, func(c *cobra.Command, s *session) error {
+		RunE: withSession(func(c *cobra.Command, s *session) error {
 			res := s.sup.Tick(c.Context())
 			if len(res.Errors) > 0 {
 				return withCode(exitError, fmt.Errorf("%d run(s) failed this pass", len(res.Errors)))
@@ -31,18 +30,17 @@ func newTickCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	o.add(c, configFlag|logFlag)
+	addFlags(c, configFlag|logFlag)
 	return c
 }
 
 func newPlanCmd() *cobra.Command {
-	var o opts
 	c := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what tick would do now; changes nothing, submits nothing",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(c, o.config)
+			cfg, err := loadConfig(c)
 			if err != nil {
 				return err
 			}
@@ -50,11 +48,15 @@ func newPlanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res := sup.Tick(context.WithoutCancel(c.Context()))
-			return printPlans(c.OutOrStdout(), cfg, res, time.Now(), o.json)
+			plans := planEntries(cfg, sup.Tick(context.WithoutCancel(c.Context())), time.Now())
+			return output(c, plans, func(w io.Writer) {
+				for _, p := range plans {
+					fmt.Fprintf(w, "%s: %s\n", printable(p.Run), p.text)
+				}
+			})
 		},
 	}
-	o.add(c, configFlag|jsonFlag)
+	addFlags(c, configFlag|jsonFlag)
 	return c
 }
 
@@ -69,9 +71,9 @@ type planJSON struct {
 	text    string           // what the text output says after the run's name
 }
 
-// printPlans prints each run's plan; what follows it is said by
+// planEntries are the runs' plans by name; what follows a plan is said by
 // supervisor.NextAction, in the same words as status.
-func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now time.Time, asJSON bool) error {
+func planEntries(cfg *config.Config, res supervisor.PassResult, now time.Time) []planJSON {
 	names := append(slices.Collect(maps.Keys(res.Plans)), slices.Collect(maps.Keys(res.Errors))...)
 	slices.Sort(names)
 	var out []planJSON
@@ -87,8 +89,9 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		}
 		var acts []string
 		for _, a := range p.Actions {
-			pj.Actions = append(pj.Actions, describeAction(a))
-			if t := actionText(a); t != "" {
+			m, t := describeAction(a)
+			pj.Actions = append(pj.Actions, m)
+			if t != "" {
 				acts = append(acts, t)
 			}
 		}
@@ -98,57 +101,37 @@ func printPlans(w io.Writer, cfg *config.Config, res supervisor.PassResult, now 
 		pj.text = fmt.Sprintf("%s (%s): %s", pj.Phase, printable(pj.Reason), printable(strings.Join(acts, "; ")))
 		out = append(out, pj)
 	}
-	if asJSON {
-		return writeJSON(w, out)
-	}
-	for _, p := range out {
-		fmt.Fprintf(w, "%s: %s\n", printable(p.Run), p.text)
-	}
-	return nil
+	return out
 }
 
-func describeAction(a run.Action) map[string]any {
+// describeAction is an action as plan --json prints it, and what plan's
+// text says of it when it calls Slurm ("" for the others).
+func describeAction(a run.Action) (map[string]any, string) {
 	switch a := a.(type) {
 	case run.Submit:
 		m := map[string]any{"action": "submit", "attempt": a.Attempt, "from_step": a.FromStep, "tag": a.Tag}
-		if a.After != "" {
+		switch {
+		case a.After != "":
 			m["after"] = a.After
+			return m, fmt.Sprintf("would queue attempt %d behind job %v", a.Attempt, a.After)
+		case a.FromStep == run.NoStep:
+			return m, fmt.Sprintf("would submit attempt %d fresh", a.Attempt)
 		}
-		return m
+		return m, fmt.Sprintf("would submit attempt %d resuming from step %d", a.Attempt, a.FromStep)
 	case run.Adopt:
-		return map[string]any{"action": "adopt", "job_id": a.JobID, "reason": a.Reason}
+		return map[string]any{"action": "adopt", "job_id": a.JobID, "reason": a.Reason}, fmt.Sprintf("would adopt job %v", a.JobID)
 	case run.Wait:
 		m := map[string]any{"action": "wait", "reason": a.Reason}
 		if !a.Until.IsZero() {
 			m["until"] = a.Until
 		}
-		return m
+		return m, ""
 	case run.Cancel:
-		return map[string]any{"action": "cancel", "job_id": a.JobID, "reason": a.Reason}
+		return map[string]any{"action": "cancel", "job_id": a.JobID, "reason": a.Reason}, fmt.Sprintf("would cancel job %v (%v)", a.JobID, a.Reason)
 	case run.Complete:
-		return map[string]any{"action": "complete", "reason": a.Reason}
+		return map[string]any{"action": "complete", "reason": a.Reason}, ""
 	case run.Stop:
-		return map[string]any{"action": "stop", "reason": a.Reason}
+		return map[string]any{"action": "stop", "reason": a.Reason}, ""
 	}
-	return map[string]any{"action": fmt.Sprintf("%T", a)}
-}
-
-// actionText says what plan's text prints of an action that calls Slurm;
-// "" for the others.
-func actionText(a run.Action) string {
-	switch a := a.(type) {
-	case run.Submit:
-		switch {
-		case a.After != "":
-			return fmt.Sprintf("would queue attempt %d behind job %v", a.Attempt, a.After)
-		case a.FromStep == run.NoStep:
-			return fmt.Sprintf("would submit attempt %d fresh", a.Attempt)
-		}
-		return fmt.Sprintf("would submit attempt %d resuming from step %d", a.Attempt, a.FromStep)
-	case run.Cancel:
-		return fmt.Sprintf("would cancel job %v (%v)", a.JobID, a.Reason)
-	case run.Adopt:
-		return fmt.Sprintf("would adopt job %v", a.JobID)
-	}
-	return ""
+	return map[string]any{"action": fmt.Sprintf("%T", a)}, ""
 }

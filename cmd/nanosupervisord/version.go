@@ -36,20 +36,19 @@ func currentVersion() versionInfo {
 }
 
 func newVersionCmd() *cobra.Command {
-	var asJSON bool
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit and Go version",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			v := currentVersion()
-			if asJSON {
+			if asJSON, _ := c.Flags().GetBool("json"); asJSON {
 				return json.NewEncoder(c.OutOrStdout()).Encode(v)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "nanosupervisord %s (commit %s, %s)\n", v.Version, v.Commit, v.Go)
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addFlags(c, jsonFlag)
 	return c
 }
