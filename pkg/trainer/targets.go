@@ -3,7 +3,6 @@ package trainer
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 )
 
@@ -62,23 +61,6 @@ func formatValue(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// Latest returns a copy of the point with the highest step; among points
-// at the same step the later entry wins (a re-evaluation after a resume).
-// It returns nil for no points.
-func Latest(points []Point) *Point {
-	best := -1
-	for i, p := range points {
-		if best < 0 || p.Step >= points[best].Step {
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	p := points[best]
-	return &p
-}
-
 // MetricsAtOrBefore returns the latest evaluations at steps <= maxStep.
 // The supervisor counts an evaluation only once a complete checkpoint at or
 // after its step exists: a target "reached" by a job that died before
@@ -87,6 +69,15 @@ func MetricsAtOrBefore(valbpb, core []Point, maxStep int) Metrics {
 	return Metrics{ValBPB: latestAtOrBefore(valbpb, maxStep), Core: latestAtOrBefore(core, maxStep)}
 }
 
+// latestAtOrBefore returns a copy of the point with the highest step at or
+// before maxStep; among points at the same step the later entry wins (a
+// re-evaluation after a resume). It returns nil when there is none.
 func latestAtOrBefore(points []Point, maxStep int) *Point {
-	return Latest(slices.DeleteFunc(slices.Clone(points), func(p Point) bool { return p.Step > maxStep }))
+	var best *Point
+	for _, p := range points {
+		if p.Step <= maxStep && (best == nil || p.Step >= best.Step) {
+			best = &p
+		}
+	}
+	return best
 }
