@@ -297,7 +297,7 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 	if interval <= 0 {
 		return false
 	}
-	since := latest(st.LastSaveAt(), row.Start, d.in.Log.ModTime)
+	since := slices.MaxFunc([]time.Time{st.LastSaveAt(), row.Start, d.in.Log.ModTime}, time.Time.Compare)
 	if since.IsZero() {
 		return false
 	}
@@ -334,17 +334,6 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 		d.recheckIn(shortRecheck)
 	}
 	return true
-}
-
-// latest is the latest of the times given.
-func latest(ts ...time.Time) time.Time {
-	var l time.Time
-	for _, t := range ts {
-		if t.After(l) {
-			l = t
-		}
-	}
-	return l
 }
 
 // logMissingGrace: slurmstepd creates the output file as the batch step

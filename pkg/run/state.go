@@ -1,6 +1,7 @@
 package run
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -280,7 +281,7 @@ func mergePoints(have []trainer.Point, add []trainer.Point) ([]trainer.Point, bo
 	for _, p := range add {
 		i, found := slices.BinarySearchFunc(have, p.Step, func(a trainer.Point, step int) int { return a.Step - step })
 		switch {
-		case found && samePoint(have[i], p):
+		case found && (have[i].Value == p.Value || math.IsNaN(have[i].Value) && math.IsNaN(p.Value)):
 		case found:
 			have[i] = p
 			changed = true
@@ -290,10 +291,6 @@ func mergePoints(have []trainer.Point, add []trainer.Point) ([]trainer.Point, bo
 		}
 	}
 	return have, changed
-}
-
-func samePoint(a, b trainer.Point) bool {
-	return a.Step == b.Step && (a.Value == b.Value || (a.Value != a.Value && b.Value != b.Value))
 }
 
 // NeverSaved reports whether the run has never had a complete checkpoint
