@@ -127,7 +127,7 @@ func (d *decider) observeIncomplete() {
 func (d *decider) decide() {
 	in := d.in
 	if d.next.isSuccessorIntent() {
-		d.resolveSuccessorIntent()
+		d.resolveIntent()
 	}
 	switch {
 	case d.next.Phase.Terminal():

@@ -7,32 +7,44 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// resolveIntent looks for the job of a recorded intent. It returns true
+// resolveIntent looks for the job of the recorded intent. It returns true
 // when the pass may go on (the job was found and adopted, or the intent is
-// provably void), false when the run must wait.
+// provably void), false when the run must wait. A successor's intent
+// (decide_queue.go) holds nothing up: its job becomes the successor, and
+// while it is unresolved the run's own job goes on.
 func (d *decider) resolveIntent() bool {
-	in, it := d.in, d.next.Intent
+	in, st := d.in, &d.next
+	it, successor := st.Intent, st.isSuccessorIntent()
 	if id, ok := d.findTagged(it.Tag); ok {
-		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
-		d.next.Intent = nil
-		return false
+		st.Intent = nil
+		if !successor {
+			d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
+			return false
+		}
+		st.Successor = &JobRecord{ID: id, Cluster: in.Slurm.Cluster, Attempt: it.Attempt, ResumeStep: UnknownStep, Tag: it.Tag,
+			Submitted: it.At, Name: in.Spec.JobName}
+		d.event(EventJobQueued, FieldJobID, it.After, FieldNewJobID, id, FieldAttempt, it.Attempt, FieldTag, it.Tag,
+			FieldReason, ReasonAdoptedTagged)
+		return true
 	}
+	asked := in.Slurm.QueueAsked && in.Slurm.QueueErr == nil && in.Slurm.WindowAsked && in.Slurm.WindowErr == nil
+	pending := in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At)
 	switch {
-	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
+	case successor && (!asked || pending):
+		d.recheckIn(shortRecheck)
+		return true
+	case !asked:
 		d.unknown()
 		return false
-	case !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil:
-		d.unknown()
-		return false
-	case in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At):
+	case pending:
 		d.wait(PhaseSubmitting, ReasonIntentPending, shortRecheck)
 		return false
 	}
 	// Neither squeue nor sacct knows the tag after the grace period:
 	// sbatch created nothing. The attempt is given back.
-	d.event(EventResubmitFailed, FieldReason, ReasonIntentVoid, FieldAttempt, it.Attempt, FieldTag, it.Tag)
-	d.next.Intent = nil
-	d.next.Attempts = max(0, d.next.Attempts-1)
+	d.event(EventResubmitFailed, FieldReason, ReasonIntentVoid, FieldAttempt, it.Attempt, FieldTag, it.Tag, FieldAfter, nonEmpty(it.After))
+	st.Intent = nil
+	st.Attempts = max(0, st.Attempts-1)
 	return true
 }
 
