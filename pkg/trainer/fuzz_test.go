@@ -46,9 +46,9 @@ func FuzzParseLog(f *testing.F) {
 		f.Add([]byte(s), uint16(len(s)/2))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
-		whole, err := ParseLog(bytes.NewReader(data))
+		whole, err := parseLog(bytes.NewReader(data))
 		if err != nil {
-			t.Fatalf("ParseLog: %v", err)
+			t.Fatalf("parseLog: %v", err)
 		}
 		checkSummaryBounds(t, whole)
 		at := min(int(cut), len(data))
@@ -61,7 +61,7 @@ func FuzzParseLog(f *testing.F) {
 			t.Fatal(err)
 		}
 		if got := tail.Summary(); !sameSummary(got, whole) {
-			t.Errorf("LogTail cut at %d differs from ParseLog:\n got %+v\nwant %+v", at, got, whole)
+			t.Errorf("LogTail cut at %d differs from parseLog:\n got %+v\nwant %+v", at, got, whole)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package trainer
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -53,25 +52,13 @@ const (
 	MaxMalformed     = 50
 )
 
-// ParseLog reads a whole nanochat training log (the Slurm --output file).
-//
-// Lines end at '\n' or '\r'; ANSI escape sequences are removed first; lines
-// longer than MaxLineBytes are cut. A last line without a line end is only
-// used as evidence (hints, LastLines), never for metrics or progress: Python
-// always ends a print with '\n', so an unterminated line was cut off by a
-// kill or is still being written, and "0.8" may be the start of "0.812".
-//
-// The error is non-nil only when r fails; the summary then holds what was
-// read before the failure.
-func ParseLog(r io.Reader) (LogSummary, error) {
-	p := newLogParser()
-	if _, err := io.Copy(p, r); err != nil {
-		return p.summary(), fmt.Errorf("read training log: %w", err)
-	}
-	return p.summary(), nil
-}
-
-// logParser accumulates a LogSummary from a stream fed in chunks.
+// logParser accumulates a LogSummary from a stream fed in chunks (Write).
+// Lines end at '\n' or '\r'; ANSI escape sequences are removed first;
+// lines longer than MaxLineBytes are cut. A last line without a line end
+// is only used as evidence (hints, LastLines), never for metrics or
+// progress: Python always ends a print with '\n', so an unterminated line
+// was cut off by a kill or is still being written, and "0.8" may be the
+// start of "0.812".
 type logParser struct {
 	pending   []byte // start of a line whose end has not been fed yet
 	truncated bool   // pending hit MaxLineBytes; the rest of the line is dropped

@@ -1,7 +1,7 @@
 package trainer
 
 import (
-	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -24,9 +24,9 @@ func samePoints(a, b []Point) bool {
 
 func parseString(t *testing.T, log string) LogSummary {
 	t.Helper()
-	sum, err := ParseLog(strings.NewReader(log))
+	sum, err := parseLog(strings.NewReader(log))
 	if err != nil {
-		t.Fatalf("ParseLog: %v", err)
+		t.Fatalf("parseLog: %v", err)
 	}
 	return sum
 }
@@ -74,9 +74,9 @@ func TestParseLogFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			got, err := ParseLog(f)
+			got, err := parseLog(f)
 			if err != nil {
-				t.Fatalf("ParseLog: %v", err)
+				t.Fatalf("parseLog: %v", err)
 			}
 			if !samePoints(got.ValBPB, tt.valbpb) {
 				t.Errorf("ValBPB = %v, want %v", got.ValBPB, tt.valbpb)
@@ -247,28 +247,9 @@ func TestParseLogMalformedCap(t *testing.T) {
 	}
 }
 
-func TestParseLogReadError(t *testing.T) {
-	boom := errors.New("stale file handle")
-	got, err := ParseLog(&failingReader{data: "step 00005/00010 (50%)\n", err: boom})
-	if !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want it to wrap %v", err, boom)
-	}
-	if got.LastStep != 5 {
-		t.Errorf("LastStep = %d, want 5 (what was read before the error)", got.LastStep)
-	}
-}
-
-// failingReader returns data, then err.
-type failingReader struct {
-	data string
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if r.data == "" {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
+// parseLog feeds r to a fresh parser in r's own chunks, as LogTail does.
+func parseLog(r io.Reader) (LogSummary, error) {
+	p := newLogParser()
+	_, err := io.Copy(p, r)
+	return p.summary(), err
 }
