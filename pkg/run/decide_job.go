@@ -294,11 +294,9 @@ func (d *decider) notePending(e slurm.QueueEntry, inQueue bool) {
 // intervals of the hang (measured: 2.2).
 const DefaultStallAfterIntervals = 2
 
-// checkStall reports a running job whose training log and checkpoints have
-// both been still for stall_after_intervals save intervals, or less once
-// its healthy silences are learned (stall.go), once per job,
-// and with on_stall: cancel cancels it (its end is then handled as an
-// infrastructure failure). It reports whether the job is stalled.
+// checkStall reports a running job whose log and checkpoints have been
+// still too long (stall.go), once per job, and with on_stall: cancel
+// cancels it. It reports whether the job is stalled.
 func (d *decider) checkStall(row *slurm.Job) bool {
 	st, job := &d.next, d.next.Job
 	if row.State.Name != slurm.StateRunning {

@@ -7,11 +7,6 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
-// What Decide does for a run it no longer acts upon (done, stopped,
-// paused): it keeps the record of the run's job true to sacct until the
-// job ends, cancels it when the run is done and says on_done: cancel, and
-// looks again at targets changed since the run was done.
-
 // trackJob keeps the record of a job the run does not act upon (the run
 // is done, stopped or paused) true to sacct, so that status never shows a
 // job as RUNNING that ended long ago. It reports whether sacct says the

@@ -9,13 +9,9 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// The restart policy, in one file: how the end of a job is judged
-// (judgeEnd: the failure classes below), what counts as progress, the
-// budgets (policy.max_attempts, policy.max_failures_without_progress, the
-// crash-loop guard), the backoff, and the poisoned-checkpoint fallback.
-// Elsewhere, by design: the backoff after an sbatch that failed
-// (after.go, counted in SubmitFailures) and while Slurm does not
-// answer (decide.go, unknown); the stall alarm (decide_job.go, checkStall).
+// Outside this file, by design: the backoff after an sbatch that failed
+// (after.go) and while Slurm does not answer (decide.go, unknown); the
+// stall alarm (decide_job.go, checkStall).
 
 // Policy is a run's restart policy.
 type Policy struct {
