@@ -40,12 +40,9 @@ func LintScript(script []byte, in LintInput) []ScriptWarning {
 	train := trainLine(cmds)
 
 	for _, d := range dirs {
-		for _, o := range []struct {
-			short byte
-			long  string
-		}{{'o', "output"}, {'e', "error"}} {
-			if v, ok := optionValue(d.Args, o.short, o.long); ok && strings.HasPrefix(v, "~") {
-				add(d.Line, "--%s %s: Slurm does not expand ~ in #SBATCH lines; the file goes to a directory named \"~\" under the job's working directory, and the job fails at start when there is none; write the home directory out", o.long, v)
+		for _, long := range []string{"output", "error"} { // -o, -e
+			if v, ok := optionValue(d.Args, long[0], long); ok && strings.HasPrefix(v, "~") {
+				add(d.Line, "--%s %s: Slurm does not expand ~ in #SBATCH lines; the file goes to a directory named \"~\" under the job's working directory, and the job fails at start when there is none; write the home directory out", long, v)
 			}
 		}
 	}
@@ -93,13 +90,12 @@ func scriptCommands(script []byte) []scriptCommand {
 				continue
 			}
 		}
-		line = stripComment(line)
-		if strings.HasSuffix(line, `\`) {
-			cur.WriteString(strings.TrimSuffix(line, `\`))
+		text, continued := strings.CutSuffix(stripComment(line), `\`)
+		cur.WriteString(text)
+		if continued {
 			cur.WriteByte(' ')
 			continue
 		}
-		cur.WriteString(line)
 		cmds = append(cmds, scriptCommand{Line: start, Text: cur.String()})
 		cur.Reset()
 	}
