@@ -67,8 +67,8 @@ func (d *decider) changed() bool {
 func (d *decider) observe() {
 	in := d.in
 	if s := in.Log.Summary; s != nil {
-		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, s.ValBPB)
-		d.next.Core, _ = mergePoints(d.next.Core, s.Core)
+		d.next.ValBPB = mergePoints(d.next.ValBPB, s.ValBPB)
+		d.next.Core = mergePoints(d.next.Core, s.Core)
 		if s.PlannedTotal > 0 {
 			d.next.PlannedTotal = s.PlannedTotal
 		}
@@ -87,7 +87,7 @@ func (d *decider) observe() {
 		d.next.PlannedTotal = in.Ckpt.NewestNumIterations
 	}
 	if p, ok := metaEvaluation(in.Ckpt, d.next.ValBPB, d.next.PlannedTotal); ok {
-		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{p})
+		d.next.ValBPB = mergePoints(d.next.ValBPB, []trainer.Point{p})
 	}
 	if in.Ckpt.Newest > d.next.NewestStep {
 		d.next.NewestStep = in.Ckpt.Newest

@@ -1,7 +1,6 @@
 package run
 
 import (
-	"math"
 	"slices"
 	"time"
 
@@ -275,22 +274,16 @@ func clonePtr[T any](p *T) *T {
 
 // mergePoints adds evaluations to a history keyed by step; a later value
 // for the same step replaces the earlier one (a resumed job re-evaluates).
-// It reports whether anything changed.
-func mergePoints(have []trainer.Point, add []trainer.Point) ([]trainer.Point, bool) {
-	changed := false
+func mergePoints(have []trainer.Point, add []trainer.Point) []trainer.Point {
 	for _, p := range add {
 		i, found := slices.BinarySearchFunc(have, p.Step, func(a trainer.Point, step int) int { return a.Step - step })
-		switch {
-		case found && (have[i].Value == p.Value || math.IsNaN(have[i].Value) && math.IsNaN(p.Value)):
-		case found:
+		if found {
 			have[i] = p
-			changed = true
-		default:
+		} else {
 			have = slices.Insert(have, i, p)
-			changed = true
 		}
 	}
-	return have, changed
+	return have
 }
 
 // NeverSaved reports whether the run has never had a complete checkpoint
