@@ -256,13 +256,10 @@ func gresGPUs(v string) (int, bool) {
 		if parts[0] != "gpu" {
 			continue
 		}
-		if len(parts) == 1 {
-			return 1, true
-		}
-		if n, err := strconv.Atoi(parts[len(parts)-1]); err == nil {
+		if n, err := strconv.Atoi(parts[len(parts)-1]); err == nil && len(parts) > 1 {
 			return n, true
 		}
-		return 1, true // "gpu:l40s": one of that type
+		return 1, true // "gpu", "gpu:l40s": one (of that type)
 	}
 	return 0, false
 }
