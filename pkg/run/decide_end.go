@@ -126,11 +126,8 @@ func (d *decider) submit(reason string) {
 			return
 		}
 		// Somebody (the user, or a submission whose record was lost)
-		// already has a job for this run: adopt it, never submit a twin.
-		if st.Job != nil {
-			d.next.archive(*st.Job)
-			st.Job = nil
-		}
+		// already has a job for this run: adopt it, never submit a twin
+		// (adoptJob archives the ended one).
 		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
 		return
 	}
