@@ -205,10 +205,7 @@ func (d *decider) unknown() {
 }
 
 func (d *decider) pollInterval() time.Duration {
-	if d.in.Spec.PollInterval > 0 {
-		return d.in.Spec.PollInterval
-	}
-	return 2 * time.Minute
+	return cmp.Or(d.in.Spec.PollInterval, 2*time.Minute)
 }
 
 // targetsReached completes the run when the latest evaluations at or

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -311,11 +312,7 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 	if since.IsZero() {
 		return false
 	}
-	factor := d.in.Spec.Policy.StallAfterIntervals
-	if factor <= 0 {
-		factor = DefaultStallAfterIntervals
-	}
-	after := time.Duration(factor) * interval
+	after := time.Duration(cmp.Or(d.in.Spec.Policy.StallAfterIntervals, DefaultStallAfterIntervals)) * interval
 	if c, ok := RunCadence(*st); ok && len(jobSaves(st.Saves, *job)) == 0 {
 		// No save yet in this job: loading and compiling come first.
 		after += c.Restart
