@@ -31,7 +31,7 @@ type LintInput struct {
 // neither submits nor requeues jobs itself, and that its #SBATCH -o/-e name
 // a file Slurm can open. Warnings come in script order.
 func LintScript(script []byte, in LintInput) []ScriptWarning {
-	dirs, _ := ScriptDirectiveLines(script)
+	dirs := ScriptDirectiveLines(script)
 	cmds := scriptCommands(script)
 	var ws []ScriptWarning
 	add := func(line int, format string, args ...any) {
