@@ -3,7 +3,6 @@ package trainer
 import (
 	"fmt"
 	"math"
-	"strconv"
 )
 
 // Targets end a run: it is done when every target that is set is met by
@@ -53,12 +52,8 @@ func unmet(name string, p *Point, target float64, worse string) string {
 	case math.IsNaN(p.Value):
 		return fmt.Sprintf("%s is NaN at step %d", name, p.Step)
 	default:
-		return fmt.Sprintf("%s %s %s target %s", name, formatValue(p.Value), worse, formatValue(target))
+		return fmt.Sprintf("%s %v %s target %v", name, p.Value, worse, target)
 	}
-}
-
-func formatValue(v float64) string {
-	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // MetricsAtOrBefore returns the latest evaluations at steps <= maxStep.
