@@ -37,7 +37,10 @@ func LintScript(script []byte, in LintInput) []ScriptWarning {
 	add := func(line int, format string, args ...any) {
 		ws = append(ws, ScriptWarning{Line: line, Message: fmt.Sprintf(format, args...)})
 	}
-	train := trainLine(cmds)
+	train := 0 // the line of the command that runs nanochat's training
+	if i := slices.IndexFunc(cmds, func(c scriptCommand) bool { return trainCommand.MatchString(c.Text) }); i >= 0 {
+		train = cmds[i].Line
+	}
 
 	for _, d := range dirs {
 		for _, long := range []string{"output", "error"} { // -o, -e
@@ -129,17 +132,6 @@ func stripComment(line string) string {
 }
 
 var trainCommand = regexp.MustCompile(`\bbase_train\b`)
-
-// trainLine is the line of the command that runs nanochat's training, 0
-// when the script has none that can be recognised.
-func trainLine(cmds []scriptCommand) int {
-	for _, c := range cmds {
-		if trainCommand.MatchString(c.Text) {
-			return c.Line
-		}
-	}
-	return 0
-}
 
 var positionalUse = regexp.MustCompile(`\$(\{[#!]?)?[1-9@*]|\bgetopts\b|\bshift\b`)
 
