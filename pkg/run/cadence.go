@@ -35,7 +35,11 @@ type Cadence struct {
 // job before it stay, since the restart overhead is measured on them.
 func (d *decider) noteSave(step int) {
 	st := &d.next
-	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: d.newestSavedAt()})
+	at := d.stepModTime(step)
+	if at.IsZero() {
+		at = d.in.Now
+	}
+	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: at})
 	var keep []goodput.Checkpoint
 	jobs := []*JobRecord{st.Job}
 	if n := len(st.History); n > 0 {
@@ -58,15 +62,15 @@ func (d *decider) noteSave(step int) {
 	}
 }
 
-// newestSavedAt is when the newest complete step was written: the
-// modification time of its files when the scan has it, else now.
-func (d *decider) newestSavedAt() time.Time {
+// stepModTime is the modification time of a complete step's files (zero:
+// not known).
+func (d *decider) stepModTime(step int) time.Time {
 	for _, c := range d.in.Ckpt.Complete {
-		if c.Step == d.in.Ckpt.Newest && !c.ModTime.IsZero() {
+		if c.Step == step {
 			return c.ModTime
 		}
 	}
-	return d.in.Now
+	return time.Time{}
 }
 
 // jobSaves are the recorded saves the job wrote, by step: those written

@@ -247,13 +247,7 @@ func (d *decider) poisoned() bool {
 	if older < 0 {
 		return false
 	}
-	var mod time.Time
-	for _, c := range d.in.Ckpt.Complete {
-		if c.Step == s {
-			mod = c.ModTime
-		}
-	}
-	d.next.Suspect = append(d.next.Suspect, SuspectStep{Step: s, ModTime: mod, At: d.in.Now, Jobs: []string{prev.ID, job.ID}})
+	d.next.Suspect = append(d.next.Suspect, SuspectStep{Step: s, ModTime: d.stepModTime(s), At: d.in.Now, Jobs: []string{prev.ID, job.ID}})
 	d.event(EventCheckpointSuspect, FieldStep, s, FieldJobID, job.ID, FieldReason, ReasonSuspectFallback,
 		FieldNewestStep, d.newestUsable())
 	return true
