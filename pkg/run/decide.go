@@ -163,7 +163,9 @@ func (d *decider) decide() {
 	case d.next.Job != nil:
 		d.followJob()
 	case d.next.Reason == ReasonOperatorResume:
-		d.resumeWithoutJob()
+		// A run that never had a job: submit adopts a live job of the run
+		// rather than twin it.
+		d.submit(ReasonOperatorResume)
 	default:
 		d.adoptOrStart()
 	}
@@ -257,16 +259,6 @@ func liveQueueEntry(q []slurm.QueueEntry, exceptID string) (slurm.QueueEntry, bo
 	return slices.MaxFunc(live, func(a, b slurm.QueueEntry) int {
 		return cmp.Or(a.Submit.Compare(b.Submit), cmp.Compare(a.ID, b.ID))
 	}), true
-}
-
-// resumeWithoutJob submits for an operator's resume of a run that never had
-// a job: a live job of the run is still adopted rather than twinned.
-func (d *decider) resumeWithoutJob() {
-	if e, ok := liveQueueEntry(d.in.Slurm.Queue, ""); ok && d.in.Slurm.QueueAsked && d.in.Slurm.QueueErr == nil {
-		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
-		return
-	}
-	d.submit(ReasonOperatorResume)
 }
 
 // storageMargin: warn when the free space is below this many times the
