@@ -7,14 +7,10 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 )
 
-// A run's pace, measured from its own checkpoints: the wall time of one
-// save interval, the steps it holds, and how long a job takes from its
-// start to its first training step (loading the checkpoint, compiling).
-// The stall alarm, time_limit: fit and the --save-every advice all read it
-// from one record, RunState.Saves, through one measurement,
-// goodput.SaveInterval. Checkpoint modification times are used where the
-// scan has them: they are when the save ended, not when the daemon
-// happened to look.
+// The stall alarm, time_limit: fit and the --save-every advice all read a
+// run's pace from RunState.Saves through goodput.SaveInterval. Checkpoint
+// modification times are used where the scan has them: they are when the
+// save ended, not when the daemon happened to look.
 
 // maxSaves bounds RunState.Saves.
 const maxSaves = 32
