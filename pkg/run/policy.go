@@ -83,7 +83,9 @@ func (d *decider) judgeEnd(row *slurm.Job, progress bool, base []any) {
 		d.stop(reason, base)
 		return
 	case slurm.StateCompleted:
-		if d.trainingFinished() {
+		// A log showed the end-of-run lines, or the newest checkpoint is
+		// the planned last step (observe has folded this pass's log in).
+		if st := d.next; st.TrainingFinished || (st.PlannedTotal > 0 && in.Ckpt.Newest >= st.PlannedTotal) {
 			d.trainingOver(base)
 			return
 		}
