@@ -2,9 +2,7 @@ package trainer
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -28,8 +26,7 @@ type LogSummary struct {
 	// line. nanochat prints both only after its final step; Minimum is
 	// missing when evaluation is off, so either one is enough. A later step
 	// line (another job appending to the same file) clears it again.
-	Finished  bool
-	MinValBPB *float64 // from the last "Minimum validation bpb: X"; nil when absent
+	Finished bool
 
 	Hints        []string // failure hints (Hint* constants), deduplicated, first appearance first
 	TimeLimitHit bool     // Slurm's "DUE TO TIME LIMIT" line is present
@@ -37,11 +34,6 @@ type LogSummary struct {
 	// LastLines holds the last non-empty lines (at most MaxLastLines, each
 	// cut to MaxEvidenceBytes), ANSI codes removed: evidence for a human.
 	LastLines []string
-
-	// Malformed lists metric lines whose step or number could not be read,
-	// as `line N: "text"` (at most MaxMalformed); MalformedCount counts all.
-	Malformed      []string
-	MalformedCount int
 }
 
 // Limits on the evidence a summary carries, so one pathological log cannot
@@ -49,7 +41,6 @@ type LogSummary struct {
 const (
 	MaxLastLines     = 20
 	MaxEvidenceBytes = 512
-	MaxMalformed     = 50
 )
 
 // logParser accumulates a LogSummary from a stream fed in chunks (Write).
@@ -62,7 +53,6 @@ const (
 type logParser struct {
 	pending   []byte // start of a line whose end has not been fed yet
 	truncated bool   // pending hit MaxLineBytes; the rest of the line is dropped
-	line      int    // 1-based number of the line being read
 
 	sum     LogSummary
 	last    [MaxLastLines][]byte // ring of the last non-empty lines
@@ -71,7 +61,7 @@ type logParser struct {
 }
 
 func newLogParser() *logParser {
-	return &logParser{line: 1, sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
+	return &logParser{sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
 }
 
 // summary returns the summary of everything fed so far, with slices the
@@ -82,11 +72,6 @@ func (p *logParser) summary() LogSummary {
 	s.ValBPB = slices.Clone(p.sum.ValBPB)
 	s.Core = slices.Clone(p.sum.Core)
 	s.Hints = slices.Clone(p.sum.Hints)
-	s.Malformed = slices.Clone(p.sum.Malformed)
-	if p.sum.MinValBPB != nil {
-		v := *p.sum.MinValBPB
-		s.MinValBPB = &v
-	}
 	n := min(p.lastN, MaxLastLines)
 	s.LastLines = make([]string, 0, n+1)
 	for i := p.lastN - n; i < p.lastN; i++ {
@@ -114,7 +99,7 @@ func (p *logParser) clean(seg []byte) []byte {
 }
 
 // handleLine interprets one complete line of the log.
-func (p *logParser) handleLine(seg []byte, lineNo int) {
+func (p *logParser) handleLine(seg []byte) {
 	line := p.clean(seg)
 	if len(line) == 0 {
 		return
@@ -123,13 +108,7 @@ func (p *logParser) handleLine(seg []byte, lineNo int) {
 	var has byteSet
 	has.fill(line)
 	lineHints(line, &has, p.sum.addHint)
-	if err := p.readMetrics(line, &has); err != nil {
-		p.sum.MalformedCount++
-		if len(p.sum.Malformed) < MaxMalformed {
-			p.sum.Malformed = append(p.sum.Malformed,
-				fmt.Sprintf("line %d: %s: %s", lineNo, evidence(line), err))
-		}
-	}
+	p.readMetrics(line, &has)
 }
 
 func (s *LogSummary) addHint(h string) {
@@ -160,13 +139,4 @@ func cutEvidence(line []byte) []byte {
 		}
 	}
 	return line[:MaxEvidenceBytes]
-}
-
-// evidence quotes a line for an error message, shortened to stay readable.
-func evidence(line []byte) string {
-	const maxQuoted = 120
-	if len(line) > maxQuoted {
-		return strconv.Quote(string(line[:maxQuoted])) + "..."
-	}
-	return strconv.Quote(string(line))
 }
