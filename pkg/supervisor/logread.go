@@ -268,7 +268,6 @@ func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 					sum.Hints = append(sum.Hints, h)
 				}
 			}
-			sum.TimeLimitHit = sum.TimeLimitHit || es.TimeLimitHit
 			v.Summary = &sum
 		}
 	}

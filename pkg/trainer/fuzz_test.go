@@ -81,9 +81,6 @@ func checkSummaryBounds(t *testing.T, s LogSummary) {
 			t.Errorf("Hints %q: unknown or repeated %q", s.Hints, h)
 		}
 	}
-	if s.TimeLimitHit != slices.Contains(s.Hints, HintTimeLimit) {
-		t.Errorf("TimeLimitHit %v disagrees with Hints %q", s.TimeLimitHit, s.Hints)
-	}
 	if s.LastStep < -1 || s.ResumedFrom < -1 || s.PlannedTotal < 0 {
 		t.Errorf("LastStep, ResumedFrom, PlannedTotal = %d, %d, %d", s.LastStep, s.ResumedFrom, s.PlannedTotal)
 	}

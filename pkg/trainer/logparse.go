@@ -28,8 +28,7 @@ type LogSummary struct {
 	// line (another job appending to the same file) clears it again.
 	Finished bool
 
-	Hints        []string // failure hints (Hint* constants), deduplicated, first appearance first
-	TimeLimitHit bool     // Slurm's "DUE TO TIME LIMIT" line is present
+	Hints []string // failure hints (Hint* constants), deduplicated, first appearance first
 
 	// LastLines holds the last non-empty lines (at most MaxLastLines, each
 	// cut to MaxEvidenceBytes), ANSI codes removed: evidence for a human.
@@ -112,9 +111,6 @@ func (p *logParser) handleLine(seg []byte) {
 }
 
 func (s *LogSummary) addHint(h string) {
-	if h == HintTimeLimit {
-		s.TimeLimitHit = true
-	}
 	if !slices.Contains(s.Hints, h) {
 		s.Hints = append(s.Hints, h)
 	}
