@@ -146,17 +146,9 @@ func readsArguments(cmds []scriptCommand, tmpl []string) bool {
 			flags = append(flags, tmpl[i-1])
 		}
 	}
-	for _, c := range cmds {
-		if positionalUse.MatchString(c.Text) {
-			return true
-		}
-		for _, f := range flags {
-			if strings.Contains(c.Text, f) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(cmds, func(c scriptCommand) bool {
+		return positionalUse.MatchString(c.Text) || slices.ContainsFunc(flags, func(f string) bool { return strings.Contains(c.Text, f) })
+	})
 }
 
 var saveEveryFlag = regexp.MustCompile(`--save[-_]every(?:=|\s+)(\S+)`)
