@@ -123,9 +123,7 @@ type RunState struct {
 }
 
 // NewerThan reports whether st is a later version of the run's state than
-// old: by Seq, which wall time cannot reorder, and by Updated only between
-// two states written before Seq existed. Any state with a Seq is newer
-// than one without.
+// old: by Seq, and by Updated only between two states written before Seq.
 func (st RunState) NewerThan(old RunState) bool {
 	if st.Seq != 0 || old.Seq != 0 {
 		return st.Seq > old.Seq
