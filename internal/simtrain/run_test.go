@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// The log formats of the team brief, exactly; trainer.ParseLog reads these.
+// The log formats of the team brief, exactly; trainer.LogTail reads these.
 var (
 	reStep      = regexp.MustCompile(`^step (\d{5,})/(\d{5,}) \((\d+\.\d{2})%\) \| loss: (\d+\.\d{6}) \| lrm: (\d+\.\d{2}) \| dt: (\d+\.\d{2})ms \| tok/sec: (\d{1,3}(?:,\d{3})*) \| mfu: (\d+\.\d{2}) \| total time: (\d+\.\d{2})m$`)
 	reVal       = regexp.MustCompile(`^Step (\d{5,}) \| Validation bpb: (\d+\.\d{6})$`)

@@ -7,25 +7,39 @@ import (
 )
 
 // AfterSbatch folds sbatch's answer into the state. A job id ends the
-// intent. An error after which the job may exist keeps the intent, to be
-// resolved by looking for the tag; any other error gives the attempt back
-// and backs off.
+// intent: it becomes the run's job, or for a queued successor (sub.After
+// set) the successor, while the run's own job goes on. An error after
+// which the job may exist keeps the intent, to be resolved by looking for
+// the tag; any other error gives the attempt back and backs off.
 func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err error, now time.Time, r float64) (RunState, []Event) {
-	if sub.After != "" {
-		return afterSuccessorSbatch(st, spec, sub, job, err, now, r)
-	}
-	name := spec.Name
+	name, successor := spec.Name, sub.After != ""
 	st.Updated = now
 	prev := jobID(st.Job)
+	if successor {
+		prev = sub.After
+	}
+	failed := func(reason string, kv ...any) []Event {
+		kv = append([]any{FieldJobID, prev, FieldAttempt, sub.Attempt, FieldReason, reason, FieldError, err.Error()}, kv...)
+		if successor {
+			kv = append(kv, FieldSuccessor, true)
+		}
+		return []Event{NewEvent(EventResubmitFailed, name, kv...)}
+	}
 	switch {
 	case err == nil:
-		if st.Job != nil {
-			st.archive(*st.Job)
-		}
-		st.Job = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: spec.JobName,
+		rec := &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: sub.FromStep, Tag: sub.Tag, Submitted: now, Name: spec.JobName,
 			FittedLimit: sub.TimeLimit}
 		st.Intent = nil
 		st.SubmitFailures = 0
+		if successor {
+			st.Successor = rec
+			return st, []Event{NewEvent(EventJobQueued, name, FieldJobID, sub.After, FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
+				FieldAttempt, sub.Attempt, FieldTag, sub.Tag, FieldReason, ReasonQueueAhead)}
+		}
+		if st.Job != nil {
+			st.archive(*st.Job)
+		}
+		st.Job = rec
 		st.Rejections, st.Rejection = 0, ""
 		st.Phase = PhaseRunning
 		var hints, limit any // left out unless set
@@ -50,23 +64,30 @@ func AfterSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err er
 		if st.Job != nil {
 			st.Job.Handled = true
 		}
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
-			FieldReason, ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude, FieldError, err.Error())}
+		return st, failed(ReasonExcludeUnsatisfiable, FieldExclude, sub.Exclude)
 	case slurm.SubmitMayHaveCreatedJob(err):
-		st.Reason = ReasonSbatchAmbiguous
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
-			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag)}
-	default:
-		delay := giveBack(&st, spec, now, r)
-		st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
-		if st.Job != nil {
-			// The ended job stays the current one; its end is handled.
-			st.Job.Handled = true
+		if !successor {
+			st.Reason = ReasonSbatchAmbiguous
 		}
-		events := []Event{NewEvent(EventResubmitFailed, name, FieldJobID, prev, FieldAttempt, sub.Attempt,
-			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)}
-		return noteRejection(st, name, err, events)
+		return st, failed(ReasonSbatchAmbiguous, FieldTag, sub.Tag)
 	}
+	// Refused for sure: the intent ends, the attempt is given back, and the
+	// next try waits out a backoff that grows with the refusals in a row.
+	st.Intent = nil
+	st.Attempts = max(0, st.Attempts-1)
+	st.SubmitFailures++
+	delay := BackoffDelay(spec.Policy.Backoff, spec.Policy.MaxBackoff, st.SubmitFailures, r)
+	st.BackoffUntil = now.Add(delay)
+	events := failed(ReasonSbatchFailed, FieldDelay, delay.String(), FieldUntil, st.BackoffUntil)
+	if successor {
+		return st, events
+	}
+	st.Phase, st.Reason = PhaseBackoff, ReasonSbatchFailed
+	if st.Job != nil {
+		// The ended job stays the current one; its end is handled.
+		st.Job.Handled = true
+	}
+	return noteRejection(st, name, err, events)
 }
 
 // MaxRejections is how many identical permanent refusals by sbatch in a
@@ -106,43 +127,4 @@ func nonEmpty(s string) any {
 		return nil
 	}
 	return s
-}
-
-// afterSuccessorSbatch folds sbatch's answer for a queued successor into
-// the state. The run's own job is not touched: it is still running. A job
-// id makes the successor known; an error after which the job may exist
-// keeps the intent, to be resolved by its tag; any other error gives the
-// attempt back and holds further tries off by the backoff.
-func afterSuccessorSbatch(st RunState, spec RunSpec, sub Submit, job slurm.JobRef, err error, now time.Time, r float64) (RunState, []Event) {
-	name := spec.Name
-	st.Updated = now
-	switch {
-	case err == nil:
-		st.Successor = &JobRecord{ID: job.ID, Cluster: job.Cluster, Attempt: sub.Attempt, ResumeStep: UnknownStep, Tag: sub.Tag,
-			Submitted: now, Name: spec.JobName}
-		st.Intent = nil
-		st.SubmitFailures = 0
-		return st, []Event{NewEvent(EventJobQueued, name, FieldJobID, sub.After, FieldNewJobID, job.ID, FieldCluster, nonEmpty(job.Cluster),
-			FieldAttempt, sub.Attempt, FieldTag, sub.Tag, FieldReason, ReasonQueueAhead)}
-	case slurm.SubmitMayHaveCreatedJob(err):
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, sub.After, FieldAttempt, sub.Attempt,
-			FieldReason, ReasonSbatchAmbiguous, FieldError, err.Error(), FieldTag, sub.Tag, FieldSuccessor, true)}
-	default:
-		delay := giveBack(&st, spec, now, r)
-		return st, []Event{NewEvent(EventResubmitFailed, name, FieldJobID, sub.After, FieldAttempt, sub.Attempt,
-			FieldReason, ReasonSbatchFailed, FieldError, err.Error(), FieldDelay, delay.String(), FieldUntil, st.BackoffUntil,
-			FieldSuccessor, true)}
-	}
-}
-
-// giveBack undoes a submission that sbatch refused for sure: the intent
-// ends, the attempt is given back, and the next try waits out a backoff
-// that grows with the refusals in a row. It returns that backoff.
-func giveBack(st *RunState, spec RunSpec, now time.Time, r float64) time.Duration {
-	st.Intent = nil
-	st.Attempts = max(0, st.Attempts-1)
-	st.SubmitFailures++
-	delay := BackoffDelay(spec.Policy.Backoff, spec.Policy.MaxBackoff, st.SubmitFailures, r)
-	st.BackoffUntil = now.Add(delay)
-	return delay
 }

@@ -40,30 +40,20 @@ func (b BadNode) String() string {
 	return fmt.Sprintf("%s: %s of job %s at %s", b.Node, b.Reason, b.JobID, b.At.UTC().Format(time.RFC3339))
 }
 
-// badNodeReason says why the ended job's nodes are suspect, or "".
-func (d *decider) badNodeReason(row *slurm.Job, progress bool) string {
-	job := d.next.Job
-	if row.State.Name == slurm.StateNodeFail {
-		return "node_fail"
-	}
-	failed := row.State.Name == slurm.StateFailed || row.State.Name == slurm.StateTimeout ||
-		(row.State.Name == slurm.StateCancelled && job.CancelReason == ReasonStallCancel)
-	if progress || !failed {
-		return ""
-	}
-	for _, h := range []string{trainer.HintNCCLError, trainer.HintCUDAError} {
-		if slices.Contains(job.Hints, h) {
-			return h
-		}
-	}
-	return ""
-}
-
 // noteBadNodes adds the ended job's nodes to the run's bad nodes when its
 // end points at them, newest first, at most maxBadNodes.
 func (d *decider) noteBadNodes(row *slurm.Job, progress bool) {
-	job := d.next.Job
-	reason := d.badNodeReason(row, progress)
+	job, reason := d.next.Job, ""
+	failed := !progress && (row.State.Name == slurm.StateFailed || row.State.Name == slurm.StateTimeout ||
+		(row.State.Name == slurm.StateCancelled && job.CancelReason == ReasonStallCancel))
+	switch {
+	case row.State.Name == slurm.StateNodeFail:
+		reason = "node_fail"
+	case failed && slices.Contains(job.Hints, trainer.HintNCCLError):
+		reason = trainer.HintNCCLError
+	case failed && slices.Contains(job.Hints, trainer.HintCUDAError):
+		reason = trainer.HintCUDAError
+	}
 	if reason == "" || job.NodeList == "" {
 		return
 	}

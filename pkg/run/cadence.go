@@ -7,14 +7,10 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/goodput"
 )
 
-// A run's pace, measured from its own checkpoints: the wall time of one
-// save interval, the steps it holds, and how long a job takes from its
-// start to its first training step (loading the checkpoint, compiling).
-// The stall alarm, time_limit: fit and the --save-every advice all read it
-// from one record, RunState.Saves, through one measurement,
-// goodput.SaveInterval. Checkpoint modification times are used where the
-// scan has them: they are when the save ended, not when the daemon
-// happened to look.
+// The stall alarm, time_limit: fit and the --save-every advice all read a
+// run's pace from RunState.Saves through goodput.SaveInterval. Checkpoint
+// modification times are used where the scan has them: they are when the
+// save ended, not when the daemon happened to look.
 
 // maxSaves bounds RunState.Saves.
 const maxSaves = 32
@@ -35,7 +31,11 @@ type Cadence struct {
 // job before it stay, since the restart overhead is measured on them.
 func (d *decider) noteSave(step int) {
 	st := &d.next
-	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: d.newestSavedAt()})
+	at := d.stepModTime(step)
+	if at.IsZero() {
+		at = d.in.Now
+	}
+	st.Saves = append(st.Saves, goodput.Checkpoint{Step: step, ModTime: at})
 	var keep []goodput.Checkpoint
 	jobs := []*JobRecord{st.Job}
 	if n := len(st.History); n > 0 {
@@ -58,15 +58,15 @@ func (d *decider) noteSave(step int) {
 	}
 }
 
-// newestSavedAt is when the newest complete step was written: the
-// modification time of its files when the scan has it, else now.
-func (d *decider) newestSavedAt() time.Time {
+// stepModTime is the modification time of a complete step's files (zero:
+// not known).
+func (d *decider) stepModTime(step int) time.Time {
 	for _, c := range d.in.Ckpt.Complete {
-		if c.Step == d.in.Ckpt.Newest && !c.ModTime.IsZero() {
+		if c.Step == step {
 			return c.ModTime
 		}
 	}
-	return d.in.Now
+	return time.Time{}
 }
 
 // jobSaves are the recorded saves the job wrote, by step: those written

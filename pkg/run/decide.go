@@ -67,8 +67,8 @@ func (d *decider) changed() bool {
 func (d *decider) observe() {
 	in := d.in
 	if s := in.Log.Summary; s != nil {
-		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, s.ValBPB)
-		d.next.Core, _ = mergePoints(d.next.Core, s.Core)
+		d.next.ValBPB = mergePoints(d.next.ValBPB, s.ValBPB)
+		d.next.Core = mergePoints(d.next.Core, s.Core)
 		if s.PlannedTotal > 0 {
 			d.next.PlannedTotal = s.PlannedTotal
 		}
@@ -87,7 +87,7 @@ func (d *decider) observe() {
 		d.next.PlannedTotal = in.Ckpt.NewestNumIterations
 	}
 	if p, ok := metaEvaluation(in.Ckpt, d.next.ValBPB, d.next.PlannedTotal); ok {
-		d.next.ValBPB, _ = mergePoints(d.next.ValBPB, []trainer.Point{p})
+		d.next.ValBPB = mergePoints(d.next.ValBPB, []trainer.Point{p})
 	}
 	if c := in.Ckpt; c.Newest != NoStep && c.Newest >= d.next.NewestStep {
 		d.next.EvalEvery, d.next.CoreEvery, d.next.SaveEvery = c.NewestEvalEvery, c.NewestCoreEvery, c.NewestSaveEvery
@@ -130,7 +130,7 @@ func (d *decider) observeIncomplete() {
 func (d *decider) decide() {
 	in := d.in
 	if d.next.isSuccessorIntent() {
-		d.resolveSuccessorIntent()
+		d.resolveIntent()
 	}
 	switch {
 	case d.next.Phase.Terminal():
@@ -166,7 +166,9 @@ func (d *decider) decide() {
 	case d.next.Job != nil:
 		d.followJob()
 	case d.next.Reason == ReasonOperatorResume:
-		d.resumeWithoutJob()
+		// A run that never had a job: submit adopts a live job of the run
+		// rather than twin it.
+		d.submit(ReasonOperatorResume)
 	default:
 		d.adoptOrStart()
 	}
@@ -208,10 +210,7 @@ func (d *decider) unknown() {
 }
 
 func (d *decider) pollInterval() time.Duration {
-	if d.in.Spec.PollInterval > 0 {
-		return d.in.Spec.PollInterval
-	}
-	return 2 * time.Minute
+	return cmp.Or(d.in.Spec.PollInterval, 2*time.Minute)
 }
 
 // targetsReached completes the run when the latest evaluations at or
@@ -263,16 +262,6 @@ func liveQueueEntry(q []slurm.QueueEntry, exceptID string) (slurm.QueueEntry, bo
 	return slices.MaxFunc(live, func(a, b slurm.QueueEntry) int {
 		return cmp.Or(a.Submit.Compare(b.Submit), cmp.Compare(a.ID, b.ID))
 	}), true
-}
-
-// resumeWithoutJob submits for an operator's resume of a run that never had
-// a job: a live job of the run is still adopted rather than twinned.
-func (d *decider) resumeWithoutJob() {
-	if e, ok := liveQueueEntry(d.in.Slurm.Queue, ""); ok && d.in.Slurm.QueueAsked && d.in.Slurm.QueueErr == nil {
-		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
-		return
-	}
-	d.submit(ReasonOperatorResume)
 }
 
 // storageMargin: warn when the free space is below this many times the

@@ -42,13 +42,6 @@ func (d *decider) handleEnd(row *slurm.Job) {
 // event carries.
 const stderrTailLines = 3
 
-// trainingFinished: a log showed the end-of-run lines, or the newest
-// checkpoint is the planned last step (observe has folded this pass's log
-// into both).
-func (d *decider) trainingFinished() bool {
-	return d.next.TrainingFinished || (d.next.PlannedTotal > 0 && d.in.Ckpt.Newest >= d.next.PlannedTotal)
-}
-
 // finalCheckpoint: the newest complete checkpoint is the planned final
 // step (from the log's "step N/T" or meta's num_iterations).
 func (d *decider) finalCheckpoint() bool {
@@ -126,11 +119,8 @@ func (d *decider) submit(reason string) {
 			return
 		}
 		// Somebody (the user, or a submission whose record was lost)
-		// already has a job for this run: adopt it, never submit a twin.
-		if st.Job != nil {
-			d.next.archive(*st.Job)
-			st.Job = nil
-		}
+		// already has a job for this run: adopt it, never submit a twin
+		// (adoptJob archives the ended one).
 		d.adoptJob(JobRecord{ID: e.ID, ResumeStep: UnknownStep, Adopted: true, Submitted: e.Submit}, ReasonAdoptedLive)
 		return
 	}

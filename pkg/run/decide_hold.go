@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
@@ -132,19 +133,10 @@ func (d *decider) held() bool {
 func (d *decider) acceptCheckpoints(h *CheckpointHold) {
 	newest, st := d.in.Ckpt.Newest, &d.next
 	st.NewestStep = newest
-	st.ValBPB = pointsUpTo(st.ValBPB, newest)
-	st.Core = pointsUpTo(st.Core, newest)
+	after := func(p trainer.Point) bool { return p.Step > newest }
+	st.ValBPB = slices.DeleteFunc(st.ValBPB, after)
+	st.Core = slices.DeleteFunc(st.Core, after)
 	st.ReportedIncomplete = min(st.ReportedIncomplete, max(newest, 0))
 	st.Hold = nil
 	d.event(EventCheckpointHoldReleased, FieldReason, ReasonOperatorResume, FieldKnownStep, h.Known, FieldNewestStep, newest)
-}
-
-// pointsUpTo keeps the points at or before step (ascending by step).
-func pointsUpTo(points []trainer.Point, step int) []trainer.Point {
-	for i, p := range points {
-		if p.Step > step {
-			return points[:i]
-		}
-	}
-	return points
 }

@@ -1,38 +1,51 @@
 package run
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// resolveIntent looks for the job of a recorded intent. It returns true
+// resolveIntent looks for the job of the recorded intent. It returns true
 // when the pass may go on (the job was found and adopted, or the intent is
-// provably void), false when the run must wait.
+// provably void), false when the run must wait. A successor's intent
+// (decide_queue.go) holds nothing up: its job becomes the successor, and
+// while it is unresolved the run's own job goes on.
 func (d *decider) resolveIntent() bool {
-	in, it := d.in, d.next.Intent
+	in, st := d.in, &d.next
+	it, successor := st.Intent, st.isSuccessorIntent()
 	if id, ok := d.findTagged(it.Tag); ok {
-		d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
-		d.next.Intent = nil
-		return false
+		st.Intent = nil
+		if !successor {
+			d.adoptJob(JobRecord{ID: id, Attempt: it.Attempt, ResumeStep: it.FromStep, Tag: it.Tag, Submitted: it.At, FittedLimit: it.TimeLimit}, ReasonAdoptedTagged)
+			return false
+		}
+		st.Successor = &JobRecord{ID: id, Cluster: in.Slurm.Cluster, Attempt: it.Attempt, ResumeStep: UnknownStep, Tag: it.Tag,
+			Submitted: it.At, Name: in.Spec.JobName}
+		d.event(EventJobQueued, FieldJobID, it.After, FieldNewJobID, id, FieldAttempt, it.Attempt, FieldTag, it.Tag,
+			FieldReason, ReasonAdoptedTagged)
+		return true
 	}
+	asked := in.Slurm.QueueAsked && in.Slurm.QueueErr == nil && in.Slurm.WindowAsked && in.Slurm.WindowErr == nil
+	pending := in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At)
 	switch {
-	case !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil:
+	case successor && (!asked || pending):
+		d.recheckIn(shortRecheck)
+		return true
+	case !asked:
 		d.unknown()
 		return false
-	case !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil:
-		d.unknown()
-		return false
-	case in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At):
+	case pending:
 		d.wait(PhaseSubmitting, ReasonIntentPending, shortRecheck)
 		return false
 	}
 	// Neither squeue nor sacct knows the tag after the grace period:
 	// sbatch created nothing. The attempt is given back.
-	d.event(EventResubmitFailed, FieldReason, ReasonIntentVoid, FieldAttempt, it.Attempt, FieldTag, it.Tag)
-	d.next.Intent = nil
-	d.next.Attempts = max(0, d.next.Attempts-1)
+	d.event(EventResubmitFailed, FieldReason, ReasonIntentVoid, FieldAttempt, it.Attempt, FieldTag, it.Tag, FieldAfter, nonEmpty(it.After))
+	st.Intent = nil
+	st.Attempts = max(0, st.Attempts-1)
 	return true
 }
 
@@ -282,11 +295,9 @@ func (d *decider) notePending(e slurm.QueueEntry, inQueue bool) {
 // intervals of the hang (measured: 2.2).
 const DefaultStallAfterIntervals = 2
 
-// checkStall reports a running job whose training log and checkpoints have
-// both been still for stall_after_intervals save intervals, or less once
-// its healthy silences are learned (stall.go), once per job,
-// and with on_stall: cancel cancels it (its end is then handled as an
-// infrastructure failure). It reports whether the job is stalled.
+// checkStall reports a running job whose log and checkpoints have been
+// still too long (stall.go), once per job, and with on_stall: cancel
+// cancels it. It reports whether the job is stalled.
 func (d *decider) checkStall(row *slurm.Job) bool {
 	st, job := &d.next, d.next.Job
 	if row.State.Name != slurm.StateRunning {
@@ -297,15 +308,11 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 	if interval <= 0 {
 		return false
 	}
-	since := latest(st.LastSaveAt(), row.Start, d.in.Log.ModTime)
+	since := slices.MaxFunc([]time.Time{st.LastSaveAt(), row.Start, d.in.Log.ModTime}, time.Time.Compare)
 	if since.IsZero() {
 		return false
 	}
-	factor := d.in.Spec.Policy.StallAfterIntervals
-	if factor <= 0 {
-		factor = DefaultStallAfterIntervals
-	}
-	after := time.Duration(factor) * interval
+	after := time.Duration(cmp.Or(d.in.Spec.Policy.StallAfterIntervals, DefaultStallAfterIntervals)) * interval
 	if c, ok := RunCadence(*st); ok && len(jobSaves(st.Saves, *job)) == 0 {
 		// No save yet in this job: loading and compiling come first.
 		after += c.Restart
@@ -334,17 +341,6 @@ func (d *decider) checkStall(row *slurm.Job) bool {
 		d.recheckIn(shortRecheck)
 	}
 	return true
-}
-
-// latest is the latest of the times given.
-func latest(ts ...time.Time) time.Time {
-	var l time.Time
-	for _, t := range ts {
-		if t.After(l) {
-			l = t
-		}
-	}
-	return l
 }
 
 // logMissingGrace: slurmstepd creates the output file as the batch step

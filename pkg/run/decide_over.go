@@ -7,11 +7,6 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/trainer"
 )
 
-// What Decide does for a run it no longer acts upon (done, stopped,
-// paused): it keeps the record of the run's job true to sacct until the
-// job ends, cancels it when the run is done and says on_done: cancel, and
-// looks again at targets changed since the run was done.
-
 // trackJob keeps the record of a job the run does not act upon (the run
 // is done, stopped or paused) true to sacct, so that status never shows a
 // job as RUNNING that ended long ago. It reports whether sacct says the
@@ -35,23 +30,16 @@ func (d *decider) followLastJob() {
 		d.next.Job.Outcome = cmp.Or(d.next.Job.Outcome, d.next.Reason)
 		return
 	}
-	d.cancelOnDone()
+	// on_done: cancel gives the GPUs back instead of training on past the
+	// goal; the checkpoint that reached the targets is complete already.
+	if j := d.next.Job; d.in.Spec.CancelOnDone && d.next.Phase == PhaseDone && j != nil && !j.Handled {
+		d.cancelJob(ReasonOnDoneCancel)
+	}
 }
 
 // cancelRetry is how long a job cancelled on done may stay live before
 // scancel is sent again (a lost request, a controller that was down).
 const cancelRetry = 5 * time.Minute
-
-// cancelOnDone cancels the job of a run that reached its targets when the
-// run says on_done: cancel: the GPUs go back instead of training on past
-// the goal. The checkpoint that reached the targets is complete already.
-func (d *decider) cancelOnDone() {
-	j := d.next.Job
-	if !d.in.Spec.CancelOnDone || d.next.Phase != PhaseDone || j == nil || j.Handled {
-		return
-	}
-	d.cancelJob(ReasonOnDoneCancel)
-}
 
 // cancelJob sends scancel for the current job, said once, and again after
 // cancelRetry while the job stays live.

@@ -71,29 +71,6 @@ func (d *decider) queueAhead(state slurm.State) {
 	d.event(EventSubmitIntent, FieldAttempt, attempt, FieldTag, tag, FieldAfter, st.Job.ID, FieldReason, ReasonQueueAhead)
 }
 
-// resolveSuccessorIntent looks for the job of a successor's intent. Unlike
-// the run's own intent it holds nothing up: the run's job goes on.
-func (d *decider) resolveSuccessorIntent() {
-	in, st := d.in, &d.next
-	it := st.Intent
-	if id, ok := d.findTagged(it.Tag); ok {
-		st.Successor = &JobRecord{ID: id, Cluster: in.Slurm.Cluster, Attempt: it.Attempt, ResumeStep: UnknownStep, Tag: it.Tag,
-			Submitted: it.At, Name: in.Spec.JobName}
-		st.Intent = nil
-		d.event(EventJobQueued, FieldJobID, it.After, FieldNewJobID, id, FieldAttempt, it.Attempt, FieldTag, it.Tag,
-			FieldReason, ReasonAdoptedTagged)
-		return
-	}
-	if !in.Slurm.QueueAsked || in.Slurm.QueueErr != nil || !in.Slurm.WindowAsked || in.Slurm.WindowErr != nil ||
-		in.Now.Sub(it.At) < intentGrace || d.transientRowsSince(it.At) {
-		d.recheckIn(shortRecheck)
-		return
-	}
-	d.event(EventResubmitFailed, FieldReason, ReasonIntentVoid, FieldAttempt, it.Attempt, FieldTag, it.Tag, FieldAfter, it.After)
-	st.Intent = nil
-	st.Attempts = max(0, st.Attempts-1)
-}
-
 // promoteSuccessor makes the queued successor the run's job once the job
 // it waited for has ended and was judged. It reports false when there is
 // none. The successor started (or starts) the moment its predecessor

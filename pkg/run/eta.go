@@ -25,32 +25,25 @@ func TargetsETA(st RunState, t trainer.Targets, now time.Time) (time.Duration, b
 		return 0, false
 	}
 	perStep := elapsed / time.Duration(st.NewestStep-from)
-	var steps float64
-	for _, m := range []struct {
-		points []trainer.Point
-		target *float64
-		lower  bool
-	}{{st.ValBPB, t.ValBPB, true}, {st.Core, t.CoreMetric, false}} {
-		if m.target == nil {
-			continue
-		}
-		n, ok := stepsToTarget(m.points, *m.target, m.lower)
-		if !ok {
-			return 0, false
-		}
-		steps = max(steps, n)
-	}
-	if steps == 0 {
+	valSteps, valOK := stepsToTarget(st.ValBPB, t.ValBPB, true)
+	coreSteps, coreOK := stepsToTarget(st.Core, t.CoreMetric, false)
+	steps := max(valSteps, coreSteps)
+	if !valOK || !coreOK || steps == 0 {
 		return 0, false
 	}
 	return time.Duration(steps) * perStep, true
 }
 
-// stepsToTarget extrapolates the last evaluations linearly to the target.
-func stepsToTarget(points []trainer.Point, target float64, lower bool) (float64, bool) {
+// stepsToTarget extrapolates the last evaluations linearly to the target;
+// none is needed for a target that is not set.
+func stepsToTarget(points []trainer.Point, t *float64, lower bool) (float64, bool) {
+	if t == nil {
+		return 0, true
+	}
 	if len(points) < 2 {
 		return 0, false
 	}
+	target := *t
 	p := points[max(0, len(points)-etaPoints):]
 	last := p[len(p)-1]
 	if (lower && last.Value <= target) || (!lower && last.Value >= target) {

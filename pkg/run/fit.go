@@ -51,8 +51,11 @@ func (d *decider) fittedLimit() (time.Duration, []any) {
 		return 0, nil // the last fit was too tight: one job with the full limit
 	}
 	limit := d.in.Spec.TimeLimit
-	if limit <= 0 {
-		limit = unfittedLimit(*st)
+	jobs := st.Jobs()
+	for i := len(jobs) - 1; i >= 0 && limit <= 0; i-- {
+		if j := jobs[i]; j.FittedLimit == 0 {
+			limit = j.TimeLimit
+		}
 	}
 	fit, ok := fitTimeLimit(limit, c)
 	if !ok {
@@ -61,18 +64,6 @@ func (d *decider) fittedLimit() (time.Duration, []any) {
 	return fit, []any{FieldTimeLimit, fit.String(), "user_time_limit", limit.String(),
 		"save_interval", c.SaveInterval.Round(time.Second).String(), "steps_per_save", c.StepsPerSave,
 		"restart_overhead", c.Restart.Round(time.Second).String()}
-}
-
-// unfittedLimit is the time limit sacct showed for the run's newest job
-// that kept its own limit; 0 when there is none.
-func unfittedLimit(st RunState) time.Duration {
-	jobs := st.Jobs()
-	for i := len(jobs) - 1; i >= 0; i-- {
-		if j := jobs[i]; j.FittedLimit == 0 && j.TimeLimit > 0 {
-			return j.TimeLimit
-		}
-	}
-	return 0
 }
 
 // TimeFlag is the sbatch option for a fitted limit, in whole minutes.

@@ -142,9 +142,8 @@ type LogView struct {
 	PrevModTime  time.Time
 	PrevLastStep int
 	Err          error
-	// ErrPath is the job's stderr file when Slurm writes it apart from the
-	// log ("" otherwise); ErrLastLines its last lines, as evidence.
-	ErrPath      string
+	// ErrLastLines are the last lines of the job's stderr file when Slurm
+	// writes it apart from the log, as evidence.
 	ErrLastLines []string
 }
 

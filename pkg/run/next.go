@@ -62,7 +62,18 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 	}
 	switch st.Phase {
 	case PhaseBackoff:
-		return backoffNext(st, spec, now)
+		// The resubmission, unless something the last pass saw holds it.
+		switch {
+		case st.Reason == ReasonCheckpointSettling:
+			return Next{Text: "wait: a checkpoint is being written; then resubmit"}
+		case st.Reason == ReasonCheckpointError:
+			return Next{Text: "wait: the checkpoint directory cannot be read; then resubmit"}
+		case st.Attempts >= spec.Policy.MaxAttempts:
+			return Next{Text: fmt.Sprintf("stop: the budget of %d attempts is spent", spec.Policy.MaxAttempts)}
+		case st.BackoffUntil.After(now):
+			return Next{Text: "resubmit in " + st.BackoffUntil.Sub(now).Round(time.Second).String(), At: st.BackoffUntil}
+		}
+		return Next{Text: "resubmit at the next pass"}
 	case PhaseSubmitting:
 		return Next{Text: "confirm submission"}
 	case PhaseUnknown:
@@ -100,22 +111,4 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 
 func stoppedNext(reason string, spec RunSpec) Next {
 	return Next{Text: fmt.Sprintf("nothing until resumed (%s): nanosupervisord resume %s", reason, spec.Name)}
-}
-
-// backoffNext is the next action of a run whose last job ended: the
-// resubmission, unless something the last pass saw holds it.
-func backoffNext(st RunState, spec RunSpec, now time.Time) Next {
-	switch st.Reason {
-	case ReasonCheckpointSettling:
-		return Next{Text: "wait: a checkpoint is being written; then resubmit"}
-	case ReasonCheckpointError:
-		return Next{Text: "wait: the checkpoint directory cannot be read; then resubmit"}
-	}
-	if st.Attempts >= spec.Policy.MaxAttempts {
-		return Next{Text: fmt.Sprintf("stop: the budget of %d attempts is spent", spec.Policy.MaxAttempts)}
-	}
-	if at := st.BackoffUntil; at.After(now) {
-		return Next{Text: "resubmit in " + at.Sub(now).Round(time.Second).String(), At: at}
-	}
-	return Next{Text: "resubmit at the next pass"}
 }

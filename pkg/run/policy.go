@@ -9,13 +9,9 @@ import (
 	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
-// The restart policy, in one file: how the end of a job is judged
-// (judgeEnd: the failure classes below), what counts as progress, the
-// budgets (policy.max_attempts, policy.max_failures_without_progress, the
-// crash-loop guard), the backoff, and the poisoned-checkpoint fallback.
-// Elsewhere, by design: the backoff after an sbatch that failed
-// (after.go, counted in SubmitFailures) and while Slurm does not
-// answer (decide.go, unknown); the stall alarm (decide_job.go, checkStall).
+// Outside this file, by design: the backoff after an sbatch that failed
+// (after.go) and while Slurm does not answer (decide.go, unknown); the
+// stall alarm (decide_job.go, checkStall).
 
 // Policy is a run's restart policy.
 type Policy struct {
@@ -87,7 +83,9 @@ func (d *decider) judgeEnd(row *slurm.Job, progress bool, base []any) {
 		d.stop(reason, base)
 		return
 	case slurm.StateCompleted:
-		if d.trainingFinished() {
+		// A log showed the end-of-run lines, or the newest checkpoint is
+		// the planned last step (observe has folded this pass's log in).
+		if st := d.next; st.TrainingFinished || (st.PlannedTotal > 0 && in.Ckpt.Newest >= st.PlannedTotal) {
 			d.trainingOver(base)
 			return
 		}
@@ -251,13 +249,7 @@ func (d *decider) poisoned() bool {
 	if older < 0 {
 		return false
 	}
-	var mod time.Time
-	for _, c := range d.in.Ckpt.Complete {
-		if c.Step == s {
-			mod = c.ModTime
-		}
-	}
-	d.next.Suspect = append(d.next.Suspect, SuspectStep{Step: s, ModTime: mod, At: d.in.Now, Jobs: []string{prev.ID, job.ID}})
+	d.next.Suspect = append(d.next.Suspect, SuspectStep{Step: s, ModTime: d.stepModTime(s), At: d.in.Now, Jobs: []string{prev.ID, job.ID}})
 	d.event(EventCheckpointSuspect, FieldStep, s, FieldJobID, job.ID, FieldReason, ReasonSuspectFallback,
 		FieldNewestStep, d.newestUsable())
 	return true

@@ -45,8 +45,11 @@ func NewRequest(kind, run string, now time.Time) Request {
 }
 
 func ResumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState, Event, error) {
-	if err := pausedError(st, spec); err != nil {
-		return st, Event{}, err
+	switch {
+	case spec.Paused:
+		return st, Event{}, fmt.Errorf("it is paused in the configuration (runs.%s.paused: true); remove that first", spec.Name)
+	case st.Paused:
+		return st, Event{}, fmt.Errorf("it is paused; first: nanosupervisord unpause %s", spec.Name)
 	}
 	switch st.Phase {
 	case PhaseRunning, PhaseUnknown:
@@ -92,15 +95,4 @@ func ResumeState(st RunState, spec RunSpec, r Request, now time.Time) (RunState,
 		kv = append(kv, FieldResumeStep, *r.Step)
 	}
 	return st, NewEvent(EventOperatorResume, spec.Name, kv...), nil
-}
-
-// pausedError says why a paused run cannot be resumed, and how to unpause.
-func pausedError(st RunState, spec RunSpec) error {
-	switch {
-	case spec.Paused:
-		return fmt.Errorf("it is paused in the configuration (runs.%s.paused: true); remove that first", spec.Name)
-	case st.Paused:
-		return fmt.Errorf("it is paused; first: nanosupervisord unpause %s", spec.Name)
-	}
-	return nil
 }

@@ -83,9 +83,8 @@ func training(job JobRecord, log LogView) bool {
 		log.Summary.LastStep > job.ResumeStep
 }
 
-// pausesWatched reports whether the daemon has watched the run, since
-// FromStep, save and make each kind of evaluation it makes (from the
-// newest meta's user_config, or the log's own evaluation lines).
+// pausesWatched reports whether, since FromStep, the daemon has watched
+// the run save and make each kind of evaluation it makes.
 func (d *decider) pausesWatched() bool {
 	st, q, c := d.next, d.next.Quiet, d.in.Ckpt
 	watched := func(points []trainer.Point, every int) bool {
@@ -98,9 +97,8 @@ func (d *decider) pausesWatched() bool {
 		watched(st.ValBPB, c.NewestEvalEvery) && watched(st.Core, c.NewestCoreEvery)
 }
 
-// learnedStallWait is quietSafety times the longest healthy silence, when
-// the run's pauses have all been watched and the current job is training;
-// ok is false otherwise (the interval rule applies).
+// learnedStallWait is quietSafety times the longest healthy silence; ok is
+// false until it may be trusted (the interval rule applies).
 func (d *decider) learnedStallWait() (wait time.Duration, ok bool) {
 	if d.next.Quiet.Job != d.next.Job.ID || !training(*d.next.Job, d.in.Log) || !d.pausesWatched() {
 		return 0, false

@@ -129,9 +129,7 @@ type RunState struct {
 }
 
 // NewerThan reports whether st is a later version of the run's state than
-// old: by Seq, which wall time cannot reorder, and by Updated only between
-// two states written before Seq existed. Any state with a Seq is newer
-// than one without.
+// old: by Seq, and by Updated only between two states written before Seq.
 func (st RunState) NewerThan(old RunState) bool {
 	if st.Seq != 0 || old.Seq != 0 {
 		return st.Seq > old.Seq
@@ -280,26 +278,16 @@ func clonePtr[T any](p *T) *T {
 
 // mergePoints adds evaluations to a history keyed by step; a later value
 // for the same step replaces the earlier one (a resumed job re-evaluates).
-// It reports whether anything changed.
-func mergePoints(have []trainer.Point, add []trainer.Point) ([]trainer.Point, bool) {
-	changed := false
+func mergePoints(have []trainer.Point, add []trainer.Point) []trainer.Point {
 	for _, p := range add {
 		i, found := slices.BinarySearchFunc(have, p.Step, func(a trainer.Point, step int) int { return a.Step - step })
-		switch {
-		case found && samePoint(have[i], p):
-		case found:
+		if found {
 			have[i] = p
-			changed = true
-		default:
+		} else {
 			have = slices.Insert(have, i, p)
-			changed = true
 		}
 	}
-	return have, changed
-}
-
-func samePoint(a, b trainer.Point) bool {
-	return a.Step == b.Step && (a.Value == b.Value || (a.Value != a.Value && b.Value != b.Value))
+	return have
 }
 
 // NeverSaved reports whether the run has never had a complete checkpoint

@@ -247,7 +247,6 @@ func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 	if errPath != logPath {
 		er := s.logs.readStream(rc.spec.Name+"/err", errPath)
 		s.logUnreadable(rc.spec.Name, st.Job.ID, er)
-		v.ErrPath = er.Path
 		if es := er.Summary; es != nil {
 			v.ErrLastLines = es.LastLines
 			if v.Summary == nil {
@@ -261,7 +260,6 @@ func (s *Supervisor) observeLog(rc runConfig, st run.RunState) run.LogView {
 					sum.Hints = append(sum.Hints, h)
 				}
 			}
-			sum.TimeLimitHit = sum.TimeLimitHit || es.TimeLimitHit
 			v.Summary = &sum
 		}
 	}

@@ -31,9 +31,9 @@ func BenchmarkParseLog(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		sum, err := ParseLog(bytes.NewReader(data))
+		sum, err := parseLog(bytes.NewReader(data))
 		if err != nil || sum.LastStep != 19999 || len(sum.ValBPB) != 80 || !sum.Finished {
-			b.Fatalf("ParseLog: LastStep %d, %d evaluations, finished %v, err %v", sum.LastStep, len(sum.ValBPB), sum.Finished, err)
+			b.Fatalf("parseLog: LastStep %d, %d evaluations, finished %v, err %v", sum.LastStep, len(sum.ValBPB), sum.Finished, err)
 		}
 	}
 }
@@ -75,7 +75,7 @@ func BenchmarkParseLogHostileLines(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseLog(bytes.NewReader(data)); err != nil {
+		if _, err := parseLog(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
 		}
 	}

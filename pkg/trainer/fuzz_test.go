@@ -46,9 +46,9 @@ func FuzzParseLog(f *testing.F) {
 		f.Add([]byte(s), uint16(len(s)/2))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
-		whole, err := ParseLog(bytes.NewReader(data))
+		whole, err := parseLog(bytes.NewReader(data))
 		if err != nil {
-			t.Fatalf("ParseLog: %v", err)
+			t.Fatalf("parseLog: %v", err)
 		}
 		checkSummaryBounds(t, whole)
 		at := min(int(cut), len(data))
@@ -61,15 +61,15 @@ func FuzzParseLog(f *testing.F) {
 			t.Fatal(err)
 		}
 		if got := tail.Summary(); !sameSummary(got, whole) {
-			t.Errorf("LogTail cut at %d differs from ParseLog:\n got %+v\nwant %+v", at, got, whole)
+			t.Errorf("LogTail cut at %d differs from parseLog:\n got %+v\nwant %+v", at, got, whole)
 		}
 	})
 }
 
 func checkSummaryBounds(t *testing.T, s LogSummary) {
 	t.Helper()
-	if len(s.LastLines) > MaxLastLines || len(s.Malformed) > MaxMalformed || s.MalformedCount < len(s.Malformed) {
-		t.Errorf("bounds: %d last lines, %d malformed (count %d)", len(s.LastLines), len(s.Malformed), s.MalformedCount)
+	if len(s.LastLines) > MaxLastLines {
+		t.Errorf("bounds: %d last lines", len(s.LastLines))
 	}
 	for _, l := range s.LastLines {
 		if l == "" || len(l) > MaxEvidenceBytes || strings.ContainsAny(l, "\n\r\x1b") {
@@ -80,9 +80,6 @@ func checkSummaryBounds(t *testing.T, s LogSummary) {
 		if !slices.Contains(knownHints, h) || slices.Index(s.Hints, h) != i {
 			t.Errorf("Hints %q: unknown or repeated %q", s.Hints, h)
 		}
-	}
-	if s.TimeLimitHit != slices.Contains(s.Hints, HintTimeLimit) {
-		t.Errorf("TimeLimitHit %v disagrees with Hints %q", s.TimeLimitHit, s.Hints)
 	}
 	if s.LastStep < -1 || s.ResumedFrom < -1 || s.PlannedTotal < 0 {
 		t.Errorf("LastStep, ResumedFrom, PlannedTotal = %d, %d, %d", s.LastStep, s.ResumedFrom, s.PlannedTotal)

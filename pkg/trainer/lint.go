@@ -31,21 +31,21 @@ type LintInput struct {
 // neither submits nor requeues jobs itself, and that its #SBATCH -o/-e name
 // a file Slurm can open. Warnings come in script order.
 func LintScript(script []byte, in LintInput) []ScriptWarning {
-	dirs, _ := ScriptDirectiveLines(script)
+	dirs := ScriptDirectiveLines(script)
 	cmds := scriptCommands(script)
 	var ws []ScriptWarning
 	add := func(line int, format string, args ...any) {
 		ws = append(ws, ScriptWarning{Line: line, Message: fmt.Sprintf(format, args...)})
 	}
-	train := trainLine(cmds)
+	train := 0 // the line of the command that runs nanochat's training
+	if i := slices.IndexFunc(cmds, func(c scriptCommand) bool { return trainCommand.MatchString(c.Text) }); i >= 0 {
+		train = cmds[i].Line
+	}
 
 	for _, d := range dirs {
-		for _, o := range []struct {
-			short byte
-			long  string
-		}{{'o', "output"}, {'e', "error"}} {
-			if v, ok := optionValue(d.Args, o.short, o.long); ok && strings.HasPrefix(v, "~") {
-				add(d.Line, "--%s %s: Slurm does not expand ~ in #SBATCH lines; the file goes to a directory named \"~\" under the job's working directory, and the job fails at start when there is none; write the home directory out", o.long, v)
+		for _, long := range []string{"output", "error"} { // -o, -e
+			if v, ok := optionValue(d.Args, long[0], long); ok && strings.HasPrefix(v, "~") {
+				add(d.Line, "--%s %s: Slurm does not expand ~ in #SBATCH lines; the file goes to a directory named \"~\" under the job's working directory, and the job fails at start when there is none; write the home directory out", long, v)
 			}
 		}
 	}
@@ -93,13 +93,12 @@ func scriptCommands(script []byte) []scriptCommand {
 				continue
 			}
 		}
-		line = stripComment(line)
-		if strings.HasSuffix(line, `\`) {
-			cur.WriteString(strings.TrimSuffix(line, `\`))
+		text, continued := strings.CutSuffix(stripComment(line), `\`)
+		cur.WriteString(text)
+		if continued {
 			cur.WriteByte(' ')
 			continue
 		}
-		cur.WriteString(line)
 		cmds = append(cmds, scriptCommand{Line: start, Text: cur.String()})
 		cur.Reset()
 	}
@@ -134,17 +133,6 @@ func stripComment(line string) string {
 
 var trainCommand = regexp.MustCompile(`\bbase_train\b`)
 
-// trainLine is the line of the command that runs nanochat's training, 0
-// when the script has none that can be recognised.
-func trainLine(cmds []scriptCommand) int {
-	for _, c := range cmds {
-		if trainCommand.MatchString(c.Text) {
-			return c.Line
-		}
-	}
-	return 0
-}
-
 var positionalUse = regexp.MustCompile(`\$(\{[#!]?)?[1-9@*]|\bgetopts\b|\bshift\b`)
 
 // readsArguments reports whether the script reads its positional
@@ -158,17 +146,9 @@ func readsArguments(cmds []scriptCommand, tmpl []string) bool {
 			flags = append(flags, tmpl[i-1])
 		}
 	}
-	for _, c := range cmds {
-		if positionalUse.MatchString(c.Text) {
-			return true
-		}
-		for _, f := range flags {
-			if strings.Contains(c.Text, f) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(cmds, func(c scriptCommand) bool {
+		return positionalUse.MatchString(c.Text) || slices.ContainsFunc(flags, func(f string) bool { return strings.Contains(c.Text, f) })
+	})
 }
 
 var saveEveryFlag = regexp.MustCompile(`--save[-_]every(?:=|\s+)(\S+)`)
@@ -260,13 +240,10 @@ func gresGPUs(v string) (int, bool) {
 		if parts[0] != "gpu" {
 			continue
 		}
-		if len(parts) == 1 {
-			return 1, true
-		}
-		if n, err := strconv.Atoi(parts[len(parts)-1]); err == nil {
+		if n, err := strconv.Atoi(parts[len(parts)-1]); err == nil && len(parts) > 1 {
 			return n, true
 		}
-		return 1, true // "gpu:l40s": one of that type
+		return 1, true // "gpu", "gpu:l40s": one (of that type)
 	}
 	return 0, false
 }

@@ -47,8 +47,8 @@ func TestLogHints(t *testing.T) {
 			if !slices.Equal(got.Hints, tt.hints) {
 				t.Errorf("Hints = %q, want %q", got.Hints, tt.hints)
 			}
-			if got.TimeLimitHit != tt.timeLimit {
-				t.Errorf("TimeLimitHit = %v, want %v", got.TimeLimitHit, tt.timeLimit)
+			if slices.Contains(got.Hints, HintTimeLimit) != tt.timeLimit {
+				t.Errorf("time limit hint = %v, want %v", !tt.timeLimit, tt.timeLimit)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package trainer
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 )
@@ -21,67 +20,46 @@ var (
 	keyProgress  = []byte("step ")
 )
 
-var (
-	errNoEvalStep = errors.New(`no "Step N" before the metric`)
-	errNoNumber   = errors.New("no number")
-	errTooLarge   = errors.New("number too large")
-)
-
-// readMetrics records what line says about metrics and progress. It
-// returns an error only for a line that is recognisably a metric line but
-// whose step or value cannot be read.
-func (p *logParser) readMetrics(line []byte, has *byteSet) error {
+// readMetrics records what line says about metrics and progress. A
+// metric line whose step or value cannot be read is left out.
+func (p *logParser) readMetrics(line []byte, has *byteSet) {
 	// Progress lines are nearly all of a log and have no capital letters;
 	// every other key starts with one, so one lookup skips their search.
 	if !has.containsAnyOf("VCMTR") {
-		return p.readProgress(line)
+		p.readProgress(line)
+		return
 	}
 	for _, m := range [...]struct {
 		key    []byte
-		name   string
 		points *[]Point
-	}{{keyValBPB, "validation bpb", &p.sum.ValBPB}, {keyCore, "CORE metric", &p.sum.Core}} {
+	}{{keyValBPB, &p.sum.ValBPB}, {keyCore, &p.sum.Core}} {
 		if k := bytes.Index(line, m.key); k >= 0 {
-			pt, err := evalPoint(line, k, len(m.key))
-			if err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if pt, ok := evalPoint(line, k, len(m.key)); ok {
+				*m.points = append(*m.points, pt)
 			}
-			*m.points = append(*m.points, pt)
-			return nil
+			return
 		}
 	}
-	if k := bytes.Index(line, keyMinValBPB); k >= 0 {
-		// The line marks the end of the run even when its number is bad.
+	if bytes.Contains(line, keyMinValBPB) || bytes.Contains(line, keyTotalTime) {
 		p.sum.Finished = true
-		v, err := parseValue(line[k+len(keyMinValBPB):])
-		if err != nil {
-			return fmt.Errorf("minimum validation bpb: %w", err)
-		}
-		p.sum.MinValBPB = &v
-		return nil
-	}
-	if bytes.Contains(line, keyTotalTime) {
-		p.sum.Finished = true
-		return nil
+		return
 	}
 	if k := bytes.Index(line, keyResume); k >= 0 {
-		step, err := leadingInt(bytes.TrimLeft(line[k+len(keyResume):], " \t"))
-		if err != nil {
-			return fmt.Errorf("resume step: %w", err)
+		if step, ok := leadingInt(bytes.TrimLeft(line[k+len(keyResume):], " \t")); ok {
+			p.sum.ResumedFrom = step
+			p.sum.Finished = false
 		}
-		p.sum.ResumedFrom = step
-		p.sum.Finished = false
-		return nil
+		return
 	}
-	return p.readProgress(line)
+	p.readProgress(line)
 }
 
 // readProgress records a "step N/T (..%) | loss: ..." line.
-func (p *logParser) readProgress(line []byte) error {
+func (p *logParser) readProgress(line []byte) {
 	for from := 0; ; {
 		i := bytes.Index(line[from:], keyProgress)
 		if i < 0 {
-			return nil
+			return
 		}
 		i += from
 		from = i + len(keyProgress)
@@ -100,65 +78,46 @@ func (p *logParser) readProgress(line []byte) error {
 		step, ok1 := atoiDigits(rest[:n])
 		total, ok2 := atoiDigits(rest[n+1 : n+1+m])
 		if !ok1 || !ok2 {
-			return fmt.Errorf("step progress: %w", errTooLarge)
+			return // numbers too large to be steps
 		}
 		p.sum.LastStep = max(p.sum.LastStep, step)
 		p.sum.PlannedTotal = total
 		p.sum.Finished = false
-		return nil
+		return
 	}
 }
 
 // evalPoint reads "Step N | <key> X" where the key starts at line[k:].
-func evalPoint(line []byte, k, keyLen int) (Point, error) {
+func evalPoint(line []byte, k, keyLen int) (Point, bool) {
 	head := line[:k]
 	s := bytes.LastIndex(head, keyEvalStep)
 	if s < 0 {
-		return Point{}, errNoEvalStep
+		return Point{}, false
 	}
-	step, err := leadingInt(head[s+len(keyEvalStep):])
-	if err != nil {
-		return Point{}, fmt.Errorf("step: %w", err)
-	}
-	v, err := parseValue(line[k+keyLen:])
-	if err != nil {
-		return Point{}, err
-	}
-	return Point{Step: step, Value: v}, nil
+	step, stepOK := leadingInt(head[s+len(keyEvalStep):])
+	v, valueOK := parseValue(line[k+keyLen:])
+	return Point{Step: step, Value: v}, stepOK && valueOK
 }
 
 // parseValue reads the number at the start of b (after blanks). Python's
 // "nan", "inf" and "-inf" are kept as NaN and ±Inf: a diverged run must be
 // seen as diverged, not as unparsable.
-func parseValue(b []byte) (float64, error) {
+func parseValue(b []byte) (float64, bool) {
 	b = bytes.TrimLeft(b, " \t")
 	end := bytes.IndexAny(b, " \t|,")
 	if end < 0 {
 		end = len(b)
 	}
-	tok := string(b[:end])
-	if tok == "" {
-		return 0, errNoNumber
-	}
-	v, err := strconv.ParseFloat(tok, 64)
+	v, err := strconv.ParseFloat(string(b[:end]), 64)
 	// Out of range ("1e999") comes back as ±Inf, which is what Python means.
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, fmt.Errorf("bad number %q", tok)
-	}
-	return v, nil
+	return v, err == nil || errors.Is(err, strconv.ErrRange)
 }
 
 // leadingInt reads the decimal digits at the start of b.
-func leadingInt(b []byte) (int, error) {
+func leadingInt(b []byte) (int, bool) {
 	n := digitsLen(b)
-	if n == 0 {
-		return 0, errNoNumber
-	}
 	v, ok := atoiDigits(b[:n])
-	if !ok {
-		return 0, errTooLarge
-	}
-	return v, nil
+	return v, ok && n > 0
 }
 
 func digitsLen(b []byte) int {

@@ -2,10 +2,7 @@ package trainer
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"slices"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -29,20 +26,13 @@ type LogSummary struct {
 	// line. nanochat prints both only after its final step; Minimum is
 	// missing when evaluation is off, so either one is enough. A later step
 	// line (another job appending to the same file) clears it again.
-	Finished  bool
-	MinValBPB *float64 // from the last "Minimum validation bpb: X"; nil when absent
+	Finished bool
 
-	Hints        []string // failure hints (Hint* constants), deduplicated, first appearance first
-	TimeLimitHit bool     // Slurm's "DUE TO TIME LIMIT" line is present
+	Hints []string // failure hints (Hint* constants), deduplicated, first appearance first
 
 	// LastLines holds the last non-empty lines (at most MaxLastLines, each
 	// cut to MaxEvidenceBytes), ANSI codes removed: evidence for a human.
 	LastLines []string
-
-	// Malformed lists metric lines whose step or number could not be read,
-	// as `line N: "text"` (at most MaxMalformed); MalformedCount counts all.
-	Malformed      []string
-	MalformedCount int
 }
 
 // Limits on the evidence a summary carries, so one pathological log cannot
@@ -50,32 +40,18 @@ type LogSummary struct {
 const (
 	MaxLastLines     = 20
 	MaxEvidenceBytes = 512
-	MaxMalformed     = 50
 )
 
-// ParseLog reads a whole nanochat training log (the Slurm --output file).
-//
-// Lines end at '\n' or '\r'; ANSI escape sequences are removed first; lines
-// longer than MaxLineBytes are cut. A last line without a line end is only
-// used as evidence (hints, LastLines), never for metrics or progress: Python
-// always ends a print with '\n', so an unterminated line was cut off by a
-// kill or is still being written, and "0.8" may be the start of "0.812".
-//
-// The error is non-nil only when r fails; the summary then holds what was
-// read before the failure.
-func ParseLog(r io.Reader) (LogSummary, error) {
-	p := newLogParser()
-	if _, err := io.Copy(p, r); err != nil {
-		return p.summary(), fmt.Errorf("read training log: %w", err)
-	}
-	return p.summary(), nil
-}
-
-// logParser accumulates a LogSummary from a stream fed in chunks.
+// logParser accumulates a LogSummary from a stream fed in chunks (Write).
+// Lines end at '\n' or '\r'; ANSI escape sequences are removed first;
+// lines longer than MaxLineBytes are cut. A last line without a line end
+// is only used as evidence (hints, LastLines), never for metrics or
+// progress: Python always ends a print with '\n', so an unterminated line
+// was cut off by a kill or is still being written, and "0.8" may be the
+// start of "0.812".
 type logParser struct {
 	pending   []byte // start of a line whose end has not been fed yet
 	truncated bool   // pending hit MaxLineBytes; the rest of the line is dropped
-	line      int    // 1-based number of the line being read
 
 	sum     LogSummary
 	last    [MaxLastLines][]byte // ring of the last non-empty lines
@@ -84,7 +60,7 @@ type logParser struct {
 }
 
 func newLogParser() *logParser {
-	return &logParser{line: 1, sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
+	return &logParser{sum: LogSummary{LastStep: -1, ResumedFrom: -1}}
 }
 
 // summary returns the summary of everything fed so far, with slices the
@@ -95,11 +71,6 @@ func (p *logParser) summary() LogSummary {
 	s.ValBPB = slices.Clone(p.sum.ValBPB)
 	s.Core = slices.Clone(p.sum.Core)
 	s.Hints = slices.Clone(p.sum.Hints)
-	s.Malformed = slices.Clone(p.sum.Malformed)
-	if p.sum.MinValBPB != nil {
-		v := *p.sum.MinValBPB
-		s.MinValBPB = &v
-	}
 	n := min(p.lastN, MaxLastLines)
 	s.LastLines = make([]string, 0, n+1)
 	for i := p.lastN - n; i < p.lastN; i++ {
@@ -127,7 +98,7 @@ func (p *logParser) clean(seg []byte) []byte {
 }
 
 // handleLine interprets one complete line of the log.
-func (p *logParser) handleLine(seg []byte, lineNo int) {
+func (p *logParser) handleLine(seg []byte) {
 	line := p.clean(seg)
 	if len(line) == 0 {
 		return
@@ -136,19 +107,10 @@ func (p *logParser) handleLine(seg []byte, lineNo int) {
 	var has byteSet
 	has.fill(line)
 	lineHints(line, &has, p.sum.addHint)
-	if err := p.readMetrics(line, &has); err != nil {
-		p.sum.MalformedCount++
-		if len(p.sum.Malformed) < MaxMalformed {
-			p.sum.Malformed = append(p.sum.Malformed,
-				fmt.Sprintf("line %d: %s: %s", lineNo, evidence(line), err))
-		}
-	}
+	p.readMetrics(line, &has)
 }
 
 func (s *LogSummary) addHint(h string) {
-	if h == HintTimeLimit {
-		s.TimeLimitHit = true
-	}
 	if !slices.Contains(s.Hints, h) {
 		s.Hints = append(s.Hints, h)
 	}
@@ -173,13 +135,4 @@ func cutEvidence(line []byte) []byte {
 		}
 	}
 	return line[:MaxEvidenceBytes]
-}
-
-// evidence quotes a line for an error message, shortened to stay readable.
-func evidence(line []byte) string {
-	const maxQuoted = 120
-	if len(line) > maxQuoted {
-		return strconv.Quote(string(line[:maxQuoted])) + "..."
-	}
-	return strconv.Quote(string(line))
 }

@@ -1,11 +1,10 @@
 package trainer
 
 import (
-	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -24,9 +23,9 @@ func samePoints(a, b []Point) bool {
 
 func parseString(t *testing.T, log string) LogSummary {
 	t.Helper()
-	sum, err := ParseLog(strings.NewReader(log))
+	sum, err := parseLog(strings.NewReader(log))
 	if err != nil {
-		t.Fatalf("ParseLog: %v", err)
+		t.Fatalf("parseLog: %v", err)
 	}
 	return sum
 }
@@ -39,7 +38,6 @@ func TestParseLogFixtures(t *testing.T) {
 		planned      int
 		resumedFrom  int
 		finished     bool
-		minValBPB    *float64
 		hints        []string
 		timeLimit    bool
 		lastLine     string
@@ -48,7 +46,7 @@ func TestParseLogFixtures(t *testing.T) {
 			file:     "finished.log",
 			valbpb:   []Point{{0, 4.04}, {20, 2.434276}, {40, 1.609871}, {60, 1.186606}},
 			core:     []Point{{0, 0.01}, {40, 0.09}, {60, 0.13}},
-			lastStep: 59, planned: 60, resumedFrom: -1, finished: true, minValBPB: ptr(1.186606),
+			lastStep: 59, planned: 60, resumedFrom: -1, finished: true,
 			hints:    nil, // the ProcessGroupNCCL exit warning is no failure
 			lastLine: "[W1127 09:15:01.123 ProcessGroupNCCL.cpp:1168] Warning: WARNING: process group has NOT been destroyed",
 		},
@@ -74,9 +72,9 @@ func TestParseLogFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			got, err := ParseLog(f)
+			got, err := parseLog(f)
 			if err != nil {
-				t.Fatalf("ParseLog: %v", err)
+				t.Fatalf("parseLog: %v", err)
 			}
 			if !samePoints(got.ValBPB, tt.valbpb) {
 				t.Errorf("ValBPB = %v, want %v", got.ValBPB, tt.valbpb)
@@ -91,11 +89,8 @@ func TestParseLogFixtures(t *testing.T) {
 			if got.Finished != tt.finished {
 				t.Errorf("Finished = %v, want %v", got.Finished, tt.finished)
 			}
-			if !reflect.DeepEqual(got.MinValBPB, tt.minValBPB) {
-				t.Errorf("MinValBPB = %v, want %v", got.MinValBPB, tt.minValBPB)
-			}
-			if !slices.Equal(got.Hints, tt.hints) || got.TimeLimitHit != tt.timeLimit {
-				t.Errorf("Hints, TimeLimitHit = %q, %v, want %q, %v", got.Hints, got.TimeLimitHit, tt.hints, tt.timeLimit)
+			if !slices.Equal(got.Hints, tt.hints) || slices.Contains(got.Hints, HintTimeLimit) != tt.timeLimit {
+				t.Errorf("Hints = %q, want %q (time limit %v)", got.Hints, tt.hints, tt.timeLimit)
 			}
 			if len(got.LastLines) != MaxLastLines {
 				t.Fatalf("len(LastLines) = %d, want %d", len(got.LastLines), MaxLastLines)
@@ -103,23 +98,19 @@ func TestParseLogFixtures(t *testing.T) {
 			if last := got.LastLines[len(got.LastLines)-1]; !strings.HasPrefix(last, tt.lastLine) {
 				t.Errorf("last line = %q, want prefix %q", last, tt.lastLine)
 			}
-			if len(got.Malformed) != 0 || got.MalformedCount != 0 {
-				t.Errorf("Malformed = %q (%d), want none", got.Malformed, got.MalformedCount)
-			}
 		})
 	}
 }
 
 func TestParseLogLines(t *testing.T) {
 	tests := []struct {
-		name      string
-		log       string
-		valbpb    []Point
-		core      []Point
-		lastStep  int
-		planned   int
-		finished  bool
-		malformed []string
+		name     string
+		log      string
+		valbpb   []Point
+		core     []Point
+		lastStep int
+		planned  int
+		finished bool
 	}{
 		{name: "empty", log: "", lastStep: -1},
 		{
@@ -129,11 +120,10 @@ func TestParseLogLines(t *testing.T) {
 			lastStep: -1,
 		},
 		{
-			name:      "garbage numbers are malformed, not fatal",
-			log:       "Step 00100 | Validation bpb: 0.9x\nStep 00100 | CORE metric: \nValidation bpb: 0.8\nStep 00200 | Validation bpb: 0.7\n",
-			valbpb:    []Point{{200, 0.7}},
-			lastStep:  -1,
-			malformed: []string{`line 1: "Step 00100 | Validation bpb: 0.9x"`, `line 2: "Step 00100 | CORE metric:"`, `line 3: "Validation bpb: 0.8"`},
+			name:     "garbage numbers are left out, not fatal",
+			log:      "Step 00100 | Validation bpb: 0.9x\nStep 00100 | CORE metric: \nValidation bpb: 0.8\nStep 00200 | Validation bpb: 0.7\n",
+			valbpb:   []Point{{200, 0.7}},
+			lastStep: -1,
 		},
 		{
 			name:     "srun and torchrun prefixes",
@@ -180,10 +170,9 @@ func TestParseLogLines(t *testing.T) {
 			lastStep: -1,
 		},
 		{
-			name:      "absurd step numbers",
-			log:       "Step 99999999999999999999999 | Validation bpb: 0.1\nstep 99999999999999999999999/1 (0%)\n",
-			lastStep:  -1,
-			malformed: []string{`line 1: "Step 99999999999999999999999 | Validation bpb: 0.1"`, `line 2: "step 99999999999999999999999/1 (0%)"`},
+			name:     "absurd step numbers",
+			log:      "Step 99999999999999999999999 | Validation bpb: 0.1\nstep 99999999999999999999999/1 (0%)\n",
+			lastStep: -1,
 		},
 	}
 	for _, tt := range tests {
@@ -198,14 +187,6 @@ func TestParseLogLines(t *testing.T) {
 			if got.Finished != tt.finished {
 				t.Errorf("Finished = %v, want %v", got.Finished, tt.finished)
 			}
-			if len(got.Malformed) != len(tt.malformed) || got.MalformedCount != len(tt.malformed) {
-				t.Fatalf("Malformed = %q (count %d), want %d entries", got.Malformed, got.MalformedCount, len(tt.malformed))
-			}
-			for i, want := range tt.malformed {
-				if !strings.HasPrefix(got.Malformed[i], want) {
-					t.Errorf("Malformed[%d] = %q, want prefix %q", i, got.Malformed[i], want)
-				}
-			}
 		})
 	}
 }
@@ -216,11 +197,8 @@ func TestParseLogResumeAndMinimum(t *testing.T) {
 	if got.ResumedFrom != 4000 {
 		t.Errorf("ResumedFrom = %d, want 4000", got.ResumedFrom)
 	}
-	if got.MinValBPB == nil || *got.MinValBPB != 0.74512 {
-		t.Errorf("MinValBPB = %v, want 0.74512", got.MinValBPB)
-	}
-	if !got.Finished || got.MalformedCount != 1 {
-		t.Errorf("Finished, MalformedCount = %v, %d, want true, 1", got.Finished, got.MalformedCount)
+	if !got.Finished {
+		t.Errorf("Finished = false, want true")
 	}
 }
 
@@ -238,37 +216,9 @@ func TestParseLogLastLines(t *testing.T) {
 	}
 }
 
-func TestParseLogMalformedCap(t *testing.T) {
-	log := strings.Repeat("Step 00001 | Validation bpb: ?\n", MaxMalformed+7)
-	got := parseString(t, log)
-	if len(got.Malformed) != MaxMalformed || got.MalformedCount != MaxMalformed+7 {
-		t.Errorf("len(Malformed), MalformedCount = %d, %d, want %d, %d",
-			len(got.Malformed), got.MalformedCount, MaxMalformed, MaxMalformed+7)
-	}
-}
-
-func TestParseLogReadError(t *testing.T) {
-	boom := errors.New("stale file handle")
-	got, err := ParseLog(&failingReader{data: "step 00005/00010 (50%)\n", err: boom})
-	if !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want it to wrap %v", err, boom)
-	}
-	if got.LastStep != 5 {
-		t.Errorf("LastStep = %d, want 5 (what was read before the error)", got.LastStep)
-	}
-}
-
-// failingReader returns data, then err.
-type failingReader struct {
-	data string
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if r.data == "" {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
+// parseLog feeds r to a fresh parser in r's own chunks, as LogTail does.
+func parseLog(r io.Reader) (LogSummary, error) {
+	p := newLogParser()
+	_, err := io.Copy(p, r)
+	return p.summary(), err
 }

@@ -50,7 +50,7 @@ type LogSourceInput struct {
 // these names: "#SBATCH -o ~/x.out" means the directory "~" under the
 // job's working directory, and so it does here.
 func ResolveLogSources(in LogSourceInput) LogSources {
-	dirs, _ := ScriptDirectiveLines(in.Script)
+	dirs := ScriptDirectiveLines(in.Script)
 	out := streamPattern(dirs, in, 'o', "output", "SBATCH_OUTPUT",
 		StreamPattern{Pattern: DefaultLogPattern, Source: SourceDefault})
 	errs := streamPattern(dirs, in, 'e', "error", "SBATCH_ERROR",

@@ -11,9 +11,8 @@ const MaxLineBytes = 256 << 10
 // every complete one to handleLine; it never fails. Both '\n' and '\r' end
 // a line: tqdm-style progress bars rewrite one terminal line with '\r' and
 // never print '\n', so a file can hold megabytes of them on a single
-// "line". Line numbers count '\n' only, so they match what an editor shows;
-// the pieces between '\r's share one number. A trailing piece without a
-// line end is kept as pending until the next Write.
+// "line". A trailing piece without a line end is kept as pending until the
+// next Write.
 func (p *logParser) Write(b []byte) (int, error) {
 	start := 0
 	nl, cr := indexFrom(b, 0, '\n'), indexFrom(b, 0, '\r')
@@ -31,10 +30,9 @@ func (p *logParser) Write(b []byte) (int, error) {
 			p.hold(seg)
 			seg = p.pending
 		}
-		p.handleLine(seg[:min(len(seg), MaxLineBytes)], p.line)
+		p.handleLine(seg[:min(len(seg), MaxLineBytes)])
 		p.pending, p.truncated = p.pending[:0], false
 		if isNL {
-			p.line++
 			nl = indexFrom(b, end+1, '\n')
 		} else {
 			cr = indexFrom(b, end+1, '\r')

@@ -38,9 +38,9 @@ func TestParseLogReadBoundaries(t *testing.T) {
 	data = append(data, "step 00061/00100 (1%)\r\n\x1b[31mNCCL WARN x\x1b[0m\r"...)
 	want := parseString(t, string(data))
 	readers := map[string]func() LogSummary{
-		"one byte": func() LogSummary { s, _ := ParseLog(iotest.OneByteReader(strings.NewReader(string(data)))); return s },
-		"half":     func() LogSummary { s, _ := ParseLog(iotest.HalfReader(strings.NewReader(string(data)))); return s },
-		"data+EOF": func() LogSummary { s, _ := ParseLog(iotest.DataErrReader(strings.NewReader(string(data)))); return s },
+		"one byte": func() LogSummary { s, _ := parseLog(iotest.OneByteReader(strings.NewReader(string(data)))); return s },
+		"half":     func() LogSummary { s, _ := parseLog(iotest.HalfReader(strings.NewReader(string(data)))); return s },
+		"data+EOF": func() LogSummary { s, _ := parseLog(iotest.DataErrReader(strings.NewReader(string(data)))); return s },
 	}
 	for name, read := range readers {
 		if got := read(); !sameSummary(got, want) {

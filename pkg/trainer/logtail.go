@@ -113,7 +113,7 @@ func (t *LogTail) Offset() int64 { return t.offset }
 func (t *LogTail) Restarts() int { return t.restarts }
 
 // Summary returns what the log said up to the current offset, exactly as
-// ParseLog of those bytes would.
+// a fresh parse of those bytes would.
 func (t *LogTail) Summary() LogSummary {
 	if t.p == nil {
 		return newLogParser().summary()

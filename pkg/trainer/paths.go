@@ -74,7 +74,10 @@ func expandPattern(pattern string, v LogPathVars) string {
 			b.WriteString(pattern[i:])
 			break
 		}
-		width := min(padWidth(pattern[i+1:j]), maxPadWidth)
+		width := 0
+		for _, c := range pattern[i+1 : j] {
+			width = min(width*10+int(c-'0'), maxPadWidth)
+		}
 		switch n, isNumber := numbers[pattern[j]]; {
 		case isNumber:
 			b.WriteString(zeroPad(n, width))
@@ -88,15 +91,6 @@ func expandPattern(pattern string, v LogPathVars) string {
 		i = j + 1
 	}
 	return b.String()
-}
-
-// padWidth reads the width digits of "%08j"; huge widths saturate.
-func padWidth(digits string) int {
-	w := 0
-	for _, c := range digits {
-		w = min(w*10+int(c-'0'), 1000)
-	}
-	return w
 }
 
 // zeroPad left-pads a numeric value with zeros to width; anything that is

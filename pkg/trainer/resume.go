@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,11 +25,5 @@ func ResumeArgs(tmpl []string, step int) []string {
 // the elements that mention "{step}", since there is no step to resume
 // from. tmpl is not modified.
 func FreshArgs(tmpl []string) []string {
-	args := make([]string, 0, len(tmpl))
-	for _, a := range tmpl {
-		if !strings.Contains(a, StepPlaceholder) {
-			args = append(args, a)
-		}
-	}
-	return args
+	return slices.DeleteFunc(slices.Clone(tmpl), func(a string) bool { return strings.Contains(a, StepPlaceholder) })
 }

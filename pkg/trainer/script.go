@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -17,13 +16,12 @@ type Directive struct {
 
 // ScriptDirectives returns the arguments of a batch script's #SBATCH lines
 // as sbatch reads them, all lines run together (see ScriptDirectiveLines).
-func ScriptDirectives(script []byte) ([]string, error) {
-	dirs, err := ScriptDirectiveLines(script)
+func ScriptDirectives(script []byte) []string {
 	var args []string
-	for _, d := range dirs {
+	for _, d := range ScriptDirectiveLines(script) {
 		args = append(args, d.Args...)
 	}
-	return args, err
+	return args
 }
 
 // ScriptDirectiveLines returns a batch script's #SBATCH lines as sbatch
@@ -34,12 +32,10 @@ func ScriptDirectives(script []byte) ([]string, error) {
 // (later lines describe other components of a heterogeneous job).
 // Arguments split on blanks; quotes group, a backslash escapes the next
 // character and an unquoted '#' starts a comment. A line with an unmatched
-// quote (which sbatch rejects) is skipped and reported in the error, naming
-// its line; the other lines are still returned. sbatch parses each line on
-// its own, so an option and its value are always on the same line.
-func ScriptDirectiveLines(script []byte) ([]Directive, error) {
+// quote (which sbatch rejects) is skipped. sbatch parses each line on its
+// own, so an option and its value are always on the same line.
+func ScriptDirectiveLines(script []byte) []Directive {
 	var dirs []Directive
-	var firstErr error
 	for lineNo, rest := 1, script; len(rest) > 0; lineNo++ {
 		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
@@ -50,26 +46,19 @@ func ScriptDirectiveLines(script []byte) ([]Directive, error) {
 		}
 		if !ok {
 			if t := bytes.TrimLeft(line, " \t\v\f\r"); len(t) > 0 && t[0] != '#' {
-				return dirs, firstErr
+				return dirs
 			}
 			continue
 		}
 		lower := bytes.ToLower(body)
 		if bytes.Contains(lower, []byte("hetjob")) || bytes.Contains(lower, []byte("packjob")) {
-			return dirs, firstErr
+			return dirs
 		}
-		words, err := splitDirective(body)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("batch script line %d: %w", lineNo, err)
-			}
-			continue
-		}
-		if len(words) > 0 {
+		if words, ok := splitDirective(body); ok && len(words) > 0 {
 			dirs = append(dirs, Directive{Line: lineNo, Args: words})
 		}
 	}
-	return dirs, firstErr
+	return dirs
 }
 
 // DirectiveOption finds the last value a script's directives give an
@@ -94,8 +83,8 @@ func findOption(dirs []Directive, sbatchArgs []string, short byte, long string) 
 }
 
 // splitDirective splits the text after "#SBATCH" into arguments like
-// sbatch's get_argument.
-func splitDirective(s []byte) ([]string, error) {
+// sbatch's get_argument; false for an unmatched quote.
+func splitDirective(s []byte) ([]string, bool) {
 	var words []string
 	var cur strings.Builder
 	inWord, escaped := false, false
@@ -116,7 +105,7 @@ func splitDirective(s []byte) ([]string, error) {
 		case c == '"' || c == '\'':
 			quote, inWord = c, true
 		case c == '#':
-			return finishWords(words, &cur, inWord), nil
+			return finishWords(words, &cur, inWord), true
 		case c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r':
 			words = finishWords(words, &cur, inWord)
 			inWord = false
@@ -125,10 +114,7 @@ func splitDirective(s []byte) ([]string, error) {
 			inWord = true
 		}
 	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unmatched %c", quote)
-	}
-	return finishWords(words, &cur, inWord), nil
+	return finishWords(words, &cur, inWord), quote == 0
 }
 
 func finishWords(words []string, cur *strings.Builder, inWord bool) []string {
@@ -143,7 +129,7 @@ func finishWords(words []string, cur *strings.Builder, inWord bool) []string {
 // "#SBATCH -J name", "-Jname", "--job-name=name" or "--job-name name"
 // (the last one wins, as with sbatch), or "" when it sets none.
 func ScriptJobName(script []byte) string {
-	args, _ := ScriptDirectives(script)
+	args := ScriptDirectives(script)
 	return ArgsJobName(args)
 }
 
@@ -158,7 +144,7 @@ func ArgsJobName(args []string) string {
 // "#SBATCH -M name" or "--clusters=name" (or sbatch's alias --cluster), or
 // "" when it names none.
 func ScriptCluster(script []byte) string {
-	args, _ := ScriptDirectives(script)
+	args := ScriptDirectives(script)
 	return FlagsCluster(args)
 }
 
@@ -173,7 +159,7 @@ func FlagsCluster(args []string) string {
 // "#SBATCH -t" or "--time", as Slurm enforces it (ParseTimeLimit). ok is
 // false when the script sets no limit, an unlimited one or an invalid one.
 func ScriptTimeLimit(script []byte) (limit time.Duration, ok bool) {
-	args, _ := ScriptDirectives(script)
+	args := ScriptDirectives(script)
 	return ArgsTimeLimit(args)
 }
 

@@ -3,8 +3,6 @@ package trainer
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strconv"
 )
 
 // Targets end a run: it is done when every target that is set is met by
@@ -54,29 +52,8 @@ func unmet(name string, p *Point, target float64, worse string) string {
 	case math.IsNaN(p.Value):
 		return fmt.Sprintf("%s is NaN at step %d", name, p.Step)
 	default:
-		return fmt.Sprintf("%s %s %s target %s", name, formatValue(p.Value), worse, formatValue(target))
+		return fmt.Sprintf("%s %v %s target %v", name, p.Value, worse, target)
 	}
-}
-
-func formatValue(v float64) string {
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-// Latest returns a copy of the point with the highest step; among points
-// at the same step the later entry wins (a re-evaluation after a resume).
-// It returns nil for no points.
-func Latest(points []Point) *Point {
-	best := -1
-	for i, p := range points {
-		if best < 0 || p.Step >= points[best].Step {
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	p := points[best]
-	return &p
 }
 
 // MetricsAtOrBefore returns the latest evaluations at steps <= maxStep.
@@ -87,6 +64,15 @@ func MetricsAtOrBefore(valbpb, core []Point, maxStep int) Metrics {
 	return Metrics{ValBPB: latestAtOrBefore(valbpb, maxStep), Core: latestAtOrBefore(core, maxStep)}
 }
 
+// latestAtOrBefore returns a copy of the point with the highest step at or
+// before maxStep; among points at the same step the later entry wins (a
+// re-evaluation after a resume). It returns nil when there is none.
 func latestAtOrBefore(points []Point, maxStep int) *Point {
-	return Latest(slices.DeleteFunc(slices.Clone(points), func(p Point) bool { return p.Step > maxStep }))
+	var best *Point
+	for _, p := range points {
+		if p.Step <= maxStep && (best == nil || p.Step >= best.Step) {
+			best = &p
+		}
+	}
+	return best
 }

@@ -59,7 +59,7 @@ func TestLatest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Latest(tt.points); !reflect.DeepEqual(got, tt.want) {
+			if got := latestAtOrBefore(tt.points, math.MaxInt); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Latest = %v, want %v", got, tt.want)
 			}
 		})
@@ -68,7 +68,7 @@ func TestLatest(t *testing.T) {
 
 func TestLatestReturnsACopy(t *testing.T) {
 	points := []Point{{1, 0.5}}
-	Latest(points).Value = 9
+	latestAtOrBefore(points, math.MaxInt).Value = 9
 	if points[0].Value != 0.5 {
 		t.Errorf("Latest aliases its input: points[0] = %v", points[0])
 	}
