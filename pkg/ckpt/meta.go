@@ -94,9 +94,6 @@ func ParseMeta(data []byte) (Meta, error) {
 	return m, nil
 }
 
-// maxStep is the largest step a file name can spell (maxStepDigits digits).
-const maxStep = 999_999_999_999
-
 func metaStep(v any) (int, error) {
 	n, ok := v.(json.Number)
 	if !ok {

@@ -2,6 +2,7 @@ package ckpt
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,8 +18,9 @@ const (
 // inference expect a hundred million shards per step.
 const MaxRank = 1 << 14
 
-// maxStepDigits keeps step numbers far from int overflow.
-const maxStepDigits = 12
+// maxStep is the largest step a file name can spell: 12 digits keep step
+// numbers far from int overflow.
+const maxStep = 999_999_999_999
 
 // Name is what a checkpoint file name says about the file.
 type Name struct {
@@ -55,55 +57,26 @@ func (n Name) String() string {
 // "model_0000100.pt" and editor or NFS leftovers are not checkpoint files,
 // and no two names can claim the same file of the same step.
 func ParseName(name string) (Name, bool) {
-	var n Name
-	var rest string
-	switch {
-	case strings.HasPrefix(name, "model_") && strings.HasSuffix(name, ".pt"):
-		n = Name{Kind: KindModel, Rank: -1}
-		rest = name[len("model_") : len(name)-len(".pt")]
-	case strings.HasPrefix(name, "meta_") && strings.HasSuffix(name, ".json"):
-		n = Name{Kind: KindMeta, Rank: -1}
-		rest = name[len("meta_") : len(name)-len(".json")]
-	case strings.HasPrefix(name, "optim_") && strings.HasSuffix(name, ".pt"):
-		n = Name{Kind: KindOptim}
-		digits, rank, ok := strings.Cut(name[len("optim_"):len(name)-len(".pt")], "_rank")
-		if !ok {
-			return Name{}, false
-		}
-		r, ok := parseCanonical(rank, 1)
-		if !ok || r >= MaxRank {
-			return Name{}, false
-		}
-		n.Rank = r
-		rest = digits
-	default:
+	n := Name{Rank: -1}
+	var step, rank string
+	if s, ok := strings.CutPrefix(name, "model_"); ok {
+		n.Kind, step = KindModel, strings.TrimSuffix(s, ".pt")
+	} else if s, ok := strings.CutPrefix(name, "meta_"); ok {
+		n.Kind, step = KindMeta, strings.TrimSuffix(s, ".json")
+	} else if s, ok := strings.CutPrefix(name, "optim_"); ok {
+		n.Kind = KindOptim
+		step, rank, _ = strings.Cut(strings.TrimSuffix(s, ".pt"), "_rank")
+	}
+	var err1, err2 error
+	n.Step, err1 = strconv.Atoi(step)
+	if n.Kind == KindOptim {
+		n.Rank, err2 = strconv.Atoi(rank)
+	}
+	// Spelling the parsed name again rejects every other spelling: signs,
+	// extra zeros, a missing or different suffix.
+	if err1 != nil || err2 != nil || n.Step < 0 || n.Step > maxStep || n.Rank >= MaxRank ||
+		(n.Kind == KindOptim && n.Rank < 0) || n.String() != name {
 		return Name{}, false
 	}
-	step, ok := parseCanonical(rest, 6)
-	if !ok {
-		return Name{}, false
-	}
-	n.Step = step
 	return n, true
-}
-
-// parseCanonical parses a decimal number of at least minDigits digits that
-// is spelled exactly as zero-padding to minDigits would spell it.
-func parseCanonical(s string, minDigits int) (int, bool) {
-	if len(s) < minDigits || len(s) > maxStepDigits {
-		return 0, false
-	}
-	v := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
-	}
-	// Wider than minDigits only when the number needs it: no extra zeros.
-	if len(s) > minDigits && s[0] == '0' {
-		return 0, false
-	}
-	return v, true
 }
