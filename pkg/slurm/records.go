@@ -64,7 +64,7 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 		}
 		rec, err := l.parseRow(fields, loc)
 		if err != nil {
-			pe := newParseError(l.cmd, lineNo, text, err.Error(), nil)
+			pe := newParseError(l.cmd, lineNo, text, err.Error())
 			pe.JobID = l.rowJobID(fields)
 			skipped = append(skipped, pe)
 			continue
@@ -143,25 +143,18 @@ type ParseError struct {
 	JobID string // the job the line is about, "" when it names none
 	Text  string // the offending line, truncated
 	Msg   string // what is wrong with it
-	Err   error  // underlying error, if any
 }
 
 // maxLineInMessage bounds how much of a bad line an error quotes.
 const maxLineInMessage = 200
 
 func (e *ParseError) Error() string {
-	msg := e.Msg
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
 	job := ""
 	if e.JobID != "" {
 		job = " (job " + e.JobID + ")"
 	}
-	return fmt.Sprintf("%s output line %d%s: %s: %q", e.Cmd, e.Line, job, msg, e.Text)
+	return fmt.Sprintf("%s output line %d%s: %s: %q", e.Cmd, e.Line, job, e.Msg, e.Text)
 }
-
-func (e *ParseError) Unwrap() error { return e.Err }
 
 // SkippedRowsError reports the rows of sacct or squeue output that could
 // not be read and were left out. It is returned together with the rows
@@ -196,19 +189,8 @@ func (e *SkippedRowsError) Unwrap() []error {
 	return errs
 }
 
-// JobIDs lists the jobs of the skipped rows that name one.
-func (e *SkippedRowsError) JobIDs() []string {
-	var ids []string
-	for _, r := range e.Rows {
-		if r.JobID != "" {
-			ids = append(ids, r.JobID)
-		}
-	}
-	return ids
-}
-
-func newParseError(cmd string, line int, text, msg string, err error) *ParseError {
-	return &ParseError{Cmd: cmd, Line: line, Text: truncate(text, maxLineInMessage), Msg: msg, Err: err}
+func newParseError(cmd string, line int, text, msg string) *ParseError {
+	return &ParseError{Cmd: cmd, Line: line, Text: truncate(text, maxLineInMessage), Msg: msg}
 }
 
 // truncate shortens s to at most n bytes plus an ellipsis, cutting on a
