@@ -19,7 +19,6 @@ import (
 // that row alone is skipped (see SkippedRowsError).
 const Delimiter = "\x1f"
 
-// field reads one field of a row into the record.
 type field[T any] func(rec *T, text string, loc *time.Location) error
 
 // column is one field of a row layout; a nil read ignores the field.
@@ -31,11 +30,10 @@ type column[T any] struct {
 // layout describes the rows one Slurm command prints with a format whose
 // fields are separated by sep.
 type layout[T any] struct {
-	cmd  string
-	sep  string
-	cols []column[T]
-	// idCol is the index of the job id column, or -1.
-	idCol int
+	cmd   string
+	sep   string
+	cols  []column[T]
+	idCol int // the job id column, or -1
 	idOf  func(*T) string
 }
 
@@ -78,8 +76,6 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 	return recs, nil
 }
 
-// lastPerID keeps, for each job id, the last record in the place of the
-// first.
 func lastPerID[T any](recs []T, idOf func(*T) string) []T {
 	index := make(map[string]int, len(recs))
 	out := recs[:0:0]
@@ -145,8 +141,7 @@ type ParseError struct {
 	Msg   string // what is wrong with it
 }
 
-// maxLineInMessage bounds how much of a bad line an error quotes.
-const maxLineInMessage = 200
+const maxLineInMessage = 200 // bytes of a bad line an error quotes
 
 func (e *ParseError) Error() string {
 	job := ""
@@ -165,8 +160,7 @@ type SkippedRowsError struct {
 	Rows []*ParseError
 }
 
-// maxRowsInMessage bounds how many skipped rows Error() quotes.
-const maxRowsInMessage = 3
+const maxRowsInMessage = 3 // skipped rows Error() quotes
 
 func (e *SkippedRowsError) Error() string {
 	msgs := make([]string, 0, maxRowsInMessage)
