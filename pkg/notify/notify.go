@@ -169,18 +169,14 @@ func (n *Notifier) Close(ctx context.Context) error {
 func (n *Notifier) run() {
 	defer close(n.done)
 	for d := range n.queue {
-		n.reportDrops()
+		if dropped := n.Dropped(); dropped > n.reported {
+			n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
+			n.reported = dropped
+		}
 		n.deliver(n.ctx, d)
 		if n.ctx.Err() != nil {
 			return
 		}
-	}
-}
-
-func (n *Notifier) reportDrops() {
-	if dropped := n.Dropped(); dropped > n.reported {
-		n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
-		n.reported = dropped
 	}
 }
 
