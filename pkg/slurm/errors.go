@@ -188,8 +188,11 @@ func judge(err error) verdict {
 	if notStarted(cmdErr) {
 		return permanent
 	}
-	if v, ok := matchStderr(cmdErr.Stderr); ok {
-		return v
+	stderr := strings.ToLower(cmdErr.Stderr)
+	for _, r := range stderrRules {
+		if r.re.MatchString(stderr) {
+			return r.verdict
+		}
 	}
 	if killedBySignal(cmdErr) {
 		return transientMaybeSent
@@ -214,14 +217,4 @@ func notStarted(e *CommandError) bool {
 func killedBySignal(e *CommandError) bool {
 	var exitErr *exec.ExitError
 	return errors.As(e.Err, &exitErr) && exitErr.ExitCode() == -1
-}
-
-func matchStderr(stderr string) (verdict, bool) {
-	s := strings.ToLower(stderr)
-	for _, r := range stderrRules {
-		if r.re.MatchString(s) {
-			return r.verdict, true
-		}
-	}
-	return verdict{}, false
 }
