@@ -58,25 +58,32 @@ func (n Name) String() string {
 // and no two names can claim the same file of the same step.
 func ParseName(name string) (Name, bool) {
 	n := Name{Rank: -1}
-	var step, rank string
-	if s, ok := strings.CutPrefix(name, "model_"); ok {
-		n.Kind, step = KindModel, strings.TrimSuffix(s, ".pt")
-	} else if s, ok := strings.CutPrefix(name, "meta_"); ok {
-		n.Kind, step = KindMeta, strings.TrimSuffix(s, ".json")
-	} else if s, ok := strings.CutPrefix(name, "optim_"); ok {
+	var step string
+	ok := true
+	switch {
+	case strings.HasPrefix(name, "model_") && strings.HasSuffix(name, ".pt"):
+		n.Kind, step = KindModel, name[len("model_"):len(name)-len(".pt")]
+	case strings.HasPrefix(name, "meta_") && strings.HasSuffix(name, ".json"):
+		n.Kind, step = KindMeta, name[len("meta_"):len(name)-len(".json")]
+	case strings.HasPrefix(name, "optim_") && strings.HasSuffix(name, ".pt"):
+		var rank string
 		n.Kind = KindOptim
-		step, rank, _ = strings.Cut(strings.TrimSuffix(s, ".pt"), "_rank")
+		step, rank, _ = strings.Cut(name[len("optim_"):len(name)-len(".pt")], "_rank")
+		n.Rank, ok = canonical(rank, 1)
+	default:
+		return Name{}, false
 	}
-	var err1, err2 error
-	n.Step, err1 = strconv.Atoi(step)
-	if n.Kind == KindOptim {
-		n.Rank, err2 = strconv.Atoi(rank)
-	}
-	// Spelling the parsed name again rejects every other spelling: signs,
-	// extra zeros, a missing or different suffix.
-	if err1 != nil || err2 != nil || n.Step < 0 || n.Step > maxStep || n.Rank >= MaxRank ||
-		(n.Kind == KindOptim && n.Rank < 0) || n.String() != name {
+	var stepOK bool
+	n.Step, stepOK = canonical(step, 6)
+	if !ok || !stepOK || n.Rank >= MaxRank || n.Step > maxStep {
 		return Name{}, false
 	}
 	return n, true
+}
+
+// canonical parses s if it is a number spelled as %0*d with the given
+// width spells it: digits only, and no zeros beyond the padding.
+func canonical(s string, width int) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && s[0] >= '0' && s[0] <= '9' && len(s) >= width && (len(s) == width || s[0] != '0')
 }
