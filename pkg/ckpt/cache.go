@@ -64,7 +64,7 @@ func (c *Cache) Scan(dir string, opt Options) (Report, error) {
 	c.mu.Unlock()
 	if ok && e.opt == key && e.dirMod.Equal(fi.ModTime()) && !e.settling {
 		phase := rescanPhase(dir)
-		due := rescanPeriod(opt.Now, phase) != rescanPeriod(e.checked, phase)
+		due := !rescanPeriod(opt.Now, phase).Equal(rescanPeriod(e.checked, phase))
 		if !due || e.unchanged(dir) {
 			if due {
 				e.checked = opt.Now
@@ -122,14 +122,11 @@ func rescanPhase(dir string) time.Duration {
 	return time.Duration(nameHash(dir) % uint64(Rescan))
 }
 
-// rescanPeriod numbers the rescan period that t falls in.
-func rescanPeriod(t time.Time, phase time.Duration) int64 {
-	n, p := t.UnixNano()-int64(phase), int64(Rescan)
-	q := n / p
-	if n%p < 0 {
-		q-- // floor, for clocks before 1970
-	}
-	return q
+// rescanPeriod is the start of the rescan period that t falls in, less
+// phase. The zero time, which Truncate counts from, is a whole number of
+// periods before 1970.
+func rescanPeriod(t time.Time, phase time.Duration) time.Time {
+	return t.Add(-phase).Truncate(Rescan)
 }
 
 // nameHash is one name's share of cacheEntry.nameSum. Summing the shares

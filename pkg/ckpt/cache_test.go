@@ -164,7 +164,7 @@ func TestRescanWithinPeriodTrustsCache(t *testing.T) {
 	r := newRescanRig(t)
 	phase := rescanPhase(r.dir)
 	// The next pass in the same rescan period as the first scan.
-	start := time.Unix(0, 0).Add(phase).Add(time.Duration(rescanPeriod(r.now, phase)+1) * Rescan)
+	start := rescanPeriod(r.now, phase).Add(phase + Rescan)
 	r.now = start.Add(-Rescan + time.Second)
 	r.c = &Cache{}
 	r.scan()

@@ -24,26 +24,12 @@ type Meta struct {
 	LoopState   map[string]any
 }
 
-// SaveEvery returns user_config.save_every, the run's checkpoint interval
-// in steps, or 0 when it is absent, not a positive integer, or -1 (nanochat's
-// "only at the end").
-func (m Meta) SaveEvery() int { return m.positiveUserInt("save_every") }
-
-// NumIterations returns user_config.num_iterations, the planned final step
-// when the run set it explicitly, or 0: nanochat's default -1 means the
-// number was computed from --target-param-data-ratio or --target-flops,
-// and meta does not record the result (the log's "step N/T" does).
-func (m Meta) NumIterations() int { return m.positiveUserInt("num_iterations") }
-
-// EvalEvery returns user_config.eval_every, how often val_bpb is
-// evaluated, or 0 when unknown or evaluation is off.
-func (m Meta) EvalEvery() int { return m.positiveUserInt("eval_every") }
-
-// CoreMetricEvery returns user_config.core_metric_every, how often CORE
-// is evaluated, or 0 when unknown or evaluation is off.
-func (m Meta) CoreMetricEvery() int { return m.positiveUserInt("core_metric_every") }
-
-func (m Meta) positiveUserInt(key string) int {
+// UserInt returns user_config[key] when it is a positive integer, else 0:
+// absent, or nanochat's -1 for "only at the end" (save_every), "off"
+// (eval_every, core_metric_every) or "computed from the target ratio"
+// (num_iterations, whose result meta does not record; the log's "step N/T"
+// does).
+func (m Meta) UserInt(key string) int {
 	v, ok := m.UserConfig[key].(float64)
 	if !ok || v < 1 || v != math.Trunc(v) || v > math.MaxInt32 {
 		return 0
@@ -93,9 +79,6 @@ func ParseMeta(data []byte) (Meta, error) {
 	}
 	return m, nil
 }
-
-// maxStep is the largest step a file name can spell (maxStepDigits digits).
-const maxStep = 999_999_999_999
 
 func metaStep(v any) (int, error) {
 	n, ok := v.(json.Number)

@@ -115,16 +115,16 @@ func TestParseMetaFixturesAndGenerated(t *testing.T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		n, _ := ParseName(filepath.Base(path))
-		if m.Step != n.Step || m.ValBPB == nil || m.SaveEvery() != 500 || m.ModelConfig["n_layer"] != 2.0 {
+		if m.Step != n.Step || m.ValBPB == nil || m.UserInt("save_every") != 500 || m.ModelConfig["n_layer"] != 2.0 {
 			t.Errorf("%s: got step %d, val_bpb %v, save_every %d, n_layer %v; want step %d, a val_bpb, 500, 2",
-				path, m.Step, m.ValBPB, m.SaveEvery(), m.ModelConfig["n_layer"], n.Step)
+				path, m.Step, m.ValBPB, m.UserInt("save_every"), m.ModelConfig["n_layer"], n.Step)
 		}
 	}
 	m, err := ParseMeta(ckpttest.MetaJSON(700, math.NaN(), 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Step != 700 || m.ValBPB != nil || m.SaveEvery() != 0 || !math.IsInf(m.LoopState["min_val_bpb"].(float64), 1) {
+	if m.Step != 700 || m.ValBPB != nil || m.UserInt("save_every") != 0 || !math.IsInf(m.LoopState["min_val_bpb"].(float64), 1) {
 		t.Errorf("generated eval-off meta = %+v, want step 700, nil val_bpb, save_every 0, min_val_bpb +Inf", m)
 	}
 }

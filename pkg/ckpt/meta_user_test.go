@@ -20,7 +20,7 @@ func TestMetaUserConfigInts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseMeta(%s): %v", tt.json, err)
 		}
-		if got, got2, got3 := m.NumIterations(), m.EvalEvery(), m.CoreMetricEvery(); got != tt.iters || got2 != tt.evalEvr || got3 != tt.coreEvr {
+		if got, got2, got3 := m.UserInt("num_iterations"), m.UserInt("eval_every"), m.UserInt("core_metric_every"); got != tt.iters || got2 != tt.evalEvr || got3 != tt.coreEvr {
 			t.Errorf("%s: NumIterations %d, EvalEvery %d, CoreMetricEvery %d; want %d, %d, %d", tt.json, got, got2, got3, tt.iters, tt.evalEvr, tt.coreEvr)
 		}
 	}

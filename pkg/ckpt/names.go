@@ -2,6 +2,7 @@ package ckpt
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,8 +18,9 @@ const (
 // inference expect a hundred million shards per step.
 const MaxRank = 1 << 14
 
-// maxStepDigits keeps step numbers far from int overflow.
-const maxStepDigits = 12
+// maxStep is the largest step a file name can spell: 12 digits keep step
+// numbers far from int overflow.
+const maxStep = 999_999_999_999
 
 // Name is what a checkpoint file name says about the file.
 type Name struct {
@@ -55,55 +57,33 @@ func (n Name) String() string {
 // "model_0000100.pt" and editor or NFS leftovers are not checkpoint files,
 // and no two names can claim the same file of the same step.
 func ParseName(name string) (Name, bool) {
-	var n Name
-	var rest string
+	n := Name{Rank: -1}
+	var step string
+	ok := true
 	switch {
 	case strings.HasPrefix(name, "model_") && strings.HasSuffix(name, ".pt"):
-		n = Name{Kind: KindModel, Rank: -1}
-		rest = name[len("model_") : len(name)-len(".pt")]
+		n.Kind, step = KindModel, name[len("model_"):len(name)-len(".pt")]
 	case strings.HasPrefix(name, "meta_") && strings.HasSuffix(name, ".json"):
-		n = Name{Kind: KindMeta, Rank: -1}
-		rest = name[len("meta_") : len(name)-len(".json")]
+		n.Kind, step = KindMeta, name[len("meta_"):len(name)-len(".json")]
 	case strings.HasPrefix(name, "optim_") && strings.HasSuffix(name, ".pt"):
-		n = Name{Kind: KindOptim}
-		digits, rank, ok := strings.Cut(name[len("optim_"):len(name)-len(".pt")], "_rank")
-		if !ok {
-			return Name{}, false
-		}
-		r, ok := parseCanonical(rank, 1)
-		if !ok || r >= MaxRank {
-			return Name{}, false
-		}
-		n.Rank = r
-		rest = digits
+		var rank string
+		n.Kind = KindOptim
+		step, rank, _ = strings.Cut(name[len("optim_"):len(name)-len(".pt")], "_rank")
+		n.Rank, ok = canonical(rank, 1)
 	default:
 		return Name{}, false
 	}
-	step, ok := parseCanonical(rest, 6)
-	if !ok {
+	var stepOK bool
+	n.Step, stepOK = canonical(step, 6)
+	if !ok || !stepOK || n.Rank >= MaxRank || n.Step > maxStep {
 		return Name{}, false
 	}
-	n.Step = step
 	return n, true
 }
 
-// parseCanonical parses a decimal number of at least minDigits digits that
-// is spelled exactly as zero-padding to minDigits would spell it.
-func parseCanonical(s string, minDigits int) (int, bool) {
-	if len(s) < minDigits || len(s) > maxStepDigits {
-		return 0, false
-	}
-	v := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
-	}
-	// Wider than minDigits only when the number needs it: no extra zeros.
-	if len(s) > minDigits && s[0] == '0' {
-		return 0, false
-	}
-	return v, true
+// canonical parses s if it is a number spelled as %0*d with the given
+// width spells it: digits only, and no zeros beyond the padding.
+func canonical(s string, width int) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && s[0] >= '0' && s[0] <= '9' && len(s) >= width && (len(s) == width || s[0] != '0')
 }

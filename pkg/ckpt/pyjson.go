@@ -11,12 +11,16 @@ import (
 // -Infinity and NaN, which encoding/json rejects. They are rewritten, outside
 // string literals, into number literals that Python never writes (it spells
 // these values as words, never with a 99999 exponent) and that
-// encoding/json keeps verbatim as json.Number. nonFinite maps them back.
-const (
-	posInfLiteral = "1e99999"
-	negInfLiteral = "-1e99999"
-	nanLiteral    = "0e99999"
-)
+// encoding/json keeps verbatim as json.Number. numberValue maps them back.
+// "-Infinity" comes before "Infinity", which it contains.
+var pythonWords = []struct {
+	word, literal string
+	value         float64
+}{
+	{"-Infinity", "-1e99999", math.Inf(-1)},
+	{"Infinity", "1e99999", math.Inf(1)},
+	{"NaN", "0e99999", math.NaN()},
+}
 
 // rewritePythonJSON returns data with Python's non-finite words replaced by
 // the literals above. Words inside strings, and escaped quotes inside
@@ -28,35 +32,24 @@ func rewritePythonJSON(data []byte) []byte {
 	}
 	out := make([]byte, 0, len(data)+16)
 	inString, escaped := false, false
+next:
 	for i := 0; i < len(data); i++ {
 		c := data[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			out = append(out, c)
-			continue
-		}
 		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
 		case c == '"':
-			inString = true
-		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
-			out = append(out, negInfLiteral...)
-			i += len("-Infinity") - 1
-			continue
-		case bytes.HasPrefix(data[i:], []byte("Infinity")):
-			out = append(out, posInfLiteral...)
-			i += len("Infinity") - 1
-			continue
-		case bytes.HasPrefix(data[i:], []byte("NaN")):
-			out = append(out, nanLiteral...)
-			i += len("NaN") - 1
-			continue
+			inString = !inString
+		case !inString:
+			for _, w := range pythonWords {
+				if bytes.HasPrefix(data[i:], []byte(w.word)) {
+					out = append(out, w.literal...)
+					i += len(w.word) - 1
+					continue next
+				}
+			}
 		}
 		out = append(out, c)
 	}
@@ -66,13 +59,10 @@ func rewritePythonJSON(data []byte) []byte {
 // numberValue converts a JSON number literal, including the rewritten
 // non-finite ones, to a float64.
 func numberValue(lit string) (float64, error) {
-	switch lit {
-	case posInfLiteral:
-		return math.Inf(1), nil
-	case negInfLiteral:
-		return math.Inf(-1), nil
-	case nanLiteral:
-		return math.NaN(), nil
+	for _, w := range pythonWords {
+		if lit == w.literal {
+			return w.value, nil
+		}
 	}
 	f, err := strconv.ParseFloat(lit, 64)
 	if errors.Is(err, strconv.ErrRange) {

@@ -57,7 +57,7 @@ type Step struct {
 	SaveEvery int `json:"save_every,omitempty"`
 	// NumIterations, EvalEvery and CoreMetricEvery are user_config's
 	// num_iterations, eval_every and core_metric_every from the meta file,
-	// 0 if unknown (Meta.NumIterations).
+	// 0 if unknown (Meta.UserInt).
 	NumIterations   int `json:"num_iterations,omitempty"`
 	EvalEvery       int `json:"eval_every,omitempty"`
 	CoreMetricEvery int `json:"core_metric_every,omitempty"`

@@ -196,8 +196,8 @@ func (c *checker) checkMeta(v *verdict, f File) {
 	if m.Step != v.step.Step {
 		v.problem("%s says step %d", f.Name, m.Step)
 	}
-	v.step.SaveEvery = m.SaveEvery()
-	v.step.NumIterations, v.step.EvalEvery, v.step.CoreMetricEvery = m.NumIterations(), m.EvalEvery(), m.CoreMetricEvery()
+	v.step.SaveEvery, v.step.NumIterations = m.UserInt("save_every"), m.UserInt("num_iterations")
+	v.step.EvalEvery, v.step.CoreMetricEvery = m.UserInt("eval_every"), m.UserInt("core_metric_every")
 	switch {
 	case m.ValBPB == nil:
 	case math.IsNaN(*m.ValBPB) || math.IsInf(*m.ValBPB, 0):

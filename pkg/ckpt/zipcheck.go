@@ -105,16 +105,9 @@ func (c *cachedTail) bytesAt(off int64, n int, what string) ([]byte, error) {
 	return buf, nil
 }
 
-// readFull reads len(buf) bytes at off. An io.ReaderAt may return io.EOF
-// together with a full buffer at the end of the file; that is success.
+// readFull reads len(buf) bytes at off.
 func readFull(r io.ReaderAt, buf []byte, off int64) error {
-	n, err := r.ReadAt(buf, off)
-	if n == len(buf) {
-		return nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
-	}
+	_, err := io.ReadFull(io.NewSectionReader(r, off, int64(len(buf))), buf)
 	return err
 }
 

@@ -91,7 +91,13 @@ type RunAccount struct {
 // others.
 func Account(jobs []Job, now time.Time) RunAccount {
 	var r RunAccount
-	runStep := medianStepTime(jobs)
+	var stepTimes []time.Duration
+	for _, j := range jobs {
+		if j.Steps.StepTime > 0 {
+			stepTimes = append(stepTimes, j.Steps.StepTime)
+		}
+	}
+	runStep := Median(stepTimes)
 	for i, j := range jobs {
 		a := accountJob(j, now, runStep)
 		if i+1 < len(jobs) && j.Ended && !j.End.IsZero() && !jobs[i+1].Submit.IsZero() {
@@ -184,16 +190,6 @@ func (t *Tally) derive(unit string, stepTime time.Duration) {
 		g := min(1, t.BankedHours/t.AllocHours)
 		t.Goodput = &g
 	}
-}
-
-func medianStepTime(jobs []Job) time.Duration {
-	var ts []time.Duration
-	for _, j := range jobs {
-		if j.Steps.StepTime > 0 {
-			ts = append(ts, j.Steps.StepTime)
-		}
-	}
-	return Median(ts)
 }
 
 // Median is the upper median of ds, 0 for none. ds is not modified.

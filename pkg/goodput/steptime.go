@@ -2,6 +2,7 @@ package goodput
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -157,23 +158,15 @@ func leadingInt(b []byte) (int, []byte, bool) {
 	return n, b[i:], err == nil
 }
 
-// stripANSI removes CSI sequences ("\x1b[1;32m"): nanochat colours some
-// lines, and a colour code between "step" and the number hides the step.
+// csi matches a CSI sequence ("\x1b[1;32m"), or its start cut off by the
+// end of the line.
+var csi = regexp.MustCompile(`\x1b\[[^\x40-\x7e]*[\x40-\x7e]?`)
+
+// stripANSI removes CSI sequences: nanochat colours some lines, and a
+// colour code between "step" and the number hides the step.
 func stripANSI(b []byte) []byte {
 	if bytes.IndexByte(b, 0x1b) < 0 {
 		return b
 	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] == 0x1b && i+1 < len(b) && b[i+1] == '[' {
-			j := i + 2
-			for j < len(b) && (b[j] < 0x40 || b[j] > 0x7e) {
-				j++
-			}
-			i = j
-			continue
-		}
-		out = append(out, b[i])
-	}
-	return out
+	return csi.ReplaceAll(b, nil)
 }

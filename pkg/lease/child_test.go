@@ -147,7 +147,7 @@ func TestKilledHolderIsTakenOver(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	l := acquireT(t, dir, Options{})
-	if got := l.Holder().PID; got != os.Getpid() {
+	if got := heldBy(l).PID; got != os.Getpid() {
 		t.Errorf("holder pid = %d, want ours", got)
 	}
 	if stale, _, err := readLease(filepath.Join(dir, StaleFile)); err != nil || stale.PID != pid {

@@ -55,8 +55,8 @@ func TestConcurrentAcquireHasOneWinner(t *testing.T) {
 		if len(renewed) != 1 {
 			t.Fatalf("%s: %d contenders hold a renewable lease, want exactly 1", tt.name, len(renewed))
 		}
-		if h, _ := onDisk(t, dir); !h.sameOwner(leases[renewed[0]].Holder()) {
-			t.Errorf("%s: lease.json names %+v, want the winner %+v", tt.name, h, leases[renewed[0]].Holder())
+		if h, _ := onDisk(t, dir); !h.sameOwner(heldBy(leases[renewed[0]])) {
+			t.Errorf("%s: lease.json names %+v, want the winner %+v", tt.name, h, heldBy(leases[renewed[0]]))
 		}
 		for _, l := range leases {
 			if l != nil {

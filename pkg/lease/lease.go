@@ -182,13 +182,6 @@ func (l *Lease) heldError(now time.Time) *HeldError {
 	return &HeldError{Holder: cur, Path: l.path, Age: now.Sub(cur.Heartbeat)}
 }
 
-// Holder is what lease.json says while this Lease holds it.
-func (l *Lease) Holder() Holder {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.holder
-}
-
 // TookOver reports the stale lease that Acquire replaced, and why it was
 // stale ("heartbeat 2m0s ago, TTL 1m30s", "pid 123 is not running on
 // this host"), so that the daemon can say so in its log.

@@ -164,7 +164,7 @@ func TestSameHostDeadPIDIsTakenOver(t *testing.T) {
 	clock := newClock()
 	writeLease(t, dir, Holder{Host: host, PID: dead, Started: t0, Heartbeat: t0})
 	l := acquireT(t, dir, Options{Now: clock.Now})
-	if got := l.Holder().PID; got != os.Getpid() {
+	if got := heldBy(l).PID; got != os.Getpid() {
 		t.Errorf("holder pid = %d, want ours %d", got, os.Getpid())
 	}
 	if stale, _, err := readLease(filepath.Join(dir, StaleFile)); err != nil || stale.PID != dead {
@@ -192,8 +192,8 @@ func TestOwnPIDFromEarlierProcessIsTakenOver(t *testing.T) {
 	dir := t.TempDir()
 	writeLease(t, dir, Holder{Host: "login1", PID: 4242, Started: t0.Add(-time.Hour), Heartbeat: t0})
 	l := acquireT(t, dir, Options{Host: "login1", PID: 4242, Now: newClock().Now})
-	if !l.Holder().Started.Equal(t0) {
-		t.Errorf("holder started %v, want a fresh lease at %v", l.Holder().Started, t0)
+	if !heldBy(l).Started.Equal(t0) {
+		t.Errorf("holder started %v, want a fresh lease at %v", heldBy(l).Started, t0)
 	}
 	// The same process asking again, while it holds the lease, is refused.
 	_, err := Acquire(dir, Options{Host: "login1", PID: 4242, Now: newClock().Now})
@@ -219,8 +219,8 @@ func TestReleaseThenAcquire(t *testing.T) {
 		t.Error("Renew after Release = nil, want an error")
 	}
 	l2 := acquireT(t, dir, Options{})
-	if h, found := onDisk(t, dir); !found || !h.sameOwner(l2.Holder()) {
-		t.Errorf("lease.json = %+v, want the new lease %+v", h, l2.Holder())
+	if h, found := onDisk(t, dir); !found || !h.sameOwner(heldBy(l2)) {
+		t.Errorf("lease.json = %+v, want the new lease %+v", h, heldBy(l2))
 	}
 	if _, err := os.Stat(filepath.Join(dir, LockFile)); err != nil {
 		t.Errorf("lock file: %v; it must never be removed", err)
@@ -252,7 +252,7 @@ func TestOptionsDefaults(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
 	before := time.Now()
 	l := acquireT(t, dir, Options{})
-	h := l.Holder()
+	h := heldBy(l)
 	host, _ := os.Hostname()
 	if h.Host != host || h.PID != os.Getpid() || h.Started.Before(before.Add(-time.Second)) {
 		t.Errorf("holder = %+v, want host %s pid %d started now", h, host, os.Getpid())
@@ -324,4 +324,11 @@ func TestAcquireRemovesOldLeftovers(t *testing.T) {
 			t.Errorf("%s removed = %v, want %v", f.name, gone, f.wantGone)
 		}
 	}
+}
+
+// heldBy is what lease.json says while l holds it.
+func heldBy(l *Lease) Holder {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holder
 }

@@ -145,7 +145,7 @@ func TestWebhookPaced(t *testing.T) {
 	var errs errorLog
 	const gap = 80 * time.Millisecond
 	n := newTestNotifier(&config.Notify{Webhook: s.URL, WebhookFormat: config.WebhookSlack, Events: []string{"run_stopped"}, Timeout: 5 * time.Second},
-		&errs, WithMinInterval(gap))
+		&errs, func(n *Notifier) { n.minGap = gap })
 	for range 3 {
 		n.Handle("d20", "run_stopped", stoppedFields)
 	}

@@ -46,43 +46,24 @@ type Notifier struct {
 
 	started time.Time // makes delivery ids unique across restarts
 
-	mu       sync.Mutex // guards queue, closed, dropped, seq
+	mu       sync.Mutex // guards sending on and closing queue, closed, dropped, seq
 	seq      uint64
-	queue    []delivery
+	queue    chan delivery // closed by Close
 	closed   bool
 	dropped  uint64
 	reported uint64 // drops already told to onError (worker only)
 
-	wake   chan struct{}
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-// Option changes a Notifier's defaults.
+// Option changes a Notifier's defaults before it starts.
 type Option func(*Notifier)
 
 // WithOnError receives every delivery failure and queue overflow. It is
 // called from the worker goroutine, never from Handle.
 func WithOnError(f func(error)) Option { return func(n *Notifier) { n.onError = f } }
-
-// WithQueueSize bounds the notifications waiting for delivery.
-func WithQueueSize(size int) Option { return func(n *Notifier) { n.queueSize = max(size, 1) } }
-
-// WithRetry sets how many times a webhook delivery is tried and the wait
-// before the second try; each later wait doubles.
-func WithRetry(tries int, backoff time.Duration) Option {
-	return func(n *Notifier) { n.tries, n.backoff = max(tries, 1), backoff }
-}
-
-// WithMinInterval sets the least time between two webhook deliveries.
-func WithMinInterval(d time.Duration) Option { return func(n *Notifier) { n.minGap = max(d, 0) } }
-
-// WithClock sets the clock stamping payloads.
-func WithClock(now func() time.Time) Option { return func(n *Notifier) { n.now = now } }
-
-// WithHost sets the payload's host (default os.Hostname).
-func WithHost(host string) Option { return func(n *Notifier) { n.host = host } }
 
 // New starts a Notifier for cfg. With a nil cfg (no notify section) it
 // returns a Notifier whose Handle does nothing.
@@ -90,13 +71,14 @@ func New(cfg *config.Notify, opts ...Option) *Notifier {
 	n := &Notifier{
 		onError: func(error) {}, now: time.Now,
 		queueSize: DefaultQueueSize, tries: DefaultTries, backoff: DefaultBackoff, minGap: DefaultMinInterval,
-		wake: make(chan struct{}, 1), done: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	n.host, _ = os.Hostname()
 	for _, o := range opts {
 		o(n)
 	}
 	n.started = n.now()
+	n.queue = make(chan delivery, n.queueSize)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if cfg == nil || (cfg.Webhook == "" && len(cfg.Command) == 0) {
 		close(n.done)
@@ -133,27 +115,24 @@ func (n *Notifier) Handle(run, event string, fields map[string]any) {
 	}
 	d := newDelivery(run, event, fields, n.now(), n.host)
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	n.seq++
 	d.id = fmt.Sprintf("nsv-%d-%d", n.started.UnixNano(), n.seq)
 	if n.closed {
 		n.dropped++
-		n.mu.Unlock()
 		return
 	}
-	if len(n.queue) >= n.queueSize {
-		n.queue = slices.Delete(n.queue, 0, 1)
-		n.dropped++
-	}
-	n.queue = append(n.queue, d)
-	n.mu.Unlock()
-	n.poke()
-}
-
-// poke wakes the worker, unless a wake-up is pending already.
-func (n *Notifier) poke() {
-	select {
-	case n.wake <- struct{}{}:
-	default:
+	for {
+		select {
+		case n.queue <- d:
+			return
+		default: // full: drop the oldest, unless the worker just took it
+		}
+		select {
+		case <-n.queue:
+			n.dropped++
+		default:
+		}
 	}
 }
 
@@ -169,9 +148,11 @@ func (n *Notifier) Dropped() uint64 {
 // delivered or ctx ends; then it abandons the rest and says how many.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
-	n.closed = true
+	if !n.closed {
+		n.closed = true
+		close(n.queue)
+	}
 	n.mu.Unlock()
-	n.poke()
 	select {
 	case <-n.done:
 		return nil
@@ -179,9 +160,7 @@ func (n *Notifier) Close(ctx context.Context) error {
 	}
 	n.cancel() // aborts the delivery in flight and any wait between tries
 	<-n.done
-	n.mu.Lock()
 	left := len(n.queue)
-	n.mu.Unlock()
 	return fmt.Errorf("notify: closed with %d notification(s) undelivered: %w", left, ctx.Err())
 }
 
@@ -189,46 +168,15 @@ func (n *Notifier) Close(ctx context.Context) error {
 // Notifier is closed and drained, or abandoned.
 func (n *Notifier) run() {
 	defer close(n.done)
-	for {
-		d, ok := n.next()
-		if !ok {
+	for d := range n.queue {
+		if dropped := n.Dropped(); dropped > n.reported {
+			n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
+			n.reported = dropped
+		}
+		n.deliver(n.ctx, d)
+		if n.ctx.Err() != nil {
 			return
 		}
-		n.reportDrops()
-		n.deliver(n.ctx, d)
-	}
-}
-
-// next waits for a notification; false once closed and empty, or
-// abandoned.
-func (n *Notifier) next() (delivery, bool) {
-	for {
-		if n.ctx.Err() != nil {
-			return delivery{}, false
-		}
-		n.mu.Lock()
-		if len(n.queue) > 0 {
-			d := n.queue[0]
-			n.queue = slices.Delete(n.queue, 0, 1)
-			n.mu.Unlock()
-			return d, true
-		}
-		closed := n.closed
-		n.mu.Unlock()
-		if closed {
-			return delivery{}, false
-		}
-		select {
-		case <-n.wake:
-		case <-n.ctx.Done():
-		}
-	}
-}
-
-func (n *Notifier) reportDrops() {
-	if dropped := n.Dropped(); dropped > n.reported {
-		n.onError(fmt.Errorf("notify: queue full: dropped %d notification(s), the oldest first", dropped-n.reported))
-		n.reported = dropped
 	}
 }
 

@@ -31,24 +31,13 @@ type delivery struct {
 func newDelivery(run, event string, fields map[string]any, now time.Time, host string) delivery {
 	p := Payload{Event: event, Run: run, Fields: make(map[string]json.RawMessage, len(fields)), Time: now.UTC(), Host: host}
 	for k, v := range fields {
-		p.Fields[k] = encodeValue(v)
+		b, err := json.Marshal(v)
+		if err != nil {
+			// What JSON cannot hold (NaN, +Inf) goes as the string Go prints for it.
+			b, _ = json.Marshal(fmt.Sprint(v))
+		}
+		p.Fields[k] = b
 	}
-	body, err := json.Marshal(p)
-	if err != nil {
-		// Every field is valid JSON by now; this cannot happen, but a
-		// notification without fields beats none.
-		p.Fields = nil
-		body, _ = json.Marshal(p)
-	}
+	body, _ := json.Marshal(p) // every field is valid JSON by now
 	return delivery{event: event, run: run, body: body, payload: p}
-}
-
-// encodeValue encodes one field; what JSON cannot hold (NaN, +Inf) goes as
-// the string Go prints for it.
-func encodeValue(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(fmt.Sprint(v))
-	}
-	return b
 }

@@ -63,7 +63,7 @@ func TestHandleNeverBlocks(t *testing.T) {
 	h := newStuckHook(t)
 	var errs errorLog
 	n := newTestNotifier(&config.Notify{Webhook: h.URL, Events: []string{"run_stopped"}, Timeout: time.Minute}, &errs,
-		WithQueueSize(2))
+		func(n *Notifier) { n.queueSize = 2 })
 	n.Handle("r0", "run_stopped", nil)
 	if got := waitArrival(t, h); got != "r0" {
 		t.Fatalf("first delivery: got run %q, want r0", got)

@@ -91,8 +91,10 @@ func (l *errorLog) all() []error {
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newTestNotifier(cfg *config.Notify, errs *errorLog, opts ...Option) *Notifier {
-	base := []Option{WithOnError(errs.add), WithRetry(3, time.Millisecond), WithClock(func() time.Time { return epoch }), WithHost("login1"),
-		WithMinInterval(0)}
+	base := []Option{WithOnError(errs.add), func(n *Notifier) {
+		n.tries, n.backoff, n.minGap = 3, time.Millisecond, 0
+		n.now, n.host = func() time.Time { return epoch }, "login1"
+	}}
 	return New(cfg, append(base, opts...)...)
 }
 

@@ -162,31 +162,29 @@ func (p *panel) drawSeries(s *svgBuffer, x axis, clip string) {
 // drawClipped marks the values outside the scale with a small arrow at
 // the panel's edge and says how far out they are.
 func (p *panel) drawClipped(s *svgBuffer, x axis) {
-	var above, below []trainer.Point
-	for _, pt := range p.points {
-		switch {
-		case pt.Value > p.y.hi:
-			above = append(above, pt)
-		case pt.Value < p.y.lo:
-			below = append(below, pt)
-		}
-	}
 	for _, side := range []struct {
-		pts      []trainer.Point
+		out      func(v float64) bool
 		edge, dy float64
 		arrow    string
 		word     string
-	}{{above, p.top, 11, "▲", "above"}, {below, p.bottom, -3, "▼", "below"}} {
-		if len(side.pts) == 0 {
-			continue
+	}{
+		{func(v float64) bool { return v > p.y.hi }, p.top, 11, "▲", "above"},
+		{func(v float64) bool { return v < p.y.lo }, p.bottom, -3, "▼", "below"},
+	} {
+		var pts []trainer.Point
+		for _, pt := range p.points {
+			if side.out(pt.Value) {
+				pts = append(pts, pt)
+				s.text("text", side.arrow, "class", "clipped", "x", px(x.pos(float64(pt.Step))), "y", px(side.edge+side.dy),
+					"text-anchor", "middle", "font-size", "10", "fill", p.colour)
+			}
 		}
-		for _, pt := range side.pts {
-			s.text("text", side.arrow, "class", "clipped", "x", px(x.pos(float64(pt.Step))), "y", px(side.edge+side.dy),
-				"text-anchor", "middle", "font-size", "10", "fill", p.colour)
+		if len(pts) == 0 {
+			continue
 		}
 		// The note goes on the right, where a curve that starts far out
 		// has long since come back into range.
-		s.text("text", clippedNote(side.pts, side.word), "class", "clipped-note", "x", px(x.to-6), "y", px(side.edge+side.dy),
+		s.text("text", clippedNote(pts, side.word), "class", "clipped-note", "x", px(x.to-6), "y", px(side.edge+side.dy),
 			"text-anchor", "end", "font-size", "10", "fill", p.colour)
 	}
 }

@@ -36,7 +36,7 @@ func title(run, what string) string {
 	return run + ": " + what
 }
 
-func openDocument(s *svgBuffer, title string, height int) {
+func openDocument(s *svgBuffer, title, subtitle string, height int) {
 	h := strconv.Itoa(height)
 	s.open("svg", "xmlns", "http://www.w3.org/2000/svg", "version", "1.1",
 		"width", strconv.Itoa(width), "height", h, "viewBox", "0 0 "+strconv.Itoa(width)+" "+h,
@@ -45,12 +45,16 @@ func openDocument(s *svgBuffer, title string, height int) {
 	s.empty("rect", "width", strconv.Itoa(width), "height", h, "fill", "#ffffff")
 	s.text("text", title, "x", strconv.Itoa(marginLeft), "y", strconv.Itoa(titleY),
 		"font-size", "18", "font-weight", "bold")
+	if subtitle != "" {
+		s.text("text", subtitle, "class", "subtitle", "x", strconv.Itoa(marginLeft),
+			"y", strconv.Itoa(subtitleY), "fill", colourMuted)
+	}
 }
 
 // drawEmpty is the image of a run with nothing to plot: still a valid
 // SVG, so that scripts and browsers showing it need no special case.
 func drawEmpty(s *svgBuffer, title, msg string) {
-	openDocument(s, title, 240)
+	openDocument(s, title, "", 240)
 	s.text("text", msg, "class", "empty", "x", strconv.Itoa(width/2), "y", "130",
 		"text-anchor", "middle", "font-size", "16", "fill", colourMuted)
 	s.close("svg")
@@ -90,9 +94,7 @@ func drawPlot(s *svgBuffer, d Data, val, core []trainer.Point) {
 		newPanel("val_bpb", "val_bpb (lower is better)", colourValBPB, val, d.TargetValBPB, "≤", topPanelTop),
 		newPanel("core", "CORE (higher is better)", colourCore, core, d.TargetCore, "≥", topPanelTop+panelHeight+panelGap),
 	}
-	openDocument(s, title(d.Run, plotTitle), height)
-	s.text("text", subtitle(d, val, core), "class", "subtitle", "x", strconv.Itoa(marginLeft),
-		"y", strconv.Itoa(subtitleY), "fill", colourMuted)
+	openDocument(s, title(d.Run, plotTitle), subtitle(d, val, core), height)
 	for _, p := range panels {
 		p.draw(s, x, d.Jobs)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -104,9 +103,7 @@ func TimelineSVG(w io.Writer, t Timeline) error {
 	y.from, y.to = bottom, top
 
 	keyY := bottom + xTitleOffset + 24
-	openDocument(&s, title, int(keyY)+14)
-	s.text("text", timelineSubtitle(jobs), "class", "subtitle", "x", strconv.Itoa(marginLeft),
-		"y", strconv.Itoa(subtitleY), "fill", colourMuted)
+	openDocument(&s, title, timelineSubtitle(jobs), int(keyY)+14)
 	plotArea(&s, x, top, bottom, "fill", "#ffffff")
 	drawGrid(&s, x, y, top, bottom)
 

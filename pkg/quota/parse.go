@@ -1,7 +1,6 @@
 package quota
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"errors"
@@ -39,12 +38,11 @@ func Parse(out []byte) (Left, error) {
 // parseLfs reads the `lfs quota` table. ok is false when there is no
 // table; err is set for a table whose rows cannot be read.
 func parseLfs(out []byte) (left Left, ok bool, err error) {
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	inTable, pending := false, ""
 	rows := 0
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+	for line := range bytes.Lines(out) {
+		text := strings.TrimRight(string(line), "\r\n")
+		fields := strings.Fields(text)
 		switch {
 		case len(fields) == 0:
 			continue
@@ -53,7 +51,7 @@ func parseLfs(out []byte) (left Left, ok bool, err error) {
 			continue
 		case !inTable:
 			continue
-		case strings.HasPrefix(fields[0], "Disk") || strings.HasSuffix(sc.Text(), ":"):
+		case strings.HasPrefix(fields[0], "Disk") || strings.HasSuffix(text, ":"):
 			// "Disk quotas for grp g (gid 5):" starts the next block.
 			inTable, pending = false, ""
 			continue
@@ -76,7 +74,7 @@ func parseLfs(out []byte) (left Left, ok bool, err error) {
 		soft, err2 := kib(fields[1])
 		hard, err3 := kib(fields[2])
 		if err := errors.Join(err1, err2, err3); err != nil {
-			return Left{}, true, fmt.Errorf("lfs quota row %q: %w", sc.Text(), err)
+			return Left{}, true, fmt.Errorf("lfs quota row %q: %w", text, err)
 		}
 		rows++
 		limit := cmp.Or(soft, hard)

@@ -154,7 +154,7 @@ func TestClientSacctSkippedRows(t *testing.T) {
 	}}
 	jobs, err := (&Client{Runner: f, MaxIDsPerCall: 2}).SacctOn(context.Background(), "", numberedIDs(3))
 	var sk *SkippedRowsError
-	if len(jobs) != 3 || !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"99", "99"}) {
+	if len(jobs) != 3 || !errors.As(err, &sk) || !reflect.DeepEqual(skippedIDs(sk), []string{"99", "99"}) {
 		t.Errorf("got %d jobs, %v; want 3 jobs and job 99 skipped in both chunks", len(jobs), err)
 	}
 	// sacctEcho reads the -E time as the one id: its row is kept.

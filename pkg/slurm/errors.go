@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os/exec"
+	"regexp"
 	"strings"
 )
 
@@ -121,72 +122,42 @@ type verdict struct {
 	mayExist bool // for sbatch: the job may have been created
 }
 
-// stderrRule maps a message Slurm prints to a verdict. Rules are tried in
-// order and the first match wins, so the more specific messages (a
-// communication failure after the request was sent) come before the more
-// general ones ("Batch job submission failed").
-type stderrRule struct {
-	all []string // lower-case substrings that must all occur in stderr
-	verdict
-}
-
 var (
 	transientMaybeSent = verdict{class: ClassTransient, mayExist: true}
 	transientNotSent   = verdict{class: ClassTransient, mayExist: false}
 	permanent          = verdict{class: ClassPermanent, mayExist: false}
 )
 
-// stderrRules holds the messages of Slurm 22.05 (slurm_errno.c, and the
-// stderr captured in testdata). Matching is case-insensitive.
-var stderrRules = []stderrRule{
+// stderrRules maps the messages of Slurm 22.05 (slurm_errno.c, and the
+// stderr captured in testdata), matched case-insensitively, to verdicts.
+// The first match wins, so the more specific messages (a communication
+// failure after the request was sent) come before the more general ones
+// ("Batch job submission failed").
+var stderrRules = []struct {
+	re *regexp.Regexp
+	verdict
+}{
 	// The request may have reached slurmctld; only the reply went missing.
-	{[]string{"socket timed out"}, transientMaybeSent},
-	{[]string{"zero bytes were transmitted or received"}, transientMaybeSent},
-	{[]string{"unable to contact slurm controller (send failure)"}, transientMaybeSent},
-	{[]string{"unable to contact slurm controller (receive failure)"}, transientMaybeSent},
-	{[]string{"unable to contact slurm controller (shutdown failure)"}, transientMaybeSent},
-	{[]string{"message send failure"}, transientMaybeSent},
-	{[]string{"message receive failure"}, transientMaybeSent},
-	{[]string{"connection timed out establishing"}, transientNotSent},
-	{[]string{"connection timed out"}, transientMaybeSent},
-	{[]string{"transport endpoint is not connected"}, transientMaybeSent},
-
+	{regexp.MustCompile(`socket timed out|zero bytes were transmitted or received|` +
+		`unable to contact slurm controller \((send|receive|shutdown) failure\)|message (send|receive) failure`), transientMaybeSent},
+	{regexp.MustCompile(`connection timed out establishing`), transientNotSent},
+	{regexp.MustCompile(`connection timed out|transport endpoint is not connected`), transientMaybeSent},
 	// -M named a cluster slurmdbd does not know: a configuration error.
 	// Slurm follows it with the "can't be reached now" line below.
-	{[]string{"no cluster", "known by database"}, permanent},
-
+	{regexp.MustCompile(`(?s)no cluster .*known by database`), permanent},
 	// slurmctld or slurmdbd could not be reached or is busy: nothing done.
 	// A cluster named with -M whose slurmctld is down (or has not
 	// registered with slurmdbd) "can't be reached now".
-	{[]string{"can't be reached now"}, transientNotSent},
-	{[]string{"unable to contact slurm controller"}, transientNotSent},
-	{[]string{"communication connection failure"}, transientNotSent},
-	{[]string{"slurm_persist_conn"}, transientNotSent},
-	{[]string{"problem talking to the database"}, transientNotSent},
-	{[]string{"unable to connect to database"}, transientNotSent},
-	{[]string{"connection refused"}, transientNotSent},
-	{[]string{"slurm backup controller in standby mode"}, transientNotSent},
-	{[]string{"resource temporarily unavailable"}, transientNotSent},
-	{[]string{"slurm temporarily unable to accept job"}, transientNotSent},
-	{[]string{"rate limit exceeded"}, transientNotSent},
-	{[]string{"try again later"}, transientNotSent},
-
-	// Slurm understood the request and refused it.
-	{[]string{"invalid account"}, permanent},
-	{[]string{"invalid partition"}, permanent},
-	{[]string{"invalid qos"}, permanent},
-	{[]string{"unable to open file"}, permanent},
-	{[]string{"invalid job id specified"}, permanent},
-	{[]string{"job/step already completing or completed"}, permanent},
-	{[]string{"access/permission denied"}, permanent},
-	{[]string{"job violates accounting/qos policy"}, permanent},
-	{[]string{"requested time limit is invalid"}, permanent},
-	{[]string{"unrecognized option"}, permanent},
-	{[]string{"invalid option"}, permanent},
-	{[]string{"batch job submission failed", "invalid"}, permanent},
-	// Any other reply to a submission is slurmctld's refusal; the
-	// communication failures that mean otherwise are matched above.
-	{[]string{"batch job submission failed"}, permanent},
+	{regexp.MustCompile(`can't be reached now|unable to contact slurm controller|communication connection failure|` +
+		`slurm_persist_conn|problem talking to the database|unable to connect to database|connection refused|` +
+		`slurm backup controller in standby mode|resource temporarily unavailable|` +
+		`slurm temporarily unable to accept job|rate limit exceeded|try again later`), transientNotSent},
+	// Slurm understood the request and refused it. Any other reply to a
+	// submission is slurmctld's refusal; the communication failures that
+	// mean otherwise are matched above.
+	{regexp.MustCompile(`invalid account|invalid partition|invalid qos|unable to open file|invalid job id specified|` +
+		`job/step already completing or completed|access/permission denied|job violates accounting/qos policy|` +
+		`requested time limit is invalid|unrecognized option|invalid option|batch job submission failed`), permanent},
 }
 
 // judge is the one place where failures are classified. Typed checks come
@@ -217,8 +188,11 @@ func judge(err error) verdict {
 	if notStarted(cmdErr) {
 		return permanent
 	}
-	if v, ok := matchStderr(cmdErr.Stderr); ok {
-		return v
+	stderr := strings.ToLower(cmdErr.Stderr)
+	for _, r := range stderrRules {
+		if r.re.MatchString(stderr) {
+			return r.verdict
+		}
 	}
 	if killedBySignal(cmdErr) {
 		return transientMaybeSent
@@ -243,23 +217,4 @@ func notStarted(e *CommandError) bool {
 func killedBySignal(e *CommandError) bool {
 	var exitErr *exec.ExitError
 	return errors.As(e.Err, &exitErr) && exitErr.ExitCode() == -1
-}
-
-func matchStderr(stderr string) (verdict, bool) {
-	s := strings.ToLower(stderr)
-	for _, r := range stderrRules {
-		if containsAll(s, r.all) {
-			return r.verdict, true
-		}
-	}
-	return verdict{}, false
-}
-
-func containsAll(s string, subs []string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }

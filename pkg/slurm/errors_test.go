@@ -95,8 +95,8 @@ func TestClassifyTypedErrors(t *testing.T) {
 		{"timed out, stderr says invalid", &CommandError{Cmd: "sbatch", TimedOut: true, Stderr: "Invalid account"}, ClassTransient, true},
 		{"bare deadline", fmt.Errorf("poll: %w", context.DeadlineExceeded), ClassTransient, true},
 		{"canceled", canceled, ClassUnknown, true},
-		{"sacct parse error", newParseError("sacct", 3, "x", "bad", nil), ClassUnknown, false},
-		{"sbatch parse error", fmt.Errorf("sbatch x: %w", newParseError("sbatch", 1, "x", "bad", nil)), ClassUnknown, true},
+		{"sacct parse error", newParseError("sacct", 3, "x", "bad"), ClassUnknown, false},
+		{"sbatch parse error", fmt.Errorf("sbatch x: %w", newParseError("sbatch", 1, "x", "bad")), ClassUnknown, true},
 		{"plain error", errors.New("boom"), ClassUnknown, false},
 	}
 	for _, tt := range tests {

@@ -39,19 +39,12 @@ func (e ExitCode) String() string {
 // parseSmallUint accepts only ASCII digits (no sign, no spaces) and values
 // up to max, so that odd input can never overflow.
 func parseSmallUint(s string, max int) (int, error) {
-	if s == "" || len(s) > 10 {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || len(s) > 10 {
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%q is not a number", s)
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n > max {
+	if n > uint64(max) {
 		return 0, fmt.Errorf("%d is out of range", n)
 	}
-	return n, nil
+	return int(n), nil
 }

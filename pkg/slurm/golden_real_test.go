@@ -222,7 +222,7 @@ func TestRealUnreadableRow(t *testing.T) {
 		}
 		for _, err := range []error{sacctErr, squeueErr} {
 			var sk *SkippedRowsError
-			if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{tt.skipped}) {
+			if !errors.As(err, &sk) || !reflect.DeepEqual(skippedIDs(sk), []string{tt.skipped}) {
 				t.Errorf("%s: got %v, want job %s's row skipped and named", dir, err, tt.skipped)
 			}
 		}

@@ -19,7 +19,6 @@ import (
 // that row alone is skipped (see SkippedRowsError).
 const Delimiter = "\x1f"
 
-// field reads one field of a row into the record.
 type field[T any] func(rec *T, text string, loc *time.Location) error
 
 // column is one field of a row layout; a nil read ignores the field.
@@ -31,11 +30,10 @@ type column[T any] struct {
 // layout describes the rows one Slurm command prints with a format whose
 // fields are separated by sep.
 type layout[T any] struct {
-	cmd  string
-	sep  string
-	cols []column[T]
-	// idCol is the index of the job id column, or -1.
-	idCol int
+	cmd   string
+	sep   string
+	cols  []column[T]
+	idCol int // the job id column, or -1
 	idOf  func(*T) string
 }
 
@@ -64,7 +62,7 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 		}
 		rec, err := l.parseRow(fields, loc)
 		if err != nil {
-			pe := newParseError(l.cmd, lineNo, text, err.Error(), nil)
+			pe := newParseError(l.cmd, lineNo, text, err.Error())
 			pe.JobID = l.rowJobID(fields)
 			skipped = append(skipped, pe)
 			continue
@@ -78,8 +76,6 @@ func parseRows[T any](out []byte, l layout[T], loc *time.Location) ([]T, error) 
 	return recs, nil
 }
 
-// lastPerID keeps, for each job id, the last record in the place of the
-// first.
 func lastPerID[T any](recs []T, idOf func(*T) string) []T {
 	index := make(map[string]int, len(recs))
 	out := recs[:0:0]
@@ -143,25 +139,17 @@ type ParseError struct {
 	JobID string // the job the line is about, "" when it names none
 	Text  string // the offending line, truncated
 	Msg   string // what is wrong with it
-	Err   error  // underlying error, if any
 }
 
-// maxLineInMessage bounds how much of a bad line an error quotes.
-const maxLineInMessage = 200
+const maxLineInMessage = 200 // bytes of a bad line an error quotes
 
 func (e *ParseError) Error() string {
-	msg := e.Msg
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
 	job := ""
 	if e.JobID != "" {
 		job = " (job " + e.JobID + ")"
 	}
-	return fmt.Sprintf("%s output line %d%s: %s: %q", e.Cmd, e.Line, job, msg, e.Text)
+	return fmt.Sprintf("%s output line %d%s: %s: %q", e.Cmd, e.Line, job, e.Msg, e.Text)
 }
-
-func (e *ParseError) Unwrap() error { return e.Err }
 
 // SkippedRowsError reports the rows of sacct or squeue output that could
 // not be read and were left out. It is returned together with the rows
@@ -172,8 +160,7 @@ type SkippedRowsError struct {
 	Rows []*ParseError
 }
 
-// maxRowsInMessage bounds how many skipped rows Error() quotes.
-const maxRowsInMessage = 3
+const maxRowsInMessage = 3 // skipped rows Error() quotes
 
 func (e *SkippedRowsError) Error() string {
 	msgs := make([]string, 0, maxRowsInMessage)
@@ -196,19 +183,8 @@ func (e *SkippedRowsError) Unwrap() []error {
 	return errs
 }
 
-// JobIDs lists the jobs of the skipped rows that name one.
-func (e *SkippedRowsError) JobIDs() []string {
-	var ids []string
-	for _, r := range e.Rows {
-		if r.JobID != "" {
-			ids = append(ids, r.JobID)
-		}
-	}
-	return ids
-}
-
-func newParseError(cmd string, line int, text, msg string, err error) *ParseError {
-	return &ParseError{Cmd: cmd, Line: line, Text: truncate(text, maxLineInMessage), Msg: msg, Err: err}
+func newParseError(cmd string, line int, text, msg string) *ParseError {
+	return &ParseError{Cmd: cmd, Line: line, Text: truncate(text, maxLineInMessage), Msg: msg}
 }
 
 // truncate shortens s to at most n bytes plus an ellipsis, cutting on a

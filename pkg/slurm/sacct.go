@@ -105,8 +105,6 @@ func (p SacctParser) Parse(out []byte) ([]Job, error) {
 	return parseRows(out, l, cmp.Or(p.Location, time.Local))
 }
 
-// sacctLayout maps a --format list and --delimiter ("" for the defaults)
-// to column readers.
 func sacctLayout(format, sep string) (layout[Job], error) {
 	format, sep = cmp.Or(format, SacctFormat), cmp.Or(sep, Delimiter)
 	l := layout[Job]{cmd: "sacct", sep: sep, idCol: -1, idOf: func(j *Job) string { return j.ID }}
@@ -125,7 +123,6 @@ func sacctLayout(format, sep string) (layout[Job], error) {
 	return l, nil
 }
 
-// sacctFields reads the sacct fields this package knows, by lower-case name.
 var sacctFields = map[string]field[Job]{
 	"jobid":     func(j *Job, s string, _ *time.Location) error { j.ID = s; return checkJobID(s) },
 	"jobidraw":  func(j *Job, s string, _ *time.Location) error { j.RawID = s; return checkOptionalJobID(s) },

@@ -37,18 +37,18 @@ func SbatchArgs(req SubmitRequest) []string {
 func ParseSbatchJob(out []byte) (JobRef, error) {
 	text := string(bytes.TrimSpace(out))
 	if text == "" {
-		return JobRef{}, newParseError("sbatch", 1, text, "no job id printed", nil)
+		return JobRef{}, newParseError("sbatch", 1, text, "no job id printed")
 	}
 	if strings.ContainsAny(text, "\r\n") {
-		return JobRef{}, newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`, nil)
+		return JobRef{}, newParseError("sbatch", 1, text, `want one line "<jobid>" or "<jobid>;<cluster>"`)
 	}
 	id, cluster, hasCluster := strings.Cut(text, ";")
 	// A Slurm job id is a uint32: parseSmallUint's ten digits hold any.
 	if _, err := parseSmallUint(id, math.MaxInt); err != nil {
-		return JobRef{}, newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`, nil)
+		return JobRef{}, newParseError("sbatch", 1, text, `want "<jobid>" or "<jobid>;<cluster>"`)
 	}
 	if hasCluster && !isClusterName(cluster) {
-		return JobRef{}, newParseError("sbatch", 1, text, "bad cluster name after ';'", nil)
+		return JobRef{}, newParseError("sbatch", 1, text, "bad cluster name after ';'")
 	}
 	return JobRef{ID: id, Cluster: cluster}, nil
 }

@@ -64,8 +64,6 @@ func (p SqueueParser) Parse(out []byte) ([]QueueEntry, error) {
 	return parseRows(dropClusterHeaders(out), l, cmp.Or(p.Location, time.Local))
 }
 
-// squeueLayout maps a --format and the text between its fields ("" for
-// the defaults) to column readers.
 func squeueLayout(format, sep string) (layout[QueueEntry], error) {
 	format, sep = cmp.Or(format, SqueueFormat), cmp.Or(sep, Delimiter)
 	l := layout[QueueEntry]{cmd: "squeue", sep: sep, idCol: -1,
@@ -99,7 +97,6 @@ func squeueLetter(spec string) (byte, bool) {
 	return rest[0], true
 }
 
-// squeueFields reads the squeue fields this package knows, by letter.
 var squeueFields = map[byte]field[QueueEntry]{
 	'i': func(q *QueueEntry, s string, _ *time.Location) error { q.ID = s; return checkJobID(s) },
 	'j': func(q *QueueEntry, s string, _ *time.Location) error { q.Name = s; return nil },

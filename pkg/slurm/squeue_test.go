@@ -112,7 +112,7 @@ func TestParseSqueueOddRowsHideNothing(t *testing.T) {
 		t.Errorf("got %+v, want jobs 16 (x|y) and 18 (/home/a|b)", got)
 	}
 	var sk *SkippedRowsError
-	if !errors.As(err, &sk) || !reflect.DeepEqual(sk.JobIDs(), []string{"17"}) || !strings.Contains(err.Error(), "squeue output line 2 (job 17)") {
+	if !errors.As(err, &sk) || !reflect.DeepEqual(skippedIDs(sk), []string{"17"}) || !strings.Contains(err.Error(), "squeue output line 2 (job 17)") {
 		t.Errorf("got error %v, want job 17's row skipped and named", err)
 	}
 }

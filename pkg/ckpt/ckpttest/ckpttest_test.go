@@ -60,7 +60,7 @@ func TestMetaJSONEvalOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.ValBPB != nil || !math.IsInf(m.LoopState["min_val_bpb"].(float64), 1) || m.SaveEvery() != 250 {
+	if m.ValBPB != nil || !math.IsInf(m.LoopState["min_val_bpb"].(float64), 1) || m.UserInt("save_every") != 250 {
 		t.Errorf("meta = %+v, want null val_bpb, min_val_bpb Infinity, save_every 250", m)
 	}
 }
