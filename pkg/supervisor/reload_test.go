@@ -176,3 +176,38 @@ func TestWatchConfigEdits(t *testing.T) {
 		})
 	}
 }
+
+// A file touched more often than the debounce (a sync tool, an autosave
+// loop) still has its content re-read when the periodic re-check is due:
+// the events must not keep pushing the timer back.
+func TestWatchConfigRecheckUnderConstantTouches(t *testing.T) {
+	defer func(d time.Duration) { reloadRecheck = d }(reloadRecheck)
+	reloadRecheck = time.Second
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("a: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	called := make(chan struct{}, 16)
+	w, err := WatchConfig(context.Background(), path, func() { called <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := os.WriteFile(path, []byte("a: 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * reloadRecheck)
+	for time.Now().Before(deadline) {
+		select {
+		case <-called:
+			return
+		default:
+		}
+		now := time.Now()
+		if err := os.Chtimes(path, now, now); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(reloadDebounce / 3)
+	}
+	t.Fatalf("the content changed %s ago under touches every %s; onChange was never called", 3*reloadRecheck, reloadDebounce/3)
+}

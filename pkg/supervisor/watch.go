@@ -15,10 +15,10 @@ import (
 // or write a new file and rename it over the old one), so events are
 // debounced. Network home directories may deliver no events at all, hence
 // the slow periodic re-check of the content.
-const (
-	reloadDebounce = 300 * time.Millisecond
-	reloadRecheck  = time.Minute
-)
+const reloadDebounce = 300 * time.Millisecond
+
+// reloadRecheck is a variable so that a test can shorten it.
+var reloadRecheck = time.Minute
 
 // watcher runs a loop over an fsnotify watcher's events until Close.
 type watcher struct {
@@ -80,13 +80,17 @@ func WatchConfig(ctx context.Context, path string, onChange func()) (*ConfigWatc
 		}
 	}
 	// One timer: the debounce after an event, else the periodic re-check.
-	timer := time.NewTimer(reloadRecheck)
+	// An event never pushes the timer past the re-check's due time, so a
+	// file touched more often than the debounce is still re-read.
+	recheck := reloadRecheck
+	timer := time.NewTimer(recheck)
+	due := time.Now().Add(recheck)
 	base, sum, edited := filepath.Base(path), fileSum(path), false
 	cw := &ConfigWatcher{watcher{w: w}}
 	cw.start(ctx, timer, func(ev fsnotify.Event) {
 		if filepath.Base(ev.Name) == base || isTarget(path, ev.Name) {
 			edited = true
-			timer.Reset(reloadDebounce)
+			timer.Reset(min(reloadDebounce, max(0, time.Until(due))))
 		}
 	}, func() {
 		if s := fileSum(path); edited || s != sum {
@@ -94,7 +98,8 @@ func WatchConfig(ctx context.Context, path string, onChange func()) (*ConfigWatc
 			onChange()
 		}
 		edited = false
-		timer.Reset(reloadRecheck)
+		due = time.Now().Add(recheck)
+		timer.Reset(recheck)
 	})
 	return cw, nil
 }
