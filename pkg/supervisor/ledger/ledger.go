@@ -54,7 +54,7 @@ type Ledger struct {
 	maxBytes int64 // growth that rotates journal.jsonl; <= 0: never (tests)
 
 	mu   sync.Mutex // serialises journal writes, rotation, SaveState and Close
-	f    *os.File   // journal.jsonl, O_RDWR|O_APPEND; nil after Close
+	f    *os.File   // journal.jsonl, O_APPEND; nil after Close
 	size int64      // current size of journal.jsonl
 	// base is the size of journal.jsonl right after the last rotation
 	// (the carried states); growth beyond it is what the limit counts, so
@@ -90,11 +90,12 @@ func Open(dir string) (*Ledger, error) {
 // Dir is the state directory.
 func (l *Ledger) Dir() string { return l.dir }
 
-// openJournal opens journal.jsonl for appending (and reading its end) and
-// records its size.
+// openJournal opens journal.jsonl for appending and records its size. It
+// opens it write-only: a journal the user can write but not read is made
+// private (0600) here, before anything reads it.
 func (l *Ledger) openJournal() error {
 	path := filepath.Join(l.dir, JournalFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, fileMode)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fileMode)
 	if err != nil {
 		return fmt.Errorf("ledger: open journal: %w", err)
 	}
@@ -118,11 +119,18 @@ func (l *Ledger) openJournal() error {
 
 // endTornLine appends a newline when the journal does not end with one.
 func (l *Ledger) endTornLine() error {
-	last := []byte{'\n'}
-	if l.size > 0 {
-		if _, err := l.f.ReadAt(last, l.size-1); err != nil {
-			return fmt.Errorf("ledger: read end of %s: %w", l.f.Name(), err)
-		}
+	if l.size == 0 {
+		return nil
+	}
+	path := filepath.Join(l.dir, JournalFile)
+	r, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	defer r.Close()
+	last := make([]byte, 1)
+	if _, err := r.ReadAt(last, l.size-1); err != nil {
+		return fmt.Errorf("ledger: read end of %s: %w", path, err)
 	}
 	if last[0] == '\n' {
 		return nil

@@ -259,3 +259,31 @@ func TestClose(t *testing.T) {
 		t.Errorf("SaveState after Close = %v, want ErrClosed", err)
 	}
 }
+
+// A journal its owner can write but not read (mode 0200) is made private
+// (0600) before it is read, so Open still works. Root ignores file modes:
+// run as another user (e.g. go test -c, then setpriv --reuid=65534).
+func TestOpenWriteOnlyJournal(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("root ignores file modes")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, JournalFile)
+	if err := os.WriteFile(p, []byte(`{"time":"2026-03-01T12:00:00Z","event":"x"}`+"\n"), 0o200); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o200); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer l.Close()
+	if err := l.Append(Record{Time: time.Now(), Event: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("journal mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+}
