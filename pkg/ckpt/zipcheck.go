@@ -105,9 +105,13 @@ func (c *cachedTail) bytesAt(off int64, n int, what string) ([]byte, error) {
 	return buf, nil
 }
 
-// readFull reads len(buf) bytes at off.
+// readFull reads len(buf) bytes at off. Any short read, even of nothing
+// (a file that shrank since its size was taken), is io.ErrUnexpectedEOF.
 func readFull(r io.ReaderAt, buf []byte, off int64) error {
 	_, err := io.ReadFull(io.NewSectionReader(r, off, int64(len(buf))), buf)
+	if err == io.EOF && len(buf) > 0 {
+		return io.ErrUnexpectedEOF
+	}
 	return err
 }
 

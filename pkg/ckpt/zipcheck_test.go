@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -210,5 +212,20 @@ func TestCheckZipReadsLittle(t *testing.T) {
 		if got, limit := cr.n.Load(), int64(firstTailLen+3*localHeaderLen); got > limit {
 			t.Errorf("CheckZip read %d bytes of a %d-byte archive, want at most %d", got, len(data), limit)
 		}
+	}
+}
+
+// A file that shrank between its stat and the read is cut short, whether
+// some or none of the bytes asked for are left.
+func TestReadFullShortIsUnexpectedEOF(t *testing.T) {
+	r := strings.NewReader("0123456789")
+	buf := make([]byte, 4)
+	for _, off := range []int64{8, 20} {
+		if err := readFull(r, buf, off); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("readFull at %d of 10 bytes = %v, want io.ErrUnexpectedEOF", off, err)
+		}
+	}
+	if err := readFull(r, buf, 2); err != nil {
+		t.Errorf("readFull inside the data = %v, want nil", err)
 	}
 }
