@@ -31,14 +31,11 @@ func defaultPath(getenv func(string) string) string {
 	return "config.yaml"
 }
 
-// Load reads the file at path, parses it with the process environment, and
-// checks what only the filesystem can tell: every script exists and is a
-// regular file, every workdir exists and is a directory. Problems are
-// reported with path as given (so they match what the user typed);
-// Config.Path is absolute, ready to be watched.
-//
+// Load reads the file at path, parses it with the process environment and
+// adds the checks only the filesystem can tell (see the package doc).
+// Problems name path as given; Config.Path is absolute, ready to be watched.
 // An unreadable file is a plain error wrapping the os error; an invalid one
-// is an *Error listing every problem, parse and filesystem alike.
+// is an *Error listing every problem.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -100,12 +97,10 @@ func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 // sbatch itself refuses scripts over 4 MiB by default.
 const maxScriptBytes = 4 << 20
 
-// lintScript reads the batch script of a run whose script checkFiles found
-// to be a regular file, and records, as warnings located in the script
-// (file:line), what would make supervision go wrong although sbatch accepts
-// it (trainer.LintScript). A run that queues ahead needs a script that asks
-// resume-step for its step: a queued successor is submitted without resume
-// arguments, so any other script would start afresh.
+// lintScript records as warnings located in the script (file:line) what
+// would make supervision go wrong although sbatch accepts it
+// (trainer.LintScript), and a queue_ahead run whose script does not ask
+// resume-step for its step: a queued successor gets no resume arguments.
 func (p *parser) lintScript(r *Run) {
 	f, err := os.Open(r.Script)
 	if err != nil {
@@ -196,9 +191,8 @@ func jobName(r *Run) (name, from string, err error) {
 
 // checkJobName refuses, as the daemon does at start-up, a run whose jobs
 // Slurm would name like those of an earlier run in owner: adoption could
-// not tell them apart. Runs that set the same job_name were reported by
+// not tell them apart. Equal job_name settings were reported by
 // checkAcrossRuns already; this finds the names that only the scripts tell.
-// It is called for the runs whose script is a regular file, in file order.
 func (p *parser) checkJobName(c *Config, name string, owner map[string]string) {
 	r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
 	jobName, from, err := jobName(r)

@@ -12,13 +12,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// ParseWithEnv decodes and validates a configuration held in data. path
-// names the file in problems and anchors relative paths; nothing is read
-// from disk. HOME, XDG_STATE_HOME and every $VAR in paths are looked up
-// through getenv. The error, if any, is an *Error listing every problem.
-//
-// Relative paths are anchored at the directory of path, so a relative path
-// gives relative results; Load passes an absolute one.
+// ParseWithEnv decodes and validates a configuration held in data, reading
+// nothing from disk; getenv stands for the environment. path names the file
+// in problems, and its directory anchors relative paths (Load passes an
+// absolute path). The error, if any, is an *Error listing every problem.
 func ParseWithEnv(data []byte, path string, getenv func(string) string) (*Config, error) {
 	p := newParser(path, filepath.Dir(path), getenv)
 	c := p.parse(data)

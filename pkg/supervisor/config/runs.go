@@ -38,12 +38,11 @@ var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // refine.
 func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
 	out := map[string]*Run{}
-	n := top.get("runs")
-	if n == nil {
-		p.errorf(top.where("runs"), "runs", "no runs declared")
-		return out
+	var ps []pair
+	ok := true
+	if n := top.get("runs"); n != nil {
+		ps, ok = p.entries(n, "runs")
 	}
-	ps, ok := p.entries(n, "runs")
 	if ok && len(ps) == 0 {
 		p.errorf(top.where("runs"), "runs", "no runs declared")
 	}

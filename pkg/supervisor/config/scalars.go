@@ -76,43 +76,41 @@ func (r *report) str(n *yaml.Node, key string) (string, bool) {
 	return "", false
 }
 
+// decode reads a scalar with one of tags into a T, reporting "expected
+// want" when it holds anything else.
+func decode[T any](r *report, n *yaml.Node, key, want string, tags ...string) (x T, ok bool) {
+	n = resolve(n)
+	if !is(n, tags...) || n.Decode(&x) != nil {
+		r.errorf(n, key, "expected %s, got %s", want, describe(n))
+		return x, false
+	}
+	return x, true
+}
+
 // integer reads a whole number; "2" in quotes and 2.0 are refused so a
 // typo cannot silently change meaning.
-func (r *report) integer(n *yaml.Node, key string) (i int, ok bool) {
-	n = resolve(n)
-	switch {
-	case !is(n, "!!int"):
-		r.errorf(n, key, "expected a whole number, got %s", describe(n))
-	case n.Decode(&i) != nil:
+func (r *report) integer(n *yaml.Node, key string) (int, bool) {
+	if n = resolve(n); is(n, "!!int") && n.Decode(new(int)) != nil {
 		r.errorf(n, key, "integer %s is out of range", n.Value)
-	default:
-		return i, true
+		return 0, false
 	}
-	return 0, false
+	return decode[int](r, n, key, "a whole number", "!!int")
 }
 
 // number reads a finite float; integers are numbers too.
-func (r *report) number(n *yaml.Node, key string) (x float64, ok bool) {
+func (r *report) number(n *yaml.Node, key string) (float64, bool) {
 	n = resolve(n)
-	switch {
-	case !is(n, "!!int", "!!float") || n.Decode(&x) != nil:
-		r.errorf(n, key, "expected a number, got %s", describe(n))
-	case math.IsNaN(x) || math.IsInf(x, 0):
+	x, ok := decode[float64](r, n, key, "a number", "!!int", "!!float")
+	if ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
 		r.errorf(n, key, "expected a finite number, got %s", n.Value)
-	default:
-		return x, true
+		return 0, false
 	}
-	return 0, false
+	return x, ok
 }
 
 // boolean reads true or false.
-func (r *report) boolean(n *yaml.Node, key string) (b bool, ok bool) {
-	n = resolve(n)
-	if !is(n, "!!bool") || n.Decode(&b) != nil {
-		r.errorf(n, key, "expected true or false, got %s", describe(n))
-		return false, false
-	}
-	return b, true
+func (r *report) boolean(n *yaml.Node, key string) (bool, bool) {
+	return decode[bool](r, n, key, "true or false", "!!bool")
 }
 
 // duration reads a Go duration string ("90s", "2m", "1h30m"). A bare number

@@ -13,14 +13,11 @@ import (
 // (KnownFields) stops at the first problem and cannot report duplicate keys
 // with both positions, so mappings are taken apart here by hand.
 
-// maxAliasDepth bounds alias chains; yaml.v3 rejects cycles, this is only a
-// guard against pathological but legal nesting.
-const maxAliasDepth = 64
-
-// resolve follows aliases to the node they name.
+// resolve follows an alias to the node it names. That node is never an
+// alias itself: YAML gives an alias no anchor of its own.
 func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
-		n = n.Alias
+	if n != nil && n.Kind == yaml.AliasNode {
+		return n.Alias
 	}
 	return n
 }
