@@ -132,17 +132,15 @@ func (p *parser) checkStateDir(dir string) {
 	for ; dir != ""; dir = filepath.Dir(dir) {
 		fi, err := os.Stat(dir)
 		switch {
-		case err == nil && !fi.IsDir():
-			p.errorf(p.stateDirNode, "state_dir", "%s is not a directory", dir)
-			return
-		case err == nil:
-			return
-		case !errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrNotExist) && filepath.Dir(dir) != dir:
+			continue
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
 			p.errorf(p.stateDirNode, "state_dir", "%v", err)
-			return
-		case filepath.Dir(dir) == dir:
-			return
+		case !fi.IsDir():
+			p.errorf(p.stateDirNode, "state_dir", "%s is not a directory", dir)
 		}
+		return
 	}
 }
 

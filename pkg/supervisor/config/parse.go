@@ -26,13 +26,14 @@ func ParseWithEnv(data []byte, path string, getenv func(string) string) (*Config
 	return c, nil
 }
 
-// parser carries what decoding needs besides the YAML: where relative paths
-// start, the environment, and each run's mapping (for the checks of Load).
+// parser carries what decoding needs besides the YAML (where relative paths
+// start, the environment) and collects the problems and warnings it finds.
 type parser struct {
-	report
-	baseDir   string
-	getenv    func(string) string
-	runFields map[string]fields
+	file               string
+	problems, warnings []Problem
+	baseDir            string
+	getenv             func(string) string
+	runFields          map[string]fields // each run's mapping, for the checks of Load
 	// scriptWarnings are remarks on the runs' batch scripts, located in
 	// the scripts; they follow the config file's own warnings.
 	scriptWarnings []Problem
@@ -43,7 +44,7 @@ type parser struct {
 }
 
 func newParser(file, baseDir string, getenv func(string) string) *parser {
-	return &parser{report: report{file: file}, baseDir: baseDir, getenv: getenv, runFields: map[string]fields{}}
+	return &parser{file: file, baseDir: baseDir, getenv: getenv, runFields: map[string]fields{}}
 }
 
 var topKeys = []string{"poll_interval", "state_dir", "slurm", "storage", "runs", "prune", "notify"}

@@ -93,11 +93,9 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	return r
 }
 
-// runPaths resolves script, workdir, checkpoint_dir and log. workdir and
-// checkpoint_dir are relative to the config file; a relative script is
-// relative to the workdir, because that is where sbatch will run it; with no
-// workdir, the script is relative to the config file and its directory
-// becomes the workdir.
+// runPaths resolves script, workdir, checkpoint_dir and log. A relative
+// script is relative to the workdir because sbatch runs it there; with no
+// workdir, the script's directory becomes the workdir.
 func (p *parser) runPaths(f fields, r *Run) {
 	r.Workdir = p.expandedPath(f, "workdir", p.baseDir)
 	scriptBase := r.Workdir
@@ -128,10 +126,9 @@ func (p *parser) runPaths(f fields, r *Run) {
 	}
 }
 
-// logPattern expands ~ and $VARS in the log pattern but keeps it relative and
-// keeps its % codes. Only the codes trainer.ExpandLogPath fills in are accepted:
-// with any other the daemon could never find the log, and so never see the
-// CORE metric it needs to call a run done.
+// logPattern expands the log pattern (see Run.Log). Only the % codes
+// trainer.ExpandLogPath fills in are accepted: with any other the daemon
+// could never find the log, and so never see the CORE metric.
 func (p *parser) logPattern(v *yaml.Node, key string) string {
 	s, ok := p.str(v, key)
 	if !ok {
@@ -156,10 +153,9 @@ func (p *parser) logPattern(v *yaml.Node, key string) string {
 	return s
 }
 
-// notCarried reports the characters a job name must not hold: '|'
-// (Slurm's own field delimiter, which other tools reading squeue and
-// sacct rely on) and control characters, which break or shift the rows of
-// the daemon's own reading.
+// notCarried reports the characters a job name must not hold: '|' (Slurm's
+// field delimiter, which other tools rely on) and control characters, which
+// break or shift the rows the daemon reads.
 func notCarried(r rune) bool { return r == '|' || unicode.IsControl(r) }
 
 // submission decodes what goes onto the sbatch command line.

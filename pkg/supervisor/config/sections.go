@@ -30,7 +30,7 @@ func (f fields) section(key string, known []string) (fields, bool) {
 	if f.get(key) == nil {
 		return fields{}, false
 	}
-	return f.r.mapping(f.get(key), f.known[key].key, join(f.path, key), known, nil)
+	return f.p.mapping(f.get(key), f.known[key].key, join(f.path, key), known, nil)
 }
 
 // stateDir returns state_dir, or the XDG default. XDG_STATE_HOME is honoured
