@@ -98,12 +98,9 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 // workdir, the script's directory becomes the workdir.
 func (p *parser) runPaths(f fields, r *Run) {
 	r.Workdir = p.expandedPath(f, "workdir", p.baseDir)
-	scriptBase := r.Workdir
-	if f.get("workdir") == nil {
-		scriptBase = p.baseDir
-	}
-	r.Script = p.expandedPath(f, "script", scriptBase)
-	if f.get("workdir") == nil && r.Script != "" {
+	if f.get("workdir") != nil {
+		r.Script = p.expandedPath(f, "script", r.Workdir)
+	} else if r.Script = p.expandedPath(f, "script", p.baseDir); r.Script != "" {
 		r.Workdir = filepath.Dir(r.Script)
 	}
 	if strings.ContainsFunc(r.Workdir, unicode.IsControl) {
@@ -121,24 +118,14 @@ func (p *parser) runPaths(f fields, r *Run) {
 			p.errorf(f.where(key), join(f.path, key), "required")
 		}
 	}
-	if v := f.get("log"); v != nil {
-		r.Log = p.logPattern(v, join(f.path, "log"))
-	}
+	r.Log = p.logPattern(f)
 }
 
 // logPattern expands the log pattern (see Run.Log). Only the % codes
 // trainer.ExpandLogPath fills in are accepted: with any other the daemon
 // could never find the log, and so never see the CORE metric.
-func (p *parser) logPattern(v *yaml.Node, key string) string {
-	s, ok := p.str(v, key)
-	if !ok {
-		return ""
-	}
-	s, err := expandPath(s, p.getenv)
-	if err != nil {
-		p.errorf(v, key, "%v", err)
-		return ""
-	}
+func (p *parser) logPattern(f fields) string {
+	s, v := p.expanded(f, "log")
 	for i := 0; i < len(s); i++ {
 		if s[i] != '%' {
 			continue
@@ -147,7 +134,7 @@ func (p *parser) logPattern(v *yaml.Node, key string) string {
 			i++
 			continue
 		}
-		p.errorf(v, key, "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", s[i:min(i+2, len(s))])
+		p.errorf(v, join(f.path, "log"), "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", s[i:min(i+2, len(s))])
 		return ""
 	}
 	return s
