@@ -150,7 +150,7 @@ func (p *parser) checkStateDir(dir string) {
 // #SBATCH --job-name, else the script's file name (Slurm's own default).
 // The script is read only when it decides.
 func EffectiveJobName(r *Run) (string, error) {
-	name, _, err := jobName(r)
+	name, _, _, err := jobName(r)
 	return name, err
 }
 
@@ -169,22 +169,23 @@ func UserTimeLimit(r *Run) (time.Duration, bool) {
 	return trainer.ScriptTimeLimit(data)
 }
 
-// jobName is EffectiveJobName with where the name came from, for messages.
-func jobName(r *Run) (name, from string, err error) {
+// jobName is EffectiveJobName with the key that decides it and where the
+// name came from, for messages.
+func jobName(r *Run) (name, key, from string, err error) {
 	if r.JobName != "" {
-		return r.JobName, "its job_name", nil
+		return r.JobName, "job_name", "its job_name", nil
 	}
 	if n := trainer.ArgsJobName(r.SbatchArgs); n != "" {
-		return n, "its sbatch_args", nil
+		return n, "sbatch_args", "its sbatch_args", nil
 	}
 	data, err := os.ReadFile(r.Script)
 	if err != nil {
-		return "", "", fmt.Errorf("read script: %w", err)
+		return "", "", "", fmt.Errorf("read script: %w", err)
 	}
 	if n := trainer.ScriptJobName(data); n != "" {
-		return n, "its script's #SBATCH --job-name", nil
+		return n, "script", "its script's #SBATCH --job-name", nil
 	}
-	return filepath.Base(r.Script), "its script's file name, Slurm's default", nil
+	return filepath.Base(r.Script), "script", "its script's file name, Slurm's default", nil
 }
 
 // checkJobName refuses, as the daemon does at start-up, a run whose jobs
@@ -193,7 +194,7 @@ func jobName(r *Run) (name, from string, err error) {
 // checkAcrossRuns already; this finds the names that only the scripts tell.
 func (p *parser) checkJobName(c *Config, name string, owner map[string]string) {
 	r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
-	jobName, from, err := jobName(r)
+	jobName, setBy, from, err := jobName(r)
 	if err != nil {
 		p.errorf(f.get("script"), key+".script", "%v", err)
 		return
@@ -206,13 +207,6 @@ func (p *parser) checkJobName(c *Config, name string, owner map[string]string) {
 	if r.JobName != "" && c.Runs[other].JobName != "" {
 		return
 	}
-	where := f.get("script")
-	switch {
-	case r.JobName != "":
-		where = f.get("job_name")
-	case trainer.ArgsJobName(r.SbatchArgs) != "":
-		where = f.get("sbatch_args")
-	}
-	p.errorf(where, key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
+	p.errorf(f.get(setBy), key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
 		other, name, jobName, from)
 }

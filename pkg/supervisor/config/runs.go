@@ -126,19 +126,17 @@ func (p *parser) runPaths(f fields, r *Run) {
 // could never find the log, and so never see the CORE metric.
 func (p *parser) logPattern(f fields) string {
 	s, v := p.expanded(f, "log")
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			continue
-		}
-		if i+1 < len(s) && strings.IndexByte("jx%", s[i+1]) >= 0 {
-			i++
-			continue
-		}
-		p.errorf(v, join(f.path, "log"), "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", s[i:min(i+2, len(s))])
+	if t := logCodes.Replace(s); strings.Contains(t, "%") {
+		i := strings.IndexByte(t, '%')
+		p.errorf(v, join(f.path, "log"), "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", t[i:min(i+2, len(t))])
 		return ""
 	}
 	return s
 }
+
+// logCodes removes the codes trainer.ExpandLogPath fills in, scanning left
+// to right as it does, so that any '%' left over starts an unknown code.
+var logCodes = strings.NewReplacer("%%", "", "%j", "", "%x", "")
 
 // notCarried reports the characters a job name must not hold: '|' (Slurm's
 // field delimiter, which other tools rely on) and control characters, which
