@@ -28,21 +28,19 @@ func field[T any](f fields, key string, dst *T, read func(*yaml.Node, string) (T
 // atLeast reads key into *dst when it is present and at least least
 // ("must be positive" when least is 1ns). It reports whether it did.
 func atLeast[T int | time.Duration](f fields, key string, dst *T, least T, read func(*yaml.Node, string) (T, bool)) bool {
-	old := *dst
-	v := field(f, key, dst, read)
+	var x T
+	v := field(f, key, &x, read)
 	_, isDuration := any(least).(time.Duration)
 	switch {
 	case v == nil:
-		return false
-	case *dst < least && isDuration && least == 1:
-		f.p.errorf(v, join(f.path, key), "must be positive, got %v", *dst)
-	case *dst < least:
-		f.p.errorf(v, join(f.path, key), "must be at least %v, got %v", least, *dst)
+	case x < least && isDuration && least == 1:
+		f.p.errorf(v, join(f.path, key), "must be positive, got %v", x)
+	case x < least:
+		f.p.errorf(v, join(f.path, key), "must be at least %v, got %v", least, x)
 	default:
-		return true
+		*dst = x
 	}
-	*dst = old
-	return false
+	return v != nil && x >= least
 }
 
 // oneOf reads key as one of the words in modes.

@@ -133,7 +133,6 @@ func (p *parser) notify(top fields) *Notify {
 	if v := field(f, "command", &out.Command, p.strList); v != nil {
 		if len(out.Command) == 0 || out.Command[0] == "" {
 			p.errorf(v, "notify.command", "expected a program and its arguments, e.g. [notify-send, nanosupervisord]")
-			out.Command = nil
 		} else if prog, err := expandPath(out.Command[0], p.getenv); err != nil {
 			p.errorf(v, "notify.command[0]", "%v", err)
 		} else {
