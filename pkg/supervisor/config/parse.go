@@ -67,10 +67,6 @@ func (p *parser) parse(data []byte) *Config {
 	if !ok {
 		return c
 	}
-	if root == nil {
-		p.errorf(nil, "runs", "no runs declared")
-		return c
-	}
 	f, ok := p.mapping(root, nil, "", topKeys, topElsewhere)
 	if !ok {
 		return c
@@ -92,31 +88,27 @@ func (p *parser) parse(data []byte) *Config {
 }
 
 // document parses the YAML text and returns the root node of its single
-// document (nil for an empty file). More than one document is refused: the
-// second would otherwise be ignored without a word.
-func (p *parser) document(data []byte) (*yaml.Node, bool) {
+// document; ok is false when there is none (an empty file has no runs). More
+// than one document is refused: the second would otherwise be ignored
+// without a word.
+func (p *parser) document(data []byte) (root *yaml.Node, ok bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, true
+	var docs [2]yaml.Node
+	for i := range docs {
+		if err := dec.Decode(&docs[i]); err != nil && !errors.Is(err, io.EOF) {
+			p.syntaxError(err)
+			return nil, false
 		}
-		p.syntaxError(err)
+	}
+	if second := docs[1].Content; len(second) > 0 && !isNull(second[0]) {
+		p.errorf(second[0], "", "a second YAML document (after ---); the configuration must be a single document")
 		return nil, false
 	}
-	var second yaml.Node
-	switch err := dec.Decode(&second); {
-	case err == nil && !(len(second.Content) == 0 || isNull(second.Content[0])):
-		p.errorf(second.Content[0], "", "a second YAML document (after ---); the configuration must be a single document")
-		return nil, false
-	case err != nil && !errors.Is(err, io.EOF):
-		p.syntaxError(err)
-		return nil, false
+	if doc := docs[0]; doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 && !isNull(doc.Content[0]) {
+		return doc.Content[0], true
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		return nil, true
-	}
-	return doc.Content[0], true
+	p.errorf(nil, "runs", "no runs declared")
+	return nil, false
 }
 
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
