@@ -154,11 +154,10 @@ type Run struct {
 	// Log is the training log pattern, ~ and $VARs expanded, its %j, %x and
 	// %% codes and a relative form (in the workdir) left for
 	// trainer.ExpandLogPath. "" = Slurm's default slurm-%j.out.
-	Log     string
-	Start   run.StartMode
-	OnDone  OnDone
-	OnStall OnStall
-	// TimeLimit: keep the job's own time limit, or fit it to its saves.
+	Log       string
+	Start     run.StartMode
+	OnDone    OnDone
+	OnStall   OnStall
 	TimeLimit TimeLimitMode
 	Targets   trainer.Targets
 	Policy    run.Policy
@@ -209,8 +208,7 @@ const (
 var WebhookFormats = []string{WebhookJSON, WebhookSlack, WebhookDiscord, WebhookNtfy, WebhookMatrix}
 
 // DefaultNotifyEvents are the events that notify when events is not set:
-// the run is over, or stuck until the user looks (a stall, a job that will
-// not leave the queue, checkpoints gone missing or backwards).
+// the run is over, or stuck until the user looks.
 var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",
 	"job_stuck_pending", "checkpoint_dir_missing", "checkpoint_regressed"}
 

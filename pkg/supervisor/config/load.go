@@ -69,23 +69,13 @@ func Load(path string) (*Config, error) {
 // daemon wait forever for checkpoints that are written elsewhere.
 func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 	f, key := p.runFields[r.Name], join("runs", r.Name)
-	if r.Script != "" {
-		switch fi, err := os.Stat(r.Script); {
-		case err != nil:
-			p.errorf(f.get("script"), key+".script", "%v", err)
-		case !fi.Mode().IsRegular():
-			p.errorf(f.get("script"), key+".script", "%s is not a regular file", r.Script)
-		default:
-			scriptOK = true
-		}
+	if err := statAs(r.Script, false); r.Script != "" && err != nil {
+		p.errorf(f.get("script"), key+".script", "%v", err)
+	} else {
+		scriptOK = r.Script != ""
 	}
-	if r.Workdir != "" && f.get("workdir") != nil {
-		switch fi, err := os.Stat(r.Workdir); {
-		case err != nil:
-			p.errorf(f.get("workdir"), key+".workdir", "%v", err)
-		case !fi.IsDir():
-			p.errorf(f.get("workdir"), key+".workdir", "%s is not a directory", r.Workdir)
-		}
+	if err := statAs(r.Workdir, true); r.Workdir != "" && f.get("workdir") != nil && err != nil {
+		p.errorf(f.get("workdir"), key+".workdir", "%v", err)
 	}
 	if _, err := os.Stat(r.CheckpointDir); r.CheckpointDir != "" && err != nil {
 		p.warnf(f.get("checkpoint_dir"), key+".checkpoint_dir", "%v (fine for a run that has not written a checkpoint yet)", err)
@@ -130,18 +120,29 @@ func (p *parser) lintScript(r *Run) {
 // A directory that does not exist yet is fine; the daemon creates it.
 func (p *parser) checkStateDir(dir string) {
 	for ; dir != ""; dir = filepath.Dir(dir) {
-		fi, err := os.Stat(dir)
+		err := statAs(dir, true)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && filepath.Dir(dir) != dir:
 			continue
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			p.errorf(p.stateDirNode, "state_dir", "%v", err)
-		case !fi.IsDir():
-			p.errorf(p.stateDirNode, "state_dir", "%s is not a directory", dir)
 		}
 		return
 	}
+}
+
+// statAs returns why path is not a directory (dir) or a regular file, or nil.
+func statAs(path string, dir bool) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case dir && !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", path)
+	case !dir && !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	return nil
 }
 
 // EffectiveJobName is the name Slurm gives the run's jobs, by which the

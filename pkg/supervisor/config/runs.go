@@ -223,9 +223,8 @@ func sbatchArgsCluster(args []string) (cluster string, found bool) {
 }
 
 // checkAcrossRuns finds mistakes no single run shows: two runs writing one
-// checkpoint directory (nanochat names the directory after the model depth,
-// so two runs of the same depth collide unless told otherwise), and two runs
-// whose jobs cannot be told apart by name, which adoption relies on.
+// checkpoint directory, and two runs whose jobs cannot be told apart by
+// name, which adoption relies on.
 func (p *parser) checkAcrossRuns(c *Config) {
 	dirOwner, nameOwner, scriptOwner := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, name := range p.order {
