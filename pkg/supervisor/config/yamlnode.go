@@ -34,7 +34,7 @@ func is(n *yaml.Node, tags ...string) bool {
 	return n.Kind == yaml.ScalarNode && slices.Contains(tags, n.ShortTag())
 }
 
-var tagWords = map[string]string{"!!int": "the integer ", "!!float": "the number ", "!!bool": "the boolean "}
+var tagWords = map[string]string{"!!int": "the integer %s", "!!float": "the number %s", "!!bool": "the boolean %s", "!!str": "the string %q"}
 
 // describe names what a node holds, for "expected X, got Y" messages.
 func describe(n *yaml.Node) string {
@@ -49,9 +49,7 @@ func describe(n *yaml.Node) string {
 	case n.Kind != yaml.ScalarNode:
 		return "nothing"
 	case tagWords[n.ShortTag()] != "":
-		return tagWords[n.ShortTag()] + n.Value
-	case is(n, "!!str"):
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf(tagWords[n.ShortTag()], n.Value)
 	case is(n, "!!null"):
 		return "null"
 	}
