@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -38,11 +39,8 @@ func defaultPath(getenv func(string) string) string {
 // is an *Error listing every problem.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
+	abs, absErr := filepath.Abs(path)
+	if err := cmp.Or(err, absErr); err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	p := newParser(path, filepath.Dir(abs), os.Getenv)
@@ -200,12 +198,8 @@ func (p *parser) checkJobName(c *Config, name string, owner map[string]string) {
 		p.errorf(f.get("script"), key+".script", "%v", err)
 		return
 	}
-	other, dup := owner[jobName]
-	if !dup {
-		owner[jobName] = name
-		return
-	}
-	if r.JobName != "" && c.Runs[other].JobName != "" {
+	other := claim(owner, jobName, name)
+	if other == "" || r.JobName != "" && c.Runs[other].JobName != "" {
 		return
 	}
 	p.errorf(f.get(setBy), key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
