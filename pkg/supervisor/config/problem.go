@@ -99,16 +99,14 @@ func problemStrings(ps []Problem) []string {
 func closest(word string, candidates []string) string {
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
 	w := norm(word)
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		d := editDistance(w, norm(c))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
+	dist := func(c string) int { return editDistance(w, norm(c)) }
+	if len(candidates) == 0 {
+		return ""
 	}
+	best := slices.MinFunc(candidates, func(a, b string) int { return cmp.Compare(dist(a), dist(b)) })
 	// A third of the word, at least 1 and at most 3 edits: "chekpoint_dir" is
 	// a typo, "log" for "job" is a different word.
-	if bestDist < 0 || bestDist > min(max(len(w)/3, 1), 3) {
+	if dist(best) > min(max(len(w)/3, 1), 3) {
 		return ""
 	}
 	return best
