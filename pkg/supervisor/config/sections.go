@@ -175,10 +175,8 @@ func (p *parser) webhook(f fields) (string, string) {
 		p.errorf(v, key, "%v", err)
 	} else if uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.errorf(v, key, "expected an http:// or https:// URL, got %q", s)
-	} else {
-		return s, format
 	}
-	return "", format
+	return s, format // the configuration is rejected on any problem
 }
 
 func (p *parser) events(v *yaml.Node, events []string) {
