@@ -82,7 +82,6 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 		// The ckpt verb and the daemon's scans refuse more: the run could
 		// never be judged, so never resubmitted.
 		p.errorf(f.get("ranks"), join(f.path, "ranks"), "must be at most %d, got %d", ckpt.MaxRank, r.Ranks)
-		r.Ranks = DefaultRanks
 	}
 	p.submission(f, r)
 	field(f, "paused", &r.Paused, p.boolean)
