@@ -62,8 +62,7 @@ const (
 	DefaultRetryAfterProgress = 10 * time.Second
 	// DefaultStuckPendingAfter is how long a job may pend for a reason
 	// that does not clear by itself before job_stuck_pending is logged.
-	DefaultStuckPendingAfter = time.Hour
-	// DefaultStallAfterIntervals is pkg/run's (decide_job.go).
+	DefaultStuckPendingAfter   = time.Hour
 	DefaultStallAfterIntervals = run.DefaultStallAfterIntervals
 	DefaultKeepLast            = 2
 	DefaultNotifyTimeout       = 10 * time.Second
@@ -75,8 +74,7 @@ const (
 	StepPlaceholder = "{step}"
 )
 
-// Config is a validated configuration. A *Config returned by ParseWithEnv or Load
-// satisfies every rule of the file format; callers need not re-check.
+// Config is a validated configuration: callers need not re-check it.
 type Config struct {
 	Path         string        // the file it came from (absolute after Load)
 	PollInterval time.Duration // how often sacct is asked, once for all runs
@@ -153,15 +151,13 @@ type Run struct {
 	// default they are submitted with --no-requeue, so that the daemon, not
 	// Slurm, chooses the step a new job resumes from.
 	Requeue bool
-	// Log is the training log pattern as written after ~ and $VAR expansion:
-	// %j (job id), %x (job name) and %% are left for trainer.ExpandLogPath, and a
-	// relative pattern stays relative because it means "relative to the
-	// workdir", which ExpandLogPath resolves. "" = Slurm's default slurm-%j.out.
-	Log     string
-	Start   run.StartMode
-	OnDone  OnDone
-	OnStall OnStall
-	// TimeLimit: keep the job's own time limit, or fit it to its saves.
+	// Log is the training log pattern, ~ and $VARs expanded, its %j, %x and
+	// %% codes and a relative form (in the workdir) left for
+	// trainer.ExpandLogPath. "" = Slurm's default slurm-%j.out.
+	Log       string
+	Start     run.StartMode
+	OnDone    OnDone
+	OnStall   OnStall
 	TimeLimit TimeLimitMode
 	Targets   trainer.Targets
 	Policy    run.Policy
@@ -212,14 +208,12 @@ const (
 var WebhookFormats = []string{WebhookJSON, WebhookSlack, WebhookDiscord, WebhookNtfy, WebhookMatrix}
 
 // DefaultNotifyEvents are the events that notify when events is not set:
-// the run is over, or stuck until the user looks (a stall, a job that will
-// not leave the queue, checkpoints gone missing or backwards).
+// the run is over, or stuck until the user looks.
 var DefaultNotifyEvents = []string{"run_target_reached", "run_stopped", "stall",
 	"job_stuck_pending", "checkpoint_dir_missing", "checkpoint_regressed"}
 
-// notifyEvents are the event names notify.events may list: the events of
-// DESIGN.md plus "stall" (a run that makes no progress for too long) and
-// the end of a checkpoint hold.
+// notifyEvents are the event names notify.events may list, "stall" (a run
+// that makes no progress for too long) among them.
 var notifyEvents = []string{
 	"run_adopted", "job_state_changed", "checkpoint_complete", "checkpoint_incomplete",
 	"job_resubmitted", "resubmit_failed", "run_target_reached", "run_stopped",

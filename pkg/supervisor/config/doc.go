@@ -9,12 +9,12 @@
 //
 // ParseWithEnv is pure: it reads no files and sees the environment only
 // through the function it is given, which keeps it testable and fuzzable.
-// The one exception is a CRON_TZ=
-// prefix in a prune schedule, whose zone the cron library loads from the
-// system's time zone database. Load adds what only the filesystem can tell:
-// the script exists, the workdir is a directory, the state directory can be
-// created, and no two runs' jobs get one Slurm job name from their scripts
-// (the daemon refuses to start on any of these, so check-config must too).
+// The one exception is a CRON_TZ= prefix in a prune schedule, whose zone the
+// cron library loads from the system's time zone database. Load adds what
+// only the filesystem can tell: the script exists, the workdir is a
+// directory, the state directory can be created, and no two runs' jobs get
+// one Slurm job name from their scripts (the daemon refuses to start on any
+// of these, so check-config must too).
 //
 // Paths: ~ and $VARS expand; relative workdir, checkpoint_dir, state_dir
 // and bin_dir are relative to the config file's directory; a relative

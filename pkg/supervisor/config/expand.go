@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // expandPath expands a leading "~" or "~/" to $HOME, then $VAR and ${VAR}
@@ -65,18 +67,26 @@ func expandVars(s string, getenv func(string) string) (string, error) {
 	return out, nil
 }
 
-// expandedPath reads a path-valued key: text, expanded, anchored at base
-// (the config file's directory or the run's workdir) and cleaned. Empty
-// text stays empty so callers can tell "unset" from ".".
-func (p *parser) expandedPath(f fields, key, base string) string {
-	var s string
-	v := field(f, key, &s, p.str)
-	if v == nil || s == "" {
-		return ""
+// expanded reads key as text with ~ and $VARS expanded; v is the value
+// node, nil when the key is absent, null or bad.
+func (p *parser) expanded(f fields, key string) (s string, v *yaml.Node) {
+	if v = field(f, key, &s, p.str); v == nil {
+		return "", nil
 	}
 	s, err := expandPath(s, p.getenv)
 	if err != nil {
 		p.errorf(v, join(f.path, key), "%v", err)
+		return "", nil
+	}
+	return s, v
+}
+
+// expandedPath reads a path-valued key: text, expanded, anchored at base
+// (the config file's directory or the run's workdir) and cleaned. Empty
+// text stays empty so callers can tell "unset" from ".".
+func (p *parser) expandedPath(f fields, key, base string) string {
+	s, _ := p.expanded(f, key)
+	if s == "" {
 		return ""
 	}
 	if !filepath.IsAbs(s) {

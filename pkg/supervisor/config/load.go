@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -31,21 +32,15 @@ func defaultPath(getenv func(string) string) string {
 	return "config.yaml"
 }
 
-// Load reads the file at path, parses it with the process environment, and
-// checks what only the filesystem can tell: every script exists and is a
-// regular file, every workdir exists and is a directory. Problems are
-// reported with path as given (so they match what the user typed);
-// Config.Path is absolute, ready to be watched.
-//
+// Load reads the file at path, parses it with the process environment and
+// adds the checks only the filesystem can tell (see the package doc).
+// Problems name path as given; Config.Path is absolute, ready to be watched.
 // An unreadable file is a plain error wrapping the os error; an invalid one
-// is an *Error listing every problem, parse and filesystem alike.
+// is an *Error listing every problem.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
+	abs, absErr := filepath.Abs(path)
+	if err := cmp.Or(err, absErr); err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	p := newParser(path, filepath.Dir(abs), os.Getenv)
@@ -72,23 +67,13 @@ func Load(path string) (*Config, error) {
 // daemon wait forever for checkpoints that are written elsewhere.
 func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 	f, key := p.runFields[r.Name], join("runs", r.Name)
-	if r.Script != "" {
-		switch fi, err := os.Stat(r.Script); {
-		case err != nil:
-			p.errorf(f.get("script"), key+".script", "%v", err)
-		case !fi.Mode().IsRegular():
-			p.errorf(f.get("script"), key+".script", "%s is not a regular file", r.Script)
-		default:
-			scriptOK = true
-		}
+	if err := statAs(r.Script, false); r.Script != "" && err != nil {
+		p.errorf(f.get("script"), key+".script", "%v", err)
+	} else {
+		scriptOK = r.Script != ""
 	}
-	if r.Workdir != "" && f.get("workdir") != nil {
-		switch fi, err := os.Stat(r.Workdir); {
-		case err != nil:
-			p.errorf(f.get("workdir"), key+".workdir", "%v", err)
-		case !fi.IsDir():
-			p.errorf(f.get("workdir"), key+".workdir", "%s is not a directory", r.Workdir)
-		}
+	if err := statAs(r.Workdir, true); r.Workdir != "" && f.get("workdir") != nil && err != nil {
+		p.errorf(f.get("workdir"), key+".workdir", "%v", err)
 	}
 	if _, err := os.Stat(r.CheckpointDir); r.CheckpointDir != "" && err != nil {
 		p.warnf(f.get("checkpoint_dir"), key+".checkpoint_dir", "%v (fine for a run that has not written a checkpoint yet)", err)
@@ -100,12 +85,10 @@ func (p *parser) checkFiles(r *Run) (scriptOK bool) {
 // sbatch itself refuses scripts over 4 MiB by default.
 const maxScriptBytes = 4 << 20
 
-// lintScript reads the batch script of a run whose script checkFiles found
-// to be a regular file, and records, as warnings located in the script
-// (file:line), what would make supervision go wrong although sbatch accepts
-// it (trainer.LintScript). A run that queues ahead needs a script that asks
-// resume-step for its step: a queued successor is submitted without resume
-// arguments, so any other script would start afresh.
+// lintScript records as warnings located in the script (file:line) what
+// would make supervision go wrong although sbatch accepts it
+// (trainer.LintScript), and a queue_ahead run whose script does not ask
+// resume-step for its step: a queued successor gets no resume arguments.
 func (p *parser) lintScript(r *Run) {
 	f, err := os.Open(r.Script)
 	if err != nil {
@@ -135,20 +118,29 @@ func (p *parser) lintScript(r *Run) {
 // A directory that does not exist yet is fine; the daemon creates it.
 func (p *parser) checkStateDir(dir string) {
 	for ; dir != ""; dir = filepath.Dir(dir) {
-		fi, err := os.Stat(dir)
+		err := statAs(dir, true)
 		switch {
-		case err == nil && !fi.IsDir():
-			p.errorf(p.stateDirNode, "state_dir", "%s is not a directory", dir)
-			return
-		case err == nil:
-			return
-		case !errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrNotExist) && filepath.Dir(dir) != dir:
+			continue
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			p.errorf(p.stateDirNode, "state_dir", "%v", err)
-			return
-		case filepath.Dir(dir) == dir:
-			return
 		}
+		return
 	}
+}
+
+// statAs returns why path is not a directory (dir) or a regular file, or nil.
+func statAs(path string, dir bool) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case dir && !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", path)
+	case !dir && !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	return nil
 }
 
 // EffectiveJobName is the name Slurm gives the run's jobs, by which the
@@ -157,7 +149,7 @@ func (p *parser) checkStateDir(dir string) {
 // #SBATCH --job-name, else the script's file name (Slurm's own default).
 // The script is read only when it decides.
 func EffectiveJobName(r *Run) (string, error) {
-	name, _, err := jobName(r)
+	name, _, _, err := jobName(r)
 	return name, err
 }
 
@@ -176,51 +168,40 @@ func UserTimeLimit(r *Run) (time.Duration, bool) {
 	return trainer.ScriptTimeLimit(data)
 }
 
-// jobName is EffectiveJobName with where the name came from, for messages.
-func jobName(r *Run) (name, from string, err error) {
+// jobName is EffectiveJobName with the key that decides it and where the
+// name came from, for messages.
+func jobName(r *Run) (name, key, from string, err error) {
 	if r.JobName != "" {
-		return r.JobName, "its job_name", nil
+		return r.JobName, "job_name", "its job_name", nil
 	}
 	if n := trainer.ArgsJobName(r.SbatchArgs); n != "" {
-		return n, "its sbatch_args", nil
+		return n, "sbatch_args", "its sbatch_args", nil
 	}
 	data, err := os.ReadFile(r.Script)
 	if err != nil {
-		return "", "", fmt.Errorf("read script: %w", err)
+		return "", "", "", fmt.Errorf("read script: %w", err)
 	}
 	if n := trainer.ScriptJobName(data); n != "" {
-		return n, "its script's #SBATCH --job-name", nil
+		return n, "script", "its script's #SBATCH --job-name", nil
 	}
-	return filepath.Base(r.Script), "its script's file name, Slurm's default", nil
+	return filepath.Base(r.Script), "script", "its script's file name, Slurm's default", nil
 }
 
 // checkJobName refuses, as the daemon does at start-up, a run whose jobs
 // Slurm would name like those of an earlier run in owner: adoption could
-// not tell them apart. Runs that set the same job_name were reported by
+// not tell them apart. Equal job_name settings were reported by
 // checkAcrossRuns already; this finds the names that only the scripts tell.
-// It is called for the runs whose script is a regular file, in file order.
 func (p *parser) checkJobName(c *Config, name string, owner map[string]string) {
 	r, f, key := c.Runs[name], p.runFields[name], join("runs", name)
-	jobName, from, err := jobName(r)
+	jobName, setBy, from, err := jobName(r)
 	if err != nil {
 		p.errorf(f.get("script"), key+".script", "%v", err)
 		return
 	}
-	other, dup := owner[jobName]
-	if !dup {
-		owner[jobName] = name
+	other := claim(owner, jobName, name)
+	if other == "" || r.JobName != "" && c.Runs[other].JobName != "" {
 		return
 	}
-	if r.JobName != "" && c.Runs[other].JobName != "" {
-		return
-	}
-	where := f.get("script")
-	switch {
-	case r.JobName != "":
-		where = f.get("job_name")
-	case trainer.ArgsJobName(r.SbatchArgs) != "":
-		where = f.get("sbatch_args")
-	}
-	p.errorf(where, key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
+	p.errorf(f.get(setBy), key+".job_name", "runs %s and %s both get Slurm job name %q (%s); their jobs could not be told apart: set job_name on one of them",
 		other, name, jobName, from)
 }

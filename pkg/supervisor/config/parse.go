@@ -12,13 +12,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// ParseWithEnv decodes and validates a configuration held in data. path
-// names the file in problems and anchors relative paths; nothing is read
-// from disk. HOME, XDG_STATE_HOME and every $VAR in paths are looked up
-// through getenv. The error, if any, is an *Error listing every problem.
-//
-// Relative paths are anchored at the directory of path, so a relative path
-// gives relative results; Load passes an absolute one.
+// ParseWithEnv decodes and validates a configuration held in data, reading
+// nothing from disk; getenv stands for the environment. path names the file
+// in problems, and its directory anchors relative paths (Load passes an
+// absolute path). The error, if any, is an *Error listing every problem.
 func ParseWithEnv(data []byte, path string, getenv func(string) string) (*Config, error) {
 	p := newParser(path, filepath.Dir(path), getenv)
 	c := p.parse(data)
@@ -29,13 +26,14 @@ func ParseWithEnv(data []byte, path string, getenv func(string) string) (*Config
 	return c, nil
 }
 
-// parser carries what decoding needs besides the YAML: where relative paths
-// start, the environment, and each run's mapping (for the checks of Load).
+// parser carries what decoding needs besides the YAML (where relative paths
+// start, the environment) and collects the problems and warnings it finds.
 type parser struct {
-	report
-	baseDir   string
-	getenv    func(string) string
-	runFields map[string]fields
+	file               string
+	problems, warnings []Problem
+	baseDir            string
+	getenv             func(string) string
+	runFields          map[string]fields // each run's mapping, for the checks of Load
 	// scriptWarnings are remarks on the runs' batch scripts, located in
 	// the scripts; they follow the config file's own warnings.
 	scriptWarnings []Problem
@@ -46,7 +44,7 @@ type parser struct {
 }
 
 func newParser(file, baseDir string, getenv func(string) string) *parser {
-	return &parser{report: report{file: file}, baseDir: baseDir, getenv: getenv, runFields: map[string]fields{}}
+	return &parser{file: file, baseDir: baseDir, getenv: getenv, runFields: map[string]fields{}}
 }
 
 var topKeys = []string{"poll_interval", "state_dir", "slurm", "storage", "runs", "prune", "notify"}
@@ -67,10 +65,6 @@ func (p *parser) parse(data []byte) *Config {
 		Slurm: Slurm{CommandTimeout: DefaultCommandTimeout}, Storage: Storage{QuotaTimeout: DefaultQuotaTimeout}}
 	root, ok := p.document(data)
 	if !ok {
-		return c
-	}
-	if root == nil {
-		p.errorf(nil, "runs", "no runs declared")
 		return c
 	}
 	f, ok := p.mapping(root, nil, "", topKeys, topElsewhere)
@@ -94,31 +88,27 @@ func (p *parser) parse(data []byte) *Config {
 }
 
 // document parses the YAML text and returns the root node of its single
-// document (nil for an empty file). More than one document is refused: the
-// second would otherwise be ignored without a word.
-func (p *parser) document(data []byte) (*yaml.Node, bool) {
+// document; ok is false when there is none (an empty file has no runs). More
+// than one document is refused: the second would otherwise be ignored
+// without a word.
+func (p *parser) document(data []byte) (root *yaml.Node, ok bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, true
+	var docs [2]yaml.Node
+	for i := range docs {
+		if err := dec.Decode(&docs[i]); err != nil && !errors.Is(err, io.EOF) {
+			p.syntaxError(err)
+			return nil, false
 		}
-		p.syntaxError(err)
+	}
+	if second := docs[1].Content; len(second) > 0 && !isNull(second[0]) {
+		p.errorf(second[0], "", "a second YAML document (after ---); the configuration must be a single document")
 		return nil, false
 	}
-	var second yaml.Node
-	switch err := dec.Decode(&second); {
-	case err == nil && !(len(second.Content) == 0 || isNull(second.Content[0])):
-		p.errorf(second.Content[0], "", "a second YAML document (after ---); the configuration must be a single document")
-		return nil, false
-	case err != nil && !errors.Is(err, io.EOF):
-		p.syntaxError(err)
-		return nil, false
+	if doc := docs[0]; doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 && !isNull(doc.Content[0]) {
+		return doc.Content[0], true
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		return nil, true
-	}
-	return doc.Content[0], true
+	p.errorf(nil, "runs", "no runs declared")
+	return nil, false
 }
 
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)

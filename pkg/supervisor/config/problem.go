@@ -20,9 +20,7 @@ type Problem struct {
 }
 
 // Error formats the problem as "FILE:LINE:COL: KEY: MESSAGE", the form
-// editors and compilers use, so a terminal can jump to it. Unknown parts
-// (line or column 0, empty key) are left out rather than printed as
-// placeholders.
+// editors and compilers use; unknown parts are left out.
 func (p Problem) Error() string {
 	s := p.File
 	if p.Line > 0 {
@@ -37,9 +35,8 @@ func (p Problem) Error() string {
 	return s + ": " + p.Message
 }
 
-// Error is returned by ParseWithEnv and Load when the configuration is invalid. It
-// holds every problem found, in file order, so the user can fix them all in
-// one edit instead of one per run of check-config.
+// Error is returned by ParseWithEnv and Load for an invalid configuration:
+// every problem, in file order, so that one edit can fix them all.
 type Error struct {
 	Problems []Problem
 }
@@ -49,29 +46,22 @@ func (e *Error) Error() string {
 	return strings.Join(problemStrings(e.Problems), "\n")
 }
 
-// report collects problems and warnings while a file is decoded.
-type report struct {
-	file     string
-	problems []Problem
-	warnings []Problem
-}
-
-func (r *report) at(n *yaml.Node, key, format string, args []any) Problem {
-	p := Problem{File: r.file, Key: key, Message: fmt.Sprintf(format, args...)}
+func (p *parser) at(n *yaml.Node, key, format string, args []any) Problem {
+	prob := Problem{File: p.file, Key: key, Message: fmt.Sprintf(format, args...)}
 	if n != nil {
-		p.Line, p.Column = n.Line, n.Column
+		prob.Line, prob.Column = n.Line, n.Column
 	}
-	return p
+	return prob
 }
 
 // errorf records a problem located at n (nil: the whole file).
-func (r *report) errorf(n *yaml.Node, key, format string, args ...any) {
-	r.problems = append(r.problems, r.at(n, key, format, args))
+func (p *parser) errorf(n *yaml.Node, key, format string, args ...any) {
+	p.problems = append(p.problems, p.at(n, key, format, args))
 }
 
 // warnf records a non-fatal remark located at n.
-func (r *report) warnf(n *yaml.Node, key, format string, args ...any) {
-	r.warnings = append(r.warnings, r.at(n, key, format, args))
+func (p *parser) warnf(n *yaml.Node, key, format string, args ...any) {
+	p.warnings = append(p.warnings, p.at(n, key, format, args))
 }
 
 // inFileOrder sorts problems by position so the output reads top to bottom
@@ -83,16 +73,16 @@ func inFileOrder(ps []Problem) []Problem {
 }
 
 // err returns the collected problems as an *Error, or nil when there are none.
-func (r *report) err() error {
-	if len(r.problems) == 0 {
+func (p *parser) err() error {
+	if len(p.problems) == 0 {
 		return nil
 	}
-	return &Error{Problems: inFileOrder(r.problems)}
+	return &Error{Problems: inFileOrder(p.problems)}
 }
 
 // warningStrings formats the warnings in file order.
-func (r *report) warningStrings() []string {
-	return problemStrings(inFileOrder(r.warnings))
+func (p *parser) warningStrings() []string {
+	return problemStrings(inFileOrder(p.warnings))
 }
 
 func problemStrings(ps []Problem) []string {
@@ -109,16 +99,14 @@ func problemStrings(ps []Problem) []string {
 func closest(word string, candidates []string) string {
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
 	w := norm(word)
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		d := editDistance(w, norm(c))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
+	dist := func(c string) int { return editDistance(w, norm(c)) }
+	if len(candidates) == 0 {
+		return ""
 	}
+	best := slices.MinFunc(candidates, func(a, b string) int { return cmp.Compare(dist(a), dist(b)) })
 	// A third of the word, at least 1 and at most 3 edits: "chekpoint_dir" is
 	// a typo, "log" for "job" is a different word.
-	if bestDist < 0 || bestDist > min(max(len(w)/3, 1), 3) {
+	if dist(best) > min(max(len(w)/3, 1), 3) {
 		return ""
 	}
 	return best

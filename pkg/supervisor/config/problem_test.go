@@ -22,7 +22,7 @@ func TestProblemError(t *testing.T) {
 }
 
 func TestErrorListsEveryProblemInFileOrder(t *testing.T) {
-	r := report{file: "c.yaml"}
+	r := parser{file: "c.yaml"}
 	r.problems = []Problem{
 		{File: "c.yaml", Line: 9, Column: 1, Message: "last"},
 		{File: "c.yaml", Line: 2, Column: 8, Message: "second"},
@@ -33,7 +33,7 @@ func TestErrorListsEveryProblemInFileOrder(t *testing.T) {
 	if got != want {
 		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
 	}
-	if (&report{}).err() != nil {
+	if (&parser{}).err() != nil {
 		t.Error("err() with no problems is not nil")
 	}
 }

@@ -38,12 +38,11 @@ var runName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // refine.
 func (p *parser) runs(top fields, prune *Prune) map[string]*Run {
 	out := map[string]*Run{}
-	n := top.get("runs")
-	if n == nil {
-		p.errorf(top.where("runs"), "runs", "no runs declared")
-		return out
+	var ps []pair
+	ok := true
+	if n := top.get("runs"); n != nil {
+		ps, ok = p.entries(n, "runs")
 	}
-	ps, ok := p.entries(n, "runs")
 	if ok && len(ps) == 0 {
 		p.errorf(top.where("runs"), "runs", "no runs declared")
 	}
@@ -83,7 +82,6 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 		// The ckpt verb and the daemon's scans refuse more: the run could
 		// never be judged, so never resubmitted.
 		p.errorf(f.get("ranks"), join(f.path, "ranks"), "must be at most %d, got %d", ckpt.MaxRank, r.Ranks)
-		r.Ranks = DefaultRanks
 	}
 	p.submission(f, r)
 	field(f, "paused", &r.Paused, p.boolean)
@@ -94,19 +92,14 @@ func (p *parser) run(key, n *yaml.Node, globalPrune *Prune) *Run {
 	return r
 }
 
-// runPaths resolves script, workdir, checkpoint_dir and log. workdir and
-// checkpoint_dir are relative to the config file; a relative script is
-// relative to the workdir, because that is where sbatch will run it; with no
-// workdir, the script is relative to the config file and its directory
-// becomes the workdir.
+// runPaths resolves script, workdir, checkpoint_dir and log. A relative
+// script is relative to the workdir because sbatch runs it there; with no
+// workdir, the script's directory becomes the workdir.
 func (p *parser) runPaths(f fields, r *Run) {
 	r.Workdir = p.expandedPath(f, "workdir", p.baseDir)
-	scriptBase := r.Workdir
-	if f.get("workdir") == nil {
-		scriptBase = p.baseDir
-	}
-	r.Script = p.expandedPath(f, "script", scriptBase)
-	if f.get("workdir") == nil && r.Script != "" {
+	if f.get("workdir") != nil {
+		r.Script = p.expandedPath(f, "script", r.Workdir)
+	} else if r.Script = p.expandedPath(f, "script", p.baseDir); r.Script != "" {
 		r.Workdir = filepath.Dir(r.Script)
 	}
 	if strings.ContainsFunc(r.Workdir, unicode.IsControl) {
@@ -124,43 +117,29 @@ func (p *parser) runPaths(f fields, r *Run) {
 			p.errorf(f.where(key), join(f.path, key), "required")
 		}
 	}
-	if v := f.get("log"); v != nil {
-		r.Log = p.logPattern(v, join(f.path, "log"))
-	}
+	r.Log = p.logPattern(f)
 }
 
-// logPattern expands ~ and $VARS in the log pattern but keeps it relative and
-// keeps its % codes. Only the codes trainer.ExpandLogPath fills in are accepted:
-// with any other the daemon could never find the log, and so never see the
-// CORE metric it needs to call a run done.
-func (p *parser) logPattern(v *yaml.Node, key string) string {
-	s, ok := p.str(v, key)
-	if !ok {
-		return ""
-	}
-	s, err := expandPath(s, p.getenv)
-	if err != nil {
-		p.errorf(v, key, "%v", err)
-		return ""
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			continue
-		}
-		if i+1 < len(s) && strings.IndexByte("jx%", s[i+1]) >= 0 {
-			i++
-			continue
-		}
-		p.errorf(v, key, "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", s[i:min(i+2, len(s))])
+// logPattern expands the log pattern (see Run.Log). Only the % codes
+// trainer.ExpandLogPath fills in are accepted: with any other the daemon
+// could never find the log, and so never see the CORE metric.
+func (p *parser) logPattern(f fields) string {
+	s, v := p.expanded(f, "log")
+	if t := logCodes.Replace(s); strings.Contains(t, "%") {
+		i := strings.IndexByte(t, '%')
+		p.errorf(v, join(f.path, "log"), "%q: only %%j (job id), %%x (job name) and %%%% can be filled in", t[i:min(i+2, len(t))])
 		return ""
 	}
 	return s
 }
 
-// notCarried reports the characters a job name must not hold: '|'
-// (Slurm's own field delimiter, which other tools reading squeue and
-// sacct rely on) and control characters, which break or shift the rows of
-// the daemon's own reading.
+// logCodes removes the codes trainer.ExpandLogPath fills in, scanning left
+// to right as it does, so that any '%' left over starts an unknown code.
+var logCodes = strings.NewReplacer("%%", "", "%j", "", "%x", "")
+
+// notCarried reports the characters a job name must not hold: '|' (Slurm's
+// field delimiter, which other tools rely on) and control characters, which
+// break or shift the rows the daemon reads.
 func notCarried(r rune) bool { return r == '|' || unicode.IsControl(r) }
 
 // submission decodes what goes onto the sbatch command line.
@@ -243,9 +222,8 @@ func sbatchArgsCluster(args []string) (cluster string, found bool) {
 }
 
 // checkAcrossRuns finds mistakes no single run shows: two runs writing one
-// checkpoint directory (nanochat names the directory after the model depth,
-// so two runs of the same depth collide unless told otherwise), and two runs
-// whose jobs cannot be told apart by name, which adoption relies on.
+// checkpoint directory, and two runs whose jobs cannot be told apart by
+// name, which adoption relies on.
 func (p *parser) checkAcrossRuns(c *Config) {
 	dirOwner, nameOwner, scriptOwner := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, name := range p.order {

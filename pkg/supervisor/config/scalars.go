@@ -28,33 +28,31 @@ func field[T any](f fields, key string, dst *T, read func(*yaml.Node, string) (T
 // atLeast reads key into *dst when it is present and at least least
 // ("must be positive" when least is 1ns). It reports whether it did.
 func atLeast[T int | time.Duration](f fields, key string, dst *T, least T, read func(*yaml.Node, string) (T, bool)) bool {
-	old := *dst
-	v := field(f, key, dst, read)
+	var x T
+	v := field(f, key, &x, read)
 	_, isDuration := any(least).(time.Duration)
 	switch {
 	case v == nil:
-		return false
-	case *dst < least && isDuration && least == 1:
-		f.r.errorf(v, join(f.path, key), "must be positive, got %v", *dst)
-	case *dst < least:
-		f.r.errorf(v, join(f.path, key), "must be at least %v, got %v", least, *dst)
+	case x < least && isDuration && least == 1:
+		f.p.errorf(v, join(f.path, key), "must be positive, got %v", x)
+	case x < least:
+		f.p.errorf(v, join(f.path, key), "must be at least %v, got %v", least, x)
 	default:
-		return true
+		*dst = x
 	}
-	*dst = old
-	return false
+	return v != nil && x >= least
 }
 
 // oneOf reads key as one of the words in modes.
 func oneOf[T ~string](f fields, key string, dst *T, modes ...T) {
 	var s string
-	if v := field(f, key, &s, f.r.str); v != nil {
+	if v := field(f, key, &s, f.p.str); v != nil {
 		words := make([]string, len(modes))
 		for i, m := range modes {
 			words[i] = string(m)
 		}
 		if !slices.Contains(words, s) {
-			f.r.errorf(v, join(f.path, key), "must be one of %s, got %q", joinWords(words), s)
+			f.p.errorf(v, join(f.path, key), "must be one of %s, got %q", joinWords(words), s)
 		}
 		*dst = T(s)
 	}
@@ -67,73 +65,71 @@ func oneOf[T ~string](f fields, key string, dst *T, modes ...T) {
 // because environment values and arguments (`OMP_NUM_THREADS: 8`,
 // `--nodes, 1`) are text to Slurm; keys with a fixed vocabulary check the
 // text themselves.
-func (r *report) str(n *yaml.Node, key string) (string, bool) {
+func (p *parser) str(n *yaml.Node, key string) (string, bool) {
 	n = resolve(n)
 	if is(n, "!!str", "!!int", "!!float", "!!bool", "!!timestamp") {
 		return n.Value, true
 	}
-	r.errorf(n, key, "expected a string, got %s", describe(n))
+	p.errorf(n, key, "expected a string, got %s", describe(n))
 	return "", false
+}
+
+// decode reads a scalar with one of tags into a T, reporting "expected
+// want" when it holds anything else.
+func decode[T any](p *parser, n *yaml.Node, key, want string, tags ...string) (x T, ok bool) {
+	n = resolve(n)
+	if !is(n, tags...) || n.Decode(&x) != nil {
+		p.errorf(n, key, "expected %s, got %s", want, describe(n))
+		return x, false
+	}
+	return x, true
 }
 
 // integer reads a whole number; "2" in quotes and 2.0 are refused so a
 // typo cannot silently change meaning.
-func (r *report) integer(n *yaml.Node, key string) (i int, ok bool) {
-	n = resolve(n)
-	switch {
-	case !is(n, "!!int"):
-		r.errorf(n, key, "expected a whole number, got %s", describe(n))
-	case n.Decode(&i) != nil:
-		r.errorf(n, key, "integer %s is out of range", n.Value)
-	default:
-		return i, true
+func (p *parser) integer(n *yaml.Node, key string) (int, bool) {
+	if n = resolve(n); is(n, "!!int") && n.Decode(new(int)) != nil {
+		p.errorf(n, key, "integer %s is out of range", n.Value)
+		return 0, false
 	}
-	return 0, false
+	return decode[int](p, n, key, "a whole number", "!!int")
 }
 
 // number reads a finite float; integers are numbers too.
-func (r *report) number(n *yaml.Node, key string) (x float64, ok bool) {
+func (p *parser) number(n *yaml.Node, key string) (float64, bool) {
 	n = resolve(n)
-	switch {
-	case !is(n, "!!int", "!!float") || n.Decode(&x) != nil:
-		r.errorf(n, key, "expected a number, got %s", describe(n))
-	case math.IsNaN(x) || math.IsInf(x, 0):
-		r.errorf(n, key, "expected a finite number, got %s", n.Value)
-	default:
-		return x, true
+	x, ok := decode[float64](p, n, key, "a number", "!!int", "!!float")
+	if ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+		p.errorf(n, key, "expected a finite number, got %s", n.Value)
+		return 0, false
 	}
-	return 0, false
+	return x, ok
 }
 
 // boolean reads true or false.
-func (r *report) boolean(n *yaml.Node, key string) (b bool, ok bool) {
-	n = resolve(n)
-	if !is(n, "!!bool") || n.Decode(&b) != nil {
-		r.errorf(n, key, "expected true or false, got %s", describe(n))
-		return false, false
-	}
-	return b, true
+func (p *parser) boolean(n *yaml.Node, key string) (bool, bool) {
+	return decode[bool](p, n, key, "true or false", "!!bool")
 }
 
 // duration reads a Go duration string ("90s", "2m", "1h30m"). A bare number
 // is refused with a hint: 120 could mean seconds or minutes, and guessing
 // wrong would poll Slurm sixty times too often.
-func (r *report) duration(n *yaml.Node, key string) (time.Duration, bool) {
+func (p *parser) duration(n *yaml.Node, key string) (time.Duration, bool) {
 	n = resolve(n)
 	if !is(n, "!!str") {
 		if is(n, "!!int", "!!float") {
-			r.errorf(n, key, "a bare number is not a duration; use a unit, e.g. %ss", n.Value)
+			p.errorf(n, key, "a bare number is not a duration; use a unit, e.g. %ss", n.Value)
 		} else {
-			r.errorf(n, key, "expected a duration such as 90s, 2m or 1h30m, got %s", describe(n))
+			p.errorf(n, key, "expected a duration such as 90s, 2m or 1h30m, got %s", describe(n))
 		}
 		return 0, false
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(n.Value))
 	switch {
 	case err != nil && strings.Contains(err.Error(), "missing unit"):
-		r.errorf(n, key, "duration %q has no unit; use a unit, e.g. %ss", n.Value, strings.TrimSpace(n.Value))
+		p.errorf(n, key, "duration %q has no unit; use a unit, e.g. %ss", n.Value, strings.TrimSpace(n.Value))
 	case err != nil:
-		r.errorf(n, key, "invalid duration %q; use units such as 90s, 2m or 1h30m", n.Value)
+		p.errorf(n, key, "invalid duration %q; use units such as 90s, 2m or 1h30m", n.Value)
 	default:
 		return d, true
 	}
@@ -143,10 +139,10 @@ func (r *report) duration(n *yaml.Node, key string) (time.Duration, bool) {
 // strList reads a list of strings. A single string is refused rather than
 // wrapped: `sbatch_args: --time 24:00:00` would otherwise become one argument
 // with a space in it, which sbatch rejects only at submission time.
-func (r *report) strList(n *yaml.Node, key string) ([]string, bool) {
+func (p *parser) strList(n *yaml.Node, key string) ([]string, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, key, "expected a list such as [a, b], got %s", describe(n))
+		p.errorf(n, key, "expected a list such as [a, b], got %s", describe(n))
 		return nil, false
 	}
 	var out []string // [] and no key mean the same; keep Diff from seeing a change
@@ -154,11 +150,11 @@ func (r *report) strList(n *yaml.Node, key string) ([]string, bool) {
 	for i, item := range n.Content {
 		itemKey := key + "[" + strconv.Itoa(i) + "]"
 		if isNull(item) {
-			r.errorf(item, itemKey, "expected a string, got null")
+			p.errorf(item, itemKey, "expected a string, got null")
 			ok = false
 			continue
 		}
-		s, good := r.str(item, itemKey)
+		s, good := p.str(item, itemKey)
 		ok = ok && good
 		out = append(out, s)
 	}

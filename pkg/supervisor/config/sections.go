@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -29,7 +30,7 @@ func (f fields) section(key string, known []string) (fields, bool) {
 	if f.get(key) == nil {
 		return fields{}, false
 	}
-	return f.r.mapping(f.get(key), f.known[key].key, join(f.path, key), known, nil)
+	return f.p.mapping(f.get(key), f.known[key].key, join(f.path, key), known, nil)
 }
 
 // stateDir returns state_dir, or the XDG default. XDG_STATE_HOME is honoured
@@ -90,10 +91,7 @@ func (p *parser) prune(f fields, base *Prune) *Prune {
 	if f.get("prune") == nil {
 		return nil
 	}
-	out := &Prune{KeepLast: DefaultKeepLast}
-	if base != nil {
-		*out = *base
-	}
+	out := *cmp.Or(base, &Prune{KeepLast: DefaultKeepLast})
 	if f, ok := f.section("prune", []string{"schedule", "keep_last", "keep_every"}); ok {
 		if v := field(f, "schedule", &out.Schedule, p.str); v != nil {
 			if err := checkCron(out.Schedule); err != nil {
@@ -103,7 +101,7 @@ func (p *parser) prune(f fields, base *Prune) *Prune {
 		atLeast(f, "keep_last", &out.KeepLast, 1, p.integer)
 		atLeast(f, "keep_every", &out.KeepEvery, 0, p.integer)
 	}
-	return out
+	return &out
 }
 
 // checkCron validates a schedule with the standard parser of robfig/cron
@@ -135,7 +133,6 @@ func (p *parser) notify(top fields) *Notify {
 	if v := field(f, "command", &out.Command, p.strList); v != nil {
 		if len(out.Command) == 0 || out.Command[0] == "" {
 			p.errorf(v, "notify.command", "expected a program and its arguments, e.g. [notify-send, nanosupervisord]")
-			out.Command = nil
 		} else if prog, err := expandPath(out.Command[0], p.getenv); err != nil {
 			p.errorf(v, "notify.command[0]", "%v", err)
 		} else {
@@ -157,34 +154,29 @@ func (p *parser) notify(top fields) *Notify {
 // file.
 func (p *parser) webhook(f fields) (string, string) {
 	v, key, format := f.get("webhook"), "notify.webhook", WebhookJSON
+	if v != nil && v.Kind == yaml.MappingNode {
+		w, ok := f.section("webhook", []string{"url", "format"})
+		if v, key = w.get("url"), "notify.webhook.url"; ok {
+			oneOf(w, "format", &format, WebhookFormats...)
+		}
+		if ok && v == nil {
+			p.errorf(w.where("url"), key, "required: the URL to POST to")
+		}
+	}
 	if v == nil {
 		return "", format
-	}
-	if v.Kind == yaml.MappingNode {
-		w, ok := f.section("webhook", []string{"url", "format"})
-		if !ok {
-			return "", format
-		}
-		oneOf(w, "format", &format, WebhookFormats...)
-		if v, key = w.get("url"), "notify.webhook.url"; v == nil {
-			p.errorf(w.where("url"), key, "required: the URL to POST to")
-			return "", format
-		}
 	}
 	s, ok := p.str(v, key)
 	if !ok {
 		return "", format
 	}
 	s, err := expandVars(s, p.getenv)
-	if err != nil {
+	if u, uerr := url.Parse(s); err != nil {
 		p.errorf(v, key, "%v", err)
-		return "", format
-	}
-	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	} else if uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.errorf(v, key, "expected an http:// or https:// URL, got %q", s)
-		return "", format
 	}
-	return s, format
+	return s, format // the configuration is rejected on any problem
 }
 
 func (p *parser) events(v *yaml.Node, events []string) {

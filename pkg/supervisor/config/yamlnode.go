@@ -13,14 +13,11 @@ import (
 // (KnownFields) stops at the first problem and cannot report duplicate keys
 // with both positions, so mappings are taken apart here by hand.
 
-// maxAliasDepth bounds alias chains; yaml.v3 rejects cycles, this is only a
-// guard against pathological but legal nesting.
-const maxAliasDepth = 64
-
-// resolve follows aliases to the node they name.
+// resolve follows an alias to the node it names. That node is never an
+// alias itself: YAML gives an alias no anchor of its own.
 func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
-		n = n.Alias
+	if n != nil && n.Kind == yaml.AliasNode {
+		return n.Alias
 	}
 	return n
 }
@@ -37,7 +34,7 @@ func is(n *yaml.Node, tags ...string) bool {
 	return n.Kind == yaml.ScalarNode && slices.Contains(tags, n.ShortTag())
 }
 
-var tagWords = map[string]string{"!!int": "the integer ", "!!float": "the number ", "!!bool": "the boolean "}
+var tagWords = map[string]string{"!!int": "the integer %s", "!!float": "the number %s", "!!bool": "the boolean %s", "!!str": "the string %q"}
 
 // describe names what a node holds, for "expected X, got Y" messages.
 func describe(n *yaml.Node) string {
@@ -52,9 +49,7 @@ func describe(n *yaml.Node) string {
 	case n.Kind != yaml.ScalarNode:
 		return "nothing"
 	case tagWords[n.ShortTag()] != "":
-		return tagWords[n.ShortTag()] + n.Value
-	case is(n, "!!str"):
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf(tagWords[n.ShortTag()], n.Value)
 	case is(n, "!!null"):
 		return "null"
 	}
@@ -76,13 +71,13 @@ type pair struct {
 
 // entries returns the entries of mapping n in file order with YAML merge keys
 // (`<<: *base`) expanded. ok is false when n is not a mapping at all.
-func (r *report) entries(n *yaml.Node, path string) (ps []pair, ok bool) {
+func (p *parser) entries(n *yaml.Node, path string) (ps []pair, ok bool) {
 	n = resolve(n)
 	if n == nil || n.Kind != yaml.MappingNode {
-		r.errorf(n, path, "expected a mapping of keys, got %s", describe(n))
+		p.errorf(n, path, "expected a mapping of keys, got %s", describe(n))
 		return nil, false
 	}
-	return r.collect(n, path, true, map[string]*yaml.Node{}, map[*yaml.Node]bool{}, nil), true
+	return p.collect(n, path, true, map[string]*yaml.Node{}, map[*yaml.Node]bool{}, nil), true
 }
 
 // collect appends the entries of mapping m that are not in seen, then those
@@ -91,7 +86,7 @@ func (r *report) entries(n *yaml.Node, path string) (ps []pair, ok bool) {
 // says. Only the mapping being decoded (own) reports its bad and duplicate
 // keys; a merged one is reported where it is decoded on its own. visited
 // makes every mapping count once, so diamond shaped merges cannot blow up.
-func (r *report) collect(m *yaml.Node, path string, own bool, seen map[string]*yaml.Node, visited map[*yaml.Node]bool, ps []pair) []pair {
+func (p *parser) collect(m *yaml.Node, path string, own bool, seen map[string]*yaml.Node, visited map[*yaml.Node]bool, ps []pair) []pair {
 	visited[m] = true
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -101,11 +96,11 @@ func (r *report) collect(m *yaml.Node, path string, own bool, seen map[string]*y
 			merges = append(merges, v)
 		case k.Kind != yaml.ScalarNode:
 			if own {
-				r.errorf(k, path, "keys must be plain names, got %s", describe(k))
+				p.errorf(k, path, "keys must be plain names, got %s", describe(k))
 			}
 		case seen[k.Value] != nil:
 			if own {
-				r.errorf(k, join(path, k.Value), "duplicate key (first set on line %d)", seen[k.Value].Line)
+				p.errorf(k, join(path, k.Value), "duplicate key (first set on line %d)", seen[k.Value].Line)
 			}
 		default:
 			seen[k.Value] = k
@@ -120,11 +115,11 @@ func (r *report) collect(m *yaml.Node, path string, own bool, seen map[string]*y
 		for _, item := range items {
 			switch it := resolve(item); {
 			case it != nil && it.Kind == yaml.SequenceNode:
-				r.errorf(item, join(path, "<<"), "expected a mapping to merge, got a list")
+				p.errorf(item, join(path, "<<"), "expected a mapping to merge, got a list")
 			case it == nil || it.Kind != yaml.MappingNode:
-				r.errorf(it, join(path, "<<"), "expected a mapping or a list of mappings to merge, got %s", describe(it))
+				p.errorf(it, join(path, "<<"), "expected a mapping or a list of mappings to merge, got %s", describe(it))
 			case !visited[it]:
-				ps = r.collect(it, path, false, seen, visited, ps)
+				ps = p.collect(it, path, false, seen, visited, ps)
 			}
 		}
 	}
@@ -133,7 +128,7 @@ func (r *report) collect(m *yaml.Node, path string, own bool, seen map[string]*y
 
 // fields is a mapping with a fixed set of known keys, taken apart.
 type fields struct {
-	r     *report
+	p     *parser
 	node  *yaml.Node
 	owner *yaml.Node // the key naming this mapping, when the caller knows it
 	path  string
@@ -158,18 +153,18 @@ func (f fields) where(key string) *yaml.Node {
 // mapping decodes n as a mapping whose keys must be among known. Every other
 // key is a problem with a suggestion: the closest known key, or the section
 // the key belongs in when elsewhere names one (max_attempts -> policy).
-func (r *report) mapping(n, owner *yaml.Node, path string, known []string, elsewhere map[string]string) (fields, bool) {
-	f := fields{r: r, node: resolve(n), owner: owner, path: path, known: map[string]pair{}}
-	ps, ok := r.entries(n, path)
-	for _, p := range ps {
-		name := p.key.Value
+func (p *parser) mapping(n, owner *yaml.Node, path string, known []string, elsewhere map[string]string) (fields, bool) {
+	f := fields{p: p, node: resolve(n), owner: owner, path: path, known: map[string]pair{}}
+	ps, ok := p.entries(n, path)
+	for _, e := range ps {
+		name := e.key.Value
 		switch {
 		case slices.Contains(known, name):
-			f.known[name] = pair{p.key, resolve(p.val)}
+			f.known[name] = pair{e.key, resolve(e.val)}
 		case path == "" && strings.HasPrefix(name, extensionPrefix):
 			// A place for anchors shared by several runs, as in Compose files.
 		default:
-			r.errorf(p.key, join(path, name), "%s", unknownKey(name, p.val, known, elsewhere))
+			p.errorf(e.key, join(path, name), "%s", unknownKey(name, e.val, known, elsewhere))
 		}
 	}
 	return f, ok
