@@ -89,25 +89,34 @@ func (d *decider) checkLastSave(row *slurm.Job) bool {
 		d.cancelJob(ReasonLastSave) // scancel again if it is still live after cancelRetry
 		return true
 	}
-	if !d.in.Spec.FitTimeLimit || !job.CancelSent.IsZero() || row.State.Name != slurm.StateRunning ||
-		row.Start.IsZero() || row.TimeLimit <= 0 || ck.Err != nil || ck.Settling || st.Hold != nil || st.PlannedTotal <= 0 {
+	c, measured := RunCadence(*st)
+	if !d.in.Spec.FitTimeLimit || !measured || !job.CancelSent.IsZero() || row.State.Name != slurm.StateRunning ||
+		row.Start.IsZero() || row.TimeLimit <= 0 || ck.Err != nil || st.Hold != nil || st.PlannedTotal <= 0 {
 		return false
 	}
-	c, measured := RunCadence(*st)
+	end := row.Start.Add(row.TimeLimit)
+	margin := max(lastSaveMinMargin, c.SaveInterval/20)
+	if ck.Settling {
+		// A save being written now may be the last that fits: look again
+		// as soon as it has settled, not a poll interval later.
+		if d.in.Now.Add(c.SaveInterval + margin).After(end) {
+			d.recheckIn(shortRecheck)
+		}
+		return false
+	}
 	saves := jobSaves(st.Saves, *job)
-	if !measured || len(saves) == 0 {
+	if len(saves) == 0 {
 		return false
 	}
 	s := saves[len(saves)-1]
 	if s.Step != ck.Newest || s.Step != d.newestUsable() || s.Step >= st.PlannedTotal {
 		return false
 	}
-	end := row.Start.Add(row.TimeLimit)
 	perStep := c.SaveInterval / time.Duration(c.StepsPerSave)
 	if !s.ModTime.Add(time.Duration(st.PlannedTotal-s.Step) * perStep).After(end) {
 		return false // the run finishes in this job
 	}
-	if !s.ModTime.Add(c.SaveInterval + max(lastSaveMinMargin, c.SaveInterval/20)).After(end) {
+	if !s.ModTime.Add(c.SaveInterval + margin).After(end) {
 		return false // the next save fits
 	}
 	d.cancelJob(ReasonLastSave, FieldTimeLeft, end.Sub(d.in.Now).Round(time.Second).String(),

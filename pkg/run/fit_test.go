@@ -149,9 +149,10 @@ func lastSaveAt(step int) time.Time {
 
 func TestDecideCancelsAfterLastSave(t *testing.T) {
 	tests := []struct {
-		name   string
-		edit   func(in *Input)
-		cancel bool
+		name    string
+		edit    func(in *Input)
+		cancel  bool
+		recheck time.Duration // 0: not checked
 	}{
 		{name: "the next save would end 20 s after the limit: cancelled", cancel: true},
 		{name: "the next save would end 3 s before the limit, within the margin: cancelled",
@@ -164,8 +165,8 @@ func TestDecideCancelsAfterLastSave(t *testing.T) {
 			edit: func(in *Input) { in.Ckpt.NewestNumIterations = 1550 }},
 		{name: "num_iterations unknown: left running",
 			edit: func(in *Input) { in.Ckpt.NewestNumIterations = 0 }},
-		{name: "a newer step is still being written: left running",
-			edit: func(in *Input) { in.Ckpt.Settling = true }},
+		{name: "a newer step is still being written: left running, looked at again once it has settled",
+			edit: func(in *Input) { in.Ckpt.Settling = true }, recheck: shortRecheck},
 		{name: "the newest step is suspect: left running",
 			edit: func(in *Input) {
 				in.State.Suspect = []SuspectStep{{Step: 1500, ModTime: lastSaveAt(1500)}}
@@ -192,6 +193,9 @@ func TestDecideCancelsAfterLastSave(t *testing.T) {
 				tt.edit(&in)
 			}
 			p := Decide(in)
+			if tt.recheck > 0 && p.RecheckAfter != tt.recheck {
+				t.Errorf("RecheckAfter = %v, want %v", p.RecheckAfter, tt.recheck)
+			}
 			c := cancels(p)
 			if got := len(c) == 1 && c[0] == (Cancel{JobID: "100", Reason: ReasonLastSave}); got != tt.cancel {
 				t.Fatalf("cancels %v, want one of job 100 = %v (phase %s, %s)", c, tt.cancel, p.Next.Phase, p.Next.Reason)
