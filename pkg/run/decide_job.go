@@ -164,6 +164,9 @@ func (d *decider) followJob() {
 		if d.checkStall(row) {
 			reason = ReasonJobStalled
 		}
+		if d.checkLastSave(row) {
+			reason = ReasonLastSave
+		}
 		d.checkLogMissing(row)
 		d.queueAhead(row.State)
 		d.wait(PhaseRunning, reason, d.untilExpectedEnd(row))

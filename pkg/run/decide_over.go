@@ -41,15 +41,15 @@ func (d *decider) followLastJob() {
 // scancel is sent again (a lost request, a controller that was down).
 const cancelRetry = 5 * time.Minute
 
-// cancelJob sends scancel for the current job, said once, and again after
-// cancelRetry while the job stays live.
-func (d *decider) cancelJob(reason string) {
+// cancelJob sends scancel for the current job, said once with the evidence
+// given, and again after cancelRetry while the job stays live.
+func (d *decider) cancelJob(reason string, evidence ...any) {
 	j := d.next.Job
 	if !j.CancelSent.IsZero() && d.in.Now.Sub(j.CancelSent) < cancelRetry {
 		return
 	}
 	if j.CancelSent.IsZero() {
-		d.event(EventJobCancelled, FieldJobID, j.ID, FieldReason, reason, FieldNewestStep, d.next.NewestStep)
+		d.event(EventJobCancelled, append([]any{FieldJobID, j.ID, FieldReason, reason, FieldNewestStep, d.next.NewestStep}, evidence...)...)
 	}
 	j.CancelSent = d.in.Now
 	j.CancelReason = reason

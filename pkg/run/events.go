@@ -103,6 +103,10 @@ const (
 	FieldExclude    = "exclude"
 	FieldAfter      = "after"
 	FieldSuccessor  = "successor"
+	// FieldTimeLeft is the time from a decision to the job's time limit;
+	// FieldSaveInterval the run's measured time from one save to the next.
+	FieldTimeLeft     = "time_left"
+	FieldSaveInterval = "save_interval"
 )
 
 // Event is one decision or observation worth a log line and a journal

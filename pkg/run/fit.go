@@ -3,6 +3,8 @@ package run
 import (
 	"fmt"
 	"time"
+
+	"github.com/nanosupervisord/nanosupervisord/pkg/slurm"
 )
 
 // time_limit: fit. A job killed at its time limit loses everything after
@@ -62,8 +64,64 @@ func (d *decider) fittedLimit() (time.Duration, []any) {
 		return 0, nil
 	}
 	return fit, []any{FieldTimeLimit, fit.String(), "user_time_limit", limit.String(),
-		"save_interval", c.SaveInterval.Round(time.Second).String(), "steps_per_save", c.StepsPerSave,
+		FieldSaveInterval, c.SaveInterval.Round(time.Second).String(), "steps_per_save", c.StepsPerSave,
 		"restart_overhead", c.Restart.Round(time.Second).String()}
+}
+
+// lastSaveMinMargin is the least time by which the next save must be
+// expected to end before the job's limit for the job to be left running:
+// save intervals vary a little. A margin too wide cancels one save early,
+// which costs little (the allocation shrinks by more than the training it
+// moves to the next job); one too thin loses an interval at the TIMEOUT.
+const lastSaveMinMargin = 5 * time.Second
+
+// checkLastSave cancels a running job of a run with time_limit: fit right
+// after its newest save when that is the last it can finish before its
+// time limit: what it trains afterwards would be lost at the TIMEOUT, and
+// the next job starts from the save sooner. It never cancels without a
+// measured cadence and a known num_iterations, when the run can finish in
+// this job, while a newer step is being written or the newest complete
+// step is not this job's and the one to resume from, or a second time. It
+// reports whether the job is being cancelled for it.
+func (d *decider) checkLastSave(row *slurm.Job) bool {
+	st, job, ck := &d.next, d.next.Job, d.in.Ckpt
+	if job.CancelReason == ReasonLastSave {
+		d.cancelJob(ReasonLastSave) // scancel again if it is still live after cancelRetry
+		return true
+	}
+	c, measured := RunCadence(*st)
+	if !d.in.Spec.FitTimeLimit || !measured || !job.CancelSent.IsZero() || row.State.Name != slurm.StateRunning ||
+		row.Start.IsZero() || row.TimeLimit <= 0 || ck.Err != nil || st.Hold != nil || st.PlannedTotal <= 0 {
+		return false
+	}
+	end := row.Start.Add(row.TimeLimit)
+	margin := max(lastSaveMinMargin, c.SaveInterval/20)
+	if ck.Settling {
+		// A save being written now may be the last that fits: look again
+		// as soon as it has settled, not a poll interval later.
+		if d.in.Now.Add(c.SaveInterval + margin).After(end) {
+			d.recheckIn(shortRecheck)
+		}
+		return false
+	}
+	saves := jobSaves(st.Saves, *job)
+	if len(saves) == 0 {
+		return false
+	}
+	s := saves[len(saves)-1]
+	if s.Step != ck.Newest || s.Step != d.newestUsable() || s.Step >= st.PlannedTotal {
+		return false
+	}
+	perStep := c.SaveInterval / time.Duration(c.StepsPerSave)
+	if !s.ModTime.Add(time.Duration(st.PlannedTotal-s.Step) * perStep).After(end) {
+		return false // the run finishes in this job
+	}
+	if !s.ModTime.Add(c.SaveInterval + margin).After(end) {
+		return false // the next save fits
+	}
+	d.cancelJob(ReasonLastSave, FieldTimeLeft, end.Sub(d.in.Now).Round(time.Second).String(),
+		FieldSaveInterval, c.SaveInterval.Round(time.Second).String())
+	return true
 }
 
 // TimeFlag is the sbatch option for a fitted limit, in whole minutes.

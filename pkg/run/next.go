@@ -87,6 +87,8 @@ func NextAction(st RunState, spec RunSpec, now time.Time) Next {
 			n.Text = "wait: the job is in neither sacct nor squeue"
 		case st.Reason == ReasonJobStalled && j != nil && spec.CancelOnStall:
 			n.Text = fmt.Sprintf("cancel job %s, stalled, and resubmit (on_stall: cancel)", j.ID)
+		case st.Reason == ReasonLastSave && j != nil:
+			n.Text = fmt.Sprintf("cancel job %s after its last save that fits, and resubmit (time_limit: fit)", j.ID)
 		case st.Reason == ReasonJobStalled && j != nil:
 			n.Text = fmt.Sprintf("wait: job %s has stalled (on_stall: alert)", j.ID)
 		case j != nil && j.PendingReason != "" && slurm.PendingStuck(j.PendingReason):

@@ -39,6 +39,8 @@ func TestNextAction(t *testing.T) {
 			"wait: job 7 has stalled (on_stall: alert)", time.Time{}},
 		{"stalled, on_stall: cancel", RunState{Phase: PhaseRunning, Reason: ReasonJobStalled, Job: &JobRecord{ID: "7", State: "RUNNING"}},
 			func(s *RunSpec) { s.CancelOnStall = true }, "cancel job 7, stalled, and resubmit (on_stall: cancel)", time.Time{}},
+		{"cancelled after its last save that fits", RunState{Phase: PhaseRunning, Reason: ReasonLastSave, Job: &JobRecord{ID: "7", State: "RUNNING"}},
+			func(s *RunSpec) { s.FitTimeLimit = true }, "cancel job 7 after its last save that fits, and resubmit (time_limit: fit)", time.Time{}},
 		{"stopped", RunState{Phase: PhaseStopped, Reason: ReasonCrashLoop}, nil,
 			"nothing until resumed (crash_loop): nanosupervisord resume d20", time.Time{}},
 		{"paused in the config", RunState{Phase: PhaseRunning}, func(s *RunSpec) { s.Paused = true }, "nothing: paused", time.Time{}},

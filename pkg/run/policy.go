@@ -70,10 +70,16 @@ func (d *decider) judgeEnd(row *slurm.Job, progress bool, base []any) {
 	}
 	switch row.State.Name {
 	case slurm.StateCancelled:
-		if job.CancelReason == ReasonStallCancel {
+		switch job.CancelReason {
+		case ReasonStallCancel:
 			// The daemon's own scancel of a hung job: not the user's
 			// wish, not the code's fault.
 			d.failed(classInfra, ReasonStalled, progress, base)
+			return
+		case ReasonLastSave:
+			// The daemon's own scancel after the last save that fitted
+			// (time_limit: fit): a TIMEOUT that came early.
+			d.failed(classProgressTimeout, ReasonLastSave, progress, base)
 			return
 		}
 		reason := ReasonCancelledByOther

@@ -102,6 +102,11 @@ const (
 	// ReasonFitTooShort: a job given a fitted time limit (time_limit: fit)
 	// timed out before its first save; the next job keeps the full limit.
 	ReasonFitTooShort = "fitted_time_limit_too_short"
+	// ReasonLastSave: with time_limit: fit, the running job was cancelled
+	// right after the last save it could finish before its time limit (the
+	// training after it would be lost at the TIMEOUT), and once ended it is
+	// resubmitted from that save like a TIMEOUT after progress (fit.go).
+	ReasonLastSave = "ended_after_last_save"
 	// ReasonExcludeUnsatisfiable: sbatch refused a submission that
 	// excluded the run's bad nodes (no node left to run on); the bad nodes
 	// are forgotten and the run is submitted without them.

@@ -10,10 +10,12 @@ import (
 
 // time_limit: fit on the real cluster. The user's limit is 6 minutes; the
 // first job saves every ~125 s (steps 100 and 200) and crashes at step
-// 210. Two saves fit in 6 minutes, a third does not, so the second job is
-// given a limit that ends just after its second save: 2 intervals + the
-// restart + a 30 s margin, in whole minutes, 5 minutes. sacct's Timelimit
-// of the two jobs is the proof.
+// 201, a step after its save of 200: before the daemon, which sees step 200
+// complete once it has settled (10 s), would cancel it there as the last
+// save that fits (lastsave_test.go). Two saves fit in 6 minutes, a third
+// does not, so the second job is given a limit that ends just after its
+// second save: 2 intervals + the restart + a 30 s margin, in whole
+// minutes, 5 minutes. sacct's Timelimit of the two jobs is the proof.
 func TestTimeLimitFitShortensTheResubmittedJob(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "fit", runOptions{
@@ -26,7 +28,7 @@ func TestTimeLimitFitShortensTheResubmittedJob(t *testing.T) {
 			"SIMTRAIN_STEP_TIME":       "1.25",
 			"SIMTRAIN_SAVE_EVERY":      "100",
 			"SIMTRAIN_EVAL_EVERY":      "100",
-			"SIMTRAIN_CRASH_AT_STEP":   "210",
+			"SIMTRAIN_CRASH_AT_STEP":   "201",
 			"SIMTRAIN_CRASH_CODE":      "1",
 			"SIMTRAIN_CRASH_ONCE_FILE": "{dir}/crashed-once",
 		},
